@@ -1,0 +1,308 @@
+//! Durable consumers: each subscription reads its streams in order and handles every event
+//! effectively once.
+//!
+//! For each event: in one transaction of the consuming context, insert the inbox row (an event
+//! already there was handled before and is skipped), run the handler, and on the embedded log
+//! save the new position. A failing handler is retried in place with exponential backoff, so
+//! later events of the same aggregate wait their turn; after `bus.max_attempts` the event is
+//! parked and the consumer moves on.
+
+use std::{sync::Arc, time::Duration};
+
+use campus_platform::{
+    config::BusConfig,
+    db::{Db, UnitOfWork},
+    events::{Envelope, Handler},
+    id, metrics as names, telemetry, time,
+};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::log::{Delivery, EventLog};
+
+/// One subscription's durable interest in one stream.
+#[derive(Clone)]
+pub struct ConsumerSpec {
+    /// The consuming context's database: inbox, positions and parked events live there.
+    pub db: Db,
+    /// `<context>.<subscription>`, unique in the deployment.
+    pub subscription: String,
+    pub stream: String,
+    pub event_types: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct Consumer {
+    pub spec: ConsumerSpec,
+    pub handler: Arc<dyn Handler>,
+}
+
+/// How one delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Handled,
+    /// Already in the inbox: a redelivery, skipped.
+    Duplicate,
+}
+
+pub(crate) struct Runner {
+    consumer: Consumer,
+    log: Arc<dyn EventLog>,
+    max_attempts: u32,
+    retry_initial: Duration,
+    retry_max: Duration,
+}
+
+impl Runner {
+    pub(crate) fn new(consumer: Consumer, log: Arc<dyn EventLog>, config: &BusConfig) -> Self {
+        Self {
+            consumer,
+            log,
+            max_attempts: config.max_attempts,
+            retry_initial: Duration::from_millis(config.retry_initial_ms),
+            retry_max: Duration::from_millis(config.retry_max_ms),
+        }
+    }
+
+    /// Consumes until `cancel` fires; a handler already running is let finish.
+    pub(crate) async fn run(self, cancel: CancellationToken) {
+        let spec = &self.consumer.spec;
+        let mut reconnect_delay = self.retry_initial;
+        while !cancel.is_cancelled() {
+            let mut deliveries = match self.log.deliveries(spec).await {
+                Ok(deliveries) => deliveries,
+                Err(error) => {
+                    tracing::warn!(subscription = %spec.subscription, error = format!("{error:#}"), "cannot open consumer; retrying");
+                    sleep_or_cancel(reconnect_delay, &cancel).await;
+                    reconnect_delay = (reconnect_delay * 2).min(self.retry_max);
+                    continue;
+                }
+            };
+            loop {
+                let batch = match deliveries.next_batch(&cancel).await {
+                    Ok(batch) => batch,
+                    Err(error) => {
+                        tracing::warn!(subscription = %spec.subscription, error = format!("{error:#}"), "consumer interrupted; reopening");
+                        sleep_or_cancel(reconnect_delay, &cancel).await;
+                        reconnect_delay = (reconnect_delay * 2).min(self.retry_max);
+                        break;
+                    }
+                };
+                reconnect_delay = self.retry_initial;
+                if batch.is_empty() && cancel.is_cancelled() {
+                    return;
+                }
+                for delivery in batch {
+                    if !self.deliver(&delivery, &cancel).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one delivery to the end (handled, duplicate or parked). Returns false when
+    /// shutdown interrupted it; the event is then redelivered on the next start.
+    async fn deliver(&self, delivery: &Delivery, cancel: &CancellationToken) -> bool {
+        let spec = &self.consumer.spec;
+        if !spec.event_types.iter().any(|t| *t == delivery.envelope.event_type) {
+            // Another event type on the same stream (JetStream filters by stream only).
+            delivery.ack().await;
+            return true;
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match handle(spec, self.consumer.handler.as_ref(), &delivery.envelope, delivery.position).await {
+                Ok(outcome) => {
+                    delivery.ack().await;
+                    record(spec, outcome_label(outcome));
+                    if outcome == Outcome::Handled {
+                        record_latency(spec, &delivery.envelope);
+                    }
+                    return true;
+                }
+                Err(error) if attempt >= self.max_attempts => {
+                    let reason = format!("{error:#}");
+                    tracing::error!(subscription = %spec.subscription, event_id = %delivery.envelope.id, attempts = attempt, error = %reason, "event parked");
+                    if let Err(park_error) = park(spec, delivery, &reason, attempt).await {
+                        // Not parked and not acked: it comes back, which is better than losing it.
+                        tracing::error!(error = format!("{park_error:#}"), "could not park event");
+                        sleep_or_cancel(self.retry_max, cancel).await;
+                        return !cancel.is_cancelled();
+                    }
+                    delivery.ack().await;
+                    record(spec, "parked");
+                    return true;
+                }
+                Err(error) => {
+                    record(spec, "failed");
+                    let delay = backoff(self.retry_initial, self.retry_max, attempt);
+                    tracing::warn!(subscription = %spec.subscription, event_id = %delivery.envelope.id, attempt, retry_in_ms = delay.as_millis() as u64, error = format!("{error:#}"), "handler failed");
+                    delivery.in_progress().await;
+                    if !sleep_or_cancel(delay, cancel).await {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `handler` for `envelope` in the consuming context, effectively once.
+pub async fn handle(
+    spec: &ConsumerSpec,
+    handler: &dyn Handler,
+    envelope: &Envelope,
+    position: Option<i64>,
+) -> anyhow::Result<Outcome> {
+    let span = tracing::info_span!(
+        "event",
+        subscription = %spec.subscription,
+        event_type = %envelope.event_type,
+        event_id = %envelope.id,
+        subject = %envelope.subject,
+    );
+    telemetry::continue_trace(&span, envelope.traceparent.as_deref());
+    async {
+        let mut uow = spec.db.begin().await?;
+        let outcome = handle_in(&mut uow, spec, handler, envelope).await?;
+        if let Some(position) = position {
+            save_position(&mut uow, spec, position).await?;
+        }
+        uow.commit().await?;
+        Ok(outcome)
+    }
+    .instrument(span)
+    .await
+}
+
+/// The inbox check and the handler, inside the caller's unit of work.
+pub(crate) async fn handle_in(
+    uow: &mut UnitOfWork,
+    spec: &ConsumerSpec,
+    handler: &dyn Handler,
+    envelope: &Envelope,
+) -> anyhow::Result<Outcome> {
+    let fresh = sqlx::query(
+        "INSERT INTO inbox (subscription, event_id, handled_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (subscription, event_id) DO NOTHING",
+    )
+    .bind(&spec.subscription)
+    .bind(&envelope.id)
+    .bind(time::now_ms())
+    .execute(uow.conn())
+    .await?
+    .rows_affected()
+        == 1;
+    if fresh {
+        handler.handle(uow, envelope).await?;
+    }
+    Ok(if fresh { Outcome::Handled } else { Outcome::Duplicate })
+}
+
+async fn save_position(uow: &mut UnitOfWork, spec: &ConsumerSpec, position: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO consumer_positions (subscription, stream, position, updated_at) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (subscription, stream) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+    )
+    .bind(&spec.subscription)
+    .bind(&spec.stream)
+    .bind(position)
+    .bind(time::now_ms())
+    .execute(uow.conn())
+    .await?;
+    Ok(())
+}
+
+/// Parks the event and moves the consumer past it, in one transaction.
+async fn park(spec: &ConsumerSpec, delivery: &Delivery, reason: &str, attempts: u32) -> anyhow::Result<()> {
+    let envelope = &delivery.envelope;
+    let mut uow = spec.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO parked_events (id, subscription, stream, event_id, event_type, envelope, error, attempts, parked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (subscription, event_id) DO NOTHING",
+    )
+    .bind(id::new_id_string())
+    .bind(&spec.subscription)
+    .bind(&spec.stream)
+    .bind(&envelope.id)
+    .bind(&envelope.event_type)
+    .bind(serde_json::to_string(envelope)?)
+    .bind(truncate(reason, 4000))
+    .bind(i64::from(attempts))
+    .bind(time::now_ms())
+    .execute(uow.conn())
+    .await?;
+    if let Some(position) = delivery.position {
+        save_position(&mut uow, spec, position).await?;
+    }
+    uow.commit().await?;
+    Ok(())
+}
+
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// `initial * 2^(attempt-1)`, capped, with up to 20 % jitter so retries of many consumers
+/// do not fall in step.
+pub fn backoff(initial: Duration, max: Duration, attempt: u32) -> Duration {
+    let exponential = initial.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+    let capped = exponential.min(max);
+    let jitter = capped.as_millis() as u64 * (id::new_id().random() as u64 % 21) / 100;
+    capped + Duration::from_millis(jitter)
+}
+
+async fn sleep_or_cancel(delay: Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = cancel.cancelled() => false,
+        _ = tokio::time::sleep(delay) => true,
+    }
+}
+
+fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Handled => "handled",
+        Outcome::Duplicate => "duplicate",
+    }
+}
+
+pub(crate) fn record(spec: &ConsumerSpec, outcome: &'static str) {
+    metrics::counter!(names::EVENTS_CONSUMED, "subscription" => spec.subscription.clone(), "outcome" => outcome)
+        .increment(1);
+}
+
+fn record_latency(spec: &ConsumerSpec, envelope: &Envelope) {
+    if let Some(at) = time::parse_rfc3339(&envelope.time) {
+        let seconds = (time::now_ms() - at).max(0) as f64 / 1000.0;
+        metrics::histogram!(names::EVENT_LATENCY, "subscription" => spec.subscription.clone()).record(seconds);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let initial = Duration::from_millis(100);
+        let max = Duration::from_secs(1);
+        let first = backoff(initial, max, 1);
+        assert!(first >= initial && first <= Duration::from_millis(120), "{first:?}");
+        let third = backoff(initial, max, 3);
+        assert!(third >= Duration::from_millis(400) && third <= Duration::from_millis(480), "{third:?}");
+        let late = backoff(initial, max, 30);
+        assert!(late >= max && late <= Duration::from_millis(1200), "{late:?}");
+    }
+
+    #[test]
+    fn long_errors_are_cut_on_a_character_boundary() {
+        assert_eq!(truncate("ééé", 2), "éé…");
+        assert_eq!(truncate("short", 10), "short");
+    }
+}

@@ -1,0 +1,102 @@
+//! What a bus backend provides: publishing outbox rows and durable, ordered delivery.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use campus_platform::{db::Db, events::Envelope, health::Probe};
+use tokio_util::sync::CancellationToken;
+
+use crate::ConsumerSpec;
+
+/// A committed, not yet published event as the relay reads it from an outbox.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: String,
+    pub event_type: String,
+    pub subject: String,
+    pub envelope: String,
+}
+
+/// One event handed to a consumer.
+pub struct Delivery {
+    pub envelope: Envelope,
+    /// The embedded log's position, saved with the inbox row; `None` on JetStream, where the
+    /// server tracks the consumer's position through acks.
+    pub position: Option<i64>,
+    pub(crate) ack: Ack,
+}
+
+pub(crate) enum Ack {
+    Embedded,
+    JetStream(Box<async_nats::jetstream::Message>),
+}
+
+impl Delivery {
+    /// Tells the bus this event is done with (handled, duplicate or parked).
+    pub async fn ack(&self) {
+        if let Ack::JetStream(message) = &self.ack {
+            if let Err(error) = message.ack().await {
+                // The event will come again after the ack wait; the inbox makes that harmless.
+                tracing::warn!(%error, event_id = %self.envelope.id, "ack failed");
+            }
+        }
+    }
+
+    /// Asks the bus not to redeliver yet: a handler is still retrying this event.
+    pub async fn in_progress(&self) {
+        if let Ack::JetStream(message) = &self.ack {
+            let _ = message.ack_with(async_nats::jetstream::AckKind::Progress).await;
+        }
+    }
+}
+
+/// A durable consumer's feed of events, in order.
+#[async_trait]
+pub trait Deliveries: Send {
+    /// The next events; waits for some, and returns none once `cancel` fires.
+    async fn next_batch(&mut self, cancel: &CancellationToken) -> anyhow::Result<Vec<Delivery>>;
+}
+
+/// A bus backend.
+#[async_trait]
+pub trait EventLog: Send + Sync + 'static {
+    /// `embedded` or `nats`.
+    fn dependency(&self) -> &'static str;
+
+    /// Makes sure `stream` exists. `producer` is the publishing context's database when that
+    /// context runs in this process.
+    async fn prepare_stream(&self, stream: &str, producer: Option<&Db>) -> anyhow::Result<()>;
+
+    /// Makes sure the durable consumer exists, so events published from now on are kept for it
+    /// even before it first runs.
+    async fn prepare_consumer(&self, spec: &ConsumerSpec) -> anyhow::Result<()>;
+
+    /// Publishes `rows` from `producer`'s outbox, in order, and marks them published once the
+    /// bus holds them. Publishing a row twice delivers it once.
+    async fn publish(&self, producer: &Db, rows: &[OutboxRow]) -> anyhow::Result<()>;
+
+    async fn deliveries(&self, spec: &ConsumerSpec) -> anyhow::Result<Box<dyn Deliveries>>;
+
+    /// Events the consumer has yet to process.
+    async fn lag(&self, spec: &ConsumerSpec) -> anyhow::Result<u64>;
+
+    /// Whether the bus answers, for `/readyz`.
+    async fn ping(&self) -> anyhow::Result<()>;
+}
+
+pub(crate) struct LogProbe(pub Arc<dyn EventLog>);
+
+#[async_trait]
+impl Probe for LogProbe {
+    fn dependency(&self) -> &'static str {
+        self.0.dependency()
+    }
+
+    fn target(&self) -> String {
+        "bus".to_owned()
+    }
+
+    async fn check(&self) -> anyhow::Result<()> {
+        self.0.ping().await
+    }
+}

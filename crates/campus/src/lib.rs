@@ -1,0 +1,203 @@
+//! The composition of Campus Hub: which contexts run in this process, on which storage and
+//! bus, behind one HTTP server.
+//!
+//! [`Application::build`] opens and migrates each context's database, connects the bus,
+//! registers routes and subscriptions and binds the listener; [`Application::run_until_stopped`]
+//! serves until the shutdown signal and then drains in order: HTTP first, then event handlers,
+//! then a last outbox flush.
+
+pub mod contexts;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use axum::{routing::get, Extension, Router};
+use campus_bus::{Bus, BusPlan};
+use campus_platform::{
+    auth::KeyRing,
+    config::Config,
+    context::{Context, ContextEnv},
+    db::Db,
+    health::{self, Readiness},
+    http, metrics, openapi,
+};
+use tokio::{net::TcpListener, time::Instant};
+use tokio_util::sync::CancellationToken;
+use utoipa_axum::router::OpenApiRouter;
+
+pub struct Application {
+    config: Arc<Config>,
+    listener: TcpListener,
+    router: Router,
+    bus: Bus,
+    databases: Vec<Db>,
+    keys: KeyRing,
+    contexts: Vec<&'static str>,
+}
+
+impl Application {
+    /// Prepares everything `contexts` (filtered by `config.contexts`) need to serve.
+    pub async fn build(config: Config, contexts: Vec<Context>) -> anyhow::Result<Self> {
+        let config = Arc::new(config);
+        let contexts = select(&config, contexts)?;
+        let keys = KeyRing::default();
+        let mut plan = BusPlan::connect(&config).await?;
+        let mut readiness = Readiness::default();
+        let mut envs = Vec::new();
+        for context in &contexts {
+            let db = open_and_migrate(&config, context).await?;
+            let env = ContextEnv { db: db.clone(), config: config.clone(), keys: keys.clone() };
+            plan.produce(&db);
+            for subscription in (context.subscriptions)(&env) {
+                plan.subscribe(&db, subscription);
+            }
+            readiness.add(Arc::new(db));
+            envs.push(env);
+        }
+        let bus = plan.build(&config).await?;
+        readiness.add(bus.probe());
+
+        let mut api = OpenApiRouter::with_openapi(openapi::base());
+        for (context, env) in contexts.iter().zip(&envs) {
+            api = api.merge((context.routes)(env));
+        }
+        api = api.merge(campus_bus::admin::routes(bus.clone()));
+        let (routes, document) = api.split_for_parts();
+        let router = routes
+            .merge(openapi::routes(document))
+            .merge(health::routes(readiness))
+            .route("/metrics", get(|| async { metrics::render() }))
+            .fallback(http::not_found)
+            .layer(Extension(keys.clone()));
+        let router = http::with_middleware(router, &config);
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("Failed to listen on {} (listen)", config.listen))?;
+        Ok(Self {
+            listener,
+            router,
+            bus,
+            databases: envs.into_iter().map(|env| env.db).collect(),
+            keys,
+            contexts: contexts.iter().map(|c| c.name).collect(),
+            config,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.config.listen)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address().port()
+    }
+
+    /// The keys access tokens are verified with.
+    pub fn keys(&self) -> KeyRing {
+        self.keys.clone()
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    pub fn database(&self, context: &str) -> Option<&Db> {
+        self.databases.iter().find(|db| db.context() == context)
+    }
+
+    /// Serves until `shutdown` resolves, then drains within `http.shutdown_grace_secs`.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self { config, listener, router, bus, databases, contexts, .. } = self;
+        bus.start();
+        metrics::upkeep();
+        let stop_accepting = CancellationToken::new();
+        let server = tokio::spawn(http::serve(listener, router, stop_accepting.clone().cancelled_owned()));
+        tracing::info!(
+            url = %config.public_url(),
+            contexts = ?contexts,
+            storage = databases.first().map(|db| db.backend().dependency()).unwrap_or("none"),
+            bus = bus.log().dependency(),
+            "Campus Hub is ready at {}", config.public_url()
+        );
+        shutdown.await;
+        tracing::info!("shutting down: draining requests and event handlers");
+        let deadline = Instant::now() + Duration::from_secs(config.http.shutdown_grace_secs);
+        stop_accepting.cancel();
+        match tokio::time::timeout_at(deadline, server).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(error))) => tracing::error!(%error, "HTTP server failed"),
+            Ok(Err(error)) => tracing::error!(%error, "HTTP server task failed"),
+            Err(_) => tracing::warn!("requests still running at the deadline were cut off"),
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if !bus.shutdown(remaining).await {
+            tracing::warn!("event handlers still running at the deadline were cut off");
+        }
+        for db in databases {
+            db.close().await;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Applies every selected context's migrations and exits; `campus migrate`.
+pub async fn migrate(config: &Config, contexts: Vec<Context>) -> anyhow::Result<Vec<&'static str>> {
+    let contexts = select(config, contexts)?;
+    for context in &contexts {
+        open_and_migrate(config, context).await?.close().await;
+    }
+    Ok(contexts.iter().map(|c| c.name).collect())
+}
+
+async fn open_and_migrate(config: &Config, context: &Context) -> anyhow::Result<Db> {
+    let db = Db::open(config, context.name).await?;
+    db.migrate(context.migrations).await?;
+    Ok(db)
+}
+
+/// The contexts `config.contexts` names (all when empty); an unknown name stops start-up.
+fn select(config: &Config, contexts: Vec<Context>) -> anyhow::Result<Vec<Context>> {
+    for name in &config.contexts {
+        if !contexts.iter().any(|c| c.name == name) {
+            let known: Vec<&str> = contexts.iter().map(|c| c.name).collect();
+            anyhow::bail!(
+                "invalid configuration: `contexts` names `{name}`, which is not a context; known contexts: {}",
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            );
+        }
+    }
+    Ok(contexts.into_iter().filter(|c| config.runs(c.name)).collect())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,135 @@
+//! `campus`: run Campus Hub, migrate its databases, show its configuration.
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use campus::{contexts, Application};
+use campus_platform::{config::Config, telemetry};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(name = "campus", version, about = "Campus Hub: the digital campus for schools")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: every context on embedded defaults, or a chosen few against
+    /// PostgreSQL and NATS.
+    Serve(Settings),
+    /// Apply database migrations and exit.
+    Migrate(Settings),
+    /// Print the effective configuration (secrets masked) and exit.
+    Config(Settings),
+    /// Check the event catalogue in docs/events against the code, or rewrite it.
+    Events {
+        /// Write new and compatibly changed schemas (incompatible changes are never written).
+        #[arg(long)]
+        write: bool,
+        #[arg(long, default_value = "docs/events")]
+        dir: PathBuf,
+    },
+}
+
+/// Flags override `campus.toml` and `CAMPUS_*` variables.
+#[derive(Args, Serialize, Default)]
+struct Settings {
+    /// Where the embedded shape keeps its files [default: ./campus-data]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<SocketAddr>,
+    /// Run only these contexts (comma separated); the distributed shape.
+    #[arg(long, value_delimiter = ',')]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contexts: Option<Vec<String>>,
+    #[command(flatten)]
+    #[serde(skip_serializing_if = "DatabaseFlags::is_empty")]
+    database: DatabaseFlags,
+    #[command(flatten)]
+    #[serde(skip_serializing_if = "BusFlags::is_empty")]
+    bus: BusFlags,
+}
+
+#[derive(Args, Serialize, Default)]
+struct DatabaseFlags {
+    /// PostgreSQL URL, e.g. postgres://campus@db/campus [default: SQLite files]
+    #[arg(long = "database-url")]
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+}
+
+impl DatabaseFlags {
+    fn is_empty(&self) -> bool {
+        self.url.is_none()
+    }
+}
+
+#[derive(Args, Serialize, Default)]
+struct BusFlags {
+    /// NATS URL, e.g. nats://nats:4222 [default: embedded event log]
+    #[arg(long = "bus-url")]
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+}
+
+impl BusFlags {
+    fn is_empty(&self) -> bool {
+        self.url.is_none()
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("campus: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("campus: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(settings) => {
+            let config = Config::load(settings)?;
+            let _telemetry = telemetry::init(&config)?;
+            let app = Application::build(config, contexts::all()).await?;
+            app.run_until_stopped(campus::shutdown_signal()).await
+        }
+        Command::Migrate(settings) => {
+            let config = Config::load(settings)?;
+            let _telemetry = telemetry::init(&config)?;
+            let migrated = campus::migrate(&config, contexts::all()).await?;
+            println!("migrated: {}", if migrated.is_empty() { "nothing".to_owned() } else { migrated.join(", ") });
+            Ok(())
+        }
+        Command::Config(settings) => {
+            let config = Config::load(settings)?;
+            print!("{}", config.to_masked_toml());
+            Ok(())
+        }
+        Command::Events { write, dir } => {
+            let problems = campus_bus::schema::check_catalogue(&dir, &contexts::published_events(), write)?;
+            if problems.is_empty() {
+                println!("the event catalogue in {} matches the code", dir.display());
+                Ok(())
+            } else {
+                anyhow::bail!("{}", problems.join("\n"))
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Who is calling: access-token claims, roles, the permission table, and the `AuthUser`
+//! extractor every protected handler takes.
+//!
+//! Handlers ask for permissions, never role names, so what a role may do is decided in one
+//! table ([`permissions_of`]). Tokens are verified against the [`KeyRing`] the identity
+//! context keeps filled with its current and previous public keys.
+
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::{Arc, RwLock},
+};
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Student,
+    Teacher,
+    SchoolAdmin,
+    SuperAdmin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Student => "student",
+            Self::Teacher => "teacher",
+            Self::SchoolAdmin => "school_admin",
+            Self::SuperAdmin => "super_admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Things a caller may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Operate the platform: all schools, the event backbone, platform settings.
+    OperatePlatform,
+    /// Change the school's settings and registration mode.
+    ManageSchool,
+    /// Create, invite, change the role of, deactivate and import the school's users.
+    ManageUsers,
+    /// Read the school's audit log.
+    ReadAuditLog,
+    /// Create courses and teach the ones they are a teacher of.
+    Teach,
+    /// Enroll in courses, submit work, take quizzes.
+    Learn,
+    /// Post, comment, react, chat.
+    Socialize,
+}
+
+/// The one table that decides what each role may do.
+pub fn permissions_of(role: Role) -> &'static [Permission] {
+    use Permission::*;
+    match role {
+        Role::Student => &[Learn, Socialize],
+        Role::Teacher => &[Teach, Socialize],
+        Role::SchoolAdmin => &[ManageSchool, ManageUsers, ReadAuditLog, Teach, Socialize],
+        Role::SuperAdmin => {
+            &[OperatePlatform, ManageSchool, ManageUsers, ReadAuditLog, Teach, Socialize]
+        }
+    }
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's id.
+    pub sub: String,
+    /// The user's school id.
+    pub school: String,
+    pub role: Role,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    /// Always `access`: refresh tokens are opaque and never accepted here.
+    #[serde(default)]
+    pub typ: String,
+}
+
+/// Public keys access tokens are verified with, by key id. Only EdDSA is accepted, so
+/// `alg: none` and HS256-with-the-public-key tokens fail before any key is looked at.
+#[derive(Clone, Default)]
+pub struct KeyRing {
+    keys: Arc<RwLock<HashMap<String, DecodingKey>>>,
+}
+
+impl KeyRing {
+    /// Adds an Ed25519 public key (32 raw bytes) under `kid`.
+    pub fn insert_ed25519(&self, kid: &str, public_key: &[u8]) {
+        let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        keys.insert(kid.to_owned(), DecodingKey::from_ed_der(public_key));
+    }
+
+    /// Forgets a key; tokens signed with it stop verifying.
+    pub fn remove(&self, kid: &str) {
+        self.keys.write().unwrap_or_else(|p| p.into_inner()).remove(kid);
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, Error> {
+        let rejected = |why: &str| Error::Unauthenticated { detail: format!("the access token {why}") };
+        let header = decode_header(token).map_err(|_| rejected("is malformed"))?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(rejected("is not signed with an accepted algorithm"));
+        }
+        let kid = header.kid.ok_or_else(|| rejected("names no signing key"))?;
+        let key = {
+            let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+            keys.get(&kid).cloned()
+        }
+        .ok_or_else(|| rejected("was signed with an unknown key"))?;
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+        let claims = decode::<Claims>(token, &key, &validation)
+            .map_err(|error| match error.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => rejected("has expired"),
+                _ => rejected("is invalid"),
+            })?
+            .claims;
+        if claims.typ != "access" {
+            return Err(rejected("is not an access token"));
+        }
+        Ok(claims)
+    }
+}
+
+/// An authenticated caller. Taking it as an argument makes a route require a valid token.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: String,
+    pub school_id: String,
+    pub role: Role,
+    pub token_id: String,
+}
+
+impl AuthUser {
+    pub fn can(&self, permission: Permission) -> bool {
+        permissions_of(self.role).contains(&permission)
+    }
+
+    /// Fails with 403 unless the caller's role grants `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), Error> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(Error::forbidden("your role does not allow this"))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let missing = || Error::Unauthenticated { detail: "send `Authorization: Bearer <access token>`".into() };
+        let header = parts.headers.get(http::header::AUTHORIZATION).ok_or_else(missing)?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .ok_or_else(missing)?;
+        let ring = parts
+            .extensions
+            .get::<KeyRing>()
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("no key ring installed")))?;
+        let claims = ring.verify(token.trim())?;
+        Ok(Self { user_id: claims.sub, school_id: claims.school, role: claims.role, token_id: claims.jti })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_super_admins_operate_the_platform() {
+        for role in [Role::Student, Role::Teacher, Role::SchoolAdmin] {
+            assert!(!permissions_of(role).contains(&Permission::OperatePlatform), "{role}");
+        }
+        assert!(permissions_of(Role::SuperAdmin).contains(&Permission::OperatePlatform));
+    }
+
+    #[test]
+    fn students_cannot_teach_or_manage() {
+        let student = permissions_of(Role::Student);
+        assert!(!student.contains(&Permission::Teach));
+        assert!(!student.contains(&Permission::ManageUsers));
+    }
+
+    #[test]
+    fn a_token_with_alg_none_is_refused() {
+        // {"alg":"none","typ":"JWT","kid":"k"} . {"sub":"u","school":"s","role":"super_admin",...}
+        let token = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIiwia2lkIjoiayJ9.eyJzdWIiOiJ1Iiwic2Nob29sIjoicyIsInJvbGUiOiJzdXBlcl9hZG1pbiIsImV4cCI6OTk5OTk5OTk5OSwiaWF0IjoxLCJqdGkiOiJqIiwidHlwIjoiYWNjZXNzIn0.";
+        assert!(matches!(KeyRing::default().verify(token), Err(Error::Unauthenticated { .. })));
+    }
+}

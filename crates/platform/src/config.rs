@@ -1,0 +1,422 @@
+//! The one typed configuration of a Campus Hub process.
+//!
+//! Sources, later ones winning: built-in defaults, `campus.toml` (or the file named by
+//! `CAMPUS_CONFIG`), `CAMPUS_*` environment variables (`__` separates sections, so
+//! `CAMPUS_DATABASE__URL` sets `database.url`), then command-line flags. Every setting is
+//! described in `docs/configuration.md`; a bad one stops start-up with a message that names it.
+
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the embedded shape keeps its SQLite files, outgoing mail and uploads.
+    pub data_dir: PathBuf,
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// The address users reach this deployment at (behind a proxy, the proxy's address).
+    pub public_url: Option<String>,
+    /// Contexts this process runs; empty means all of them (the single-process shape).
+    pub contexts: Vec<String>,
+    pub database: DatabaseConfig,
+    pub bus: BusConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+    pub telemetry: TelemetryConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `postgres://…` for the distributed shape; unset means one SQLite file per context.
+    pub url: Option<ConnectionUrl>,
+    /// On PostgreSQL: one schema per context in the database (`schema`), or one database per
+    /// context named `<database>_<context>` (`database`).
+    pub layout: DatabaseLayout,
+    /// Pool size per context.
+    pub max_connections: u32,
+    /// How long a request waits for a pooled connection before failing.
+    pub acquire_timeout_secs: u64,
+    /// SQLite's `synchronous` pragma. `normal` (WAL) survives a crash of the process; `full`
+    /// also survives a power cut, at the price of a disk flush on every commit.
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqliteSynchronous {
+    Normal,
+    Full,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseLayout {
+    Schema,
+    Database,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusConfig {
+    /// `nats://…` for NATS JetStream; unset means the embedded event log.
+    pub url: Option<ConnectionUrl>,
+    /// Prefix of NATS subjects and stream names, so deployments can share a NATS cluster.
+    pub namespace: String,
+    /// Handler attempts before an event is parked for an administrator.
+    pub max_attempts: u32,
+    /// First retry delay; each further attempt doubles it, up to `retry_max_ms`.
+    pub retry_initial_ms: u64,
+    pub retry_max_ms: u64,
+    /// Outbox rows the relay moves per round trip.
+    pub relay_batch: u32,
+    /// How often the relay looks for rows committed by other processes.
+    pub relay_poll_ms: u64,
+    /// How long published events are kept (embedded log and JetStream streams).
+    pub retention_hours: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// A request still running after this long is answered with 408.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body; larger ones are answered with 413.
+    pub body_limit_bytes: usize,
+    /// Browser origins allowed to call the API cross-origin; empty allows none.
+    pub cors_origins: Vec<String>,
+    /// How long a graceful shutdown waits for in-flight work before giving up.
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `auto` (pretty in a terminal, JSON otherwise), `pretty` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `info,campus_bus=debug`; `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Auto,
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// OTLP/HTTP endpoint traces are exported to, e.g. `http://127.0.0.1:4318`; unset exports
+    /// nothing (trace ids are still made and carried through requests and events).
+    pub otlp_endpoint: Option<String>,
+    pub service_name: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./campus-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            contexts: Vec::new(),
+            database: DatabaseConfig::default(),
+            bus: BusConfig::default(),
+            http: HttpConfig::default(),
+            log: LogConfig::default(),
+            telemetry: TelemetryConfig::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            layout: DatabaseLayout::Schema,
+            max_connections: 8,
+            acquire_timeout_secs: 5,
+            sqlite_synchronous: SqliteSynchronous::Normal,
+        }
+    }
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            namespace: "campus".to_owned(),
+            max_attempts: 8,
+            retry_initial_ms: 100,
+            retry_max_ms: 30_000,
+            relay_batch: 256,
+            relay_poll_ms: 1_000,
+            retention_hours: 168,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout_secs: 30,
+            body_limit_bytes: 2 * 1024 * 1024,
+            cors_origins: Vec::new(),
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Auto, filter: "info".to_owned() }
+    }
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self { otlp_endpoint: None, service_name: "campus".to_owned() }
+    }
+}
+
+/// A setting that stops start-up: which one, what is wrong, and how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {message}")]
+pub struct ConfigError {
+    pub message: String,
+}
+
+impl ConfigError {
+    fn setting(name: &str, problem: impl fmt::Display, fix: &str) -> Self {
+        Self { message: format!("`{name}` {problem}; {fix}") }
+    }
+}
+
+impl Config {
+    /// Loads defaults, the config file, `CAMPUS_*` variables and then `overrides` (the
+    /// command-line flags, already in the shape of this struct), and validates the result.
+    pub fn load(overrides: impl Serialize) -> Result<Self, ConfigError> {
+        let file = std::env::var("CAMPUS_CONFIG").unwrap_or_else(|_| "campus.toml".to_owned());
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&file))
+            .merge(Self::environment())
+            .merge(Serialized::defaults(overrides));
+        let config: Config =
+            figment.extract().map_err(|error| ConfigError { message: describe(error) })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// `CAMPUS_*` variables, except those that are not settings (the config file's path and
+    /// the test suites' service addresses).
+    fn environment() -> Env {
+        Env::prefixed("CAMPUS_")
+            .split("__")
+            .ignore(&["config"])
+            .filter(|key| !key.as_str().starts_with("test_"))
+    }
+
+    /// Checks what types alone cannot: schemes, ranges and combinations.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database.url {
+            if !(url.0.starts_with("postgres://") || url.0.starts_with("postgresql://")) {
+                return Err(ConfigError::setting(
+                    "database.url",
+                    format!("must be a postgres:// URL, got `{url}`"),
+                    "leave it unset for the embedded SQLite files",
+                ));
+            }
+        }
+        if let Some(url) = &self.bus.url {
+            if !url.0.starts_with("nats://") {
+                return Err(ConfigError::setting(
+                    "bus.url",
+                    format!("must be a nats:// URL, got `{url}`"),
+                    "leave it unset for the embedded event log",
+                ));
+            }
+        }
+        if self.bus.namespace.is_empty()
+            || !self.bus.namespace.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(ConfigError::setting(
+                "bus.namespace",
+                format!("must be lowercase letters, digits and underscores, got `{}`", self.bus.namespace),
+                "for example `campus` or `campus_staging`",
+            ));
+        }
+        let positive = [
+            ("database.max_connections", u64::from(self.database.max_connections)),
+            ("database.acquire_timeout_secs", self.database.acquire_timeout_secs),
+            ("bus.max_attempts", u64::from(self.bus.max_attempts)),
+            ("bus.retry_initial_ms", self.bus.retry_initial_ms),
+            ("bus.relay_batch", u64::from(self.bus.relay_batch)),
+            ("bus.relay_poll_ms", self.bus.relay_poll_ms),
+            ("http.request_timeout_secs", self.http.request_timeout_secs),
+            ("http.body_limit_bytes", self.http.body_limit_bytes as u64),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(ConfigError::setting(name, "must be greater than 0", "raise it"));
+            }
+        }
+        if self.bus.retry_max_ms < self.bus.retry_initial_ms {
+            return Err(ConfigError::setting(
+                "bus.retry_max_ms",
+                "is smaller than bus.retry_initial_ms",
+                "make it at least as large",
+            ));
+        }
+        for origin in &self.http.cors_origins {
+            if origin.parse::<http::HeaderValue>().is_err()
+                || !(origin.starts_with("http://") || origin.starts_with("https://"))
+            {
+                return Err(ConfigError::setting(
+                    "http.cors_origins",
+                    format!("holds `{origin}`, which is not an origin"),
+                    "write origins as https://host[:port]",
+                ));
+            }
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::setting(
+                    "public_url",
+                    format!("must start with http:// or https://, got `{url}`"),
+                    "write the full address users open",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The address users should open, for log lines and links in emails.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Whether `name` runs in this process.
+    pub fn runs(&self, context: &str) -> bool {
+        self.contexts.is_empty() || self.contexts.iter().any(|c| c == context)
+    }
+
+    /// The effective configuration as TOML, secrets masked, for `campus config`.
+    pub fn to_masked_toml(&self) -> String {
+        toml_text(self)
+    }
+}
+
+fn toml_text(config: &Config) -> String {
+    // `ConnectionUrl` serializes masked, so this text never holds a password. Unset settings
+    // are left out, as TOML has no null.
+    toml::to_string_pretty(config)
+        .unwrap_or_else(|error| format!("# could not render configuration: {error}\n"))
+}
+
+/// Figment's message names the key and the source it came from; keep it, say what to do.
+fn describe(error: figment::Error) -> String {
+    let mut lines = Vec::new();
+    for error in error {
+        let key = error.path.join(".");
+        let mut line = if key.is_empty() { error.to_string() } else { format!("`{key}`: {error}") };
+        if let Some(source) = error.metadata.as_ref().map(|m| m.name.to_string()) {
+            line.push_str(&format!(" (from {source})"));
+        }
+        lines.push(line);
+    }
+    lines.join("; ")
+}
+
+/// A connection URL whose password never appears in logs or printed configuration.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct ConnectionUrl(String);
+
+impl ConnectionUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The real URL, for the one place that connects with it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn masked(&self) -> String {
+        // scheme://user:password@host/...: hide everything between the first ':' after the
+        // scheme and the '@'.
+        let Some((scheme, rest)) = self.0.split_once("://") else { return "********".into() };
+        match rest.split_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:********@{host}")
+            }
+            None => self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for ConnectionUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl fmt::Display for ConnectionUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl Serialize for ConnectionUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.masked())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_url_never_prints_its_password() {
+        let url = ConnectionUrl::new("postgres://campus:hunter2@db:5432/campus");
+        assert_eq!(url.to_string(), "postgres://campus:********@db:5432/campus");
+        assert!(!format!("{url:?}").contains("hunter2"));
+        let mut config = Config::default();
+        config.database.url = Some(url);
+        assert!(!config.to_masked_toml().contains("hunter2"));
+        assert!(config.to_masked_toml().contains("[database]"));
+    }
+
+    #[test]
+    fn a_wrong_scheme_names_the_setting() {
+        let mut config = Config::default();
+        config.bus.url = Some(ConnectionUrl::new("redis://localhost"));
+        let message = config.validate().unwrap_err().to_string();
+        assert!(message.contains("bus.url"), "{message}");
+    }
+
+    #[test]
+    fn zero_where_a_count_is_needed_names_the_setting() {
+        let mut config = Config::default();
+        config.bus.max_attempts = 0;
+        assert!(config.validate().unwrap_err().to_string().contains("bus.max_attempts"));
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().validate().unwrap();
+    }
+}

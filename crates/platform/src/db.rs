@@ -1,0 +1,288 @@
+//! The database handle each context owns: SQLite or PostgreSQL by configuration, one set of SQL.
+//!
+//! Queries use `$1` placeholders and portable types (TEXT ids, BIGINT milliseconds, TEXT JSON)
+//! so the same statement runs on both backends through sqlx's `Any` driver. In the embedded
+//! shape each context has its own SQLite file; on PostgreSQL each context has its own schema
+//! (or database), so no context can read another's tables.
+
+use std::{borrow::Cow, collections::HashSet, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use sqlx::{
+    any::{install_default_drivers, AnyConnectOptions, AnyPoolOptions},
+    migrate::{Migration, Migrator},
+    Any, AnyConnection, AnyPool, Connection, Executor, Transaction,
+};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
+
+use crate::config::{Config, DatabaseLayout, SqliteSynchronous};
+
+/// The tables of the event backbone, present in every context's database.
+static EVENT_TABLES: Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The dependency's name as `/readyz` and error messages report it.
+    pub fn dependency(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgresql",
+        }
+    }
+}
+
+/// A context's database: a pool plus what the outbox relay needs to hear about commits.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: AnyPool,
+    backend: Backend,
+    context: String,
+    /// SQLite allows one writer at a time; taking this lock before `BEGIN` queues writers in
+    /// the process instead of letting them collide into `SQLITE_BUSY`.
+    writer: Option<Arc<Mutex<()>>>,
+    /// Woken after a transaction that recorded events commits, so the relay moves them at once.
+    committed: Notify,
+}
+
+impl Db {
+    /// Opens (creating when needed) the database of `context`.
+    pub async fn open(config: &Config, context: &str) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            !context.is_empty() && context.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "context name `{context}` must be lowercase letters and underscores"
+        );
+        install_default_drivers();
+        let database = &config.database;
+        let (url, backend) = match &database.url {
+            None => {
+                std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                    format!("Failed to create data directory {}", config.data_dir.display())
+                })?;
+                let file = config.data_dir.join(format!("{context}.db"));
+                (format!("sqlite://{}?mode=rwc", file.display()), Backend::Sqlite)
+            }
+            Some(url) => {
+                let url = match database.layout {
+                    DatabaseLayout::Schema => {
+                        create_schema(url.expose(), context).await?;
+                        url.expose().to_owned()
+                    }
+                    DatabaseLayout::Database => create_database(url.expose(), context).await?,
+                };
+                (url, Backend::Postgres)
+            }
+        };
+        let options: AnyConnectOptions =
+            url.parse().with_context(|| format!("Failed to parse database URL for {context}"))?;
+        let schema = context.to_owned();
+        let layout = database.layout;
+        let synchronous = match database.sqlite_synchronous {
+            SqliteSynchronous::Normal => "NORMAL",
+            SqliteSynchronous::Full => "FULL",
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(database.max_connections)
+            .acquire_timeout(Duration::from_secs(database.acquire_timeout_secs))
+            .after_connect(move |conn, _| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            let pragmas = format!(
+                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous};"
+                            );
+                            conn.execute(sqlx::raw_sql(&pragmas)).await?;
+                        }
+                        Backend::Postgres if layout == DatabaseLayout::Schema => {
+                            conn.execute(sqlx::raw_sql(&format!("SET search_path TO \"{schema}\"")))
+                                .await?;
+                        }
+                        Backend::Postgres => {}
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .with_context(|| format!("Failed to connect to the {context} database"))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                backend,
+                context: context.to_owned(),
+                writer: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+                committed: Notify::new(),
+            }),
+        })
+    }
+
+    /// The pool, for reads. Writes go through [`Db::begin`].
+    pub fn pool(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    pub fn context(&self) -> &str {
+        &self.inner.context
+    }
+
+    /// Starts a unit of work: a transaction in which state changes and the events announcing
+    /// them are written together.
+    pub async fn begin(&self) -> crate::Result<UnitOfWork> {
+        let writer = match &self.inner.writer {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self.inner.pool.begin().await?;
+        Ok(UnitOfWork { tx, _writer: writer, db: self.clone(), recorded: 0 })
+    }
+
+    /// Applies the event tables and then the context's own migrations.
+    pub async fn migrate(&self, migrations: &Migrator) -> anyhow::Result<()> {
+        let migrator = combined(migrations)?;
+        migrator
+            .run(&self.inner.pool)
+            .await
+            .with_context(|| format!("Failed to migrate the {} database", self.inner.context))
+    }
+
+    /// A round trip to the database, for `/readyz`.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        let mut conn = self.inner.pool.acquire().await?;
+        conn.ping().await?;
+        Ok(())
+    }
+
+    /// Resolves when a transaction that recorded events has committed (or immediately, if one
+    /// committed since the last call).
+    pub async fn committed(&self) {
+        self.inner.committed.notified().await;
+    }
+
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}
+
+/// Platform migrations and the context's, as one list; versions must not collide.
+fn combined(context: &Migrator) -> anyhow::Result<Migrator> {
+    let mut seen = HashSet::new();
+    let mut migrations: Vec<Migration> = Vec::new();
+    for migration in EVENT_TABLES.iter().chain(context.iter()) {
+        anyhow::ensure!(
+            seen.insert(migration.version),
+            "two migrations share version {}; give `{}` a new timestamp",
+            migration.version,
+            migration.description
+        );
+        migrations.push(migration.clone());
+    }
+    migrations.sort_by_key(|m| m.version);
+    Ok(Migrator {
+        migrations: Cow::Owned(migrations),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    })
+}
+
+async fn create_schema(url: &str, schema: &str) -> anyhow::Result<()> {
+    let mut conn = AnyConnection::connect(url).await.context("Failed to connect to PostgreSQL")?;
+    // Two processes starting together may both try; the loser's error is harmless.
+    let created = conn.execute(sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))).await;
+    if let Err(error) = created {
+        tracing::debug!(%error, schema, "schema creation raced");
+    }
+    conn.close().await.ok();
+    Ok(())
+}
+
+/// For the database-per-context layout: `…/campus` becomes `…/campus_<context>`, created
+/// when missing.
+async fn create_database(url: &str, context: &str) -> anyhow::Result<String> {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let (server, database) = base.rsplit_once('/').context("database.url has no database name")?;
+    let name = format!("{database}_{context}");
+    let mut conn = AnyConnection::connect(url).await.context("Failed to connect to PostgreSQL")?;
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut conn)
+        .await?;
+    if exists.is_none() {
+        if let Err(error) = conn.execute(sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))).await {
+            tracing::debug!(%error, name, "database creation raced");
+        }
+    }
+    conn.close().await.ok();
+    Ok(match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    })
+}
+
+/// A transaction plus the events it will publish; dropping it without `commit` rolls back
+/// both, so a failed request leaves nothing half-written and announces nothing.
+pub struct UnitOfWork {
+    tx: Transaction<'static, Any>,
+    _writer: Option<OwnedMutexGuard<()>>,
+    db: Db,
+    recorded: usize,
+}
+
+impl UnitOfWork {
+    /// The connection to run this unit's statements on.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub(crate) fn note_recorded(&mut self) {
+        self.recorded += 1;
+    }
+
+    /// Commits the state change and its events together, then wakes the relay.
+    pub async fn commit(self) -> crate::Result<()> {
+        let Self { tx, _writer, db, recorded } = self;
+        tx.commit().await?;
+        drop(_writer);
+        if recorded > 0 {
+            db.inner.committed.notify_one();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_tables_come_first() {
+        let migrator = combined(&Migrator::DEFAULT).unwrap();
+        assert_eq!(migrator.iter().count(), EVENT_TABLES.iter().count());
+    }
+
+    #[test]
+    fn colliding_migration_versions_are_refused() {
+        assert!(combined(&EVENT_TABLES).is_err());
+    }
+}

@@ -1,0 +1,317 @@
+//! The platform's error type and its RFC 9457 `application/problem+json` form.
+//!
+//! Every error a client can see has a stable snake_case `code` (also the tail of its `type`
+//! URI), a human `title` and `detail`, and for validation failures the list of fields at fault.
+//! Internal errors are logged with their cause and answered with a generic body.
+
+use axum::{
+    extract::rejection::{JsonRejection, PathRejection, QueryRejection},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's name as the client sent it (`email`, `modules[2].title`).
+    pub field: String,
+    /// Stable snake_case reason (`required`, `too_long`, `invalid_email`).
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.to_owned(), message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request is malformed (unparseable JSON, wrong content type).
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// Well-formed, but fields break the rules.
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("authentication is required")]
+    Unauthenticated { detail: String },
+    #[error("{detail}")]
+    Forbidden { detail: String },
+    /// Unknown id, or one the caller may not know exists: both answer alike.
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("the request body is larger than this server accepts")]
+    PayloadTooLarge,
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    /// A dependency (database, bus) is down; the request may succeed later.
+    #[error("{dependency} is unavailable")]
+    Unavailable { dependency: String },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The problem+json body. `type` is a URN built from `code`, so it is stable and unique.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+impl Error {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest { code, detail: detail.into() }
+    }
+
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::Forbidden { detail: detail.into() }
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict { code, detail: detail.into() }
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code clients match on; pinned by a test so it never drifts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::Validation(_) => "validation_failed",
+            Self::Unauthenticated { .. } => "unauthenticated",
+            Self::Forbidden { .. } => "forbidden",
+            Self::NotFound { .. } => "not_found",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable { .. } => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let status = self.status();
+        let detail = match self {
+            // The cause goes to the log, never to the client.
+            Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
+            Self::Unauthenticated { detail } => detail.clone(),
+            other => other.to_string(),
+        };
+        Problem {
+            type_uri: problem_type(self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: self.code().to_owned(),
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+pub fn problem_type(code: &str) -> String {
+    format!("urn:campus:problem:{code}")
+}
+
+/// A problem+json response for a bare status, used where a layer (timeout, unknown route)
+/// answers before any handler could build an `Error`.
+pub fn problem_for_status(status: StatusCode) -> Response {
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNAUTHORIZED => "unauthenticated",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let problem = Problem {
+        type_uri: problem_type(code),
+        title: reason.to_owned(),
+        status: status.as_u16(),
+        detail: match status {
+            StatusCode::NOT_FOUND => "no such resource".to_owned(),
+            StatusCode::REQUEST_TIMEOUT => "the request took too long and was stopped".to_owned(),
+            _ => reason.to_lowercase(),
+        },
+        code: code.to_owned(),
+        errors: Vec::new(),
+    };
+    problem_response(status, &problem)
+}
+
+fn problem_response(status: StatusCode, problem: &Problem) -> Response {
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+    response
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        if let Self::Internal(cause) = &self {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        let mut response = problem_response(self.status(), &self.to_problem());
+        if let Self::RateLimited { retry_after_secs } = self {
+            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        if let Self::Unauthenticated { .. } = self {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for Error {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => Self::BadRequest {
+                code: "unsupported_media_type",
+                detail: "send the body as JSON with `Content-Type: application/json`".into(),
+            },
+            JsonRejection::JsonSyntaxError(error) => {
+                Self::bad_request("malformed_json", format!("the body is not valid JSON: {}", error.body_text()))
+            }
+            // Right syntax, wrong shape: a missing field or a wrong type, which serde names.
+            JsonRejection::JsonDataError(error) => Self::Validation(vec![FieldError::new(
+                field_of(&error.body_text()),
+                "invalid",
+                error.body_text(),
+            )]),
+            JsonRejection::BytesRejection(error) => {
+                if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Self::PayloadTooLarge
+                } else {
+                    Self::bad_request("unreadable_body", error.body_text())
+                }
+            }
+            other => Self::bad_request("bad_request", other.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for Error {
+    fn from(_: PathRejection) -> Self {
+        Self::NotFound { what: "resource" }
+    }
+}
+
+impl From<QueryRejection> for Error {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::Validation(vec![FieldError::new("query", "invalid", rejection.body_text())])
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::warn!(error = %error, "database unavailable");
+                Self::Unavailable { dependency: "database".into() }
+            }
+            _ => Self::Internal(error.into()),
+        }
+    }
+}
+
+/// serde's data errors read "missing field `email` at line 1 column 2" or
+/// "name: invalid type ..."; pull out the field name so clients can point at it.
+fn field_of(message: &str) -> String {
+    if let Some(rest) = message.split("field `").nth(1) {
+        if let Some(name) = rest.split('`').next() {
+            return name.to_owned();
+        }
+    }
+    let after_prefix = message.split(": ").nth(1).unwrap_or(message);
+    match after_prefix.split_once(": ") {
+        Some((path, _)) if !path.contains(' ') => path.to_owned(),
+        _ => "body".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clients match on these codes; changing one breaks them.
+    #[test]
+    fn wire_codes_are_stable() {
+        let cases: Vec<(Error, &str, u16)> = vec![
+            (Error::invalid("email", "required", "x"), "validation_failed", 422),
+            (Error::Unauthenticated { detail: "x".into() }, "unauthenticated", 401),
+            (Error::forbidden("x"), "forbidden", 403),
+            (Error::NotFound { what: "course" }, "not_found", 404),
+            (Error::PayloadTooLarge, "payload_too_large", 413),
+            (Error::RateLimited { retry_after_secs: 1 }, "rate_limited", 429),
+            (Error::Unavailable { dependency: "nats".into() }, "unavailable", 503),
+            (Error::internal(anyhow::anyhow!("secret cause")), "internal", 500),
+        ];
+        for (error, code, status) in cases {
+            let problem = error.to_problem();
+            assert_eq!(problem.code, code);
+            assert_eq!(problem.status, status);
+            assert_eq!(problem.type_uri, format!("urn:campus:problem:{code}"));
+        }
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let problem = Error::internal(anyhow::anyhow!("password=hunter2")).to_problem();
+        assert!(!problem.detail.contains("hunter2"));
+    }
+
+    #[test]
+    fn serde_messages_name_the_field() {
+        assert_eq!(field_of("Failed to deserialize the JSON body into the target type: missing field `email` at line 1 column 2"), "email");
+        assert_eq!(field_of("Failed to deserialize the JSON body into the target type: name: invalid type: integer `1`, expected a string at line 1 column 9"), "name");
+    }
+}

@@ -1,0 +1,163 @@
+//! Events as contexts write and read them: typed, versioned, in a CloudEvents 1.0 envelope.
+//!
+//! A context announces a state change by recording an [`Event`] in the same [`UnitOfWork`]
+//! as the change itself (the transactional outbox); the bus crate moves it on. A context
+//! reacts to others' events through a [`Subscription`], whose [`Handler`] runs in a unit of
+//! work of the consuming context together with the inbox row that makes it effectively-once.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::{db::UnitOfWork, id, telemetry, time};
+
+/// A fact one context tells the others. Its type name carries its version
+/// (`campus.<context>.<event>.v<N>`); a change to its shape that old readers cannot read needs
+/// a new version, which the schema compatibility test enforces.
+pub trait Event: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static {
+    const TYPE: &'static str;
+
+    /// The aggregate the event is about; events of one subject are handled in order.
+    fn subject(&self) -> String;
+}
+
+/// A CloudEvents 1.0 envelope (JSON format) with the `tenant` and `traceparent` extensions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Envelope {
+    pub specversion: String,
+    pub id: String,
+    /// The publishing context.
+    pub source: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub time: String,
+    pub subject: String,
+    pub datacontenttype: String,
+    pub data: serde_json::Value,
+    /// The school the event belongs to (`platform` for platform-wide events).
+    pub tenant: String,
+    /// W3C trace context of the request that caused the event, so a trace spans contexts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+}
+
+impl Envelope {
+    pub fn new<E: Event>(tenant: &str, event: &E) -> crate::Result<Self> {
+        let source = stream_of(E::TYPE)
+            .ok_or_else(|| anyhow::anyhow!("event type `{}` is not campus.<context>.<name>.v<N>", E::TYPE))?;
+        Ok(Self {
+            specversion: "1.0".to_owned(),
+            id: id::new_id_string(),
+            source: source.to_owned(),
+            event_type: E::TYPE.to_owned(),
+            time: time::rfc3339(time::now_ms()),
+            subject: event.subject(),
+            datacontenttype: "application/json".to_owned(),
+            data: serde_json::to_value(event).map_err(anyhow::Error::from)?,
+            tenant: tenant.to_owned(),
+            traceparent: telemetry::current_traceparent(),
+        })
+    }
+
+    /// The stream (publishing context) the event travels on.
+    pub fn stream(&self) -> &str {
+        stream_of(&self.event_type).unwrap_or(&self.source)
+    }
+
+    /// The typed payload, when this envelope carries an `E`.
+    pub fn data_as<E: Event>(&self) -> anyhow::Result<E> {
+        anyhow::ensure!(self.event_type == E::TYPE, "expected {}, got {}", E::TYPE, self.event_type);
+        Ok(serde_json::from_value(self.data.clone())?)
+    }
+}
+
+/// `campus.<context>.<event>.v<N>` → `<context>`.
+pub fn stream_of(event_type: &str) -> Option<&str> {
+    let mut parts = event_type.split('.');
+    let (Some("campus"), Some(context), Some(name), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let well_formed = !context.is_empty()
+        && !name.is_empty()
+        && version.strip_prefix('v').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    well_formed.then_some(context)
+}
+
+impl UnitOfWork {
+    /// Records `event` in this unit's outbox; it is published only if the unit commits.
+    pub async fn record<E: Event>(&mut self, tenant: &str, event: &E) -> crate::Result<Envelope> {
+        let envelope = Envelope::new(tenant, event)?;
+        if envelope.source != self.db().context() {
+            let context = self.db().context();
+            return Err(anyhow::anyhow!("context {context} cannot publish {}", E::TYPE).into());
+        }
+        let text = serde_json::to_string(&envelope).map_err(anyhow::Error::from)?;
+        sqlx::query(
+            "INSERT INTO outbox (id, event_type, subject, tenant, envelope, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&envelope.id)
+        .bind(&envelope.event_type)
+        .bind(&envelope.subject)
+        .bind(&envelope.tenant)
+        .bind(text)
+        .bind(time::now_ms())
+        .execute(self.conn())
+        .await?;
+        self.note_recorded();
+        Ok(envelope)
+    }
+}
+
+/// What a subscription does with an event, inside the consuming context's unit of work.
+/// An error rolls the unit back and the event is retried with backoff, then parked.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()>;
+}
+
+/// A context's durable interest in some event types.
+#[derive(Clone)]
+pub struct Subscription {
+    /// Unique within the consuming context, e.g. `roster`.
+    pub name: &'static str,
+    pub event_types: Vec<&'static str>,
+    pub handler: Arc<dyn Handler>,
+}
+
+impl Subscription {
+    pub fn new(name: &'static str, event_types: Vec<&'static str>, handler: impl Handler) -> Self {
+        Self { name, event_types, handler: Arc::new(handler) }
+    }
+}
+
+/// A published event type and its JSON Schema, for the event catalogue.
+#[derive(Debug, Clone)]
+pub struct EventSchema {
+    pub event_type: &'static str,
+    pub schema: serde_json::Value,
+}
+
+impl EventSchema {
+    pub fn of<E: Event>() -> Self {
+        let schema = serde_json::to_value(schemars::schema_for!(E)).unwrap_or_default();
+        Self { event_type: E::TYPE, schema }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types_name_their_stream() {
+        assert_eq!(stream_of("campus.identity.user_registered.v1"), Some("identity"));
+        assert_eq!(stream_of("campus.identity.user_registered"), None);
+        assert_eq!(stream_of("campus.identity.user_registered.vx"), None);
+        assert_eq!(stream_of("other.identity.user_registered.v1"), None);
+    }
+}

@@ -1,0 +1,188 @@
+//! The HTTP server: the middleware every route gets, and serving with graceful shutdown.
+//!
+//! Outermost first: panics become 500 problems; each request gets an id (`x-request-id`,
+//! kept when the client or proxy sent one) and a span that continues the caller's W3C
+//! `traceparent`; security headers; CORS when origins are configured; bare error statuses
+//! from layers become problem+json; then the request timeout and body-size limit.
+
+use std::{future::Future, time::Duration};
+
+use axum::{
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    http::{header, HeaderName, HeaderValue, Method, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    Router,
+};
+use tokio::{net::TcpListener, time::Instant};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, CorsLayer},
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+};
+use tracing::Instrument;
+
+use crate::{config::Config, error, id, metrics, telemetry};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The Content-Security-Policy for everything the server sends unless a route sets its own.
+pub const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; \
+     base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Wraps the composed routes in the platform's middleware.
+pub fn with_middleware(routes: Router, config: &Config) -> Router {
+    let http = &config.http;
+    let mut router = routes
+        .route_layer(middleware::from_fn(record_metrics))
+        .layer(DefaultBodyLimit::max(http.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(http.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(http.request_timeout_secs),
+        ))
+        .layer(middleware::from_fn(problems_for_bare_errors));
+    if !http.cors_origins.is_empty() {
+        router = router.layer(cors(&http.cors_origins));
+    }
+    router = security_headers(router, config.public_url().starts_with("https://"));
+    router
+        .layer(middleware::from_fn(trace_request))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, UlidRequestId))
+        .layer(CatchPanicLayer::custom(|_| error::problem_for_status(StatusCode::INTERNAL_SERVER_ERROR)))
+}
+
+/// Serves `app` until `shutdown` resolves, then stops accepting and lets in-flight requests
+/// finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+#[derive(Clone, Copy)]
+struct UlidRequestId;
+
+impl MakeRequestId for UlidRequestId {
+    fn make_request_id<B>(&mut self, _: &http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&id::new_id_string()).ok().map(RequestId::new)
+    }
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+            REQUEST_ID,
+        ])
+        .expose_headers([REQUEST_ID])
+        .max_age(Duration::from_secs(3600))
+}
+
+fn security_headers(router: Router, over_tls: bool) -> Router {
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (HeaderName::from_static("permissions-policy"), "geolocation=(), payment=(), usb=()"),
+    ];
+    let mut router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DEFAULT_CSP),
+    ));
+    for (name, value) in fixed {
+        router = router.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)));
+    }
+    if over_tls {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    router
+}
+
+/// One span per request, continuing the caller's trace, logged when it ends.
+async fn trace_request(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+        status = tracing::field::Empty,
+    );
+    let traceparent = request.headers().get("traceparent").and_then(|v| v.to_str().ok());
+    telemetry::continue_trace(&span, traceparent);
+    let started = Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    span.record("status", status);
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(status, elapsed_ms, "request finished");
+        } else {
+            tracing::debug!(status, elapsed_ms, "request finished");
+        }
+    });
+    response
+}
+
+/// Counts and times requests by route pattern; runs only for matched routes, so scanners
+/// probing random paths cannot blow up the label set.
+async fn record_metrics(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::http_request(&method, &route, &status, started.elapsed());
+    response
+}
+
+/// Layers such as the timeout and body limit answer with a bare status; clients should get
+/// the same problem+json as from handlers.
+async fn problems_for_bare_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let (parts, _) = response.into_parts();
+        let mut problem = error::problem_for_status(status);
+        for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+            if let Some(value) = parts.headers.get(&name) {
+                problem.headers_mut().insert(name, value.clone());
+            }
+        }
+        return problem;
+    }
+    response
+}
+
+/// The answer for paths no route matches.
+pub async fn not_found() -> Response {
+    error::problem_for_status(StatusCode::NOT_FOUND).into_response()
+}

@@ -1,0 +1,20 @@
+//! The platform every Campus Hub context stands on.
+//!
+//! A context crate needs nothing outside this crate (and the event backbone in `campus-bus`) to
+//! own its tables, serve its routes, publish its events and react to other contexts' events.
+
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod http;
+pub mod id;
+pub mod metrics;
+pub mod openapi;
+pub mod telemetry;
+pub mod time;
+
+pub use error::{Error, Result};

@@ -1,0 +1,60 @@
+//! Prometheus metrics, rendered at `/metrics`.
+//!
+//! One recorder per process. The names are listed here so dashboards have one place to look.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Requests answered, by `method`, `route` (the route pattern, never the raw path) and `status`.
+pub const HTTP_REQUESTS: &str = "http_requests_total";
+/// Request latency in seconds, by `method` and `route`.
+pub const HTTP_DURATION: &str = "http_request_duration_seconds";
+/// Events the relay handed to the bus, by `stream`.
+pub const EVENTS_PUBLISHED: &str = "campus_events_published_total";
+/// Events a subscription processed, by `subscription` and `outcome`
+/// (`handled`, `duplicate`, `failed`, `parked`, `replayed`).
+pub const EVENTS_CONSUMED: &str = "campus_events_consumed_total";
+/// Commit-to-handled latency in seconds, by `subscription`.
+pub const EVENT_LATENCY: &str = "campus_event_latency_seconds";
+/// Events a subscription has yet to process, by `subscription` and `stream`.
+pub const CONSUMER_LAG: &str = "campus_consumer_lag";
+/// Committed events not yet published, by `context`.
+pub const OUTBOX_DEPTH: &str = "campus_outbox_depth";
+
+const LATENCY_BUCKETS: &[f64] =
+    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+/// The process's metrics handle, installing the recorder on first use.
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), LATENCY_BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was already installed; /metrics will be empty");
+        }
+        handle
+    })
+}
+
+/// The exposition text.
+pub fn render() -> String {
+    handle().render()
+}
+
+/// Histograms keep samples until drained; call this now and then.
+pub fn upkeep() {
+    handle().run_upkeep();
+}
+
+/// Records one answered request.
+pub fn http_request(method: &str, route: &str, status: &str, elapsed: std::time::Duration) {
+    let labels = [("method", method.to_owned()), ("route", route.to_owned())];
+    metrics::counter!(HTTP_REQUESTS, "method" => method.to_owned(), "route" => route.to_owned(), "status" => status.to_owned())
+        .increment(1);
+    metrics::histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
+}
