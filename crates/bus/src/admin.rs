@@ -84,7 +84,10 @@ pub struct ReplayReport {
 #[utoipa::path(get, path = "/api/v1/admin/events/consumers", tag = "events",
     security(("bearer" = [])),
     responses((status = 200, body = [ConsumerStatus]), (status = 401, body = campus_platform::error::Problem), (status = 403, body = campus_platform::error::Problem)))]
-async fn list_consumers(State(bus): State<Bus>, user: AuthUser) -> Result<Json<Vec<ConsumerStatus>>> {
+async fn list_consumers(
+    State(bus): State<Bus>,
+    user: AuthUser,
+) -> Result<Json<Vec<ConsumerStatus>>> {
     user.require(Permission::OperatePlatform)?;
     let mut statuses = Vec::new();
     for consumer in bus.consumers() {
@@ -119,7 +122,11 @@ async fn list_parked(
     user.require(Permission::OperatePlatform)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(Error::invalid("limit", "out_of_range", "limit must be between 1 and 200"));
+        return Err(Error::invalid(
+            "limit",
+            "out_of_range",
+            "limit must be between 1 and 200",
+        ));
     }
     let cursor = query.cursor.unwrap_or_default();
     let mut items = Vec::new();
@@ -147,7 +154,11 @@ async fn list_parked(
     security(("bearer" = [])),
     responses((status = 200, body = ReplayReport), (status = 404, body = campus_platform::error::Problem),
         (status = 409, description = "The handler failed again; the event stays parked", body = campus_platform::error::Problem)))]
-async fn replay_one(State(bus): State<Bus>, user: AuthUser, Path(id): Path<String>) -> Result<Json<ReplayReport>> {
+async fn replay_one(
+    State(bus): State<Bus>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<ReplayReport>> {
     user.require(Permission::OperatePlatform)?;
     for db in consumer_databases(&bus).values() {
         let row: Option<ParkedRow> = sqlx::query_as(
@@ -159,12 +170,20 @@ async fn replay_one(State(bus): State<Bus>, user: AuthUser, Path(id): Path<Strin
         .await?;
         if let Some(row) = row {
             return match replay(&bus, &row).await {
-                Ok(()) => Ok(Json(ReplayReport { replayed: 1, failed: 0 })),
-                Err(error) => Err(Error::conflict("replay_failed", format!("the handler failed again: {error}"))),
+                Ok(()) => Ok(Json(ReplayReport {
+                    replayed: 1,
+                    failed: 0,
+                })),
+                Err(error) => Err(Error::conflict(
+                    "replay_failed",
+                    format!("the handler failed again: {error}"),
+                )),
             };
         }
     }
-    Err(Error::NotFound { what: "parked event" })
+    Err(Error::NotFound {
+        what: "parked event",
+    })
 }
 
 /// Replays every parked event (optionally of one subscription), oldest first.
@@ -177,7 +196,10 @@ async fn replay_all(
     Query(query): Query<ParkedQuery>,
 ) -> Result<Json<ReplayReport>> {
     user.require(Permission::OperatePlatform)?;
-    let mut report = ReplayReport { replayed: 0, failed: 0 };
+    let mut report = ReplayReport {
+        replayed: 0,
+        failed: 0,
+    };
     for db in consumer_databases(&bus).values() {
         let rows: Vec<ParkedRow> = sqlx::query_as(
             "SELECT id, subscription, stream, event_id, event_type, envelope, error, attempts, parked_at \
@@ -199,42 +221,64 @@ async fn replay_all(
 /// Handles the parked event and removes it from the lot in one transaction; on failure it
 /// stays parked with the new error.
 async fn replay(bus: &Bus, row: &ParkedRow) -> anyhow::Result<()> {
-    let consumer = find_consumer(bus, &row.subscription, &row.stream)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} no longer runs in this process", row.subscription))?;
+    let consumer = find_consumer(bus, &row.subscription, &row.stream).ok_or_else(|| {
+        anyhow::anyhow!(
+            "subscription {} no longer runs in this process",
+            row.subscription
+        )
+    })?;
     let spec = &consumer.spec;
     let envelope: Envelope = serde_json::from_str(&row.envelope)?;
     let attempt = async {
         let mut uow = spec.db.begin().await?;
-        let outcome = consumer::handle_in(&mut uow, spec, consumer.handler.as_ref(), &envelope).await?;
-        sqlx::query("DELETE FROM parked_events WHERE id = $1").bind(&row.id).execute(uow.conn()).await?;
+        let outcome =
+            consumer::handle_in(&mut uow, spec, consumer.handler.as_ref(), &envelope).await?;
+        sqlx::query("DELETE FROM parked_events WHERE id = $1")
+            .bind(&row.id)
+            .execute(uow.conn())
+            .await?;
         uow.commit().await?;
         anyhow::Ok(outcome)
     };
     match attempt.await {
         Ok(outcome) => {
             tracing::info!(subscription = %spec.subscription, event_id = %envelope.id, ?outcome, "parked event replayed");
-            consumer::record(spec, if outcome == Outcome::Handled { "replayed" } else { "duplicate" });
+            consumer::record(
+                spec,
+                if outcome == Outcome::Handled {
+                    "replayed"
+                } else {
+                    "duplicate"
+                },
+            );
             Ok(())
         }
         Err(error) => {
             let reason = consumer::truncate(&format!("{error:#}"), 4000);
-            sqlx::query("UPDATE parked_events SET error = $1, attempts = attempts + 1 WHERE id = $2")
-                .bind(&reason)
-                .bind(&row.id)
-                .execute(spec.db.pool())
-                .await?;
+            sqlx::query(
+                "UPDATE parked_events SET error = $1, attempts = attempts + 1 WHERE id = $2",
+            )
+            .bind(&reason)
+            .bind(&row.id)
+            .execute(spec.db.pool())
+            .await?;
             Err(anyhow::anyhow!(reason))
         }
     }
 }
 
 fn find_consumer<'a>(bus: &'a Bus, subscription: &str, stream: &str) -> Option<&'a Consumer> {
-    bus.consumers().iter().find(|c| c.spec.subscription == subscription && c.spec.stream == stream)
+    bus.consumers()
+        .iter()
+        .find(|c| c.spec.subscription == subscription && c.spec.stream == stream)
 }
 
 /// Each consuming context's database once.
 fn consumer_databases(bus: &Bus) -> HashMap<String, Db> {
-    bus.consumers().iter().map(|c| (c.spec.db.context().to_owned(), c.spec.db.clone())).collect()
+    bus.consumers()
+        .iter()
+        .map(|c| (c.spec.db.context().to_owned(), c.spec.db.clone()))
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]

@@ -105,7 +105,7 @@ impl Runner {
     /// shutdown interrupted it; the event is then redelivered on the next start.
     async fn deliver(&self, delivery: &Delivery, cancel: &CancellationToken) -> bool {
         let spec = &self.consumer.spec;
-        if !spec.event_types.iter().any(|t| *t == delivery.envelope.event_type) {
+        if !spec.event_types.contains(&delivery.envelope.event_type) {
             // Another event type on the same stream (JetStream filters by stream only).
             delivery.ack().await;
             return true;
@@ -113,7 +113,14 @@ impl Runner {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match handle(spec, self.consumer.handler.as_ref(), &delivery.envelope, delivery.position).await {
+            match handle(
+                spec,
+                self.consumer.handler.as_ref(),
+                &delivery.envelope,
+                delivery.position,
+            )
+            .await
+            {
                 Ok(outcome) => {
                     delivery.ack().await;
                     record(spec, outcome_label(outcome));
@@ -198,10 +205,18 @@ pub(crate) async fn handle_in(
     if fresh {
         handler.handle(uow, envelope).await?;
     }
-    Ok(if fresh { Outcome::Handled } else { Outcome::Duplicate })
+    Ok(if fresh {
+        Outcome::Handled
+    } else {
+        Outcome::Duplicate
+    })
 }
 
-async fn save_position(uow: &mut UnitOfWork, spec: &ConsumerSpec, position: i64) -> anyhow::Result<()> {
+async fn save_position(
+    uow: &mut UnitOfWork,
+    spec: &ConsumerSpec,
+    position: i64,
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO consumer_positions (subscription, stream, position, updated_at) \
          VALUES ($1, $2, $3, $4) \
@@ -217,7 +232,12 @@ async fn save_position(uow: &mut UnitOfWork, spec: &ConsumerSpec, position: i64)
 }
 
 /// Parks the event and moves the consumer past it, in one transaction.
-async fn park(spec: &ConsumerSpec, delivery: &Delivery, reason: &str, attempts: u32) -> anyhow::Result<()> {
+async fn park(
+    spec: &ConsumerSpec,
+    delivery: &Delivery,
+    reason: &str,
+    attempts: u32,
+) -> anyhow::Result<()> {
     let envelope = &delivery.envelope;
     let mut uow = spec.db.begin().await?;
     sqlx::query(
@@ -280,7 +300,8 @@ pub(crate) fn record(spec: &ConsumerSpec, outcome: &'static str) {
 fn record_latency(spec: &ConsumerSpec, envelope: &Envelope) {
     if let Some(at) = time::parse_rfc3339(&envelope.time) {
         let seconds = (time::now_ms() - at).max(0) as f64 / 1000.0;
-        metrics::histogram!(names::EVENT_LATENCY, "subscription" => spec.subscription.clone()).record(seconds);
+        metrics::histogram!(names::EVENT_LATENCY, "subscription" => spec.subscription.clone())
+            .record(seconds);
     }
 }
 
@@ -293,11 +314,20 @@ mod tests {
         let initial = Duration::from_millis(100);
         let max = Duration::from_secs(1);
         let first = backoff(initial, max, 1);
-        assert!(first >= initial && first <= Duration::from_millis(120), "{first:?}");
+        assert!(
+            first >= initial && first <= Duration::from_millis(120),
+            "{first:?}"
+        );
         let third = backoff(initial, max, 3);
-        assert!(third >= Duration::from_millis(400) && third <= Duration::from_millis(480), "{third:?}");
+        assert!(
+            third >= Duration::from_millis(400) && third <= Duration::from_millis(480),
+            "{third:?}"
+        );
         let late = backoff(initial, max, 30);
-        assert!(late >= max && late <= Duration::from_millis(1200), "{late:?}");
+        assert!(
+            late >= max && late <= Duration::from_millis(1200),
+            "{late:?}"
+        );
     }
 
     #[test]

@@ -66,14 +66,18 @@ impl EventLog for EmbeddedLog {
         if self.stream(stream).is_ok() {
             return Ok(());
         }
-        let (head,): (Option<i64>,) =
-            sqlx::query_as("SELECT MAX(position) FROM outbox").fetch_one(db.pool()).await?;
+        let (head,): (Option<i64>,) = sqlx::query_as("SELECT MAX(position) FROM outbox")
+            .fetch_one(db.pool())
+            .await?;
         let entry = Arc::new(Stream {
             db: db.clone(),
             head: watch::Sender::new(head.unwrap_or(0)),
             publishing: tokio::sync::Mutex::new(()),
         });
-        self.streams.lock().unwrap_or_else(|p| p.into_inner()).insert(stream.to_owned(), entry);
+        self.streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(stream.to_owned(), entry);
         Ok(())
     }
 
@@ -141,17 +145,21 @@ impl EventLog for EmbeddedLog {
 
 /// The position this consumer has handled up to, from its own database.
 async fn saved_position(spec: &ConsumerSpec) -> anyhow::Result<i64> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT position FROM consumer_positions WHERE subscription = $1 AND stream = $2")
-            .bind(&spec.subscription)
-            .bind(&spec.stream)
-            .fetch_optional(spec.db.pool())
-            .await?;
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT position FROM consumer_positions WHERE subscription = $1 AND stream = $2",
+    )
+    .bind(&spec.subscription)
+    .bind(&spec.stream)
+    .fetch_optional(spec.db.pool())
+    .await?;
     Ok(row.map(|(p,)| p).unwrap_or(0))
 }
 
 fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn read_query(types: usize) -> String {
@@ -189,9 +197,14 @@ impl Deliveries for EmbeddedDeliveries {
                 for row in rows {
                     let position: i64 = row.try_get(0)?;
                     let text: String = row.try_get(1)?;
-                    let envelope: Envelope = serde_json::from_str(&text)
-                        .with_context(|| format!("outbox row at position {position} is not an envelope"))?;
-                    batch.push(Delivery { envelope, position: Some(position), ack: Ack::Embedded });
+                    let envelope: Envelope = serde_json::from_str(&text).with_context(|| {
+                        format!("outbox row at position {position} is not an envelope")
+                    })?;
+                    batch.push(Delivery {
+                        envelope,
+                        position: Some(position),
+                        ack: Ack::Embedded,
+                    });
                     self.position = position;
                 }
                 return Ok(batch);

@@ -74,7 +74,10 @@ impl JetStreamLog {
         spec.subscription.replace('.', "-")
     }
 
-    async fn consumer(&self, spec: &ConsumerSpec) -> anyhow::Result<jetstream::consumer::PullConsumer> {
+    async fn consumer(
+        &self,
+        spec: &ConsumerSpec,
+    ) -> anyhow::Result<jetstream::consumer::PullConsumer> {
         let stream = self.js.get_stream(self.stream_name(&spec.stream)).await?;
         let name = Self::durable_name(spec);
         let consumer = stream
@@ -142,10 +145,15 @@ impl EventLog for JetStreamLog {
                 .message_id(&row.id)
                 .header("Content-Type", "application/cloudevents+json")
                 .payload(row.envelope.clone().into());
-            pending.push(self.js.send_publish(self.subject(&row.event_type), publish).await?);
+            pending.push(
+                self.js
+                    .send_publish(self.subject(&row.event_type), publish)
+                    .await?,
+            );
         }
         for ack in pending {
-            ack.await.context("JetStream did not acknowledge a publish")?;
+            ack.await
+                .context("JetStream did not acknowledge a publish")?;
         }
         let mut uow = producer.begin().await?;
         let now = time::now_ms();
@@ -196,11 +204,14 @@ impl Deliveries for JetStreamDeliveries {
         let Some(message) = message else {
             anyhow::bail!("the JetStream consumer closed");
         };
-        let message = message.map_err(|error| anyhow::anyhow!("JetStream delivery failed: {error}"))?;
+        let message =
+            message.map_err(|error| anyhow::anyhow!("JetStream delivery failed: {error}"))?;
         match serde_json::from_slice::<Envelope>(&message.payload) {
-            Ok(envelope) => {
-                Ok(vec![Delivery { envelope, position: None, ack: Ack::JetStream(Box::new(message)) }])
-            }
+            Ok(envelope) => Ok(vec![Delivery {
+                envelope,
+                position: None,
+                ack: Ack::JetStream(Box::new(message)),
+            }]),
             Err(error) => {
                 // Not ours to handle and never will be: drop it rather than block the stream.
                 tracing::error!(%error, subject = %message.subject, "unreadable event dropped");

@@ -68,7 +68,11 @@ impl BusPlan {
             ),
             None => Arc::new(embedded::EmbeddedLog::default()),
         };
-        Ok(Self { log, producers: HashMap::new(), subscriptions: Vec::new() })
+        Ok(Self {
+            log,
+            producers: HashMap::new(),
+            subscriptions: Vec::new(),
+        })
     }
 
     /// A context running in this process: its outbox is relayed from here.
@@ -83,7 +87,11 @@ impl BusPlan {
 
     /// Prepares streams and durable consumers; nothing runs until [`Bus::start`].
     pub async fn build(self, config: &Config) -> anyhow::Result<Bus> {
-        let Self { log, producers, subscriptions } = self;
+        let Self {
+            log,
+            producers,
+            subscriptions,
+        } = self;
         for db in producers.values() {
             log.prepare_stream(db.context(), Some(db)).await?;
         }
@@ -92,9 +100,15 @@ impl BusPlan {
             let mut by_stream: HashMap<&str, Vec<String>> = HashMap::new();
             for event_type in &subscription.event_types {
                 let stream = stream_of(event_type).with_context(|| {
-                    format!("subscription {} names a malformed event type {event_type}", subscription.name)
+                    format!(
+                        "subscription {} names a malformed event type {event_type}",
+                        subscription.name
+                    )
                 })?;
-                by_stream.entry(stream).or_default().push((*event_type).to_owned());
+                by_stream
+                    .entry(stream)
+                    .or_default()
+                    .push((*event_type).to_owned());
             }
             for (stream, event_types) in by_stream {
                 log.prepare_stream(stream, producers.get(stream)).await?;
@@ -105,7 +119,10 @@ impl BusPlan {
                     event_types,
                 };
                 log.prepare_consumer(&spec).await?;
-                consumers.push(consumer::Consumer { spec, handler: subscription.handler.clone() });
+                consumers.push(consumer::Consumer {
+                    spec,
+                    handler: subscription.handler.clone(),
+                });
             }
         }
         Ok(Bus {
@@ -142,7 +159,9 @@ impl Bus {
     pub async fn shutdown(&self, grace: Duration) -> bool {
         self.inner.cancel.cancel();
         self.inner.tasks.close();
-        tokio::time::timeout(grace, self.inner.tasks.wait()).await.is_ok()
+        tokio::time::timeout(grace, self.inner.tasks.wait())
+            .await
+            .is_ok()
     }
 
     pub fn log(&self) -> &Arc<dyn EventLog> {

@@ -45,7 +45,9 @@ impl Delivery {
     /// Asks the bus not to redeliver yet: a handler is still retrying this event.
     pub async fn in_progress(&self) {
         if let Ack::JetStream(message) = &self.ack {
-            let _ = message.ack_with(async_nats::jetstream::AckKind::Progress).await;
+            let _ = message
+                .ack_with(async_nats::jetstream::AckKind::Progress)
+                .await;
         }
     }
 }

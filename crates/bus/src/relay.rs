@@ -48,8 +48,17 @@ impl Relay {
                 }
                 Err(error) => {
                     failures += 1;
-                    let delay = crate::consumer::backoff(Duration::from_millis(50), self.retry_max, failures);
-                    tracing::warn!(context = self.db.context(), error = format!("{error:#}"), retry_in_ms = delay.as_millis() as u64, "relay could not publish");
+                    let delay = crate::consumer::backoff(
+                        Duration::from_millis(50),
+                        self.retry_max,
+                        failures,
+                    );
+                    tracing::warn!(
+                        context = self.db.context(),
+                        error = format!("{error:#}"),
+                        retry_in_ms = delay.as_millis() as u64,
+                        "relay could not publish"
+                    );
                     delay
                 }
             };
@@ -68,7 +77,10 @@ impl Relay {
             }
         };
         if tokio::time::timeout(FINAL_FLUSH, flush).await.is_err() {
-            tracing::warn!(context = self.db.context(), "final outbox flush timed out; the rest goes out on next start");
+            tracing::warn!(
+                context = self.db.context(),
+                "final outbox flush timed out; the rest goes out on next start"
+            );
         }
     }
 

@@ -24,8 +24,12 @@ pub fn incompatibilities(old: &Value, new: &Value) -> Vec<String> {
 fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
     let mut current = schema;
     for _ in 0..16 {
-        let Some(reference) = current.get("$ref").and_then(Value::as_str) else { break };
-        let Some(path) = reference.strip_prefix("#/") else { break };
+        let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
+            break;
+        };
+        let Some(path) = reference.strip_prefix("#/") else {
+            break;
+        };
         match path.split('/').try_fold(root, |node, key| node.get(key)) {
             Some(target) => current = target,
             None => break,
@@ -37,7 +41,11 @@ fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 fn types(schema: &Value) -> BTreeSet<String> {
     match schema.get("type") {
         Some(Value::String(t)) => [t.clone()].into(),
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         _ => BTreeSet::new(),
     }
 }
@@ -50,12 +58,23 @@ fn names(value: Option<&Value>) -> BTreeSet<String> {
     }
 }
 
-fn compare(old_root: &Value, old: &Value, new_root: &Value, new: &Value, at: &str, found: &mut Vec<String>) {
+fn compare(
+    old_root: &Value,
+    old: &Value,
+    new_root: &Value,
+    new: &Value,
+    at: &str,
+    found: &mut Vec<String>,
+) {
     let old = resolve(old_root, old);
     let new = resolve(new_root, new);
     let here = if at.is_empty() { "the event" } else { at };
     if types(old) != types(new) {
-        found.push(format!("{here}: type changed from {:?} to {:?}", types(old), types(new)));
+        found.push(format!(
+            "{here}: type changed from {:?} to {:?}",
+            types(old),
+            types(new)
+        ));
         return;
     }
     if names(old.get("enum")) != names(new.get("enum")) {
@@ -66,7 +85,14 @@ fn compare(old_root: &Value, old: &Value, new_root: &Value, new: &Value, at: &st
         match (a.and_then(Value::as_array), b.and_then(Value::as_array)) {
             (Some(a), Some(b)) if a.len() == b.len() => {
                 for (index, (x, y)) in a.iter().zip(b).enumerate() {
-                    compare(old_root, x, new_root, y, &format!("{here}/{key}[{index}]"), found);
+                    compare(
+                        old_root,
+                        x,
+                        new_root,
+                        y,
+                        &format!("{here}/{key}[{index}]"),
+                        found,
+                    );
                 }
             }
             (None, None) => {}
@@ -81,10 +107,16 @@ fn compare(old_root: &Value, old: &Value, new_root: &Value, new: &Value, at: &st
     let old_properties = old.get("properties").and_then(Value::as_object);
     let new_properties = new.get("properties").and_then(Value::as_object);
     let empty = serde_json::Map::new();
-    let (old_properties, new_properties) =
-        (old_properties.unwrap_or(&empty), new_properties.unwrap_or(&empty));
+    let (old_properties, new_properties) = (
+        old_properties.unwrap_or(&empty),
+        new_properties.unwrap_or(&empty),
+    );
     for (name, old_schema) in old_properties {
-        let field = if at.is_empty() { name.clone() } else { format!("{at}.{name}") };
+        let field = if at.is_empty() {
+            name.clone()
+        } else {
+            format!("{at}.{name}")
+        };
         let quoted = format!("\"{name}\"");
         match new_properties.get(name) {
             None if old_required.contains(&quoted) => {
@@ -102,8 +134,14 @@ fn compare(old_root: &Value, old: &Value, new_root: &Value, new: &Value, at: &st
     for name in new_properties.keys() {
         let quoted = format!("\"{name}\"");
         if !old_properties.contains_key(name) && new_required.contains(&quoted) {
-            let field = if at.is_empty() { name.clone() } else { format!("{at}.{name}") };
-            found.push(format!("{field}: new required field (events already stored lack it)"));
+            let field = if at.is_empty() {
+                name.clone()
+            } else {
+                format!("{at}.{name}")
+            };
+            found.push(format!(
+                "{field}: new required field (events already stored lack it)"
+            ));
         }
     }
 }
@@ -116,7 +154,11 @@ pub fn schema_path(dir: &Path, event_type: &str) -> PathBuf {
 /// Compares each event's schema with the catalogue in `dir`. With `write`, new and
 /// compatibly changed schemas are written; incompatible changes are never written.
 /// Returns the problems found (empty when the catalogue matches the code).
-pub fn check_catalogue(dir: &Path, events: &[EventSchema], write: bool) -> anyhow::Result<Vec<String>> {
+pub fn check_catalogue(
+    dir: &Path,
+    events: &[EventSchema],
+    write: bool,
+) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
     for event in events {
         let path = schema_path(dir, event.event_type);
@@ -138,14 +180,21 @@ pub fn check_catalogue(dir: &Path, events: &[EventSchema], write: bool) -> anyho
                 } else if write {
                     std::fs::write(&path, text)?;
                 } else {
-                    problems.push(format!("{} changed compatibly; regenerate the catalogue", event.event_type));
+                    problems.push(format!(
+                        "{} changed compatibly; regenerate the catalogue",
+                        event.event_type
+                    ));
                 }
             }
             Err(_) if write => {
                 std::fs::create_dir_all(dir)?;
                 std::fs::write(&path, text)?;
             }
-            Err(_) => problems.push(format!("{} has no schema in {}", event.event_type, dir.display())),
+            Err(_) => problems.push(format!(
+                "{} has no schema in {}",
+                event.event_type,
+                dir.display()
+            )),
         }
     }
     Ok(problems)
@@ -172,15 +221,24 @@ mod tests {
 
     #[test]
     fn removing_a_required_field_breaks_readers() {
-        let old = object(json!({ "user_id": { "type": "string" }, "email": { "type": "string" } }), &["user_id", "email"]);
+        let old = object(
+            json!({ "user_id": { "type": "string" }, "email": { "type": "string" } }),
+            &["user_id", "email"],
+        );
         let new = object(json!({ "user_id": { "type": "string" } }), &["user_id"]);
-        assert_eq!(incompatibilities(&old, &new), vec!["email: required field removed"]);
+        assert_eq!(
+            incompatibilities(&old, &new),
+            vec!["email: required field removed"]
+        );
     }
 
     #[test]
     fn a_new_required_field_cannot_be_read_from_stored_events() {
         let old = object(json!({ "user_id": { "type": "string" } }), &["user_id"]);
-        let new = object(json!({ "user_id": { "type": "string" }, "role": { "type": "string" } }), &["user_id", "role"]);
+        let new = object(
+            json!({ "user_id": { "type": "string" }, "role": { "type": "string" } }),
+            &["user_id", "role"],
+        );
         assert_eq!(incompatibilities(&old, &new).len(), 1);
     }
 
@@ -197,23 +255,48 @@ mod tests {
 
     #[test]
     fn removing_an_enum_value_breaks_readers() {
-        let old = object(json!({ "role": { "type": "string", "enum": ["student", "teacher"] } }), &["role"]);
-        let new = object(json!({ "role": { "type": "string", "enum": ["student"] } }), &["role"]);
+        let old = object(
+            json!({ "role": { "type": "string", "enum": ["student", "teacher"] } }),
+            &["role"],
+        );
+        let new = object(
+            json!({ "role": { "type": "string", "enum": ["student"] } }),
+            &["role"],
+        );
         assert!(!incompatibilities(&old, &new).is_empty());
     }
 
     #[test]
     fn the_catalogue_check_refuses_to_overwrite_a_breaking_change() {
-        let dir = std::env::temp_dir().join(format!("campus-schema-{}", campus_platform::id::new_id_string()));
+        let dir = std::env::temp_dir().join(format!(
+            "campus-schema-{}",
+            campus_platform::id::new_id_string()
+        ));
         let v1 = object(json!({ "a": { "type": "string" } }), &["a"]);
-        let event = EventSchema { event_type: "campus.test.thing.v1", schema: v1.clone() };
-        assert!(check_catalogue(&dir, &[event.clone()], false).unwrap().len() == 1);
-        assert!(check_catalogue(&dir, &[event.clone()], true).unwrap().is_empty());
+        let event = EventSchema {
+            event_type: "campus.test.thing.v1",
+            schema: v1.clone(),
+        };
+        assert!(
+            check_catalogue(&dir, std::slice::from_ref(&event), false)
+                .unwrap()
+                .len()
+                == 1
+        );
+        assert!(check_catalogue(&dir, std::slice::from_ref(&event), true)
+            .unwrap()
+            .is_empty());
         assert!(check_catalogue(&dir, &[event], false).unwrap().is_empty());
-        let broken = EventSchema { event_type: "campus.test.thing.v1", schema: object(json!({ "a": { "type": "integer" } }), &["a"]) };
+        let broken = EventSchema {
+            event_type: "campus.test.thing.v1",
+            schema: object(json!({ "a": { "type": "integer" } }), &["a"]),
+        };
         let problems = check_catalogue(&dir, &[broken], true).unwrap();
         assert!(problems[0].contains("incompatibly"), "{problems:?}");
-        let stored: Value = serde_json::from_str(&std::fs::read_to_string(schema_path(&dir, "campus.test.thing.v1")).unwrap()).unwrap();
+        let stored: Value = serde_json::from_str(
+            &std::fs::read_to_string(schema_path(&dir, "campus.test.thing.v1")).unwrap(),
+        )
+        .unwrap();
         assert_eq!(stored, v1);
         std::fs::remove_dir_all(dir).ok();
     }

@@ -8,5 +8,8 @@ pub fn all() -> Vec<Context> {
 
 /// The published events of every context, for the catalogue in `docs/events/`.
 pub fn published_events() -> Vec<EventSchema> {
-    all().iter().flat_map(|context| (context.events)()).collect()
+    all()
+        .iter()
+        .flat_map(|context| (context.events)())
+        .collect()
 }

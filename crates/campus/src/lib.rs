@@ -46,7 +46,11 @@ impl Application {
         let mut envs = Vec::new();
         for context in &contexts {
             let db = open_and_migrate(&config, context).await?;
-            let env = ContextEnv { db: db.clone(), config: config.clone(), keys: keys.clone() };
+            let env = ContextEnv {
+                db: db.clone(),
+                config: config.clone(),
+                keys: keys.clone(),
+            };
             plan.produce(&db);
             for subscription in (context.subscriptions)(&env) {
                 plan.subscribe(&db, subscription);
@@ -111,17 +115,33 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let Self { config, listener, router, bus, databases, contexts, .. } = self;
+        let url = match &self.config.public_url {
+            Some(_) => self.config.public_url(),
+            None => format!("http://{}", self.address()),
+        };
+        let Self {
+            config,
+            listener,
+            router,
+            bus,
+            databases,
+            contexts,
+            ..
+        } = self;
         bus.start();
         metrics::upkeep();
         let stop_accepting = CancellationToken::new();
-        let server = tokio::spawn(http::serve(listener, router, stop_accepting.clone().cancelled_owned()));
+        let server = tokio::spawn(http::serve(
+            listener,
+            router,
+            stop_accepting.clone().cancelled_owned(),
+        ));
         tracing::info!(
-            url = %config.public_url(),
-            contexts = ?contexts,
+            url = %url,
+            contexts = %contexts.join(","),
             storage = databases.first().map(|db| db.backend().dependency()).unwrap_or("none"),
             bus = bus.log().dependency(),
-            "Campus Hub is ready at {}", config.public_url()
+            "Campus Hub is ready at {url}"
         );
         shutdown.await;
         tracing::info!("shutting down: draining requests and event handlers");
@@ -171,7 +191,10 @@ fn select(config: &Config, contexts: Vec<Context>) -> anyhow::Result<Vec<Context
             );
         }
     }
-    Ok(contexts.into_iter().filter(|c| config.runs(c.name)).collect())
+    Ok(contexts
+        .into_iter()
+        .filter(|c| config.runs(c.name))
+        .collect())
 }
 
 /// Resolves on SIGINT or SIGTERM.

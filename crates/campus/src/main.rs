@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "campus", version, about = "Campus Hub: the digital campus for schools")]
+#[command(
+    name = "campus",
+    version,
+    about = "Campus Hub: the digital campus for schools"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,34 +63,37 @@ struct Settings {
 #[derive(Args, Serialize, Default)]
 struct DatabaseFlags {
     /// PostgreSQL URL, e.g. postgres://campus@db/campus [default: SQLite files]
-    #[arg(long = "database-url")]
+    #[arg(long)]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    url: Option<String>,
+    database_url: Option<String>,
 }
 
 impl DatabaseFlags {
     fn is_empty(&self) -> bool {
-        self.url.is_none()
+        self.database_url.is_none()
     }
 }
 
 #[derive(Args, Serialize, Default)]
 struct BusFlags {
     /// NATS URL, e.g. nats://nats:4222 [default: embedded event log]
-    #[arg(long = "bus-url")]
+    #[arg(long)]
     #[serde(rename = "url", skip_serializing_if = "Option::is_none")]
-    url: Option<String>,
+    bus_url: Option<String>,
 }
 
 impl BusFlags {
     fn is_empty(&self) -> bool {
-        self.url.is_none()
+        self.bus_url.is_none()
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("campus: cannot start the async runtime: {error}");
@@ -114,7 +121,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let config = Config::load(settings)?;
             let _telemetry = telemetry::init(&config)?;
             let migrated = campus::migrate(&config, contexts::all()).await?;
-            println!("migrated: {}", if migrated.is_empty() { "nothing".to_owned() } else { migrated.join(", ") });
+            println!(
+                "migrated: {}",
+                if migrated.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    migrated.join(", ")
+                }
+            );
             Ok(())
         }
         Command::Config(settings) => {
@@ -123,7 +137,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Events { write, dir } => {
-            let problems = campus_bus::schema::check_catalogue(&dir, &contexts::published_events(), write)?;
+            let problems =
+                campus_bus::schema::check_catalogue(&dir, &contexts::published_events(), write)?;
             if problems.is_empty() {
                 println!("the event catalogue in {} matches the code", dir.display());
                 Ok(())

@@ -70,9 +70,14 @@ pub fn permissions_of(role: Role) -> &'static [Permission] {
         Role::Student => &[Learn, Socialize],
         Role::Teacher => &[Teach, Socialize],
         Role::SchoolAdmin => &[ManageSchool, ManageUsers, ReadAuditLog, Teach, Socialize],
-        Role::SuperAdmin => {
-            &[OperatePlatform, ManageSchool, ManageUsers, ReadAuditLog, Teach, Socialize]
-        }
+        Role::SuperAdmin => &[
+            OperatePlatform,
+            ManageSchool,
+            ManageUsers,
+            ReadAuditLog,
+            Teach,
+            Socialize,
+        ],
     }
 }
 
@@ -108,11 +113,16 @@ impl KeyRing {
 
     /// Forgets a key; tokens signed with it stop verifying.
     pub fn remove(&self, kid: &str) {
-        self.keys.write().unwrap_or_else(|p| p.into_inner()).remove(kid);
+        self.keys
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(kid);
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, Error> {
-        let rejected = |why: &str| Error::Unauthenticated { detail: format!("the access token {why}") };
+        let rejected = |why: &str| Error::Unauthenticated {
+            detail: format!("the access token {why}"),
+        };
         let header = decode_header(token).map_err(|_| rejected("is malformed"))?;
         if header.alg != Algorithm::EdDSA {
             return Err(rejected("is not signed with an accepted algorithm"));
@@ -167,19 +177,33 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let missing = || Error::Unauthenticated { detail: "send `Authorization: Bearer <access token>`".into() };
-        let header = parts.headers.get(http::header::AUTHORIZATION).ok_or_else(missing)?;
+        let missing = || Error::Unauthenticated {
+            detail: "send `Authorization: Bearer <access token>`".into(),
+        };
+        let header = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .ok_or_else(missing)?;
         let token = header
             .to_str()
             .ok()
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .and_then(|value| {
+                value
+                    .strip_prefix("Bearer ")
+                    .or_else(|| value.strip_prefix("bearer "))
+            })
             .ok_or_else(missing)?;
         let ring = parts
             .extensions
             .get::<KeyRing>()
             .ok_or_else(|| Error::internal(anyhow::anyhow!("no key ring installed")))?;
         let claims = ring.verify(token.trim())?;
-        Ok(Self { user_id: claims.sub, school_id: claims.school, role: claims.role, token_id: claims.jti })
+        Ok(Self {
+            user_id: claims.sub,
+            school_id: claims.school,
+            role: claims.role,
+            token_id: claims.jti,
+        })
     }
 }
 
@@ -190,7 +214,10 @@ mod tests {
     #[test]
     fn only_super_admins_operate_the_platform() {
         for role in [Role::Student, Role::Teacher, Role::SchoolAdmin] {
-            assert!(!permissions_of(role).contains(&Permission::OperatePlatform), "{role}");
+            assert!(
+                !permissions_of(role).contains(&Permission::OperatePlatform),
+                "{role}"
+            );
         }
         assert!(permissions_of(Role::SuperAdmin).contains(&Permission::OperatePlatform));
     }
@@ -206,6 +233,9 @@ mod tests {
     fn a_token_with_alg_none_is_refused() {
         // {"alg":"none","typ":"JWT","kid":"k"} . {"sub":"u","school":"s","role":"super_admin",...}
         let token = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIiwia2lkIjoiayJ9.eyJzdWIiOiJ1Iiwic2Nob29sIjoicyIsInJvbGUiOiJzdXBlcl9hZG1pbiIsImV4cCI6OTk5OTk5OTk5OSwiaWF0IjoxLCJqdGkiOiJqIiwidHlwIjoiYWNjZXNzIn0.";
-        assert!(matches!(KeyRing::default().verify(token), Err(Error::Unauthenticated { .. })));
+        assert!(matches!(
+            KeyRing::default().verify(token),
+            Err(Error::Unauthenticated { .. })
+        ));
     }
 }

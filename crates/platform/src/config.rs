@@ -177,13 +177,19 @@ impl Default for HttpConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { format: LogFormat::Auto, filter: "info".to_owned() }
+        Self {
+            format: LogFormat::Auto,
+            filter: "info".to_owned(),
+        }
     }
 }
 
 impl Default for TelemetryConfig {
     fn default() -> Self {
-        Self { otlp_endpoint: None, service_name: "campus".to_owned() }
+        Self {
+            otlp_endpoint: None,
+            service_name: "campus".to_owned(),
+        }
     }
 }
 
@@ -196,7 +202,9 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn setting(name: &str, problem: impl fmt::Display, fix: &str) -> Self {
-        Self { message: format!("`{name}` {problem}; {fix}") }
+        Self {
+            message: format!("`{name}` {problem}; {fix}"),
+        }
     }
 }
 
@@ -209,8 +217,9 @@ impl Config {
             .merge(Toml::file(&file))
             .merge(Self::environment())
             .merge(Serialized::defaults(overrides));
-        let config: Config =
-            figment.extract().map_err(|error| ConfigError { message: describe(error) })?;
+        let config: Config = figment.extract().map_err(|error| ConfigError {
+            message: describe(error),
+        })?;
         config.validate()?;
         Ok(config)
     }
@@ -221,7 +230,7 @@ impl Config {
         Env::prefixed("CAMPUS_")
             .split("__")
             .ignore(&["config"])
-            .filter(|key| !key.as_str().starts_with("test_"))
+            .filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_"))
     }
 
     /// Checks what types alone cannot: schemes, ranges and combinations.
@@ -245,17 +254,30 @@ impl Config {
             }
         }
         if self.bus.namespace.is_empty()
-            || !self.bus.namespace.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            || !self
+                .bus
+                .namespace
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         {
             return Err(ConfigError::setting(
                 "bus.namespace",
-                format!("must be lowercase letters, digits and underscores, got `{}`", self.bus.namespace),
+                format!(
+                    "must be lowercase letters, digits and underscores, got `{}`",
+                    self.bus.namespace
+                ),
                 "for example `campus` or `campus_staging`",
             ));
         }
         let positive = [
-            ("database.max_connections", u64::from(self.database.max_connections)),
-            ("database.acquire_timeout_secs", self.database.acquire_timeout_secs),
+            (
+                "database.max_connections",
+                u64::from(self.database.max_connections),
+            ),
+            (
+                "database.acquire_timeout_secs",
+                self.database.acquire_timeout_secs,
+            ),
             ("bus.max_attempts", u64::from(self.bus.max_attempts)),
             ("bus.retry_initial_ms", self.bus.retry_initial_ms),
             ("bus.relay_batch", u64::from(self.bus.relay_batch)),
@@ -265,7 +287,11 @@ impl Config {
         ];
         for (name, value) in positive {
             if value == 0 {
-                return Err(ConfigError::setting(name, "must be greater than 0", "raise it"));
+                return Err(ConfigError::setting(
+                    name,
+                    "must be greater than 0",
+                    "raise it",
+                ));
             }
         }
         if self.bus.retry_max_ms < self.bus.retry_initial_ms {
@@ -329,7 +355,11 @@ fn describe(error: figment::Error) -> String {
     let mut lines = Vec::new();
     for error in error {
         let key = error.path.join(".");
-        let mut line = if key.is_empty() { error.to_string() } else { format!("`{key}`: {error}") };
+        let mut line = if key.is_empty() {
+            error.to_string()
+        } else {
+            format!("`{key}`: {error}")
+        };
         if let Some(source) = error.metadata.as_ref().map(|m| m.name.to_string()) {
             line.push_str(&format!(" (from {source})"));
         }
@@ -356,7 +386,9 @@ impl ConnectionUrl {
     fn masked(&self) -> String {
         // scheme://user:password@host/...: hide everything between the first ':' after the
         // scheme and the '@'.
-        let Some((scheme, rest)) = self.0.split_once("://") else { return "********".into() };
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return "********".into();
+        };
         match rest.split_once('@') {
             Some((userinfo, host)) => {
                 let user = userinfo.split(':').next().unwrap_or_default();
@@ -412,7 +444,11 @@ mod tests {
     fn zero_where_a_count_is_needed_names_the_setting() {
         let mut config = Config::default();
         config.bus.max_attempts = 0;
-        assert!(config.validate().unwrap_err().to_string().contains("bus.max_attempts"));
+        assert!(config
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("bus.max_attempts"));
     }
 
     #[test]

@@ -9,7 +9,12 @@ use std::sync::Arc;
 use sqlx::migrate::Migrator;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{auth::KeyRing, config::Config, db::Db, events::{EventSchema, Subscription}};
+use crate::{
+    auth::KeyRing,
+    config::Config,
+    db::Db,
+    events::{EventSchema, Subscription},
+};
 
 /// What a context is given when the process starts it.
 #[derive(Clone)]
@@ -21,22 +26,54 @@ pub struct ContextEnv {
     pub keys: KeyRing,
 }
 
+/// Builds a context's routes from what it was given.
+pub type RoutesFn = Box<dyn Fn(&ContextEnv) -> OpenApiRouter + Send + Sync>;
+/// Builds a context's subscriptions from what it was given.
+pub type SubscriptionsFn = Box<dyn Fn(&ContextEnv) -> Vec<Subscription> + Send + Sync>;
+
 /// A bounded context's registration.
 pub struct Context {
     /// Lowercase, e.g. `identity`; also its stream, database file or schema, and event prefix.
     pub name: &'static str,
     pub migrations: &'static Migrator,
     /// The context's HTTP routes, documented for OpenAPI.
-    pub routes: fn(&ContextEnv) -> OpenApiRouter,
+    pub routes: RoutesFn,
     /// The other contexts' events it reacts to.
-    pub subscriptions: fn(&ContextEnv) -> Vec<Subscription>,
+    pub subscriptions: SubscriptionsFn,
     /// The events it publishes, for the catalogue and the compatibility test.
     pub events: fn() -> Vec<EventSchema>,
 }
 
 impl Context {
-    /// No subscriptions, for contexts that only publish.
-    pub fn no_subscriptions(_: &ContextEnv) -> Vec<Subscription> {
-        Vec::new()
+    /// A context with no routes, subscriptions or events yet; fill in what it has.
+    pub fn new(name: &'static str, migrations: &'static Migrator) -> Self {
+        Self {
+            name,
+            migrations,
+            routes: Box::new(|_| OpenApiRouter::new()),
+            subscriptions: Box::new(|_| Vec::new()),
+            events: Vec::new,
+        }
+    }
+
+    pub fn routes(
+        mut self,
+        routes: impl Fn(&ContextEnv) -> OpenApiRouter + Send + Sync + 'static,
+    ) -> Self {
+        self.routes = Box::new(routes);
+        self
+    }
+
+    pub fn subscriptions(
+        mut self,
+        subscriptions: impl Fn(&ContextEnv) -> Vec<Subscription> + Send + Sync + 'static,
+    ) -> Self {
+        self.subscriptions = Box::new(subscriptions);
+        self
+    }
+
+    pub fn events(mut self, events: fn() -> Vec<EventSchema>) -> Self {
+        self.events = events;
+        self
     }
 }

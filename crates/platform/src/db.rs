@@ -65,10 +65,16 @@ impl Db {
         let (url, backend) = match &database.url {
             None => {
                 std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                    format!("Failed to create data directory {}", config.data_dir.display())
+                    format!(
+                        "Failed to create data directory {}",
+                        config.data_dir.display()
+                    )
                 })?;
                 let file = config.data_dir.join(format!("{context}.db"));
-                (format!("sqlite://{}?mode=rwc", file.display()), Backend::Sqlite)
+                (
+                    format!("sqlite://{}?mode=rwc", file.display()),
+                    Backend::Sqlite,
+                )
             }
             Some(url) => {
                 let url = match database.layout {
@@ -81,8 +87,9 @@ impl Db {
                 (url, Backend::Postgres)
             }
         };
-        let options: AnyConnectOptions =
-            url.parse().with_context(|| format!("Failed to parse database URL for {context}"))?;
+        let options: AnyConnectOptions = url
+            .parse()
+            .with_context(|| format!("Failed to parse database URL for {context}"))?;
         let schema = context.to_owned();
         let layout = database.layout;
         let synchronous = match database.sqlite_synchronous {
@@ -104,8 +111,10 @@ impl Db {
                             conn.execute(sqlx::raw_sql(&pragmas)).await?;
                         }
                         Backend::Postgres if layout == DatabaseLayout::Schema => {
-                            conn.execute(sqlx::raw_sql(&format!("SET search_path TO \"{schema}\"")))
-                                .await?;
+                            conn.execute(sqlx::raw_sql(&format!(
+                                "SET search_path TO \"{schema}\""
+                            )))
+                            .await?;
                         }
                         Backend::Postgres => {}
                     }
@@ -147,7 +156,12 @@ impl Db {
             None => None,
         };
         let tx = self.inner.pool.begin().await?;
-        Ok(UnitOfWork { tx, _writer: writer, db: self.clone(), recorded: 0 })
+        Ok(UnitOfWork {
+            tx,
+            _writer: writer,
+            db: self.clone(),
+            recorded: 0,
+        })
     }
 
     /// Applies the event tables and then the context's own migrations.
@@ -200,9 +214,15 @@ fn combined(context: &Migrator) -> anyhow::Result<Migrator> {
 }
 
 async fn create_schema(url: &str, schema: &str) -> anyhow::Result<()> {
-    let mut conn = AnyConnection::connect(url).await.context("Failed to connect to PostgreSQL")?;
+    let mut conn = AnyConnection::connect(url)
+        .await
+        .context("Failed to connect to PostgreSQL")?;
     // Two processes starting together may both try; the loser's error is harmless.
-    let created = conn.execute(sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))).await;
+    let created = conn
+        .execute(sqlx::raw_sql(&format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+        )))
+        .await;
     if let Err(error) = created {
         tracing::debug!(%error, schema, "schema creation raced");
     }
@@ -217,15 +237,22 @@ async fn create_database(url: &str, context: &str) -> anyhow::Result<String> {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),
     };
-    let (server, database) = base.rsplit_once('/').context("database.url has no database name")?;
+    let (server, database) = base
+        .rsplit_once('/')
+        .context("database.url has no database name")?;
     let name = format!("{database}_{context}");
-    let mut conn = AnyConnection::connect(url).await.context("Failed to connect to PostgreSQL")?;
+    let mut conn = AnyConnection::connect(url)
+        .await
+        .context("Failed to connect to PostgreSQL")?;
     let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
         .bind(&name)
         .fetch_optional(&mut conn)
         .await?;
     if exists.is_none() {
-        if let Err(error) = conn.execute(sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))).await {
+        if let Err(error) = conn
+            .execute(sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\"")))
+            .await
+        {
             tracing::debug!(%error, name, "database creation raced");
         }
     }
@@ -261,7 +288,12 @@ impl UnitOfWork {
 
     /// Commits the state change and its events together, then wakes the relay.
     pub async fn commit(self) -> crate::Result<()> {
-        let Self { tx, _writer, db, recorded } = self;
+        let Self {
+            tx,
+            _writer,
+            db,
+            recorded,
+        } = self;
         tx.commit().await?;
         drop(_writer);
         if recorded > 0 {

@@ -26,7 +26,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.to_owned(), message: message.into() }
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -75,7 +79,10 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 impl Error {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::BadRequest { code, detail: detail.into() }
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
@@ -83,11 +90,16 @@ impl Error {
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::Forbidden { detail: detail.into() }
+        Self::Forbidden {
+            detail: detail.into(),
+        }
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::Conflict { code, detail: detail.into() }
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
@@ -185,9 +197,10 @@ pub fn problem_for_status(status: StatusCode) -> Response {
 fn problem_response(status: StatusCode, problem: &Problem) -> Response {
     let body = serde_json::to_vec(problem).unwrap_or_default();
     let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+    );
     response
 }
 
@@ -218,9 +231,10 @@ impl From<JsonRejection> for Error {
                 code: "unsupported_media_type",
                 detail: "send the body as JSON with `Content-Type: application/json`".into(),
             },
-            JsonRejection::JsonSyntaxError(error) => {
-                Self::bad_request("malformed_json", format!("the body is not valid JSON: {}", error.body_text()))
-            }
+            JsonRejection::JsonSyntaxError(error) => Self::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {}", error.body_text()),
+            ),
             // Right syntax, wrong shape: a missing field or a wrong type, which serde names.
             JsonRejection::JsonDataError(error) => Self::Validation(vec![FieldError::new(
                 field_of(&error.body_text()),
@@ -247,7 +261,11 @@ impl From<PathRejection> for Error {
 
 impl From<QueryRejection> for Error {
     fn from(rejection: QueryRejection) -> Self {
-        Self::Validation(vec![FieldError::new("query", "invalid", rejection.body_text())])
+        Self::Validation(vec![FieldError::new(
+            "query",
+            "invalid",
+            rejection.body_text(),
+        )])
     }
 }
 
@@ -256,7 +274,9 @@ impl From<sqlx::Error> for Error {
         match &error {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 tracing::warn!(error = %error, "database unavailable");
-                Self::Unavailable { dependency: "database".into() }
+                Self::Unavailable {
+                    dependency: "database".into(),
+                }
             }
             _ => Self::Internal(error.into()),
         }
@@ -271,9 +291,9 @@ fn field_of(message: &str) -> String {
             return name.to_owned();
         }
     }
-    let after_prefix = message.split(": ").nth(1).unwrap_or(message);
+    let after_prefix = message.split_once(": ").map_or(message, |(_, rest)| rest);
     match after_prefix.split_once(": ") {
-        Some((path, _)) if !path.contains(' ') => path.to_owned(),
+        Some((path, _)) if !path.contains(' ') && path != "." => path.to_owned(),
         _ => "body".to_owned(),
     }
 }
@@ -286,14 +306,38 @@ mod tests {
     #[test]
     fn wire_codes_are_stable() {
         let cases: Vec<(Error, &str, u16)> = vec![
-            (Error::invalid("email", "required", "x"), "validation_failed", 422),
-            (Error::Unauthenticated { detail: "x".into() }, "unauthenticated", 401),
+            (
+                Error::invalid("email", "required", "x"),
+                "validation_failed",
+                422,
+            ),
+            (
+                Error::Unauthenticated { detail: "x".into() },
+                "unauthenticated",
+                401,
+            ),
             (Error::forbidden("x"), "forbidden", 403),
             (Error::NotFound { what: "course" }, "not_found", 404),
             (Error::PayloadTooLarge, "payload_too_large", 413),
-            (Error::RateLimited { retry_after_secs: 1 }, "rate_limited", 429),
-            (Error::Unavailable { dependency: "nats".into() }, "unavailable", 503),
-            (Error::internal(anyhow::anyhow!("secret cause")), "internal", 500),
+            (
+                Error::RateLimited {
+                    retry_after_secs: 1,
+                },
+                "rate_limited",
+                429,
+            ),
+            (
+                Error::Unavailable {
+                    dependency: "nats".into(),
+                },
+                "unavailable",
+                503,
+            ),
+            (
+                Error::internal(anyhow::anyhow!("secret cause")),
+                "internal",
+                500,
+            ),
         ];
         for (error, code, status) in cases {
             let problem = error.to_problem();

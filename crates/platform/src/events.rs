@@ -45,8 +45,12 @@ pub struct Envelope {
 
 impl Envelope {
     pub fn new<E: Event>(tenant: &str, event: &E) -> crate::Result<Self> {
-        let source = stream_of(E::TYPE)
-            .ok_or_else(|| anyhow::anyhow!("event type `{}` is not campus.<context>.<name>.v<N>", E::TYPE))?;
+        let source = stream_of(E::TYPE).ok_or_else(|| {
+            anyhow::anyhow!(
+                "event type `{}` is not campus.<context>.<name>.v<N>",
+                E::TYPE
+            )
+        })?;
         Ok(Self {
             specversion: "1.0".to_owned(),
             id: id::new_id_string(),
@@ -68,7 +72,12 @@ impl Envelope {
 
     /// The typed payload, when this envelope carries an `E`.
     pub fn data_as<E: Event>(&self) -> anyhow::Result<E> {
-        anyhow::ensure!(self.event_type == E::TYPE, "expected {}, got {}", E::TYPE, self.event_type);
+        anyhow::ensure!(
+            self.event_type == E::TYPE,
+            "expected {}, got {}",
+            E::TYPE,
+            self.event_type
+        );
         Ok(serde_json::from_value(self.data.clone())?)
     }
 }
@@ -76,14 +85,20 @@ impl Envelope {
 /// `campus.<context>.<event>.v<N>` → `<context>`.
 pub fn stream_of(event_type: &str) -> Option<&str> {
     let mut parts = event_type.split('.');
-    let (Some("campus"), Some(context), Some(name), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some("campus"), Some(context), Some(name), Some(version), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return None;
     };
     let well_formed = !context.is_empty()
         && !name.is_empty()
-        && version.strip_prefix('v').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        && version
+            .strip_prefix('v')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     well_formed.then_some(context)
 }
 
@@ -131,7 +146,11 @@ pub struct Subscription {
 
 impl Subscription {
     pub fn new(name: &'static str, event_types: Vec<&'static str>, handler: impl Handler) -> Self {
-        Self { name, event_types, handler: Arc::new(handler) }
+        Self {
+            name,
+            event_types,
+            handler: Arc::new(handler),
+        }
     }
 }
 
@@ -145,7 +164,10 @@ pub struct EventSchema {
 impl EventSchema {
     pub fn of<E: Event>() -> Self {
         let schema = serde_json::to_value(schemars::schema_for!(E)).unwrap_or_default();
-        Self { event_type: E::TYPE, schema }
+        Self {
+            event_type: E::TYPE,
+            schema,
+        }
     }
 }
 
@@ -155,7 +177,10 @@ mod tests {
 
     #[test]
     fn event_types_name_their_stream() {
-        assert_eq!(stream_of("campus.identity.user_registered.v1"), Some("identity"));
+        assert_eq!(
+            stream_of("campus.identity.user_registered.v1"),
+            Some("identity")
+        );
         assert_eq!(stream_of("campus.identity.user_registered"), None);
         assert_eq!(stream_of("campus.identity.user_registered.vx"), None);
         assert_eq!(stream_of("other.identity.user_registered.v1"), None);

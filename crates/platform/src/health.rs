@@ -16,7 +16,10 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{db::Db, error::{problem_type, PROBLEM_CONTENT_TYPE}};
+use crate::{
+    db::Db,
+    error::{problem_type, PROBLEM_CONTENT_TYPE},
+};
 
 /// Each check gets this long before its dependency counts as down.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -99,10 +102,18 @@ async fn readyz(State(readiness): State<Readiness>) -> Response {
         }
     }))
     .await;
-    let mut down: Vec<&str> = checks.iter().filter(|c| c.error.is_some()).map(|c| c.dependency).collect();
+    let mut down: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.error.is_some())
+        .map(|c| c.dependency)
+        .collect();
     down.dedup();
     if down.is_empty() {
-        return Json(ReadyReport { status: "ready", checks }).into_response();
+        return Json(ReadyReport {
+            status: "ready",
+            checks,
+        })
+        .into_response();
     }
     for check in checks.iter().filter(|c| c.error.is_some()) {
         tracing::warn!(dependency = check.dependency, target = %check.target, error = ?check.error, "not ready");
@@ -116,6 +127,9 @@ async fn readyz(State(readiness): State<Readiness>) -> Response {
         "checks": checks,
     });
     let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+    );
     response
 }

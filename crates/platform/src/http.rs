@@ -53,7 +53,9 @@ pub fn with_middleware(routes: Router, config: &Config) -> Router {
         .layer(middleware::from_fn(trace_request))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, UlidRequestId))
-        .layer(CatchPanicLayer::custom(|_| error::problem_for_status(StatusCode::INTERNAL_SERVER_ERROR)))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::problem_for_status(StatusCode::INTERNAL_SERVER_ERROR)
+        }))
 }
 
 /// Serves `app` until `shutdown` resolves, then stops accepting and lets in-flight requests
@@ -63,7 +65,9 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 #[derive(Clone, Copy)]
@@ -71,7 +75,9 @@ struct UlidRequestId;
 
 impl MakeRequestId for UlidRequestId {
     fn make_request_id<B>(&mut self, _: &http::Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&id::new_id_string()).ok().map(RequestId::new)
+        HeaderValue::from_str(&id::new_id_string())
+            .ok()
+            .map(RequestId::new)
     }
 }
 
@@ -79,7 +85,13 @@ fn cors(origins: &[String]) -> CorsLayer {
     let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -95,15 +107,24 @@ fn security_headers(router: Router, over_tls: bool) -> Router {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (HeaderName::from_static("permissions-policy"), "geolocation=(), payment=(), usb=()"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "geolocation=(), payment=(), usb=()",
+        ),
     ];
     let mut router = router.layer(SetResponseHeaderLayer::if_not_present(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(DEFAULT_CSP),
     ));
     for (name, value) in fixed {
-        router = router.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)));
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ));
     }
     if over_tls {
         router = router.layer(SetResponseHeaderLayer::overriding(
@@ -129,7 +150,10 @@ async fn trace_request(request: Request, next: Next) -> Response {
         request_id = %request_id,
         status = tracing::field::Empty,
     );
-    let traceparent = request.headers().get("traceparent").and_then(|v| v.to_str().ok());
+    let traceparent = request
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok());
     telemetry::continue_trace(&span, traceparent);
     let started = Instant::now();
     let response = next.run(request).instrument(span.clone()).await;
@@ -162,14 +186,16 @@ async fn record_metrics(request: Request, next: Next) -> Response {
     response
 }
 
-/// Layers such as the timeout and body limit answer with a bare status; clients should get
-/// the same problem+json as from handlers.
+/// Layers such as the timeout and body limit answer with a bare status or a line of plain
+/// text; clients should get the same problem+json as from handlers.
 async fn problems_for_bare_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    if (status.is_client_error() || status.is_server_error())
-        && !response.headers().contains_key(header::CONTENT_TYPE)
-    {
+    let bare = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|value| value.as_bytes().starts_with(b"text/plain"));
+    if (status.is_client_error() || status.is_server_error()) && bare {
         let (parts, _) = response.into_parts();
         let mut problem = error::problem_for_status(status);
         for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
@@ -185,4 +211,16 @@ async fn problems_for_bare_errors(request: Request, next: Next) -> Response {
 /// The answer for paths no route matches.
 pub async fn not_found() -> Response {
     error::problem_for_status(StatusCode::NOT_FOUND).into_response()
+}
+
+/// JSON in and out, with malformed or mis-shaped bodies answered as problem+json (400 for bad
+/// syntax or content type, 422 naming the field for a wrong shape, 413 when too large).
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(crate::Error))]
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
 }

@@ -11,7 +11,9 @@ static GENERATOR: Mutex<Option<Generator>> = Mutex::new(None);
 
 /// A new id, greater than every id this process made before.
 pub fn new_id() -> Ulid {
-    let mut guard = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut guard = GENERATOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let generator = guard.get_or_insert_with(Generator::new);
     // The generator only fails when 2^80 ids are asked for within one millisecond; a fresh
     // random id is still unique then, merely not ordered within that millisecond.

@@ -22,8 +22,9 @@ pub const CONSUMER_LAG: &str = "campus_consumer_lag";
 /// Committed events not yet published, by `context`.
 pub const OUTBOX_DEPTH: &str = "campus_outbox_depth";
 
-const LATENCY_BUCKETS: &[f64] =
-    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 /// The process's metrics handle, installing the recorder on first use.
 pub fn handle() -> &'static PrometheusHandle {

@@ -7,11 +7,9 @@ use axum::{
     Json, Router,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
-use utoipa::{
-    openapi::{
-        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-        ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder,
-    },
+use utoipa::openapi::{
+    security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder,
 };
 use utoipa_scalar::{Scalar, Servable};
 
@@ -23,7 +21,10 @@ pub fn base() -> OpenApi {
         .security_scheme(
             "bearer",
             SecurityScheme::Http(
-                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
             ),
         )
         .schema_from::<Problem>()
@@ -53,12 +54,10 @@ pub fn routes(document: OpenApi) -> Router {
     let json = serde_json::to_value(&document).unwrap_or_default();
     Router::new()
         .route("/api/openapi.json", get(move || async move { Json(json) }))
-        .merge(
-            Router::from(Scalar::with_url("/api/docs", document)).layer(
-                SetResponseHeaderLayer::overriding(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(DOCS_CSP),
-                ),
+        .merge(Router::from(Scalar::with_url("/api/docs", document)).layer(
+            SetResponseHeaderLayer::overriding(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(DOCS_CSP),
             ),
-        )
+        ))
 }

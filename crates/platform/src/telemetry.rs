@@ -45,7 +45,11 @@ pub fn init(config: &Config) -> anyhow::Result<TelemetryGuard> {
         LogFormat::Auto => !std::io::stdout().is_terminal(),
     };
     let fmt = if json {
-        tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(false).boxed()
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .boxed()
     } else {
         tracing_subscriber::fmt::layer().compact().boxed()
     };
@@ -67,8 +71,14 @@ pub fn init_for_tests() {
         let registry = tracing_subscriber::registry().with(otel);
         let installed = if std::env::var_os("TEST_LOG").is_some() {
             registry
-                .with(EnvFilter::new(std::env::var("TEST_LOG").unwrap_or_default()))
-                .with(tracing_subscriber::fmt::layer().compact().with_test_writer())
+                .with(EnvFilter::new(
+                    std::env::var("TEST_LOG").unwrap_or_default(),
+                ))
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .compact()
+                        .with_test_writer(),
+                )
                 .try_init()
         } else {
             registry.try_init()
@@ -81,7 +91,9 @@ pub fn init_for_tests() {
 }
 
 fn tracer_provider(config: &Config) -> anyhow::Result<SdkTracerProvider> {
-    let resource = Resource::builder().with_service_name(config.telemetry.service_name.clone()).build();
+    let resource = Resource::builder()
+        .with_service_name(config.telemetry.service_name.clone())
+        .build();
     let mut builder = SdkTracerProvider::builder().with_resource(resource);
     if let Some(endpoint) = &config.telemetry.otlp_endpoint {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
@@ -100,13 +112,20 @@ pub fn current_traceparent() -> Option<String> {
     let span = context.span();
     let ids = span.span_context();
     ids.is_valid().then(|| {
-        format!("00-{}-{}-{:02x}", ids.trace_id(), ids.span_id(), ids.trace_flags().to_u8())
+        format!(
+            "00-{}-{}-{:02x}",
+            ids.trace_id(),
+            ids.span_id(),
+            ids.trace_flags().to_u8()
+        )
     })
 }
 
 /// Makes `span` a child of the remote span described by `traceparent`, when it is well formed.
 pub fn continue_trace(span: &tracing::Span, traceparent: Option<&str>) {
-    let Some(traceparent) = traceparent else { return };
+    let Some(traceparent) = traceparent else {
+        return;
+    };
     let parent = TraceContextPropagator::new().extract(&Traceparent(traceparent));
     if parent.span().span_context().is_valid() {
         span.set_parent(parent);

@@ -1,0 +1,161 @@
+//! The `campus` binary as an operator meets it.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn campus() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_campus"));
+    command
+        .env_remove("RUST_LOG")
+        .env("CAMPUS_LOG__FORMAT", "json");
+    command
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "campus-cli-{}",
+        campus_platform::id::new_id_string()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_malformed_setting_stops_start_up_naming_it() {
+    let dir = temp_dir();
+    // (environment, flags, the setting the error must name)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![("CAMPUS_HTTP__REQUEST_TIMEOUT_SECS", "soon")],
+            vec![],
+            "http.request_timeout_secs",
+        ),
+        (vec![("CAMPUS_LISTEN", "not-an-address")], vec![], "listen"),
+        (
+            vec![("CAMPUS_BUS__MAX_ATTEMPTS", "0")],
+            vec![],
+            "bus.max_attempts",
+        ),
+        (
+            vec![],
+            vec!["--database-url", "mysql://db/campus"],
+            "database.url",
+        ),
+        (vec![("CAMPUS_BUS__URL", "http://nats")], vec![], "bus.url"),
+        (
+            vec![("CAMPUS_NO_SUCH_SETTING", "1")],
+            vec![],
+            "no_such_setting",
+        ),
+        (vec![], vec!["--contexts", "nonsense"], "contexts"),
+    ];
+    for (env, args, setting) in cases {
+        let output = campus()
+            .current_dir(&dir)
+            .arg("serve")
+            .args(["--data-dir", dir.join("data").to_str().unwrap()])
+            .args(&args)
+            .env("CAMPUS_LISTEN", "127.0.0.1:0")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{setting}: should not start");
+        assert!(stderr.contains(setting), "{setting} is named in: {stderr}");
+    }
+    // A broken config file names the file's setting too.
+    std::fs::write(
+        dir.join("campus.toml"),
+        "[http]\nbody_limit_bytes = \"big\"\n",
+    )
+    .unwrap();
+    let output = campus().current_dir(&dir).arg("serve").output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("http.body_limit_bytes"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn config_prints_the_effective_settings_with_secrets_masked() {
+    let dir = temp_dir();
+    let output = campus()
+        .current_dir(&dir)
+        .args([
+            "config",
+            "--database-url",
+            "postgres://campus:hunter2@db/campus",
+        ])
+        .env("CAMPUS_HTTP__REQUEST_TIMEOUT_SECS", "12")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        text.contains("postgres://campus:********@db/campus"),
+        "{text}"
+    );
+    assert!(text.contains("request_timeout_secs = 12"), "{text}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn migrate_applies_migrations_and_exits() {
+    let dir = temp_dir();
+    let output = campus()
+        .current_dir(&dir)
+        .args(["migrate", "--data-dir", "data"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_drains_and_exits_zero_within_ten_seconds() {
+    let dir = temp_dir();
+    let mut child = campus()
+        .current_dir(&dir)
+        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = lines
+        .by_ref()
+        .take(50)
+        .map_while(Result::ok)
+        .find(|line| line.contains("Campus Hub is ready at"));
+    assert!(ready.is_some(), "the server logs the URL to open");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "exited within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
+    std::fs::remove_dir_all(dir).ok();
+}

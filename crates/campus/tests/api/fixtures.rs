@@ -1,0 +1,171 @@
+//! Two small contexts that exist only to exercise the backbone: `ledger` publishes
+//! `EntryMade` events, `tally` consumes them with a handler whose failures a test controls.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+};
+
+use async_trait::async_trait;
+use axum::http::StatusCode;
+use campus_platform::{
+    context::{Context, ContextEnv},
+    db::{Db, UnitOfWork},
+    events::{Envelope, Event, EventSchema, Handler, Subscription},
+    http::Json,
+    time, Error, Result,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sqlx::migrate::Migrator;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+static LEDGER_MIGRATIONS: Migrator = sqlx::migrate!("tests/api/fixtures/migrations/ledger");
+static TALLY_MIGRATIONS: Migrator = sqlx::migrate!("tests/api/fixtures/migrations/tally");
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
+pub struct EntryMade {
+    pub account: String,
+    pub seq: i64,
+}
+
+impl Event for EntryMade {
+    const TYPE: &'static str = "campus.ledger.entry_made.v1";
+
+    fn subject(&self) -> String {
+        self.account.clone()
+    }
+}
+
+pub fn ledger() -> Context {
+    Context::new("ledger", &LEDGER_MIGRATIONS)
+        .routes(|env: &ContextEnv| {
+            OpenApiRouter::new()
+                .routes(routes!(make_entry))
+                .with_state(env.db.clone())
+        })
+        .events(|| vec![EventSchema::of::<EntryMade>()])
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Recorded {
+    pub event_id: String,
+    pub traceparent: Option<String>,
+}
+
+/// Records an entry; the test route through which events are made over HTTP.
+#[utoipa::path(post, path = "/api/v1/ledger/entries", request_body = EntryMade,
+    responses((status = 201, body = Recorded)))]
+async fn make_entry(
+    axum::extract::State(db): axum::extract::State<Db>,
+    Json(entry): Json<EntryMade>,
+) -> Result<(StatusCode, Json<Recorded>)> {
+    if entry.account.len() > 40 {
+        return Err(Error::invalid(
+            "account",
+            "too_long",
+            "at most 40 characters",
+        ));
+    }
+    let mut uow = db.begin().await?;
+    let envelope = uow.record("school-1", &entry).await?;
+    uow.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Recorded {
+            event_id: envelope.id,
+            traceparent: envelope.traceparent,
+        }),
+    ))
+}
+
+/// Records one entry in its own committed transaction, as a request would.
+pub async fn record_entry(db: &Db, account: &str, seq: i64) -> Envelope {
+    let mut uow = db.begin().await.expect("begin");
+    let envelope = uow
+        .record(
+            "school-1",
+            &EntryMade {
+                account: account.to_owned(),
+                seq,
+            },
+        )
+        .await
+        .expect("record");
+    uow.commit().await.expect("commit");
+    envelope
+}
+
+/// What the tally handler does, set by each test.
+#[derive(Default)]
+pub struct TallyBehaviour {
+    /// Every call fails while set.
+    pub broken: AtomicBool,
+    /// How many more times the handler fails for an (account, seq) before succeeding.
+    pub failures: Mutex<HashMap<(String, i64), u32>>,
+    pub calls: AtomicU64,
+    ordinal: AtomicI64,
+}
+
+impl TallyBehaviour {
+    pub fn fail_times(&self, account: &str, seq: i64, times: u32) {
+        self.failures
+            .lock()
+            .unwrap()
+            .insert((account.to_owned(), seq), times);
+    }
+}
+
+struct Tally(Arc<TallyBehaviour>);
+
+#[async_trait]
+impl Handler for Tally {
+    async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()> {
+        let entry: EntryMade = event.data_as()?;
+        self.0.calls.fetch_add(1, Ordering::SeqCst);
+        if self.0.broken.load(Ordering::SeqCst) {
+            anyhow::bail!("the tally is broken");
+        }
+        {
+            let mut failures = self.0.failures.lock().unwrap();
+            if let Some(left) = failures.get_mut(&(entry.account.clone(), entry.seq)) {
+                if *left > 0 {
+                    *left -= 1;
+                    anyhow::bail!("a transient failure");
+                }
+            }
+        }
+        sqlx::query(
+            "INSERT INTO tally_entries (event_id, account, seq, handled_at, ordinal) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&event.id)
+        .bind(&entry.account)
+        .bind(entry.seq)
+        .bind(time::now_ms())
+        .bind(self.0.ordinal.fetch_add(1, Ordering::SeqCst))
+        .execute(uow.conn())
+        .await?;
+        Ok(())
+    }
+}
+
+pub fn tally(behaviour: Arc<TallyBehaviour>) -> Context {
+    Context::new("tally", &TALLY_MIGRATIONS).subscriptions(move |_| {
+        vec![Subscription::new(
+            "entries",
+            vec![EntryMade::TYPE],
+            Tally(behaviour.clone()),
+        )]
+    })
+}
+
+/// The entries the tally holds, in handling order.
+pub async fn tallied(db: &Db) -> Vec<(String, i64)> {
+    sqlx::query_as("SELECT account, seq FROM tally_entries ORDER BY ordinal")
+        .fetch_all(db.pool())
+        .await
+        .expect("read tally")
+}

@@ -1,0 +1,384 @@
+//! What every route gets from the platform: problem+json errors, limits, headers, request
+//! ids, trace propagation, metrics and the API description.
+
+use std::sync::Arc;
+
+use campus_platform::auth::Role;
+use serde_json::{json, Value};
+
+use crate::{
+    fixtures::{ledger, tally, TallyBehaviour},
+    support::{Backend, TestApp, TestEnv},
+};
+
+async fn app() -> (TestEnv, TestApp) {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = env
+        .start(vec![ledger(), tally(Arc::new(TallyBehaviour::default()))])
+        .await;
+    (env, app)
+}
+
+fn is_problem(response: &reqwest::Response) -> bool {
+    response.headers()["content-type"] == "application/problem+json"
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let (env, app) = app().await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    let deps: Vec<&str> = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["dependency"].as_str().unwrap())
+        .collect();
+    assert!(
+        deps.contains(&"sqlite") && deps.contains(&"embedded"),
+        "{body}"
+    );
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let (env, app) = app().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(is_problem(&response));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "not_found");
+    assert_eq!(body["type"], "urn:campus:problem:not_found");
+
+    let response = app
+        .client
+        .delete(app.url("/api/v1/ledger/entries"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert!(is_problem(&response));
+    assert!(response.headers().contains_key("allow"));
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn bad_bodies_get_clear_problems_and_write_nothing() {
+    let (env, app) = app().await;
+    let url = app.url("/api/v1/ledger/entries");
+
+    let response = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(is_problem(&response));
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["code"],
+        "malformed_json"
+    );
+
+    let response = app
+        .client
+        .post(&url)
+        .body(r#"{"account":"a","seq":1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400, "no JSON content type");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["code"],
+        "unsupported_media_type"
+    );
+
+    let response = app
+        .client
+        .post(&url)
+        .json(&json!({ "seq": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "account", "{body}");
+
+    let response = app
+        .client
+        .post(&url)
+        .json(&json!({ "account": "a", "seq": "one" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["errors"][0]["field"],
+        "seq"
+    );
+
+    let response = app
+        .client
+        .post(&url)
+        .json(&json!({ "account": "a".repeat(41), "seq": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["errors"][0]["code"],
+        "too_long"
+    );
+
+    let huge = json!({ "account": "a", "seq": 1, "padding": "x".repeat(3 * 1024 * 1024) });
+    let response = app.client.post(&url).json(&huge).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    assert!(is_problem(&response));
+
+    let (outbox,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox")
+        .fetch_one(app.db("ledger").pool())
+        .await
+        .unwrap();
+    assert_eq!(outbox, 0, "no rejected request recorded an event");
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_a_request_id() {
+    let (env, app) = app().await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'self'"));
+    assert_eq!(headers["x-request-id"].len(), 26);
+
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "from-the-proxy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "from-the-proxy");
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_event_carries_the_trace_of_the_request_that_caused_it() {
+    let (env, app) = app().await;
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let response = app
+        .client
+        .post(app.url("/api/v1/ledger/entries"))
+        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+        .json(&json!({ "account": "a", "seq": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    let traceparent = body["traceparent"]
+        .as_str()
+        .expect("the event has a traceparent");
+    assert!(
+        traceparent.starts_with(&format!("00-{trace_id}-")),
+        "{traceparent}"
+    );
+    assert!(
+        !traceparent.contains("00f067aa0ba902b7"),
+        "the event names its own span"
+    );
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern() {
+    let (env, app) = app().await;
+    app.client.get(app.url("/healthz")).send().await.unwrap();
+    app.client
+        .post(app.url("/api/v1/ledger/entries"))
+        .json(&json!({ "account": "a", "seq": 1 }))
+        .send()
+        .await
+        .unwrap();
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"}"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="/api/v1/ledger/entries""#));
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_api_is_described_by_openapi_with_a_browsable_reference() {
+    let (env, app) = app().await;
+    let document: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/admin/events/consumers",
+        "/api/v1/admin/events/parked",
+        "/api/v1/admin/events/parked/{id}/replay",
+        "/api/v1/ledger/entries",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} is documented");
+    }
+    assert!(document["components"]["schemas"]["Problem"].is_object());
+    let docs = app.client.get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(docs.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn forged_and_foreign_tokens_are_refused() {
+    let (env, app) = app().await;
+    let url = app.url("/api/v1/admin/events/consumers");
+    let unauthenticated =
+        |response: &reqwest::Response| response.status() == 401 && is_problem(response);
+
+    let response = app.client.get(&url).send().await.unwrap();
+    assert!(unauthenticated(&response));
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+
+    // alg: none, claiming to be a super admin.
+    let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIiwia2lkIjoidGVzdC1rZXkifQ.eyJzdWIiOiJ1Iiwic2Nob29sIjoicyIsInJvbGUiOiJzdXBlcl9hZG1pbiIsImV4cCI6OTk5OTk5OTk5OSwiaWF0IjoxLCJqdGkiOiJqIiwidHlwIjoiYWNjZXNzIn0.";
+    assert!(unauthenticated(
+        &app.client.get(&url).bearer_auth(none).send().await.unwrap()
+    ));
+
+    // A student's token whose payload was edited to say super_admin, signature kept.
+    let student = app.token(Role::Student, "school-1");
+    let parts: Vec<&str> = student.split('.').collect();
+    let payload = String::from_utf8(base64_url_decode(parts[1]))
+        .unwrap()
+        .replace("\"student\"", "\"super_admin\"");
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64_url_encode(payload.as_bytes()),
+        parts[2]
+    );
+    assert!(unauthenticated(
+        &app.client
+            .get(&url)
+            .bearer_auth(&forged)
+            .send()
+            .await
+            .unwrap()
+    ));
+
+    // A token signed by a key this deployment never had.
+    let stranger = env.start(vec![]).await;
+    let foreign = stranger.super_admin();
+    stranger.stop().await;
+    assert!(unauthenticated(
+        &app.client
+            .get(&url)
+            .bearer_auth(&foreign)
+            .send()
+            .await
+            .unwrap()
+    ));
+
+    for role in [Role::Student, Role::Teacher, Role::SchoolAdmin] {
+        let response = app
+            .client
+            .get(&url)
+            .bearer_auth(app.token(role, "school-1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{role}");
+        assert!(is_problem(&response));
+    }
+    let response = app
+        .client
+        .get(&url)
+        .bearer_auth(app.super_admin())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    app.stop().await;
+    env.cleanup().await;
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn base64_url_decode(text: &str) -> Vec<u8> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for byte in text.bytes() {
+        let value = ALPHABET.iter().position(|&c| c == byte).unwrap() as u32;
+        bits = (bits << 6) | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    out
+}
+
+fn base64_url_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}

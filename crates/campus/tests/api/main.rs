@@ -1,0 +1,18 @@
+//! Integration tests: a real server on a random port, driven over HTTP, on every storage and
+//! bus backend this machine offers (SQLite and the embedded log always; PostgreSQL and NATS
+//! JetStream when `CAMPUS_TEST_POSTGRES_URL` / `CAMPUS_TEST_NATS_URL` are set).
+
+// Test code fails loudly by design.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::field_reassign_with_default
+)]
+
+mod fixtures;
+mod support;
+
+mod bus;
+mod cli;
+mod http;
+mod readiness;
