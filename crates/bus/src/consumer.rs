@@ -92,25 +92,95 @@ impl Runner {
                 if batch.is_empty() && cancel.is_cancelled() {
                     return;
                 }
-                for delivery in batch {
-                    if !self.deliver(&delivery, &cancel).await {
-                        return;
-                    }
+                if !self.deliver_batch(&batch, &cancel).await {
+                    return;
                 }
             }
         }
     }
 
-    /// Handles one delivery to the end (handled, duplicate or parked). Returns false when
-    /// shutdown interrupted it; the event is then redelivered on the next start.
-    async fn deliver(&self, delivery: &Delivery, cancel: &CancellationToken) -> bool {
+    /// Handles a batch in as few transactions as it can: all of it in one while handlers
+    /// succeed; when one fails, what came before it commits, the failing event goes through
+    /// the retry path (its first attempt already spent), and the rest continues the same way.
+    async fn deliver_batch(&self, batch: &[Delivery], cancel: &CancellationToken) -> bool {
+        let spec = &self.consumer.spec;
+        let handler = self.consumer.handler.as_ref();
+        let mut rest = batch;
+        while !rest.is_empty() {
+            match handle_run(spec, handler, rest).await {
+                Ok(Run::Complete) => {
+                    self.finish(rest).await;
+                    return true;
+                }
+                Ok(Run::FailedAt(index, error)) => {
+                    let (done, failing) = (&rest[..index], &rest[index]);
+                    if !done.is_empty() {
+                        // They succeeded a moment ago; commit them without the failing one.
+                        match handle_run(spec, handler, done).await {
+                            Ok(Run::Complete) => self.finish(done).await,
+                            _ => {
+                                for delivery in done {
+                                    if !self.deliver(delivery, 0, cancel).await {
+                                        return false;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    record(spec, "failed");
+                    tracing::warn!(subscription = %spec.subscription, event_id = %failing.envelope.id, attempt = 1, error = format!("{error:#}"), "handler failed");
+                    if !sleep_or_cancel(backoff(self.retry_initial, self.retry_max, 1), cancel)
+                        .await
+                    {
+                        return false;
+                    }
+                    if !self.deliver(failing, 1, cancel).await {
+                        return false;
+                    }
+                    rest = &rest[index + 1..];
+                }
+                // The database itself failed: go one by one, with retries.
+                Err(_) => {
+                    for delivery in rest {
+                        if !self.deliver(delivery, 0, cancel).await {
+                            return false;
+                        }
+                    }
+                    return true;
+                }
+            }
+        }
+        true
+    }
+
+    /// Acks committed deliveries and counts them.
+    async fn finish(&self, deliveries: &[Delivery]) {
+        let spec = &self.consumer.spec;
+        for delivery in deliveries {
+            delivery.ack().await;
+            if spec.event_types.contains(&delivery.envelope.event_type) {
+                record(spec, "handled");
+                record_latency(spec, &delivery.envelope);
+            }
+        }
+    }
+
+    /// Handles one delivery to the end (handled, duplicate or parked), `attempts_made`
+    /// attempts having failed already. Returns false when shutdown interrupted it; the event
+    /// is then redelivered on the next start.
+    async fn deliver(
+        &self,
+        delivery: &Delivery,
+        attempts_made: u32,
+        cancel: &CancellationToken,
+    ) -> bool {
         let spec = &self.consumer.spec;
         if !spec.event_types.contains(&delivery.envelope.event_type) {
             // Another event type on the same stream (JetStream filters by stream only).
             delivery.ack().await;
             return true;
         }
-        let mut attempt = 0;
+        let mut attempt = attempts_made;
         loop {
             attempt += 1;
             match handle(
@@ -132,11 +202,15 @@ impl Runner {
                 Err(error) if attempt >= self.max_attempts => {
                     let reason = format!("{error:#}");
                     tracing::error!(subscription = %spec.subscription, event_id = %delivery.envelope.id, attempts = attempt, error = %reason, "event parked");
-                    if let Err(park_error) = park(spec, delivery, &reason, attempt).await {
-                        // Not parked and not acked: it comes back, which is better than losing it.
-                        tracing::error!(error = format!("{park_error:#}"), "could not park event");
-                        sleep_or_cancel(self.retry_max, cancel).await;
-                        return !cancel.is_cancelled();
+                    // The consumer must not move past an event it could neither handle nor park.
+                    while let Err(park_error) = park(spec, delivery, &reason, attempt).await {
+                        tracing::error!(
+                            error = format!("{park_error:#}"),
+                            "could not park event; retrying"
+                        );
+                        if !sleep_or_cancel(self.retry_max, cancel).await {
+                            return false;
+                        }
                     }
                     delivery.ack().await;
                     record(spec, "parked");
@@ -163,14 +237,7 @@ pub async fn handle(
     envelope: &Envelope,
     position: Option<i64>,
 ) -> anyhow::Result<Outcome> {
-    let span = tracing::info_span!(
-        "event",
-        subscription = %spec.subscription,
-        event_type = %envelope.event_type,
-        event_id = %envelope.id,
-        subject = %envelope.subject,
-    );
-    telemetry::continue_trace(&span, envelope.traceparent.as_deref());
+    let span = event_span(spec, envelope);
     async {
         let mut uow = spec.db.begin().await?;
         let outcome = handle_in(&mut uow, spec, handler, envelope).await?;
@@ -182,6 +249,52 @@ pub async fn handle(
     }
     .instrument(span)
     .await
+}
+
+/// How a run of deliveries in one transaction ended.
+enum Run {
+    /// All handled (or skipped as duplicates) and committed.
+    Complete,
+    /// The handler failed at this index; nothing was committed.
+    FailedAt(usize, anyhow::Error),
+}
+
+/// Handles `deliveries` in one transaction, saving the last position with them.
+async fn handle_run(
+    spec: &ConsumerSpec,
+    handler: &dyn Handler,
+    deliveries: &[Delivery],
+) -> anyhow::Result<Run> {
+    let mut uow = spec.db.begin().await?;
+    for (index, delivery) in deliveries.iter().enumerate() {
+        if !spec.event_types.contains(&delivery.envelope.event_type) {
+            continue;
+        }
+        let span = event_span(spec, &delivery.envelope);
+        if let Err(error) = handle_in(&mut uow, spec, handler, &delivery.envelope)
+            .instrument(span)
+            .await
+        {
+            return Ok(Run::FailedAt(index, error));
+        }
+    }
+    if let Some(position) = deliveries.iter().rev().find_map(|d| d.position) {
+        save_position(&mut uow, spec, position).await?;
+    }
+    uow.commit().await?;
+    Ok(Run::Complete)
+}
+
+fn event_span(spec: &ConsumerSpec, envelope: &Envelope) -> tracing::Span {
+    let span = tracing::info_span!(
+        "event",
+        subscription = %spec.subscription,
+        event_type = %envelope.event_type,
+        event_id = %envelope.id,
+        subject = %envelope.subject,
+    );
+    telemetry::continue_trace(&span, envelope.traceparent.as_deref());
+    span
 }
 
 /// The inbox check and the handler, inside the caller's unit of work.

@@ -86,27 +86,32 @@ impl EventLog for EmbeddedLog {
     }
 
     async fn publish(&self, producer: &Db, rows: &[OutboxRow]) -> anyhow::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let stream = self.stream(producer.context())?;
         let _one_publisher = stream.publishing.lock().await;
-        let mut next = *stream.head.borrow();
-        let mut uow = producer.begin().await?;
-        let now = time::now_ms();
-        for row in rows {
-            // A row that already has a position was published before: publishing it again
-            // changes nothing, so a relay that crashed after publishing cannot duplicate it.
-            let updated = sqlx::query(
-                "UPDATE outbox SET position = $1, published_at = $2 WHERE id = $3 AND position IS NULL",
-            )
-            .bind(next + 1)
-            .bind(now)
-            .bind(&row.id)
-            .execute(uow.conn())
-            .await?
-            .rows_affected();
-            next += updated as i64;
+        let first = *stream.head.borrow() + 1;
+        // One statement for the batch: row i gets position first + i. A row that already has
+        // a position was published before and keeps it, so a relay that crashed after
+        // publishing cannot duplicate it; its unused number is a harmless gap.
+        let cases: String = (0..rows.len())
+            .map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3))
+            .collect();
+        let ids: Vec<String> = (0..rows.len()).map(|i| format!("${}", 2 * i + 2)).collect();
+        let sql = format!(
+            "UPDATE outbox SET published_at = $1, position = CASE id{cases} END \
+             WHERE position IS NULL AND id IN ({})",
+            ids.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(time::now_ms());
+        for (offset, row) in rows.iter().enumerate() {
+            query = query.bind(&row.id).bind(first + offset as i64);
         }
+        let mut uow = producer.begin().await?;
+        query.execute(uow.conn()).await?;
         uow.commit().await?;
-        stream.head.send_replace(next);
+        stream.head.send_replace(first + rows.len() as i64 - 1);
         Ok(())
     }
 

@@ -1,0 +1,45 @@
+//! `campus-bench`: measures Campus Hub against the budgets of design section 7.
+//!
+//! Each scenario runs the real composition (`campus::Application`) in this process on the
+//! chosen backends, drives it at a target rate for a fixed time, and prints throughput and
+//! latency percentiles as a Markdown table row for `docs/benchmarks.md`.
+
+mod events;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "campus-bench",
+    about = "Load and latency harness for Campus Hub"
+)]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// Event backbone: commits with one event each at a target rate; measures commit →
+    /// handled latency in a consuming context.
+    Events(events::Options),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Storage {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Bus {
+    Embedded,
+    Nats,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().scenario {
+        Scenario::Events(options) => events::run(options).await,
+    }
+}
