@@ -108,10 +108,11 @@ impl Handler for Sink {
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
     let unique = id::new_id_string().to_lowercase();
-    let mut config = Config::default();
-    config.listen = "127.0.0.1:0".parse()?;
-    config.data_dir = std::env::temp_dir().join(format!("campus-bench-{unique}"));
-    config.log.filter = "warn".into();
+    let mut config = Config {
+        listen: "127.0.0.1:0".parse()?,
+        data_dir: std::env::temp_dir().join(format!("campus-bench-{unique}")),
+        ..Config::default()
+    };
     let mut cleanup_database = None;
     if let Storage::Postgres = options.storage {
         let name = format!("campus_bench_{unique}");

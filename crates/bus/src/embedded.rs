@@ -149,7 +149,7 @@ impl EventLog for EmbeddedLog {
 }
 
 /// The position this consumer has handled up to, from its own database.
-async fn saved_position(spec: &ConsumerSpec) -> anyhow::Result<i64> {
+pub(crate) async fn saved_position(spec: &ConsumerSpec) -> anyhow::Result<i64> {
     let row: Option<(i64,)> = sqlx::query_as(
         "SELECT position FROM consumer_positions WHERE subscription = $1 AND stream = $2",
     )

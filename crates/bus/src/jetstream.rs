@@ -22,7 +22,7 @@ use async_nats::{
 };
 use async_trait::async_trait;
 use campus_platform::{config::BusConfig, db::Db, events::Envelope, time};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -34,6 +34,8 @@ use crate::{
 /// progress acks to hold it off.
 const ACK_WAIT: Duration = Duration::from_secs(30);
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+/// Most events handed to a consumer at once (and so committed in one transaction).
+const MAX_BATCH: usize = 256;
 
 pub struct JetStreamLog {
     client: async_nats::Client,
@@ -197,27 +199,42 @@ struct JetStreamDeliveries {
 #[async_trait]
 impl Deliveries for JetStreamDeliveries {
     async fn next_batch(&mut self, cancel: &CancellationToken) -> anyhow::Result<Vec<Delivery>> {
-        let message = tokio::select! {
+        let first = tokio::select! {
             _ = cancel.cancelled() => return Ok(Vec::new()),
             next = self.messages.next() => next,
         };
-        let Some(message) = message else {
-            anyhow::bail!("the JetStream consumer closed");
-        };
-        let message =
-            message.map_err(|error| anyhow::anyhow!("JetStream delivery failed: {error}"))?;
-        match serde_json::from_slice::<Envelope>(&message.payload) {
-            Ok(envelope) => Ok(vec![Delivery {
-                envelope,
-                position: None,
-                ack: Ack::JetStream(Box::new(message)),
-            }]),
-            Err(error) => {
-                // Not ours to handle and never will be: drop it rather than block the stream.
-                tracing::error!(%error, subject = %message.subject, "unreadable event dropped");
-                let _ = message.ack_with(jetstream::AckKind::Term).await;
-                Ok(Vec::new())
+        let mut batch = Vec::new();
+        let mut next = first;
+        // Take what has already arrived too, so a busy consumer commits many events at once.
+        loop {
+            let Some(message) = next else {
+                if batch.is_empty() {
+                    anyhow::bail!("the JetStream consumer closed");
+                }
+                break;
+            };
+            let message =
+                message.map_err(|error| anyhow::anyhow!("JetStream delivery failed: {error}"))?;
+            match serde_json::from_slice::<Envelope>(&message.payload) {
+                Ok(envelope) => batch.push(Delivery {
+                    envelope,
+                    position: None,
+                    ack: Ack::JetStream(Box::new(message)),
+                }),
+                Err(error) => {
+                    // Not ours to handle and never will be: drop it rather than block the stream.
+                    tracing::error!(%error, subject = %message.subject, "unreadable event dropped");
+                    let _ = message.ack_with(jetstream::AckKind::Term).await;
+                }
+            }
+            if batch.len() >= MAX_BATCH {
+                break;
+            }
+            match self.messages.next().now_or_never() {
+                Some(ready) => next = ready,
+                None => break,
             }
         }
+        Ok(batch)
     }
 }

@@ -18,6 +18,7 @@ pub mod embedded;
 pub mod jetstream;
 mod log;
 pub mod relay;
+mod retention;
 pub mod schema;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -168,6 +169,11 @@ impl Bus {
         &self.inner.log
     }
 
+    /// Databases of the contexts whose outboxes this process relays.
+    pub fn producers(&self) -> impl Iterator<Item = &Db> {
+        self.inner.producers.values()
+    }
+
     pub fn consumers(&self) -> &[consumer::Consumer] {
         &self.inner.consumers
     }
@@ -181,14 +187,25 @@ impl Bus {
         Arc::new(log::LogProbe(self.inner.log.clone()))
     }
 
-    /// Keeps the lag and outbox-depth gauges current for `/metrics`.
+    /// Keeps the lag and outbox-depth gauges current for `/metrics`, and applies retention.
     async fn report_gauges(self) {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
+        // Retention runs at start and then about every ten minutes.
+        let mut ticks = 0u64;
         loop {
             tokio::select! {
                 _ = self.inner.cancel.cancelled() => return,
                 _ = tick.tick() => {}
             }
+            if ticks % 120 == 0 {
+                if let Err(error) = self.prune().await {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "pruning the event tables failed"
+                    );
+                }
+            }
+            ticks += 1;
             for consumer in &self.inner.consumers {
                 if let Ok(lag) = self.inner.log.lag(&consumer.spec).await {
                     metrics::gauge!(

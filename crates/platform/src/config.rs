@@ -212,9 +212,25 @@ impl Config {
     /// Loads defaults, the config file, `CAMPUS_*` variables and then `overrides` (the
     /// command-line flags, already in the shape of this struct), and validates the result.
     pub fn load(overrides: impl Serialize) -> Result<Self, ConfigError> {
-        let file = std::env::var("CAMPUS_CONFIG").unwrap_or_else(|_| "campus.toml".to_owned());
-        let figment = Figment::from(Serialized::defaults(Config::default()))
-            .merge(Toml::file(&file))
+        // `campus.toml` in the working directory is optional; a file named explicitly must exist.
+        let file = match std::env::var("CAMPUS_CONFIG") {
+            Ok(path) if !std::path::Path::new(&path).is_file() => {
+                return Err(ConfigError {
+                    message: format!(
+                        "`CAMPUS_CONFIG` names `{path}`, which is not a readable file"
+                    ),
+                })
+            }
+            Ok(path) => Some(path),
+            Err(_) => std::path::Path::new("campus.toml")
+                .is_file()
+                .then(|| "campus.toml".to_owned()),
+        };
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let figment = figment
             .merge(Self::environment())
             .merge(Serialized::defaults(overrides));
         let config: Config = figment.extract().map_err(|error| ConfigError {
@@ -224,13 +240,27 @@ impl Config {
         Ok(config)
     }
 
-    /// `CAMPUS_*` variables, except those that are not settings (the config file's path and
-    /// the test suites' service addresses).
+    /// `CAMPUS_*` variables naming a section or setting of this struct. Others are left
+    /// alone: orchestrators inject variables such as `CAMPUS_PORT` for a service named
+    /// `campus`, and those must not stop start-up. Within a section, an unknown key is still
+    /// an error, so a typo such as `CAMPUS_DATABASE__URLL` is caught.
     fn environment() -> Env {
-        Env::prefixed("CAMPUS_")
-            .split("__")
-            .ignore(&["config"])
-            .filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_"))
+        const SETTINGS: &[&str] = &[
+            "data_dir",
+            "listen",
+            "public_url",
+            "contexts",
+            "database",
+            "bus",
+            "http",
+            "log",
+            "telemetry",
+        ];
+        Env::prefixed("CAMPUS_").split("__").filter(|key| {
+            let key = key.as_str().to_ascii_lowercase();
+            let top = key.split('.').next().unwrap_or_default();
+            SETTINGS.contains(&top)
+        })
     }
 
     /// Checks what types alone cannot: schemes, ranges and combinations.
@@ -355,15 +385,12 @@ fn describe(error: figment::Error) -> String {
     let mut lines = Vec::new();
     for error in error {
         let key = error.path.join(".");
-        let mut line = if key.is_empty() {
+        // figment's own text already says which file or variable the value came from.
+        lines.push(if key.is_empty() {
             error.to_string()
         } else {
             format!("`{key}`: {error}")
-        };
-        if let Some(source) = error.metadata.as_ref().map(|m| m.name.to_string()) {
-            line.push_str(&format!(" (from {source})"));
-        }
-        lines.push(line);
+        });
     }
     lines.join("; ")
 }
@@ -384,19 +411,44 @@ impl ConnectionUrl {
     }
 
     fn masked(&self) -> String {
-        // scheme://user:password@host/...: hide everything between the first ':' after the
-        // scheme and the '@'.
         let Some((scheme, rest)) = self.0.split_once("://") else {
             return "********".into();
         };
-        match rest.split_once('@') {
-            Some((userinfo, host)) => {
-                let user = userinfo.split(':').next().unwrap_or_default();
-                format!("{scheme}://{user}:********@{host}")
+        // The host starts after the last '@' (a password may itself contain '@').
+        let (userinfo, host) = match rest.rsplit_once('@') {
+            Some((userinfo, host)) => (Some(userinfo), host),
+            None => (None, rest),
+        };
+        // Query parameters such as `password=` or `token=` are secrets too.
+        let host = match host.split_once('?') {
+            Some((address, query)) => {
+                let query: Vec<String> = query
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((name, _)) if is_secret_parameter(name) => format!("{name}=********"),
+                        _ => pair.to_owned(),
+                    })
+                    .collect();
+                format!("{address}?{}", query.join("&"))
             }
-            None => self.0.clone(),
+            None => host.to_owned(),
+        };
+        match userinfo {
+            // user:password@ keeps the user; a lone token@ is all secret.
+            Some(userinfo) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
+                None => format!("{scheme}://********@{host}"),
+            },
+            None => format!("{scheme}://{host}"),
         }
     }
+}
+
+fn is_secret_parameter(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["password", "pass", "token", "secret", "key", "sslpassword"]
+        .iter()
+        .any(|s| name.contains(s))
 }
 
 impl fmt::Debug for ConnectionUrl {
@@ -430,6 +482,19 @@ mod tests {
         config.database.url = Some(url);
         assert!(!config.to_masked_toml().contains("hunter2"));
         assert!(config.to_masked_toml().contains("[database]"));
+    }
+
+    #[test]
+    fn tokens_and_query_secrets_are_masked_too() {
+        let token = ConnectionUrl::new("nats://s3cr3t@nats:4222");
+        assert_eq!(token.to_string(), "nats://********@nats:4222");
+        let query = ConnectionUrl::new("postgres://db/campus?user=campus&password=hunter2");
+        assert_eq!(
+            query.to_string(),
+            "postgres://db/campus?user=campus&password=********"
+        );
+        let at_sign = ConnectionUrl::new("postgres://campus:p@ss@db/campus");
+        assert_eq!(at_sign.to_string(), "postgres://campus:********@db/campus");
     }
 
     #[test]

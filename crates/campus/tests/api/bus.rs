@@ -421,3 +421,51 @@ async fn the_relay_publishes_in_batches_and_reports_what_it_moved() {
     drop(app);
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn retention_keeps_what_a_consumer_has_not_read() {
+    for backend in backends() {
+        eprintln!("backend: {backend}");
+        let mut env = TestEnv::new(&backend).await;
+        env.config.bus.retention_hours = 0;
+        // Retried, not parked, while the test holds the consumer broken.
+        env.config.bus.max_attempts = 10_000;
+        let behaviour = Arc::new(TallyBehaviour::default());
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        for seq in 0..3 {
+            record_entry(app.db("ledger"), "acct-1", seq).await;
+        }
+        eventually(WITHIN, "three entries", || async {
+            (tallied(app.db("tally")).await.len() == 3).then_some(())
+        })
+        .await;
+        // The consumer stops handling; a fourth event is published but not consumed.
+        behaviour.broken.store(true, Ordering::SeqCst);
+        record_entry(app.db("ledger"), "acct-1", 3).await;
+        eventually(WITHIN, "the fourth event published", || async {
+            (unpublished(app.db("ledger")).await == 0).then_some(())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        app.bus.prune().await.unwrap();
+        let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox")
+            .fetch_one(app.db("ledger").pool())
+            .await
+            .unwrap();
+        if backend.nats.is_none() {
+            assert_eq!(
+                left, 1,
+                "{backend}: the unread event stays in the embedded log"
+            );
+        } else {
+            assert_eq!(left, 0, "{backend}: JetStream holds published events");
+        }
+        behaviour.broken.store(false, Ordering::SeqCst);
+        eventually(WITHIN, "the fourth entry", || async {
+            (tallied(app.db("tally")).await.len() == 4).then_some(())
+        })
+        .await;
+        app.stop().await;
+        env.cleanup().await;
+    }
+}

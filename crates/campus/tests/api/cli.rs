@@ -14,6 +14,25 @@ fn campus() -> Command {
     command
 }
 
+/// Runs `command` to completion; a process that is still running after 20 s (a server that
+/// started when it should have refused to) is killed and fails the test.
+fn finish(command: &mut Command) -> std::process::Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().ok();
+            panic!("{command:?} did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
 fn temp_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "campus-cli-{}",
@@ -47,26 +66,48 @@ fn a_malformed_setting_stops_start_up_naming_it() {
         ),
         (vec![("CAMPUS_BUS__URL", "http://nats")], vec![], "bus.url"),
         (
-            vec![("CAMPUS_NO_SUCH_SETTING", "1")],
+            vec![("CAMPUS_DATABASE__NO_SUCH_SETTING", "1")],
             vec![],
             "no_such_setting",
         ),
         (vec![], vec!["--contexts", "nonsense"], "contexts"),
     ];
     for (env, args, setting) in cases {
-        let output = campus()
+        let mut command = campus();
+        command
             .current_dir(&dir)
             .arg("serve")
             .args(["--data-dir", dir.join("data").to_str().unwrap()])
             .args(&args)
             .env("CAMPUS_LISTEN", "127.0.0.1:0")
-            .envs(env.iter().copied())
-            .output()
-            .unwrap();
+            .envs(env.iter().copied());
+        let output = finish(&mut command);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{setting}: should not start");
         assert!(stderr.contains(setting), "{setting} is named in: {stderr}");
     }
+    // Variables an orchestrator injects for a service named `campus` are not settings.
+    let output = campus()
+        .current_dir(&dir)
+        .args(["config"])
+        .env("CAMPUS_PORT", "tcp://10.0.0.1:8080")
+        .env("CAMPUS_SERVICE_HOST", "10.0.0.1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A config file named explicitly must exist.
+    let output = campus()
+        .current_dir(&dir)
+        .arg("config")
+        .env("CAMPUS_CONFIG", "missing.toml")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("CAMPUS_CONFIG"));
     // A broken config file names the file's setting too.
     std::fs::write(
         dir.join("campus.toml"),

@@ -1,0 +1,69 @@
+//! Keeping the event tables bounded.
+//!
+//! Published outbox rows older than `bus.retention_hours` are deleted — on the embedded log
+//! only once every consumer of the stream has read past them, so a stopped consumer loses
+//! nothing. Inbox rows are kept twice as long: a redelivery can only come from the log, and
+//! nothing older than the retention is left there to redeliver.
+
+use std::collections::HashMap;
+
+use campus_platform::{db::Db, time};
+
+use crate::{embedded, Bus};
+
+impl Bus {
+    /// Deletes what retention allows; returns (outbox rows, inbox rows) removed.
+    pub async fn prune(&self) -> anyhow::Result<(u64, u64)> {
+        let retention_ms = i64::try_from(self.config().retention_hours)
+            .unwrap_or(i64::MAX / 3_600_000)
+            .saturating_mul(3_600_000);
+        let cutoff = time::now_ms().saturating_sub(retention_ms);
+        let embedded = self.log().dependency() == "embedded";
+        let mut outbox = 0;
+        for db in self.producers() {
+            let deleted = if embedded {
+                // Only what every consumer of this stream has already read.
+                let mut floor = i64::MAX;
+                for consumer in self
+                    .consumers()
+                    .iter()
+                    .filter(|c| c.spec.stream == db.context())
+                {
+                    floor = floor.min(embedded::saved_position(&consumer.spec).await?);
+                }
+                sqlx::query(
+                    "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1 AND position <= $2",
+                )
+                .bind(cutoff)
+                .bind(floor)
+                .execute(db.pool())
+                .await?
+            } else {
+                sqlx::query(
+                    "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1",
+                )
+                .bind(cutoff)
+                .execute(db.pool())
+                .await?
+            };
+            outbox += deleted.rows_affected();
+        }
+        let mut inbox = 0;
+        let consumer_dbs: HashMap<&str, &Db> = self
+            .consumers()
+            .iter()
+            .map(|c| (c.spec.db.context(), &c.spec.db))
+            .collect();
+        for db in consumer_dbs.values() {
+            inbox += sqlx::query("DELETE FROM inbox WHERE handled_at < $1")
+                .bind(time::now_ms().saturating_sub(retention_ms.saturating_mul(2)))
+                .execute(db.pool())
+                .await?
+                .rows_affected();
+        }
+        if outbox + inbox > 0 {
+            tracing::info!(outbox, inbox, "pruned event tables");
+        }
+        Ok((outbox, inbox))
+    }
+}
