@@ -197,7 +197,7 @@ impl Bus {
                 _ = self.inner.cancel.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            if ticks % 120 == 0 {
+            if ticks.is_multiple_of(120) {
                 if let Err(error) = self.prune().await {
                     tracing::warn!(
                         error = format!("{error:#}"),
