@@ -13,6 +13,7 @@ mod fixtures;
 mod support;
 
 mod bus;
+mod catalogue;
 mod cli;
 mod http;
 mod readiness;
