@@ -12,11 +12,17 @@ use campus_platform::{db::Db, time};
 use crate::{embedded, Bus};
 
 impl Bus {
-    /// Deletes what retention allows; returns (outbox rows, inbox rows) removed.
+    /// Deletes what `bus.retention_hours` allows; returns (outbox rows, inbox rows) removed.
     pub async fn prune(&self) -> anyhow::Result<(u64, u64)> {
         let retention_ms = i64::try_from(self.config().retention_hours)
             .unwrap_or(i64::MAX / 3_600_000)
             .saturating_mul(3_600_000);
+        self.prune_older_than(retention_ms).await
+    }
+
+    /// Deletes published events older than `retention_ms` (that every embedded consumer has
+    /// read) and inbox rows older than twice that.
+    pub async fn prune_older_than(&self, retention_ms: i64) -> anyhow::Result<(u64, u64)> {
         let cutoff = time::now_ms().saturating_sub(retention_ms);
         let embedded = self.log().dependency() == "embedded";
         let mut outbox = 0;

@@ -312,6 +312,8 @@ impl Config {
             ("bus.retry_initial_ms", self.bus.retry_initial_ms),
             ("bus.relay_batch", u64::from(self.bus.relay_batch)),
             ("bus.relay_poll_ms", self.bus.relay_poll_ms),
+            ("bus.retention_hours", self.bus.retention_hours),
+            ("http.shutdown_grace_secs", self.http.shutdown_grace_secs),
             ("http.request_timeout_secs", self.http.request_timeout_secs),
             ("http.body_limit_bytes", self.http.body_limit_bytes as u64),
         ];

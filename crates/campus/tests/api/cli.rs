@@ -200,3 +200,76 @@ fn sigterm_drains_and_exits_zero_within_ten_seconds() {
     assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// With an OTLP endpoint set, spans reach it: a one-connection stand-in collector records the
+/// path of every request it gets.
+#[cfg(unix)]
+#[test]
+fn traces_are_exported_over_otlp_when_an_endpoint_is_set() {
+    use std::{
+        io::{Read, Write},
+        net::TcpListener,
+        sync::mpsc,
+    };
+    let collector = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", collector.local_addr().unwrap());
+    let (paths, received) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for stream in collector.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut buffer = vec![0u8; 1 << 20];
+            let read = stream.read(&mut buffer).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buffer[..read]).to_string();
+            let path = head
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = paths.send(path);
+        }
+    });
+    let dir = temp_dir();
+    let mut child = campus()
+        .current_dir(&dir)
+        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
+        .env("CAMPUS_TELEMETRY__OTLP_ENDPOINT", &endpoint)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = lines
+        .by_ref()
+        .take(50)
+        .map_while(Result::ok)
+        .find(|line| line.contains("Campus Hub is ready at"))
+        .unwrap();
+    let address = ready
+        .split("ready at http://")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: campus\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"));
+    // Shutdown flushes the batch of spans.
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    let path = received
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the collector got spans");
+    assert_eq!(path, "/v1/traces");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -247,6 +247,43 @@ async fn metrics_count_requests_by_route_pattern() {
 }
 
 #[tokio::test]
+async fn metrics_report_the_event_backbone() {
+    let (env, app) = app().await;
+    app.client
+        .post(app.url("/api/v1/ledger/entries"))
+        .json(&json!({ "account": "m", "seq": 1 }))
+        .send()
+        .await
+        .unwrap();
+    crate::support::eventually(
+        std::time::Duration::from_secs(15),
+        "the entry handled",
+        || async { (!crate::fixtures::tallied(app.db("tally")).await.is_empty()).then_some(()) },
+    )
+    .await;
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        r#"campus_events_published_total{stream="ledger"}"#,
+        r#"campus_events_consumed_total{subscription="tally.entries",outcome="handled"}"#,
+        "campus_event_latency_seconds_bucket",
+        r#"campus_consumer_lag{subscription="tally.entries",stream="ledger"}"#,
+        r#"campus_outbox_depth{context="ledger"}"#,
+    ] {
+        assert!(text.contains(series), "{series} missing from:\n{text}");
+    }
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
 async fn the_api_is_described_by_openapi_with_a_browsable_reference() {
     let (env, app) = app().await;
     let document: Value = app
