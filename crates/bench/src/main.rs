@@ -5,6 +5,7 @@
 //! latency percentiles as a Markdown table row for `docs/benchmarks.md`.
 
 mod events;
+mod startup;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -23,6 +24,8 @@ enum Scenario {
     /// Event backbone: commits with one event each at a target rate; measures commit →
     /// handled latency in a consuming context.
     Events(events::Options),
+    /// Cold start to ready and idle memory of the `campus` binary.
+    Startup(startup::Options),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -41,5 +44,6 @@ pub enum Bus {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().scenario {
         Scenario::Events(options) => events::run(options).await,
+        Scenario::Startup(options) => startup::run(options),
     }
 }
