@@ -45,6 +45,7 @@ pub fn ledger() -> Context {
         .routes(|env: &ContextEnv| {
             OpenApiRouter::new()
                 .routes(routes!(make_entry))
+                .routes(routes!(wait))
                 .with_state(env.db.clone())
         })
         .events(|| vec![EventSchema::of::<EntryMade>()])
@@ -80,6 +81,18 @@ async fn make_entry(
             traceparent: envelope.traceparent,
         }),
     ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct Wait {
+    pub ms: u64,
+}
+
+/// Answers after `ms` milliseconds; for the request-timeout test.
+#[utoipa::path(get, path = "/api/v1/ledger/wait", params(Wait), responses((status = 204)))]
+async fn wait(axum::extract::Query(wait): axum::extract::Query<Wait>) -> StatusCode {
+    tokio::time::sleep(std::time::Duration::from_millis(wait.ms)).await;
+    StatusCode::NO_CONTENT
 }
 
 /// Records one entry in its own committed transaction, as a request would.

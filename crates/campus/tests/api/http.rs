@@ -164,6 +164,71 @@ async fn bad_bodies_get_clear_problems_and_write_nothing() {
 }
 
 #[tokio::test]
+async fn a_request_past_the_timeout_is_answered_408() {
+    let mut env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    env.config.http.request_timeout_secs = 1;
+    let app = env.start(vec![ledger()]).await;
+    let quick = app
+        .client
+        .get(app.url("/api/v1/ledger/wait?ms=10"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(quick.status(), 204);
+    let slow = app
+        .client
+        .get(app.url("/api/v1/ledger/wait?ms=3000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slow.status(), 408);
+    assert!(is_problem(&slow));
+    assert_eq!(
+        slow.json::<Value>().await.unwrap()["code"],
+        "request_timeout"
+    );
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn cors_answers_only_configured_origins() {
+    let mut env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    env.config.http.cors_origins = vec!["https://school.example".to_owned()];
+    let app = env.start(vec![ledger()]).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/ledger/entries"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://school.example").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://school.example"
+    );
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(!refused
+        .headers()
+        .contains_key("access-control-allow-origin"));
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
 async fn responses_carry_security_headers_and_a_request_id() {
     let (env, app) = app().await;
     let response = app.client.get(app.url("/healthz")).send().await.unwrap();
