@@ -77,7 +77,10 @@ pub struct ParkedQuery {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReplayReport {
     pub replayed: u32,
+    /// Replays whose handler failed again; they stay parked.
     pub failed: u32,
+    /// Parked events left (including those that failed again).
+    pub remaining: i64,
 }
 
 /// Lag and parked count of every consumer in this process.
@@ -169,14 +172,16 @@ async fn replay_one(
         .fetch_optional(db.pool())
         .await?;
         if let Some(row) = row {
+            tracing::info!(actor = %user.user_id, parked_id = %id, "replaying a parked event");
             return match replay(&bus, &row).await {
                 Ok(()) => Ok(Json(ReplayReport {
                     replayed: 1,
                     failed: 0,
+                    remaining: parked_left(&bus, "").await?,
                 })),
-                Err(error) => Err(Error::conflict(
+                Err(_) => Err(Error::conflict(
                     "replay_failed",
-                    format!("the handler failed again: {error}"),
+                    "the handler failed again; the event stays parked with the new error",
                 )),
             };
         }
@@ -196,16 +201,30 @@ async fn replay_all(
     Query(query): Query<ParkedQuery>,
 ) -> Result<Json<ReplayReport>> {
     user.require(Permission::OperatePlatform)?;
+    // Bounded so the request finishes well within its timeout; call again for the rest.
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(Error::invalid(
+            "limit",
+            "out_of_range",
+            "limit must be between 1 and 500",
+        ));
+    }
+    tracing::info!(actor = %user.user_id, subscription = ?query.subscription, limit, "replaying parked events");
+    let subscription = query.subscription.clone().unwrap_or_default();
     let mut report = ReplayReport {
         replayed: 0,
         failed: 0,
+        remaining: 0,
     };
     for db in consumer_databases(&bus).values() {
+        let budget = limit - i64::from(report.replayed + report.failed);
         let rows: Vec<ParkedRow> = sqlx::query_as(
             "SELECT id, subscription, stream, event_id, event_type, envelope, error, attempts, parked_at \
-             FROM parked_events WHERE ($1 = '' OR subscription = $1) ORDER BY id",
+             FROM parked_events WHERE ($1 = '' OR subscription = $1) ORDER BY id LIMIT $2",
         )
-        .bind(query.subscription.clone().unwrap_or_default())
+        .bind(&subscription)
+        .bind(budget.max(0))
         .fetch_all(db.pool())
         .await?;
         for row in rows {
@@ -215,6 +234,7 @@ async fn replay_all(
             }
         }
     }
+    report.remaining = parked_left(&bus, &subscription).await?;
     Ok(Json(report))
 }
 
@@ -265,6 +285,21 @@ async fn replay(bus: &Bus, row: &ParkedRow) -> anyhow::Result<()> {
             Err(anyhow::anyhow!(reason))
         }
     }
+}
+
+/// Parked events across this process (of one subscription, unless `subscription` is empty).
+async fn parked_left(bus: &Bus, subscription: &str) -> Result<i64> {
+    let mut left = 0;
+    for db in consumer_databases(bus).values() {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM parked_events WHERE ($1 = '' OR subscription = $1)",
+        )
+        .bind(subscription)
+        .fetch_one(db.pool())
+        .await?;
+        left += count;
+    }
+    Ok(left)
 }
 
 fn find_consumer<'a>(bus: &'a Bus, subscription: &str, stream: &str) -> Option<&'a Consumer> {

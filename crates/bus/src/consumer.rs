@@ -93,6 +93,12 @@ impl Runner {
                     return;
                 }
                 if !self.deliver_batch(&batch, &cancel).await {
+                    // Shutdown: give back what was not finished (acked ones ignore this), in
+                    // order, so it comes again before anything newer.
+                    for delivery in &batch {
+                        delivery.release().await;
+                    }
+                    deliveries.release().await;
                     return;
                 }
             }
@@ -127,14 +133,15 @@ impl Runner {
                             }
                         }
                     }
+                    // A database failure is no handler attempt.
+                    let spent = u32::from(!is_infrastructure(&error));
                     record(spec, "failed");
                     tracing::warn!(subscription = %spec.subscription, event_id = %failing.envelope.id, attempt = 1, error = format!("{error:#}"), "handler failed");
-                    if !sleep_or_cancel(backoff(self.retry_initial, self.retry_max, 1), cancel)
-                        .await
-                    {
+                    let delay = backoff(self.retry_initial, self.retry_max, 1);
+                    if !self.wait(failing, delay, cancel).await {
                         return false;
                     }
-                    if !self.deliver(failing, 1, cancel).await {
+                    if !self.deliver(failing, spent, cancel).await {
                         return false;
                     }
                     rest = &rest[index + 1..];
@@ -182,6 +189,12 @@ impl Runner {
         }
         let mut attempt = attempts_made;
         loop {
+            if attempt >= self.max_attempts {
+                // Every attempt was spent before this call (the batch path tried it once).
+                return self
+                    .park(delivery, attempt, "the handler failed", cancel)
+                    .await;
+            }
             attempt += 1;
             match handle(
                 spec,
@@ -199,35 +212,94 @@ impl Runner {
                     }
                     return true;
                 }
-                Err(error) if attempt >= self.max_attempts => {
-                    let reason = format!("{error:#}");
-                    tracing::error!(subscription = %spec.subscription, event_id = %delivery.envelope.id, attempts = attempt, error = %reason, "event parked");
-                    // The consumer must not move past an event it could neither handle nor park.
-                    while let Err(park_error) = park(spec, delivery, &reason, attempt).await {
-                        tracing::error!(
-                            error = format!("{park_error:#}"),
-                            "could not park event; retrying"
-                        );
-                        if !sleep_or_cancel(self.retry_max, cancel).await {
-                            return false;
-                        }
+                Err(error) if is_infrastructure(&error) => {
+                    // The database, not the handler, failed: wait for it without spending an
+                    // attempt, so an outage parks nothing.
+                    attempt -= 1;
+                    tracing::warn!(subscription = %spec.subscription, error = format!("{error:#}"), "database unavailable; waiting");
+                    if !self.wait(delivery, self.retry_max, cancel).await {
+                        return false;
                     }
-                    delivery.ack().await;
-                    record(spec, "parked");
-                    return true;
+                }
+                Err(error) if attempt >= self.max_attempts => {
+                    return self
+                        .park(delivery, attempt, &format!("{error:#}"), cancel)
+                        .await;
                 }
                 Err(error) => {
                     record(spec, "failed");
                     let delay = backoff(self.retry_initial, self.retry_max, attempt);
                     tracing::warn!(subscription = %spec.subscription, event_id = %delivery.envelope.id, attempt, retry_in_ms = delay.as_millis() as u64, error = format!("{error:#}"), "handler failed");
-                    delivery.in_progress().await;
-                    if !sleep_or_cancel(delay, cancel).await {
+                    if !self.wait(delivery, delay, cancel).await {
                         return false;
                     }
                 }
             }
         }
     }
+
+    /// Parks the event and acks it. The consumer must not move past an event it could
+    /// neither handle nor park, so parking is retried until it succeeds or shutdown.
+    async fn park(
+        &self,
+        delivery: &Delivery,
+        attempts: u32,
+        reason: &str,
+        cancel: &CancellationToken,
+    ) -> bool {
+        let spec = &self.consumer.spec;
+        tracing::error!(subscription = %spec.subscription, event_id = %delivery.envelope.id, attempts, error = %reason, "event parked");
+        while let Err(park_error) = park(spec, delivery, reason, attempts).await {
+            tracing::error!(
+                error = format!("{park_error:#}"),
+                "could not park event; retrying"
+            );
+            if !self.wait(delivery, self.retry_max, cancel).await {
+                return false;
+            }
+        }
+        delivery.ack().await;
+        record(spec, "parked");
+        true
+    }
+
+    /// Sleeps `delay`, telling JetStream every few seconds that the event is still being
+    /// worked on so it is not redelivered meanwhile. False when shutdown interrupted.
+    async fn wait(&self, delivery: &Delivery, delay: Duration, cancel: &CancellationToken) -> bool {
+        let mut left = delay;
+        while !left.is_zero() {
+            delivery.in_progress().await;
+            let step = left.min(PROGRESS_EVERY);
+            if !sleep_or_cancel(step, cancel).await {
+                return false;
+            }
+            left -= step;
+        }
+        true
+    }
+}
+
+/// How often a waiting consumer renews its claim on a JetStream message (its ack wait is 30 s).
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// Whether `error` came from the database being unreachable rather than from the handler.
+fn is_infrastructure(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<sqlx::Error>(),
+            Some(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::Protocol(_)
+            )
+        ) || matches!(
+            cause.downcast_ref::<campus_platform::Error>(),
+            Some(campus_platform::Error::Unavailable { .. })
+        )
+    })
 }
 
 /// Runs `handler` for `envelope` in the consuming context, effectively once.

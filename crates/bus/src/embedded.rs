@@ -91,7 +91,13 @@ impl EventLog for EmbeddedLog {
         }
         let stream = self.stream(producer.context())?;
         let _one_publisher = stream.publishing.lock().await;
-        let first = *stream.head.borrow() + 1;
+        let mut uow = producer.begin().await?;
+        // The head is read from the log itself, inside the transaction, so a restart, another
+        // process or a commit whose outcome was unclear cannot make positions repeat.
+        let (head,): (Option<i64>,) = sqlx::query_as("SELECT MAX(position) FROM outbox")
+            .fetch_one(uow.conn())
+            .await?;
+        let first = head.unwrap_or(0) + 1;
         // One statement for the batch: row i gets position first + i. A row that already has
         // a position was published before and keeps it, so a relay that crashed after
         // publishing cannot duplicate it; its unused number is a harmless gap.
@@ -108,7 +114,6 @@ impl EventLog for EmbeddedLog {
         for (offset, row) in rows.iter().enumerate() {
             query = query.bind(&row.id).bind(first + offset as i64);
         }
-        let mut uow = producer.begin().await?;
         query.execute(uow.conn()).await?;
         uow.commit().await?;
         stream.head.send_replace(first + rows.len() as i64 - 1);
@@ -119,6 +124,7 @@ impl EventLog for EmbeddedLog {
         let stream = self.stream(&spec.stream)?;
         let position = saved_position(spec).await?;
         Ok(Box::new(EmbeddedDeliveries {
+            spec: spec.clone(),
             head: stream.head.subscribe(),
             stream,
             query: read_query(spec.event_types.len()),
@@ -160,6 +166,25 @@ pub(crate) async fn saved_position(spec: &ConsumerSpec) -> anyhow::Result<i64> {
     Ok(row.map(|(p,)| p).unwrap_or(0))
 }
 
+/// Saves a position reached without handling anything (no events of the consumer's types).
+async fn save_position(spec: &ConsumerSpec, position: i64) -> anyhow::Result<()> {
+    let mut uow = spec.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO consumer_positions (subscription, stream, position, updated_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (subscription, stream) \
+         DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at \
+         WHERE consumer_positions.position < excluded.position",
+    )
+    .bind(&spec.subscription)
+    .bind(&spec.stream)
+    .bind(position)
+    .bind(time::now_ms())
+    .execute(uow.conn())
+    .await?;
+    uow.commit().await?;
+    Ok(())
+}
+
 fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|n| format!("${n}"))
@@ -169,13 +194,14 @@ fn placeholders(first: usize, count: usize) -> String {
 
 fn read_query(types: usize) -> String {
     format!(
-        "SELECT position, envelope FROM outbox WHERE position > $1 AND event_type IN ({}) \
-         ORDER BY position LIMIT {BATCH}",
-        placeholders(2, types)
+        "SELECT position, envelope FROM outbox WHERE position > $1 AND position <= $2 \
+         AND event_type IN ({}) ORDER BY position LIMIT {BATCH}",
+        placeholders(3, types)
     )
 }
 
 struct EmbeddedDeliveries {
+    spec: ConsumerSpec,
     stream: Arc<Stream>,
     head: watch::Receiver<i64>,
     query: String,
@@ -190,9 +216,10 @@ impl Deliveries for EmbeddedDeliveries {
             if cancel.is_cancelled() {
                 return Ok(Vec::new());
             }
-            // Mark the head as seen before reading, so a publish during the read wakes us.
-            self.head.borrow_and_update();
-            let mut query = sqlx::query(&self.query).bind(self.position);
+            // Rows up to the head are committed; mark it seen before reading, so a publish
+            // during the read wakes us.
+            let head = *self.head.borrow_and_update();
+            let mut query = sqlx::query(&self.query).bind(self.position).bind(head);
             for event_type in &self.event_types {
                 query = query.bind(event_type);
             }
@@ -213,6 +240,12 @@ impl Deliveries for EmbeddedDeliveries {
                     self.position = position;
                 }
                 return Ok(batch);
+            }
+            if head > self.position {
+                // Nothing of ours up to the head: move past the other types' events, so a
+                // consumer of a rare event type neither rescans them nor holds back retention.
+                save_position(&self.spec, head).await?;
+                self.position = head;
             }
             tokio::select! {
                 _ = cancel.cancelled() => return Ok(Vec::new()),

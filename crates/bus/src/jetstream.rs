@@ -199,22 +199,41 @@ struct JetStreamDeliveries {
 #[async_trait]
 impl Deliveries for JetStreamDeliveries {
     async fn next_batch(&mut self, cancel: &CancellationToken) -> anyhow::Result<Vec<Delivery>> {
-        let first = tokio::select! {
-            _ = cancel.cancelled() => return Ok(Vec::new()),
-            next = self.messages.next() => next,
-        };
         let mut batch = Vec::new();
-        let mut next = first;
-        // Take what has already arrived too, so a busy consumer commits many events at once.
         loop {
-            let Some(message) = next else {
-                if batch.is_empty() {
-                    anyhow::bail!("the JetStream consumer closed");
+            // Wait for the first message; then take what has already arrived too, so a busy
+            // consumer commits many events at once.
+            let next = if batch.is_empty() {
+                tokio::select! {
+                    _ = cancel.cancelled() => return Ok(batch),
+                    next = self.messages.next() => next,
                 }
-                break;
+            } else {
+                match self.messages.next().now_or_never() {
+                    Some(next) => next,
+                    None => return Ok(batch),
+                }
             };
-            let message =
-                message.map_err(|error| anyhow::anyhow!("JetStream delivery failed: {error}"))?;
+            let message = match next {
+                Some(Ok(message)) => message,
+                // A missed heartbeat (the runner was busy longer than the heartbeat window) or
+                // a failed pull leaves the stream usable: keep reading it, in order, rather
+                // than reopen and let newer messages overtake the ones already fetched.
+                Some(Err(error))
+                    if !matches!(error.kind(), pull::MessagesErrorKind::ConsumerDeleted) =>
+                {
+                    tracing::debug!(%error, "JetStream consumer hiccup; continuing");
+                    if batch.is_empty() {
+                        continue;
+                    }
+                    return Ok(batch);
+                }
+                Some(Err(error)) if batch.is_empty() => {
+                    anyhow::bail!("JetStream consumer failed: {error}")
+                }
+                None if batch.is_empty() => anyhow::bail!("the JetStream consumer closed"),
+                Some(Err(_)) | None => return Ok(batch),
+            };
             match serde_json::from_slice::<Envelope>(&message.payload) {
                 Ok(envelope) => batch.push(Delivery {
                     envelope,
@@ -228,13 +247,16 @@ impl Deliveries for JetStreamDeliveries {
                 }
             }
             if batch.len() >= MAX_BATCH {
-                break;
-            }
-            match self.messages.next().now_or_never() {
-                Some(ready) => next = ready,
-                None => break,
+                return Ok(batch);
             }
         }
-        Ok(batch)
+    }
+
+    async fn release(&mut self) {
+        // Fetched but never handled (shutdown): hand them back in order, so they come again
+        // before anything newer.
+        while let Some(Some(Ok(message))) = self.messages.next().now_or_never() {
+            let _ = message.ack_with(jetstream::AckKind::Nak(None)).await;
+        }
     }
 }

@@ -42,6 +42,15 @@ impl Delivery {
         }
     }
 
+    /// Hands the event back undelivered, to come again before newer ones (shutdown).
+    pub async fn release(&self) {
+        if let Ack::JetStream(message) = &self.ack {
+            let _ = message
+                .ack_with(async_nats::jetstream::AckKind::Nak(None))
+                .await;
+        }
+    }
+
     /// Asks the bus not to redeliver yet: a handler is still retrying this event.
     pub async fn in_progress(&self) {
         if let Ack::JetStream(message) = &self.ack {
@@ -57,6 +66,9 @@ impl Delivery {
 pub trait Deliveries: Send {
     /// The next events; waits for some, and returns none once `cancel` fires.
     async fn next_batch(&mut self, cancel: &CancellationToken) -> anyhow::Result<Vec<Delivery>>;
+
+    /// Gives back whatever was fetched but not yet handed out, when the consumer stops.
+    async fn release(&mut self) {}
 }
 
 /// A bus backend.

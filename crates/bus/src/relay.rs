@@ -38,7 +38,7 @@ impl Relay {
         let mut failures = 0u32;
         loop {
             let wait = match self.relay_once().await {
-                Ok(moved) if moved as i64 == self.batch => {
+                Ok(moved) if moved as i64 == self.batch && !cancel.is_cancelled() => {
                     failures = 0;
                     continue;
                 }

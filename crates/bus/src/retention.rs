@@ -27,8 +27,9 @@ impl Bus {
         let embedded = self.log().dependency() == "embedded";
         let mut outbox = 0;
         for db in self.producers() {
-            let deleted = if embedded {
-                // Only what every consumer of this stream has already read.
+            outbox += if embedded {
+                // Only what every consumer of this stream has already read, and never the
+                // newest row: the log's head position is read from it.
                 let mut floor = i64::MAX;
                 for consumer in self
                     .consumers()
@@ -37,22 +38,25 @@ impl Bus {
                 {
                     floor = floor.min(embedded::saved_position(&consumer.spec).await?);
                 }
-                sqlx::query(
-                    "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1 AND position <= $2",
+                delete_in_chunks(
+                    db,
+                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at IS NOT NULL \
+                     AND published_at < $1 AND position <= $2 \
+                     AND position < (SELECT MAX(position) FROM outbox) LIMIT 1000)",
+                    cutoff,
+                    Some(floor),
                 )
-                .bind(cutoff)
-                .bind(floor)
-                .execute(db.pool())
                 .await?
             } else {
-                sqlx::query(
-                    "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1",
+                delete_in_chunks(
+                    db,
+                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at IS NOT NULL \
+                     AND published_at < $1 LIMIT 1000)",
+                    cutoff,
+                    None,
                 )
-                .bind(cutoff)
-                .execute(db.pool())
                 .await?
             };
-            outbox += deleted.rows_affected();
         }
         let mut inbox = 0;
         let consumer_dbs: HashMap<&str, &Db> = self
@@ -60,16 +64,44 @@ impl Bus {
             .iter()
             .map(|c| (c.spec.db.context(), &c.spec.db))
             .collect();
+        let inbox_cutoff = time::now_ms().saturating_sub(retention_ms.saturating_mul(2));
         for db in consumer_dbs.values() {
-            inbox += sqlx::query("DELETE FROM inbox WHERE handled_at < $1")
-                .bind(time::now_ms().saturating_sub(retention_ms.saturating_mul(2)))
-                .execute(db.pool())
-                .await?
-                .rows_affected();
+            inbox += delete_in_chunks(
+                db,
+                "DELETE FROM inbox WHERE (subscription, event_id) IN \
+                 (SELECT subscription, event_id FROM inbox WHERE handled_at < $1 LIMIT 1000)",
+                inbox_cutoff,
+                None,
+            )
+            .await?;
         }
         if outbox + inbox > 0 {
             tracing::info!(outbox, inbox, "pruned event tables");
         }
         Ok((outbox, inbox))
+    }
+}
+
+/// Runs a `LIMIT 1000` delete until it removes nothing, each chunk in its own unit of work so
+/// writers (on SQLite, queued on the same lock) are never held up for long.
+async fn delete_in_chunks(
+    db: &Db,
+    sql: &str,
+    cutoff: i64,
+    floor: Option<i64>,
+) -> anyhow::Result<u64> {
+    let mut total = 0;
+    loop {
+        let mut uow = db.begin().await?;
+        let mut query = sqlx::query(sql).bind(cutoff);
+        if let Some(floor) = floor {
+            query = query.bind(floor);
+        }
+        let deleted = query.execute(uow.conn()).await?.rows_affected();
+        uow.commit().await?;
+        total += deleted;
+        if deleted < 1000 {
+            return Ok(total);
+        }
     }
 }

@@ -157,8 +157,13 @@ impl Application {
         if !bus.shutdown(remaining).await {
             tracing::warn!("event handlers still running at the deadline were cut off");
         }
-        for db in databases {
-            db.close().await;
+        // A connection still held by work cut off at the deadline must not keep us up.
+        let closing = futures::future::join_all(databases.iter().map(|db| db.close()));
+        if tokio::time::timeout_at(deadline + Duration::from_secs(1), closing)
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still in use at the deadline were abandoned");
         }
         tracing::info!("stopped");
         Ok(())

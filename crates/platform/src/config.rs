@@ -117,7 +117,7 @@ pub enum LogFormat {
 pub struct TelemetryConfig {
     /// OTLP/HTTP endpoint traces are exported to, e.g. `http://127.0.0.1:4318`; unset exports
     /// nothing (trace ids are still made and carried through requests and events).
-    pub otlp_endpoint: Option<String>,
+    pub otlp_endpoint: Option<ConnectionUrl>,
     pub service_name: String,
 }
 
@@ -325,6 +325,13 @@ impl Config {
                     "raise it",
                 ));
             }
+        }
+        if self.bus.relay_batch > 1000 {
+            return Err(ConfigError::setting(
+                "bus.relay_batch",
+                format!("is {}, more than 1000", self.bus.relay_batch),
+                "larger batches gain nothing and exceed statement parameter limits",
+            ));
         }
         if self.bus.retry_max_ms < self.bus.retry_initial_ms {
             return Err(ConfigError::setting(

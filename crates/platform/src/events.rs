@@ -130,6 +130,10 @@ impl UnitOfWork {
 
 /// What a subscription does with an event, inside the consuming context's unit of work.
 /// An error rolls the unit back and the event is retried with backoff, then parked.
+///
+/// A handler changes nothing but what it writes through `uow`: consumers handle events in
+/// batches and may run a handler again after rolling its unit back, and only the unit's
+/// writes are undone and deduplicated (by the inbox) in that case.
 #[async_trait]
 pub trait Handler: Send + Sync + 'static {
     async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()>;

@@ -66,7 +66,8 @@ pub struct Check {
     pub target: String,
     /// `up` or `down`.
     pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The cause goes to the log only: it may name hosts, users or databases.
+    #[serde(skip)]
     pub error: Option<String>,
 }
 

@@ -98,7 +98,10 @@ fn tracer_provider(config: &Config) -> anyhow::Result<SdkTracerProvider> {
     if let Some(endpoint) = &config.telemetry.otlp_endpoint {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
-            .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
+            .with_endpoint(format!(
+                "{}/v1/traces",
+                endpoint.expose().trim_end_matches('/')
+            ))
             .build()
             .context("Invalid telemetry.otlp_endpoint")?;
         builder = builder.with_batch_exporter(exporter);

@@ -12,7 +12,7 @@ use campus_platform::auth::Role;
 use serde_json::Value;
 
 use crate::{
-    fixtures::{ledger, record_entry, tallied, tally, TallyBehaviour},
+    fixtures::{ledger, record_entry, record_note, tallied, tally, TallyBehaviour},
     support::{backends, eventually, Backend, TestEnv},
 };
 
@@ -315,7 +315,10 @@ async fn replay_all_replays_every_parked_event() {
         .json()
         .await
         .unwrap();
-    assert_eq!(report, serde_json::json!({ "replayed": 3, "failed": 0 }));
+    assert_eq!(
+        report,
+        serde_json::json!({ "replayed": 3, "failed": 0, "remaining": 0 })
+    );
     assert_eq!(tallied(app.db("tally")).await.len(), 3);
     app.stop().await;
     env.cleanup().await;
@@ -468,4 +471,92 @@ async fn retention_keeps_what_a_consumer_has_not_read() {
         app.stop().await;
         env.cleanup().await;
     }
+}
+
+#[tokio::test]
+async fn with_one_attempt_allowed_a_failing_handler_runs_once_and_is_parked() {
+    let backend = Backend {
+        postgres: None,
+        nats: None,
+    };
+    let mut env = TestEnv::new(&backend).await;
+    env.config.bus.max_attempts = 1;
+    let behaviour = Arc::new(TallyBehaviour::default());
+    behaviour.broken.store(true, Ordering::SeqCst);
+    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+    record_entry(app.db("ledger"), "acct-1", 1).await;
+    eventually(WITHIN, "the parked event", || async {
+        let (parked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM parked_events")
+            .fetch_one(app.db("tally").pool())
+            .await
+            .unwrap();
+        (parked == 1).then_some(())
+    })
+    .await;
+    assert_eq!(behaviour.calls.load(Ordering::SeqCst), 1);
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_consumer_moves_past_event_types_it_does_not_handle() {
+    let backend = Backend {
+        postgres: None,
+        nats: None,
+    };
+    let env = TestEnv::new(&backend).await;
+    let app = env
+        .start(vec![ledger(), tally(Arc::new(TallyBehaviour::default()))])
+        .await;
+    for _ in 0..5 {
+        record_note(app.db("ledger"), "acct-1").await;
+    }
+    let position = eventually(WITHIN, "the tally's position to reach the head", || async {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT position FROM consumer_positions WHERE subscription = 'tally.entries'",
+        )
+        .fetch_optional(app.db("tally").pool())
+        .await
+        .unwrap();
+        row.filter(|(p,)| *p == 5).map(|(p,)| p)
+    })
+    .await;
+    assert_eq!(position, 5);
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn positions_never_repeat_after_retention_emptied_the_log() {
+    let backend = Backend {
+        postgres: None,
+        nats: None,
+    };
+    let env = TestEnv::new(&backend).await;
+    let behaviour = Arc::new(TallyBehaviour::default());
+    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+    for seq in 0..3 {
+        record_entry(app.db("ledger"), "acct-1", seq).await;
+    }
+    eventually(WITHIN, "three entries", || async {
+        (tallied(app.db("tally")).await.len() == 3).then_some(())
+    })
+    .await;
+    app.bus.prune_older_than(0).await.unwrap();
+    let (left, head): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(position) FROM outbox")
+            .fetch_one(app.db("ledger").pool())
+            .await
+            .unwrap();
+    assert_eq!((left, head), (1, Some(3)), "the newest row keeps the head");
+    app.stop().await;
+
+    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+    record_entry(app.db("ledger"), "acct-1", 3).await;
+    eventually(WITHIN, "the entry recorded after restart", || async {
+        (tallied(app.db("tally")).await.len() == 4).then_some(())
+    })
+    .await;
+    app.stop().await;
+    env.cleanup().await;
 }

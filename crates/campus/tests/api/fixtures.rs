@@ -40,6 +40,20 @@ impl Event for EntryMade {
     }
 }
 
+/// An event no test consumer subscribes to.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NoteMade {
+    pub account: String,
+}
+
+impl Event for NoteMade {
+    const TYPE: &'static str = "campus.ledger.note_made.v1";
+
+    fn subject(&self) -> String {
+        self.account.clone()
+    }
+}
+
 pub fn ledger() -> Context {
     Context::new("ledger", &LEDGER_MIGRATIONS)
         .routes(|env: &ContextEnv| {
@@ -48,7 +62,12 @@ pub fn ledger() -> Context {
                 .routes(routes!(wait))
                 .with_state(env.db.clone())
         })
-        .events(|| vec![EventSchema::of::<EntryMade>()])
+        .events(|| {
+            vec![
+                EventSchema::of::<EntryMade>(),
+                EventSchema::of::<NoteMade>(),
+            ]
+        })
 }
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
@@ -110,6 +129,20 @@ pub async fn record_entry(db: &Db, account: &str, seq: i64) -> Envelope {
         .expect("record");
     uow.commit().await.expect("commit");
     envelope
+}
+
+/// Records a note, an event the tally does not subscribe to.
+pub async fn record_note(db: &Db, account: &str) {
+    let mut uow = db.begin().await.expect("begin");
+    uow.record(
+        "school-1",
+        &NoteMade {
+            account: account.to_owned(),
+        },
+    )
+    .await
+    .expect("record");
+    uow.commit().await.expect("commit");
 }
 
 /// What the tally handler does, set by each test.
