@@ -114,8 +114,8 @@ impl Runner {
         let mut rest = batch;
         while !rest.is_empty() {
             match handle_run(spec, handler, rest).await {
-                Ok(Run::Complete) => {
-                    self.finish(rest).await;
+                Ok(Run::Complete(outcomes)) => {
+                    self.finish(rest, &outcomes).await;
                     return true;
                 }
                 Ok(Run::FailedAt(index, error)) => {
@@ -123,7 +123,7 @@ impl Runner {
                     if !done.is_empty() {
                         // They succeeded a moment ago; commit them without the failing one.
                         match handle_run(spec, handler, done).await {
-                            Ok(Run::Complete) => self.finish(done).await,
+                            Ok(Run::Complete(outcomes)) => self.finish(done, &outcomes).await,
                             _ => {
                                 for delivery in done {
                                     if !self.deliver(delivery, 0, cancel).await {
@@ -160,14 +160,16 @@ impl Runner {
         true
     }
 
-    /// Acks committed deliveries and counts them.
-    async fn finish(&self, deliveries: &[Delivery]) {
+    /// Acks committed deliveries and counts them by outcome.
+    async fn finish(&self, deliveries: &[Delivery], outcomes: &[Option<Outcome>]) {
         let spec = &self.consumer.spec;
-        for delivery in deliveries {
+        for (delivery, outcome) in deliveries.iter().zip(outcomes) {
             delivery.ack().await;
-            if spec.event_types.contains(&delivery.envelope.event_type) {
-                record(spec, "handled");
-                record_latency(spec, &delivery.envelope);
+            if let Some(outcome) = outcome {
+                record(spec, outcome_label(*outcome));
+                if *outcome == Outcome::Handled {
+                    record_latency(spec, &delivery.envelope);
+                }
             }
         }
     }
@@ -325,8 +327,8 @@ pub async fn handle(
 
 /// How a run of deliveries in one transaction ended.
 enum Run {
-    /// All handled (or skipped as duplicates) and committed.
-    Complete,
+    /// All committed; the outcome of each delivery (`None` for types not subscribed to).
+    Complete(Vec<Option<Outcome>>),
     /// The handler failed at this index; nothing was committed.
     FailedAt(usize, anyhow::Error),
 }
@@ -338,23 +340,26 @@ async fn handle_run(
     deliveries: &[Delivery],
 ) -> anyhow::Result<Run> {
     let mut uow = spec.db.begin().await?;
+    let mut outcomes = Vec::with_capacity(deliveries.len());
     for (index, delivery) in deliveries.iter().enumerate() {
         if !spec.event_types.contains(&delivery.envelope.event_type) {
+            outcomes.push(None);
             continue;
         }
         let span = event_span(spec, &delivery.envelope);
-        if let Err(error) = handle_in(&mut uow, spec, handler, &delivery.envelope)
+        match handle_in(&mut uow, spec, handler, &delivery.envelope)
             .instrument(span)
             .await
         {
-            return Ok(Run::FailedAt(index, error));
+            Ok(outcome) => outcomes.push(Some(outcome)),
+            Err(error) => return Ok(Run::FailedAt(index, error)),
         }
     }
     if let Some(position) = deliveries.iter().rev().find_map(|d| d.position) {
         save_position(&mut uow, spec, position).await?;
     }
     uow.commit().await?;
-    Ok(Run::Complete)
+    Ok(Run::Complete(outcomes))
 }
 
 fn event_span(spec: &ConsumerSpec, envelope: &Envelope) -> tracing::Span {
