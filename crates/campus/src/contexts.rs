@@ -3,7 +3,7 @@
 use campus_platform::{context::Context, events::EventSchema};
 
 pub fn all() -> Vec<Context> {
-    Vec::new()
+    vec![campus_identity::context()]
 }
 
 /// The published events of every context, for the catalogue in `docs/events/`.

@@ -33,6 +33,8 @@ pub struct Application {
     databases: Vec<Db>,
     keys: KeyRing,
     contexts: Vec<&'static str>,
+    /// Ends the contexts' background tasks.
+    shutdown: CancellationToken,
 }
 
 impl Application {
@@ -41,6 +43,7 @@ impl Application {
         let config = Arc::new(config);
         let contexts = select(&config, contexts)?;
         let keys = KeyRing::default();
+        let shutdown = CancellationToken::new();
         let mut plan = BusPlan::connect(&config).await?;
         let mut readiness = Readiness::default();
         let mut envs = Vec::new();
@@ -50,6 +53,7 @@ impl Application {
                 db: db.clone(),
                 config: config.clone(),
                 keys: keys.clone(),
+                shutdown: shutdown.clone(),
             };
             plan.produce(&db);
             for subscription in (context.subscriptions)(&env) {
@@ -60,6 +64,13 @@ impl Application {
         }
         let bus = plan.build(&config).await?;
         readiness.add(bus.probe());
+        for (context, env) in contexts.iter().zip(&envs) {
+            if let Some(start) = &context.start {
+                start(env.clone())
+                    .await
+                    .with_context(|| format!("Failed to start the {} context", context.name))?;
+            }
+        }
 
         let mut api = OpenApiRouter::with_openapi(openapi::base());
         for (context, env) in contexts.iter().zip(&envs) {
@@ -85,6 +96,7 @@ impl Application {
             databases: envs.into_iter().map(|env| env.db).collect(),
             keys,
             contexts: contexts.iter().map(|c| c.name).collect(),
+            shutdown,
             config,
         })
     }
@@ -126,6 +138,7 @@ impl Application {
             bus,
             databases,
             contexts,
+            shutdown: background,
             ..
         } = self;
         bus.start();
@@ -153,6 +166,7 @@ impl Application {
             Ok(Err(error)) => tracing::error!(%error, "HTTP server task failed"),
             Err(_) => tracing::warn!("requests still running at the deadline were cut off"),
         }
+        background.cancel();
         let remaining = deadline.saturating_duration_since(Instant::now());
         if !bus.shutdown(remaining).await {
             tracing::warn!("event handlers still running at the deadline were cut off");

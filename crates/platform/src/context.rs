@@ -4,7 +4,9 @@
 //! subscriptions and the events it publishes. The `campus` binary composes the chosen set;
 //! adding a context is one crate and one line there.
 
-use std::sync::Arc;
+use std::{future::Future, pin::Pin, sync::Arc};
+
+use tokio_util::sync::CancellationToken;
 
 use sqlx::migrate::Migrator;
 use utoipa_axum::router::OpenApiRouter;
@@ -24,10 +26,16 @@ pub struct ContextEnv {
     pub config: Arc<Config>,
     /// The public keys access tokens verify against (identity keeps it filled).
     pub keys: KeyRing,
+    /// Cancelled when the process shuts down; background tasks a context starts end with it.
+    pub shutdown: CancellationToken,
 }
 
 /// Builds a context's routes from what it was given.
 pub type RoutesFn = Box<dyn Fn(&ContextEnv) -> OpenApiRouter + Send + Sync>;
+/// Runs once at start, after migrations and before the first request.
+pub type StartFn = Box<
+    dyn Fn(ContextEnv) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>> + Send + Sync,
+>;
 /// Builds a context's subscriptions from what it was given.
 pub type SubscriptionsFn = Box<dyn Fn(&ContextEnv) -> Vec<Subscription> + Send + Sync>;
 
@@ -42,6 +50,8 @@ pub struct Context {
     pub subscriptions: SubscriptionsFn,
     /// The events it publishes, for the catalogue and the compatibility test.
     pub events: fn() -> Vec<EventSchema>,
+    /// Work to do at start (load keys, start a background task).
+    pub start: Option<StartFn>,
 }
 
 impl Context {
@@ -53,6 +63,7 @@ impl Context {
             routes: Box::new(|_| OpenApiRouter::new()),
             subscriptions: Box::new(|_| Vec::new()),
             events: Vec::new,
+            start: None,
         }
     }
 
@@ -69,6 +80,15 @@ impl Context {
         subscriptions: impl Fn(&ContextEnv) -> Vec<Subscription> + Send + Sync + 'static,
     ) -> Self {
         self.subscriptions = Box::new(subscriptions);
+        self
+    }
+
+    pub fn on_start<F, Fut>(mut self, start: F) -> Self
+    where
+        F: Fn(ContextEnv) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        self.start = Some(Box::new(move |env| Box::pin(start(env))));
         self
     }
 

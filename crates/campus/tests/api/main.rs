@@ -16,4 +16,5 @@ mod bus;
 mod catalogue;
 mod cli;
 mod http;
+mod identity;
 mod readiness;

@@ -158,7 +158,7 @@ impl TestEnv {
             if let Ok(log) =
                 campus_bus::jetstream::JetStreamLog::connect(url, &self.config.bus).await
             {
-                log.delete_streams(&["ledger", "tally"]).await;
+                log.delete_streams(&["identity", "ledger", "tally"]).await;
             }
         }
     }
@@ -204,7 +204,7 @@ impl TestApp {
         let address = format!("http://{}", app.address());
         let keys = app.keys();
         let bus = app.bus().clone();
-        let databases = ["ledger", "tally"]
+        let databases = ["identity", "ledger", "tally"]
             .iter()
             .filter_map(|c| app.database(c).cloned())
             .collect();
@@ -237,11 +237,16 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    /// A valid access token for a user of `role` in school `school`.
+    /// A valid access token for a new user of `role` in school `school`.
     pub fn token(&self, role: Role, school: &str) -> String {
+        self.token_for(&id::new_id_string(), role, school)
+    }
+
+    /// A valid access token (signed with the test key) naming `user` in `school`.
+    pub fn token_for(&self, user: &str, role: Role, school: &str) -> String {
         let now = campus_platform::time::now_ms() / 1000;
         let claims = Claims {
-            sub: id::new_id_string(),
+            sub: user.to_owned(),
             school: school.to_owned(),
             role,
             exp: now + 300,

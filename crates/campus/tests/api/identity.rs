@@ -1,0 +1,503 @@
+//! Identity through its API: schools, registration, sign-in, the token lifecycle, profile,
+//! keys — on every storage backend.
+
+use std::time::Duration;
+
+use campus_platform::auth::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::support::{backends, Backend, TestApp, TestEnv};
+
+const STRONG: &str = "correct horse battery staple";
+
+async fn start(env: &TestEnv) -> TestApp {
+    env.start(vec![campus_identity::context()]).await
+}
+
+async fn post(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn create_school(app: &TestApp, slug: &str) -> Value {
+    let (status, body) = post(
+        app,
+        "/api/v1/schools",
+        json!({ "slug": slug, "name": "Hill Valley High", "admin_email": format!("admin@{slug}.example"),
+                "admin_password": STRONG, "admin_name": "Ada Admin" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+async fn me(app: &TestApp, token: &str) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn register(app: &TestApp, school: &str, email: &str) -> (StatusCode, Value) {
+    post(
+        app,
+        "/api/v1/auth/register",
+        json!({ "school": school, "email": email, "password": STRONG, "display_name": "Marty" }),
+    )
+    .await
+}
+
+async fn login(app: &TestApp, school: &str, email: &str, password: &str) -> (StatusCode, Value) {
+    post(
+        app,
+        "/api/v1/auth/login",
+        json!({ "school": school, "email": email, "password": password }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_new_school_gets_an_admin_who_is_signed_in() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        let app = start(&env).await;
+        let created = create_school(&app, "hill-valley").await;
+        assert_eq!(created["school"]["slug"], "hill-valley");
+        assert_eq!(created["admin"]["role"], "school_admin");
+        assert_eq!(created["tokens"]["token_type"], "Bearer");
+        assert_eq!(created["tokens"]["expires_in"], 900);
+        let token = created["tokens"]["access_token"].as_str().unwrap();
+        let (status, profile) = me(&app, token).await;
+        assert_eq!(status, 200, "{profile}");
+        assert_eq!(profile["email"], "admin@hill-valley.example");
+
+        // The token is signed by a key the JWKS publishes.
+        let header: Value =
+            serde_json::from_slice(&decode_segment(token.split('.').next().unwrap())).unwrap();
+        assert_eq!(header["alg"], "EdDSA");
+        let jwks: Value = app
+            .client
+            .get(app.url("/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let keys = jwks["keys"].as_array().unwrap();
+        assert!(
+            keys.iter()
+                .any(|k| k["kid"] == header["kid"] && k["kty"] == "OKP" && k["crv"] == "Ed25519"),
+            "{jwks}"
+        );
+        assert!(
+            keys.iter().all(|k| k.get("d").is_none()),
+            "no private part is published"
+        );
+
+        // The school and its admin are announced, without password material.
+        let events: Vec<(String, String)> =
+            sqlx::query_as("SELECT event_type, envelope FROM outbox ORDER BY id")
+                .fetch_all(app.db("identity").pool())
+                .await
+                .unwrap();
+        let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "campus.identity.school_created.v1",
+                "campus.identity.user_registered.v1"
+            ]
+        );
+        assert!(events
+            .iter()
+            .all(|(_, e)| !e.contains("password") && !e.contains("argon2")));
+
+        let (status, body) = post(
+            &app,
+            "/api/v1/schools",
+            json!({ "slug": "hill-valley", "name": "Again",
+            "admin_email": "x@y.example", "admin_password": STRONG, "admin_name": "X" }),
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(body["code"], "slug_taken");
+        app.stop().await;
+        env.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_school_and_registration_input_lists_every_field_and_writes_nothing() {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = start(&env).await;
+    let (status, body) = post(
+        &app,
+        "/api/v1/schools",
+        json!({ "slug": "x", "name": "", "admin_email": "nope",
+        "admin_password": "password123", "admin_name": "A" }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["slug", "name", "admin_email", "admin_password"],
+        "{body}"
+    );
+    let (status, body) = post(&app, "/api/v1/schools", json!({ "slug": "ok-school" })).await;
+    assert_eq!(status, 422, "{body}");
+    let response = app
+        .client
+        .post(app.url("/api/v1/schools"))
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+
+    create_school(&app, "hill-valley").await;
+    let (status, body) = register(&app, "hill-valley", "not-an-email").await;
+    assert_eq!(
+        (status.as_u16(), body["errors"][0]["code"].as_str()),
+        (422, Some("invalid_email"))
+    );
+    let (status, body) = post(
+        &app,
+        "/api/v1/auth/register",
+        json!({ "school": "hill-valley", "email": "a@b.example",
+        "password": "hillvalley1", "display_name": "Marty" }),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), body["errors"][0]["code"].as_str()),
+        (422, Some("too_weak"))
+    );
+    let (status, _) = register(&app, "no-such-school", "marty@b.example").await;
+    assert_eq!(status, 404);
+    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(app.db("identity").pool())
+        .await
+        .unwrap();
+    assert_eq!(users, 1, "only the admin exists");
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn sign_in_failures_all_answer_alike() {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = start(&env).await;
+    create_school(&app, "hill-valley").await;
+    let (status, _) = register(&app, "hill-valley", "Marty@Example.org").await;
+    assert_eq!(status, 201);
+    let (status, tokens) = login(&app, "HILL-VALLEY", "marty@example.org", STRONG).await;
+    assert_eq!(
+        status, 200,
+        "email and school match regardless of case: {tokens}"
+    );
+    let (_, duplicate) = register(&app, "hill-valley", "marty@example.org").await;
+    assert_eq!(duplicate["code"], "email_taken");
+
+    let wrong_password = login(
+        &app,
+        "hill-valley",
+        "marty@example.org",
+        "not the password at all",
+    )
+    .await;
+    let unknown_email = login(&app, "hill-valley", "nobody@example.org", STRONG).await;
+    let unknown_school = login(&app, "nowhere", "marty@example.org", STRONG).await;
+    for (status, body) in [&wrong_password, &unknown_email, &unknown_school] {
+        assert_eq!(*status, 401);
+        assert_eq!(body, &wrong_password.1, "every failure reads the same");
+    }
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        let app = start(&env).await;
+        let created = create_school(&app, "hill-valley").await;
+        let first = created["tokens"]["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let (status, second) = post(
+            &app,
+            "/api/v1/auth/refresh",
+            json!({ "refresh_token": first }),
+        )
+        .await;
+        assert_eq!(status, 200, "{second}");
+        let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+        assert_ne!(second_refresh, first);
+        assert_eq!(
+            me(&app, second["access_token"].as_str().unwrap()).await.0,
+            200
+        );
+
+        // The first token again: someone copied it. The whole family ends.
+        let (status, _) = post(
+            &app,
+            "/api/v1/auth/refresh",
+            json!({ "refresh_token": first }),
+        )
+        .await;
+        assert_eq!(status, 401);
+        let (status, _) = post(
+            &app,
+            "/api/v1/auth/refresh",
+            json!({ "refresh_token": second_refresh }),
+        )
+        .await;
+        assert_eq!(status, 401, "{backend}: the family is revoked");
+
+        // An access token is never accepted as a refresh token, nor the reverse.
+        let (status, _) = post(
+            &app,
+            "/api/v1/auth/refresh",
+            json!({ "refresh_token": second["access_token"] }),
+        )
+        .await;
+        assert_eq!(status, 401);
+        assert_eq!(me(&app, &second_refresh).await.0, 401);
+        app.stop().await;
+        env.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn of_two_racing_refreshes_exactly_one_wins() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        let app = start(&env).await;
+        let created = create_school(&app, "hill-valley").await;
+        let token = created["tokens"]["refresh_token"].clone();
+        let (a, b) = tokio::join!(
+            post(
+                &app,
+                "/api/v1/auth/refresh",
+                json!({ "refresh_token": token })
+            ),
+            post(
+                &app,
+                "/api/v1/auth/refresh",
+                json!({ "refresh_token": token })
+            ),
+        );
+        let wins = [a.0, b.0].iter().filter(|s| **s == 200).count();
+        assert_eq!(wins, 1, "{backend}: {a:?} {b:?}");
+        app.stop().await;
+        env.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = start(&env).await;
+    let created = create_school(&app, "hill-valley").await;
+    let refresh = created["tokens"]["refresh_token"].clone();
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .json(&json!({ "refresh_token": refresh }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/refresh",
+        json!({ "refresh_token": refresh }),
+    )
+    .await;
+    assert_eq!(status, 401);
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn old_tokens_verify_after_key_rotation_until_their_key_expires() {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = start(&env).await;
+    let created = create_school(&app, "hill-valley").await;
+    let old_token = created["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The signing key's hour is over.
+    sqlx::query("UPDATE signing_keys SET retire_at = $1")
+        .bind(campus_platform::time::now_ms() - 1)
+        .execute(app.db("identity").pool())
+        .await
+        .unwrap();
+    app.stop().await;
+
+    let app = start(&env).await;
+    let (status, fresh) = login(&app, "hill-valley", "admin@hill-valley.example", STRONG).await;
+    assert_eq!(status, 200);
+    let kid = |token: &str| -> Value {
+        serde_json::from_slice::<Value>(&decode_segment(token.split('.').next().unwrap())).unwrap()
+            ["kid"]
+            .clone()
+    };
+    assert_ne!(
+        kid(&old_token),
+        kid(fresh["access_token"].as_str().unwrap()),
+        "a new key signs"
+    );
+    assert_eq!(
+        me(&app, &old_token).await.0,
+        200,
+        "the retired key still verifies"
+    );
+    let jwks: Value = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+
+    // Once every token it signed has expired, the key is dropped.
+    sqlx::query("UPDATE signing_keys SET expires_at = $1 WHERE kid = $2")
+        .bind(campus_platform::time::now_ms() - 1)
+        .bind(kid(&old_token).as_str().unwrap())
+        .execute(app.db("identity").pool())
+        .await
+        .unwrap();
+    app.stop().await;
+    let app = start(&env).await;
+    assert_eq!(me(&app, &old_token).await.0, 401);
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_user_sees_and_changes_only_their_own_profile_in_their_own_school() {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = start(&env).await;
+    let hill = create_school(&app, "hill-valley").await;
+    let other = create_school(&app, "shelbyville").await;
+    let (_, marty) = register(&app, "hill-valley", "marty@example.org").await;
+    let token = marty["tokens"]["access_token"].as_str().unwrap();
+
+    let response = app.client.patch(app.url("/api/v1/me")).bearer_auth(token)
+        .json(&json!({ "display_name": "Marty McFly", "bio": "Guitar", "time_zone": "America/Los_Angeles" }))
+        .send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let profile: Value = response.json().await.unwrap();
+    assert_eq!(profile["display_name"], "Marty McFly");
+    assert_eq!(profile["school_id"], hill["school"]["id"]);
+    let response = app
+        .client
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .json(&json!({ "bio": null }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.json::<Value>().await.unwrap()["bio"], Value::Null);
+    for bad in [
+        json!({ "display_name": "" }),
+        json!({ "bio": "x".repeat(2001) }),
+        json!({ "role": "school_admin" }),
+        json!({ "avatar_url": "javascript:alert(1)" }),
+    ] {
+        let response = app
+            .client
+            .patch(app.url("/api/v1/me"))
+            .bearer_auth(token)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{bad}");
+    }
+    assert_eq!(
+        me(&app, token).await.1["role"],
+        "student",
+        "no one raises their own role"
+    );
+
+    // A validly signed token naming this user under another school finds nobody.
+    let user_id = marty["user"]["id"].as_str().unwrap();
+    let forged = app.token_for(
+        user_id,
+        Role::Student,
+        other["school"]["id"].as_str().unwrap(),
+    );
+    assert_eq!(me(&app, &forged).await.0, 401);
+
+    // A deactivated account's tokens stop working at once.
+    sqlx::query("UPDATE users SET status = 'deactivated' WHERE id = $1")
+        .bind(user_id)
+        .execute(app.db("identity").pool())
+        .await
+        .unwrap();
+    assert_eq!(me(&app, token).await.0, 401);
+    let (status, _) = login(&app, "hill-valley", "marty@example.org", STRONG).await;
+    assert_eq!(status, 401);
+    app.stop().await;
+    env.cleanup().await;
+}
+
+fn decode_segment(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .unwrap()
+}

@@ -1,0 +1,527 @@
+//! Identity's HTTP routes: schools, registration, sign-in, sessions, profile, public keys.
+
+use std::sync::Arc;
+
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+use axum::{extract::State, http::StatusCode};
+use campus_platform::{
+    auth::{AuthUser, Role},
+    db::Db,
+    error::{FieldError, Problem},
+    http::Json,
+    id, Error, Result,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    domain::{DisplayName, Email, Password, Registration, Slug},
+    events::{ProfileUpdated, SchoolCreated, UserRegistered},
+    keys::{Jwks, SigningKeys},
+    sessions::{self, TokenPair},
+    store::{self, ProfileChange, SchoolRow, UserRow},
+};
+
+#[derive(Clone)]
+pub struct Identity {
+    pub db: Db,
+    pub keys: Arc<SigningKeys>,
+}
+
+pub fn routes(identity: Identity) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(create_school))
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me, update_me))
+        .routes(routes!(jwks))
+        .with_state(identity)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SchoolView {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    /// `open`, `code` or `invite`.
+    pub registration: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub school_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub grade_level: Option<String>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub created_at: String,
+}
+
+impl From<UserRow> for UserView {
+    fn from(user: UserRow) -> Self {
+        Self {
+            role: store::role_of(&user.role),
+            created_at: campus_platform::time::rfc3339(user.created_at),
+            id: user.id,
+            school_id: user.school_id,
+            email: user.email,
+            display_name: user.display_name,
+            bio: user.bio,
+            avatar_url: user.avatar_url,
+            grade_level: user.grade_level,
+            locale: user.locale,
+            time_zone: user.time_zone,
+        }
+    }
+}
+
+/// Collects every field error before failing, so a form shows them all at once.
+fn valid<T>(result: std::result::Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+/// argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
+async fn hash_password(password: Password) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(Error::from)
+}
+
+/// Verifies against `hash`, or against a fixed dummy hash when there is no account, so the
+/// answer takes as long either way.
+async fn password_matches(password: String, hash: Option<String>) -> Result<bool> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    tokio::task::spawn_blocking(move || {
+        let dummy = DUMMY.get_or_init(|| {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(b"no account has this password", &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        });
+        let stored = hash.as_deref().unwrap_or(dummy);
+        let matches = PasswordHash::new(stored)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        matches && hash.is_some()
+    })
+    .await
+    .map_err(|e| Error::internal(anyhow::Error::from(e)))
+}
+
+fn invalid_credentials() -> Error {
+    Error::Unauthenticated {
+        detail: "the school, email or password is not right".into(),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateSchool {
+    pub slug: String,
+    pub name: String,
+    pub admin_email: String,
+    pub admin_password: String,
+    pub admin_name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SchoolCreatedView {
+    pub school: SchoolView,
+    pub admin: UserView,
+    pub tokens: TokenPair,
+}
+
+/// Creates a school and its first school admin, who is signed in.
+#[utoipa::path(post, path = "/api/v1/schools", tag = "identity", request_body = CreateSchool,
+    responses((status = 201, body = SchoolCreatedView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_school(
+    State(identity): State<Identity>,
+    Json(input): Json<CreateSchool>,
+) -> Result<(StatusCode, Json<SchoolCreatedView>)> {
+    let mut errors = Vec::new();
+    let slug = valid(Slug::parse("slug", &input.slug), &mut errors);
+    let name = valid(DisplayName::parse("name", &input.name), &mut errors);
+    let email = valid(Email::parse("admin_email", &input.admin_email), &mut errors);
+    let admin_name = valid(
+        DisplayName::parse("admin_name", &input.admin_name),
+        &mut errors,
+    );
+    let password = valid(
+        Password::parse(
+            "admin_password",
+            &input.admin_password,
+            &[&input.admin_email, &input.admin_name, &input.slug],
+        ),
+        &mut errors,
+    );
+    let (Some(slug), Some(name), Some(email), Some(admin_name), Some(password)) =
+        (slug, name, email, admin_name, password)
+    else {
+        return Err(Error::Validation(errors));
+    };
+    let hash = hash_password(password).await?;
+    let school = SchoolRow {
+        id: id::new_id_string(),
+        slug: slug.as_str().to_owned(),
+        name: name.as_str().to_owned(),
+        registration: Registration::Open.as_str().to_owned(),
+        join_code: join_code(),
+    };
+    let admin = new_user(&school.id, &email, &admin_name, Role::SchoolAdmin);
+    let mut uow = identity.db.begin().await?;
+    store::insert_school(uow.conn(), &school).await?;
+    store::insert_user(&mut uow, &admin, &hash).await?;
+    uow.record(
+        &school.id,
+        &SchoolCreated {
+            school_id: school.id.clone(),
+            slug: school.slug.clone(),
+            name: school.name.clone(),
+        },
+    )
+    .await?;
+    uow.record(&school.id, &registered(&admin)).await?;
+    let tokens = sessions::issue(&identity.keys, &mut uow, &admin, None).await?;
+    uow.commit().await?;
+    let view = SchoolView {
+        id: school.id,
+        slug: school.slug,
+        name: school.name,
+        registration: school.registration,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(SchoolCreatedView {
+            school: view,
+            admin: admin.into(),
+            tokens,
+        }),
+    ))
+}
+
+fn join_code() -> String {
+    // Ten characters of a ULID's random part: easy to type, hard to guess.
+    id::new_id_string()[16..].to_owned()
+}
+
+fn new_user(school_id: &str, email: &Email, name: &DisplayName, role: Role) -> UserRow {
+    UserRow {
+        id: id::new_id_string(),
+        school_id: school_id.to_owned(),
+        email: email.as_str().to_owned(),
+        display_name: name.as_str().to_owned(),
+        role: role.as_str().to_owned(),
+        status: "active".into(),
+        bio: None,
+        avatar_url: None,
+        grade_level: None,
+        locale: None,
+        time_zone: None,
+        created_at: campus_platform::time::now_ms(),
+    }
+}
+
+fn registered(user: &UserRow) -> UserRegistered {
+    UserRegistered {
+        user_id: user.id.clone(),
+        school_id: user.school_id.clone(),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role.clone(),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Register {
+    /// The school's slug.
+    pub school: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    /// Required when the school registers by code.
+    pub join_code: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Registered {
+    pub user: UserView,
+    pub tokens: TokenPair,
+}
+
+/// Joins a school as a student, when the school's registration mode allows it.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "identity", request_body = Register,
+    responses((status = 201, body = Registered), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn register(
+    State(identity): State<Identity>,
+    Json(input): Json<Register>,
+) -> Result<(StatusCode, Json<Registered>)> {
+    let mut errors = Vec::new();
+    let email = valid(Email::parse("email", &input.email), &mut errors);
+    let name = valid(
+        DisplayName::parse("display_name", &input.display_name),
+        &mut errors,
+    );
+    let password = valid(
+        Password::parse(
+            "password",
+            &input.password,
+            &[&input.email, &input.display_name],
+        ),
+        &mut errors,
+    );
+    let (Some(email), Some(name), Some(password)) = (email, name, password) else {
+        return Err(Error::Validation(errors));
+    };
+    let school = store::school_by_slug(&identity.db, &input.school.trim().to_ascii_lowercase())
+        .await?
+        .ok_or(Error::NotFound { what: "school" })?;
+    match Registration::from_stored(&school.registration) {
+        Registration::Open => {}
+        Registration::Code
+            if input.join_code.as_deref().map(str::trim) == Some(school.join_code.as_str()) => {}
+        Registration::Code => {
+            return Err(Error::forbidden(
+                "this school needs its join code to register",
+            ))
+        }
+        Registration::Invite => {
+            return Err(Error::forbidden(
+                "this school registers people by invitation only",
+            ))
+        }
+    }
+    let hash = hash_password(password).await?;
+    let user = new_user(&school.id, &email, &name, Role::Student);
+    let mut uow = identity.db.begin().await?;
+    store::insert_user(&mut uow, &user, &hash).await?;
+    uow.record(&school.id, &registered(&user)).await?;
+    let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
+    uow.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Registered {
+            user: user.into(),
+            tokens,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Login {
+    pub school: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Signs in. Every wrong school, email or password answers the same.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "identity", request_body = Login,
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem)))]
+async fn login(
+    State(identity): State<Identity>,
+    Json(input): Json<Login>,
+) -> Result<Json<TokenPair>> {
+    if input.password.len() > Password::MAX_LENGTH * 4 {
+        return Err(invalid_credentials());
+    }
+    let school =
+        store::school_by_slug(&identity.db, &input.school.trim().to_ascii_lowercase()).await?;
+    let email = input.email.trim().to_lowercase();
+    let found = match &school {
+        Some(school) => store::user_with_credentials(&identity.db, &school.id, &email).await?,
+        None => None,
+    };
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let matches = password_matches(input.password, hash).await?;
+    let Some(user) = user.filter(|u| matches && u.status == "active") else {
+        return Err(invalid_credentials());
+    };
+    let mut uow = identity.db.begin().await?;
+    let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
+    uow.commit().await?;
+    Ok(Json(tokens))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshToken {
+    pub refresh_token: String,
+}
+
+/// Exchanges a refresh token for a new pair. A token used twice revokes its whole session.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "identity", request_body = RefreshToken,
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem)))]
+async fn refresh(
+    State(identity): State<Identity>,
+    Json(input): Json<RefreshToken>,
+) -> Result<Json<TokenPair>> {
+    Ok(Json(
+        sessions::refresh(&identity.db, &identity.keys, &input.refresh_token).await?,
+    ))
+}
+
+/// Ends the session the refresh token belongs to.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "identity", request_body = RefreshToken,
+    responses((status = 204)))]
+async fn logout(
+    State(identity): State<Identity>,
+    Json(input): Json<RefreshToken>,
+) -> Result<StatusCode> {
+    sessions::logout(&identity.db, &input.refresh_token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user's profile.
+async fn current(identity: &Identity, user: &AuthUser) -> Result<UserRow> {
+    let row = store::user(&identity.db, &user.school_id, &user.user_id).await?;
+    // A deactivated account's tokens stop working at once.
+    row.filter(|u| u.status == "active")
+        .ok_or_else(|| Error::Unauthenticated {
+            detail: "this account is not active".into(),
+        })
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "identity", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+async fn me(State(identity): State<Identity>, user: AuthUser) -> Result<Json<UserView>> {
+    Ok(Json(current(&identity, &user).await?.into()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProfile {
+    pub display_name: Option<String>,
+    /// `null` clears it.
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub bio: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub avatar_url: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub grade_level: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub locale: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub time_zone: Option<Option<String>>,
+}
+
+/// Absent leaves a field alone; `null` clears it.
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(deserializer).map(Some)
+    }
+}
+
+fn bounded(
+    field: &str,
+    value: &Option<Option<String>>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<Option<String>> {
+    match value {
+        Some(Some(text)) if text.chars().count() > max => {
+            errors.push(FieldError::new(
+                field,
+                "too_long",
+                format!("at most {max} characters"),
+            ));
+            None
+        }
+        Some(Some(text)) if text.trim().is_empty() => Some(None),
+        Some(Some(text)) => Some(Some(text.trim().to_owned())),
+        Some(None) => Some(None),
+        None => None,
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/me", tag = "identity", security(("bearer" = [])), request_body = UpdateProfile,
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn update_me(
+    State(identity): State<Identity>,
+    user: AuthUser,
+    Json(input): Json<UpdateProfile>,
+) -> Result<Json<UserView>> {
+    let mut errors = Vec::new();
+    let display_name = match &input.display_name {
+        Some(name) => valid(DisplayName::parse("display_name", name), &mut errors)
+            .map(|n| n.as_str().to_owned()),
+        None => None,
+    };
+    let avatar_url = bounded("avatar_url", &input.avatar_url, 2000, &mut errors);
+    if let Some(Some(url)) = &avatar_url {
+        if !url.starts_with("https://") && !url.starts_with("/") {
+            errors.push(FieldError::new(
+                "avatar_url",
+                "invalid_url",
+                "use an https:// address",
+            ));
+        }
+    }
+    let change = ProfileChange {
+        display_name,
+        bio: bounded("bio", &input.bio, 2000, &mut errors),
+        avatar_url,
+        grade_level: bounded("grade_level", &input.grade_level, 40, &mut errors),
+        locale: bounded("locale", &input.locale, 35, &mut errors),
+        time_zone: bounded("time_zone", &input.time_zone, 64, &mut errors),
+    };
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let before = current(&identity, &user).await?;
+    let mut uow = identity.db.begin().await?;
+    let after = store::update_profile(&mut uow, &before, &change).await?;
+    uow.record(
+        &after.school_id,
+        &ProfileUpdated {
+            user_id: after.id.clone(),
+            school_id: after.school_id.clone(),
+            display_name: after.display_name.clone(),
+            avatar_url: after.avatar_url.clone(),
+            grade_level: after.grade_level.clone(),
+            locale: after.locale.clone(),
+            time_zone: after.time_zone.clone(),
+        },
+    )
+    .await?;
+    uow.commit().await?;
+    Ok(Json(after.into()))
+}
+
+/// The public keys access tokens are signed with (RFC 7517).
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "identity", responses((status = 200, body = Jwks)))]
+async fn jwks(State(identity): State<Identity>) -> Result<Json<Jwks>> {
+    Ok(Json(identity.keys.jwks().await?))
+}

@@ -1,0 +1,227 @@
+//! Identity's rules, free of I/O: what a valid school slug, email, name and password are.
+//!
+//! Each type can only be built through `parse`, so a value that reached the store is valid.
+
+use campus_platform::error::FieldError;
+
+/// A school's short name in URLs and sign-in forms: 3–40 of `a-z`, `0-9` and `-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(field: &str, text: &str) -> Result<Self, FieldError> {
+        let text = text.trim().to_ascii_lowercase();
+        let valid = (3..=40).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !text.starts_with('-')
+            && !text.ends_with('-');
+        if valid {
+            Ok(Self(text))
+        } else {
+            Err(FieldError::new(
+                field,
+                "invalid_slug",
+                "3 to 40 letters, digits or dashes",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address, kept lower-cased so the same person cannot sign up twice by case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(field: &str, text: &str) -> Result<Self, FieldError> {
+        let text = text.trim().to_lowercase();
+        if text.len() > 254 {
+            return Err(FieldError::new(field, "too_long", "at most 254 characters"));
+        }
+        if email_address::EmailAddress::is_valid(&text) && text.contains('.') {
+            Ok(Self(text))
+        } else {
+            Err(FieldError::new(
+                field,
+                "invalid_email",
+                "not an email address",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A name shown to others: 1–100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(field: &str, text: &str) -> Result<Self, FieldError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(FieldError::new(field, "required", "must not be empty"));
+        }
+        if text.chars().count() > 100 {
+            return Err(FieldError::new(field, "too_long", "at most 100 characters"));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                field,
+                "invalid",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password that passed the policy; never printed.
+pub struct Password(String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(********)")
+    }
+}
+
+impl Password {
+    pub const MIN_LENGTH: usize = 10;
+    pub const MAX_LENGTH: usize = 256;
+
+    /// At least 10 and at most 256 characters, and not guessable: zxcvbn's estimate, which
+    /// knows common and breached passwords, names, keyboard patterns and the user's own
+    /// details, must reach "safely unguessable" (score 3 of 4).
+    pub fn parse(field: &str, text: &str, user_inputs: &[&str]) -> Result<Self, FieldError> {
+        let length = text.chars().count();
+        if length < Self::MIN_LENGTH {
+            return Err(FieldError::new(
+                field,
+                "too_short",
+                format!("at least {} characters", Self::MIN_LENGTH),
+            ));
+        }
+        if length > Self::MAX_LENGTH {
+            return Err(FieldError::new(
+                field,
+                "too_long",
+                format!("at most {} characters", Self::MAX_LENGTH),
+            ));
+        }
+        // The user's own details (name, email, school) are the first thing an attacker tries.
+        let lowered = text.to_lowercase();
+        let personal = user_inputs
+            .iter()
+            .flat_map(|input| input.split(|c: char| !c.is_alphanumeric()))
+            .filter(|word| word.chars().count() >= 4)
+            .any(|word| lowered.contains(&word.to_lowercase()));
+        if personal {
+            return Err(FieldError::new(
+                field,
+                "too_weak",
+                "must not contain your name, email or school",
+            ));
+        }
+        let estimate = zxcvbn::zxcvbn(text, user_inputs);
+        if (estimate.score() as u8) < 3 {
+            return Err(FieldError::new(
+                field,
+                "too_weak",
+                "too easy to guess; use a longer phrase of unrelated words",
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How people join a school.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// Anyone may register.
+    Open,
+    /// Registration needs the school's join code.
+    Code,
+    /// Only admin-created or invited users.
+    Invite,
+}
+
+impl Registration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Code => "code",
+            Self::Invite => "invite",
+        }
+    }
+
+    pub fn from_stored(text: &str) -> Self {
+        match text {
+            "code" => Self::Code,
+            "invite" => Self::Invite,
+            _ => Self::Open,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_short_lowercase_words() {
+        assert_eq!(
+            Slug::parse("slug", " Hill-Valley ").unwrap().as_str(),
+            "hill-valley"
+        );
+        for bad in ["ab", "-hill", "hill valley", "hïll", &"a".repeat(41)] {
+            assert!(Slug::parse("slug", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_are_lowercased_and_checked() {
+        assert_eq!(
+            Email::parse("email", "Ada@School.Example")
+                .unwrap()
+                .as_str(),
+            "ada@school.example"
+        );
+        for bad in ["ada", "ada@", "@school.example", "ada@localhost"] {
+            assert!(Email::parse("email", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn common_and_personal_passwords_are_refused() {
+        for weak in ["password123", "qwertyuiop", "1234567890", "ada.lovelace1"] {
+            let error = Password::parse("password", weak, &["ada", "lovelace"]).unwrap_err();
+            assert_eq!(error.code, "too_weak", "{weak}");
+        }
+        assert_eq!(
+            Password::parse("password", "short", &[]).unwrap_err().code,
+            "too_short"
+        );
+        assert!(Password::parse("password", "correct horse battery staple", &[]).is_ok());
+    }
+
+    #[test]
+    fn a_password_never_prints() {
+        let password = Password::parse("password", "correct horse battery staple", &[]).unwrap();
+        assert!(!format!("{password:?}").contains("horse"));
+    }
+}

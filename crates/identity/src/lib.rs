@@ -1,0 +1,48 @@
+//! The identity context: schools (tenants), users, credentials, sessions and the keys every
+//! other context trusts tokens by.
+
+pub mod api;
+pub mod domain;
+pub mod events;
+pub mod keys;
+pub mod sessions;
+pub mod store;
+
+use std::{sync::Arc, time::Duration};
+
+use campus_platform::context::{Context, ContextEnv};
+use sqlx::migrate::Migrator;
+
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+/// How often key rotation is checked.
+const ROTATION_CHECK: Duration = Duration::from_secs(60);
+
+pub fn context() -> Context {
+    Context::new("identity", &MIGRATIONS)
+        .routes(|env: &ContextEnv| {
+            let keys = Arc::new(keys::SigningKeys::new(env.db.clone(), env.keys.clone()));
+            api::routes(api::Identity {
+                db: env.db.clone(),
+                keys,
+            })
+        })
+        .on_start(|env: ContextEnv| async move {
+            let keys = keys::SigningKeys::new(env.db.clone(), env.keys.clone());
+            // Before the first request: tokens signed before a restart verify at once.
+            keys.rotate().await?;
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = env.shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(ROTATION_CHECK) => {}
+                    }
+                    if let Err(error) = keys.rotate().await {
+                        tracing::warn!(error = format!("{error:#}"), "signing key rotation failed");
+                    }
+                }
+            });
+            Ok(())
+        })
+        .events(events::published)
+}

@@ -1,0 +1,195 @@
+//! Identity's SQL. Every query on users is scoped by school.
+
+use campus_platform::{
+    auth::Role,
+    db::{Db, UnitOfWork},
+    time, Error, Result,
+};
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SchoolRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub registration: String,
+    pub join_code: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub school_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub status: String,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub grade_level: Option<String>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub created_at: i64,
+}
+
+const USER_COLUMNS: &str = "id, school_id, email, display_name, role, status, bio, avatar_url, \
+     grade_level, locale, time_zone, created_at";
+
+pub fn role_of(text: &str) -> Role {
+    match text {
+        "teacher" => Role::Teacher,
+        "school_admin" => Role::SchoolAdmin,
+        "super_admin" => Role::SuperAdmin,
+        _ => Role::Student,
+    }
+}
+
+pub async fn school_by_slug(db: &Db, slug: &str) -> Result<Option<SchoolRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, slug, name, registration, join_code FROM schools WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+pub async fn insert_school(conn: &mut AnyConnection, school: &SchoolRow) -> Result<()> {
+    let inserted = sqlx::query(
+        "INSERT INTO schools (id, slug, name, registration, join_code, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING",
+    )
+    .bind(&school.id)
+    .bind(&school.slug)
+    .bind(&school.name)
+    .bind(&school.registration)
+    .bind(&school.join_code)
+    .bind(time::now_ms())
+    .execute(conn)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(Error::conflict(
+            "slug_taken",
+            "a school with this slug exists",
+        ));
+    }
+    Ok(())
+}
+
+/// Inserts the user and their password hash; 409 when the email is taken in that school.
+pub async fn insert_user(uow: &mut UnitOfWork, user: &UserRow, password_hash: &str) -> Result<()> {
+    let now = time::now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, school_id, email, display_name, role, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $6) ON CONFLICT (school_id, email) DO NOTHING",
+    )
+    .bind(&user.id)
+    .bind(&user.school_id)
+    .bind(&user.email)
+    .bind(&user.display_name)
+    .bind(&user.role)
+    .bind(now)
+    .execute(uow.conn())
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(Error::conflict(
+            "email_taken",
+            "this email already has an account in this school",
+        ));
+    }
+    sqlx::query("INSERT INTO credentials (user_id, password_hash, updated_at) VALUES ($1, $2, $3)")
+        .bind(&user.id)
+        .bind(password_hash)
+        .bind(now)
+        .execute(uow.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn user(db: &Db, school_id: &str, user_id: &str) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND school_id = $2"
+    ))
+    .bind(user_id)
+    .bind(school_id)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// The user with this email in this school, and their password hash.
+pub async fn user_with_credentials(
+    db: &Db,
+    school_id: &str,
+    email: &str,
+) -> Result<Option<(UserRow, String)>> {
+    let user: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE school_id = $1 AND email = $2"
+    ))
+    .bind(school_id)
+    .bind(email)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(user) = user else { return Ok(None) };
+    let (hash,): (String,) =
+        sqlx::query_as("SELECT password_hash FROM credentials WHERE user_id = $1")
+            .bind(&user.id)
+            .fetch_one(db.pool())
+            .await?;
+    Ok(Some((user, hash)))
+}
+
+/// The profile fields `PATCH /me` may change; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct ProfileChange {
+    pub display_name: Option<String>,
+    pub bio: Option<Option<String>>,
+    pub avatar_url: Option<Option<String>>,
+    pub grade_level: Option<Option<String>>,
+    pub locale: Option<Option<String>>,
+    pub time_zone: Option<Option<String>>,
+}
+
+pub async fn update_profile(
+    uow: &mut UnitOfWork,
+    user: &UserRow,
+    change: &ProfileChange,
+) -> Result<UserRow> {
+    let next = UserRow {
+        display_name: change
+            .display_name
+            .clone()
+            .unwrap_or_else(|| user.display_name.clone()),
+        bio: change.bio.clone().unwrap_or_else(|| user.bio.clone()),
+        avatar_url: change
+            .avatar_url
+            .clone()
+            .unwrap_or_else(|| user.avatar_url.clone()),
+        grade_level: change
+            .grade_level
+            .clone()
+            .unwrap_or_else(|| user.grade_level.clone()),
+        locale: change.locale.clone().unwrap_or_else(|| user.locale.clone()),
+        time_zone: change
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| user.time_zone.clone()),
+        ..user.clone()
+    };
+    sqlx::query(
+        "UPDATE users SET display_name = $1, bio = $2, avatar_url = $3, grade_level = $4, locale = $5, \
+         time_zone = $6, updated_at = $7 WHERE id = $8 AND school_id = $9",
+    )
+    .bind(&next.display_name)
+    .bind(&next.bio)
+    .bind(&next.avatar_url)
+    .bind(&next.grade_level)
+    .bind(&next.locale)
+    .bind(&next.time_zone)
+    .bind(time::now_ms())
+    .bind(&next.id)
+    .bind(&next.school_id)
+    .execute(uow.conn())
+    .await?;
+    Ok(next)
+}
