@@ -7,6 +7,7 @@
 //! then a last outbox flush.
 
 pub mod contexts;
+mod jwks;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -64,6 +65,11 @@ impl Application {
         }
         let bus = plan.build(&config).await?;
         readiness.add(bus.probe());
+        if !contexts.iter().any(|c| c.name == "identity") {
+            // Identity runs elsewhere: verify tokens with the keys it publishes.
+            jwks::spawn_refresher(config.jwks_url(), keys.clone(), shutdown.clone());
+            readiness.add(jwks::probe(&keys));
+        }
         for (context, env) in contexts.iter().zip(&envs) {
             if let Some(start) = &context.start {
                 start(env.clone())

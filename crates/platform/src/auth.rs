@@ -111,6 +111,38 @@ impl KeyRing {
         keys.insert(kid.to_owned(), DecodingKey::from_ed_der(public_key));
     }
 
+    /// Makes the ring hold exactly the Ed25519 keys of a JWKS document (RFC 7517/8037), as
+    /// published by the identity context. Returns how many keys it holds.
+    pub fn replace_from_jwks(&self, jwks: &serde_json::Value) -> anyhow::Result<usize> {
+        use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+        let keys = jwks["keys"]
+            .as_array()
+            .ok_or_else(|| anyhow::anyhow!("not a JWKS document"))?;
+        let mut fresh = HashMap::new();
+        for key in keys {
+            if key["kty"] != "OKP" || key["crv"] != "Ed25519" {
+                continue;
+            }
+            let (Some(kid), Some(x)) = (key["kid"].as_str(), key["x"].as_str()) else {
+                continue;
+            };
+            let public = URL_SAFE_NO_PAD.decode(x.trim_end_matches('='))?;
+            fresh.insert(kid.to_owned(), DecodingKey::from_ed_der(&public));
+        }
+        let count = fresh.len();
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(count)
+    }
+
+    /// How many keys the ring holds.
+    pub fn len(&self) -> usize {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Forgets a key; tokens signed with it stop verifying.
     pub fn remove(&self, kid: &str) {
         self.keys

@@ -29,6 +29,16 @@ pub struct Config {
     pub http: HttpConfig,
     pub log: LogConfig,
     pub telemetry: TelemetryConfig,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Where a process that does not run the identity context fetches the public keys access
+    /// tokens are signed with, e.g. `http://identity.internal:8080/.well-known/jwks.json`.
+    /// Unset, it is `<public_url>/.well-known/jwks.json`. Unused where identity runs.
+    pub jwks_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -133,6 +143,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             log: LogConfig::default(),
             telemetry: TelemetryConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -255,6 +266,7 @@ impl Config {
             "http",
             "log",
             "telemetry",
+            "auth",
         ];
         Env::prefixed("CAMPUS_").split("__").filter(|key| {
             let key = key.as_str().to_ascii_lowercase();
@@ -351,6 +363,15 @@ impl Config {
                 ));
             }
         }
+        if let Some(url) = &self.auth.jwks_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::setting(
+                    "auth.jwks_url",
+                    format!("must be an http:// or https:// URL, got `{url}`"),
+                    "point it at the identity service's /.well-known/jwks.json",
+                ));
+            }
+        }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(ConfigError::setting(
@@ -361,6 +382,14 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Where to fetch the token-signing public keys when identity runs elsewhere.
+    pub fn jwks_url(&self) -> String {
+        self.auth
+            .jwks_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/.well-known/jwks.json", self.public_url()))
     }
 
     /// The address users should open, for log lines and links in emails.

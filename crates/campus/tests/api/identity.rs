@@ -501,3 +501,58 @@ fn decode_segment(text: &str) -> Vec<u8> {
         .decode(text)
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_process_without_identity_verifies_tokens_with_the_published_keys() {
+    let identity_env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let identity = start(&identity_env).await;
+    let created = create_school(&identity, "hill-valley").await;
+    let admin_token = created["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut other_env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    other_env.config.auth.jwks_url = Some(identity.url("/.well-known/jwks.json"));
+    let other = other_env.start(vec![crate::fixtures::ledger()]).await;
+    let url = other.url("/api/v1/admin/events/consumers");
+    // Verified (so not 401), but a school admin does not operate the platform.
+    let status = crate::support::eventually(
+        Duration::from_secs(15),
+        "the keys to be fetched",
+        || async {
+            let status = other
+                .client
+                .get(&url)
+                .bearer_auth(&admin_token)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            (status != 401).then_some(status)
+        },
+    )
+    .await;
+    assert_eq!(status, 403);
+    // The keys replaced whatever the ring held: the test harness's own key no longer verifies.
+    let response = other
+        .client
+        .get(&url)
+        .bearer_auth(other.super_admin())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    other.stop().await;
+    identity.stop().await;
+    other_env.cleanup().await;
+    identity_env.cleanup().await;
+}

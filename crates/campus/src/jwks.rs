@@ -1,0 +1,77 @@
+//! Token keys for a process that does not run the identity context.
+//!
+//! Such a process fetches identity's JWKS (`auth.jwks_url`) at start and every minute, and
+//! verifies tokens against it; `/readyz` reports `jwks` down until the first fetch succeeds,
+//! so a load balancer sends no traffic that would be refused for want of keys.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use campus_platform::{auth::KeyRing, health::Probe};
+use tokio_util::sync::CancellationToken;
+
+const REFRESH_EVERY: Duration = Duration::from_secs(60);
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// Keeps `keys` filled from `url` until `shutdown`.
+pub fn spawn_refresher(url: String, keys: KeyRing, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build();
+        let Ok(client) = client else {
+            tracing::error!("cannot build the HTTP client for the JWKS");
+            return;
+        };
+        loop {
+            let wait = match fetch(&client, &url, &keys).await {
+                Ok(count) => {
+                    tracing::debug!(count, %url, "token keys refreshed");
+                    REFRESH_EVERY
+                }
+                Err(error) => {
+                    tracing::warn!(%url, error = format!("{error:#}"), "cannot fetch token keys");
+                    RETRY_AFTER
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    });
+}
+
+async fn fetch(client: &reqwest::Client, url: &str, keys: &KeyRing) -> anyhow::Result<usize> {
+    let document: serde_json::Value = client
+        .get(url)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    keys.replace_from_jwks(&document)
+}
+
+/// `/readyz` dependency: ready once keys were fetched.
+pub struct JwksProbe(pub KeyRing);
+
+#[async_trait]
+impl Probe for JwksProbe {
+    fn dependency(&self) -> &'static str {
+        "jwks"
+    }
+
+    fn target(&self) -> String {
+        "identity".to_owned()
+    }
+
+    async fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(!self.0.is_empty(), "no token keys fetched yet");
+        Ok(())
+    }
+}
+
+pub fn probe(keys: &KeyRing) -> Arc<dyn Probe> {
+    Arc::new(JwksProbe(keys.clone()))
+}
