@@ -24,6 +24,7 @@ use crate::{
     keys::{Jwks, SigningKeys},
     sessions::{self, TokenPair},
     store::{self, ProfileChange, SchoolRow, UserRow},
+    throttle,
 };
 
 #[derive(Clone)]
@@ -336,19 +337,22 @@ pub struct Login {
     pub password: String,
 }
 
-/// Signs in. Every wrong school, email or password answers the same.
+/// Signs in. Every wrong school, email or password answers the same; after five failures
+/// for one school and email, sign-in is locked for 30 s, doubling with each further failure
+/// up to 15 minutes (429 with `Retry-After`).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "identity", request_body = Login,
-    responses((status = 200, body = TokenPair), (status = 401, body = Problem)))]
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 429, body = Problem)))]
 async fn login(
     State(identity): State<Identity>,
     Json(input): Json<Login>,
 ) -> Result<Json<TokenPair>> {
-    if input.password.len() > Password::MAX_LENGTH * 4 {
+    let slug = input.school.trim().to_ascii_lowercase();
+    let email = input.email.trim().to_lowercase();
+    if slug.len() > 64 || email.len() > 254 || input.password.len() > Password::MAX_LENGTH * 4 {
         return Err(invalid_credentials());
     }
-    let school =
-        store::school_by_slug(&identity.db, &input.school.trim().to_ascii_lowercase()).await?;
-    let email = input.email.trim().to_lowercase();
+    throttle::check(&identity.db, &slug, &email).await?;
+    let school = store::school_by_slug(&identity.db, &slug).await?;
     let found = match &school {
         Some(school) => store::user_with_credentials(&identity.db, &school.id, &email).await?,
         None => None,
@@ -359,8 +363,10 @@ async fn login(
     };
     let matches = password_matches(input.password, hash).await?;
     let Some(user) = user.filter(|u| matches && u.status == "active") else {
+        throttle::failed(&identity.db, &slug, &email).await?;
         return Err(invalid_credentials());
     };
+    throttle::succeeded(&identity.db, &slug, &email).await?;
     let mut uow = identity.db.begin().await?;
     let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
     uow.commit().await?;

@@ -7,6 +7,7 @@ pub mod events;
 pub mod keys;
 pub mod sessions;
 pub mod store;
+pub mod throttle;
 
 use std::{sync::Arc, time::Duration};
 
@@ -39,6 +40,9 @@ pub fn context() -> Context {
                     }
                     if let Err(error) = keys.rotate().await {
                         tracing::warn!(error = format!("{error:#}"), "signing key rotation failed");
+                    }
+                    if let Err(error) = throttle::forget_stale(&env.db).await {
+                        tracing::warn!(%error, "pruning sign-in failures failed");
                     }
                 }
             });

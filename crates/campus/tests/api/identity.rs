@@ -556,3 +556,48 @@ async fn a_process_without_identity_verifies_tokens_with_the_published_keys() {
     other_env.cleanup().await;
     identity_env.cleanup().await;
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_sign_in_alike_for_real_and_unknown_accounts() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        let app = start(&env).await;
+        create_school(&app, "hill-valley").await;
+        for email in ["admin@hill-valley.example", "nobody@hill-valley.example"] {
+            for _ in 0..5 {
+                let (status, _) = login(&app, "hill-valley", email, "a wrong password here").await;
+                assert_eq!(status, 401, "{backend}: {email}");
+            }
+            let response = app
+                .client
+                .post(app.url("/api/v1/auth/login"))
+                .json(&json!({ "school": "hill-valley", "email": email, "password": STRONG }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                429,
+                "{backend}: {email} is locked, even with the right password"
+            );
+            let retry: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=30).contains(&retry), "{retry}");
+            assert_eq!(
+                response.json::<Value>().await.unwrap()["code"],
+                "rate_limited"
+            );
+        }
+        // Another account is not affected.
+        let (status, _) = register(&app, "hill-valley", "marty@example.org").await;
+        assert_eq!(status, 201);
+        let (status, _) = login(&app, "hill-valley", "marty@example.org", STRONG).await;
+        assert_eq!(status, 200);
+        app.stop().await;
+        env.cleanup().await;
+    }
+}
