@@ -6,6 +6,7 @@
 //! serves until the shutdown signal and then drains in order: HTTP first, then event handlers,
 //! then a last outbox flush.
 
+pub mod admin;
 pub mod contexts;
 mod jwks;
 

@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use campus::{contexts, Application};
-use campus_platform::{config::Config, telemetry};
+use campus_platform::{auth::Role, config::Config, telemetry};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
@@ -27,6 +27,11 @@ enum Command {
     Migrate(Settings),
     /// Print the effective configuration (secrets masked) and exit.
     Config(Settings),
+    /// Create schools and people from the command line (the first super admin, too).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Check the event catalogue in docs/events against the code, or rewrite it.
     Events {
         /// Write new and compatibly changed schemas (incompatible changes are never written).
@@ -35,6 +40,52 @@ enum Command {
         #[arg(long, default_value = "docs/events")]
         dir: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a school and its first school admin. The admin's password is prompted for, or
+    /// read from the first line of standard input.
+    CreateSchool {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        admin_name: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Create a person in a school with a role; `--role super_admin` (no `--school`) creates
+    /// a platform operator. The password is prompted for, or read from standard input.
+    CreateUser {
+        /// The school's slug.
+        #[arg(long)]
+        school: Option<String>,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// student, teacher, school_admin or super_admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    match text {
+        "student" => Ok(Role::Student),
+        "teacher" => Ok(Role::Teacher),
+        "school_admin" => Ok(Role::SchoolAdmin),
+        "super_admin" => Ok(Role::SuperAdmin),
+        other => Err(format!(
+            "`{other}` is not a role: student, teacher, school_admin or super_admin"
+        )),
+    }
 }
 
 /// Flags override `campus.toml` and `CAMPUS_*` variables.
@@ -134,6 +185,50 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Config(settings) => {
             let config = Config::load(settings)?;
             print!("{}", config.to_masked_toml());
+            Ok(())
+        }
+        Command::Admin { command } => {
+            let done = match command {
+                AdminCommand::CreateSchool {
+                    slug,
+                    name,
+                    admin_email,
+                    admin_name,
+                    settings,
+                } => {
+                    let config = Config::load(settings)?;
+                    let password = campus::admin::read_password()?;
+                    campus::admin::create_school(
+                        &config,
+                        &slug,
+                        &name,
+                        &admin_email,
+                        &admin_name,
+                        &password,
+                    )
+                    .await?
+                }
+                AdminCommand::CreateUser {
+                    school,
+                    email,
+                    name,
+                    role,
+                    settings,
+                } => {
+                    let config = Config::load(settings)?;
+                    let password = campus::admin::read_password()?;
+                    campus::admin::create_user(
+                        &config,
+                        school.as_deref(),
+                        &email,
+                        &name,
+                        role,
+                        &password,
+                    )
+                    .await?
+                }
+            };
+            println!("{done}");
             Ok(())
         }
         Command::Events { write, dir } => {

@@ -12,18 +12,19 @@ use campus_platform::{
     db::Db,
     error::{FieldError, Problem},
     http::Json,
-    id, Error, Result,
+    Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    domain::{DisplayName, Email, Password, Registration, Slug},
-    events::{ProfileUpdated, SchoolCreated, UserRegistered},
+    domain::{DisplayName, Password, Registration},
+    events::ProfileUpdated,
     keys::{Jwks, SigningKeys},
+    onboarding::{self, valid, SchoolInput},
     sessions::{self, TokenPair},
-    store::{self, ProfileChange, SchoolRow, UserRow},
+    store::{self, ProfileChange, UserRow},
     throttle,
 };
 
@@ -87,25 +88,6 @@ impl From<UserRow> for UserView {
     }
 }
 
-/// Collects every field error before failing, so a form shows them all at once.
-fn valid<T>(result: std::result::Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
-    result.map_err(|e| errors.push(e)).ok()
-}
-
-/// argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
-async fn hash_password(password: Password) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
-    })
-    .await
-    .map_err(anyhow::Error::from)?
-    .map_err(Error::from)
-}
-
 /// Verifies against `hash`, or against a fixed dummy hash when there is no account, so the
 /// answer takes as long either way.
 async fn password_matches(password: String, hash: Option<String>) -> Result<bool> {
@@ -161,51 +143,19 @@ async fn create_school(
     State(identity): State<Identity>,
     Json(input): Json<CreateSchool>,
 ) -> Result<(StatusCode, Json<SchoolCreatedView>)> {
-    let mut errors = Vec::new();
-    let slug = valid(Slug::parse("slug", &input.slug), &mut errors);
-    let name = valid(DisplayName::parse("name", &input.name), &mut errors);
-    let email = valid(Email::parse("admin_email", &input.admin_email), &mut errors);
-    let admin_name = valid(
-        DisplayName::parse("admin_name", &input.admin_name),
-        &mut errors,
-    );
-    let password = valid(
-        Password::parse(
-            "admin_password",
-            &input.admin_password,
-            &[&input.admin_email, &input.admin_name, &input.slug],
-        ),
-        &mut errors,
-    );
-    let (Some(slug), Some(name), Some(email), Some(admin_name), Some(password)) =
-        (slug, name, email, admin_name, password)
-    else {
-        return Err(Error::Validation(errors));
-    };
-    let hash = hash_password(password).await?;
-    let school = SchoolRow {
-        id: id::new_id_string(),
-        slug: slug.as_str().to_owned(),
-        name: name.as_str().to_owned(),
-        registration: Registration::Open.as_str().to_owned(),
-        join_code: join_code(),
-    };
-    let admin = new_user(&school.id, &email, &admin_name, Role::SchoolAdmin);
-    let mut uow = identity.db.begin().await?;
-    store::insert_school(uow.conn(), &school).await?;
-    store::insert_user(&mut uow, &admin, &hash).await?;
-    uow.record(
-        &school.id,
-        &SchoolCreated {
-            school_id: school.id.clone(),
-            slug: school.slug.clone(),
-            name: school.name.clone(),
-        },
-    )
+    let prepared = onboarding::prepare_school(&SchoolInput {
+        slug: &input.slug,
+        name: &input.name,
+        admin_email: &input.admin_email,
+        admin_password: &input.admin_password,
+        admin_name: &input.admin_name,
+    })
     .await?;
-    uow.record(&school.id, &registered(&admin)).await?;
-    let tokens = sessions::issue(&identity.keys, &mut uow, &admin, None).await?;
+    let mut uow = identity.db.begin().await?;
+    onboarding::insert_school(&mut uow, &prepared).await?;
+    let tokens = sessions::issue(&identity.keys, &mut uow, &prepared.admin, None).await?;
     uow.commit().await?;
+    let onboarding::PreparedSchool { school, admin, .. } = prepared;
     let view = SchoolView {
         id: school.id,
         slug: school.slug,
@@ -220,38 +170,6 @@ async fn create_school(
             tokens,
         }),
     ))
-}
-
-fn join_code() -> String {
-    // Ten characters of a ULID's random part: easy to type, hard to guess.
-    id::new_id_string()[16..].to_owned()
-}
-
-fn new_user(school_id: &str, email: &Email, name: &DisplayName, role: Role) -> UserRow {
-    UserRow {
-        id: id::new_id_string(),
-        school_id: school_id.to_owned(),
-        email: email.as_str().to_owned(),
-        display_name: name.as_str().to_owned(),
-        role: role.as_str().to_owned(),
-        status: "active".into(),
-        bio: None,
-        avatar_url: None,
-        grade_level: None,
-        locale: None,
-        time_zone: None,
-        created_at: campus_platform::time::now_ms(),
-    }
-}
-
-fn registered(user: &UserRow) -> UserRegistered {
-    UserRegistered {
-        user_id: user.id.clone(),
-        school_id: user.school_id.clone(),
-        email: user.email.clone(),
-        display_name: user.display_name.clone(),
-        role: user.role.clone(),
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -279,23 +197,6 @@ async fn register(
     State(identity): State<Identity>,
     Json(input): Json<Register>,
 ) -> Result<(StatusCode, Json<Registered>)> {
-    let mut errors = Vec::new();
-    let email = valid(Email::parse("email", &input.email), &mut errors);
-    let name = valid(
-        DisplayName::parse("display_name", &input.display_name),
-        &mut errors,
-    );
-    let password = valid(
-        Password::parse(
-            "password",
-            &input.password,
-            &[&input.email, &input.display_name],
-        ),
-        &mut errors,
-    );
-    let (Some(email), Some(name), Some(password)) = (email, name, password) else {
-        return Err(Error::Validation(errors));
-    };
     let school = store::school_by_slug(&identity.db, &input.school.trim().to_ascii_lowercase())
         .await?
         .ok_or(Error::NotFound { what: "school" })?;
@@ -314,11 +215,18 @@ async fn register(
             ))
         }
     }
-    let hash = hash_password(password).await?;
-    let user = new_user(&school.id, &email, &name, Role::Student);
+    let prepared = onboarding::prepare_user(
+        &school,
+        &input.email,
+        &input.display_name,
+        &input.password,
+        Role::Student,
+        "email",
+    )
+    .await?;
     let mut uow = identity.db.begin().await?;
-    store::insert_user(&mut uow, &user, &hash).await?;
-    uow.record(&school.id, &registered(&user)).await?;
+    onboarding::insert_user(&mut uow, &prepared).await?;
+    let user = prepared.user;
     let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
     uow.commit().await?;
     Ok((

@@ -5,6 +5,7 @@ pub mod api;
 pub mod domain;
 pub mod events;
 pub mod keys;
+pub mod onboarding;
 pub mod sessions;
 pub mod store;
 pub mod throttle;

@@ -1,7 +1,7 @@
 //! The `campus` binary as an operator meets it.
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Write},
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
@@ -271,5 +271,179 @@ fn traces_are_exported_over_otlp_when_an_endpoint_is_set() {
         .recv_timeout(Duration::from_secs(10))
         .expect("the collector got spans");
     assert_eq!(path, "/v1/traces");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The first super admin is created from the command line, signs in, and operates the event
+/// backbone; a school and its admin can be created the same way.
+#[cfg(unix)]
+#[tokio::test]
+async fn admin_commands_create_the_first_super_admin_and_schools() {
+    let dir = temp_dir();
+    let run = |args: &[&str], password: &str| {
+        let mut child = campus()
+            .current_dir(&dir)
+            .args(["admin"])
+            .args(args)
+            .args(["--data-dir", "data"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let strong = "correct horse battery staple";
+    let output = run(
+        &[
+            "create-user",
+            "--role",
+            "super_admin",
+            "--email",
+            "ops@campus.example",
+            "--name",
+            "Operator",
+        ],
+        strong,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("school `platform`"));
+    let output = run(
+        &[
+            "create-school",
+            "--slug",
+            "hill-valley",
+            "--name",
+            "Hill Valley High",
+            "--admin-email",
+            "admin@hill.example",
+            "--admin-name",
+            "Ada",
+        ],
+        strong,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Bad input is explained field by field and creates nothing.
+    let output = run(
+        &[
+            "create-user",
+            "--school",
+            "hill-valley",
+            "--role",
+            "teacher",
+            "--email",
+            "nope",
+            "--name",
+            "T",
+        ],
+        "short",
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("email:") && stderr.contains("password:"),
+        "{stderr}"
+    );
+    let output = run(
+        &[
+            "create-user",
+            "--school",
+            "hill-valley",
+            "--role",
+            "super_admin",
+            "--email",
+            "x@y.example",
+            "--name",
+            "X",
+        ],
+        strong,
+    );
+    assert!(
+        !output.status.success(),
+        "super admins belong to the platform school only"
+    );
+
+    let mut server = campus()
+        .current_dir(&dir)
+        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let ready = lines
+        .by_ref()
+        .take(50)
+        .map_while(Result::ok)
+        .find(|l| l.contains("Campus Hub is ready at"))
+        .unwrap();
+    let base = format!(
+        "http://{}",
+        ready
+            .split("ready at http://")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+    );
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "school": "platform", "email": "ops@campus.example", "password": strong }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"]
+        .as_str()
+        .expect("the super admin signs in");
+    let consumers = client
+        .get(format!("{base}/api/v1/admin/events/consumers"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consumers.status(), 200);
+    let school_admin: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "school": "hill-valley", "email": "admin@hill.example", "password": strong }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = school_admin["access_token"]
+        .as_str()
+        .expect("the school admin signs in");
+    let consumers = client
+        .get(format!("{base}/api/v1/admin/events/consumers"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consumers.status(), 403);
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
     std::fs::remove_dir_all(dir).ok();
 }

@@ -1,0 +1,214 @@
+//! Creating schools and people: shared by the HTTP API and the `campus admin` commands.
+//!
+//! Validation and password hashing happen before the unit of work starts, so the slow hash
+//! never holds a database write lock.
+
+use campus_platform::{auth::Role, db::UnitOfWork, error::FieldError, id, time, Error, Result};
+
+use crate::{
+    domain::{DisplayName, Email, Password, Registration, Slug},
+    events::{SchoolCreated, UserRegistered},
+    store::{self, SchoolRow, UserRow},
+};
+
+/// The reserved school super admins belong to.
+pub const PLATFORM_SLUG: &str = "platform";
+
+/// A school and its first admin, validated and hashed, ready to insert.
+pub struct PreparedSchool {
+    pub school: SchoolRow,
+    pub admin: UserRow,
+    password_hash: String,
+}
+
+/// A person, validated and hashed, ready to insert.
+pub struct PreparedUser {
+    pub user: UserRow,
+    password_hash: String,
+}
+
+pub struct SchoolInput<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub admin_email: &'a str,
+    pub admin_password: &'a str,
+    pub admin_name: &'a str,
+}
+
+/// Collects every field error before failing, so a form shows them all at once.
+pub fn valid<T>(
+    result: std::result::Result<T, FieldError>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+pub async fn prepare_school(input: &SchoolInput<'_>) -> Result<PreparedSchool> {
+    let mut errors = Vec::new();
+    let slug = valid(Slug::parse("slug", input.slug), &mut errors);
+    if slug.as_ref().is_some_and(|s| s.as_str() == PLATFORM_SLUG) {
+        errors.push(FieldError::new("slug", "reserved", "this slug is reserved"));
+    }
+    let name = valid(DisplayName::parse("name", input.name), &mut errors);
+    let email = valid(Email::parse("admin_email", input.admin_email), &mut errors);
+    let admin_name = valid(
+        DisplayName::parse("admin_name", input.admin_name),
+        &mut errors,
+    );
+    let password = valid(
+        Password::parse(
+            "admin_password",
+            input.admin_password,
+            &[input.admin_email, input.admin_name, input.slug],
+        ),
+        &mut errors,
+    );
+    let (Some(slug), Some(name), Some(email), Some(admin_name), Some(password), true) =
+        (slug, name, email, admin_name, password, errors.is_empty())
+    else {
+        return Err(Error::Validation(errors));
+    };
+    let school = SchoolRow {
+        id: id::new_id_string(),
+        slug: slug.as_str().to_owned(),
+        name: name.as_str().to_owned(),
+        registration: Registration::Open.as_str().to_owned(),
+        join_code: join_code(),
+    };
+    let admin = new_user(&school.id, &email, &admin_name, Role::SchoolAdmin);
+    Ok(PreparedSchool {
+        school,
+        admin,
+        password_hash: hash_password(password).await?,
+    })
+}
+
+/// Inserts the school and its admin and records `SchoolCreated` and `UserRegistered`.
+pub async fn insert_school(uow: &mut UnitOfWork, prepared: &PreparedSchool) -> Result<()> {
+    let school = &prepared.school;
+    store::insert_school(uow.conn(), school).await?;
+    uow.record(
+        &school.id,
+        &SchoolCreated {
+            school_id: school.id.clone(),
+            slug: school.slug.clone(),
+            name: school.name.clone(),
+        },
+    )
+    .await?;
+    insert_user(
+        uow,
+        &PreparedUser {
+            user: prepared.admin.clone(),
+            password_hash: prepared.password_hash.clone(),
+        },
+    )
+    .await
+}
+
+pub async fn prepare_user(
+    school: &SchoolRow,
+    email: &str,
+    display_name: &str,
+    password: &str,
+    role: Role,
+    email_field: &str,
+) -> Result<PreparedUser> {
+    let mut errors = Vec::new();
+    let email_value = valid(Email::parse(email_field, email), &mut errors);
+    let name = valid(
+        DisplayName::parse("display_name", display_name),
+        &mut errors,
+    );
+    let password = valid(
+        Password::parse("password", password, &[email, display_name, &school.slug]),
+        &mut errors,
+    );
+    let (Some(email), Some(name), Some(password)) = (email_value, name, password) else {
+        return Err(Error::Validation(errors));
+    };
+    Ok(PreparedUser {
+        user: new_user(&school.id, &email, &name, role),
+        password_hash: hash_password(password).await?,
+    })
+}
+
+/// Inserts the person (409 when the email is taken in the school) and records `UserRegistered`.
+pub async fn insert_user(uow: &mut UnitOfWork, prepared: &PreparedUser) -> Result<()> {
+    let user = &prepared.user;
+    store::insert_user(uow, user, &prepared.password_hash).await?;
+    uow.record(
+        &user.school_id,
+        &UserRegistered {
+            user_id: user.id.clone(),
+            school_id: user.school_id.clone(),
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role.clone(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The reserved school of super admins, created (invite-only) the first time it is needed.
+pub async fn platform_school(uow: &mut UnitOfWork) -> Result<SchoolRow> {
+    let existing: Option<SchoolRow> = sqlx::query_as(
+        "SELECT id, slug, name, registration, join_code FROM schools WHERE slug = $1",
+    )
+    .bind(PLATFORM_SLUG)
+    .fetch_optional(uow.conn())
+    .await?;
+    if let Some(school) = existing {
+        return Ok(school);
+    }
+    let school = SchoolRow {
+        id: id::new_id_string(),
+        slug: PLATFORM_SLUG.to_owned(),
+        name: "Platform operators".to_owned(),
+        registration: Registration::Invite.as_str().to_owned(),
+        join_code: join_code(),
+    };
+    store::insert_school(uow.conn(), &school).await?;
+    Ok(school)
+}
+
+fn join_code() -> String {
+    // Ten characters of a ULID's random part: easy to type, hard to guess.
+    id::new_id_string()[16..].to_owned()
+}
+
+fn new_user(school_id: &str, email: &Email, name: &DisplayName, role: Role) -> UserRow {
+    UserRow {
+        id: id::new_id_string(),
+        school_id: school_id.to_owned(),
+        email: email.as_str().to_owned(),
+        display_name: name.as_str().to_owned(),
+        role: role.as_str().to_owned(),
+        status: "active".into(),
+        bio: None,
+        avatar_url: None,
+        grade_level: None,
+        locale: None,
+        time_zone: None,
+        created_at: time::now_ms(),
+    }
+}
+
+/// argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
+pub async fn hash_password(password: Password) -> Result<String> {
+    use argon2::{
+        password_hash::{rand_core::OsRng, PasswordHasher, SaltString},
+        Argon2,
+    };
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(Error::from)
+}
