@@ -65,5 +65,55 @@ pub fn published() -> Vec<EventSchema> {
         EventSchema::of::<SchoolCreated>(),
         EventSchema::of::<UserRegistered>(),
         EventSchema::of::<ProfileUpdated>(),
+        EventSchema::of::<UserRoleChanged>(),
+        EventSchema::of::<UserDeactivated>(),
+        EventSchema::of::<UserReactivated>(),
     ]
+}
+
+/// A person's role changed; their next token carries it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct UserRoleChanged {
+    pub user_id: String,
+    pub school_id: String,
+    pub old_role: String,
+    pub new_role: String,
+}
+
+impl Event for UserRoleChanged {
+    const TYPE: &'static str = "campus.identity.user_role_changed.v1";
+
+    fn subject(&self) -> String {
+        self.user_id.clone()
+    }
+}
+
+/// A person can no longer sign in; their sessions were ended.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct UserDeactivated {
+    pub user_id: String,
+    pub school_id: String,
+}
+
+impl Event for UserDeactivated {
+    const TYPE: &'static str = "campus.identity.user_deactivated.v1";
+
+    fn subject(&self) -> String {
+        self.user_id.clone()
+    }
+}
+
+/// A deactivated person may sign in again.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct UserReactivated {
+    pub user_id: String,
+    pub school_id: String,
+}
+
+impl Event for UserReactivated {
+    const TYPE: &'static str = "campus.identity.user_reactivated.v1";
+
+    fn subject(&self) -> String {
+        self.user_id.clone()
+    }
 }

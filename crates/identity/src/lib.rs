@@ -2,6 +2,7 @@
 //! other context trusts tokens by.
 
 pub mod api;
+pub mod audit;
 pub mod domain;
 pub mod events;
 pub mod keys;
@@ -9,6 +10,7 @@ pub mod onboarding;
 pub mod sessions;
 pub mod store;
 pub mod throttle;
+pub mod users;
 
 use std::{sync::Arc, time::Duration};
 
@@ -24,10 +26,11 @@ pub fn context() -> Context {
     Context::new("identity", &MIGRATIONS)
         .routes(|env: &ContextEnv| {
             let keys = Arc::new(keys::SigningKeys::new(env.db.clone(), env.keys.clone()));
-            api::routes(api::Identity {
+            let identity = api::Identity {
                 db: env.db.clone(),
                 keys,
-            })
+            };
+            api::routes(identity.clone()).merge(users::routes(identity))
         })
         .on_start(|env: ContextEnv| async move {
             let keys = keys::SigningKeys::new(env.db.clone(), env.keys.clone());

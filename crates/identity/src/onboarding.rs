@@ -173,7 +173,7 @@ pub async fn platform_school(uow: &mut UnitOfWork) -> Result<SchoolRow> {
     Ok(school)
 }
 
-fn join_code() -> String {
+pub fn join_code() -> String {
     // Ten characters of a ULID's random part: easy to type, hard to guess.
     id::new_id_string()[16..].to_owned()
 }

@@ -32,7 +32,8 @@ pub struct UserRow {
     pub created_at: i64,
 }
 
-const USER_COLUMNS: &str = "id, school_id, email, display_name, role, status, bio, avatar_url, \
+pub const USER_COLUMNS: &str =
+    "id, school_id, email, display_name, role, status, bio, avatar_url, \
      grade_level, locale, time_zone, created_at";
 
 pub fn role_of(text: &str) -> Role {

@@ -18,3 +18,4 @@ mod cli;
 mod http;
 mod identity;
 mod readiness;
+mod school_admin;
