@@ -25,7 +25,7 @@ use crate::{
     onboarding::{self, valid, SchoolInput},
     sessions::{self, TokenPair},
     store::{self, ProfileChange, UserRow},
-    throttle,
+    throttle, two_factor,
 };
 
 #[derive(Clone)]
@@ -90,7 +90,7 @@ impl From<UserRow> for UserView {
 
 /// Verifies against `hash`, or against a fixed dummy hash when there is no account, so the
 /// answer takes as long either way.
-async fn password_matches(password: String, hash: Option<String>) -> Result<bool> {
+pub(crate) async fn password_matches(password: String, hash: Option<String>) -> Result<bool> {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     tokio::task::spawn_blocking(move || {
         let dummy = DUMMY.get_or_init(|| {
@@ -243,6 +243,9 @@ pub struct Login {
     pub school: String,
     pub email: String,
     pub password: String,
+    /// A code from the authenticator app (or a recovery code) when the account has a
+    /// second factor; without it such an account answers `second_factor_required`.
+    pub totp_code: Option<String>,
 }
 
 /// Signs in. Every wrong school, email or password answers the same; after five failures
@@ -274,10 +277,20 @@ async fn login(
         throttle::failed(&identity.db, &slug, &email).await?;
         return Err(invalid_credentials());
     };
-    throttle::succeeded(&identity.db, &slug, &email).await?;
     let mut uow = identity.db.begin().await?;
+    if two_factor::required(&identity.db, &user.id).await? {
+        let Some(code) = input.totp_code.as_deref().filter(|c| !c.trim().is_empty()) else {
+            return Err(Error::SecondFactorRequired);
+        };
+        if !two_factor::accept(&mut uow, &user.id, &user.email, code).await? {
+            drop(uow);
+            throttle::failed(&identity.db, &slug, &email).await?;
+            return Err(invalid_credentials());
+        }
+    }
     let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
     uow.commit().await?;
+    throttle::succeeded(&identity.db, &slug, &email).await?;
     Ok(Json(tokens))
 }
 

@@ -10,6 +10,7 @@ pub mod onboarding;
 pub mod sessions;
 pub mod store;
 pub mod throttle;
+pub mod two_factor;
 pub mod users;
 
 use std::{sync::Arc, time::Duration};
@@ -30,7 +31,9 @@ pub fn context() -> Context {
                 db: env.db.clone(),
                 keys,
             };
-            api::routes(identity.clone()).merge(users::routes(identity))
+            api::routes(identity.clone())
+                .merge(users::routes(identity.clone()))
+                .merge(two_factor::routes(identity))
         })
         .on_start(|env: ContextEnv| async move {
             let keys = keys::SigningKeys::new(env.db.clone(), env.keys.clone());

@@ -44,6 +44,9 @@ pub enum Error {
     Validation(Vec<FieldError>),
     #[error("authentication is required")]
     Unauthenticated { detail: String },
+    /// The password was right; the account also needs a code from its second factor.
+    #[error("a code from the authenticator app is required")]
+    SecondFactorRequired,
     #[error("{detail}")]
     Forbidden { detail: String },
     /// Unknown id, or one the caller may not know exists: both answer alike.
@@ -110,7 +113,7 @@ impl Error {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated { .. } | Self::SecondFactorRequired => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -127,6 +130,7 @@ impl Error {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
             Self::Validation(_) => "validation_failed",
             Self::Unauthenticated { .. } => "unauthenticated",
+            Self::SecondFactorRequired => "second_factor_required",
             Self::Forbidden { .. } => "forbidden",
             Self::NotFound { .. } => "not_found",
             Self::PayloadTooLarge => "payload_too_large",
@@ -306,6 +310,7 @@ mod tests {
     #[test]
     fn wire_codes_are_stable() {
         let cases: Vec<(Error, &str, u16)> = vec![
+            (Error::SecondFactorRequired, "second_factor_required", 401),
             (
                 Error::invalid("email", "required", "x"),
                 "validation_failed",

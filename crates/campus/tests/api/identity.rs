@@ -601,3 +601,136 @@ async fn repeated_wrong_passwords_lock_sign_in_alike_for_real_and_unknown_accoun
         env.cleanup().await;
     }
 }
+
+fn code_at(secret: &str, offset_secs: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .unwrap();
+    let totp =
+        totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, "x".into()).unwrap();
+    let now = (campus_platform::time::now_ms() / 1000 + offset_secs) as u64;
+    totp.generate(now)
+}
+
+#[tokio::test]
+async fn a_second_factor_guards_sign_in_and_its_codes_work_once() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        let app = start(&env).await;
+        let created = create_school(&app, "hill-valley").await;
+        let token = created["tokens"]["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let authed = |path: &'static str, body: Value| {
+            let app = &app;
+            let token = token.clone();
+            async move {
+                let response = app
+                    .client
+                    .post(app.url(path))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                (
+                    status,
+                    response.json::<Value>().await.unwrap_or(Value::Null),
+                )
+            }
+        };
+        let (status, enrolment) = authed("/api/v1/me/2fa/enrol", json!({})).await;
+        assert_eq!(status, 200);
+        let secret = enrolment["secret"].as_str().unwrap().to_owned();
+        assert!(enrolment["otpauth_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/"));
+        // Not on until confirmed: sign-in needs no code yet.
+        assert_eq!(
+            login(&app, "hill-valley", "admin@hill-valley.example", STRONG)
+                .await
+                .0,
+            200
+        );
+        let (status, _) = authed("/api/v1/me/2fa/confirm", json!({ "code": "000000" })).await;
+        assert_eq!(status, 422);
+        let confirming = code_at(&secret, 0);
+        let (status, confirmed) =
+            authed("/api/v1/me/2fa/confirm", json!({ "code": confirming })).await;
+        assert_eq!(status, 200, "{confirmed}");
+        let recovery: Vec<String> = confirmed["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(recovery.len(), 10);
+
+        let (status, body) = login(&app, "hill-valley", "admin@hill-valley.example", STRONG).await;
+        assert_eq!(
+            (status.as_u16(), body["code"].as_str()),
+            (401, Some("second_factor_required"))
+        );
+        let with_code = |code: String| {
+            let app = &app;
+            async move {
+                post(
+                    app,
+                    "/api/v1/auth/login",
+                    json!({ "school": "hill-valley", "email": "admin@hill-valley.example",
+                    "password": STRONG, "totp_code": code }),
+                )
+                .await
+                .0
+            }
+        };
+        // The confirming code was used; the next step's code works once.
+        assert_eq!(
+            with_code(confirming).await,
+            401,
+            "{backend}: a used code is refused"
+        );
+        let next = code_at(&secret, 30);
+        assert_eq!(with_code(next.clone()).await, 200);
+        assert_eq!(
+            with_code(next).await,
+            401,
+            "{backend}: the same code twice is refused"
+        );
+        assert_eq!(
+            with_code(recovery[0].to_uppercase()).await,
+            200,
+            "recovery codes ignore case"
+        );
+        assert_eq!(
+            with_code(recovery[0].clone()).await,
+            401,
+            "a recovery code works once"
+        );
+
+        let (status, _) = authed(
+            "/api/v1/me/2fa/disable",
+            json!({ "password": "not it at all, no", "code": recovery[1] }),
+        )
+        .await;
+        assert_eq!(status, 401);
+        let (status, _) = authed(
+            "/api/v1/me/2fa/disable",
+            json!({ "password": STRONG, "code": recovery[1] }),
+        )
+        .await;
+        assert_eq!(status, 204);
+        assert_eq!(
+            login(&app, "hill-valley", "admin@hill-valley.example", STRONG)
+                .await
+                .0,
+            200
+        );
+        app.stop().await;
+        env.cleanup().await;
+    }
+}
