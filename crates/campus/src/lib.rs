@@ -46,6 +46,7 @@ impl Application {
         let contexts = select(&config, contexts)?;
         let keys = KeyRing::default();
         let shutdown = CancellationToken::new();
+        let mailer = campus_platform::mail::Mailer::from_config(&config)?;
         let mut plan = BusPlan::connect(&config).await?;
         let mut readiness = Readiness::default();
         let mut envs = Vec::new();
@@ -56,6 +57,7 @@ impl Application {
                 config: config.clone(),
                 keys: keys.clone(),
                 shutdown: shutdown.clone(),
+                mailer: mailer.clone(),
             };
             plan.produce(&db);
             for subscription in (context.subscriptions)(&env) {

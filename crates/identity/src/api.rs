@@ -32,6 +32,9 @@ use crate::{
 pub struct Identity {
     pub db: Db,
     pub keys: Arc<SigningKeys>,
+    pub mailer: campus_platform::mail::Mailer,
+    /// Where emailed links point.
+    pub public_url: String,
 }
 
 pub fn routes(identity: Identity) -> OpenApiRouter {
@@ -68,6 +71,8 @@ pub struct UserView {
     pub locale: Option<String>,
     pub time_zone: Option<String>,
     pub created_at: String,
+    /// Whether the person confirmed their address through the emailed link.
+    pub email_verified: bool,
 }
 
 impl From<UserRow> for UserView {
@@ -75,6 +80,7 @@ impl From<UserRow> for UserView {
         Self {
             role: store::role_of(&user.role),
             created_at: campus_platform::time::rfc3339(user.created_at),
+            email_verified: user.email_verified_at.is_some(),
             id: user.id,
             school_id: user.school_id,
             email: user.email,
@@ -229,6 +235,7 @@ async fn register(
     let user = prepared.user;
     let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
     uow.commit().await?;
+    crate::recovery::send_verification(&identity, &user).await;
     Ok((
         StatusCode::CREATED,
         Json(Registered {

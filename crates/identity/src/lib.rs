@@ -7,6 +7,7 @@ pub mod domain;
 pub mod events;
 pub mod keys;
 pub mod onboarding;
+pub mod recovery;
 pub mod sessions;
 pub mod store;
 pub mod throttle;
@@ -30,10 +31,13 @@ pub fn context() -> Context {
             let identity = api::Identity {
                 db: env.db.clone(),
                 keys,
+                mailer: env.mailer.clone(),
+                public_url: env.config.public_url(),
             };
             api::routes(identity.clone())
                 .merge(users::routes(identity.clone()))
-                .merge(two_factor::routes(identity))
+                .merge(two_factor::routes(identity.clone()))
+                .merge(recovery::routes(identity))
         })
         .on_start(|env: ContextEnv| async move {
             let keys = keys::SigningKeys::new(env.db.clone(), env.keys.clone());

@@ -192,6 +192,7 @@ fn new_user(school_id: &str, email: &Email, name: &DisplayName, role: Role) -> U
         locale: None,
         time_zone: None,
         created_at: time::now_ms(),
+        email_verified_at: None,
     }
 }
 

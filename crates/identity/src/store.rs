@@ -30,11 +30,12 @@ pub struct UserRow {
     pub locale: Option<String>,
     pub time_zone: Option<String>,
     pub created_at: i64,
+    pub email_verified_at: Option<i64>,
 }
 
 pub const USER_COLUMNS: &str =
     "id, school_id, email, display_name, role, status, bio, avatar_url, \
-     grade_level, locale, time_zone, created_at";
+     grade_level, locale, time_zone, created_at, email_verified_at";
 
 pub fn role_of(text: &str) -> Role {
     match text {

@@ -30,6 +30,26 @@ pub struct Config {
     pub log: LogConfig,
     pub telemetry: TelemetryConfig,
     pub auth: AuthConfig,
+    pub mail: MailConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://user:password@host:587` (STARTTLS) or `smtps://…:465`; unset writes each message
+    /// as an `.eml` file under `<data_dir>/mail` and logs its link.
+    pub smtp_url: Option<ConnectionUrl>,
+    /// The sender, e.g. `Campus Hub <no-reply@school.example>`.
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: "Campus Hub <no-reply@localhost>".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -144,6 +164,7 @@ impl Default for Config {
             log: LogConfig::default(),
             telemetry: TelemetryConfig::default(),
             auth: AuthConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -267,6 +288,7 @@ impl Config {
             "log",
             "telemetry",
             "auth",
+            "mail",
         ];
         Env::prefixed("CAMPUS_").split("__").filter(|key| {
             let key = key.as_str().to_ascii_lowercase();
@@ -362,6 +384,22 @@ impl Config {
                     "write origins as https://host[:port]",
                 ));
             }
+        }
+        if let Some(url) = &self.mail.smtp_url {
+            if !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://")) {
+                return Err(ConfigError::setting(
+                    "mail.smtp_url",
+                    format!("must be an smtp:// or smtps:// URL, got `{url}`"),
+                    "leave it unset to write messages as files",
+                ));
+            }
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::setting(
+                "mail.from",
+                format!("is not an address, got `{}`", self.mail.from),
+                "write it as `Name <address@host>`",
+            ));
         }
         if let Some(url) = &self.auth.jwks_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -28,6 +28,8 @@ pub struct ContextEnv {
     pub keys: KeyRing,
     /// Cancelled when the process shuts down; background tasks a context starts end with it.
     pub shutdown: CancellationToken,
+    /// Outgoing email.
+    pub mailer: crate::mail::Mailer,
 }
 
 /// Builds a context's routes from what it was given.

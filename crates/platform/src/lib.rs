@@ -12,6 +12,7 @@ pub mod events;
 pub mod health;
 pub mod http;
 pub mod id;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod telemetry;

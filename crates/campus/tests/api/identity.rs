@@ -734,3 +734,136 @@ async fn a_second_factor_guards_sign_in_and_its_codes_work_once() {
         env.cleanup().await;
     }
 }
+
+/// The newest token in `data_dir/mail`'s .eml files whose link contains `path`.
+fn mailed_token(env: &TestEnv, path: &str) -> Option<String> {
+    let dir = env.config.data_dir.join("mail");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .collect();
+    files.sort_by_key(|f| f.metadata().and_then(|m| m.modified()).ok());
+    files.iter().rev().find_map(|file| {
+        // Undo quoted-printable soft line breaks and the encoded '='.
+        let text = std::fs::read_to_string(file.path())
+            .ok()?
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=");
+        let start = text.find(&format!("{path}?token="))? + path.len() + "?token=".len();
+        Some(
+            text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect(),
+        )
+    })
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_an_emailed_single_use_link() {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = start(&env).await;
+    let created = create_school(&app, "hill-valley").await;
+    let old_refresh = created["tokens"]["refresh_token"].clone();
+
+    // Same answer for a real and an unknown account; only the real one gets mail.
+    let (status, real) = post(
+        &app,
+        "/api/v1/auth/password-reset",
+        json!({ "school": "hill-valley", "email": "admin@hill-valley.example" }),
+    )
+    .await;
+    let (_, unknown) = post(
+        &app,
+        "/api/v1/auth/password-reset",
+        json!({ "school": "hill-valley", "email": "nobody@hill-valley.example" }),
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert_eq!(real, unknown);
+    let token = mailed_token(&env, "/reset-password").expect("a reset link was mailed");
+
+    let fresh = "a brand new passphrase for ada";
+    let (status, body) = post(
+        &app,
+        "/api/v1/auth/password-reset/confirm",
+        json!({ "token": token, "password": "password123" }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/password-reset/confirm",
+        json!({ "token": token, "password": fresh }),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, body) = post(
+        &app,
+        "/api/v1/auth/password-reset/confirm",
+        json!({ "token": token, "password": fresh }),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (400, Some("invalid_token")),
+        "the link works once"
+    );
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/password-reset/confirm",
+        json!({ "token": "forged", "password": fresh }),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    assert_eq!(
+        login(&app, "hill-valley", "admin@hill-valley.example", STRONG)
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        login(&app, "hill-valley", "admin@hill-valley.example", fresh)
+            .await
+            .0,
+        200
+    );
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/refresh",
+        json!({ "refresh_token": old_refresh }),
+    )
+    .await;
+    assert_eq!(status, 401, "sessions from before the reset ended");
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_new_account_confirms_its_address_by_the_emailed_link() {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = start(&env).await;
+    create_school(&app, "hill-valley").await;
+    let (status, registered) = register(&app, "hill-valley", "marty@example.org").await;
+    assert_eq!(status, 201);
+    assert_eq!(registered["user"]["email_verified"], false);
+    let token = mailed_token(&env, "/verify-email").expect("a verification link was mailed");
+    let (status, _) = post(&app, "/api/v1/auth/verify-email", json!({ "token": token })).await;
+    assert_eq!(status, 204);
+    let (status, _) = post(&app, "/api/v1/auth/verify-email", json!({ "token": token })).await;
+    assert_eq!(status, 400, "the link works once");
+    let access = registered["tokens"]["access_token"].as_str().unwrap();
+    assert_eq!(me(&app, access).await.1["email_verified"], true);
+    app.stop().await;
+    env.cleanup().await;
+}

@@ -1,0 +1,326 @@
+//! Password reset and email verification by emailed, single-use, expiring links.
+//!
+//! Asking for a reset answers the same whether or not the account exists; a link is sent at
+//! most once a minute per account. Tokens are 256 random bits, stored hashed; a reset ends
+//! every session of the account and clears its sign-in lockout.
+
+use axum::{extract::State, http::StatusCode};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use campus_platform::{
+    auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, time, Error, Result,
+};
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{api::Identity, domain::Password, onboarding, store};
+
+const RESET: &str = "password_reset";
+const VERIFY: &str = "email_verification";
+const RESET_VALID_MS: i64 = 30 * 60 * 1000;
+const VERIFY_VALID_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+const RESEND_AFTER_MS: i64 = 60 * 1000;
+
+pub fn routes(identity: Identity) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(request_reset))
+        .routes(routes!(confirm_reset))
+        .routes(routes!(verify_email))
+        .routes(routes!(resend_verification))
+        .with_state(identity)
+}
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Creates a token for `user_id`, unless one of this purpose was made within the last minute.
+async fn new_token(
+    uow: &mut UnitOfWork,
+    user_id: &str,
+    purpose: &str,
+    valid_ms: i64,
+) -> Result<Option<String>> {
+    let now = time::now_ms();
+    let recent: Option<(i64,)> = sqlx::query_as(
+        "SELECT created_at FROM email_tokens WHERE user_id = $1 AND purpose = $2 AND created_at > $3 LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .bind(now - RESEND_AFTER_MS)
+    .fetch_optional(uow.conn())
+    .await?;
+    if recent.is_some() {
+        return Ok(None);
+    }
+    let mut secret = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut secret)
+        .map_err(|_| anyhow::anyhow!("no randomness"))?;
+    let token = URL_SAFE_NO_PAD.encode(secret);
+    sqlx::query(
+        "INSERT INTO email_tokens (id, user_id, purpose, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id::new_id_string())
+    .bind(user_id)
+    .bind(purpose)
+    .bind(hash(&token))
+    .bind(now)
+    .bind(now + valid_ms)
+    .execute(uow.conn())
+    .await?;
+    Ok(Some(token))
+}
+
+/// Uses a token of `purpose` once; returns its user.
+async fn use_token(uow: &mut UnitOfWork, token: &str, purpose: &str) -> Result<String> {
+    let invalid = || {
+        Error::bad_request(
+            "invalid_token",
+            "this link is not valid any more; ask for a new one",
+        )
+    };
+    let row: Option<(String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, user_id, expires_at, used_at FROM email_tokens WHERE token_hash = $1 AND purpose = $2",
+    )
+    .bind(hash(token))
+    .bind(purpose)
+    .fetch_optional(uow.conn())
+    .await?;
+    let Some((token_id, user_id, expires_at, None)) = row else {
+        return Err(invalid());
+    };
+    if expires_at <= time::now_ms() {
+        return Err(invalid());
+    }
+    let claimed =
+        sqlx::query("UPDATE email_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+            .bind(time::now_ms())
+            .bind(&token_id)
+            .execute(uow.conn())
+            .await?
+            .rows_affected();
+    if claimed != 1 {
+        return Err(invalid());
+    }
+    Ok(user_id)
+}
+
+/// Sends the address-verification link for a newly registered person; failures are logged,
+/// and the person can ask again.
+pub async fn send_verification(identity: &Identity, user: &store::UserRow) {
+    let sent = async {
+        let mut uow = identity.db.begin().await?;
+        let token = new_token(&mut uow, &user.id, VERIFY, VERIFY_VALID_MS).await?;
+        uow.commit().await?;
+        if let Some(token) = token {
+            let link = format!("{}/verify-email?token={token}", identity.public_url);
+            let body = format!(
+                "Hello {},\n\nPlease confirm your email address for Campus Hub by opening this link:\n\n{link}\n\n\
+                 If you did not create an account, ignore this message.\n",
+                user.display_name
+            );
+            identity
+                .mailer
+                .send(
+                    &user.email,
+                    "Confirm your email address",
+                    &body,
+                    Some(&link),
+                )
+                .await?;
+        }
+        anyhow::Ok(())
+    };
+    if let Err(error) = sent.await {
+        tracing::warn!(error = format!("{error:#}"), user = %user.id, "verification email not sent");
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetRequest {
+    pub school: String,
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Accepted {
+    pub status: String,
+}
+
+/// Asks for a password-reset link. Answers the same whether or not the account exists.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "identity", request_body = ResetRequest,
+    responses((status = 202, body = Accepted)))]
+async fn request_reset(
+    State(identity): State<Identity>,
+    Json(input): Json<ResetRequest>,
+) -> Result<(StatusCode, Json<Accepted>)> {
+    let slug = input.school.trim().to_ascii_lowercase();
+    let email = input.email.trim().to_lowercase();
+    let user = match store::school_by_slug(&identity.db, &slug).await? {
+        Some(school) => store::user_with_credentials(&identity.db, &school.id, &email)
+            .await?
+            .map(|(u, _)| u),
+        None => None,
+    };
+    if let Some(user) = user.filter(|u| u.status == "active") {
+        let mut uow = identity.db.begin().await?;
+        let token = new_token(&mut uow, &user.id, RESET, RESET_VALID_MS).await?;
+        uow.commit().await?;
+        if let Some(token) = token {
+            let link = format!("{}/reset-password?token={token}", identity.public_url);
+            let body = format!(
+                "Hello {},\n\nSomeone asked to reset your Campus Hub password. To choose a new one, open this \
+                 link within 30 minutes:\n\n{link}\n\nIf it was not you, ignore this message; your password stays as it is.\n",
+                user.display_name
+            );
+            if let Err(error) = identity
+                .mailer
+                .send(&user.email, "Reset your password", &body, Some(&link))
+                .await
+            {
+                tracing::warn!(error = format!("{error:#}"), user = %user.id, "reset email not sent");
+            }
+        }
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            status: "if the account exists, a link is on its way".into(),
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetConfirm {
+    pub token: String,
+    pub password: String,
+}
+
+/// Sets a new password with the emailed token; every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "identity", request_body = ResetConfirm,
+    responses((status = 204), (status = 400, body = Problem), (status = 422, body = Problem)))]
+async fn confirm_reset(
+    State(identity): State<Identity>,
+    Json(input): Json<ResetConfirm>,
+) -> Result<StatusCode> {
+    // Look the person up first, to check the new password against their own details.
+    let user_id: Option<(String,)> = sqlx::query_as(
+        "SELECT user_id FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(hash(&input.token))
+    .bind(RESET)
+    .bind(time::now_ms())
+    .fetch_optional(identity.db.pool())
+    .await?;
+    let Some((user_id,)) = user_id else {
+        return Err(Error::bad_request(
+            "invalid_token",
+            "this link is not valid any more; ask for a new one",
+        ));
+    };
+    let user: Option<store::UserRow> = sqlx::query_as(&format!(
+        "SELECT {} FROM users WHERE id = $1",
+        store::USER_COLUMNS
+    ))
+    .bind(&user_id)
+    .fetch_optional(identity.db.pool())
+    .await?;
+    let user =
+        user.ok_or_else(|| Error::bad_request("invalid_token", "this link is not valid any more"))?;
+    let password = Password::parse(
+        "password",
+        &input.password,
+        &[&user.email, &user.display_name],
+    )
+    .map_err(|e| Error::Validation(vec![e]))?;
+    let hashed = onboarding::hash_password(password).await?;
+    let mut uow = identity.db.begin().await?;
+    let used_by = use_token(&mut uow, &input.token, RESET).await?;
+    if used_by != user.id {
+        return Err(Error::bad_request(
+            "invalid_token",
+            "this link is not valid any more",
+        ));
+    }
+    let now = time::now_ms();
+    sqlx::query("UPDATE credentials SET password_hash = $1, updated_at = $2 WHERE user_id = $3")
+        .bind(&hashed)
+        .bind(now)
+        .bind(&user.id)
+        .execute(uow.conn())
+        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(&user.id)
+    .execute(uow.conn())
+    .await?;
+    sqlx::query("DELETE FROM login_throttle WHERE email = $1")
+        .bind(&user.email)
+        .execute(uow.conn())
+        .await?;
+    uow.commit().await?;
+    tracing::info!(user = %user.id, "password reset");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyEmail {
+    pub token: String,
+}
+
+/// Confirms the address with the emailed token.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "identity", request_body = VerifyEmail,
+    responses((status = 204), (status = 400, body = Problem)))]
+async fn verify_email(
+    State(identity): State<Identity>,
+    Json(input): Json<VerifyEmail>,
+) -> Result<StatusCode> {
+    let mut uow = identity.db.begin().await?;
+    let user_id = use_token(&mut uow, &input.token, VERIFY).await?;
+    sqlx::query(
+        "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
+    )
+    .bind(time::now_ms())
+    .bind(&user_id)
+    .execute(uow.conn())
+    .await?;
+    uow.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sends the verification link again (at most once a minute).
+#[utoipa::path(post, path = "/api/v1/me/verify-email", tag = "identity", security(("bearer" = [])),
+    responses((status = 202, body = Accepted), (status = 401, body = Problem)))]
+async fn resend_verification(
+    State(identity): State<Identity>,
+    user: AuthUser,
+) -> Result<(StatusCode, Json<Accepted>)> {
+    let row = store::user(&identity.db, &user.school_id, &user.user_id)
+        .await?
+        .filter(|u| u.status == "active")
+        .ok_or_else(|| Error::Unauthenticated {
+            detail: "this account is not active".into(),
+        })?;
+    let verified: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT email_verified_at FROM users WHERE id = $1")
+            .bind(&row.id)
+            .fetch_optional(identity.db.pool())
+            .await?;
+    if !matches!(verified, Some((Some(_),))) {
+        send_verification(&identity, &row).await;
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            status: "if the address is not yet confirmed, a link is on its way".into(),
+        }),
+    ))
+}

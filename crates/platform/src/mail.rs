@@ -1,0 +1,86 @@
+//! Outgoing email: SMTP when `mail.smtp_url` is set, otherwise each message is written as an
+//! `.eml` file under `<data_dir>/mail` and logged, so a local installation can still verify
+//! addresses and reset passwords without a mail server.
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::Context as _;
+use lettre::{
+    message::{header::ContentType, Mailbox},
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct Mailer {
+    inner: Arc<Transport>,
+    from: Mailbox,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files {
+        dir: PathBuf,
+        transport: AsyncFileTransport<Tokio1Executor>,
+    },
+}
+
+impl Mailer {
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let from: Mailbox = config.mail.from.parse().context("Invalid mail.from")?;
+        let inner = match &config.mail.smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .context("Invalid mail.smtp_url")?
+                    .build(),
+            ),
+            None => {
+                let dir = config.data_dir.join("mail");
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("Failed to create {}", dir.display()))?;
+                Transport::Files {
+                    transport: AsyncFileTransport::new(&dir),
+                    dir,
+                }
+            }
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+            from,
+        })
+    }
+
+    /// Sends a plain-text message. `link` (when given) is logged for file delivery, so a local
+    /// user can follow it from the terminal; it is never logged when sending over SMTP.
+    pub async fn send(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        link: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to.parse().context("invalid recipient")?)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_owned())?;
+        match self.inner.as_ref() {
+            Transport::Smtp(transport) => {
+                transport
+                    .send(message)
+                    .await
+                    .context("SMTP delivery failed")?;
+            }
+            Transport::Files { dir, transport } => {
+                let id = transport
+                    .send(message)
+                    .await
+                    .context("writing the message failed")?;
+                tracing::info!(file = %dir.join(format!("{id}.eml")).display(), link = link.unwrap_or(""), subject, "mail written");
+            }
+        }
+        Ok(())
+    }
+}
