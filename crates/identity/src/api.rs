@@ -37,11 +37,19 @@ pub struct Identity {
     pub public_url: String,
 }
 
-pub fn routes(identity: Identity) -> OpenApiRouter {
+/// Sign-in and sign-up, where passwords can be guessed: rate limited per client.
+pub fn credential_routes(identity: Identity) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(create_school))
         .routes(routes!(register))
         .routes(routes!(login))
+        .with_state(identity)
+}
+
+/// Refresh tokens are 256 random bits, beyond guessing; a school behind one address refreshes
+/// hundreds of sessions an hour, so these are not rate limited.
+pub fn routes(identity: Identity) -> OpenApiRouter {
+    OpenApiRouter::new()
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(me, update_me))

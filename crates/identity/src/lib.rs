@@ -16,7 +16,10 @@ pub mod users;
 
 use std::{sync::Arc, time::Duration};
 
-use campus_platform::context::{Context, ContextEnv};
+use campus_platform::{
+    context::{Context, ContextEnv},
+    rate_limit::{self, ClientLimiter},
+};
 use sqlx::migrate::Migrator;
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
@@ -34,7 +37,24 @@ pub fn context() -> Context {
                 mailer: env.mailer.clone(),
                 public_url: env.config.public_url(),
             };
-            api::routes(identity.clone())
+            let limiter = ClientLimiter::from_config(&env.config.http);
+            let credentials = api::credential_routes(identity.clone())
+                .merge(recovery::credential_routes(identity.clone()))
+                .layer(axum::middleware::from_fn_with_state(
+                    limiter.clone(),
+                    rate_limit::limit,
+                ));
+            let shutdown = env.shutdown.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(60)) => limiter.forget_idle(),
+                    }
+                }
+            });
+            credentials
+                .merge(api::routes(identity.clone()))
                 .merge(users::routes(identity.clone()))
                 .merge(two_factor::routes(identity.clone()))
                 .merge(recovery::routes(identity))

@@ -23,11 +23,17 @@ const RESET_VALID_MS: i64 = 30 * 60 * 1000;
 const VERIFY_VALID_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 const RESEND_AFTER_MS: i64 = 60 * 1000;
 
-pub fn routes(identity: Identity) -> OpenApiRouter {
+/// Reset and verification by token: rate limited per client.
+pub fn credential_routes(identity: Identity) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(request_reset))
         .routes(routes!(confirm_reset))
         .routes(routes!(verify_email))
+        .with_state(identity)
+}
+
+pub fn routes(identity: Identity) -> OpenApiRouter {
+    OpenApiRouter::new()
         .routes(routes!(resend_verification))
         .with_state(identity)
 }

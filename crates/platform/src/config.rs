@@ -123,6 +123,11 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// How long a graceful shutdown waits for in-flight work before giving up.
     pub shutdown_grace_secs: u64,
+    /// Requests a minute one client address may make to credential endpoints (sign-in,
+    /// registration, refresh, password reset).
+    pub credential_requests_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` is believed when finding a client's address.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -203,6 +208,8 @@ impl Default for HttpConfig {
             body_limit_bytes: 2 * 1024 * 1024,
             cors_origins: Vec::new(),
             shutdown_grace_secs: 10,
+            credential_requests_per_minute: 300,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -348,6 +355,10 @@ impl Config {
             ("bus.relay_poll_ms", self.bus.relay_poll_ms),
             ("bus.retention_hours", self.bus.retention_hours),
             ("http.shutdown_grace_secs", self.http.shutdown_grace_secs),
+            (
+                "http.credential_requests_per_minute",
+                u64::from(self.http.credential_requests_per_minute),
+            ),
             ("http.request_timeout_secs", self.http.request_timeout_secs),
             ("http.body_limit_bytes", self.http.body_limit_bytes as u64),
         ];
@@ -373,6 +384,15 @@ impl Config {
                 "is smaller than bus.retry_initial_ms",
                 "make it at least as large",
             ));
+        }
+        for proxy in &self.http.trusted_proxies {
+            if proxy.parse::<std::net::IpAddr>().is_err() {
+                return Err(ConfigError::setting(
+                    "http.trusted_proxies",
+                    format!("holds `{proxy}`, which is not an IP address"),
+                    "list the proxies' addresses, e.g. [\"10.0.0.5\"]",
+                ));
+            }
         }
         for origin in &self.http.cors_origins {
             if origin.parse::<http::HeaderValue>().is_err()

@@ -867,3 +867,48 @@ async fn a_new_account_confirms_its_address_by_the_emailed_link() {
     app.stop().await;
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn credential_endpoints_are_rate_limited_per_client_address() {
+    let mut env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    env.config.http.credential_requests_per_minute = 5;
+    env.config.http.trusted_proxies = vec!["127.0.0.1".to_owned()];
+    let app = start(&env).await;
+    // A different account each time, so the per-account lockout stays out of the way.
+    let attempt = |client: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/login"))
+                .header("x-forwarded-for", format!("198.51.100.1, {client}"))
+                .json(&json!({ "school": "nowhere", "email": format!("{}@b.example", campus_platform::id::new_id_string()),
+                               "password": "whatever it is" }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("203.0.113.7").await.status(), 401);
+    }
+    let limited = attempt("203.0.113.7").await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    // Another client behind the same trusted proxy has its own quota; the spoofable first
+    // address in the header is not what counts.
+    assert_eq!(attempt("203.0.113.8").await.status(), 401);
+    // Reading one's profile or the keys is not a credential endpoint.
+    let jwks = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jwks.status(), 200);
+    app.stop().await;
+    env.cleanup().await;
+}
