@@ -155,7 +155,12 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.inner.pool.begin().await?;
+        // On SQLite, take the write lock at BEGIN: a transaction that read first and then
+        // wrote could otherwise meet another connection's lock mid-way and fail at once.
+        let tx = match self.inner.backend {
+            Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.inner.pool.begin().await?,
+        };
         Ok(UnitOfWork {
             tx,
             _writer: writer,

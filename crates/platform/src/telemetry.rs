@@ -44,17 +44,22 @@ pub fn init(config: &Config) -> anyhow::Result<TelemetryGuard> {
         LogFormat::Pretty => false,
         LogFormat::Auto => !std::io::stdout().is_terminal(),
     };
+    // The filter applies to what is logged only: spans below the log level still carry trace
+    // ids into events and out to OTLP.
     let fmt = if json {
         tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(false)
+            .with_filter(filter)
             .boxed()
     } else {
-        tracing_subscriber::fmt::layer().compact().boxed()
+        tracing_subscriber::fmt::layer()
+            .compact()
+            .with_filter(filter)
+            .boxed()
     };
     tracing_subscriber::registry()
-        .with(filter)
         .with(fmt)
         .with(otel)
         .try_init()
@@ -70,14 +75,13 @@ pub fn init_for_tests() {
         let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("campus-test"));
         let registry = tracing_subscriber::registry().with(otel);
         let installed = if std::env::var_os("TEST_LOG").is_some() {
+            let filter = EnvFilter::new(std::env::var("TEST_LOG").unwrap_or_default());
             registry
-                .with(EnvFilter::new(
-                    std::env::var("TEST_LOG").unwrap_or_default(),
-                ))
                 .with(
                     tracing_subscriber::fmt::layer()
                         .compact()
-                        .with_test_writer(),
+                        .with_test_writer()
+                        .with_filter(filter),
                 )
                 .try_init()
         } else {
