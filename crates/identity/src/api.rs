@@ -53,6 +53,8 @@ pub fn routes(identity: Identity) -> OpenApiRouter {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(me, update_me))
+        .routes(routes!(list_sessions))
+        .routes(routes!(end_session))
         .routes(routes!(jwks))
         .with_state(identity)
 }
@@ -460,6 +462,30 @@ async fn update_me(
     .await?;
     uow.commit().await?;
     Ok(Json(after.into()))
+}
+
+/// The caller's signed-in sessions (devices and browsers).
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "identity", security(("bearer" = [])),
+    responses((status = 200, body = [sessions::SessionView]), (status = 401, body = Problem)))]
+async fn list_sessions(
+    State(identity): State<Identity>,
+    user: AuthUser,
+) -> Result<Json<Vec<sessions::SessionView>>> {
+    let account = current(&identity, &user).await?;
+    Ok(Json(sessions::list(&identity.db, &account.id).await?))
+}
+
+/// Ends one of the caller's sessions: its refresh token stops working.
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "identity", params(("id" = String, Path)),
+    security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
+async fn end_session(
+    State(identity): State<Identity>,
+    user: AuthUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode> {
+    let account = current(&identity, &user).await?;
+    sessions::revoke(&identity.db, &account.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The public keys access tokens are signed with (RFC 7517).

@@ -168,3 +168,54 @@ async fn revoke_family(uow: &mut UnitOfWork, family: &str) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// One signed-in device or browser: a refresh-token family.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionView {
+    pub id: String,
+    pub started_at: String,
+    /// When its tokens were last refreshed.
+    pub last_active_at: String,
+    pub expires_at: String,
+}
+
+/// The person's live sessions, newest first.
+pub async fn list(db: &Db, user_id: &str) -> Result<Vec<SessionView>> {
+    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT family_id, MIN(created_at), MAX(created_at), MAX(expires_at) FROM refresh_tokens \
+         WHERE user_id = $1 AND revoked_at IS NULL GROUP BY family_id \
+         HAVING MAX(expires_at) > $2 ORDER BY MAX(created_at) DESC",
+    )
+    .bind(user_id)
+    .bind(time::now_ms())
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, started, last, expires)| SessionView {
+            id,
+            started_at: time::rfc3339(started),
+            last_active_at: time::rfc3339(last),
+            expires_at: time::rfc3339(expires),
+        })
+        .collect())
+}
+
+/// Ends one of the person's sessions; another person's session answers 404.
+pub async fn revoke(db: &Db, user_id: &str, family: &str) -> Result<()> {
+    let mut uow = db.begin().await?;
+    let revoked = sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(time::now_ms())
+    .bind(family)
+    .bind(user_id)
+    .execute(uow.conn())
+    .await?
+    .rows_affected();
+    if revoked == 0 {
+        return Err(Error::NotFound { what: "session" });
+    }
+    uow.commit().await?;
+    Ok(())
+}

@@ -915,3 +915,76 @@ async fn credential_endpoints_are_rate_limited_per_client_address() {
     app.stop().await;
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn people_see_and_end_their_own_sessions_only() {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = start(&env).await;
+    let created = create_school(&app, "hill-valley").await;
+    let admin_access = created["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Sessions are ordered by millisecond timestamps; keep the two apart.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (_, second) = login(&app, "hill-valley", "admin@hill-valley.example", STRONG).await;
+    let (_, marty) = register(&app, "hill-valley", "marty@example.org").await;
+    let marty_access = marty["tokens"]["access_token"].as_str().unwrap().to_owned();
+
+    let sessions: Value = app
+        .client
+        .get(app.url("/api/v1/me/sessions"))
+        .bearer_auth(&admin_access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<String> = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "{sessions}");
+
+    // Someone else's session id is not theirs to end.
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/me/sessions/{}", ids[0])))
+        .bearer_auth(&marty_access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    // The newest (the second sign-in) ends; its refresh token stops working.
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/me/sessions/{}", ids[0])))
+        .bearer_auth(&admin_access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/refresh",
+        json!({ "refresh_token": second["refresh_token"] }),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/refresh",
+        json!({ "refresh_token": created["tokens"]["refresh_token"] }),
+    )
+    .await;
+    assert_eq!(status, 200, "the other session goes on");
+    app.stop().await;
+    env.cleanup().await;
+}
