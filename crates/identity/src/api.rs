@@ -340,7 +340,7 @@ async fn logout(
 }
 
 /// The signed-in user's profile.
-async fn current(identity: &Identity, user: &AuthUser) -> Result<UserRow> {
+pub(crate) async fn current(identity: &Identity, user: &AuthUser) -> Result<UserRow> {
     let row = store::user(&identity.db, &user.school_id, &user.user_id).await?;
     // A deactivated account's tokens stop working at once.
     row.filter(|u| u.status == "active")

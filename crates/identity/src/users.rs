@@ -90,7 +90,7 @@ async fn list_users(
     user: AuthUser,
     Query(query): Query<UserQuery>,
 ) -> Result<Json<UserPage>> {
-    user.require(Permission::ManageUsers)?;
+    authorize(&identity, &user, Permission::ManageUsers).await?;
     let limit = page_limit(query.limit)?;
     let rows: Vec<UserRow> = sqlx::query_as(&format!(
         "SELECT {} FROM users WHERE school_id = $1 AND id > $2 \
@@ -140,7 +140,7 @@ async fn create_user(
     user: AuthUser,
     Json(input): Json<NewUser>,
 ) -> Result<(StatusCode, Json<UserView>)> {
-    user.require(Permission::ManageUsers)?;
+    authorize(&identity, &user, Permission::ManageUsers).await?;
     if input.role == Role::SuperAdmin {
         return Err(Error::forbidden(
             "super admins are created by platform operators",
@@ -170,6 +170,17 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(prepared.user.into())))
 }
 
+/// The token's role must allow it, and so must the account as it is now: a demoted or
+/// deactivated admin loses these routes at once, not when their token expires.
+async fn authorize(identity: &Identity, user: &AuthUser, permission: Permission) -> Result<()> {
+    user.require(permission)?;
+    let account = crate::api::current(identity, user).await?;
+    if !campus_platform::auth::permissions_of(store::role_of(&account.role)).contains(&permission) {
+        return Err(Error::forbidden("your role does not allow this"));
+    }
+    Ok(())
+}
+
 async fn school_of(identity: &Identity, user: &AuthUser) -> Result<store::SchoolRow> {
     let school: Option<store::SchoolRow> =
         sqlx::query_as("SELECT id, slug, name, registration, join_code FROM schools WHERE id = $1")
@@ -192,7 +203,7 @@ async fn get_user(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>> {
-    user.require(Permission::ManageUsers)?;
+    authorize(&identity, &user, Permission::ManageUsers).await?;
     Ok(Json(member(&identity, &user, &id).await?.into()))
 }
 
@@ -211,7 +222,7 @@ async fn change_role(
     Path(id): Path<String>,
     Json(input): Json<RoleChange>,
 ) -> Result<Json<UserView>> {
-    user.require(Permission::ManageUsers)?;
+    authorize(&identity, &user, Permission::ManageUsers).await?;
     if id == user.user_id {
         return Err(Error::forbidden("you cannot change your own role"));
     }
@@ -268,7 +279,7 @@ async fn deactivate(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>> {
-    user.require(Permission::ManageUsers)?;
+    authorize(&identity, &user, Permission::ManageUsers).await?;
     if id == user.user_id {
         return Err(Error::forbidden("you cannot deactivate yourself"));
     }
@@ -311,7 +322,7 @@ async fn reactivate(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>> {
-    user.require(Permission::ManageUsers)?;
+    authorize(&identity, &user, Permission::ManageUsers).await?;
     let target = member(&identity, &user, &id).await?;
     let mut uow = identity.db.begin().await?;
     set_status(&mut uow, &user, &target, "active").await?;
@@ -371,7 +382,9 @@ async fn get_school(
     user: AuthUser,
 ) -> Result<Json<SchoolSettings>> {
     let school = school_of(&identity, &user).await?;
-    let admin = user.can(Permission::ManageSchool);
+    let account = crate::api::current(&identity, &user).await?;
+    let admin = campus_platform::auth::permissions_of(store::role_of(&account.role))
+        .contains(&Permission::ManageSchool);
     Ok(Json(SchoolSettings {
         id: school.id,
         slug: school.slug,
@@ -397,7 +410,7 @@ async fn update_school(
     user: AuthUser,
     Json(input): Json<SchoolChange>,
 ) -> Result<Json<SchoolSettings>> {
-    user.require(Permission::ManageSchool)?;
+    authorize(&identity, &user, Permission::ManageSchool).await?;
     let mut errors = Vec::new();
     let name = match &input.name {
         Some(name) => onboarding::valid(DisplayName::parse("name", name), &mut errors)
@@ -455,7 +468,7 @@ async fn rotate_join_code(
     State(identity): State<Identity>,
     user: AuthUser,
 ) -> Result<Json<SchoolSettings>> {
-    user.require(Permission::ManageSchool)?;
+    authorize(&identity, &user, Permission::ManageSchool).await?;
     let school = school_of(&identity, &user).await?;
     let code = onboarding::join_code();
     let mut uow = identity.db.begin().await?;
@@ -505,7 +518,7 @@ async fn list_audit(
     user: AuthUser,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>> {
-    user.require(Permission::ReadAuditLog)?;
+    authorize(&identity, &user, Permission::ReadAuditLog).await?;
     let limit = page_limit(query.limit)?;
     let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT id, actor_id, action, target, detail, at FROM audit_log WHERE school_id = $1 AND id > $2 \

@@ -437,3 +437,83 @@ fn decode_claims(token: &str) -> Value {
     )
     .unwrap()
 }
+
+#[tokio::test]
+async fn a_demoted_or_deactivated_admin_loses_admin_routes_at_once() {
+    let env = TestEnv::new(&crate::support::Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = env.start(vec![campus_identity::context()]).await;
+    let hill = school(&app, "hill-valley").await;
+    for email in ["second@hill.example", "third@hill.example"] {
+        let (status, _) = call(&app, Method::POST, "/api/v1/users", &hill.admin, Some(json!({
+            "email": email, "display_name": "Deputy", "role": "school_admin", "password": STRONG }))).await;
+        assert_eq!(status, 201);
+    }
+    let second = login(&app, "hill-valley", "second@hill.example").await.1["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let third = login(&app, "hill-valley", "third@hill.example").await.1["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/users", &second, None)
+            .await
+            .0,
+        200
+    );
+    let (_, people) = call(
+        &app,
+        Method::GET,
+        "/api/v1/users?q=second",
+        &hill.admin,
+        None,
+    )
+    .await;
+    let second_id = people["items"][0]["id"].as_str().unwrap().to_owned();
+    let (_, people) = call(
+        &app,
+        Method::GET,
+        "/api/v1/users?q=third",
+        &hill.admin,
+        None,
+    )
+    .await;
+    let third_id = people["items"][0]["id"].as_str().unwrap().to_owned();
+
+    call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/users/{second_id}/role"),
+        &hill.admin,
+        Some(json!({ "role": "teacher" })),
+    )
+    .await;
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/users", &second, None)
+            .await
+            .0,
+        403,
+        "the old token's role no longer counts"
+    );
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/users/{third_id}/deactivate"),
+        &hill.admin,
+        None,
+    )
+    .await;
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/users", &third, None)
+            .await
+            .0,
+        401
+    );
+    app.stop().await;
+    env.cleanup().await;
+}
