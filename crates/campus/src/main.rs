@@ -164,9 +164,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(settings) => {
             let config = Config::load(settings)?;
+            let stop = campus::shutdown_signal()?;
             let _telemetry = telemetry::init(&config)?;
             let app = Application::build(config, contexts::all()).await?;
-            app.run_until_stopped(campus::shutdown_signal()).await
+            app.run_until_stopped(stop).await
         }
         Command::Migrate(settings) => {
             let config = Config::load(settings)?;
