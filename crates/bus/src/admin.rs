@@ -10,7 +10,7 @@ use campus_platform::{
     auth::{AuthUser, Permission},
     db::Db,
     events::Envelope,
-    time, Error, Result,
+    pagination, time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -123,14 +123,7 @@ async fn list_parked(
     Query(query): Query<ParkedQuery>,
 ) -> Result<Json<ParkedPage>> {
     user.require(Permission::OperatePlatform)?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(Error::invalid(
-            "limit",
-            "out_of_range",
-            "limit must be between 1 and 200",
-        ));
-    }
+    let limit = pagination::limit(query.limit)?;
     let cursor = query.cursor.unwrap_or_default();
     let mut items = Vec::new();
     for db in consumer_databases(&bus).values() {
@@ -146,8 +139,7 @@ async fn list_parked(
         items.extend(rows.into_iter().map(ParkedRow::into_api));
     }
     items.sort_by(|a, b| a.id.cmp(&b.id));
-    let next_cursor = (items.len() as i64 > limit).then(|| items[limit as usize - 1].id.clone());
-    items.truncate(limit as usize);
+    let (items, next_cursor) = pagination::page(items, limit, |p| p.id.clone());
     Ok(Json(ParkedPage { items, next_cursor }))
 }
 

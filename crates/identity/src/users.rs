@@ -11,7 +11,7 @@ use campus_platform::{
     auth::{AuthUser, Permission, Role},
     error::{FieldError, Problem},
     http::Json,
-    time, Error, Result,
+    pagination, time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -58,19 +58,6 @@ pub struct UserPage {
     pub next_cursor: Option<String>,
 }
 
-fn page_limit(limit: Option<i64>) -> Result<i64> {
-    let limit = limit.unwrap_or(50);
-    if (1..=200).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(Error::invalid(
-            "limit",
-            "out_of_range",
-            "limit must be between 1 and 200",
-        ))
-    }
-}
-
 /// `%text%` for LIKE, with the caller's `%`, `_` and `\\` taken literally.
 fn like_pattern(text: &str) -> String {
     let escaped = text
@@ -91,7 +78,7 @@ async fn list_users(
     Query(query): Query<UserQuery>,
 ) -> Result<Json<UserPage>> {
     authorize(&identity, &user, Permission::ManageUsers).await?;
-    let limit = page_limit(query.limit)?;
+    let limit = pagination::limit(query.limit)?;
     let rows: Vec<UserRow> = sqlx::query_as(&format!(
         "SELECT {} FROM users WHERE school_id = $1 AND id > $2 \
          AND ($3 = '' OR email LIKE $3 ESCAPE '\\' OR LOWER(display_name) LIKE $3 ESCAPE '\\') \
@@ -113,12 +100,8 @@ async fn list_users(
     .bind(limit + 1)
     .fetch_all(identity.db.pool())
     .await?;
-    let next_cursor = (rows.len() as i64 > limit).then(|| rows[limit as usize - 1].id.clone());
-    let items = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(UserView::from)
-        .collect();
+    let (rows, next_cursor) = pagination::page(rows, limit, |u| u.id.clone());
+    let items = rows.into_iter().map(UserView::from).collect();
     Ok(Json(UserPage { items, next_cursor }))
 }
 
@@ -519,7 +502,7 @@ async fn list_audit(
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>> {
     authorize(&identity, &user, Permission::ReadAuditLog).await?;
-    let limit = page_limit(query.limit)?;
+    let limit = pagination::limit(query.limit)?;
     let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT id, actor_id, action, target, detail, at FROM audit_log WHERE school_id = $1 AND id > $2 \
          AND ($3 = '' OR action = $3) AND ($4 = '' OR actor_id = $4) AND ($5 = '' OR target = $5) \
@@ -533,9 +516,6 @@ async fn list_audit(
     .bind(limit + 1)
     .fetch_all(identity.db.pool())
     .await?;
-    let next_cursor = (rows.len() as i64 > limit).then(|| rows[limit as usize - 1].id.clone());
-    Ok(Json(AuditPage {
-        items: rows.into_iter().take(limit as usize).collect(),
-        next_cursor,
-    }))
+    let (items, next_cursor) = pagination::page(rows, limit, |a| a.id.clone());
+    Ok(Json(AuditPage { items, next_cursor }))
 }

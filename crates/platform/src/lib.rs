@@ -15,6 +15,7 @@ pub mod id;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod pagination;
 pub mod rate_limit;
 pub mod telemetry;
 pub mod time;
