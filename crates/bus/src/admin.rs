@@ -267,13 +267,15 @@ async fn replay(bus: &Bus, row: &ParkedRow) -> anyhow::Result<()> {
         }
         Err(error) => {
             let reason = consumer::truncate(&format!("{error:#}"), 4000);
+            let mut uow = spec.db.begin().await?;
             sqlx::query(
                 "UPDATE parked_events SET error = $1, attempts = attempts + 1 WHERE id = $2",
             )
             .bind(&reason)
             .bind(&row.id)
-            .execute(spec.db.pool())
+            .execute(uow.conn())
             .await?;
+            uow.commit().await?;
             Err(anyhow::anyhow!(reason))
         }
     }
