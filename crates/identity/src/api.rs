@@ -35,6 +35,8 @@ pub struct Identity {
     pub mailer: campus_platform::mail::Mailer,
     /// Where emailed links point.
     pub public_url: String,
+    /// Who may create schools.
+    pub school_signup: campus_platform::config::SchoolSignup,
 }
 
 /// Sign-in and sign-up, where passwords can be guessed: rate limited per client.
@@ -154,11 +156,19 @@ pub struct SchoolCreatedView {
 
 /// Creates a school and its first school admin, who is signed in.
 #[utoipa::path(post, path = "/api/v1/schools", tag = "identity", request_body = CreateSchool,
-    responses((status = 201, body = SchoolCreatedView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = SchoolCreatedView), (status = 403, description = "`signup.schools` is `super_admin` and the caller is not one", body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_school(
     State(identity): State<Identity>,
+    user: Option<AuthUser>,
     Json(input): Json<CreateSchool>,
 ) -> Result<(StatusCode, Json<SchoolCreatedView>)> {
+    if identity.school_signup == campus_platform::config::SchoolSignup::SuperAdmin {
+        let user =
+            user.ok_or_else(|| Error::forbidden("only platform operators create schools here"))?;
+        user.require(campus_platform::auth::Permission::OperatePlatform)?;
+        current(&identity, &user).await?;
+    }
     let prepared = onboarding::prepare_school(&SchoolInput {
         slug: &input.slug,
         name: &input.name,

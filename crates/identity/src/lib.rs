@@ -36,6 +36,7 @@ pub fn context() -> Context {
                 keys,
                 mailer: env.mailer.clone(),
                 public_url: env.config.public_url(),
+                school_signup: env.config.signup.schools,
             };
             let limiter = ClientLimiter::from_config(&env.config.http);
             let credentials = api::credential_routes(identity.clone())

@@ -31,6 +31,23 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub auth: AuthConfig,
     pub mail: MailConfig,
+    pub signup: SignupConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignupConfig {
+    /// Who may create a school with `POST /api/v1/schools`: anyone (`open`) or only super
+    /// admins (`super_admin`).
+    pub schools: SchoolSignup,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchoolSignup {
+    #[default]
+    Open,
+    SuperAdmin,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -170,6 +187,7 @@ impl Default for Config {
             telemetry: TelemetryConfig::default(),
             auth: AuthConfig::default(),
             mail: MailConfig::default(),
+            signup: SignupConfig::default(),
         }
     }
 }
@@ -296,6 +314,7 @@ impl Config {
             "telemetry",
             "auth",
             "mail",
+            "signup",
         ];
         Env::prefixed("CAMPUS_").split("__").filter(|key| {
             let key = key.as_str().to_ascii_lowercase();

@@ -988,3 +988,51 @@ async fn people_see_and_end_their_own_sessions_only() {
     app.stop().await;
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn school_creation_can_be_kept_to_platform_operators() {
+    let mut env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    env.config.signup.schools = campus_platform::config::SchoolSignup::SuperAdmin;
+    campus::admin::create_user(
+        &env.config,
+        None,
+        "ops@campus.example",
+        "Operator",
+        Role::SuperAdmin,
+        STRONG,
+    )
+    .await
+    .unwrap();
+    let app = start(&env).await;
+    let body = json!({ "slug": "hill-valley", "name": "Hill Valley High", "admin_email": "admin@hill.example",
+                       "admin_password": STRONG, "admin_name": "Ada" });
+    let (status, _) = post(&app, "/api/v1/schools", body.clone()).await;
+    assert_eq!(status, 403, "anonymous");
+    let teacher = app.token(Role::SchoolAdmin, "school-1");
+    let response = app
+        .client
+        .post(app.url("/api/v1/schools"))
+        .bearer_auth(teacher)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "a school admin");
+    let (status, ops) = login(&app, "platform", "ops@campus.example", STRONG).await;
+    assert_eq!(status, 200);
+    let response = app
+        .client
+        .post(app.url("/api/v1/schools"))
+        .bearer_auth(ops["access_token"].as_str().unwrap())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "a super admin");
+    app.stop().await;
+    env.cleanup().await;
+}
