@@ -5,17 +5,14 @@
 //! every session of the account and clears its sign-in lockout.
 
 use axum::{extract::State, http::StatusCode};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use campus_platform::{
     auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, time, Error, Result,
 };
-use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{api::Identity, domain::Password, onboarding, store};
+use crate::{api::Identity, domain::Password, onboarding, secrets, store};
 
 const RESET: &str = "password_reset";
 const VERIFY: &str = "email_verification";
@@ -38,13 +35,6 @@ pub fn routes(identity: Identity) -> OpenApiRouter {
         .with_state(identity)
 }
 
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Creates a token for `user_id`, unless one of this purpose was made within the last minute.
 async fn new_token(
     uow: &mut UnitOfWork,
@@ -64,18 +54,14 @@ async fn new_token(
     if recent.is_some() {
         return Ok(None);
     }
-    let mut secret = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut secret)
-        .map_err(|_| anyhow::anyhow!("no randomness"))?;
-    let token = URL_SAFE_NO_PAD.encode(secret);
+    let token = secrets::random_token()?;
     sqlx::query(
         "INSERT INTO email_tokens (id, user_id, purpose, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id::new_id_string())
     .bind(user_id)
     .bind(purpose)
-    .bind(hash(&token))
+    .bind(secrets::digest(&token))
     .bind(now)
     .bind(now + valid_ms)
     .execute(uow.conn())
@@ -94,7 +80,7 @@ async fn use_token(uow: &mut UnitOfWork, token: &str, purpose: &str) -> Result<S
     let row: Option<(String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT id, user_id, expires_at, used_at FROM email_tokens WHERE token_hash = $1 AND purpose = $2",
     )
-    .bind(hash(token))
+    .bind(secrets::digest(token))
     .bind(purpose)
     .fetch_optional(uow.conn())
     .await?;
@@ -219,7 +205,7 @@ async fn confirm_reset(
     let user_id: Option<(String,)> = sqlx::query_as(
         "SELECT user_id FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
     )
-    .bind(hash(&input.token))
+    .bind(secrets::digest(&input.token))
     .bind(RESET)
     .bind(time::now_ms())
     .fetch_optional(identity.db.pool())

@@ -4,19 +4,17 @@
 //! the token used and issues the next of its family. A used token presented again means it
 //! was copied, so the whole family is revoked and its holder must sign in again.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use campus_platform::{
     auth::Claims,
     db::{Db, UnitOfWork},
     id, time, Error, Result,
 };
-use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::{
     keys::{SigningKeys, ACCESS_TOKEN_SECS},
+    secrets,
     store::{self, UserRow},
 };
 
@@ -30,13 +28,6 @@ pub struct TokenPair {
     pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: i64,
-}
-
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn rejected() -> Error {
@@ -63,11 +54,7 @@ pub async fn issue(
         typ: "access".into(),
     };
     let access_token = keys.sign(&claims).await?;
-    let mut secret = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut secret)
-        .map_err(|_| anyhow::anyhow!("no randomness"))?;
-    let refresh_token = URL_SAFE_NO_PAD.encode(secret);
+    let refresh_token = secrets::random_token()?;
     sqlx::query(
         "INSERT INTO refresh_tokens (id, family_id, user_id, school_id, token_hash, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -76,7 +63,7 @@ pub async fn issue(
     .bind(family.map_or_else(id::new_id_string, str::to_owned))
     .bind(&user.id)
     .bind(&user.school_id)
-    .bind(hash(&refresh_token))
+    .bind(secrets::digest(&refresh_token))
     .bind(now)
     .bind(now + REFRESH_TOKEN_MS)
     .execute(uow.conn())
@@ -108,7 +95,7 @@ pub async fn refresh(db: &Db, keys: &SigningKeys, token: &str) -> Result<TokenPa
         "SELECT id, family_id, user_id, school_id, expires_at, used_at, revoked_at \
          FROM refresh_tokens WHERE token_hash = $1",
     )
-    .bind(hash(token))
+    .bind(secrets::digest(token))
     .fetch_optional(uow.conn())
     .await?;
     let Some(row) = row else {
@@ -147,7 +134,7 @@ pub async fn refresh(db: &Db, keys: &SigningKeys, token: &str) -> Result<TokenPa
 pub async fn logout(db: &Db, token: &str) -> Result<()> {
     let family: Option<(String,)> =
         sqlx::query_as("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
-            .bind(hash(token))
+            .bind(secrets::digest(token))
             .fetch_optional(db.pool())
             .await?;
     if let Some((family,)) = family {

@@ -55,6 +55,15 @@ pub async fn school_by_slug(db: &Db, slug: &str) -> Result<Option<SchoolRow>> {
     .await?)
 }
 
+pub async fn school_by_id(db: &Db, id: &str) -> Result<Option<SchoolRow>> {
+    Ok(
+        sqlx::query_as("SELECT id, slug, name, registration, join_code FROM schools WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
 pub async fn insert_school(conn: &mut AnyConnection, school: &SchoolRow) -> Result<()> {
     let inserted = sqlx::query(
         "INSERT INTO schools (id, slug, name, registration, join_code, created_at) \

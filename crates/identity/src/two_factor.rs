@@ -17,12 +17,11 @@ use campus_platform::{
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{api::Identity, audit, store};
+use crate::{api::Identity, audit, secrets, store};
 
 const STEP_SECS: u64 = 30;
 const RECOVERY_CODES: usize = 10;
@@ -51,16 +50,14 @@ fn totp(secret_base32: &str, account: &str) -> Result<TOTP> {
     .map_err(|e| Error::internal(anyhow::anyhow!("TOTP setup failed: {e}")))
 }
 
+/// Recovery codes are compared without case or dashes.
 fn hash(code: &str) -> String {
     let normalized: String = code
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_lowercase();
-    Sha256::digest(normalized.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    secrets::digest(&normalized)
 }
 
 /// The 30-second step `code` is valid for (now, or one step either side), if any.

@@ -165,12 +165,9 @@ async fn authorize(identity: &Identity, user: &AuthUser, permission: Permission)
 }
 
 async fn school_of(identity: &Identity, user: &AuthUser) -> Result<store::SchoolRow> {
-    let school: Option<store::SchoolRow> =
-        sqlx::query_as("SELECT id, slug, name, registration, join_code FROM schools WHERE id = $1")
-            .bind(&user.school_id)
-            .fetch_optional(identity.db.pool())
-            .await?;
-    school.ok_or(Error::NotFound { what: "school" })
+    store::school_by_id(&identity.db, &user.school_id)
+        .await?
+        .ok_or(Error::NotFound { what: "school" })
 }
 
 async fn member(identity: &Identity, admin: &AuthUser, id: &str) -> Result<UserRow> {
