@@ -3,7 +3,7 @@
 use campus_platform::{context::Context, events::EventSchema};
 
 pub fn all() -> Vec<Context> {
-    vec![campus_identity::context()]
+    vec![campus_identity::context(), campus_courses::context()]
 }
 
 /// The published events of every context, for the catalogue in `docs/events/`.

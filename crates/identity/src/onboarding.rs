@@ -174,8 +174,7 @@ pub async fn platform_school(uow: &mut UnitOfWork) -> Result<SchoolRow> {
 }
 
 pub fn join_code() -> String {
-    // Ten characters of a ULID's random part: easy to type, hard to guess.
-    id::new_id_string()[16..].to_owned()
+    id::short_code()
 }
 
 fn new_user(school_id: &str, email: &Email, name: &DisplayName, role: Role) -> UserRow {

@@ -37,13 +37,9 @@ pub const USER_COLUMNS: &str =
     "id, school_id, email, display_name, role, status, bio, avatar_url, \
      grade_level, locale, time_zone, created_at, email_verified_at";
 
+/// A stored role; anything unreadable is taken as the least privileged.
 pub fn role_of(text: &str) -> Role {
-    match text {
-        "teacher" => Role::Teacher,
-        "school_admin" => Role::SchoolAdmin,
-        "super_admin" => Role::SuperAdmin,
-        _ => Role::Student,
-    }
+    text.parse().unwrap_or(Role::Student)
 }
 
 pub async fn school_by_slug(db: &Db, slug: &str) -> Result<Option<SchoolRow>> {

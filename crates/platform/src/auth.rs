@@ -38,6 +38,20 @@ impl Role {
     }
 }
 
+impl std::str::FromStr for Role {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "student" => Ok(Self::Student),
+            "teacher" => Ok(Self::Teacher),
+            "school_admin" => Ok(Self::SchoolAdmin),
+            "super_admin" => Ok(Self::SuperAdmin),
+            _ => Err(()),
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -25,6 +25,14 @@ pub fn new_id_string() -> String {
     new_id().to_string()
 }
 
+/// Ten random characters of Crockford base32 (50 bits): a join or enrollment code that is easy
+/// to type and hard to guess. Taken from a fresh random ULID, never from [`new_id`], whose
+/// ids made in the same millisecond differ by one and would make the code guessable from an
+/// id made next to it.
+pub fn short_code() -> String {
+    Ulid::new().to_string()[16..].to_owned()
+}
+
 /// Whether `text` is a well-formed ULID; used to answer 404 rather than 500 for junk ids.
 pub fn is_valid(text: &str) -> bool {
     Ulid::from_string(text).is_ok()
@@ -38,6 +46,15 @@ mod tests {
     fn ids_made_in_a_burst_are_strictly_increasing() {
         let ids: Vec<Ulid> = (0..10_000).map(|_| new_id()).collect();
         assert!(ids.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn codes_do_not_follow_ids_made_beside_them() {
+        let id = new_id_string();
+        let code = short_code();
+        assert_eq!(code.len(), 10);
+        assert_ne!(&id[16..], code);
+        assert_ne!(short_code(), short_code());
     }
 
     #[test]

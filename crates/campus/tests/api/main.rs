@@ -15,6 +15,7 @@ mod support;
 mod bus;
 mod catalogue;
 mod cli;
+mod courses;
 mod http;
 mod identity;
 mod readiness;

@@ -1,5 +1,6 @@
 //! The test harness: backends, a running app, tokens, and waiting for eventual effects.
 
+pub mod people;
 pub mod proxy;
 
 use std::{fmt, future::Future, time::Duration};
@@ -158,7 +159,8 @@ impl TestEnv {
             if let Ok(log) =
                 campus_bus::jetstream::JetStreamLog::connect(url, &self.config.bus).await
             {
-                log.delete_streams(&["identity", "ledger", "tally"]).await;
+                log.delete_streams(&["identity", "courses", "ledger", "tally"])
+                    .await;
             }
         }
     }
@@ -204,7 +206,7 @@ impl TestApp {
         let address = format!("http://{}", app.address());
         let keys = app.keys();
         let bus = app.bus().clone();
-        let databases = ["identity", "ledger", "tally"]
+        let databases = ["identity", "courses", "ledger", "tally"]
             .iter()
             .filter_map(|c| app.database(c).cloned())
             .collect();

@@ -1,0 +1,101 @@
+//! Real people for tests that need them: a school made through identity's API, people added
+//! by its admin and signed in, and a JSON call helper.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use super::TestApp;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Calls the API with a bearer token (when given) and a JSON body (when given).
+pub async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = app.client.request(method, app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Someone signed in.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+pub struct School {
+    pub id: String,
+    pub slug: String,
+    pub admin: Person,
+}
+
+impl School {
+    /// Creates a school through the API; its admin is signed in.
+    pub async fn create(app: &TestApp, slug: &str) -> Self {
+        let email = format!("admin@{slug}.example");
+        let (status, body) = call(
+            app,
+            Method::POST,
+            "/api/v1/schools",
+            None,
+            Some(json!({ "slug": slug, "name": slug, "admin_email": email,
+                          "admin_password": PASSWORD, "admin_name": "Ada Admin" })),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        Self {
+            id: body["school"]["id"].as_str().unwrap().to_owned(),
+            slug: slug.to_owned(),
+            admin: Person {
+                id: body["admin"]["id"].as_str().unwrap().to_owned(),
+                email,
+                token: body["tokens"]["access_token"].as_str().unwrap().to_owned(),
+            },
+        }
+    }
+
+    /// The admin creates `name` with `role`; they sign in.
+    pub async fn add(&self, app: &TestApp, role: &str, name: &str) -> Person {
+        let email = format!("{}@{}.example", name.to_lowercase(), self.slug);
+        let (status, body) = call(
+            app,
+            Method::POST,
+            "/api/v1/users",
+            Some(&self.admin.token),
+            Some(
+                json!({ "email": email, "display_name": name, "role": role, "password": PASSWORD }),
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["id"].as_str().unwrap().to_owned();
+        let (status, tokens) = call(
+            app,
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({ "school": self.slug, "email": email, "password": PASSWORD })),
+        )
+        .await;
+        assert_eq!(status, 200, "{tokens}");
+        Person {
+            id,
+            email,
+            token: tokens["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Who may do what to a course. One place decides it, from three facts: the caller's school
+//! role (as courses last heard it from identity, else as their token says), their role in the
+//! course, and the course's visibility.
+//!
+//! A course the caller may not see answers 404, exactly like one that does not exist, so
+//! drafts and other schools' ids reveal nothing.
+
+use campus_platform::{
+    auth::{permissions_of, AuthUser, Permission, Role},
+    db::Db,
+    Error, Result,
+};
+
+use crate::{
+    domain::{CourseRole, Visibility},
+    store::{self, CourseRow},
+};
+
+/// The caller, with the school role courses currently knows for them.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: String,
+    pub school_id: String,
+    pub role: Role,
+}
+
+impl Caller {
+    /// Resolves the caller. Identity's events keep `people` current, so a deactivated account
+    /// is refused here before its last token expires, and a demoted one loses its rights.
+    pub async fn of(db: &Db, user: &AuthUser) -> Result<Self> {
+        let known: Option<(String, String)> =
+            sqlx::query_as("SELECT role, status FROM people WHERE user_id = $1 AND school_id = $2")
+                .bind(&user.user_id)
+                .bind(&user.school_id)
+                .fetch_optional(db.pool())
+                .await?;
+        let role = match known {
+            Some((_, status)) if status != "active" => {
+                return Err(Error::Unauthenticated {
+                    detail: "this account is deactivated".into(),
+                })
+            }
+            Some((role, _)) => role.parse().unwrap_or(Role::Student),
+            None => user.role,
+        };
+        Ok(Self {
+            user_id: user.user_id.clone(),
+            school_id: user.school_id.clone(),
+            role,
+        })
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        permissions_of(self.role).contains(&permission)
+    }
+
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(Error::forbidden("your role does not allow this"))
+        }
+    }
+
+    /// School admins run every course of their school.
+    pub fn is_admin(&self) -> bool {
+        self.can(Permission::ManageSchool)
+    }
+}
+
+/// A course as one caller stands towards it.
+#[derive(Debug, Clone)]
+pub struct CourseAccess {
+    pub course: CourseRow,
+    /// The caller's role in the course, if they have a place in it.
+    pub membership: Option<CourseRole>,
+    pub admin: bool,
+}
+
+impl CourseAccess {
+    /// Loads a course of the caller's school that they may see, or 404.
+    pub async fn load(db: &Db, caller: &Caller, course_id: &str) -> Result<Self> {
+        let course = store::course(db, &caller.school_id, course_id)
+            .await?
+            .ok_or(Error::NotFound { what: "course" })?;
+        let membership = store::membership(db, course_id, &caller.user_id).await?;
+        let access = Self {
+            course,
+            membership,
+            admin: caller.is_admin(),
+        };
+        if access.can_see() {
+            Ok(access)
+        } else {
+            Err(Error::NotFound { what: "course" })
+        }
+    }
+
+    pub fn visibility(&self) -> Visibility {
+        Visibility::parse(&self.course.visibility)
+    }
+
+    /// Teachers, assistants and the school's admins.
+    pub fn is_staff(&self) -> bool {
+        self.admin || self.membership.is_some_and(CourseRole::is_staff)
+    }
+
+    pub fn is_student(&self) -> bool {
+        self.membership == Some(CourseRole::Student)
+    }
+
+    /// Published courses are seen by the whole school; drafts only by staff; archived
+    /// courses by staff and their former members.
+    pub fn can_see(&self) -> bool {
+        match self.visibility() {
+            Visibility::Published => true,
+            Visibility::Draft => self.is_staff(),
+            Visibility::Archived => self.is_staff() || self.membership.is_some(),
+        }
+    }
+
+    /// Lesson bodies: members and staff, or the whole school for a published public course.
+    pub fn can_read_lessons(&self) -> bool {
+        self.is_staff()
+            || self.membership.is_some()
+            || (self.course.public != 0 && self.visibility() == Visibility::Published)
+    }
+
+    /// Changing the course, its outline and its members: its teachers and the school's admins.
+    pub fn require_teacher(&self) -> Result<()> {
+        if self.admin || self.membership == Some(CourseRole::Teacher) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(
+                "only the course's teachers and the school's admins change it",
+            ))
+        }
+    }
+
+    /// Reading the class and posting announcements: teachers, assistants and admins.
+    pub fn require_staff(&self) -> Result<()> {
+        if self.is_staff() {
+            Ok(())
+        } else {
+            Err(Error::forbidden(
+                "only the course's teachers and assistants may do this",
+            ))
+        }
+    }
+
+    pub fn require_lessons(&self) -> Result<()> {
+        if self.can_read_lessons() {
+            Ok(())
+        } else {
+            Err(Error::forbidden("enroll in the course to read its lessons"))
+        }
+    }
+
+    /// An archived course is read-only, for everyone.
+    pub fn require_open(&self) -> Result<()> {
+        if self.visibility() == Visibility::Archived {
+            Err(Error::conflict(
+                "course_archived",
+                "the course is archived; publish it again to change it",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}

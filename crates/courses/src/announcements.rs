@@ -1,0 +1,185 @@
+//! Course announcements: staff post them, members read them, newest first.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use campus_platform::{
+    auth::AuthUser, error::Problem, http::Json, id, pagination, time, Error, Result,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    access::{Caller, CourseAccess},
+    content,
+    domain::{self, Checks},
+    events::AnnouncementPosted,
+    Courses,
+};
+
+pub fn routes(courses: Courses) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(list_announcements, post_announcement))
+        .with_state(courses)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Announcement {
+    pub id: String,
+    pub course_id: String,
+    pub author_id: String,
+    pub author_name: Option<String>,
+    pub title: String,
+    /// Rendered from Markdown and sanitized.
+    pub body_html: String,
+    pub created_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AnnouncementRow {
+    id: String,
+    course_id: String,
+    author_id: String,
+    author_name: Option<String>,
+    title: String,
+    body_html: String,
+    created_at: i64,
+}
+
+impl From<AnnouncementRow> for Announcement {
+    fn from(row: AnnouncementRow) -> Self {
+        Self {
+            id: row.id,
+            course_id: row.course_id,
+            author_id: row.author_id,
+            author_name: row.author_name,
+            title: row.title,
+            body_html: row.body_html,
+            created_at: time::rfc3339(row.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AnnouncementPage {
+    pub items: Vec<Announcement>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+}
+
+/// The course's announcements, newest first: for its members and staff.
+#[utoipa::path(get, path = "/api/v1/courses/{id}/announcements", tag = "courses", params(("id" = String, Path), PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = AnnouncementPage), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn list_announcements(
+    State(courses): State<Courses>,
+    user: AuthUser,
+    Path(course_id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Json<AnnouncementPage>> {
+    let caller = Caller::of(&courses.db, &user).await?;
+    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    if access.membership.is_none() && !access.is_staff() {
+        return Err(Error::forbidden(
+            "announcements are for the course's members",
+        ));
+    }
+    let limit = pagination::limit(query.limit)?;
+    let rows: Vec<AnnouncementRow> = sqlx::query_as(
+        "SELECT a.id, a.course_id, a.author_id, p.display_name AS author_name, a.title, a.body_html, a.created_at \
+         FROM announcements a LEFT JOIN people p ON p.user_id = a.author_id \
+         WHERE a.course_id = $1 AND ($2 = '' OR a.id < $2) ORDER BY a.id DESC LIMIT $3",
+    )
+    .bind(&course_id)
+    .bind(query.cursor.unwrap_or_default())
+    .bind(limit + 1)
+    .fetch_all(courses.db.pool())
+    .await?;
+    let (rows, next_cursor) = pagination::page(rows, limit, |row| row.id.clone());
+    Ok(Json(AnnouncementPage {
+        items: rows.into_iter().map(Announcement::from).collect(),
+        next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAnnouncement {
+    pub title: String,
+    /// Markdown; rendered and sanitized for readers.
+    pub body: String,
+}
+
+/// Posts an announcement to the course's members: teachers, assistants and admins.
+#[utoipa::path(post, path = "/api/v1/courses/{id}/announcements", tag = "courses", params(("id" = String, Path)), request_body = NewAnnouncement, security(("bearer" = [])),
+    responses((status = 201, body = Announcement), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn post_announcement(
+    State(courses): State<Courses>,
+    user: AuthUser,
+    Path(course_id): Path<String>,
+    Json(input): Json<NewAnnouncement>,
+) -> Result<(StatusCode, Json<Announcement>)> {
+    let caller = Caller::of(&courses.db, &user).await?;
+    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    access.require_staff()?;
+    access.require_open()?;
+    let mut checks = Checks::default();
+    let title = checks.check(domain::required_text("title", &input.title, 200));
+    let body = checks.check(domain::required_text("body", &input.body, 20_000));
+    checks.finish()?;
+    let (title, body) = (title.unwrap_or_default(), body.unwrap_or_default());
+    let body_html = content::render_markdown(&body);
+    let id = id::new_id_string();
+    let now = time::now_ms();
+    let mut uow = courses.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO announcements (id, course_id, school_id, author_id, title, body, body_html, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(&course_id)
+    .bind(&caller.school_id)
+    .bind(&caller.user_id)
+    .bind(&title)
+    .bind(&body)
+    .bind(&body_html)
+    .bind(now)
+    .execute(uow.conn())
+    .await?;
+    uow.record(
+        &caller.school_id,
+        &AnnouncementPosted {
+            announcement_id: id.clone(),
+            course_id: course_id.clone(),
+            school_id: caller.school_id.clone(),
+            author_id: caller.user_id.clone(),
+            title: title.clone(),
+        },
+    )
+    .await?;
+    uow.commit().await?;
+    let author_name: Option<(String,)> =
+        sqlx::query_as("SELECT display_name FROM people WHERE user_id = $1")
+            .bind(&caller.user_id)
+            .fetch_optional(courses.db.pool())
+            .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Announcement {
+            id,
+            course_id,
+            author_id: caller.user_id,
+            author_name: author_name.map(|(name,)| name),
+            title,
+            body_html,
+            created_at: time::rfc3339(now),
+        }),
+    ))
+}

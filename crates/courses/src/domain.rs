@@ -1,0 +1,337 @@
+//! Courses' rules, free of I/O: what a course, module, lesson and announcement may hold, the
+//! roles people have in a course, and how progress is counted.
+
+use campus_platform::error::FieldError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Who may see a course. Only published courses appear to students.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "published" => Self::Published,
+            "archived" => Self::Archived,
+            _ => Self::Draft,
+        }
+    }
+}
+
+/// How students come to be in a course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrollmentMode {
+    /// Students enroll themselves.
+    Open,
+    /// Students enroll themselves with the course's code.
+    Code,
+    /// Only the course's teachers add students.
+    Closed,
+}
+
+impl EnrollmentMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Code => "code",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "open" => Self::Open,
+            "code" => Self::Code,
+            _ => Self::Closed,
+        }
+    }
+}
+
+/// A person's place in one course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CourseRole {
+    /// Changes the course, its outline and its members.
+    Teacher,
+    /// Sees everything a teacher sees and posts announcements, but changes nothing.
+    Assistant,
+    Student,
+}
+
+impl CourseRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Teacher => "teacher",
+            Self::Assistant => "assistant",
+            Self::Student => "student",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "teacher" => Some(Self::Teacher),
+            "assistant" => Some(Self::Assistant),
+            "student" => Some(Self::Student),
+            _ => None,
+        }
+    }
+
+    /// Teachers and assistants: the people who run the course.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Self::Teacher | Self::Assistant)
+    }
+}
+
+/// Collects field errors so a request hears about every bad field at once.
+#[derive(Default)]
+pub struct Checks(Vec<FieldError>);
+
+impl Checks {
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    pub fn finish(self) -> campus_platform::Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(campus_platform::Error::Validation(self.0))
+        }
+    }
+}
+
+/// Trimmed text of 1..=`max` characters.
+pub fn required_text(field: &str, text: &str, max: usize) -> Result<String, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(FieldError::new(field, "required", "must not be empty"));
+    }
+    bounded_text(field, text, max)
+}
+
+/// Trimmed text of at most `max` characters (may be empty).
+pub fn bounded_text(field: &str, text: &str, max: usize) -> Result<String, FieldError> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("at most {max} characters"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(FieldError::new(
+            field,
+            "invalid_characters",
+            "control characters are not allowed",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// An optional short label (subject, grade level): `None` when blank.
+pub fn optional_label(
+    field: &str,
+    text: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) if text.contains('\n') => Err(FieldError::new(
+            field,
+            "invalid_characters",
+            "one line only",
+        )),
+        Some(text) => bounded_text(field, text, max).map(Some),
+    }
+}
+
+pub const MAX_TAGS: usize = 20;
+
+/// Tags: lower-cased, de-duplicated, each 1–40 characters, at most 20.
+pub fn tags(field: &str, tags: &[String]) -> Result<Vec<String>, FieldError> {
+    if tags.len() > MAX_TAGS {
+        return Err(FieldError::new(
+            field,
+            "too_many",
+            format!("at most {MAX_TAGS} tags"),
+        ));
+    }
+    let mut clean: Vec<String> = Vec::with_capacity(tags.len());
+    for (i, tag) in tags.iter().enumerate() {
+        let tag = required_text(&format!("{field}[{i}]"), &tag.to_lowercase(), 40)?;
+        if tag.contains(['\n', ',']) {
+            return Err(FieldError::new(
+                format!("{field}[{i}]"),
+                "invalid_characters",
+                "no commas or line breaks",
+            ));
+        }
+        if !clean.contains(&tag) {
+            clean.push(tag);
+        }
+    }
+    Ok(clean)
+}
+
+/// A language tag such as `en`, `fr-CA` or `zh-Hant`.
+pub fn language(field: &str, text: Option<&str>) -> Result<Option<String>, FieldError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(tag)
+            if (2..=35).contains(&tag.len())
+                && tag.split('-').all(|part| {
+                    (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric())
+                }) =>
+        {
+            Ok(Some(tag.to_owned()))
+        }
+        Some(_) => Err(FieldError::new(
+            field,
+            "invalid_language",
+            "a language tag such as `en` or `fr-CA`",
+        )),
+    }
+}
+
+/// A price: whole cents, 0 for free, with an ISO 4217 currency when not free.
+pub fn price(cents: i64, currency: Option<&str>) -> Result<(i64, Option<String>), FieldError> {
+    if !(0..=100_000_000).contains(&cents) {
+        return Err(FieldError::new(
+            "price_cents",
+            "out_of_range",
+            "between 0 and 100000000",
+        ));
+    }
+    let currency = currency
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty());
+    match currency {
+        Some(code) if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) => {
+            Err(FieldError::new(
+                "currency",
+                "invalid_currency",
+                "a three-letter ISO 4217 code",
+            ))
+        }
+        None if cents > 0 => Err(FieldError::new(
+            "currency",
+            "required",
+            "a paid course needs a currency",
+        )),
+        currency => Ok((cents, currency)),
+    }
+}
+
+/// Minutes a lesson is expected to take: 1 to 600.
+pub fn minutes(field: &str, minutes: Option<i64>) -> Result<Option<i64>, FieldError> {
+    match minutes {
+        Some(m) if !(1..=600).contains(&m) => {
+            Err(FieldError::new(field, "out_of_range", "between 1 and 600"))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Whether a reordering names exactly the current items, each once.
+pub fn same_items(current: &[String], asked: &[String]) -> bool {
+    let mut current = current.to_vec();
+    let mut asked = asked.to_vec();
+    current.sort();
+    asked.sort();
+    let unique = asked.windows(2).all(|pair| pair[0] != pair[1]);
+    unique && current == asked
+}
+
+/// Percent of `done` out of `total`, rounded down; a course with nothing required is 0 %
+/// until it has content.
+pub fn percent(done: i64, total: i64) -> i64 {
+    if total <= 0 {
+        0
+    } else {
+        (done.min(total) * 100) / total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reordering_must_name_every_item_once() {
+        let current = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        assert!(same_items(&current, &["c".into(), "a".into(), "b".into()]));
+        assert!(!same_items(&current, &["a".into(), "b".into()]));
+        assert!(!same_items(&current, &["a".into(), "b".into(), "b".into()]));
+        assert!(!same_items(&current, &["a".into(), "b".into(), "d".into()]));
+    }
+
+    #[test]
+    fn prices_need_a_currency() {
+        assert_eq!(price(0, None).unwrap(), (0, None));
+        assert_eq!(
+            price(1500, Some("eur")).unwrap(),
+            (1500, Some("EUR".into()))
+        );
+        assert!(price(1500, None).is_err());
+        assert!(price(-1, None).is_err());
+        assert!(price(10, Some("EURO")).is_err());
+    }
+
+    #[test]
+    fn tags_are_normalised() {
+        assert_eq!(
+            tags(
+                "tags",
+                &["Biology".into(), "biology".into(), " Lab ".into()]
+            )
+            .unwrap(),
+            vec!["biology", "lab"]
+        );
+        assert!(tags("tags", &["".into()]).is_err());
+        assert!(tags("tags", &vec!["x".to_owned(); 21]).is_err());
+    }
+
+    #[test]
+    fn text_limits_count_characters_not_bytes() {
+        assert!(required_text("t", &"é".repeat(200), 200).is_ok());
+        assert!(required_text("t", &"é".repeat(201), 200).is_err());
+        assert!(required_text("t", "   ", 200).is_err());
+        assert!(required_text("t", "a\u{0}b", 200).is_err());
+    }
+
+    #[test]
+    fn percent_is_bounded() {
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(5, 3), 100);
+        assert_eq!(percent(0, 0), 0);
+    }
+}

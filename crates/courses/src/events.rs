@@ -1,0 +1,152 @@
+//! What courses tells other contexts. Every event's subject is the course, so everything that
+//! happens to one course is handled in the order it happened.
+
+use campus_platform::events::{Event, EventSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+macro_rules! course_event {
+    ($name:ident, $type:literal) => {
+        impl Event for $name {
+            const TYPE: &'static str = $type;
+
+            fn subject(&self) -> String {
+                self.course_id.clone()
+            }
+        }
+    };
+}
+
+/// A teacher started a course (a draft, or a copy of another course).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CourseCreated {
+    pub course_id: String,
+    pub school_id: String,
+    pub title: String,
+    pub created_by: String,
+    /// The course it was copied from, when duplicated.
+    pub copied_from: Option<String>,
+}
+course_event!(CourseCreated, "campus.courses.course_created.v1");
+
+/// A course became visible to the school's students.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CoursePublished {
+    pub course_id: String,
+    pub school_id: String,
+    pub title: String,
+    pub summary: String,
+    pub subject: Option<String>,
+    pub grade_level: Option<String>,
+    pub tags: Vec<String>,
+    /// Whether anyone in the school may read its lessons, not only members.
+    pub public: bool,
+}
+course_event!(CoursePublished, "campus.courses.course_published.v1");
+
+/// A course's catalogue details changed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CourseUpdated {
+    pub course_id: String,
+    pub school_id: String,
+    pub title: String,
+    pub summary: String,
+    pub subject: Option<String>,
+    pub grade_level: Option<String>,
+    pub tags: Vec<String>,
+    /// `draft`, `published` or `archived`.
+    pub visibility: String,
+    pub public: bool,
+    pub price_cents: i64,
+    pub currency: Option<String>,
+}
+course_event!(CourseUpdated, "campus.courses.course_updated.v1");
+
+/// A course was closed: read-only for its members, gone from the catalogue.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CourseArchived {
+    pub course_id: String,
+    pub school_id: String,
+}
+course_event!(CourseArchived, "campus.courses.course_archived.v1");
+
+/// A person got a place in a course, or their course role changed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct EnrollmentGranted {
+    pub course_id: String,
+    pub school_id: String,
+    pub user_id: String,
+    /// `teacher`, `assistant` or `student`.
+    pub course_role: String,
+    /// `self` (enrolled themselves), `teacher` (added by staff) or `roster` (a class list).
+    pub source: String,
+}
+course_event!(EnrollmentGranted, "campus.courses.enrollment_granted.v1");
+
+/// A person left a course.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct EnrollmentRevoked {
+    pub course_id: String,
+    pub school_id: String,
+    pub user_id: String,
+    /// `dropped` (by the student) or `removed` (by staff).
+    pub reason: String,
+}
+course_event!(EnrollmentRevoked, "campus.courses.enrollment_revoked.v1");
+
+/// A lesson became visible to the course's students.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LessonPublished {
+    pub lesson_id: String,
+    pub module_id: String,
+    pub course_id: String,
+    pub school_id: String,
+    pub title: String,
+}
+course_event!(LessonPublished, "campus.courses.lesson_published.v1");
+
+/// A student finished a lesson.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LessonCompleted {
+    pub lesson_id: String,
+    pub course_id: String,
+    pub school_id: String,
+    pub user_id: String,
+    pub estimated_minutes: Option<i64>,
+}
+course_event!(LessonCompleted, "campus.courses.lesson_completed.v1");
+
+/// A student finished every required lesson of a course.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CourseCompleted {
+    pub course_id: String,
+    pub school_id: String,
+    pub user_id: String,
+}
+course_event!(CourseCompleted, "campus.courses.course_completed.v1");
+
+/// Course staff posted an announcement to the course's members.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AnnouncementPosted {
+    pub announcement_id: String,
+    pub course_id: String,
+    pub school_id: String,
+    pub author_id: String,
+    pub title: String,
+}
+course_event!(AnnouncementPosted, "campus.courses.announcement_posted.v1");
+
+pub fn published() -> Vec<EventSchema> {
+    vec![
+        EventSchema::of::<CourseCreated>(),
+        EventSchema::of::<CoursePublished>(),
+        EventSchema::of::<CourseUpdated>(),
+        EventSchema::of::<CourseArchived>(),
+        EventSchema::of::<EnrollmentGranted>(),
+        EventSchema::of::<EnrollmentRevoked>(),
+        EventSchema::of::<LessonPublished>(),
+        EventSchema::of::<LessonCompleted>(),
+        EventSchema::of::<CourseCompleted>(),
+        EventSchema::of::<AnnouncementPosted>(),
+    ]
+}
