@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     Json,
 };
 use campus_platform::{
     auth::{AuthUser, Permission},
     db::Db,
     events::Envelope,
+    http::Query,
     pagination, time, Error, Result,
 };
 use serde::{Deserialize, Serialize};

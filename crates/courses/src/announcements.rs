@@ -1,11 +1,14 @@
 //! Course announcements: staff post them, members read them, newest first.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
 };
 use campus_platform::{
-    auth::AuthUser, error::Problem, http::Json, id, pagination, time, Error, Result,
+    auth::AuthUser,
+    error::Problem,
+    http::{Json, Query},
+    id, pagination, time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -4,13 +4,13 @@
 use std::collections::HashSet;
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
 };
 use campus_platform::{
     auth::{AuthUser, Permission},
     error::Problem,
-    http::Json,
+    http::{Json, Query},
     id, pagination, time, Error, Result,
 };
 use serde::{Deserialize, Serialize};

@@ -118,8 +118,8 @@ async fn enroll(
         })?
     };
     let caller = Caller::of(&courses.db, &user).await?;
-    caller.require(Permission::Learn)?;
     let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    caller.require(Permission::Learn)?;
     if let Some(existing) = member(&courses.db, &course_id, &caller.user_id).await? {
         return Ok((StatusCode::OK, Json(existing)));
     }

@@ -7,8 +7,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use axum::extract::{Path, Query, State};
-use campus_platform::{auth::AuthUser, db::Db, error::Problem, http::Json, time, Error, Result};
+use axum::extract::{Path, State};
+use campus_platform::{
+    auth::AuthUser,
+    db::Db,
+    error::Problem,
+    http::{Json, Query},
+    time, Error, Result,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};

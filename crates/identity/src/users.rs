@@ -4,13 +4,13 @@
 //! ids answer 404 like ids that do not exist.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
 };
 use campus_platform::{
     auth::{AuthUser, Permission, Role},
     error::{FieldError, Problem},
-    http::Json,
+    http::{Json, Query},
     pagination, time, Error, Result,
 };
 use serde::{Deserialize, Serialize};

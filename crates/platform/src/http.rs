@@ -228,3 +228,9 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
         axum::Json(self.0).into_response()
     }
 }
+
+/// Query-string parameters, with a malformed or mis-typed query answered as problem+json 422
+/// naming what was wrong, like a bad JSON field.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(crate::Error))]
+pub struct Query<T>(pub T);

@@ -461,3 +461,714 @@ async fn a_teacher_builds_a_course_and_students_work_through_it() {
         env.cleanup().await;
     }
 }
+
+/// A route, the body to send, and what each asker gets.
+type Route<'a> = (Method, String, Value, &'a [(Asker, u16)]);
+
+/// Who asks, in the access table below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asker {
+    Assistant,
+    Student,
+    Outsider,
+    OtherSchool,
+    Anonymous,
+}
+
+#[tokio::test]
+async fn every_course_route_refuses_other_schools_and_lower_roles() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        let app = start(&env).await;
+        let school = School::create(&app, "hill-valley").await;
+        let teacher = school.add(&app, "teacher", "Tess").await;
+        let assistant = school.add(&app, "teacher", "Andy").await;
+        let student = school.add(&app, "student", "Marty").await;
+        let outsider = school.add(&app, "student", "Biff").await;
+        let other = School::create(&app, "shelbyville").await;
+        known_to_courses(&app, &school, 5).await;
+
+        let (_, course) = post(
+            &app,
+            "/api/v1/courses",
+            &teacher,
+            json!({ "title": "Physics" }),
+        )
+        .await;
+        let c = course["id"].as_str().unwrap().to_owned();
+        let (_, module) = post(
+            &app,
+            &format!("/api/v1/courses/{c}/modules"),
+            &teacher,
+            json!({ "title": "Motion" }),
+        )
+        .await;
+        let m = module["id"].as_str().unwrap().to_owned();
+        let (_, lesson) = post(
+            &app,
+            &format!("/api/v1/modules/{m}/lessons"),
+            &teacher,
+            json!({ "title": "Speed" }),
+        )
+        .await;
+        let l = lesson["id"].as_str().unwrap().to_owned();
+        post(
+            &app,
+            &format!("/api/v1/courses/{c}/publish"),
+            &teacher,
+            json!({}),
+        )
+        .await;
+        let (status, _) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/courses/{c}/members/{}", assistant.id),
+            Some(&teacher.token),
+            Some(json!({ "role": "assistant" })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, _) = post(
+            &app,
+            &format!("/api/v1/courses/{c}/enroll"),
+            &student,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 201);
+
+        let token = |asker: Asker| -> Option<String> {
+            match asker {
+                Asker::Assistant => Some(assistant.token.clone()),
+                Asker::Student => Some(student.token.clone()),
+                Asker::Outsider => Some(outsider.token.clone()),
+                Asker::OtherSchool => Some(other.admin.token.clone()),
+                Asker::Anonymous => None,
+            }
+        };
+        use Asker::*;
+        let teachers_only = [
+            (Assistant, 403),
+            (Student, 403),
+            (Outsider, 403),
+            (OtherSchool, 404),
+            (Anonymous, 401),
+        ];
+        let staff_only = [
+            (Student, 403),
+            (Outsider, 403),
+            (OtherSchool, 404),
+            (Anonymous, 401),
+        ];
+        let members_only = [(Outsider, 403), (OtherSchool, 404), (Anonymous, 401)];
+        let students_only = [
+            (Assistant, 403),
+            (Outsider, 403),
+            (OtherSchool, 404),
+            (Anonymous, 401),
+        ];
+        let anyone_here = [(OtherSchool, 404), (Anonymous, 401)];
+        let u = &student.id;
+        let routes: Vec<Route> = vec![
+            (
+                Method::PATCH,
+                format!("/api/v1/courses/{c}"),
+                json!({ "title": "Hacked" }),
+                &teachers_only,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/courses/{c}/publish"),
+                json!({}),
+                &teachers_only,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/courses/{c}/archive"),
+                json!({}),
+                &teachers_only,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/courses/{c}/duplicate"),
+                json!({}),
+                &teachers_only,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/courses/{c}/enrollment-code"),
+                json!({}),
+                &teachers_only,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/courses/{c}/modules"),
+                json!({ "title": "X" }),
+                &teachers_only,
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/courses/{c}/modules/order"),
+                json!({ "module_ids": [m] }),
+                &teachers_only,
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/modules/{m}"),
+                json!({ "title": "X" }),
+                &teachers_only,
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/modules/{m}"),
+                Value::Null,
+                &teachers_only,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/modules/{m}/lessons"),
+                json!({ "title": "X" }),
+                &teachers_only,
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/modules/{m}/lessons/order"),
+                json!({ "lesson_ids": [l] }),
+                &teachers_only,
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/lessons/{l}"),
+                json!({ "title": "X" }),
+                &teachers_only,
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/lessons/{l}"),
+                Value::Null,
+                &teachers_only,
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/courses/{c}/members/{u}"),
+                json!({ "role": "teacher" }),
+                &teachers_only,
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/courses/{c}/members/{u}"),
+                Value::Null,
+                &teachers_only,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/courses/{c}/roster"),
+                json!({ "people": [outsider.email] }),
+                &teachers_only,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/courses/{c}/members"),
+                Value::Null,
+                &staff_only,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/courses/{c}/progress/class"),
+                Value::Null,
+                &staff_only,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/courses/{c}/announcements"),
+                json!({ "title": "X", "body": "Y" }),
+                &staff_only,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/courses/{c}/announcements"),
+                Value::Null,
+                &members_only,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/lessons/{l}"),
+                Value::Null,
+                &members_only,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/lessons/{l}/complete"),
+                json!({}),
+                &students_only,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/courses/{c}/progress"),
+                Value::Null,
+                &students_only,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/courses/{c}"),
+                Value::Null,
+                &anyone_here,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/courses/{c}/enroll"),
+                json!({}),
+                &[(Assistant, 403), (OtherSchool, 404), (Anonymous, 401)],
+            ),
+            (
+                Method::POST,
+                "/api/v1/courses".to_owned(),
+                json!({ "title": "Mine" }),
+                &[(Student, 403), (Anonymous, 401)],
+            ),
+            (
+                Method::GET,
+                "/api/v1/courses".to_owned(),
+                Value::Null,
+                &[(Anonymous, 401)],
+            ),
+        ];
+        for (method, path, body, expected) in &routes {
+            for (asker, status) in expected.iter() {
+                let body = (!body.is_null()).then(|| body.clone());
+                let (got, problem) =
+                    call(&app, method.clone(), path, token(*asker).as_deref(), body).await;
+                assert_eq!(
+                    got.as_u16(),
+                    *status,
+                    "{method} {path} as {asker:?}: {problem}"
+                );
+                if *status >= 400 {
+                    assert!(
+                        problem["code"].is_string(),
+                        "problem+json for {method} {path}"
+                    );
+                }
+            }
+        }
+
+        // None of the refused calls changed anything.
+        let (_, after) = get(&app, &format!("/api/v1/courses/{c}"), &teacher).await;
+        assert_eq!(after["title"], "Physics");
+        assert_eq!(after["visibility"], "published");
+        assert_eq!(after["modules"][0]["lessons"][0]["title"], "Speed");
+        assert_eq!(after["enrollment_code"], course["enrollment_code"]);
+        let (_, members) = get(&app, &format!("/api/v1/courses/{c}/members"), &teacher).await;
+        assert_eq!(members["items"].as_array().unwrap().len(), 3, "{members}");
+
+        // Another school's catalogue never lists this school's courses.
+        let (_, page) = get(&app, "/api/v1/courses", &other.admin).await;
+        assert!(ids(&page).is_empty());
+
+        // A draft is as invisible to a student as a missing course, on every route.
+        let (_, draft) = post(
+            &app,
+            "/api/v1/courses",
+            &teacher,
+            json!({ "title": "Secret draft" }),
+        )
+        .await;
+        let d = draft["id"].as_str().unwrap();
+        for (method, path) in [
+            (Method::GET, format!("/api/v1/courses/{d}")),
+            (Method::POST, format!("/api/v1/courses/{d}/enroll")),
+            (Method::GET, format!("/api/v1/courses/{d}/announcements")),
+            (Method::GET, format!("/api/v1/courses/{d}/progress")),
+            (Method::GET, "/api/v1/courses/not-a-course".to_owned()),
+        ] {
+            let (status, problem) =
+                call(&app, method.clone(), &path, Some(&student.token), None).await;
+            assert_eq!(status, 404, "{method} {path}: {problem}");
+            assert_eq!(problem["code"], "not_found");
+        }
+
+        app.stop().await;
+        env.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn deactivation_and_demotion_apply_to_courses_at_once() {
+    for backend in backends() {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        let app = start(&env).await;
+        let school = School::create(&app, "hill-valley").await;
+        let teacher = school.add(&app, "teacher", "Tess").await;
+        let demoted = school.add(&app, "teacher", "Dan").await;
+        known_to_courses(&app, &school, 3).await;
+        let (status, _) = post(
+            &app,
+            "/api/v1/courses",
+            &demoted,
+            json!({ "title": "Before" }),
+        )
+        .await;
+        assert_eq!(status, 201);
+
+        let (status, _) = post(
+            &app,
+            &format!("/api/v1/users/{}/deactivate", teacher.id),
+            &school.admin,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, _) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/users/{}/role", demoted.id),
+            Some(&school.admin.token),
+            Some(json!({ "role": "student" })),
+        )
+        .await;
+        assert_eq!(status, 200);
+
+        // Their access tokens are still unexpired, but courses has heard.
+        eventually(
+            Duration::from_secs(20),
+            "deactivation reaches courses",
+            || async {
+                let (status, _) = get(&app, "/api/v1/courses", &teacher).await;
+                (status == 401).then_some(())
+            },
+        )
+        .await;
+        eventually(
+            Duration::from_secs(20),
+            "demotion reaches courses",
+            || async {
+                let (status, _) = post(
+                    &app,
+                    "/api/v1/courses",
+                    &demoted,
+                    json!({ "title": "After" }),
+                )
+                .await;
+                (status == 403).then_some(())
+            },
+        )
+        .await;
+
+        app.stop().await;
+        env.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn enrollment_follows_the_course_rules() {
+    let backend = &backends()[0];
+    let env = TestEnv::new(backend).await;
+    let app = start(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let teacher = school.add(&app, "teacher", "Tess").await;
+    let student = school.add(&app, "student", "Marty").await;
+    let other_teacher = school.add(&app, "teacher", "Otto").await;
+    known_to_courses(&app, &school, 4).await;
+
+    let course = |details: Value| {
+        let (app, teacher) = (&app, &teacher);
+        async move {
+            let (status, course) = post(app, "/api/v1/courses", teacher, details).await;
+            assert_eq!(status, 201, "{course}");
+            let id = course["id"].as_str().unwrap().to_owned();
+            post(
+                app,
+                &format!("/api/v1/courses/{id}/publish"),
+                teacher,
+                json!({}),
+            )
+            .await;
+            id
+        }
+    };
+    let closed = course(json!({ "title": "Closed", "enrollment_mode": "closed" })).await;
+    let paid = course(json!({ "title": "Paid", "price_cents": 4900, "currency": "usd" })).await;
+    let (status, problem) = post(
+        &app,
+        &format!("/api/v1/courses/{closed}/enroll"),
+        &student,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), problem["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let (status, problem) = post(
+        &app,
+        &format!("/api/v1/courses/{paid}/enroll"),
+        &student,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), problem["code"].as_str()),
+        (409, Some("payment_required"))
+    );
+    // A teacher adds them to the closed course; they may drop it.
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/courses/{closed}/members/{}", student.id),
+        Some(&teacher.token),
+        Some(json!({ "role": "student" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/courses/{closed}/enroll"),
+        Some(&student.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+
+    // Only school teachers can teach; a course always keeps a teacher.
+    let (status, problem) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/courses/{closed}/members/{}", student.id),
+        Some(&teacher.token),
+        Some(json!({ "role": "teacher" })),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), problem["errors"][0]["code"].as_str()),
+        (422, Some("not_a_teacher"))
+    );
+    let (status, problem) = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/courses/{closed}/members/{}", teacher.id),
+        Some(&teacher.token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), problem["code"].as_str()),
+        (409, Some("last_teacher"))
+    );
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/courses/{closed}/members/{}", other_teacher.id),
+        Some(&teacher.token),
+        Some(json!({ "role": "teacher" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/courses/{closed}/members/{}", teacher.id),
+        Some(&teacher.token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status, 204,
+        "with a co-teacher in place, the first may leave"
+    );
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/courses/{closed}"),
+        Some(&teacher.token),
+        Some(json!({ "title": "Mine again" })),
+    )
+    .await;
+    assert_eq!(status, 403, "and then no longer changes the course");
+
+    // The school's admin runs every course.
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/courses/{paid}"),
+        Some(&school.admin.token),
+        Some(json!({ "price_cents": 0 })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = post(
+        &app,
+        &format!("/api/v1/courses/{paid}/enroll"),
+        &student,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 201, "free now");
+
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_catalogue_filters_sorts_and_pages() {
+    let backends = backends();
+    for backend in backends.iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(backend).await;
+        let app = start(&env).await;
+        let school = School::create(&app, "hill-valley").await;
+        let teacher = &school.admin;
+        let mut made = Vec::new();
+        for title in ["Chemistry", "algebra", "Biology", "Drama", "English"] {
+            let (status, course) = post(&app, "/api/v1/courses", teacher,
+                json!({ "title": title, "subject": if title == "Drama" { "Arts" } else { "Science" } })).await;
+            assert_eq!(status, 201, "{course}");
+            let id = course["id"].as_str().unwrap().to_owned();
+            post(
+                &app,
+                &format!("/api/v1/courses/{id}/publish"),
+                teacher,
+                json!({}),
+            )
+            .await;
+            made.push(id);
+        }
+        let page_through = |query: &'static str| {
+            let app = &app;
+            async move {
+                let mut seen = Vec::new();
+                let mut cursor = String::new();
+                loop {
+                    let (status, page) = get(
+                        app,
+                        &format!("/api/v1/courses?limit=2&{query}&cursor={cursor}"),
+                        teacher,
+                    )
+                    .await;
+                    assert_eq!(status, 200, "{page}");
+                    for item in page["items"].as_array().unwrap() {
+                        seen.push(item["title"].as_str().unwrap().to_owned());
+                    }
+                    match page["next_cursor"].as_str() {
+                        Some(next) => cursor = next.to_owned(),
+                        None => return seen,
+                    }
+                }
+            }
+        };
+        assert_eq!(
+            page_through("sort=title").await,
+            ["algebra", "Biology", "Chemistry", "Drama", "English"]
+        );
+        assert_eq!(
+            page_through("sort=newest").await,
+            ["English", "Drama", "Biology", "algebra", "Chemistry"]
+        );
+        assert_eq!(
+            page_through("sort=oldest").await,
+            ["Chemistry", "algebra", "Biology", "Drama", "English"]
+        );
+        assert_eq!(
+            page_through("sort=title&subject=science&q=i").await,
+            ["Biology", "Chemistry", "English"]
+        );
+
+        for bad in ["limit=0", "limit=201", "sort=random", "visibility=secret"] {
+            let (status, problem) = get(&app, &format!("/api/v1/courses?{bad}"), teacher).await;
+            assert_eq!(status, 422, "{bad}: {problem}");
+        }
+        // LIKE wildcards in the text are taken literally.
+        let (_, page) = get(&app, "/api/v1/courses?q=%25", teacher).await;
+        assert!(ids(&page).is_empty());
+
+        app.stop().await;
+        env.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_course_input_is_refused_and_writes_nothing() {
+    let backend = &backends()[0];
+    let env = TestEnv::new(backend).await;
+    let app = start(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let teacher = &school.admin;
+
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (json!({}), 422, "title"),
+        (json!({ "title": "   " }), 422, "title"),
+        (json!({ "title": "x".repeat(201) }), 422, "title"),
+        (json!({ "title": "Ok", "tags": vec!["t"; 21] }), 422, "tags"),
+        (
+            json!({ "title": "Ok", "price_cents": 100 }),
+            422,
+            "currency",
+        ),
+        (
+            json!({ "title": "Ok", "price_cents": -5, "currency": "EUR" }),
+            422,
+            "price_cents",
+        ),
+        (
+            json!({ "title": "Ok", "cover_image_url": "javascript:alert(1)" }),
+            422,
+            "cover_image_url",
+        ),
+        (
+            json!({ "title": "Ok", "language": "not a language" }),
+            422,
+            "language",
+        ),
+        (
+            json!({ "title": "Ok", "enrollment_mode": "everyone" }),
+            422,
+            "enrollment_mode",
+        ),
+        (json!({ "title": "Ok", "owner": "someone" }), 422, "body"),
+        (json!({ "title": 5 }), 422, "title"),
+    ];
+    for (body, status, field) in cases {
+        let (got, problem) = post(&app, "/api/v1/courses", teacher, body.clone()).await;
+        assert_eq!(got.as_u16(), status, "{body}: {problem}");
+        if field != "body" {
+            assert!(
+                problem["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["field"] == field),
+                "{body}: {problem}"
+            );
+        }
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/courses"))
+        .bearer_auth(&teacher.token)
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM courses")
+        .fetch_one(app.db("courses").pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "no refused request wrote a course");
+    let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox")
+        .fetch_one(app.db("courses").pool())
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "nor announced one");
+
+    app.stop().await;
+    env.cleanup().await;
+}
