@@ -5,6 +5,7 @@
 //! latency percentiles as a Markdown table row for `docs/benchmarks.md`.
 
 mod events;
+mod reads;
 mod startup;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -26,6 +27,9 @@ enum Scenario {
     Events(events::Options),
     /// Cold start to ready and idle memory of the `campus` binary.
     Startup(startup::Options),
+    /// Authenticated reads of the hottest routes (the catalogue, a course outline) against
+    /// the `campus` binary, from concurrent keep-alive connections.
+    Reads(reads::Options),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -45,5 +49,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().scenario {
         Scenario::Events(options) => events::run(options).await,
         Scenario::Startup(options) => startup::run(options),
+        Scenario::Reads(options) => reads::run(options).await,
     }
 }

@@ -48,7 +48,10 @@ CREATE TABLE courses (
     updated_at       BIGINT NOT NULL,
     published_at     BIGINT
 );
-CREATE INDEX courses_catalogue ON courses (school_id, visibility, id);
+-- The catalogue walks these in its sort order and stops at a page, instead of sorting the
+-- school's courses on every read.
+CREATE INDEX courses_by_school ON courses (school_id, id);
+CREATE INDEX courses_by_title ON courses (school_id, sort_title, id);
 
 CREATE TABLE course_tags (
     course_id TEXT NOT NULL REFERENCES courses (id),

@@ -7,13 +7,13 @@
 
 use campus_platform::{
     auth::{permissions_of, AuthUser, Permission, Role},
-    db::Db,
     Error, Result,
 };
 
 use crate::{
     domain::{CourseRole, Visibility},
     store::{self, CourseRow},
+    Courses,
 };
 
 /// The caller, with the school role courses currently knows for them.
@@ -27,13 +27,11 @@ pub struct Caller {
 impl Caller {
     /// Resolves the caller. Identity's events keep `people` current, so a deactivated account
     /// is refused here before its last token expires, and a demoted one loses its rights.
-    pub async fn of(db: &Db, user: &AuthUser) -> Result<Self> {
-        let known: Option<(String, String)> =
-            sqlx::query_as("SELECT role, status FROM people WHERE user_id = $1 AND school_id = $2")
-                .bind(&user.user_id)
-                .bind(&user.school_id)
-                .fetch_optional(db.pool())
-                .await?;
+    pub async fn of(courses: &Courses, user: &AuthUser) -> Result<Self> {
+        let known = courses
+            .caches
+            .person(&courses.db, &user.school_id, &user.user_id)
+            .await?;
         let role = match known {
             Some((_, status)) if status != "active" => {
                 return Err(Error::Unauthenticated {
@@ -79,11 +77,16 @@ pub struct CourseAccess {
 
 impl CourseAccess {
     /// Loads a course of the caller's school that they may see, or 404.
-    pub async fn load(db: &Db, caller: &Caller, course_id: &str) -> Result<Self> {
-        let course = store::course(db, &caller.school_id, course_id)
+    pub async fn load(courses: &Courses, caller: &Caller, course_id: &str) -> Result<Self> {
+        let course = store::course(&courses.db, &caller.school_id, course_id)
             .await?
             .ok_or(Error::NotFound { what: "course" })?;
-        let membership = store::membership(db, course_id, &caller.user_id).await?;
+        let membership = courses
+            .caches
+            .places(&courses.db, &caller.school_id, &caller.user_id)
+            .await?
+            .get(course_id)
+            .copied();
         let access = Self {
             course,
             membership,

@@ -87,8 +87,8 @@ async fn list_announcements(
     Path(course_id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<AnnouncementPage>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     if access.membership.is_none() && !access.is_staff() {
         return Err(Error::forbidden(
             "announcements are for the course's members",
@@ -129,8 +129,8 @@ async fn post_announcement(
     Path(course_id): Path<String>,
     Json(input): Json<NewAnnouncement>,
 ) -> Result<(StatusCode, Json<Announcement>)> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     access.require_staff()?;
     access.require_open()?;
     let mut checks = Checks::default();

@@ -26,6 +26,7 @@ use crate::{
         LessonPublished,
     },
     progress,
+    shelf::ShelvedCourse,
     store::{self, CourseRow, COURSE_COLUMNS},
     Courses,
 };
@@ -125,24 +126,6 @@ pub struct CatalogueQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct CatalogueRow {
-    #[sqlx(flatten)]
-    course: CourseRow,
-    my_role: Option<String>,
-}
-
-/// `%text%` for LIKE, with the caller's `%`, `_` and `\\` taken literally.
-fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// The school's catalogue: published courses for everyone, plus the drafts the caller teaches
 /// (all drafts for the school's admins). Filter by subject, grade level, tag and text; sort by
 /// newest, oldest or title; page with `cursor`.
@@ -153,66 +136,80 @@ async fn list_courses(
     user: AuthUser,
     Query(query): Query<CatalogueQuery>,
 ) -> Result<Json<CoursePage>> {
-    let caller = Caller::of(&courses.db, &user).await?;
+    let caller = Caller::of(&courses, &user).await?;
     let limit = pagination::limit(query.limit)?;
-    let sort = query.sort.unwrap_or_default();
-    let (after, order) = match sort {
-        Sort::Newest => ("($10 = '' OR c.id < $10)", "c.id DESC"),
-        Sort::Oldest => ("c.id > $10", "c.id"),
-        Sort::Title => (
-            "($10 = '' OR c.sort_title > (SELECT sort_title FROM courses WHERE id = $10) \
-             OR (c.sort_title = (SELECT sort_title FROM courses WHERE id = $10) AND c.id > $10))",
-            "c.sort_title, c.id",
-        ),
+    let shelf = courses.caches.shelf(&courses.db, &caller.school_id).await?;
+    let places = courses
+        .caches
+        .places(&courses.db, &caller.school_id, &caller.user_id)
+        .await?;
+    let admin = caller.is_admin();
+    let subject = normalised(query.subject);
+    let grade = normalised(query.grade_level);
+    let tag = normalised(query.tag);
+    let text = normalised(query.q);
+    let mine = query.mine.unwrap_or(false);
+    let cursor = query.cursor.unwrap_or_default();
+    let listed = |course: &ShelvedCourse| {
+        let row = &course.row;
+        let visibility = Visibility::parse(&row.visibility);
+        let place = places.get(&row.id).copied();
+        // The rule of `CourseAccess::can_see`, applied to the whole shelf.
+        let visible = match visibility {
+            Visibility::Published => true,
+            Visibility::Draft => admin || course.staff.contains(&caller.user_id),
+            Visibility::Archived => admin || place.is_some(),
+        };
+        let wanted_visibility = match query.visibility {
+            None => visibility != Visibility::Archived,
+            Some(asked) => visibility == asked,
+        };
+        let matches = |value: &Option<String>, wanted: &str| {
+            wanted.is_empty() || value.as_deref().is_some_and(|v| v.to_lowercase() == wanted)
+        };
+        visible
+            && wanted_visibility
+            && (!mine || place.is_some())
+            && matches(&row.subject, &subject)
+            && matches(&row.grade_level, &grade)
+            && (tag.is_empty() || course.tags.contains(&tag))
+            && (text.is_empty() || course.search_text.contains(&text))
     };
-    let columns = COURSE_COLUMNS
-        .split(", ")
-        .map(|column| format!("c.{column}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rows: Vec<CatalogueRow> = sqlx::query_as(&format!(
-        "SELECT {columns}, m.role AS my_role FROM courses c \
-         LEFT JOIN members m ON m.course_id = c.id AND m.user_id = $2 \
-         WHERE c.school_id = $1 \
-         AND (c.visibility = 'published' OR $3 = 1 \
-              OR (m.role IS NOT NULL AND (m.role <> 'student' OR c.visibility = 'archived'))) \
-         AND (($4 = '' AND c.visibility <> 'archived') OR c.visibility = $4) \
-         AND ($5 = 0 OR m.role IS NOT NULL) \
-         AND ($6 = '' OR LOWER(c.subject) = $6) \
-         AND ($7 = '' OR LOWER(c.grade_level) = $7) \
-         AND ($8 = '' OR EXISTS (SELECT 1 FROM course_tags t WHERE t.course_id = c.id AND t.tag = $8)) \
-         AND ($9 = '' OR c.search_text LIKE $9 ESCAPE '\\') \
-         AND {after} ORDER BY {order} LIMIT $11"
-    ))
-    .bind(&caller.school_id)
-    .bind(&caller.user_id)
-    .bind(i64::from(caller.is_admin()))
-    .bind(query.visibility.map(Visibility::as_str).unwrap_or_default())
-    .bind(i64::from(query.mine.unwrap_or(false)))
-    .bind(normalised(query.subject))
-    .bind(normalised(query.grade_level))
-    .bind(normalised(query.tag))
-    .bind(
-        query
-            .q
-            .as_deref()
-            .filter(|q| !q.trim().is_empty())
-            .map(like_pattern)
-            .unwrap_or_default(),
-    )
-    .bind(query.cursor.unwrap_or_default())
-    .bind(limit + 1)
-    .fetch_all(courses.db.pool())
-    .await?;
-    let (rows, next_cursor) = pagination::page(rows, limit, |row| row.course.id.clone());
-    let items = rows
-        .iter()
-        .map(|row| {
-            CourseSummary::of(
-                &row.course,
-                row.my_role.as_deref().and_then(CourseRole::parse),
-            )
-        })
+    let ordered: Box<dyn Iterator<Item = &ShelvedCourse>> = match query.sort.unwrap_or_default() {
+        Sort::Newest => Box::new(
+            shelf
+                .courses
+                .iter()
+                .rev()
+                .filter(|c| cursor.is_empty() || c.row.id < cursor),
+        ),
+        Sort::Oldest => Box::new(shelf.courses.iter().filter(|c| c.row.id > cursor)),
+        Sort::Title => {
+            // Resume after the cursor's course; an unknown cursor has nothing after it.
+            let after = (!cursor.is_empty()).then(|| {
+                shelf
+                    .courses
+                    .iter()
+                    .find(|c| c.row.id == cursor)
+                    .map(|c| (c.sort_title.as_str(), c.row.id.as_str()))
+            });
+            Box::new(shelf.by_title.iter().map(|&i| &shelf.courses[i]).filter(
+                move |c| match after {
+                    None => true,
+                    Some(None) => false,
+                    Some(Some(key)) => (c.sort_title.as_str(), c.row.id.as_str()) > key,
+                },
+            ))
+        }
+    };
+    let wanted = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    let page: Vec<&ShelvedCourse> = ordered.filter(|c| listed(c)).take(wanted).collect();
+    let (page, next_cursor) = pagination::page(page, limit, |c| c.row.id.clone());
+    let items = page
+        .into_iter()
+        .map(|c| CourseSummary::of(&c.row, places.get(&c.row.id).copied()))
         .collect();
     Ok(Json(CoursePage { items, next_cursor }))
 }
@@ -275,8 +272,8 @@ async fn get_course(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &id).await?;
     Ok(Json(view(&courses, &caller, &access).await?))
 }
 
@@ -452,7 +449,7 @@ async fn create_course(
     user: AuthUser,
     Json(details): Json<CourseDetails>,
 ) -> Result<(StatusCode, Json<CourseView>)> {
-    let caller = Caller::of(&courses.db, &user).await?;
+    let caller = Caller::of(&courses, &user).await?;
     caller.require(Permission::Teach)?;
     if details.title.is_none() {
         return Err(Error::invalid(
@@ -501,7 +498,11 @@ async fn create_course(
     )
     .await?;
     uow.commit().await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course.id).await?;
+    courses.caches.forget_shelf(&caller.school_id);
+    courses
+        .caches
+        .forget_places(&caller.school_id, &caller.user_id);
+    let access = CourseAccess::load(&courses, &caller, &course.id).await?;
     Ok((
         StatusCode::CREATED,
         Json(view(&courses, &caller, &access).await?),
@@ -588,8 +589,8 @@ async fn update_course(
     Path(id): Path<String>,
     Json(details): Json<CourseDetails>,
 ) -> Result<Json<CourseView>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &id).await?;
     access.require_teacher()?;
     access.require_open()?;
     let mut course = access.course.clone();
@@ -632,7 +633,8 @@ async fn update_course(
     uow.record(&course.school_id, &updated_event(&course))
         .await?;
     uow.commit().await?;
-    let access = CourseAccess::load(&courses.db, &caller, &id).await?;
+    courses.caches.forget_shelf(&caller.school_id);
+    let access = CourseAccess::load(&courses, &caller, &id).await?;
     Ok(Json(view(&courses, &caller, &access).await?))
 }
 
@@ -661,8 +663,8 @@ async fn publish_course(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &id).await?;
     access.require_teacher()?;
     if access.visibility() != Visibility::Published {
         let course = &access.course;
@@ -712,8 +714,9 @@ async fn publish_course(
             .await?;
         }
         uow.commit().await?;
+        courses.caches.forget_shelf(&caller.school_id);
     }
-    let access = CourseAccess::load(&courses.db, &caller, &id).await?;
+    let access = CourseAccess::load(&courses, &caller, &id).await?;
     Ok(Json(view(&courses, &caller, &access).await?))
 }
 
@@ -725,8 +728,8 @@ async fn archive_course(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &id).await?;
     access.require_teacher()?;
     if access.visibility() != Visibility::Archived {
         let course = &access.course;
@@ -748,8 +751,9 @@ async fn archive_course(
         )
         .await?;
         uow.commit().await?;
+        courses.caches.forget_shelf(&caller.school_id);
     }
-    let access = CourseAccess::load(&courses.db, &caller, &id).await?;
+    let access = CourseAccess::load(&courses, &caller, &id).await?;
     Ok(Json(view(&courses, &caller, &access).await?))
 }
 
@@ -770,9 +774,9 @@ async fn duplicate_course(
     Path(id): Path<String>,
     Json(request): Json<DuplicateRequest>,
 ) -> Result<(StatusCode, Json<CourseView>)> {
-    let caller = Caller::of(&courses.db, &user).await?;
+    let caller = Caller::of(&courses, &user).await?;
     caller.require(Permission::Teach)?;
-    let access = CourseAccess::load(&courses.db, &caller, &id).await?;
+    let access = CourseAccess::load(&courses, &caller, &id).await?;
     access.require_teacher()?;
     let original = &access.course;
     let title = match &request.title {
@@ -815,7 +819,11 @@ async fn duplicate_course(
     )
     .await?;
     uow.commit().await?;
-    let access = CourseAccess::load(&courses.db, &caller, &copy.id).await?;
+    courses.caches.forget_shelf(&caller.school_id);
+    courses
+        .caches
+        .forget_places(&caller.school_id, &caller.user_id);
+    let access = CourseAccess::load(&courses, &caller, &copy.id).await?;
     Ok((
         StatusCode::CREATED,
         Json(view(&courses, &caller, &access).await?),
@@ -835,8 +843,8 @@ async fn rotate_enrollment_code(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<EnrollmentCode>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &id).await?;
     access.require_teacher()?;
     let code = id::short_code();
     sqlx::query(

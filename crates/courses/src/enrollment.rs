@@ -117,8 +117,8 @@ async fn enroll(
             )
         })?
     };
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     caller.require(Permission::Learn)?;
     if let Some(existing) = member(&courses.db, &course_id, &caller.user_id).await? {
         return Ok((StatusCode::OK, Json(existing)));
@@ -171,6 +171,9 @@ async fn enroll(
     )
     .await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_places(&caller.school_id, &caller.user_id);
     let status = if added {
         StatusCode::CREATED
     } else {
@@ -307,14 +310,20 @@ async fn drop_course(
     user: AuthUser,
     Path(course_id): Path<String>,
 ) -> Result<StatusCode> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     if access.membership.is_none() {
         return Err(Error::NotFound { what: "enrollment" });
     }
     let mut uow = courses.db.begin().await?;
     revoke(&mut uow, &access.course, &caller.user_id, "dropped").await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_places(&caller.school_id, &caller.user_id);
+    if access.is_staff() {
+        courses.caches.forget_shelf(&caller.school_id);
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -331,8 +340,8 @@ async fn list_members(
     user: AuthUser,
     Path(course_id): Path<String>,
 ) -> Result<Json<MemberList>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     access.require_staff()?;
     let rows: Vec<MemberRow> = sqlx::query_as(&format!(
         "{MEMBER_SELECT} WHERE m.course_id = $1 \
@@ -362,8 +371,8 @@ async fn set_member(
     Path((course_id, user_id)): Path<(String, String)>,
     Json(request): Json<MemberRole>,
 ) -> Result<Json<Membership>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     access.require_teacher()?;
     access.require_open()?;
     let person = person(&courses.db, &caller.school_id, &user_id)
@@ -384,6 +393,8 @@ async fn set_member(
     }
     grant(&mut uow, &access.course, &user_id, request.role, "teacher").await?;
     uow.commit().await?;
+    courses.caches.forget_places(&caller.school_id, &user_id);
+    courses.caches.forget_shelf(&caller.school_id);
     member(&courses.db, &course_id, &user_id)
         .await?
         .map(Json)
@@ -398,12 +409,14 @@ async fn remove_member(
     user: AuthUser,
     Path((course_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     access.require_teacher()?;
     let mut uow = courses.db.begin().await?;
     revoke(&mut uow, &access.course, &user_id, "removed").await?;
     uow.commit().await?;
+    courses.caches.forget_places(&caller.school_id, &user_id);
+    courses.caches.forget_shelf(&caller.school_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -482,8 +495,8 @@ async fn enroll_roster(
     Json(roster): Json<Roster>,
 ) -> Result<Json<RosterResult>> {
     const MAX_ROSTER: usize = 2_000;
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     access.require_teacher()?;
     access.require_open()?;
     if roster.people.is_empty() || roster.people.len() > MAX_ROSTER {
@@ -551,6 +564,12 @@ async fn enroll_roster(
         }
     }
     uow.commit().await?;
+    for user_id in &chosen {
+        courses.caches.forget_places(&caller.school_id, user_id);
+    }
+    if role.is_staff() {
+        courses.caches.forget_shelf(&caller.school_id);
+    }
     Ok(Json(RosterResult {
         enrolled,
         unchanged,

@@ -16,7 +16,10 @@ pub mod events;
 pub mod outline;
 pub mod progress;
 pub mod reactions;
+pub mod shelf;
 pub mod store;
+
+use std::sync::Arc;
 
 use campus_platform::{
     context::{Context, ContextEnv},
@@ -30,18 +33,25 @@ static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct Courses {
     pub db: Db,
+    pub caches: Arc<shelf::Caches>,
 }
 
 pub fn context() -> Context {
+    // Shared by the routes and the reactions, which forget what identity's events change.
+    let caches = Arc::new(shelf::Caches::default());
+    let for_reactions = caches.clone();
     Context::new("courses", &MIGRATIONS)
-        .routes(|env: &ContextEnv| {
-            let courses = Courses { db: env.db.clone() };
+        .routes(move |env: &ContextEnv| {
+            let courses = Courses {
+                db: env.db.clone(),
+                caches: caches.clone(),
+            };
             catalogue::routes(courses.clone())
                 .merge(outline::routes(courses.clone()))
                 .merge(enrollment::routes(courses.clone()))
                 .merge(progress::routes(courses.clone()))
                 .merge(announcements::routes(courses))
         })
-        .subscriptions(|_| reactions::subscriptions())
+        .subscriptions(move |_| reactions::subscriptions(for_reactions.clone()))
         .events(events::published)
 }

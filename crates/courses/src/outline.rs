@@ -70,7 +70,7 @@ async fn module_for(
     .fetch_optional(courses.db.pool())
     .await?
     .ok_or(Error::NotFound { what: "module" })?;
-    let access = CourseAccess::load(&courses.db, caller, &module.course_id)
+    let access = CourseAccess::load(courses, caller, &module.course_id)
         .await
         .map_err(|_| Error::NotFound { what: "module" })?;
     Ok((module, access))
@@ -82,7 +82,7 @@ async fn editable_module(
     user: &AuthUser,
     module_id: &str,
 ) -> Result<(store::ModuleRow, CourseAccess)> {
-    let caller = Caller::of(&courses.db, user).await?;
+    let caller = Caller::of(courses, user).await?;
     let (module, access) = module_for(courses, &caller, module_id).await?;
     access.require_teacher()?;
     access.require_open()?;
@@ -94,8 +94,8 @@ async fn editable_course(
     user: &AuthUser,
     course_id: &str,
 ) -> Result<CourseAccess> {
-    let caller = Caller::of(&courses.db, user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, course_id).await?;
+    let caller = Caller::of(courses, user).await?;
+    let access = CourseAccess::load(courses, &caller, course_id).await?;
     access.require_teacher()?;
     access.require_open()?;
     Ok(access)
@@ -550,7 +550,7 @@ async fn lesson_for(
     .fetch_optional(courses.db.pool())
     .await?
     .ok_or(Error::NotFound { what: "lesson" })?;
-    let access = CourseAccess::load(&courses.db, caller, &lesson.course_id)
+    let access = CourseAccess::load(courses, caller, &lesson.course_id)
         .await
         .map_err(|_| Error::NotFound { what: "lesson" })?;
     // An unpublished lesson is as invisible to students as a missing one.
@@ -569,7 +569,7 @@ async fn get_lesson(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<LessonView>> {
-    let caller = Caller::of(&courses.db, &user).await?;
+    let caller = Caller::of(&courses, &user).await?;
     let (lesson, access) = lesson_for(&courses, &caller, &id).await?;
     access.require_lessons()?;
     let mut completed = false;
@@ -596,7 +596,7 @@ async fn update_lesson(
     Path(id): Path<String>,
     Json(details): Json<LessonDetails>,
 ) -> Result<Json<LessonView>> {
-    let caller = Caller::of(&courses.db, &user).await?;
+    let caller = Caller::of(&courses, &user).await?;
     let (mut lesson, access) = lesson_for(&courses, &caller, &id).await?;
     access.require_teacher()?;
     access.require_open()?;
@@ -638,7 +638,7 @@ async fn delete_lesson(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let caller = Caller::of(&courses.db, &user).await?;
+    let caller = Caller::of(&courses, &user).await?;
     let (lesson, access) = lesson_for(&courses, &caller, &id).await?;
     access.require_teacher()?;
     access.require_open()?;

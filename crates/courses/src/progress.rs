@@ -155,7 +155,7 @@ async fn complete_lesson(
     user: AuthUser,
     Path(lesson_id): Path<String>,
 ) -> Result<axum::Json<Completion>> {
-    let caller = Caller::of(&courses.db, &user).await?;
+    let caller = Caller::of(&courses, &user).await?;
     let lesson: Option<(String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT course_id, module_id, published, estimated_minutes FROM lessons WHERE id = $1 AND school_id = $2",
     )
@@ -165,7 +165,7 @@ async fn complete_lesson(
     .await?;
     let (course_id, module_id, published, minutes) =
         lesson.ok_or(Error::NotFound { what: "lesson" })?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id)
+    let access = CourseAccess::load(&courses, &caller, &course_id)
         .await
         .map_err(|_| Error::NotFound { what: "lesson" })?;
     if published == 0 && !access.is_staff() {
@@ -325,8 +325,8 @@ async fn my_progress(
     user: AuthUser,
     Path(course_id): Path<String>,
 ) -> Result<Json<ProgressView>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     if !access.is_student() {
         return Err(Error::forbidden(
             "progress is kept for the course's students; staff use the class view",
@@ -392,8 +392,8 @@ async fn class_progress(
     Path(course_id): Path<String>,
     Query(query): Query<ClassQuery>,
 ) -> Result<Json<ClassProgress>> {
-    let caller = Caller::of(&courses.db, &user).await?;
-    let access = CourseAccess::load(&courses.db, &caller, &course_id).await?;
+    let caller = Caller::of(&courses, &user).await?;
+    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     access.require_staff()?;
     let stuck_days = query.stuck_after_days.unwrap_or(7);
     if !(1..=365).contains(&stuck_days) {

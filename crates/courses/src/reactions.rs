@@ -3,6 +3,8 @@
 //! shows names, and a role change or deactivation applies to courses at once rather than when
 //! the caller's access token expires.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use campus_identity::events::{
     ProfileUpdated, UserDeactivated, UserReactivated, UserRegistered, UserRoleChanged,
@@ -13,7 +15,9 @@ use campus_platform::{
     time,
 };
 
-pub fn subscriptions() -> Vec<Subscription> {
+use crate::shelf::Caches;
+
+pub fn subscriptions(caches: Arc<Caches>) -> Vec<Subscription> {
     vec![Subscription::new(
         "people",
         vec![
@@ -23,16 +27,23 @@ pub fn subscriptions() -> Vec<Subscription> {
             UserDeactivated::TYPE,
             UserReactivated::TYPE,
         ],
-        People,
+        People { caches },
     )]
 }
 
-struct People;
+struct People {
+    caches: Arc<Caches>,
+}
 
 #[async_trait]
 impl Handler for People {
     async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()> {
         let now = time::now_ms();
+        // A cached standing may be read again before this commits; it lives two seconds.
+        let field = |name: &str| event.data.get(name).and_then(|v| v.as_str());
+        if let (Some(school_id), Some(user_id)) = (field("school_id"), field("user_id")) {
+            self.caches.forget_person(school_id, user_id);
+        }
         match event.event_type.as_str() {
             UserRegistered::TYPE => {
                 let user: UserRegistered = event.data_as()?;

@@ -4,8 +4,6 @@
 use campus_platform::{db::Db, Result};
 use sqlx::AnyConnection;
 
-use crate::domain::CourseRole;
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CourseRow {
     pub id: String,
@@ -42,6 +40,13 @@ pub const COURSE_COLUMNS: &str = "id, school_id, title, summary, description, de
      subject, grade_level, tags, cover_image_url, language, visibility, public, enrollment_mode, \
      enrollment_code, price_cents, currency, created_by, created_at, updated_at, published_at";
 
+/// The catalogue's columns: a course row without the texts only its own page shows, so a
+/// catalogue page does not carry every course's description.
+pub const CATALOGUE_COLUMNS: &str = "c.id, c.school_id, c.title, c.summary, '' AS description, \
+     '' AS description_html, c.subject, c.grade_level, c.tags, c.cover_image_url, c.language, \
+     c.visibility, c.public, c.enrollment_mode, '' AS enrollment_code, c.price_cents, c.currency, \
+     c.created_by, c.created_at, c.updated_at, c.published_at";
+
 pub async fn course(db: &Db, school_id: &str, id: &str) -> Result<Option<CourseRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COURSE_COLUMNS} FROM courses WHERE id = $1 AND school_id = $2"
@@ -50,17 +55,6 @@ pub async fn course(db: &Db, school_id: &str, id: &str) -> Result<Option<CourseR
     .bind(school_id)
     .fetch_optional(db.pool())
     .await?)
-}
-
-/// The caller's role in a course, if they have a place in it.
-pub async fn membership(db: &Db, course_id: &str, user_id: &str) -> Result<Option<CourseRole>> {
-    let role: Option<(String,)> =
-        sqlx::query_as("SELECT role FROM members WHERE course_id = $1 AND user_id = $2")
-            .bind(course_id)
-            .bind(user_id)
-            .fetch_optional(db.pool())
-            .await?;
-    Ok(role.and_then(|(role,)| CourseRole::parse(&role)))
 }
 
 /// Writes the course's searchable text and tag rows from its current title, summary and tags.

@@ -113,16 +113,40 @@ pub struct Claims {
 
 /// Public keys access tokens are verified with, by key id. Only EdDSA is accepted, so
 /// `alg: none` and HS256-with-the-public-key tokens fail before any key is looked at.
-#[derive(Clone, Default)]
+///
+/// A client sends the same token with every request for its lifetime, and checking an
+/// Ed25519 signature costs more than serving a cached read; so tokens that verified are
+/// remembered (by their whole text) until they expire. Any change to the keys forgets them all,
+/// so a removed key stops its tokens at once.
+#[derive(Clone)]
 pub struct KeyRing {
     keys: Arc<RwLock<HashMap<String, DecodingKey>>>,
+    verified: Arc<quick_cache::sync::Cache<String, Claims>>,
+}
+
+/// Verified tokens remembered; about one per active client.
+const VERIFIED_TOKENS: usize = 20_000;
+
+impl Default for KeyRing {
+    fn default() -> Self {
+        Self {
+            keys: Arc::default(),
+            verified: Arc::new(quick_cache::sync::Cache::new(VERIFIED_TOKENS)),
+        }
+    }
 }
 
 impl KeyRing {
     /// Adds an Ed25519 public key (32 raw bytes) under `kid`.
     pub fn insert_ed25519(&self, kid: &str, public_key: &[u8]) {
         let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
-        keys.insert(kid.to_owned(), DecodingKey::from_ed_der(public_key));
+        // Key ids are never reused for another key, so only a new id changes anything.
+        if keys
+            .insert(kid.to_owned(), DecodingKey::from_ed_der(public_key))
+            .is_none()
+        {
+            self.verified.clear();
+        }
     }
 
     /// Makes the ring hold exactly the Ed25519 keys of a JWKS document (RFC 7517/8037), as
@@ -144,7 +168,12 @@ impl KeyRing {
             fresh.insert(kid.to_owned(), DecodingKey::from_ed_der(&public));
         }
         let count = fresh.len();
-        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        let same = keys.len() == fresh.len() && fresh.keys().all(|kid| keys.contains_key(kid));
+        *keys = fresh;
+        if !same {
+            self.verified.clear();
+        }
         Ok(count)
     }
 
@@ -159,13 +188,30 @@ impl KeyRing {
 
     /// Forgets a key; tokens signed with it stop verifying.
     pub fn remove(&self, kid: &str) {
-        self.keys
+        let removed = self
+            .keys
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(kid);
+        if removed.is_some() {
+            self.verified.clear();
+        }
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, Error> {
+        if let Some(claims) = self.verified.get(token) {
+            // The same leeway as the signature check below.
+            if claims.exp + 5 > crate::time::now_ms() / 1000 {
+                return Ok(claims);
+            }
+            self.verified.remove(token);
+        }
+        let claims = self.verify_signature(token)?;
+        self.verified.insert(token.to_owned(), claims.clone());
+        Ok(claims)
+    }
+
+    fn verify_signature(&self, token: &str) -> Result<Claims, Error> {
         let rejected = |why: &str| Error::Unauthenticated {
             detail: format!("the access token {why}"),
         };
@@ -291,6 +337,51 @@ mod tests {
         let student = permissions_of(Role::Student);
         assert!(!student.contains(&Permission::Teach));
         assert!(!student.contains(&Permission::ManageUsers));
+    }
+
+    fn signed(kid: &str, pkcs8: &[u8], exp: i64) -> String {
+        let now = crate::time::now_ms() / 1000;
+        let claims = Claims {
+            sub: "u".into(),
+            school: "s".into(),
+            role: Role::Student,
+            exp: now + exp,
+            iat: now,
+            jti: "j".into(),
+            typ: "access".into(),
+        };
+        let mut header = jsonwebtoken::Header::new(Algorithm::EdDSA);
+        header.kid = Some(kid.into());
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_ed_der(pkcs8),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_remembered_token_stops_verifying_when_its_key_goes() {
+        use ring::signature::KeyPair as _;
+        let pkcs8 =
+            ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
+                .unwrap();
+        let pair = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let ring = KeyRing::default();
+        ring.insert_ed25519("k1", pair.public_key().as_ref());
+        let token = signed("k1", pkcs8.as_ref(), 300);
+        assert!(ring.verify(&token).is_ok());
+        assert!(ring.verify(&token).is_ok(), "from memory");
+        // A token differing in one character is checked, not matched.
+        let mut forged = token.clone();
+        forged.pop();
+        assert!(ring.verify(&forged).is_err());
+        ring.remove("k1");
+        assert!(ring.verify(&token).is_err());
+        // Expired tokens are not served from memory either.
+        ring.insert_ed25519("k1", pair.public_key().as_ref());
+        let short = signed("k1", pkcs8.as_ref(), -10);
+        assert!(ring.verify(&short).is_err());
     }
 
     #[test]

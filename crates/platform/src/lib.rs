@@ -4,6 +4,7 @@
 //! own its tables, serve its routes, publish its events and react to other contexts' events.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod context;
 pub mod db;

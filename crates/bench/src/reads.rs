@@ -1,0 +1,328 @@
+//! The hottest reads: a student's catalogue page and a course outline, served by the `campus`
+//! binary (a separate process, on the embedded backend) to concurrent keep-alive connections.
+//!
+//! Seeding goes through the public API: a school, a teacher, a student, `--courses` published
+//! courses (subjects and tags varied) and one course with `--modules` × `--lessons`. Then each
+//! connection sends its next request as soon as the previous answer arrives, for `--seconds`;
+//! the figures are the completed requests per second and the latency percentiles.
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use hdrhistogram::Histogram;
+use serde_json::{json, Value};
+
+use crate::startup::{free_port, ready, resident_kib};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Route {
+    /// `GET /api/v1/courses?limit=<page>` as a student.
+    Catalogue,
+    /// `GET /api/v1/courses/{id}` (details, teachers, outline) as an enrolled student.
+    Outline,
+    /// `GET /healthz`: no token, no database; the floor set by HTTP and this harness.
+    Healthz,
+    /// `GET /api/v1/me` as the student: token and one identity query.
+    Me,
+}
+
+#[derive(Args)]
+pub struct Options {
+    /// The campus binary to start.
+    #[arg(long, default_value = "target/release/campus")]
+    binary: PathBuf,
+    #[arg(long, value_enum, default_value = "catalogue")]
+    route: Route,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Unmeasured warm-up before the measured run.
+    #[arg(long, default_value_t = 3)]
+    warmup_seconds: u64,
+    /// Published courses in the school.
+    #[arg(long, default_value_t = 200)]
+    courses: usize,
+    /// Students signed in; connection `i` reads as student `i % students`, so per-person
+    /// caches are exercised for many people, not one.
+    #[arg(long, default_value_t = 50)]
+    students: usize,
+    /// Catalogue page size.
+    #[arg(long, default_value_t = 20)]
+    page: usize,
+    /// Modules and lessons per module of the outlined course.
+    #[arg(long, default_value_t = 8)]
+    modules: usize,
+    #[arg(long, default_value_t = 6)]
+    lessons: usize,
+}
+
+/// The server under test; stopped (and its data removed) when dropped.
+struct Server {
+    child: Child,
+    dir: PathBuf,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+fn start(binary: &PathBuf) -> anyhow::Result<Server> {
+    let port = free_port()?;
+    let dir = std::env::temp_dir().join(format!("campus-bench-reads-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    let child = Command::new(binary)
+        .args(["serve", "--data-dir"])
+        .arg(&dir)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("CAMPUS_LOG__FILTER", "warn")
+        // The seeding signs in a few times from one address; keep the credential limit out
+        // of the way of the measurement's setup.
+        .env("CAMPUS_HTTP__CREDENTIAL_REQUESTS_PER_MINUTE", "100000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start {}", binary.display()))?;
+    let server = Server {
+        child,
+        dir,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while !ready(port) {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "not ready within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(server)
+}
+
+async fn send(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    body: Value,
+) -> anyhow::Result<Value> {
+    let mut request = client.request(method, &url).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    anyhow::ensure!(status.is_success(), "{url}: {status} {answer}");
+    Ok(answer)
+}
+
+/// Seeds the school through the API; returns the students' tokens and the outlined course.
+async fn seed(base: &str, options: &Options) -> anyhow::Result<(Vec<String>, String)> {
+    use reqwest::Method;
+    let client = reqwest::Client::new();
+    let password = "correct horse battery staple";
+    let school = send(
+        &client,
+        Method::POST,
+        format!("{base}/api/v1/schools"),
+        None,
+        json!({ "slug": "bench-high", "name": "Bench High", "admin_email": "admin@bench.example",
+                "admin_password": password, "admin_name": "Admin" }),
+    )
+    .await?;
+    let admin = school["tokens"]["access_token"]
+        .as_str()
+        .context("no token")?
+        .to_owned();
+    let mut tokens = Vec::new();
+    let people: Vec<(&str, String)> =
+        std::iter::once(("teacher", "teacher@bench.example".to_owned()))
+            .chain(
+                (0..options.students.max(1))
+                    .map(|n| ("student", format!("student{n}@bench.example"))),
+            )
+            .collect();
+    for (role, email) in &people {
+        send(
+            &client,
+            Method::POST,
+            format!("{base}/api/v1/users"),
+            Some(&admin),
+            json!({ "email": email, "display_name": role, "role": role, "password": password }),
+        )
+        .await?;
+        let signed_in = send(
+            &client,
+            Method::POST,
+            format!("{base}/api/v1/auth/login"),
+            None,
+            json!({ "school": "bench-high", "email": email, "password": password }),
+        )
+        .await?;
+        tokens.push(
+            signed_in["access_token"]
+                .as_str()
+                .context("no token")?
+                .to_owned(),
+        );
+    }
+    let teacher = tokens.remove(0);
+    let students = tokens;
+    let subjects = [
+        "Mathematics",
+        "Biology",
+        "History",
+        "Art",
+        "Physics",
+        "Languages",
+    ];
+    let mut outlined = String::new();
+    let progress = indicatif::ProgressBar::new(options.courses as u64);
+    for n in 0..options.courses {
+        let subject = subjects[n % subjects.len()];
+        let course = send(&client, Method::POST, format!("{base}/api/v1/courses"), Some(&teacher),
+            json!({ "title": format!("{subject} {n}"), "summary": format!("Everything about {subject}, part {n}"),
+                    "description": "## About\nA course with **Markdown**.", "subject": subject,
+                    "grade_level": format!("{}", 6 + n % 7), "tags": [subject.to_lowercase(), format!("level-{}", n % 3)] })).await?;
+        let id = course["id"].as_str().context("no id")?.to_owned();
+        if n == 0 {
+            for m in 0..options.modules {
+                let module = send(
+                    &client,
+                    Method::POST,
+                    format!("{base}/api/v1/courses/{id}/modules"),
+                    Some(&teacher),
+                    json!({ "title": format!("Module {m}"), "requires_previous": m > 0 }),
+                )
+                .await?;
+                let module_id = module["id"].as_str().context("no id")?;
+                for l in 0..options.lessons {
+                    send(&client, Method::POST, format!("{base}/api/v1/modules/{module_id}/lessons"), Some(&teacher),
+                        json!({ "title": format!("Lesson {m}.{l}"), "body": "Read *this*.", "estimated_minutes": 15 })).await?;
+                }
+            }
+            outlined = id.clone();
+        }
+        send(
+            &client,
+            Method::POST,
+            format!("{base}/api/v1/courses/{id}/publish"),
+            Some(&teacher),
+            json!({}),
+        )
+        .await?;
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    for student in &students {
+        send(
+            &client,
+            Method::POST,
+            format!("{base}/api/v1/courses/{outlined}/enroll"),
+            Some(student),
+            json!({}),
+        )
+        .await?;
+    }
+    Ok((students, outlined))
+}
+
+/// Requests from `connections` loops until `until`; latencies in microseconds.
+async fn drive(
+    url: Arc<String>,
+    tokens: Arc<Vec<String>>,
+    connections: usize,
+    until: Instant,
+) -> anyhow::Result<(Histogram<u64>, u64)> {
+    let mut tasks = Vec::new();
+    for connection in 0..connections {
+        let url = url.clone();
+        let token = tokens[connection % tokens.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            // One client per loop: its own keep-alive connection.
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()?;
+            let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+            let mut failures = 0u64;
+            while Instant::now() < until {
+                let sent = Instant::now();
+                let response = client
+                    .get(url.as_str())
+                    .bearer_auth(token.as_str())
+                    .send()
+                    .await;
+                match response {
+                    Ok(response) if response.status().is_success() => {
+                        response.bytes().await?;
+                        histogram.saturating_record(sent.elapsed().as_micros() as u64);
+                    }
+                    _ => failures += 1,
+                }
+            }
+            anyhow::Ok((histogram, failures))
+        }));
+    }
+    let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut failures = 0;
+    for task in tasks {
+        let (histogram, failed) = task.await??;
+        total.add(histogram)?;
+        failures += failed;
+    }
+    Ok((total, failures))
+}
+
+pub async fn run(options: Options) -> anyhow::Result<()> {
+    let server = start(&options.binary)?;
+    let (tokens, course) = seed(&server.base, &options).await?;
+    let url = Arc::new(match options.route {
+        Route::Catalogue => format!("{}/api/v1/courses?limit={}", server.base, options.page),
+        Route::Outline => format!("{}/api/v1/courses/{course}", server.base),
+        Route::Healthz => format!("{}/healthz", server.base),
+        Route::Me => format!("{}/api/v1/me", server.base),
+    });
+    let tokens = Arc::new(tokens);
+    let warmup = Instant::now() + Duration::from_secs(options.warmup_seconds);
+    drive(url.clone(), tokens.clone(), options.connections, warmup).await?;
+    let started = Instant::now();
+    let (histogram, failures) = drive(
+        url.clone(),
+        tokens,
+        options.connections,
+        started + Duration::from_secs(options.seconds),
+    )
+    .await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let rss = resident_kib(server.child.id())? as f64 / 1024.0;
+    let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "reads {:?}: {} connections, {} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms, {} failed; server RSS {:.1} MiB",
+        options.route,
+        options.connections,
+        options.seconds,
+        histogram.len() as f64 / elapsed,
+        ms(0.5),
+        ms(0.99),
+        ms(0.999),
+        histogram.max() as f64 / 1000.0,
+        failures,
+        rss,
+    );
+    Ok(())
+}

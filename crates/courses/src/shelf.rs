@@ -1,0 +1,171 @@
+//! What the hottest reads need, held in memory: each school's courses as the catalogue shows
+//! them (the shelf), each person's places in courses, and each person's school role and status
+//! as identity last announced them.
+//!
+//! Entries live two seconds at most ([`TTL`]), so another process's changes are seen within
+//! that; this process's own changes forget what they touch right after they commit.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use campus_platform::{cache::ReadCache, db::Db, Result};
+
+use crate::{
+    domain::CourseRole,
+    store::{CourseRow, CATALOGUE_COLUMNS},
+};
+
+/// How stale a cached read may be when another process changed it.
+pub const TTL: Duration = Duration::from_secs(2);
+
+/// A course on the shelf: its catalogue row and what filtering and sorting need.
+#[derive(Debug, Clone)]
+pub struct ShelvedCourse {
+    pub row: CourseRow,
+    pub tags: Vec<String>,
+    pub sort_title: String,
+    pub search_text: String,
+    /// Its teachers and assistants, who see it while it is a draft.
+    pub staff: Vec<String>,
+}
+
+/// A school's courses, ordered by id (creation), with a second order by title.
+#[derive(Debug, Default)]
+pub struct Shelf {
+    pub courses: Vec<ShelvedCourse>,
+    /// Indexes into `courses`, ordered by (title, id).
+    pub by_title: Vec<usize>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ShelfRow {
+    #[sqlx(flatten)]
+    course: CourseRow,
+    sort_title: String,
+    search_text: String,
+}
+
+impl Shelf {
+    /// Two queries, whatever the number of courses.
+    async fn load(db: &Db, school_id: &str) -> Result<Self> {
+        let rows: Vec<ShelfRow> = sqlx::query_as(&format!(
+            "SELECT {CATALOGUE_COLUMNS}, c.sort_title, c.search_text FROM courses c \
+             WHERE c.school_id = $1 ORDER BY c.id"
+        ))
+        .bind(school_id)
+        .fetch_all(db.pool())
+        .await?;
+        let staff: Vec<(String, String)> = sqlx::query_as(
+            "SELECT course_id, user_id FROM members WHERE school_id = $1 AND role <> 'student'",
+        )
+        .bind(school_id)
+        .fetch_all(db.pool())
+        .await?;
+        let mut staff_of: HashMap<String, Vec<String>> = HashMap::new();
+        for (course_id, user_id) in staff {
+            staff_of.entry(course_id).or_default().push(user_id);
+        }
+        let courses: Vec<ShelvedCourse> = rows
+            .into_iter()
+            .map(|row| ShelvedCourse {
+                tags: row.course.tag_list(),
+                staff: staff_of.remove(&row.course.id).unwrap_or_default(),
+                sort_title: row.sort_title,
+                search_text: row.search_text,
+                row: row.course,
+            })
+            .collect();
+        let mut by_title: Vec<usize> = (0..courses.len()).collect();
+        by_title.sort_by(|&a, &b| {
+            (&courses[a].sort_title, &courses[a].row.id)
+                .cmp(&(&courses[b].sort_title, &courses[b].row.id))
+        });
+        Ok(Self { courses, by_title })
+    }
+}
+
+/// A person's school role and status, as identity last announced them (`None`: not heard of).
+pub type Account = Option<(String, String)>;
+
+type Key = (String, String);
+
+pub struct Caches {
+    shelves: ReadCache<String, Arc<Shelf>>,
+    places: ReadCache<Key, Arc<HashMap<String, CourseRole>>>,
+    people: ReadCache<Key, Account>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Self {
+            shelves: ReadCache::new(512, TTL),
+            places: ReadCache::new(50_000, TTL),
+            people: ReadCache::new(50_000, TTL),
+        }
+    }
+}
+
+impl Caches {
+    pub async fn shelf(&self, db: &Db, school_id: &str) -> Result<Arc<Shelf>> {
+        self.shelves
+            .get_or_load(&school_id.to_owned(), || async {
+                Shelf::load(db, school_id).await.map(Arc::new)
+            })
+            .await
+    }
+
+    /// The courses a person has a place in, with their role in each.
+    pub async fn places(
+        &self,
+        db: &Db,
+        school_id: &str,
+        user_id: &str,
+    ) -> Result<Arc<HashMap<String, CourseRole>>> {
+        self.places
+            .get_or_load(&(school_id.to_owned(), user_id.to_owned()), || async {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT course_id, role FROM members WHERE school_id = $1 AND user_id = $2",
+                )
+                .bind(school_id)
+                .bind(user_id)
+                .fetch_all(db.pool())
+                .await?;
+                Ok(Arc::new(
+                    rows.into_iter()
+                        .filter_map(|(course, role)| CourseRole::parse(&role).map(|r| (course, r)))
+                        .collect(),
+                ))
+            })
+            .await
+    }
+
+    pub async fn person(&self, db: &Db, school_id: &str, user_id: &str) -> Result<Account> {
+        self.people
+            .get_or_load(&(school_id.to_owned(), user_id.to_owned()), || async {
+                Ok(sqlx::query_as(
+                    "SELECT role, status FROM people WHERE user_id = $1 AND school_id = $2",
+                )
+                .bind(user_id)
+                .bind(school_id)
+                .fetch_optional(db.pool())
+                .await?)
+            })
+            .await
+    }
+
+    /// After a course's catalogue details or its staff changed.
+    pub fn forget_shelf(&self, school_id: &str) {
+        self.shelves.forget(&school_id.to_owned());
+    }
+
+    /// After a person's places changed.
+    pub fn forget_places(&self, school_id: &str, user_id: &str) {
+        self.places
+            .forget(&(school_id.to_owned(), user_id.to_owned()));
+    }
+
+    /// After identity announced a change to a person.
+    pub fn forget_person(&self, school_id: &str, user_id: &str) {
+        self.people
+            .forget(&(school_id.to_owned(), user_id.to_owned()));
+    }
+}
