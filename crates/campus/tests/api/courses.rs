@@ -1007,6 +1007,52 @@ async fn enrollment_follows_the_course_rules() {
     .await;
     assert_eq!(status, 201, "free now");
 
+    // A public course's lessons are open to the whole school; progress still needs a place.
+    let open = course(json!({ "title": "Library skills", "public": true })).await;
+    let (_, module) = post(
+        &app,
+        &format!("/api/v1/courses/{open}/modules"),
+        &teacher,
+        json!({ "title": "Finding books" }),
+    )
+    .await;
+    let (status, lesson) = post(
+        &app,
+        &format!("/api/v1/modules/{}/lessons", module["id"].as_str().unwrap()),
+        &teacher,
+        json!({ "title": "The catalogue", "body": "Look it up" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{lesson}");
+    let lesson = lesson["id"].as_str().unwrap();
+    let (status, read) = get(&app, &format!("/api/v1/lessons/{lesson}"), &student).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["body_html"], "<p>Look it up</p>\n");
+    let (status, _) = post(
+        &app,
+        &format!("/api/v1/lessons/{lesson}/complete"),
+        &student,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // An unpublished lesson is hidden from students even in a course they belong to.
+    let (_, hidden) = post(
+        &app,
+        &format!("/api/v1/modules/{}/lessons", module["id"].as_str().unwrap()),
+        &teacher,
+        json!({ "title": "Draft lesson", "published": false }),
+    )
+    .await;
+    let (status, _) = get(
+        &app,
+        &format!("/api/v1/lessons/{}", hidden["id"].as_str().unwrap()),
+        &student,
+    )
+    .await;
+    assert_eq!(status, 404);
+
     app.stop().await;
     env.cleanup().await;
 }
@@ -1169,6 +1215,57 @@ async fn bad_course_input_is_refused_and_writes_nothing() {
         .unwrap();
     assert_eq!(events, 0, "nor announced one");
 
+    app.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn every_course_route_is_in_the_openapi_document() {
+    let env = TestEnv::new(&backends()[0]).await;
+    let app = start(&env).await;
+    let document: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let documented = |path: &str, method: &str| document["paths"][path][method].is_object();
+    for (method, path) in [
+        ("get", "/api/v1/courses"),
+        ("post", "/api/v1/courses"),
+        ("get", "/api/v1/courses/{id}"),
+        ("patch", "/api/v1/courses/{id}"),
+        ("post", "/api/v1/courses/{id}/publish"),
+        ("post", "/api/v1/courses/{id}/archive"),
+        ("post", "/api/v1/courses/{id}/duplicate"),
+        ("post", "/api/v1/courses/{id}/enrollment-code"),
+        ("post", "/api/v1/courses/{id}/modules"),
+        ("put", "/api/v1/courses/{id}/modules/order"),
+        ("patch", "/api/v1/modules/{id}"),
+        ("delete", "/api/v1/modules/{id}"),
+        ("post", "/api/v1/modules/{id}/lessons"),
+        ("put", "/api/v1/modules/{id}/lessons/order"),
+        ("get", "/api/v1/lessons/{id}"),
+        ("patch", "/api/v1/lessons/{id}"),
+        ("delete", "/api/v1/lessons/{id}"),
+        ("post", "/api/v1/lessons/{id}/complete"),
+        ("get", "/api/v1/courses/{id}/progress"),
+        ("get", "/api/v1/courses/{id}/progress/class"),
+        ("post", "/api/v1/courses/{id}/enroll"),
+        ("delete", "/api/v1/courses/{id}/enroll"),
+        ("get", "/api/v1/courses/{id}/members"),
+        ("put", "/api/v1/courses/{id}/members/{user_id}"),
+        ("delete", "/api/v1/courses/{id}/members/{user_id}"),
+        ("post", "/api/v1/courses/{id}/roster"),
+        ("get", "/api/v1/courses/{id}/announcements"),
+        ("post", "/api/v1/courses/{id}/announcements"),
+    ] {
+        assert!(documented(path, method), "{method} {path} is documented");
+        assert_eq!(document["paths"][path][method]["tags"][0], "courses");
+    }
     app.stop().await;
     env.cleanup().await;
 }
