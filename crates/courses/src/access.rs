@@ -10,9 +10,12 @@ use campus_platform::{
     Error, Result,
 };
 
+use std::sync::Arc;
+
 use crate::{
     domain::{CourseRole, Visibility},
-    store::{self, CourseRow},
+    shelf::Outline,
+    store::CourseRow,
     Courses,
 };
 
@@ -69,16 +72,19 @@ impl Caller {
 /// A course as one caller stands towards it.
 #[derive(Debug, Clone)]
 pub struct CourseAccess {
-    pub course: CourseRow,
+    pub outline: Arc<Outline>,
     /// The caller's role in the course, if they have a place in it.
     pub membership: Option<CourseRole>,
     pub admin: bool,
 }
 
 impl CourseAccess {
-    /// Loads a course of the caller's school that they may see, or 404.
+    /// Loads a course of the caller's school that they may see, or 404. Reads may be up to
+    /// [`TTL`](crate::shelf::TTL) old when another process changed the course.
     pub async fn load(courses: &Courses, caller: &Caller, course_id: &str) -> Result<Self> {
-        let course = store::course(&courses.db, &caller.school_id, course_id)
+        let outline = courses
+            .caches
+            .outline(&courses.db, &caller.school_id, course_id)
             .await?
             .ok_or(Error::NotFound { what: "course" })?;
         let membership = courses
@@ -88,7 +94,7 @@ impl CourseAccess {
             .get(course_id)
             .copied();
         let access = Self {
-            course,
+            outline,
             membership,
             admin: caller.is_admin(),
         };
@@ -99,8 +105,18 @@ impl CourseAccess {
         }
     }
 
+    /// As [`load`](Self::load), but read fresh from the database: what a change builds on.
+    pub async fn load_fresh(courses: &Courses, caller: &Caller, course_id: &str) -> Result<Self> {
+        courses.caches.forget_course(&caller.school_id, course_id);
+        Self::load(courses, caller, course_id).await
+    }
+
+    pub fn course(&self) -> &CourseRow {
+        &self.outline.course
+    }
+
     pub fn visibility(&self) -> Visibility {
-        Visibility::parse(&self.course.visibility)
+        Visibility::parse(&self.outline.course.visibility)
     }
 
     /// Teachers, assistants and the school's admins.
@@ -126,7 +142,7 @@ impl CourseAccess {
     pub fn can_read_lessons(&self) -> bool {
         self.is_staff()
             || self.membership.is_some()
-            || (self.course.public != 0 && self.visibility() == Visibility::Published)
+            || (self.outline.course.public != 0 && self.visibility() == Visibility::Published)
     }
 
     /// Changing the course, its outline and its members: its teachers and the school's admins.

@@ -130,7 +130,7 @@ async fn post_announcement(
     Json(input): Json<NewAnnouncement>,
 ) -> Result<(StatusCode, Json<Announcement>)> {
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     access.require_staff()?;
     access.require_open()?;
     let mut checks = Checks::default();

@@ -27,7 +27,7 @@ use crate::{
     },
     progress,
     shelf::ShelvedCourse,
-    store::{self, CourseRow, COURSE_COLUMNS},
+    store::{self, CourseRow, LessonHead, COURSE_COLUMNS},
     Courses,
 };
 
@@ -278,8 +278,8 @@ async fn get_course(
 }
 
 async fn view(courses: &Courses, caller: &Caller, access: &CourseAccess) -> Result<CourseView> {
-    let course = &access.course;
-    let (modules, lessons) = store::outline(&courses.db, &course.id).await?;
+    let course = access.course();
+    let outline = &access.outline;
     let completed: HashSet<String> = if access.membership.is_some() {
         store::completed_lessons(&courses.db, &course.id, &caller.user_id)
             .await?
@@ -289,20 +289,14 @@ async fn view(courses: &Courses, caller: &Caller, access: &CourseAccess) -> Resu
         HashSet::new()
     };
     let staff = access.is_staff();
-    let lessons: Vec<_> = lessons
-        .into_iter()
+    let lessons: Vec<&LessonHead> = outline
+        .lessons
+        .iter()
         .filter(|lesson| staff || lesson.published != 0)
         .collect();
-    let standing = progress::Standing::of(&modules, &lessons, &completed);
-    let teachers: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT m.user_id, p.display_name FROM members m \
-         LEFT JOIN people p ON p.user_id = m.user_id \
-         WHERE m.course_id = $1 AND m.role = 'teacher' ORDER BY m.joined_at",
-    )
-    .bind(&course.id)
-    .fetch_all(courses.db.pool())
-    .await?;
-    let modules = modules
+    let standing = progress::Standing::of(&outline.modules, &outline.lessons, &completed);
+    let modules = outline
+        .modules
         .iter()
         .map(|module| ModuleOutline {
             id: module.id.clone(),
@@ -332,11 +326,15 @@ async fn view(courses: &Courses, caller: &Caller, access: &CourseAccess) -> Resu
         description: can_edit.then(|| course.description.clone()),
         description_html: course.description_html.clone(),
         enrollment_code: staff.then(|| course.enrollment_code.clone()),
-        teachers: teachers
-            .into_iter()
-            .map(|(user_id, name)| Person {
-                display_name: name.unwrap_or_else(|| "Teacher".to_owned()),
-                user_id,
+        teachers: outline
+            .teachers
+            .iter()
+            .map(|teacher| Person {
+                user_id: teacher.user_id.clone(),
+                display_name: teacher
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| "Teacher".to_owned()),
             })
             .collect(),
         modules,
@@ -498,7 +496,7 @@ async fn create_course(
     )
     .await?;
     uow.commit().await?;
-    courses.caches.forget_shelf(&caller.school_id);
+    courses.caches.forget_course(&caller.school_id, &course.id);
     courses
         .caches
         .forget_places(&caller.school_id, &caller.user_id);
@@ -590,10 +588,10 @@ async fn update_course(
     Json(details): Json<CourseDetails>,
 ) -> Result<Json<CourseView>> {
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
     access.require_open()?;
-    let mut course = access.course.clone();
+    let mut course = access.course().clone();
     details.apply(&mut course)?;
     course.updated_at = time::now_ms();
     let mut uow = courses.db.begin().await?;
@@ -633,7 +631,7 @@ async fn update_course(
     uow.record(&course.school_id, &updated_event(&course))
         .await?;
     uow.commit().await?;
-    courses.caches.forget_shelf(&caller.school_id);
+    courses.caches.forget_course(&caller.school_id, &id);
     let access = CourseAccess::load(&courses, &caller, &id).await?;
     Ok(Json(view(&courses, &caller, &access).await?))
 }
@@ -664,10 +662,10 @@ async fn publish_course(
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
     if access.visibility() != Visibility::Published {
-        let course = &access.course;
+        let course = access.course();
         let now = time::now_ms();
         let mut uow = courses.db.begin().await?;
         sqlx::query(
@@ -714,7 +712,7 @@ async fn publish_course(
             .await?;
         }
         uow.commit().await?;
-        courses.caches.forget_shelf(&caller.school_id);
+        courses.caches.forget_course(&caller.school_id, &id);
     }
     let access = CourseAccess::load(&courses, &caller, &id).await?;
     Ok(Json(view(&courses, &caller, &access).await?))
@@ -729,10 +727,10 @@ async fn archive_course(
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
     if access.visibility() != Visibility::Archived {
-        let course = &access.course;
+        let course = access.course();
         let mut uow = courses.db.begin().await?;
         sqlx::query(
             "UPDATE courses SET visibility = 'archived', updated_at = $1 WHERE id = $2 AND school_id = $3",
@@ -751,7 +749,7 @@ async fn archive_course(
         )
         .await?;
         uow.commit().await?;
-        courses.caches.forget_shelf(&caller.school_id);
+        courses.caches.forget_course(&caller.school_id, &id);
     }
     let access = CourseAccess::load(&courses, &caller, &id).await?;
     Ok(Json(view(&courses, &caller, &access).await?))
@@ -776,9 +774,9 @@ async fn duplicate_course(
 ) -> Result<(StatusCode, Json<CourseView>)> {
     let caller = Caller::of(&courses, &user).await?;
     caller.require(Permission::Teach)?;
-    let access = CourseAccess::load(&courses, &caller, &id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
-    let original = &access.course;
+    let original = access.course();
     let title = match &request.title {
         Some(title) => {
             domain::required_text("title", title, 200).map_err(|e| Error::Validation(vec![e]))?
@@ -819,7 +817,7 @@ async fn duplicate_course(
     )
     .await?;
     uow.commit().await?;
-    courses.caches.forget_shelf(&caller.school_id);
+    courses.caches.forget_course(&caller.school_id, &copy.id);
     courses
         .caches
         .forget_places(&caller.school_id, &caller.user_id);
@@ -844,7 +842,7 @@ async fn rotate_enrollment_code(
     Path(id): Path<String>,
 ) -> Result<Json<EnrollmentCode>> {
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
     let code = id::short_code();
     sqlx::query(
@@ -852,8 +850,8 @@ async fn rotate_enrollment_code(
     )
     .bind(&code)
     .bind(time::now_ms())
-    .bind(&access.course.id)
-    .bind(&access.course.school_id)
+    .bind(&access.course().id)
+    .bind(&access.course().school_id)
     .execute(courses.db.pool())
     .await?;
     Ok(Json(EnrollmentCode {

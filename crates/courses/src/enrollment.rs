@@ -118,12 +118,12 @@ async fn enroll(
         })?
     };
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     caller.require(Permission::Learn)?;
     if let Some(existing) = member(&courses.db, &course_id, &caller.user_id).await? {
         return Ok((StatusCode::OK, Json(existing)));
     }
-    let course = &access.course;
+    let course = access.course();
     if access.visibility() != Visibility::Published {
         return Err(Error::conflict(
             "course_archived",
@@ -311,18 +311,18 @@ async fn drop_course(
     Path(course_id): Path<String>,
 ) -> Result<StatusCode> {
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     if access.membership.is_none() {
         return Err(Error::NotFound { what: "enrollment" });
     }
     let mut uow = courses.db.begin().await?;
-    revoke(&mut uow, &access.course, &caller.user_id, "dropped").await?;
+    revoke(&mut uow, access.course(), &caller.user_id, "dropped").await?;
     uow.commit().await?;
     courses
         .caches
         .forget_places(&caller.school_id, &caller.user_id);
     if access.is_staff() {
-        courses.caches.forget_shelf(&caller.school_id);
+        courses.caches.forget_course(&caller.school_id, &course_id);
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -372,7 +372,7 @@ async fn set_member(
     Json(request): Json<MemberRole>,
 ) -> Result<Json<Membership>> {
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     access.require_teacher()?;
     access.require_open()?;
     let person = person(&courses.db, &caller.school_id, &user_id)
@@ -391,10 +391,10 @@ async fn set_member(
             ensure_another_teacher(&mut uow, &course_id, &user_id).await?;
         }
     }
-    grant(&mut uow, &access.course, &user_id, request.role, "teacher").await?;
+    grant(&mut uow, access.course(), &user_id, request.role, "teacher").await?;
     uow.commit().await?;
     courses.caches.forget_places(&caller.school_id, &user_id);
-    courses.caches.forget_shelf(&caller.school_id);
+    courses.caches.forget_course(&caller.school_id, &course_id);
     member(&courses.db, &course_id, &user_id)
         .await?
         .map(Json)
@@ -410,13 +410,13 @@ async fn remove_member(
     Path((course_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     access.require_teacher()?;
     let mut uow = courses.db.begin().await?;
-    revoke(&mut uow, &access.course, &user_id, "removed").await?;
+    revoke(&mut uow, access.course(), &user_id, "removed").await?;
     uow.commit().await?;
     courses.caches.forget_places(&caller.school_id, &user_id);
-    courses.caches.forget_shelf(&caller.school_id);
+    courses.caches.forget_course(&caller.school_id, &course_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -496,7 +496,7 @@ async fn enroll_roster(
 ) -> Result<Json<RosterResult>> {
     const MAX_ROSTER: usize = 2_000;
     let caller = Caller::of(&courses, &user).await?;
-    let access = CourseAccess::load(&courses, &caller, &course_id).await?;
+    let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     access.require_teacher()?;
     access.require_open()?;
     if roster.people.is_empty() || roster.people.len() > MAX_ROSTER {
@@ -558,7 +558,7 @@ async fn enroll_roster(
             // A roster adds people; it never demotes a teacher who is on the list.
             Some(_) => unchanged += 1,
             None => {
-                grant(&mut uow, &access.course, user_id, role, "roster").await?;
+                grant(&mut uow, access.course(), user_id, role, "roster").await?;
                 enrolled += 1;
             }
         }
@@ -568,7 +568,7 @@ async fn enroll_roster(
         courses.caches.forget_places(&caller.school_id, user_id);
     }
     if role.is_staff() {
-        courses.caches.forget_shelf(&caller.school_id);
+        courses.caches.forget_course(&caller.school_id, &course_id);
     }
     Ok(Json(RosterResult {
         enrolled,

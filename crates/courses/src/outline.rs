@@ -70,7 +70,7 @@ async fn module_for(
     .fetch_optional(courses.db.pool())
     .await?
     .ok_or(Error::NotFound { what: "module" })?;
-    let access = CourseAccess::load(courses, caller, &module.course_id)
+    let access = CourseAccess::load_fresh(courses, caller, &module.course_id)
         .await
         .map_err(|_| Error::NotFound { what: "module" })?;
     Ok((module, access))
@@ -95,7 +95,7 @@ async fn editable_course(
     course_id: &str,
 ) -> Result<CourseAccess> {
     let caller = Caller::of(courses, user).await?;
-    let access = CourseAccess::load(courses, &caller, course_id).await?;
+    let access = CourseAccess::load_fresh(courses, &caller, course_id).await?;
     access.require_teacher()?;
     access.require_open()?;
     Ok(access)
@@ -118,7 +118,7 @@ async fn add_module(
     let mut uow = courses.db.begin().await?;
     let (last,): (Option<i64>,) =
         sqlx::query_as("SELECT MAX(position) FROM modules WHERE course_id = $1")
-            .bind(&access.course.id)
+            .bind(&access.course().id)
             .fetch_one(uow.conn())
             .await?;
     let position = last.map_or(0, |p| p + 1);
@@ -128,21 +128,24 @@ async fn add_module(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
     .bind(&id)
-    .bind(&access.course.id)
-    .bind(&access.course.school_id)
+    .bind(&access.course().id)
+    .bind(&access.course().school_id)
     .bind(&title)
     .bind(position)
     .bind(i64::from(requires_previous))
     .bind(now)
     .execute(uow.conn())
     .await?;
-    touch(&mut uow, &access.course).await?;
+    touch(&mut uow, access.course()).await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_course(&access.course().school_id, &access.course().id);
     Ok((
         StatusCode::CREATED,
         Json(ModuleView {
             id,
-            course_id: access.course.id.clone(),
+            course_id: access.course().id.clone(),
             title,
             position,
             requires_previous,
@@ -187,8 +190,11 @@ async fn update_module(
     .bind(&module.id)
     .execute(uow.conn())
     .await?;
-    touch(&mut uow, &access.course).await?;
+    touch(&mut uow, access.course()).await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_course(&access.course().school_id, &access.course().id);
     Ok(Json(ModuleView {
         id: module.id,
         course_id: module.course_id,
@@ -222,8 +228,11 @@ async fn delete_module(
         .bind(&module.id)
         .execute(uow.conn())
         .await?;
-    touch(&mut uow, &access.course).await?;
+    touch(&mut uow, access.course()).await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_course(&access.course().school_id, &access.course().id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -246,7 +255,7 @@ async fn reorder_modules(
     let access = editable_course(&courses, &user, &course_id).await?;
     let mut uow = courses.db.begin().await?;
     let current: Vec<(String,)> = sqlx::query_as("SELECT id FROM modules WHERE course_id = $1")
-        .bind(&access.course.id)
+        .bind(&access.course().id)
         .fetch_all(uow.conn())
         .await?;
     reorder(
@@ -257,8 +266,11 @@ async fn reorder_modules(
         &order.module_ids,
     )
     .await?;
-    touch(&mut uow, &access.course).await?;
+    touch(&mut uow, access.course()).await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_course(&access.course().school_id, &access.course().id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -508,14 +520,17 @@ async fn add_lesson(
     .bind(lesson.published)
     .bind(lesson.position)
     .bind(now)
-    .bind(&access.course.school_id)
+    .bind(&access.course().school_id)
     .execute(uow.conn())
     .await?;
     if lesson.published != 0 {
         announce(&mut uow, &access, &lesson).await?;
     }
-    touch(&mut uow, &access.course).await?;
+    touch(&mut uow, access.course()).await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_course(&access.course().school_id, &access.course().id);
     Ok((StatusCode::CREATED, Json(lesson.view(true, false))))
 }
 
@@ -523,12 +538,12 @@ async fn add_lesson(
 async fn announce(uow: &mut UnitOfWork, access: &CourseAccess, lesson: &LessonRow) -> Result<()> {
     if access.visibility() == Visibility::Published {
         uow.record(
-            &access.course.school_id,
+            &access.course().school_id,
             &LessonPublished {
                 lesson_id: lesson.id.clone(),
                 module_id: lesson.module_id.clone(),
                 course_id: lesson.course_id.clone(),
-                school_id: access.course.school_id.clone(),
+                school_id: access.course().school_id.clone(),
                 title: lesson.title.clone(),
             },
         )
@@ -537,10 +552,12 @@ async fn announce(uow: &mut UnitOfWork, access: &CourseAccess, lesson: &LessonRo
     Ok(())
 }
 
+/// The lesson with its course; `fresh` for changes, which must not build on a cached course.
 async fn lesson_for(
     courses: &Courses,
     caller: &Caller,
     lesson_id: &str,
+    fresh: bool,
 ) -> Result<(LessonRow, CourseAccess)> {
     let lesson: LessonRow = sqlx::query_as(&format!(
         "SELECT {LESSON_COLUMNS} FROM lessons WHERE id = $1 AND school_id = $2"
@@ -550,9 +567,12 @@ async fn lesson_for(
     .fetch_optional(courses.db.pool())
     .await?
     .ok_or(Error::NotFound { what: "lesson" })?;
-    let access = CourseAccess::load(courses, caller, &lesson.course_id)
-        .await
-        .map_err(|_| Error::NotFound { what: "lesson" })?;
+    let access = if fresh {
+        CourseAccess::load_fresh(courses, caller, &lesson.course_id).await
+    } else {
+        CourseAccess::load(courses, caller, &lesson.course_id).await
+    }
+    .map_err(|_| Error::NotFound { what: "lesson" })?;
     // An unpublished lesson is as invisible to students as a missing one.
     if lesson.published == 0 && !access.is_staff() {
         return Err(Error::NotFound { what: "lesson" });
@@ -570,12 +590,12 @@ async fn get_lesson(
     Path(id): Path<String>,
 ) -> Result<Json<LessonView>> {
     let caller = Caller::of(&courses, &user).await?;
-    let (lesson, access) = lesson_for(&courses, &caller, &id).await?;
+    let (lesson, access) = lesson_for(&courses, &caller, &id, false).await?;
     access.require_lessons()?;
     let mut completed = false;
     if access.is_student() {
         let standing =
-            progress::Standing::load(&courses.db, &access.course.id, &caller.user_id).await?;
+            progress::Standing::load(&courses.db, &access.outline, &caller.user_id).await?;
         if standing.is_locked(&lesson.module_id) {
             return Err(Error::forbidden(
                 "complete the previous module to open this lesson",
@@ -597,7 +617,7 @@ async fn update_lesson(
     Json(details): Json<LessonDetails>,
 ) -> Result<Json<LessonView>> {
     let caller = Caller::of(&courses, &user).await?;
-    let (mut lesson, access) = lesson_for(&courses, &caller, &id).await?;
+    let (mut lesson, access) = lesson_for(&courses, &caller, &id, true).await?;
     access.require_teacher()?;
     access.require_open()?;
     let was_published = lesson.published != 0;
@@ -625,8 +645,11 @@ async fn update_lesson(
     if !was_published && lesson.published != 0 {
         announce(&mut uow, &access, &lesson).await?;
     }
-    touch(&mut uow, &access.course).await?;
+    touch(&mut uow, access.course()).await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_course(&access.course().school_id, &access.course().id);
     Ok(Json(lesson.view(true, false)))
 }
 
@@ -639,7 +662,7 @@ async fn delete_lesson(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     let caller = Caller::of(&courses, &user).await?;
-    let (lesson, access) = lesson_for(&courses, &caller, &id).await?;
+    let (lesson, access) = lesson_for(&courses, &caller, &id, true).await?;
     access.require_teacher()?;
     access.require_open()?;
     let mut uow = courses.db.begin().await?;
@@ -651,8 +674,11 @@ async fn delete_lesson(
         .bind(&lesson.id)
         .execute(uow.conn())
         .await?;
-    touch(&mut uow, &access.course).await?;
+    touch(&mut uow, access.course()).await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_course(&access.course().school_id, &access.course().id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -686,8 +712,11 @@ async fn reorder_lessons(
         &order.lesson_ids,
     )
     .await?;
-    touch(&mut uow, &access.course).await?;
+    touch(&mut uow, access.course()).await?;
     uow.commit().await?;
+    courses
+        .caches
+        .forget_course(&access.course().school_id, &access.course().id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -23,6 +23,7 @@ use crate::{
     access::{Caller, CourseAccess},
     domain::{self, Visibility},
     events::{CourseCompleted, LessonCompleted},
+    shelf::Outline,
     store::{self, LessonHead, ModuleRow},
     Courses,
 };
@@ -101,13 +102,12 @@ impl Standing {
         }
     }
 
-    /// Loads the outline and the student's completions (three queries) and computes.
-    pub async fn load(db: &Db, course_id: &str, user_id: &str) -> Result<Self> {
-        let (modules, lessons) = store::outline(db, course_id).await?;
-        let completed = store::completed_lessons(db, course_id, user_id).await?;
+    /// Reads the student's completions (one query) and computes against the outline.
+    pub async fn load(db: &Db, outline: &Outline, user_id: &str) -> Result<Self> {
+        let completed = store::completed_lessons(db, &outline.course.id, user_id).await?;
         Ok(Self::of(
-            &modules,
-            &lessons,
+            &outline.modules,
+            &outline.lessons,
             &completed.into_iter().collect(),
         ))
     }
@@ -165,7 +165,7 @@ async fn complete_lesson(
     .await?;
     let (course_id, module_id, published, minutes) =
         lesson.ok_or(Error::NotFound { what: "lesson" })?;
-    let access = CourseAccess::load(&courses, &caller, &course_id)
+    let access = CourseAccess::load_fresh(&courses, &caller, &course_id)
         .await
         .map_err(|_| Error::NotFound { what: "lesson" })?;
     if published == 0 && !access.is_staff() {
@@ -182,7 +182,7 @@ async fn complete_lesson(
             "the course is archived; progress is closed",
         ));
     }
-    let standing = Standing::load(&courses.db, &course_id, &caller.user_id).await?;
+    let standing = Standing::load(&courses.db, &access.outline, &caller.user_id).await?;
     if standing.is_locked(&module_id) {
         return Err(Error::forbidden(
             "complete the previous module to open this lesson",
@@ -217,8 +217,7 @@ async fn complete_lesson(
     }
     let mut completed = standing.completed_ids.clone();
     completed.insert(lesson_id.clone());
-    let (modules, lessons) = store::outline(&courses.db, &course_id).await?;
-    let after = Standing::of(&modules, &lessons, &completed);
+    let after = Standing::of(&access.outline.modules, &access.outline.lessons, &completed);
     if after.is_complete() {
         // Only the request that sets completed_at announces it, so a double click or two
         // racing requests complete the course once.
@@ -332,7 +331,7 @@ async fn my_progress(
             "progress is kept for the course's students; staff use the class view",
         ));
     }
-    let standing = Standing::load(&courses.db, &course_id, &caller.user_id).await?;
+    let standing = Standing::load(&courses.db, &access.outline, &caller.user_id).await?;
     let (completed_at,): (Option<i64>,) =
         sqlx::query_as("SELECT completed_at FROM members WHERE course_id = $1 AND user_id = $2")
             .bind(&course_id)
@@ -403,7 +402,7 @@ async fn class_progress(
             "between 1 and 365",
         ));
     }
-    let (modules, lessons) = store::outline(&courses.db, &course_id).await?;
+    let (modules, lessons) = (&access.outline.modules, &access.outline.lessons);
     let students: Vec<ClassMember> = sqlx::query_as(
         "SELECT m.user_id, m.joined_at, m.completed_at, p.display_name, p.email FROM members m \
          LEFT JOIN people p ON p.user_id = m.user_id \
@@ -439,7 +438,7 @@ async fn class_progress(
                 email,
             } = member;
             let (completed, last) = done.get(&user_id).unwrap_or(&none);
-            let standing = Standing::of(&modules, &lessons, completed);
+            let standing = Standing::of(modules, lessons, completed);
             required = standing.required;
             let last_activity = (*last).max(joined_at);
             let current_module_id = standing.next_lesson.as_ref().and_then(|(id, _)| {
@@ -467,7 +466,7 @@ async fn class_progress(
         })
         .collect();
     if required == 0 {
-        required = Standing::of(&modules, &lessons, &HashSet::new()).required;
+        required = Standing::of(modules, lessons, &HashSet::new()).required;
     }
     Ok(Json(ClassProgress {
         course_id,

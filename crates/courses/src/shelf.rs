@@ -11,7 +11,7 @@ use campus_platform::{cache::ReadCache, db::Db, Result};
 
 use crate::{
     domain::CourseRole,
-    store::{CourseRow, CATALOGUE_COLUMNS},
+    store::{self, CourseRow, LessonHead, ModuleRow, CATALOGUE_COLUMNS},
 };
 
 /// How stale a cached read may be when another process changed it.
@@ -83,6 +83,46 @@ impl Shelf {
     }
 }
 
+/// A course with everything its page and progress need: the course, its modules and lessons
+/// in order, and its teachers.
+#[derive(Debug)]
+pub struct Outline {
+    pub course: CourseRow,
+    pub modules: Vec<ModuleRow>,
+    pub lessons: Vec<LessonHead>,
+    pub teachers: Vec<Teacher>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Teacher {
+    pub user_id: String,
+    pub display_name: Option<String>,
+}
+
+impl Outline {
+    /// Four queries, whatever the course's size; `None` when the school has no such course.
+    async fn load(db: &Db, school_id: &str, course_id: &str) -> Result<Option<Self>> {
+        let Some(course) = store::course(db, school_id, course_id).await? else {
+            return Ok(None);
+        };
+        let (modules, lessons) = store::outline(db, course_id).await?;
+        let teachers = sqlx::query_as(
+            "SELECT m.user_id, p.display_name FROM members m \
+             LEFT JOIN people p ON p.user_id = m.user_id \
+             WHERE m.course_id = $1 AND m.role = 'teacher' ORDER BY m.joined_at",
+        )
+        .bind(course_id)
+        .fetch_all(db.pool())
+        .await?;
+        Ok(Some(Self {
+            course,
+            modules,
+            lessons,
+            teachers,
+        }))
+    }
+}
+
 /// A person's school role and status, as identity last announced them (`None`: not heard of).
 pub type Account = Option<(String, String)>;
 
@@ -90,6 +130,7 @@ type Key = (String, String);
 
 pub struct Caches {
     shelves: ReadCache<String, Arc<Shelf>>,
+    outlines: ReadCache<Key, Option<Arc<Outline>>>,
     places: ReadCache<Key, Arc<HashMap<String, CourseRole>>>,
     people: ReadCache<Key, Account>,
 }
@@ -98,6 +139,7 @@ impl Default for Caches {
     fn default() -> Self {
         Self {
             shelves: ReadCache::new(512, TTL),
+            outlines: ReadCache::new(5_000, TTL),
             places: ReadCache::new(50_000, TTL),
             people: ReadCache::new(50_000, TTL),
         }
@@ -109,6 +151,20 @@ impl Caches {
         self.shelves
             .get_or_load(&school_id.to_owned(), || async {
                 Shelf::load(db, school_id).await.map(Arc::new)
+            })
+            .await
+    }
+
+    /// A course of the school with its outline.
+    pub async fn outline(
+        &self,
+        db: &Db,
+        school_id: &str,
+        course_id: &str,
+    ) -> Result<Option<Arc<Outline>>> {
+        self.outlines
+            .get_or_load(&(school_id.to_owned(), course_id.to_owned()), || async {
+                Ok(Outline::load(db, school_id, course_id).await?.map(Arc::new))
             })
             .await
     }
@@ -152,9 +208,11 @@ impl Caches {
             .await
     }
 
-    /// After a course's catalogue details or its staff changed.
-    pub fn forget_shelf(&self, school_id: &str) {
+    /// After a course, its outline or its staff changed.
+    pub fn forget_course(&self, school_id: &str, course_id: &str) {
         self.shelves.forget(&school_id.to_owned());
+        self.outlines
+            .forget(&(school_id.to_owned(), course_id.to_owned()));
     }
 
     /// After a person's places changed.
