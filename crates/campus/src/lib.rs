@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod contexts;
+pub mod demo;
 mod jwks;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};

@@ -22,7 +22,7 @@ struct Cli {
 enum Command {
     /// Run the server: every context on embedded defaults, or a chosen few against
     /// PostgreSQL and NATS.
-    Serve(Settings),
+    Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(Settings),
     /// Print the effective configuration (secrets masked) and exit.
@@ -86,6 +86,16 @@ fn parse_role(text: &str) -> Result<Role, String> {
             "`{other}` is not a role: student, teacher, school_admin or super_admin"
         )),
     }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    settings: Settings,
+    /// Seed a demo school (an admin, a teacher, students and a course) and print how to sign
+    /// in; does nothing when the demo school exists.
+    #[arg(long)]
+    demo: bool,
 }
 
 /// Flags override `campus.toml` and `CAMPUS_*` variables.
@@ -162,12 +172,21 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve(settings) => {
+        Command::Serve(ServeArgs { settings, demo }) => {
             let config = Config::load(settings)?;
             let stop = campus::shutdown_signal()?;
             let _telemetry = telemetry::init(&config)?;
             let app = Application::build(config, contexts::all()).await?;
-            app.run_until_stopped(stop).await
+            if !demo {
+                return app.run_until_stopped(stop).await;
+            }
+            let base = format!("http://{}", app.address());
+            let server = tokio::spawn(app.run_until_stopped(stop));
+            match campus::demo::seed(&base).await {
+                Ok(seeded) => println!("{}", campus::demo::instructions(&base, &seeded)),
+                Err(error) => eprintln!("campus: the demo school was not seeded: {error:#}"),
+            }
+            server.await?
         }
         Command::Migrate(settings) => {
             let config = Config::load(settings)?;

@@ -447,3 +447,139 @@ async fn admin_commands_create_the_first_super_admin_and_schools() {
     assert!(server.wait().unwrap().success());
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Starts `campus serve --demo` in `dir` and returns it with the printed lines up to the one
+/// containing `until` and the instructions after it; fails after 60 s without it.
+fn serve_demo(dir: &std::path::Path, until: &str) -> (std::process::Child, Vec<String>) {
+    let mut child = campus()
+        .current_dir(dir)
+        .args([
+            "serve",
+            "--demo",
+            "--data-dir",
+            "data",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (sender, lines) = std::sync::mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let sender = sender.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    while let Ok(line) = lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let found = line.contains(until);
+        seen.push(line);
+        if found {
+            // The instructions follow at once.
+            while let Ok(line) = lines.recv_timeout(Duration::from_millis(300)) {
+                seen.push(line);
+            }
+            return (child, seen);
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    panic!("`{until}` was not printed: {seen:#?}");
+}
+
+fn stop(mut child: std::process::Child) {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// `serve --demo` seeds a school with people and a course, prints how to sign in, and leaves
+/// an existing demo school alone on the next start.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_demo_seeds_a_school_to_sign_in_to_once() {
+    use serde_json::{json, Value};
+    let dir = temp_dir();
+    let (child, printed) = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || serve_demo(&dir, "Demo school ready"))
+            .await
+            .unwrap()
+    };
+    let text = printed.join("\n");
+    let password = text
+        .split("password for every demo account: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let base = text
+        .split("curl -X POST ")
+        .nth(1)
+        .and_then(|rest| rest.split("/api/v1/auth/login").next())
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let tokens: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "school": "demo", "email": "marty@demo.campus.test", "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["access_token"].as_str().expect("Marty signs in");
+    let mine: Value = client
+        .get(format!("{base}/api/v1/courses?mine=true"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        mine["items"][0]["title"], "Introduction to Biology",
+        "{mine}"
+    );
+    assert_eq!(mine["items"][0]["my_role"], "student");
+    let course = mine["items"][0]["id"].as_str().unwrap();
+    let outline: Value = client
+        .get(format!("{base}/api/v1/courses/{course}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outline["modules"].as_array().unwrap().len(), 2);
+    assert_eq!(outline["modules"][1]["locked"], true);
+    stop(child);
+
+    let (child, printed) = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || serve_demo(&dir, "exists already"))
+            .await
+            .unwrap()
+    };
+    assert!(
+        !printed.join("\n").contains(&password),
+        "the password is printed only when it is made"
+    );
+    stop(child);
+    std::fs::remove_dir_all(dir).ok();
+}
