@@ -118,15 +118,19 @@ pub(crate) async fn password_matches(password: String, hash: Option<String>) -> 
                 .map(|h| h.to_string())
                 .unwrap_or_default()
         });
-        let stored = hash.as_deref().unwrap_or(dummy);
-        let matches = PasswordHash::new(stored)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        matches && hash.is_some()
+        // No account, or one with no password yet: verify against the dummy, so the answer
+        // takes as long as for a real password.
+        let real = hash.as_deref().and_then(|h| PasswordHash::new(h).ok());
+        let stored = real.or_else(|| PasswordHash::new(dummy).ok());
+        let matches = stored.is_some_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
+        matches
+            && hash
+                .as_deref()
+                .is_some_and(|h| PasswordHash::new(h).is_ok())
     })
     .await
     .map_err(|e| Error::internal(anyhow::Error::from(e)))

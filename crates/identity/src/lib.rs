@@ -8,6 +8,7 @@ pub mod events;
 pub mod keys;
 pub mod onboarding;
 pub mod recovery;
+pub mod roster;
 pub mod secrets;
 pub mod sessions;
 pub mod store;

@@ -27,6 +27,20 @@ pub struct PreparedUser {
     password_hash: String,
 }
 
+impl PreparedUser {
+    /// A checked person with their password hash (or [`NO_PASSWORD_YET`]).
+    pub fn new(user: UserRow, password_hash: String) -> Self {
+        Self {
+            user,
+            password_hash,
+        }
+    }
+}
+
+/// Stored in place of a hash for people invited to choose a password: no password verifies
+/// against it, and sign-in still spends one hash verification, so it answers like any failure.
+pub const NO_PASSWORD_YET: &str = "!no-password-yet";
+
 pub struct SchoolInput<'a> {
     pub slug: &'a str,
     pub name: &'a str,
@@ -177,7 +191,7 @@ pub fn join_code() -> String {
     id::short_code()
 }
 
-fn new_user(school_id: &str, email: &Email, name: &DisplayName, role: Role) -> UserRow {
+pub fn new_user(school_id: &str, email: &Email, name: &DisplayName, role: Role) -> UserRow {
     UserRow {
         id: id::new_id_string(),
         school_id: school_id.to_owned(),

@@ -6,7 +6,8 @@
 
 use axum::{extract::State, http::StatusCode};
 use campus_platform::{
-    auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, time, Error, Result,
+    auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, mail::Mailer, time, Error,
+    Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,6 +20,8 @@ const VERIFY: &str = "email_verification";
 const RESET_VALID_MS: i64 = 30 * 60 * 1000;
 const VERIFY_VALID_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 const RESEND_AFTER_MS: i64 = 60 * 1000;
+const INVITE: &str = "invitation";
+const INVITE_VALID_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// Reset and verification by token: rate limited per client.
 pub fn credential_routes(identity: Identity) -> OpenApiRouter {
@@ -26,6 +29,7 @@ pub fn credential_routes(identity: Identity) -> OpenApiRouter {
         .routes(routes!(request_reset))
         .routes(routes!(confirm_reset))
         .routes(routes!(verify_email))
+        .routes(routes!(accept_invitation))
         .with_state(identity)
 }
 
@@ -101,6 +105,42 @@ async fn use_token(uow: &mut UnitOfWork, token: &str, purpose: &str) -> Result<S
         return Err(invalid());
     }
     Ok(user_id)
+}
+
+/// A new invitation token for a person created without a password (none if one was made in
+/// the last minute).
+pub(crate) async fn invitation_token(
+    uow: &mut UnitOfWork,
+    user_id: &str,
+) -> Result<Option<String>> {
+    new_token(uow, user_id, INVITE, INVITE_VALID_MS).await
+}
+
+/// Emails the invitation link; a failure is logged, and the admin can invite again.
+pub(crate) async fn send_invitation(
+    mailer: &Mailer,
+    public_url: &str,
+    school: &store::SchoolRow,
+    user: &store::UserRow,
+    token: &str,
+) {
+    let link = format!("{public_url}/accept-invitation?token={token}");
+    let body = format!(
+        "Hello {},\n\n{} has given you a Campus Hub account. Choose your password within 7 days \
+         by opening this link:\n\n{link}\n\nThen sign in with the school `{}` and this email address.\n",
+        user.display_name, school.name, school.slug
+    );
+    if let Err(error) = mailer
+        .send(
+            &user.email,
+            &format!("Your {} account", school.name),
+            &body,
+            Some(&link),
+        )
+        .await
+    {
+        tracing::warn!(error = format!("{error:#}"), user = %user.id, "invitation email not sent");
+    }
 }
 
 /// Sends the address-verification link for a newly registered person; failures are logged,
@@ -201,12 +241,37 @@ async fn confirm_reset(
     State(identity): State<Identity>,
     Json(input): Json<ResetConfirm>,
 ) -> Result<StatusCode> {
+    let user_id = set_password_by_token(&identity, &input, RESET).await?;
+    tracing::info!(user = %user_id, "password reset");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Accepts an emailed invitation: the person chooses their password, which also confirms
+/// their address. The link works once, for 7 days.
+#[utoipa::path(post, path = "/api/v1/auth/invitation/accept", tag = "identity", request_body = ResetConfirm,
+    responses((status = 204), (status = 400, body = Problem), (status = 422, body = Problem)))]
+async fn accept_invitation(
+    State(identity): State<Identity>,
+    Json(input): Json<ResetConfirm>,
+) -> Result<StatusCode> {
+    let user_id = set_password_by_token(&identity, &input, INVITE).await?;
+    tracing::info!(user = %user_id, "invitation accepted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets the password of the token's person and uses the token; every session of the account
+/// ends. An invitation also confirms the address it was sent to.
+async fn set_password_by_token(
+    identity: &Identity,
+    input: &ResetConfirm,
+    purpose: &str,
+) -> Result<String> {
     // Look the person up first, to check the new password against their own details.
     let user_id: Option<(String,)> = sqlx::query_as(
         "SELECT user_id FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
     )
     .bind(secrets::digest(&input.token))
-    .bind(RESET)
+    .bind(purpose)
     .bind(time::now_ms())
     .fetch_optional(identity.db.pool())
     .await?;
@@ -233,7 +298,7 @@ async fn confirm_reset(
     .map_err(|e| Error::Validation(vec![e]))?;
     let hashed = onboarding::hash_password(password).await?;
     let mut uow = identity.db.begin().await?;
-    let used_by = use_token(&mut uow, &input.token, RESET).await?;
+    let used_by = use_token(&mut uow, &input.token, purpose).await?;
     if used_by != user.id {
         return Err(Error::bad_request(
             "invalid_token",
@@ -258,9 +323,17 @@ async fn confirm_reset(
         .bind(&user.email)
         .execute(uow.conn())
         .await?;
+    if purpose == INVITE {
+        sqlx::query(
+            "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
+        )
+        .bind(now)
+        .bind(&user.id)
+        .execute(uow.conn())
+        .await?;
+    }
     uow.commit().await?;
-    tracing::info!(user = %user.id, "password reset");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(user.id)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -23,13 +23,15 @@ use crate::{
     audit::{self, AuditRow},
     domain::{DisplayName, Registration},
     events::{UserDeactivated, UserReactivated, UserRoleChanged},
-    onboarding,
+    onboarding, roster,
     store::{self, UserRow},
 };
 
 pub fn routes(identity: Identity) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
+        .routes(routes!(import_users))
+        .routes(routes!(invite_user))
         .routes(routes!(get_user))
         .routes(routes!(change_role))
         .routes(routes!(deactivate))
@@ -151,6 +153,141 @@ async fn create_user(
     .await?;
     uow.commit().await?;
     Ok((StatusCode::CREATED, Json(prepared.user.into())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Check the file and report what would happen, writing nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// Imports the school's people from a CSV file (a plain spreadsheet with `email`,
+/// `display_name` or `first_name`/`last_name`, `role` and optionally `password` and
+/// `grade_level`; or OneRoster 1.1 `users.csv`). Every row is checked first: with any bad row
+/// nothing is imported and each is reported as `lines[N].field`. People who already have an
+/// account are skipped; people without a password are emailed an invitation.
+#[utoipa::path(post, path = "/api/v1/users/import", tag = "identity", params(ImportQuery),
+    request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
+    responses((status = 200, body = roster::ImportReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn import_users(
+    State(identity): State<Identity>,
+    user: AuthUser,
+    Query(query): Query<ImportQuery>,
+    body: String,
+) -> Result<Json<roster::ImportReport>> {
+    authorize(&identity, &user, Permission::ManageUsers).await?;
+    let school = school_of(&identity, &user).await?;
+    let (rows, mut skipped) = roster::parse(&body)?;
+    let prepared = roster::prepare(&identity.db, &school, rows, &mut skipped, &|| {}).await?;
+    let dry_run = query.dry_run.unwrap_or(false);
+    let report = roster::ImportReport {
+        dry_run,
+        imported: prepared.len(),
+        invited: prepared.iter().filter(|p| p.invited()).count(),
+        skipped,
+    };
+    if dry_run {
+        return Ok(Json(report));
+    }
+    let mut uow = identity.db.begin().await?;
+    let inserted = roster::insert(&mut uow, prepared).await?;
+    audit::record(
+        &mut uow,
+        &user,
+        "users.imported",
+        &school.id,
+        json!({ "imported": report.imported, "invited": report.invited, "skipped": report.skipped.len() }),
+    )
+    .await?;
+    uow.commit().await?;
+    roster::send_invitations(
+        &identity.mailer,
+        &identity.public_url,
+        &school,
+        &inserted,
+        &|| {},
+    )
+    .await;
+    Ok(Json(report))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Invitation {
+    pub email: String,
+    pub display_name: String,
+    /// `student`, `teacher` or `school_admin`.
+    pub role: Role,
+}
+
+/// Creates a person without a password and emails them a link (valid 7 days) to choose one.
+#[utoipa::path(post, path = "/api/v1/users/invitations", tag = "identity", request_body = Invitation, security(("bearer" = [])),
+    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn invite_user(
+    State(identity): State<Identity>,
+    user: AuthUser,
+    Json(input): Json<Invitation>,
+) -> Result<(StatusCode, Json<UserView>)> {
+    authorize(&identity, &user, Permission::ManageUsers).await?;
+    if input.role == Role::SuperAdmin {
+        return Err(Error::forbidden(
+            "super admins are created by platform operators",
+        ));
+    }
+    let school = school_of(&identity, &user).await?;
+    let row = roster::Row {
+        line: 1,
+        email: input.email,
+        display_name: input.display_name,
+        role: input.role,
+        password: None,
+        grade_level: None,
+    };
+    let mut skipped = Vec::new();
+    let prepared = roster::prepare(&identity.db, &school, vec![row], &mut skipped, &|| {})
+        .await
+        .map_err(|error| match error {
+            // One person, so name the fields as the request does.
+            Error::Validation(errors) => Error::Validation(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = e.field.trim_start_matches("lines[1].").to_owned();
+                        e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+    if !skipped.is_empty() {
+        return Err(Error::conflict(
+            "email_taken",
+            "this email already has an account in this school",
+        ));
+    }
+    let mut uow = identity.db.begin().await?;
+    let inserted = roster::insert(&mut uow, prepared).await?;
+    let Some((invited, _)) = inserted.first() else {
+        return Err(Error::internal(anyhow::anyhow!("nothing was inserted")));
+    };
+    audit::record(
+        &mut uow,
+        &user,
+        "user.invited",
+        &invited.id,
+        json!({ "role": input.role }),
+    )
+    .await?;
+    uow.commit().await?;
+    roster::send_invitations(
+        &identity.mailer,
+        &identity.public_url,
+        &school,
+        &inserted,
+        &|| {},
+    )
+    .await;
+    let view = UserView::from(inserted[0].0.clone());
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// The token's role must allow it, and so must the account as it is now: a demoted or

@@ -19,4 +19,5 @@ mod courses;
 mod http;
 mod identity;
 mod readiness;
+mod roster;
 mod school_admin;

@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::TestApp;
+use super::{TestApp, TestEnv};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -98,4 +98,35 @@ impl School {
             token: tokens["access_token"].as_str().unwrap().to_owned(),
         }
     }
+}
+
+/// The newest token in `data_dir/mail`'s .eml files (sent to `to`, when given) whose link
+/// contains `path`.
+pub fn mailed_token(env: &TestEnv, to: Option<&str>, path: &str) -> Option<String> {
+    let dir = env.config.data_dir.join("mail");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .collect();
+    files.sort_by_key(|f| f.metadata().and_then(|m| m.modified()).ok());
+    files.iter().rev().find_map(|file| {
+        // Undo quoted-printable soft line breaks and the encoded '='.
+        let text = std::fs::read_to_string(file.path())
+            .ok()?
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=");
+        if let Some(to) = to {
+            if !text.contains(&format!("To: {to}")) {
+                return None;
+            }
+        }
+        let start = text.find(&format!("{path}?token="))? + path.len() + "?token=".len();
+        Some(
+            text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect(),
+        )
+    })
 }
