@@ -7,7 +7,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context as _;
-use campus_identity::{onboarding, store};
+use campus_identity::{onboarding, roster, store};
 use campus_platform::{auth::Role, config::Config, db::Db};
 
 async fn identity_db(config: &Config) -> anyhow::Result<Db> {
@@ -119,4 +119,81 @@ pub async fn create_user(
         "created {} {} ({}) in school `{}`; they sign in with school `{}`",
         role, prepared.user.email, prepared.user.id, school.slug, school.slug
     ))
+}
+
+/// Imports a school's people from a CSV or OneRoster `users.csv` file, with a progress bar:
+/// everyone or no one, as through the API; people without a password in the file are emailed
+/// an invitation (or, without SMTP, get an `.eml` file under the data directory).
+pub async fn import_users(
+    config: &Config,
+    school: &str,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<String> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let db = identity_db(config).await?;
+    let school = store::school_by_slug(&db, school)
+        .await
+        .map_err(explain)?
+        .with_context(|| format!("no school has the slug `{school}`"))?;
+    let (rows, mut skipped) = roster::parse(&text).map_err(explain_rows)?;
+    let bar = progress(rows.len(), "checking");
+    let prepared = roster::prepare(&db, &school, rows, &mut skipped, &|| bar.inc(1))
+        .await
+        .map_err(explain_rows)?;
+    bar.finish_and_clear();
+    let invited = prepared.iter().filter(|p| p.invited()).count();
+    let report = format!(
+        "{} {} people ({invited} to be invited by email), skipped {}{}",
+        if dry_run { "would import" } else { "imported" },
+        prepared.len(),
+        skipped.len(),
+        skipped
+            .iter()
+            .map(|s| format!("\n  line {}: {} ({})", s.line, s.email, s.reason))
+            .collect::<String>()
+    );
+    if dry_run {
+        return Ok(report);
+    }
+    let mut uow = db.begin().await.map_err(explain)?;
+    let inserted = roster::insert(&mut uow, prepared)
+        .await
+        .map_err(explain_rows)?;
+    uow.commit().await.map_err(explain)?;
+    let mailer = campus_platform::mail::Mailer::from_config(config)?;
+    let bar = progress(inserted.len(), "inviting");
+    roster::send_invitations(&mailer, &config.public_url(), &school, &inserted, &|| {
+        bar.inc(1)
+    })
+    .await;
+    bar.finish_and_clear();
+    db.close().await;
+    Ok(report)
+}
+
+fn progress(length: usize, message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(length as u64).with_message(message);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// A rejected file, one problem per line.
+fn explain_rows(error: campus_platform::Error) -> anyhow::Error {
+    match error {
+        campus_platform::Error::Validation(fields) => anyhow::anyhow!(
+            "nothing was imported; fix these and run again:\n{}",
+            fields
+                .iter()
+                .map(|f| format!("  {}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        other => explain(other),
+    }
 }

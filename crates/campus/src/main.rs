@@ -74,6 +74,21 @@ enum AdminCommand {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Import a school's people from CSV (`email`, `display_name` or `first_name` and
+    /// `last_name`, `role`, optional `password` and `grade_level`) or OneRoster `users.csv`.
+    /// All or nothing; people without a password are invited by email.
+    ImportUsers {
+        /// The school's slug.
+        #[arg(long)]
+        school: String,
+        /// Check the file and report, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The CSV file.
+        file: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -246,6 +261,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
                         &password,
                     )
                     .await?
+                }
+                AdminCommand::ImportUsers {
+                    school,
+                    dry_run,
+                    file,
+                    settings,
+                } => {
+                    let config = Config::load(settings)?;
+                    campus::admin::import_users(&config, &school, &file, dry_run).await?
                 }
             };
             println!("{done}");

@@ -377,6 +377,60 @@ async fn admin_commands_create_the_first_super_admin_and_schools() {
         "super admins belong to the platform school only"
     );
 
+    // A roster from a file: a bad one is refused line by line and imports no one; a good one
+    // imports everyone, and people without a password are invited by email.
+    std::fs::write(
+        dir.join("bad.csv"),
+        "email,display_name,role\nmarty@hill.example,Marty,student\nnope,Nobody,student\n",
+    )
+    .unwrap();
+    let output = run(&["import-users", "--school", "hill-valley", "bad.csv"], "");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("lines[3].email"), "{stderr}");
+    std::fs::write(
+        dir.join("roster.csv"),
+        "email,first_name,last_name,role\nmarty@hill.example,Marty,McFly,student\n\
+         jennifer@hill.example,Jennifer,Parker,student\n",
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "import-users",
+            "--school",
+            "hill-valley",
+            "--dry-run",
+            "roster.csv",
+        ],
+        "",
+    );
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("would import 2 people"));
+    let output = run(
+        &["import-users", "--school", "hill-valley", "roster.csv"],
+        "",
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("imported 2 people (2 to be invited"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let invitations = std::fs::read_dir(dir.join("data").join("mail"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|f| {
+            std::fs::read_to_string(f.path())
+                .unwrap_or_default()
+                .contains("accept-invitation")
+        })
+        .count();
+    assert_eq!(invitations, 2);
+
     let mut server = campus()
         .current_dir(&dir)
         .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
