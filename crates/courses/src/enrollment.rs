@@ -194,37 +194,35 @@ async fn grant(
     role: CourseRole,
     source: &str,
 ) -> Result<bool> {
-    let current: Option<(String,)> =
-        sqlx::query_as("SELECT role FROM members WHERE course_id = $1 AND user_id = $2")
-            .bind(&course.id)
-            .bind(user_id)
-            .fetch_optional(uow.conn())
-            .await?;
-    let added = match &current {
-        Some((existing,)) if existing == role.as_str() => return Ok(false),
-        Some(_) => {
-            sqlx::query("UPDATE members SET role = $1 WHERE course_id = $2 AND user_id = $3")
-                .bind(role.as_str())
-                .bind(&course.id)
-                .bind(user_id)
-                .execute(uow.conn())
-                .await?;
-            false
+    // Insert first: of two racing requests for the same person (a double click), one inserts
+    // and the other, waiting on the key, finds the place taken and changes nothing.
+    let added = sqlx::query(
+        "INSERT INTO members (course_id, user_id, school_id, role, joined_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (course_id, user_id) DO NOTHING",
+    )
+    .bind(&course.id)
+    .bind(user_id)
+    .bind(&course.school_id)
+    .bind(role.as_str())
+    .bind(time::now_ms())
+    .execute(uow.conn())
+    .await?
+    .rows_affected()
+        == 1;
+    if !added {
+        let changed = sqlx::query(
+            "UPDATE members SET role = $1 WHERE course_id = $2 AND user_id = $3 AND role <> $1",
+        )
+        .bind(role.as_str())
+        .bind(&course.id)
+        .bind(user_id)
+        .execute(uow.conn())
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
         }
-        None => {
-            sqlx::query(
-                "INSERT INTO members (course_id, user_id, school_id, role, joined_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&course.id)
-            .bind(user_id)
-            .bind(&course.school_id)
-            .bind(role.as_str())
-            .bind(time::now_ms())
-            .execute(uow.conn())
-            .await?;
-            true
-        }
-    };
+    }
     uow.record(
         &course.school_id,
         &EnrollmentGranted {

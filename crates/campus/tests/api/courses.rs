@@ -1269,3 +1269,85 @@ async fn every_course_route_is_in_the_openapi_document() {
     app.stop().await;
     env.cleanup().await;
 }
+
+/// Double clicks and retries at exam time: racing requests give one place, one completion of
+/// the course and one event each.
+#[tokio::test]
+async fn racing_enrollments_and_completions_count_once() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        let app = start(&env).await;
+        let school = School::create(&app, "hill-valley").await;
+        let teacher = &school.admin;
+        let student = school.add(&app, "student", "Marty").await;
+        let (_, course) = post(
+            &app,
+            "/api/v1/courses",
+            teacher,
+            json!({ "title": "Physics" }),
+        )
+        .await;
+        let c = course["id"].as_str().unwrap().to_owned();
+        let (_, module) = post(
+            &app,
+            &format!("/api/v1/courses/{c}/modules"),
+            teacher,
+            json!({ "title": "Motion" }),
+        )
+        .await;
+        let (_, lesson) = post(
+            &app,
+            &format!("/api/v1/modules/{}/lessons", module["id"].as_str().unwrap()),
+            teacher,
+            json!({ "title": "Speed" }),
+        )
+        .await;
+        let l = lesson["id"].as_str().unwrap().to_owned();
+        post(
+            &app,
+            &format!("/api/v1/courses/{c}/publish"),
+            teacher,
+            json!({}),
+        )
+        .await;
+
+        let enroll = format!("/api/v1/courses/{c}/enroll");
+        let enrolls = (0..8).map(|_| post(&app, &enroll, &student, json!({})));
+        let answers = futures::future::join_all(enrolls).await;
+        let created = answers.iter().filter(|(s, _)| *s == 201).count();
+        assert!(
+            answers.iter().all(|(s, _)| *s == 201 || *s == 200),
+            "{answers:?}"
+        );
+        assert_eq!(created, 1, "{answers:?}");
+
+        let complete = format!("/api/v1/lessons/{l}/complete");
+        let completes = (0..8).map(|_| post(&app, &complete, &student, json!({})));
+        let answers = futures::future::join_all(completes).await;
+        assert!(
+            answers
+                .iter()
+                .all(|(s, b)| *s == 200 && b["course_completed"] == true),
+            "{answers:?}"
+        );
+
+        let types = event_types(&app).await;
+        let count = |t: &str| {
+            types
+                .iter()
+                .filter(|x| x.as_str() == format!("campus.courses.{t}.v1"))
+                .count()
+        };
+        assert_eq!(
+            count("enrollment_granted"),
+            2,
+            "the teacher's place and Marty's"
+        );
+        assert_eq!(count("lesson_completed"), 1);
+        assert_eq!(count("course_completed"), 1);
+
+        app.stop().await;
+        env.cleanup().await;
+    }
+}
