@@ -288,6 +288,12 @@ async fn login(
     State(identity): State<Identity>,
     Json(input): Json<Login>,
 ) -> Result<Json<TokenPair>> {
+    Ok(Json(sign_in(&identity, input).await?))
+}
+
+/// Checks the credentials (with the lockout and the second factor) and opens a session; shared
+/// by API sign-in and web sign-in.
+pub(crate) async fn sign_in(identity: &Identity, input: Login) -> Result<TokenPair> {
     let slug = input.school.trim().to_ascii_lowercase();
     let email = input.email.trim().to_lowercase();
     if slug.len() > 64 || email.len() > 254 || input.password.len() > Password::MAX_LENGTH * 4 {
@@ -322,7 +328,7 @@ async fn login(
     let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
     uow.commit().await?;
     throttle::succeeded(&identity.db, &slug, &email).await?;
-    Ok(Json(tokens))
+    Ok(tokens)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -15,6 +15,7 @@ pub mod store;
 pub mod throttle;
 pub mod two_factor;
 pub mod users;
+pub mod web_sign_in;
 
 use std::{sync::Arc, time::Duration};
 
@@ -43,6 +44,7 @@ pub fn context() -> Context {
             let limiter = ClientLimiter::from_config(&env.config.http);
             let credentials = api::credential_routes(identity.clone())
                 .merge(recovery::credential_routes(identity.clone()))
+                .merge(web_sign_in::credential_routes(identity.clone()))
                 .layer(axum::middleware::from_fn_with_state(
                     limiter.clone(),
                     rate_limit::limit,

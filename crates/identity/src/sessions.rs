@@ -18,7 +18,7 @@ use crate::{
     store::{self, UserRow},
 };
 
-const REFRESH_TOKEN_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+pub const REFRESH_TOKEN_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenPair {

@@ -274,7 +274,10 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for AuthUser {
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        if !parts.headers.contains_key(http::header::AUTHORIZATION) {
+        if !parts.headers.contains_key(http::header::AUTHORIZATION)
+            && crate::web_session::cookie(&parts.headers, crate::web_session::ACCESS_COOKIE)
+                .is_none()
+        {
             return Ok(None);
         }
         <Self as FromRequestParts<S>>::from_request_parts(parts, state)
@@ -290,19 +293,19 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
         let missing = || Error::Unauthenticated {
             detail: "send `Authorization: Bearer <access token>`".into(),
         };
-        let header = parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .ok_or_else(missing)?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| {
-                value
-                    .strip_prefix("Bearer ")
-                    .or_else(|| value.strip_prefix("bearer "))
-            })
-            .ok_or_else(missing)?;
+        // A bearer token, or else the web session's cookie (which needs the CSRF token).
+        let token = match parts.headers.get(http::header::AUTHORIZATION) {
+            Some(header) => header
+                .to_str()
+                .ok()
+                .and_then(|value| {
+                    value
+                        .strip_prefix("Bearer ")
+                        .or_else(|| value.strip_prefix("bearer "))
+                })
+                .ok_or_else(missing)?,
+            None => crate::web_session::access_token(parts)?.ok_or_else(missing)?,
+        };
         let ring = parts
             .extensions
             .get::<KeyRing>()

@@ -20,5 +20,6 @@ pub mod pagination;
 pub mod rate_limit;
 pub mod telemetry;
 pub mod time;
+pub mod web_session;
 
 pub use error::{Error, Result};

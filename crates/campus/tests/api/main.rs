@@ -21,3 +21,4 @@ mod identity;
 mod readiness;
 mod roster;
 mod school_admin;
+mod web_session;

@@ -1,0 +1,158 @@
+//! Web sign-in: the same sign-in as `/api/v1/auth/login` (lockout, second factor), answered
+//! with cookies instead of tokens in the body, for the server-rendered web application. See
+//! `campus_platform::web_session` for the cookies and the CSRF check every context applies.
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    response::{IntoResponse, Response},
+};
+use campus_platform::{
+    error::Problem,
+    web_session::{self, ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, SESSION_PATH},
+    Error, Result,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    api::{self, Identity, Login},
+    secrets,
+    sessions::{self, TokenPair, REFRESH_TOKEN_MS},
+};
+
+/// Credential routes: rate limited per client with the others.
+pub fn credential_routes(identity: Identity) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(open_session, close_session))
+        .routes(routes!(refresh_session))
+        .with_state(identity)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WebSession {
+    /// Repeat it in the `X-CSRF-Token` header of every request that changes something (it is
+    /// also in the readable `campus_csrf` cookie).
+    pub csrf_token: String,
+    /// Seconds until the access cookie expires; refresh before then.
+    pub expires_in: i64,
+}
+
+/// Signs in for the web application: the body is a form (`application/x-www-form-urlencoded`)
+/// or JSON with `school`, `email`, `password` and `totp_code`. Answers like
+/// `/api/v1/auth/login`, but sets an httpOnly `campus_access` cookie (SameSite=Lax), an
+/// httpOnly `campus_refresh` cookie sent only to this path (SameSite=Strict) and a readable
+/// `campus_csrf` cookie; all `Secure` when the platform is served over https.
+#[utoipa::path(post, path = "/api/v1/auth/session", tag = "identity", request_body = Login,
+    responses((status = 200, body = WebSession), (status = 401, body = Problem), (status = 429, body = Problem)))]
+async fn open_session(
+    State(identity): State<Identity>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let input: Login = if form {
+        serde_urlencoded::from_bytes(&body)
+            .map_err(|e| Error::invalid("body", "invalid", e.to_string()))?
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            Error::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        })?
+    };
+    let tokens = api::sign_in(&identity, input).await?;
+    with_cookies(&identity, &tokens)
+}
+
+/// Exchanges the refresh cookie for new cookies; needs the CSRF token. A refresh cookie used
+/// twice ends the whole session, as with `/api/v1/auth/refresh`.
+#[utoipa::path(post, path = "/api/v1/auth/session/refresh", tag = "identity",
+    responses((status = 200, body = WebSession), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn refresh_session(State(identity): State<Identity>, headers: HeaderMap) -> Result<Response> {
+    web_session::check_csrf(&Method::POST, &headers)?;
+    let refresh =
+        web_session::cookie(&headers, REFRESH_COOKIE).ok_or_else(|| Error::Unauthenticated {
+            detail: "no web session; sign in again".into(),
+        })?;
+    let tokens = sessions::refresh(&identity.db, &identity.keys, refresh).await?;
+    with_cookies(&identity, &tokens)
+}
+
+/// Signs out of the web application: ends the session and clears its cookies. Needs the CSRF
+/// token.
+#[utoipa::path(delete, path = "/api/v1/auth/session", tag = "identity",
+    responses((status = 204), (status = 403, body = Problem)))]
+async fn close_session(State(identity): State<Identity>, headers: HeaderMap) -> Result<Response> {
+    web_session::check_csrf(&Method::DELETE, &headers)?;
+    if let Some(refresh) = web_session::cookie(&headers, REFRESH_COOKIE) {
+        sessions::logout(&identity.db, refresh).await?;
+    }
+    let secure = secure(&identity);
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    for (name, path) in [
+        (ACCESS_COOKIE, "/"),
+        (CSRF_COOKIE, "/"),
+        (REFRESH_COOKIE, SESSION_PATH),
+    ] {
+        append(
+            &mut response,
+            &web_session::set_cookie(name, "", path, 0, secure),
+        )?;
+    }
+    Ok(response)
+}
+
+fn secure(identity: &Identity) -> bool {
+    identity.public_url.starts_with("https://")
+}
+
+fn append(response: &mut Response, cookie: &str) -> Result<()> {
+    let value =
+        HeaderValue::from_str(cookie).map_err(|e| Error::internal(anyhow::Error::from(e)))?;
+    response.headers_mut().append(header::SET_COOKIE, value);
+    Ok(())
+}
+
+fn with_cookies(identity: &Identity, tokens: &TokenPair) -> Result<Response> {
+    let csrf = secrets::random_token()?;
+    let secure = secure(identity);
+    let mut response = axum::Json(WebSession {
+        csrf_token: csrf.clone(),
+        expires_in: tokens.expires_in,
+    })
+    .into_response();
+    let session_secs = REFRESH_TOKEN_MS / 1000;
+    append(
+        &mut response,
+        &web_session::set_cookie(
+            ACCESS_COOKIE,
+            &tokens.access_token,
+            "/",
+            tokens.expires_in,
+            secure,
+        ),
+    )?;
+    append(
+        &mut response,
+        &web_session::set_cookie(
+            REFRESH_COOKIE,
+            &tokens.refresh_token,
+            SESSION_PATH,
+            session_secs,
+            secure,
+        ),
+    )?;
+    append(
+        &mut response,
+        &web_session::set_cookie(CSRF_COOKIE, &csrf, "/", session_secs, secure),
+    )?;
+    // Tokens in cookies must not be cached by anything in between.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
