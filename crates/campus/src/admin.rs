@@ -3,12 +3,14 @@
 //!
 //! The commands write to the identity context's database directly (creating and migrating it
 //! when needed); their events wait in the outbox and are published when the server next runs.
+//! Each is written to the school's audit log with the actor `operator:<server account>`.
 
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context as _;
-use campus_identity::{onboarding, roster, store};
+use campus_identity::{audit, onboarding, roster, store};
 use campus_platform::{auth::Role, config::Config, db::Db};
+use serde_json::json;
 
 async fn identity_db(config: &Config) -> anyhow::Result<Db> {
     let context = campus_identity::context();
@@ -68,6 +70,16 @@ pub async fn create_school(
     onboarding::insert_school(&mut uow, &prepared)
         .await
         .map_err(explain)?;
+    audit::record(
+        &mut uow,
+        &prepared.school.id,
+        &audit::operator(),
+        "school.created",
+        &prepared.school.id,
+        json!({ "slug": prepared.school.slug, "admin": prepared.admin.id }),
+    )
+    .await
+    .map_err(explain)?;
     uow.commit().await.map_err(explain)?;
     db.close().await;
     Ok(format!(
@@ -113,6 +125,16 @@ pub async fn create_user(
     onboarding::insert_user(&mut uow, &prepared)
         .await
         .map_err(explain)?;
+    audit::record(
+        &mut uow,
+        &school.id,
+        &audit::operator(),
+        "user.created",
+        &prepared.user.id,
+        json!({ "role": role }),
+    )
+    .await
+    .map_err(explain)?;
     uow.commit().await.map_err(explain)?;
     db.close().await;
     Ok(format!(
@@ -158,9 +180,20 @@ pub async fn import_users(
         return Ok(report);
     }
     let mut uow = db.begin().await.map_err(explain)?;
+    let imported = prepared.len();
     let inserted = roster::insert(&mut uow, prepared)
         .await
         .map_err(explain_rows)?;
+    audit::record(
+        &mut uow,
+        &school.id,
+        &audit::operator(),
+        "users.imported",
+        &school.id,
+        json!({ "imported": imported, "invited": invited, "skipped": skipped.len() }),
+    )
+    .await
+    .map_err(explain)?;
     uow.commit().await.map_err(explain)?;
     let mailer = campus_platform::mail::Mailer::from_config(config)?;
     let bar = progress(inserted.len(), "inviting");

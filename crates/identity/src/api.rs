@@ -168,10 +168,11 @@ async fn create_school(
     Json(input): Json<CreateSchool>,
 ) -> Result<(StatusCode, Json<SchoolCreatedView>)> {
     if identity.school_signup == campus_platform::config::SchoolSignup::SuperAdmin {
-        let user =
-            user.ok_or_else(|| Error::forbidden("only platform operators create schools here"))?;
-        user.require(campus_platform::auth::Permission::OperatePlatform)?;
-        current(&identity, &user).await?;
+        let operator = user
+            .as_ref()
+            .ok_or_else(|| Error::forbidden("only platform operators create schools here"))?;
+        operator.require(campus_platform::auth::Permission::OperatePlatform)?;
+        current(&identity, operator).await?;
     }
     let prepared = onboarding::prepare_school(&SchoolInput {
         slug: &input.slug,
@@ -183,6 +184,19 @@ async fn create_school(
     .await?;
     let mut uow = identity.db.begin().await?;
     onboarding::insert_school(&mut uow, &prepared).await?;
+    // By the operator who created it, or by its first admin when schools sign up themselves.
+    let actor = user
+        .filter(|u| u.can(campus_platform::auth::Permission::OperatePlatform))
+        .map_or(prepared.admin.id.clone(), |u| u.user_id);
+    crate::audit::record(
+        &mut uow,
+        &prepared.school.id,
+        &actor,
+        "school.created",
+        &prepared.school.id,
+        serde_json::json!({ "slug": prepared.school.slug, "admin": prepared.admin.id }),
+    )
+    .await?;
     let tokens = sessions::issue(&identity.keys, &mut uow, &prepared.admin, None).await?;
     uow.commit().await?;
     let onboarding::PreparedSchool { school, admin, .. } = prepared;

@@ -1,13 +1,15 @@
 //! The audit log: who did what to whom, written in the same transaction as the action.
 
-use campus_platform::{auth::AuthUser, db::UnitOfWork, id, time, Result};
+use campus_platform::{db::UnitOfWork, id, time, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Records a privileged action by `actor` on `target`.
+/// Records a privileged action in `school_id` by `actor_id` (a person's id, or
+/// [`operator`] for the server's command line) on `target`.
 pub async fn record(
     uow: &mut UnitOfWork,
-    actor: &AuthUser,
+    school_id: &str,
+    actor_id: &str,
     action: &str,
     target: &str,
     detail: serde_json::Value,
@@ -17,8 +19,8 @@ pub async fn record(
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id::new_id_string())
-    .bind(&actor.school_id)
-    .bind(&actor.user_id)
+    .bind(school_id)
+    .bind(actor_id)
     .bind(action)
     .bind(target)
     .bind(detail.to_string())
@@ -26,6 +28,15 @@ pub async fn record(
     .execute(uow.conn())
     .await?;
     Ok(())
+}
+
+/// The actor of `campus admin` commands: `operator:<account>` with the server account that ran
+/// them, since no one is signed in.
+pub fn operator() -> String {
+    let account = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("operator:{account}")
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]

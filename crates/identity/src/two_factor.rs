@@ -232,7 +232,8 @@ async fn confirm(
     }
     audit::record(
         &mut uow,
-        &user,
+        &user.school_id,
+        &user.user_id,
         "two_factor.enabled",
         &user.user_id,
         json!({}),
@@ -298,7 +299,8 @@ async fn disable(
         .await?;
     audit::record(
         &mut uow,
-        &user,
+        &user.school_id,
+        &user.user_id,
         "two_factor.disabled",
         &user.user_id,
         json!({}),

@@ -1,7 +1,7 @@
 //! Running a school: its people (list, create, change role, deactivate, reactivate), its
-//! settings (registration mode, join code) and its audit log. Admins of the school only, and
-//! only their own school: every query is scoped by the caller's school, so another school's
-//! ids answer 404 like ids that do not exist.
+//! settings (registration mode, join code) and its audit log. A school's admins act in their
+//! own school only; super admins name the school they act in with `?school=<slug>`. Every query
+//! is scoped by that school, so another school's ids answer 404 like ids that do not exist.
 
 use axum::{
     extract::{Path, State},
@@ -39,6 +39,7 @@ pub fn routes(identity: Identity) -> OpenApiRouter {
         .routes(routes!(get_school, update_school))
         .routes(routes!(rotate_join_code))
         .routes(routes!(list_audit))
+        .routes(routes!(list_schools))
         .with_state(identity)
 }
 
@@ -72,14 +73,15 @@ fn like_pattern(text: &str) -> String {
 }
 
 /// The school's people, filtered and paged by id.
-#[utoipa::path(get, path = "/api/v1/users", tag = "identity", params(UserQuery), security(("bearer" = [])),
-    responses((status = 200, body = UserPage), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "identity", params(UserQuery, InSchool), security(("bearer" = [])),
+    responses((status = 200, body = UserPage), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list_users(
     State(identity): State<Identity>,
     user: AuthUser,
     Query(query): Query<UserQuery>,
+    Query(in_school): Query<InSchool>,
 ) -> Result<Json<UserPage>> {
-    authorize(&identity, &user, Permission::ManageUsers).await?;
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
     let limit = pagination::limit(query.limit)?;
     let rows: Vec<UserRow> = sqlx::query_as(&format!(
         "SELECT {} FROM users WHERE school_id = $1 AND id > $2 \
@@ -87,7 +89,7 @@ async fn list_users(
          AND ($4 = '' OR role = $4) AND ($5 = '' OR status = $5) ORDER BY id LIMIT $6",
         store::USER_COLUMNS
     ))
-    .bind(&user.school_id)
+    .bind(&acting.school.id)
     .bind(query.cursor.unwrap_or_default())
     .bind(
         query
@@ -118,22 +120,22 @@ pub struct NewUser {
 }
 
 /// Creates a person in the school with a role.
-#[utoipa::path(post, path = "/api/v1/users", tag = "identity", request_body = NewUser, security(("bearer" = [])),
-    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/users", tag = "identity", params(InSchool), request_body = NewUser, security(("bearer" = [])),
+    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_user(
     State(identity): State<Identity>,
     user: AuthUser,
+    Query(in_school): Query<InSchool>,
     Json(input): Json<NewUser>,
 ) -> Result<(StatusCode, Json<UserView>)> {
-    authorize(&identity, &user, Permission::ManageUsers).await?;
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
     if input.role == Role::SuperAdmin {
         return Err(Error::forbidden(
             "super admins are created by platform operators",
         ));
     }
-    let school = school_of(&identity, &user).await?;
     let prepared = onboarding::prepare_user(
-        &school,
+        &acting.school,
         &input.email,
         &input.display_name,
         &input.password,
@@ -143,14 +145,14 @@ async fn create_user(
     .await?;
     let mut uow = identity.db.begin().await?;
     onboarding::insert_user(&mut uow, &prepared).await?;
-    audit::record(
-        &mut uow,
-        &user,
-        "user.created",
-        &prepared.user.id,
-        json!({ "role": input.role }),
-    )
-    .await?;
+    acting
+        .audit(
+            &mut uow,
+            "user.created",
+            &prepared.user.id,
+            json!({ "role": input.role }),
+        )
+        .await?;
     uow.commit().await?;
     Ok((StatusCode::CREATED, Json(prepared.user.into())))
 }
@@ -166,19 +168,20 @@ pub struct ImportQuery {
 /// `grade_level`; or OneRoster 1.1 `users.csv`). Every row is checked first: with any bad row
 /// nothing is imported and each is reported as `lines[N].field`. People who already have an
 /// account are skipped; people without a password are emailed an invitation.
-#[utoipa::path(post, path = "/api/v1/users/import", tag = "identity", params(ImportQuery),
+#[utoipa::path(post, path = "/api/v1/users/import", tag = "identity", params(ImportQuery, InSchool),
     request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
     responses((status = 200, body = roster::ImportReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn import_users(
     State(identity): State<Identity>,
     user: AuthUser,
     Query(query): Query<ImportQuery>,
+    Query(in_school): Query<InSchool>,
     body: String,
 ) -> Result<Json<roster::ImportReport>> {
-    authorize(&identity, &user, Permission::ManageUsers).await?;
-    let school = school_of(&identity, &user).await?;
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
+    let school = &acting.school;
     let (rows, mut skipped) = roster::parse(&body)?;
-    let prepared = roster::prepare(&identity.db, &school, rows, &mut skipped, &|| {}).await?;
+    let prepared = roster::prepare(&identity.db, school, rows, &mut skipped, &|| {}).await?;
     let dry_run = query.dry_run.unwrap_or(false);
     let report = roster::ImportReport {
         dry_run,
@@ -191,19 +194,19 @@ async fn import_users(
     }
     let mut uow = identity.db.begin().await?;
     let inserted = roster::insert(&mut uow, prepared).await?;
-    audit::record(
-        &mut uow,
-        &user,
-        "users.imported",
-        &school.id,
-        json!({ "imported": report.imported, "invited": report.invited, "skipped": report.skipped.len() }),
-    )
-    .await?;
+    acting
+        .audit(
+            &mut uow,
+            "users.imported",
+            &school.id,
+            json!({ "imported": report.imported, "invited": report.invited, "skipped": report.skipped.len() }),
+        )
+        .await?;
     uow.commit().await?;
     roster::send_invitations(
         &identity.mailer,
         &identity.public_url,
-        &school,
+        school,
         &inserted,
         &|| {},
     )
@@ -220,20 +223,21 @@ pub struct Invitation {
 }
 
 /// Creates a person without a password and emails them a link (valid 7 days) to choose one.
-#[utoipa::path(post, path = "/api/v1/users/invitations", tag = "identity", request_body = Invitation, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/invitations", tag = "identity", params(InSchool), request_body = Invitation, security(("bearer" = [])),
     responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn invite_user(
     State(identity): State<Identity>,
     user: AuthUser,
+    Query(in_school): Query<InSchool>,
     Json(input): Json<Invitation>,
 ) -> Result<(StatusCode, Json<UserView>)> {
-    authorize(&identity, &user, Permission::ManageUsers).await?;
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
     if input.role == Role::SuperAdmin {
         return Err(Error::forbidden(
             "super admins are created by platform operators",
         ));
     }
-    let school = school_of(&identity, &user).await?;
+    let school = &acting.school;
     let row = roster::Row {
         line: 1,
         email: input.email,
@@ -243,7 +247,7 @@ async fn invite_user(
         grade_level: None,
     };
     let mut skipped = Vec::new();
-    let prepared = roster::prepare(&identity.db, &school, vec![row], &mut skipped, &|| {})
+    let prepared = roster::prepare(&identity.db, school, vec![row], &mut skipped, &|| {})
         .await
         .map_err(|error| match error {
             // One person, so name the fields as the request does.
@@ -269,19 +273,19 @@ async fn invite_user(
     let Some((invited, _)) = inserted.first() else {
         return Err(Error::internal(anyhow::anyhow!("nothing was inserted")));
     };
-    audit::record(
-        &mut uow,
-        &user,
-        "user.invited",
-        &invited.id,
-        json!({ "role": input.role }),
-    )
-    .await?;
+    acting
+        .audit(
+            &mut uow,
+            "user.invited",
+            &invited.id,
+            json!({ "role": input.role }),
+        )
+        .await?;
     uow.commit().await?;
     roster::send_invitations(
         &identity.mailer,
         &identity.public_url,
-        &school,
+        school,
         &inserted,
         &|| {},
     )
@@ -290,8 +294,75 @@ async fn invite_user(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-/// The token's role must allow it, and so must the account as it is now: a demoted or
-/// deactivated admin loses these routes at once, not when their token expires.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct InSchool {
+    /// Super admins only: the slug of the school to act in (default: the caller's own).
+    pub school: Option<String>,
+}
+
+/// Who acts, and in which school.
+struct Acting {
+    by: AuthUser,
+    school: store::SchoolRow,
+}
+
+impl Acting {
+    /// The caller, allowed `permission` by their token and by their account as it is now (a
+    /// demoted or deactivated admin loses these routes at once, not when their token expires),
+    /// in their own school or — for super admins — the school they name.
+    async fn resolve(
+        identity: &Identity,
+        user: AuthUser,
+        permission: Permission,
+        in_school: InSchool,
+    ) -> Result<Self> {
+        authorize(identity, &user, permission).await?;
+        let own = store::school_by_id(&identity.db, &user.school_id)
+            .await?
+            .ok_or(Error::NotFound { what: "school" })?;
+        let school = match in_school.school.map(|s| s.trim().to_ascii_lowercase()) {
+            None => own,
+            Some(slug) if slug == own.slug => own,
+            Some(slug) => {
+                if !user.can(Permission::OperatePlatform) {
+                    return Err(Error::forbidden("only super admins act in another school"));
+                }
+                authorize(identity, &user, Permission::OperatePlatform).await?;
+                store::school_by_slug(&identity.db, &slug)
+                    .await?
+                    .ok_or(Error::NotFound { what: "school" })?
+            }
+        };
+        Ok(Self { by: user, school })
+    }
+
+    /// One of the school's people.
+    async fn member(&self, identity: &Identity, id: &str) -> Result<UserRow> {
+        store::user(&identity.db, &self.school.id, id)
+            .await?
+            .ok_or(Error::NotFound { what: "user" })
+    }
+
+    async fn audit(
+        &self,
+        uow: &mut campus_platform::db::UnitOfWork,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        audit::record(
+            uow,
+            &self.school.id,
+            &self.by.user_id,
+            action,
+            target,
+            detail,
+        )
+        .await
+    }
+}
+
+/// The token's role must allow it, and so must the account as it is now.
 async fn authorize(identity: &Identity, user: &AuthUser, permission: Permission) -> Result<()> {
     user.require(permission)?;
     let account = crate::api::current(identity, user).await?;
@@ -301,27 +372,16 @@ async fn authorize(identity: &Identity, user: &AuthUser, permission: Permission)
     Ok(())
 }
 
-async fn school_of(identity: &Identity, user: &AuthUser) -> Result<store::SchoolRow> {
-    store::school_by_id(&identity.db, &user.school_id)
-        .await?
-        .ok_or(Error::NotFound { what: "school" })
-}
-
-async fn member(identity: &Identity, admin: &AuthUser, id: &str) -> Result<UserRow> {
-    store::user(&identity.db, &admin.school_id, id)
-        .await?
-        .ok_or(Error::NotFound { what: "user" })
-}
-
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "identity", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "identity", params(("id" = String, Path), InSchool), security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn get_user(
     State(identity): State<Identity>,
     user: AuthUser,
     Path(id): Path<String>,
+    Query(in_school): Query<InSchool>,
 ) -> Result<Json<UserView>> {
-    authorize(&identity, &user, Permission::ManageUsers).await?;
-    Ok(Json(member(&identity, &user, &id).await?.into()))
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
+    Ok(Json(acting.member(&identity, &id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -330,23 +390,24 @@ pub struct RoleChange {
 }
 
 /// Changes a person's role. Nobody changes their own role, and nobody grants super admin.
-#[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "identity", params(("id" = String, Path)), request_body = RoleChange,
+#[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "identity", params(("id" = String, Path), InSchool), request_body = RoleChange,
     security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn change_role(
     State(identity): State<Identity>,
     user: AuthUser,
     Path(id): Path<String>,
+    Query(in_school): Query<InSchool>,
     Json(input): Json<RoleChange>,
 ) -> Result<Json<UserView>> {
-    authorize(&identity, &user, Permission::ManageUsers).await?;
-    if id == user.user_id {
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
+    if id == acting.by.user_id {
         return Err(Error::forbidden("you cannot change your own role"));
     }
     if input.role == Role::SuperAdmin {
         return Err(Error::forbidden("super admin is not granted here"));
     }
-    let target = member(&identity, &user, &id).await?;
+    let target = acting.member(&identity, &id).await?;
     if target.role == Role::SuperAdmin.as_str() {
         return Err(Error::forbidden("a super admin's role is not changed here"));
     }
@@ -355,12 +416,12 @@ async fn change_role(
         .bind(input.role.as_str())
         .bind(time::now_ms())
         .bind(&target.id)
-        .bind(&user.school_id)
+        .bind(&acting.school.id)
         .execute(uow.conn())
         .await?;
     if target.role != input.role.as_str() {
         uow.record(
-            &user.school_id,
+            &acting.school.id,
             &UserRoleChanged {
                 user_id: target.id.clone(),
                 school_id: target.school_id.clone(),
@@ -369,14 +430,14 @@ async fn change_role(
             },
         )
         .await?;
-        audit::record(
-            &mut uow,
-            &user,
-            "user.role_changed",
-            &target.id,
-            json!({ "from": target.role, "to": input.role }),
-        )
-        .await?;
+        acting
+            .audit(
+                &mut uow,
+                "user.role_changed",
+                &target.id,
+                json!({ "from": target.role, "to": input.role }),
+            )
+            .await?;
     }
     uow.commit().await?;
     Ok(Json(
@@ -389,20 +450,21 @@ async fn change_role(
 }
 
 /// Deactivates a person: they cannot sign in, and their sessions end.
-#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "identity", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "identity", params(("id" = String, Path), InSchool), security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn deactivate(
     State(identity): State<Identity>,
     user: AuthUser,
     Path(id): Path<String>,
+    Query(in_school): Query<InSchool>,
 ) -> Result<Json<UserView>> {
-    authorize(&identity, &user, Permission::ManageUsers).await?;
-    if id == user.user_id {
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
+    if id == acting.by.user_id {
         return Err(Error::forbidden("you cannot deactivate yourself"));
     }
-    let target = member(&identity, &user, &id).await?;
+    let target = acting.member(&identity, &id).await?;
     let mut uow = identity.db.begin().await?;
-    set_status(&mut uow, &user, &target, "deactivated").await?;
+    set_status(&mut uow, &target, "deactivated").await?;
     if target.status != "deactivated" {
         sqlx::query(
             "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
@@ -412,14 +474,16 @@ async fn deactivate(
         .execute(uow.conn())
         .await?;
         uow.record(
-            &user.school_id,
+            &acting.school.id,
             &UserDeactivated {
                 user_id: target.id.clone(),
                 school_id: target.school_id.clone(),
             },
         )
         .await?;
-        audit::record(&mut uow, &user, "user.deactivated", &target.id, json!({})).await?;
+        acting
+            .audit(&mut uow, "user.deactivated", &target.id, json!({}))
+            .await?;
     }
     uow.commit().await?;
     Ok(Json(
@@ -432,27 +496,30 @@ async fn deactivate(
 }
 
 /// Lets a deactivated person sign in again.
-#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "identity", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "identity", params(("id" = String, Path), InSchool), security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn reactivate(
     State(identity): State<Identity>,
     user: AuthUser,
     Path(id): Path<String>,
+    Query(in_school): Query<InSchool>,
 ) -> Result<Json<UserView>> {
-    authorize(&identity, &user, Permission::ManageUsers).await?;
-    let target = member(&identity, &user, &id).await?;
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
+    let target = acting.member(&identity, &id).await?;
     let mut uow = identity.db.begin().await?;
-    set_status(&mut uow, &user, &target, "active").await?;
+    set_status(&mut uow, &target, "active").await?;
     if target.status != "active" {
         uow.record(
-            &user.school_id,
+            &acting.school.id,
             &UserReactivated {
                 user_id: target.id.clone(),
                 school_id: target.school_id.clone(),
             },
         )
         .await?;
-        audit::record(&mut uow, &user, "user.reactivated", &target.id, json!({})).await?;
+        acting
+            .audit(&mut uow, "user.reactivated", &target.id, json!({}))
+            .await?;
     }
     uow.commit().await?;
     Ok(Json(
@@ -466,7 +533,6 @@ async fn reactivate(
 
 async fn set_status(
     uow: &mut campus_platform::db::UnitOfWork,
-    admin: &AuthUser,
     target: &UserRow,
     status: &str,
 ) -> Result<()> {
@@ -474,7 +540,7 @@ async fn set_status(
         .bind(status)
         .bind(time::now_ms())
         .bind(&target.id)
-        .bind(&admin.school_id)
+        .bind(&target.school_id)
         .execute(uow.conn())
         .await?;
     Ok(())
@@ -491,17 +557,33 @@ pub struct SchoolSettings {
     pub join_code: Option<String>,
 }
 
-/// The caller's school; its admins also see the join code.
-#[utoipa::path(get, path = "/api/v1/school", tag = "identity", security(("bearer" = [])),
-    responses((status = 200, body = SchoolSettings), (status = 401, body = Problem)))]
+/// The caller's school (or, for super admins, the school named); its admins also see the join
+/// code.
+#[utoipa::path(get, path = "/api/v1/school", tag = "identity", params(InSchool), security(("bearer" = [])),
+    responses((status = 200, body = SchoolSettings), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn get_school(
     State(identity): State<Identity>,
     user: AuthUser,
+    Query(in_school): Query<InSchool>,
 ) -> Result<Json<SchoolSettings>> {
-    let school = school_of(&identity, &user).await?;
     let account = crate::api::current(&identity, &user).await?;
     let admin = campus_platform::auth::permissions_of(store::role_of(&account.role))
         .contains(&Permission::ManageSchool);
+    let school = if admin {
+        Acting::resolve(&identity, user, Permission::ManageSchool, in_school)
+            .await?
+            .school
+    } else {
+        let own = store::school_by_id(&identity.db, &user.school_id)
+            .await?
+            .ok_or(Error::NotFound { what: "school" })?;
+        match in_school.school {
+            Some(slug) if !slug.trim().eq_ignore_ascii_case(&own.slug) => {
+                return Err(Error::forbidden("only super admins act in another school"));
+            }
+            _ => own,
+        }
+    };
     Ok(Json(SchoolSettings {
         id: school.id,
         slug: school.slug,
@@ -520,14 +602,15 @@ pub struct SchoolChange {
 }
 
 /// Renames the school or changes how people join it.
-#[utoipa::path(patch, path = "/api/v1/school", tag = "identity", request_body = SchoolChange, security(("bearer" = [])),
-    responses((status = 200, body = SchoolSettings), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/api/v1/school", tag = "identity", params(InSchool), request_body = SchoolChange, security(("bearer" = [])),
+    responses((status = 200, body = SchoolSettings), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update_school(
     State(identity): State<Identity>,
     user: AuthUser,
+    Query(in_school): Query<InSchool>,
     Json(input): Json<SchoolChange>,
 ) -> Result<Json<SchoolSettings>> {
-    authorize(&identity, &user, Permission::ManageSchool).await?;
+    let acting = Acting::resolve(&identity, user, Permission::ManageSchool, in_school).await?;
     let mut errors = Vec::new();
     let name = match &input.name {
         Some(name) => onboarding::valid(DisplayName::parse("name", name), &mut errors)
@@ -549,7 +632,7 @@ async fn update_school(
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
-    let school = school_of(&identity, &user).await?;
+    let school = acting.school.clone();
     let next_name = name.unwrap_or(school.name.clone());
     let next_registration =
         registration.map_or(school.registration.clone(), |r| r.as_str().to_owned());
@@ -560,14 +643,14 @@ async fn update_school(
         .bind(&school.id)
         .execute(uow.conn())
         .await?;
-    audit::record(
-        &mut uow,
-        &user,
-        "school.updated",
-        &school.id,
-        json!({ "name": next_name, "registration": next_registration }),
-    )
-    .await?;
+    acting
+        .audit(
+            &mut uow,
+            "school.updated",
+            &school.id,
+            json!({ "name": next_name, "registration": next_registration }),
+        )
+        .await?;
     uow.commit().await?;
     Ok(Json(SchoolSettings {
         id: school.id,
@@ -579,14 +662,15 @@ async fn update_school(
 }
 
 /// Replaces the join code; the old one stops working.
-#[utoipa::path(post, path = "/api/v1/school/join-code", tag = "identity", security(("bearer" = [])),
-    responses((status = 200, body = SchoolSettings), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/school/join-code", tag = "identity", params(InSchool), security(("bearer" = [])),
+    responses((status = 200, body = SchoolSettings), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn rotate_join_code(
     State(identity): State<Identity>,
     user: AuthUser,
+    Query(in_school): Query<InSchool>,
 ) -> Result<Json<SchoolSettings>> {
-    authorize(&identity, &user, Permission::ManageSchool).await?;
-    let school = school_of(&identity, &user).await?;
+    let acting = Acting::resolve(&identity, user, Permission::ManageSchool, in_school).await?;
+    let school = acting.school.clone();
     let code = onboarding::join_code();
     let mut uow = identity.db.begin().await?;
     sqlx::query("UPDATE schools SET join_code = $1 WHERE id = $2")
@@ -594,14 +678,9 @@ async fn rotate_join_code(
         .bind(&school.id)
         .execute(uow.conn())
         .await?;
-    audit::record(
-        &mut uow,
-        &user,
-        "school.join_code_rotated",
-        &school.id,
-        json!({}),
-    )
-    .await?;
+    acting
+        .audit(&mut uow, "school.join_code_rotated", &school.id, json!({}))
+        .await?;
     uow.commit().await?;
     Ok(Json(SchoolSettings {
         id: school.id,
@@ -628,21 +707,22 @@ pub struct AuditPage {
 }
 
 /// The school's audit log, oldest first, filtered by action, actor or target.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "identity", params(AuditQuery), security(("bearer" = [])),
-    responses((status = 200, body = AuditPage), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit", tag = "identity", params(AuditQuery, InSchool), security(("bearer" = [])),
+    responses((status = 200, body = AuditPage), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list_audit(
     State(identity): State<Identity>,
     user: AuthUser,
     Query(query): Query<AuditQuery>,
+    Query(in_school): Query<InSchool>,
 ) -> Result<Json<AuditPage>> {
-    authorize(&identity, &user, Permission::ReadAuditLog).await?;
+    let acting = Acting::resolve(&identity, user, Permission::ReadAuditLog, in_school).await?;
     let limit = pagination::limit(query.limit)?;
     let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT id, actor_id, action, target, detail, at FROM audit_log WHERE school_id = $1 AND id > $2 \
          AND ($3 = '' OR action = $3) AND ($4 = '' OR actor_id = $4) AND ($5 = '' OR target = $5) \
          ORDER BY id LIMIT $6",
     )
-    .bind(&user.school_id)
+    .bind(&acting.school.id)
     .bind(query.cursor.unwrap_or_default())
     .bind(query.action.unwrap_or_default())
     .bind(query.actor.unwrap_or_default())
@@ -652,4 +732,63 @@ async fn list_audit(
     .await?;
     let (items, next_cursor) = pagination::page(rows, limit, |a| a.id.clone());
     Ok(Json(AuditPage { items, next_cursor }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SchoolQuery {
+    /// Part of a slug or name.
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct SchoolSummary {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    /// `open`, `code` or `invite`.
+    pub registration: String,
+    /// People with an account, active or not.
+    pub people: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SchoolPage {
+    pub items: Vec<SchoolSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// Every school on the platform, for super admins, who then act in one with `?school=<slug>`.
+#[utoipa::path(get, path = "/api/v1/schools", tag = "identity", params(SchoolQuery), security(("bearer" = [])),
+    responses((status = 200, body = SchoolPage), (status = 403, body = Problem)))]
+async fn list_schools(
+    State(identity): State<Identity>,
+    user: AuthUser,
+    Query(query): Query<SchoolQuery>,
+) -> Result<Json<SchoolPage>> {
+    authorize(&identity, &user, Permission::OperatePlatform).await?;
+    let limit = pagination::limit(query.limit)?;
+    let rows: Vec<SchoolSummary> = sqlx::query_as(
+        "SELECT s.id, s.slug, s.name, s.registration, \
+         (SELECT COUNT(*) FROM users u WHERE u.school_id = s.id) AS people \
+         FROM schools s WHERE s.id > $1 \
+         AND ($2 = '' OR s.slug LIKE $2 ESCAPE '\\' OR LOWER(s.name) LIKE $2 ESCAPE '\\') \
+         ORDER BY s.id LIMIT $3",
+    )
+    .bind(query.cursor.unwrap_or_default())
+    .bind(
+        query
+            .q
+            .as_deref()
+            .filter(|q| !q.trim().is_empty())
+            .map(like_pattern)
+            .unwrap_or_default(),
+    )
+    .bind(limit + 1)
+    .fetch_all(identity.db.pool())
+    .await?;
+    let (items, next_cursor) = pagination::page(rows, limit, |s| s.id.clone());
+    Ok(Json(SchoolPage { items, next_cursor }))
 }

@@ -494,6 +494,35 @@ async fn admin_commands_create_the_first_super_admin_and_schools() {
         .await
         .unwrap();
     assert_eq!(consumers.status(), 403);
+    // What the commands did is in the school's audit log, by the server account that ran them.
+    let audit: serde_json::Value = client
+        .get(format!("{base}/api/v1/audit"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<(String, String)> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_owned(),
+                a["actor_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for action in ["school.created", "users.imported"] {
+        assert!(
+            actions
+                .iter()
+                .any(|(a, actor)| a == action && actor.starts_with("operator:")),
+            "{actions:?}"
+        );
+    }
     Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()

@@ -325,6 +325,7 @@ async fn admins_manage_their_schools_people_and_only_theirs() {
         assert_eq!(
             actions,
             [
+                "school.created",
                 "user.created",
                 "user.created",
                 "user.role_changed",
@@ -342,7 +343,13 @@ async fn admins_manage_their_schools_people_and_only_theirs() {
         .await;
         assert_eq!(filtered["items"][0]["target"], student_id.as_str());
         let (_, others) = call(&app, Method::GET, "/api/v1/audit", &other.admin, None).await;
-        assert!(others["items"].as_array().unwrap().is_empty());
+        let others: Vec<&str> = others["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(others, ["school.created"], "only its own creation");
         app.stop().await;
         env.cleanup().await;
     }
@@ -516,4 +523,205 @@ async fn a_demoted_or_deactivated_admin_loses_admin_routes_at_once() {
     );
     app.stop().await;
     env.cleanup().await;
+}
+
+#[tokio::test]
+async fn super_admins_act_in_any_school_by_naming_it() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        campus::admin::create_user(
+            &env.config,
+            None,
+            "ops@campus.example",
+            "Operator",
+            campus_platform::auth::Role::SuperAdmin,
+            STRONG,
+        )
+        .await
+        .unwrap();
+        let app = env.start(vec![campus_identity::context()]).await;
+        let hill = school(&app, "hill-valley").await;
+        let other = school(&app, "shelbyville").await;
+        let (status, ops) = login(&app, "platform", "ops@campus.example").await;
+        assert_eq!(status, 200, "{ops}");
+        let ops_id = ops["access_token"].as_str().unwrap().to_owned();
+        let ops = ops_id.as_str();
+
+        // The platform's schools, for super admins only.
+        let (status, schools) = call(&app, Method::GET, "/api/v1/schools?q=hill", ops, None).await;
+        assert_eq!(status, 200, "{schools}");
+        assert_eq!(schools["items"].as_array().unwrap().len(), 1);
+        assert_eq!(schools["items"][0]["slug"], "hill-valley");
+        assert_eq!(schools["items"][0]["people"], 1);
+        let (status, _) = call(&app, Method::GET, "/api/v1/schools", &hill.admin, None).await;
+        assert_eq!(status, 403, "a school admin does not list schools");
+
+        // People, roles and status in a named school; the school is where they land.
+        let (status, teacher) = call(&app, Method::POST, "/api/v1/users?school=hill-valley", ops, Some(json!({
+            "email": "brown@hill.example", "display_name": "Emmett Brown", "role": "teacher", "password": STRONG }))).await;
+        assert_eq!(status, 201, "{teacher}");
+        assert_eq!(teacher["school_id"], hill.id.as_str());
+        let teacher_id = teacher["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            login(&app, "hill-valley", "brown@hill.example").await.0,
+            200
+        );
+        let (status, page) = call(
+            &app,
+            Method::GET,
+            "/api/v1/users?school=Hill-Valley",
+            ops,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(page["items"].as_array().unwrap().len(), 2, "{page}");
+        let (_, own) = call(&app, Method::GET, "/api/v1/users", ops, None).await;
+        assert_eq!(
+            own["items"].as_array().unwrap().len(),
+            1,
+            "without ?school, the platform's own"
+        );
+        let path = format!("/api/v1/users/{teacher_id}/role?school=hill-valley");
+        let (status, changed) = call(
+            &app,
+            Method::PUT,
+            &path,
+            ops,
+            Some(json!({ "role": "school_admin" })),
+        )
+        .await;
+        assert_eq!(
+            (status, changed["role"].clone()),
+            (StatusCode::OK, json!("school_admin"))
+        );
+        let path = format!("/api/v1/users/{teacher_id}/deactivate?school=hill-valley");
+        assert_eq!(call(&app, Method::POST, &path, ops, None).await.0, 200);
+        assert_eq!(
+            login(&app, "hill-valley", "brown@hill.example").await.0,
+            401
+        );
+        let path = format!("/api/v1/users/{teacher_id}/reactivate?school=hill-valley");
+        assert_eq!(call(&app, Method::POST, &path, ops, None).await.0, 200);
+        // The id belongs to Hill Valley: named with another school it does not exist.
+        let path = format!("/api/v1/users/{teacher_id}?school=shelbyville");
+        assert_eq!(call(&app, Method::GET, &path, ops, None).await.0, 404);
+        assert_eq!(
+            call(&app, Method::GET, "/api/v1/users?school=nowhere", ops, None)
+                .await
+                .0,
+            404
+        );
+
+        // Settings and the audit log, where the school's admins see what the operator did.
+        let (status, settings) = call(
+            &app,
+            Method::PATCH,
+            "/api/v1/school?school=hill-valley",
+            ops,
+            Some(json!({ "registration": "invite" })),
+        )
+        .await;
+        assert_eq!(
+            (status, settings["registration"].clone()),
+            (StatusCode::OK, json!("invite"))
+        );
+        let (status, settings) = call(
+            &app,
+            Method::GET,
+            "/api/v1/school?school=shelbyville",
+            ops,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(settings["id"], other.id.as_str());
+        assert!(settings["join_code"].is_string());
+        let (status, log) = call(&app, Method::GET, "/api/v1/audit", &hill.admin, None).await;
+        assert_eq!(status, 200);
+        let operator_id = {
+            let (_, me) = call(&app, Method::GET, "/api/v1/me", ops, None).await;
+            me["id"].as_str().unwrap().to_owned()
+        };
+        let by_operator: Vec<&str> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["actor_id"] == operator_id.as_str())
+            .map(|a| a["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            by_operator,
+            [
+                "user.created",
+                "user.role_changed",
+                "user.deactivated",
+                "user.reactivated",
+                "school.updated"
+            ]
+        );
+        let (_, other_log) = call(
+            &app,
+            Method::GET,
+            "/api/v1/audit?school=shelbyville",
+            ops,
+            None,
+        )
+        .await;
+        let actions: Vec<&str> = other_log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["school.created"], "nothing of Hill Valley's");
+
+        // Nobody else names another school: not its admin, nor anyone for reading.
+        for (method, path) in [
+            (Method::GET, "/api/v1/users?school=shelbyville"),
+            (Method::POST, "/api/v1/school/join-code?school=shelbyville"),
+            (Method::GET, "/api/v1/audit?school=shelbyville"),
+            (Method::GET, "/api/v1/school?school=shelbyville"),
+            (Method::PATCH, "/api/v1/school?school=shelbyville"),
+        ] {
+            let body = (method == Method::PATCH).then(|| json!({ "name": "Taken" }));
+            let (status, problem) = call(&app, method.clone(), path, &hill.admin, body).await;
+            assert_eq!(status, 403, "{method} {path}: {problem}");
+        }
+        let (_, student) = call(&app, Method::POST, "/api/v1/users", &hill.admin, Some(json!({
+            "email": "marty@hill.example", "display_name": "Marty", "role": "student", "password": STRONG }))).await;
+        assert_eq!(student["role"], "student");
+        let (_, marty) = login(&app, "hill-valley", "marty@hill.example").await;
+        let marty = marty["access_token"].as_str().unwrap();
+        assert_eq!(
+            call(
+                &app,
+                Method::GET,
+                "/api/v1/school?school=shelbyville",
+                marty,
+                None
+            )
+            .await
+            .0,
+            403
+        );
+        assert_eq!(
+            call(
+                &app,
+                Method::GET,
+                "/api/v1/school?school=hill-valley",
+                marty,
+                None
+            )
+            .await
+            .0,
+            200
+        );
+        let (_, unchanged) = call(&app, Method::GET, "/api/v1/school", &other.admin, None).await;
+        assert_eq!(unchanged["name"], "shelbyville");
+
+        app.stop().await;
+        env.cleanup().await;
+    }
 }
