@@ -8,7 +8,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context as _;
-use campus_identity::{audit, onboarding, roster, store};
+use campus_identity::{audit, onboarding, outgoing_mail, roster, store};
 use campus_platform::{auth::Role, config::Config, db::Db};
 use serde_json::json;
 
@@ -194,15 +194,25 @@ pub async fn import_users(
     )
     .await
     .map_err(explain)?;
+    roster::queue_invitations(&mut uow, &config.public_url(), &school, &inserted)
+        .await
+        .map_err(explain)?;
     uow.commit().await.map_err(explain)?;
-    let mailer = campus_platform::mail::Mailer::from_config(config)?;
-    let bar = progress(inserted.len(), "inviting");
-    roster::send_invitations(&mailer, &config.public_url(), &school, &inserted, &|| {
-        bar.inc(1)
-    })
-    .await;
+    // Deliver now rather than when the server next looks; what fails stays queued for it.
+    let postman = outgoing_mail::Postman::new(
+        db.clone(),
+        campus_platform::mail::Mailer::from_config(config)?,
+    );
+    let bar = progress(invited, "inviting");
+    let round = postman.deliver_due(&|| bar.inc(1)).await.map_err(explain)?;
     bar.finish_and_clear();
     db.close().await;
+    if round.failed > 0 {
+        return Ok(format!(
+            "{report}\n{} invitations could not be sent yet; the server retries them",
+            round.failed
+        ));
+    }
     Ok(report)
 }
 

@@ -32,7 +32,8 @@ use crate::{
 pub struct Identity {
     pub db: Db,
     pub keys: Arc<SigningKeys>,
-    pub mailer: campus_platform::mail::Mailer,
+    /// Delivers the mail queued by requests.
+    pub postman: crate::outgoing_mail::Postman,
     /// Where emailed links point.
     pub public_url: String,
     /// Who may create schools.
@@ -272,8 +273,9 @@ async fn register(
     onboarding::insert_user(&mut uow, &prepared).await?;
     let user = prepared.user;
     let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
+    crate::recovery::queue_verification(&mut uow, &identity.public_url, &user).await?;
     uow.commit().await?;
-    crate::recovery::send_verification(&identity, &user).await;
+    identity.postman.ring();
     Ok((
         StatusCode::CREATED,
         Json(Registered {

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod events;
 pub mod keys;
 pub mod onboarding;
+pub mod outgoing_mail;
 pub mod recovery;
 pub mod roster;
 pub mod secrets;
@@ -34,10 +35,13 @@ pub fn context() -> Context {
     Context::new("identity", &MIGRATIONS)
         .routes(|env: &ContextEnv| {
             let keys = Arc::new(keys::SigningKeys::new(env.db.clone(), env.keys.clone()));
+            // The one postman of this process: requests ring it after queueing mail.
+            let postman = outgoing_mail::Postman::new(env.db.clone(), env.mailer.clone());
+            tokio::spawn(postman.clone().run(env.shutdown.clone()));
             let identity = api::Identity {
                 db: env.db.clone(),
                 keys,
-                mailer: env.mailer.clone(),
+                postman,
                 public_url: env.config.public_url(),
                 school_signup: env.config.signup.schools,
             };
@@ -68,6 +72,7 @@ pub fn context() -> Context {
             let keys = keys::SigningKeys::new(env.db.clone(), env.keys.clone());
             // Before the first request: tokens signed before a restart verify at once.
             keys.rotate().await?;
+
             tokio::spawn(async move {
                 loop {
                     tokio::select! {

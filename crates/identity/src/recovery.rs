@@ -6,14 +6,19 @@
 
 use axum::{extract::State, http::StatusCode};
 use campus_platform::{
-    auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, mail::Mailer, time, Error,
-    Result,
+    auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{api::Identity, domain::Password, onboarding, secrets, store};
+use crate::{
+    api::Identity,
+    domain::Password,
+    onboarding,
+    outgoing_mail::{self, Letter},
+    secrets, store,
+};
 
 const RESET: &str = "password_reset";
 const VERIFY: &str = "email_verification";
@@ -116,62 +121,52 @@ pub(crate) async fn invitation_token(
     new_token(uow, user_id, INVITE, INVITE_VALID_MS).await
 }
 
-/// Emails the invitation link; a failure is logged, and the admin can invite again.
-pub(crate) async fn send_invitation(
-    mailer: &Mailer,
+/// The invitation to choose a password, carrying `token`.
+pub(crate) fn invitation_letter(
     public_url: &str,
     school: &store::SchoolRow,
     user: &store::UserRow,
     token: &str,
-) {
+) -> Letter {
     let link = format!("{public_url}/accept-invitation?token={token}");
-    let body = format!(
-        "Hello {},\n\n{} has given you a Campus Hub account. Choose your password within 7 days \
-         by opening this link:\n\n{link}\n\nThen sign in with the school `{}` and this email address.\n",
-        user.display_name, school.name, school.slug
-    );
-    if let Err(error) = mailer
-        .send(
-            &user.email,
-            &format!("Your {} account", school.name),
-            &body,
-            Some(&link),
-        )
-        .await
-    {
-        tracing::warn!(error = format!("{error:#}"), user = %user.id, "invitation email not sent");
+    Letter {
+        to: user.email.clone(),
+        subject: format!("Your {} account", school.name),
+        body: format!(
+            "Hello {},\n\n{} has given you a Campus Hub account. Choose your password within 7 days \
+             by opening this link:\n\n{link}\n\nThen sign in with the school `{}` and this email address.\n",
+            user.display_name, school.name, school.slug
+        ),
+        link: Some(link),
     }
 }
 
-/// Sends the address-verification link for a newly registered person; failures are logged,
-/// and the person can ask again.
-pub async fn send_verification(identity: &Identity, user: &store::UserRow) {
-    let sent = async {
-        let mut uow = identity.db.begin().await?;
-        let token = new_token(&mut uow, &user.id, VERIFY, VERIFY_VALID_MS).await?;
-        uow.commit().await?;
-        if let Some(token) = token {
-            let link = format!("{}/verify-email?token={token}", identity.public_url);
-            let body = format!(
-                "Hello {},\n\nPlease confirm your email address for Campus Hub by opening this link:\n\n{link}\n\n\
-                 If you did not create an account, ignore this message.\n",
-                user.display_name
-            );
-            identity
-                .mailer
-                .send(
-                    &user.email,
-                    "Confirm your email address",
-                    &body,
-                    Some(&link),
-                )
-                .await?;
-        }
-        anyhow::Ok(())
-    };
-    if let Err(error) = sent.await {
-        tracing::warn!(error = format!("{error:#}"), user = %user.id, "verification email not sent");
+/// Queues the address-verification link for `user` with the rest of `uow` (nothing when one
+/// was queued in the last minute).
+pub async fn queue_verification(
+    uow: &mut UnitOfWork,
+    public_url: &str,
+    user: &store::UserRow,
+) -> Result<()> {
+    if let Some(token) = new_token(uow, &user.id, VERIFY, VERIFY_VALID_MS).await? {
+        let link = format!("{public_url}/verify-email?token={token}");
+        let body = format!(
+            "Hello {},\n\nPlease confirm your email address for Campus Hub by opening this link:\n\n{link}\n\n\
+             If you did not create an account, ignore this message.\n",
+            user.display_name
+        );
+        outgoing_mail::queue(
+            uow,
+            &Letter {
+                to: user.email.clone(),
+                subject: "Confirm your email address".into(),
+                body,
+                link: Some(link),
+            },
+        )
+        .await?;
     }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -202,23 +197,26 @@ async fn request_reset(
     };
     if let Some(user) = user.filter(|u| u.status == "active") {
         let mut uow = identity.db.begin().await?;
-        let token = new_token(&mut uow, &user.id, RESET, RESET_VALID_MS).await?;
-        uow.commit().await?;
-        if let Some(token) = token {
+        if let Some(token) = new_token(&mut uow, &user.id, RESET, RESET_VALID_MS).await? {
             let link = format!("{}/reset-password?token={token}", identity.public_url);
             let body = format!(
                 "Hello {},\n\nSomeone asked to reset your Campus Hub password. To choose a new one, open this \
                  link within 30 minutes:\n\n{link}\n\nIf it was not you, ignore this message; your password stays as it is.\n",
                 user.display_name
             );
-            if let Err(error) = identity
-                .mailer
-                .send(&user.email, "Reset your password", &body, Some(&link))
-                .await
-            {
-                tracing::warn!(error = format!("{error:#}"), user = %user.id, "reset email not sent");
-            }
+            outgoing_mail::queue(
+                &mut uow,
+                &Letter {
+                    to: user.email.clone(),
+                    subject: "Reset your password".into(),
+                    body,
+                    link: Some(link),
+                },
+            )
+            .await?;
         }
+        uow.commit().await?;
+        identity.postman.ring();
     }
     Ok((
         StatusCode::ACCEPTED,
@@ -380,7 +378,10 @@ async fn resend_verification(
             .fetch_optional(identity.db.pool())
             .await?;
     if !matches!(verified, Some((Some(_),))) {
-        send_verification(&identity, &row).await;
+        let mut uow = identity.db.begin().await?;
+        queue_verification(&mut uow, &identity.public_url, &row).await?;
+        uow.commit().await?;
+        identity.postman.ring();
     }
     Ok((
         StatusCode::ACCEPTED,

@@ -13,7 +13,6 @@ use campus_platform::{
     auth::Role,
     db::{Db, UnitOfWork},
     error::FieldError,
-    mail::Mailer,
     Error, Result,
 };
 use serde::{Deserialize, Serialize};
@@ -22,7 +21,7 @@ use utoipa::ToSchema;
 use crate::{
     domain::{DisplayName, Email, Password},
     onboarding::{self, PreparedUser},
-    recovery,
+    outgoing_mail, recovery,
     store::{self, SchoolRow, UserRow},
 };
 
@@ -336,20 +335,23 @@ pub async fn insert(
     Ok(inserted)
 }
 
-/// Emails each invitation; a failure is logged and the admin can invite the person again.
-pub async fn send_invitations(
-    mailer: &Mailer,
+/// Queues an invitation for each person created without a password, with the rest of `uow`.
+pub async fn queue_invitations(
+    uow: &mut UnitOfWork,
     public_url: &str,
     school: &SchoolRow,
     invited: &[(UserRow, Option<String>)],
-    progress: &(dyn Fn() + Send + Sync),
-) {
+) -> Result<()> {
     for (user, token) in invited {
         if let Some(token) = token {
-            recovery::send_invitation(mailer, public_url, school, user, token).await;
+            outgoing_mail::queue(
+                uow,
+                &recovery::invitation_letter(public_url, school, user, token),
+            )
+            .await?;
         }
-        progress();
     }
+    Ok(())
 }
 
 /// The lookup the import needs: a school by id.

@@ -202,15 +202,9 @@ async fn import_users(
             json!({ "imported": report.imported, "invited": report.invited, "skipped": report.skipped.len() }),
         )
         .await?;
+    roster::queue_invitations(&mut uow, &identity.public_url, school, &inserted).await?;
     uow.commit().await?;
-    roster::send_invitations(
-        &identity.mailer,
-        &identity.public_url,
-        school,
-        &inserted,
-        &|| {},
-    )
-    .await;
+    identity.postman.ring();
     Ok(Json(report))
 }
 
@@ -281,15 +275,9 @@ async fn invite_user(
             json!({ "role": input.role }),
         )
         .await?;
+    roster::queue_invitations(&mut uow, &identity.public_url, school, &inserted).await?;
     uow.commit().await?;
-    roster::send_invitations(
-        &identity.mailer,
-        &identity.public_url,
-        school,
-        &inserted,
-        &|| {},
-    )
-    .await;
+    identity.postman.ring();
     let view = UserView::from(inserted[0].0.clone());
     Ok((StatusCode::CREATED, Json(view)))
 }

@@ -764,7 +764,9 @@ async fn a_forgotten_password_is_reset_by_an_emailed_single_use_link() {
     .await;
     assert_eq!(status, 202);
     assert_eq!(real, unknown);
-    let token = mailed_token(&env, None, "/reset-password").expect("a reset link was mailed");
+    let token = mailed_token(&env, None, "/reset-password")
+        .await
+        .expect("a reset link was mailed");
 
     let fresh = "a brand new passphrase for ada";
     let (status, body) = post(
@@ -835,7 +837,9 @@ async fn a_new_account_confirms_its_address_by_the_emailed_link() {
     let (status, registered) = register(&app, "hill-valley", "marty@example.org").await;
     assert_eq!(status, 201);
     assert_eq!(registered["user"]["email_verified"], false);
-    let token = mailed_token(&env, None, "/verify-email").expect("a verification link was mailed");
+    let token = mailed_token(&env, None, "/verify-email")
+        .await
+        .expect("a verification link was mailed");
     let (status, _) = post(&app, "/api/v1/auth/verify-email", json!({ "token": token })).await;
     assert_eq!(status, 204);
     let (status, _) = post(&app, "/api/v1/auth/verify-email", json!({ "token": token })).await;

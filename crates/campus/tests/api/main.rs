@@ -18,6 +18,7 @@ mod cli;
 mod courses;
 mod http;
 mod identity;
+mod mail;
 mod readiness;
 mod roster;
 mod school_admin;

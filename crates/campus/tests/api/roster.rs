@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::support::{
     backends,
-    people::{call, mailed_token, School, PASSWORD},
+    people::{call, mailed_token, newest_of_mailed_tokens, School, PASSWORD},
     TestApp, TestEnv,
 };
 
@@ -145,6 +145,7 @@ async fn a_roster_imports_whole_or_not_at_all_and_invites_who_has_no_password() 
             Some("marty@hill-valley.example"),
             "/accept-invitation",
         )
+        .await
         .expect("Marty was invited by email");
         let accept = json!({ "token": token, "password": PASSWORD });
         let (status, _) = call(
@@ -286,11 +287,13 @@ async fn admins_invite_people_and_no_one_else_imports_or_invites() {
     .await;
     assert_eq!(status, 201, "the same email is free in another school");
     // The newest invitation to that address is Shelbyville's.
-    let token = mailed_token(
+    let token = newest_of_mailed_tokens(
         &env,
         Some("lorraine@hill-valley.example"),
         "/accept-invitation",
+        2,
     )
+    .await
     .unwrap();
     let (status, _) = call(
         &app,

@@ -102,31 +102,58 @@ impl School {
 
 /// The newest token in `data_dir/mail`'s .eml files (sent to `to`, when given) whose link
 /// contains `path`.
-pub fn mailed_token(env: &TestEnv, to: Option<&str>, path: &str) -> Option<String> {
-    let dir = env.config.data_dir.join("mail");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .collect();
-    files.sort_by_key(|f| f.metadata().and_then(|m| m.modified()).ok());
-    files.iter().rev().find_map(|file| {
-        // Undo quoted-printable soft line breaks and the encoded '='.
-        let text = std::fs::read_to_string(file.path())
-            .ok()?
-            .replace("=\r\n", "")
-            .replace("=\n", "")
-            .replace("=3D", "=");
-        if let Some(to) = to {
-            if !text.contains(&format!("To: {to}")) {
-                return None;
-            }
+pub async fn mailed_token(env: &TestEnv, to: Option<&str>, path: &str) -> Option<String> {
+    newest_of_mailed_tokens(env, to, path, 1).await
+}
+
+/// The newest such token once at least `count` of them have been mailed: mail goes out after
+/// the request, so a test waiting for a second message must not take the first.
+pub async fn newest_of_mailed_tokens(
+    env: &TestEnv,
+    to: Option<&str>,
+    path: &str,
+    count: usize,
+) -> Option<String> {
+    for _ in 0..100 {
+        let tokens = mailed_tokens_now(env, to, path);
+        if tokens.len() >= count {
+            return tokens.into_iter().next();
         }
-        let start = text.find(&format!("{path}?token="))? + path.len() + "?token=".len();
-        Some(
-            text[start..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                .collect(),
-        )
-    })
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// Matching tokens, newest first.
+fn mailed_tokens_now(env: &TestEnv, to: Option<&str>, path: &str) -> Vec<String> {
+    let dir = env.config.data_dir.join("mail");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries.filter_map(Result::ok).collect();
+    files.sort_by_key(|f| f.metadata().and_then(|m| m.modified()).ok());
+    files
+        .iter()
+        .rev()
+        .filter_map(|file| {
+            // Undo quoted-printable soft line breaks and the encoded '='.
+            let text = std::fs::read_to_string(file.path())
+                .ok()?
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=");
+            if let Some(to) = to {
+                if !text.contains(&format!("To: {to}")) {
+                    return None;
+                }
+            }
+            let start = text.find(&format!("{path}?token="))? + path.len() + "?token=".len();
+            Some(
+                text[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect(),
+            )
+        })
+        .collect()
 }

@@ -1,0 +1,94 @@
+//! Outgoing mail is an outbox: queued with what it announces, delivered afterwards, kept while
+//! the mail server is down and delivered when it is back.
+
+use campus_platform::{config::ConnectionUrl, db::Db};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{
+    backends, eventually,
+    people::{call, mailed_token, School, PASSWORD},
+    TestEnv,
+};
+
+#[derive(sqlx::FromRow, Debug)]
+struct Queued {
+    attempts: i64,
+    last_error: Option<String>,
+    sent_at: Option<i64>,
+    body: String,
+}
+
+async fn queued(db: &Db) -> Vec<Queued> {
+    sqlx::query_as("SELECT attempts, last_error, sent_at, body FROM outgoing_mail ORDER BY id")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn mail_waits_while_the_mail_server_is_down_and_goes_out_when_it_is_back() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let mut env = TestEnv::new(&backend).await;
+        // A port nothing listens on: every delivery fails.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        env.config.mail.smtp_url = Some(ConnectionUrl::new(format!("smtp://127.0.0.1:{port}")));
+        let app = env.start(vec![campus_identity::context()]).await;
+        let hill = School::create(&app, "hill-valley").await;
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(json!({ "school": "hill-valley", "email": hill.admin.email })),
+        )
+        .await;
+        assert_eq!(status, 202, "the request does not wait for the mail server");
+        let failed = eventually(
+            std::time::Duration::from_secs(10),
+            "a failed delivery attempt",
+            || async {
+                let rows = queued(app.db("identity")).await;
+                rows.into_iter()
+                    .find(|m| m.attempts >= 1 && m.last_error.is_some())
+            },
+        )
+        .await;
+        assert!(failed.sent_at.is_none());
+        assert!(failed.body.contains("/reset-password?token="));
+        app.stop().await;
+
+        // The mail server is back (here: files under the data directory) and the retry is due.
+        env.config.mail.smtp_url = None;
+        let db = Db::open(&env.config, "identity").await.unwrap();
+        sqlx::query("UPDATE outgoing_mail SET next_attempt_at = 0")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        db.close().await;
+        let app = env.start(vec![campus_identity::context()]).await;
+        let token = mailed_token(&env, Some(&hill.admin.email), "/reset-password")
+            .await
+            .expect("the reset link went out after the restart");
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            Some(json!({ "token": token, "password": format!("{PASSWORD} again") })),
+        )
+        .await;
+        assert_eq!(status, 204, "{body}");
+        let rows = queued(app.db("identity")).await;
+        assert_eq!(rows.len(), 1, "sent once: {rows:?}");
+        assert!(rows[0].sent_at.is_some());
+        assert_eq!(rows[0].body, "", "the link is not kept once sent");
+        app.stop().await;
+        env.cleanup().await;
+    }
+}

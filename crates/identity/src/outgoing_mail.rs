@@ -1,0 +1,246 @@
+//! Outgoing mail as an outbox: a message is queued in the same transaction as the token or
+//! account it announces, and a postman delivers it afterwards, retrying with backoff while the
+//! mail server is down and parking it after [`MAX_ATTEMPTS`]. A request never waits for SMTP,
+//! so its answer and its timing are the same whether or not a message was sent.
+//!
+//! Delivery is at least once: a process that stops between sending and recording it sends
+//! that message again after [`LEASE_MS`]. Any number of identity processes may deliver; each
+//! message is claimed by one at a time.
+
+use std::{sync::Arc, time::Duration};
+
+use campus_platform::{
+    db::{Db, UnitOfWork},
+    id,
+    mail::Mailer,
+    time, Result,
+};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// Attempts before a message is parked.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a claimed message is left to the process that claimed it.
+pub const LEASE_MS: i64 = 120_000;
+const FIRST_RETRY_MS: i64 = 30_000;
+const LONGEST_RETRY_MS: i64 = 3_600_000;
+/// Sent messages are kept (without their body) this long, then forgotten.
+const KEEP_SENT_MS: i64 = 7 * 24 * 3_600_000;
+/// How often the queue is looked at when nothing wakes the postman.
+const POLL: Duration = Duration::from_secs(5);
+const BATCH: i64 = 20;
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+/// A plain-text message. `link` is logged when mail is written to files (never with SMTP), so
+/// a local installation can follow it from the terminal.
+pub struct Letter {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub link: Option<String>,
+}
+
+/// Queues `letter` with the rest of `uow`: it goes out only if the transaction commits.
+pub async fn queue(uow: &mut UnitOfWork, letter: &Letter) -> Result<()> {
+    let now = time::now_ms();
+    sqlx::query(
+        "INSERT INTO outgoing_mail (id, recipient, subject, body, link, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id::new_id_string())
+    .bind(&letter.to)
+    .bind(&letter.subject)
+    .bind(&letter.body)
+    .bind(&letter.link)
+    .bind(now)
+    .bind(now)
+    .execute(uow.conn())
+    .await?;
+    Ok(())
+}
+
+/// Wait before attempt `attempts + 1`: 30 s, doubling, at most an hour.
+pub fn retry_after_ms(attempts: i64) -> i64 {
+    let doublings = (attempts - 1).clamp(0, 16) as u32;
+    (FIRST_RETRY_MS << doublings).min(LONGEST_RETRY_MS)
+}
+
+#[derive(sqlx::FromRow)]
+struct Queued {
+    id: String,
+    recipient: String,
+    subject: String,
+    body: String,
+    link: Option<String>,
+    attempts: i64,
+    next_attempt_at: i64,
+}
+
+/// What one round of delivery did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Delivers queued mail.
+#[derive(Clone)]
+pub struct Postman {
+    db: Db,
+    mailer: Mailer,
+    bell: Arc<Notify>,
+}
+
+impl Postman {
+    pub fn new(db: Db, mailer: Mailer) -> Self {
+        Self {
+            db,
+            mailer,
+            bell: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Something was queued: deliver now rather than at the next poll.
+    pub fn ring(&self) {
+        self.bell.notify_one();
+    }
+
+    /// Delivers every message that is due, calling `progress` after each.
+    pub async fn deliver_due(&self, progress: &(dyn Fn() + Send + Sync)) -> Result<Round> {
+        let mut round = Round::default();
+        loop {
+            let now = time::now_ms();
+            let due: Vec<Queued> = sqlx::query_as(
+                "SELECT id, recipient, subject, body, link, attempts, next_attempt_at \
+                 FROM outgoing_mail WHERE sent_at IS NULL AND parked_at IS NULL \
+                 AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+            )
+            .bind(now)
+            .bind(BATCH)
+            .fetch_all(self.db.pool())
+            .await?;
+            if due.is_empty() {
+                return Ok(round);
+            }
+            for letter in due {
+                if !self.claim(&letter, now).await? {
+                    continue;
+                }
+                if self.deliver(letter).await? {
+                    round.sent += 1;
+                } else {
+                    round.failed += 1;
+                }
+                progress();
+            }
+        }
+    }
+
+    /// Takes the message for this process, unless another took it first.
+    async fn claim(&self, letter: &Queued, now: i64) -> Result<bool> {
+        let claimed = sqlx::query(
+            "UPDATE outgoing_mail SET next_attempt_at = $1, attempts = attempts + 1 \
+             WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL AND parked_at IS NULL",
+        )
+        .bind(now + LEASE_MS)
+        .bind(&letter.id)
+        .bind(letter.next_attempt_at)
+        .execute(self.db.pool())
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
+    }
+
+    /// Sends a claimed message and records the outcome; false when it failed.
+    async fn deliver(&self, letter: Queued) -> Result<bool> {
+        let attempts = letter.attempts + 1;
+        let outcome = self
+            .mailer
+            .send(
+                &letter.recipient,
+                &letter.subject,
+                &letter.body,
+                letter.link.as_deref(),
+            )
+            .await;
+        let now = time::now_ms();
+        match outcome {
+            Ok(()) => {
+                sqlx::query(
+                    "UPDATE outgoing_mail SET sent_at = $1, body = '', link = NULL, last_error = NULL \
+                     WHERE id = $2",
+                )
+                .bind(now)
+                .bind(&letter.id)
+                .execute(self.db.pool())
+                .await?;
+                Ok(true)
+            }
+            Err(error) => {
+                let error = format!("{error:#}");
+                let parked = attempts >= MAX_ATTEMPTS;
+                if parked {
+                    tracing::error!(mail = %letter.id, attempts, %error, "mail parked after repeated failures");
+                } else {
+                    tracing::warn!(mail = %letter.id, attempts, %error, "mail not sent; will retry");
+                }
+                sqlx::query(
+                    "UPDATE outgoing_mail SET next_attempt_at = $1, last_error = $2, parked_at = $3 \
+                     WHERE id = $4",
+                )
+                .bind(now + retry_after_ms(attempts))
+                .bind(&error)
+                .bind(parked.then_some(now))
+                .bind(&letter.id)
+                .execute(self.db.pool())
+                .await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Forgets sent messages after a week.
+    pub async fn forget_sent(&self) -> Result<()> {
+        sqlx::query("DELETE FROM outgoing_mail WHERE sent_at IS NOT NULL AND sent_at < $1")
+            .bind(time::now_ms() - KEEP_SENT_MS)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Delivers until shutdown: when rung, and every few seconds for retries and for mail
+    /// queued by other processes (or by `campus admin` while the server was down).
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut pruned = std::time::Instant::now();
+        loop {
+            if let Err(error) = self.deliver_due(&|| {}).await {
+                tracing::warn!(%error, "mail delivery round failed");
+            }
+            if pruned.elapsed() > PRUNE_EVERY {
+                pruned = std::time::Instant::now();
+                if let Err(error) = self.forget_sent().await {
+                    tracing::warn!(%error, "pruning sent mail failed");
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = self.bell.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(retry_after_ms(1), 30_000);
+        assert_eq!(retry_after_ms(2), 60_000);
+        assert_eq!(retry_after_ms(4), 240_000);
+        assert_eq!(retry_after_ms(MAX_ATTEMPTS), 3_600_000);
+        assert_eq!(retry_after_ms(60), 3_600_000);
+    }
+}
