@@ -23,6 +23,7 @@ use campus_platform::{
     db::Db,
     health::{self, Readiness},
     http, metrics, openapi,
+    shared_redis::SharedRedis,
 };
 use tokio::{net::TcpListener, time::Instant};
 use tokio_util::sync::CancellationToken;
@@ -48,8 +49,12 @@ impl Application {
         let keys = KeyRing::default();
         let shutdown = CancellationToken::new();
         let mailer = campus_platform::mail::Mailer::from_config(&config)?;
+        let redis = SharedRedis::from_config(&config)?;
         let mut plan = BusPlan::connect(&config).await?;
         let mut readiness = Readiness::default();
+        if let Some(redis) = &redis {
+            readiness.add(Arc::new(redis.clone()));
+        }
         let mut envs = Vec::new();
         for context in &contexts {
             let db = open_and_migrate(&config, context).await?;
@@ -59,6 +64,7 @@ impl Application {
                 keys: keys.clone(),
                 shutdown: shutdown.clone(),
                 mailer: mailer.clone(),
+                redis: redis.clone(),
             };
             plan.produce(&db);
             for subscription in (context.subscriptions)(&env) {

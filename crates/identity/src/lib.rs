@@ -45,7 +45,7 @@ pub fn context() -> Context {
                 public_url: env.config.public_url(),
                 school_signup: env.config.signup.schools,
             };
-            let limiter = ClientLimiter::from_config(&env.config.http);
+            let limiter = ClientLimiter::from_config(&env.config.http, env.redis.clone());
             let credentials = api::credential_routes(identity.clone())
                 .merge(recovery::credential_routes(identity.clone()))
                 .merge(web_sign_in::credential_routes(identity.clone()))

@@ -32,6 +32,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub mail: MailConfig,
     pub signup: SignupConfig,
+    pub redis: RedisConfig,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -65,6 +66,25 @@ impl Default for MailConfig {
         Self {
             smtp_url: None,
             from: "Campus Hub <no-reply@localhost>".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://[user:password@]host:6379[/db]`: credential rate limits are counted there, so
+    /// every process of an installation shares them. Unset, each process counts its own.
+    pub url: Option<ConnectionUrl>,
+    /// Prefix of every key, so several installations can share one Redis.
+    pub key_prefix: String,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            key_prefix: "campus".to_owned(),
         }
     }
 }
@@ -188,6 +208,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             mail: MailConfig::default(),
             signup: SignupConfig::default(),
+            redis: RedisConfig::default(),
         }
     }
 }
@@ -315,6 +336,7 @@ impl Config {
             "auth",
             "mail",
             "signup",
+            "redis",
         ];
         Env::prefixed("CAMPUS_").split("__").filter(|key| {
             let key = key.as_str().to_ascii_lowercase();
@@ -340,6 +362,15 @@ impl Config {
                     "bus.url",
                     format!("must be a nats:// URL, got `{url}`"),
                     "leave it unset for the embedded event log",
+                ));
+            }
+        }
+        if let Some(url) = &self.redis.url {
+            if !url.0.starts_with("redis://") {
+                return Err(ConfigError::setting(
+                    "redis.url",
+                    format!("must be a redis:// URL, got `{url}`"),
+                    "leave it unset to count rate limits in each process",
                 ));
             }
         }
@@ -618,6 +649,12 @@ mod tests {
         config.bus.url = Some(ConnectionUrl::new("redis://localhost"));
         let message = config.validate().unwrap_err().to_string();
         assert!(message.contains("bus.url"), "{message}");
+        let mut config = Config::default();
+        config.redis.url = Some(ConnectionUrl::new("nats://localhost"));
+        let message = config.validate().unwrap_err().to_string();
+        assert!(message.contains("redis.url"), "{message}");
+        config.redis.url = Some(ConnectionUrl::new("redis://:secret@localhost:6379/0"));
+        config.validate().unwrap();
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub struct ContextEnv {
     pub shutdown: CancellationToken,
     /// Outgoing email.
     pub mailer: crate::mail::Mailer,
+    /// The installation's Redis, when `redis.url` is set.
+    pub redis: Option<crate::shared_redis::SharedRedis>,
 }
 
 /// Builds a context's routes from what it was given.

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod rate_limit;
+pub mod shared_redis;
 pub mod telemetry;
 pub mod time;
 pub mod web_session;

@@ -4,12 +4,21 @@
 //! `http.trusted_proxies` — the last address in `X-Forwarded-For` that the proxy appended. A
 //! whole school often shares one address, so the default allows 300 requests a minute with
 //! bursts of as many; per-account lockout (identity) stops guessing one account's password.
-//! Limits are per process; in the distributed shape each identity process counts on its own.
+//!
+//! The limit is a GCRA (the generic cell rate algorithm: each request pushes a "theoretical
+//! arrival time" one interval further; a request is refused while that time is more than a
+//! burst ahead of now). With `redis.url` set it is computed inside Redis by one script, on
+//! Redis's clock, so every process of the installation shares each client's allowance. When
+//! Redis does not answer, each process falls back to counting alone (the same algorithm, via
+//! governor) rather than letting every request through or refusing every sign-in.
 
 use std::{
     net::{IpAddr, SocketAddr},
     num::NonZeroU32,
-    sync::Arc,
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    },
 };
 
 use axum::{
@@ -19,20 +28,89 @@ use axum::{
 };
 use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::{config::HttpConfig, Error};
+use crate::{config::HttpConfig, shared_redis::SharedRedis, time, Error};
+
+/// GCRA in one round trip. KEYS[1]: the client's key. ARGV[1]: the emission interval in ms
+/// (a minute over the quota); ARGV[2]: the burst (requests allowed at once). Returns
+/// `{1, 0}` when allowed, `{0, ms to wait}` when not.
+const GCRA: &str = r"
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tolerance = interval * (tonumber(ARGV[2]) - 1)
+local stored = redis.call('GET', KEYS[1])
+local tat = now
+if stored then tat = math.max(tonumber(stored), now) end
+if now < tat - tolerance then
+  return {0, tat - tolerance - now}
+end
+local next_tat = tat + interval
+redis.call('SET', KEYS[1], next_tat, 'PX', next_tat - now)
+return {1, 0}
+";
+
+/// Seconds between two warnings that Redis is unavailable: under attack it would be asked
+/// thousands of times a second.
+const WARN_EVERY_MS: i64 = 60_000;
 
 #[derive(Clone)]
 pub struct ClientLimiter {
-    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    local: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    shared: Option<Shared>,
     trusted_proxies: Arc<Vec<IpAddr>>,
 }
 
+#[derive(Clone)]
+struct Shared {
+    redis: SharedRedis,
+    script: Arc<redis::Script>,
+    interval_ms: u64,
+    burst: u32,
+    warned_at: Arc<AtomicI64>,
+}
+
+impl Shared {
+    /// `Ok(None)` when allowed, `Ok(Some(seconds))` to wait, `Err` when Redis did not answer.
+    async fn check(&self, client: IpAddr) -> redis::RedisResult<Option<u64>> {
+        let mut connection = self.redis.connection();
+        let (allowed, wait_ms): (i64, i64) = self
+            .script
+            .key(self.redis.key(&format!("ratelimit:credentials:{client}")))
+            .arg(self.interval_ms)
+            .arg(self.burst)
+            .invoke_async(&mut connection)
+            .await?;
+        Ok((allowed == 0).then(|| (wait_ms.max(0) as u64).div_ceil(1000).max(1)))
+    }
+
+    fn warn(&self, error: &redis::RedisError) {
+        let now = time::now_ms();
+        let last = self.warned_at.load(Ordering::Relaxed);
+        if now - last >= WARN_EVERY_MS
+            && self
+                .warned_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(%error, "Redis did not answer; credential rate limits are counted in this process until it does");
+        }
+    }
+}
+
 impl ClientLimiter {
-    pub fn from_config(config: &HttpConfig) -> Self {
+    /// Counts in `redis` when given, in this process otherwise.
+    pub fn from_config(config: &HttpConfig, redis: Option<SharedRedis>) -> Self {
         let per_minute =
             NonZeroU32::new(config.credential_requests_per_minute).unwrap_or(NonZeroU32::MIN);
         Self {
-            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            local: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            shared: redis.map(|redis| Shared {
+                redis,
+                script: Arc::new(redis::Script::new(GCRA)),
+                interval_ms: (60_000 / u64::from(per_minute.get())).max(1),
+                burst: per_minute.get(),
+                warned_at: Arc::new(AtomicI64::new(i64::MIN / 2)),
+            }),
             trusted_proxies: Arc::new(
                 config
                     .trusted_proxies
@@ -41,6 +119,22 @@ impl ClientLimiter {
                     .collect(),
             ),
         }
+    }
+
+    /// `Some(seconds to wait)` when `client` is over its quota.
+    pub async fn check(&self, client: IpAddr) -> Option<u64> {
+        if let Some(shared) = &self.shared {
+            match shared.check(client).await {
+                Ok(outcome) => return outcome,
+                Err(error) => shared.warn(&error),
+            }
+        }
+        self.local.check_key(&client).err().map(|not_until| {
+            not_until
+                .wait_time_from(governor::clock::DefaultClock::default().now())
+                .as_secs()
+                .max(1)
+        })
     }
 
     /// The client's address, seen through trusted proxies only.
@@ -59,8 +153,8 @@ impl ClientLimiter {
 
     /// Forgets clients that have not been limited lately; keeps memory bounded.
     pub fn forget_idle(&self) {
-        self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
+        self.local.retain_recent();
+        self.local.shrink_to_fit();
     }
 }
 
@@ -72,13 +166,9 @@ pub async fn limit(State(limiter): State<ClientLimiter>, request: Request, next:
         .map(|info| info.0.ip())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let client = limiter.client(peer, &request);
-    if let Err(not_until) = limiter.limiter.check_key(&client) {
-        let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+    if let Some(retry_after_secs) = limiter.check(client).await {
         tracing::info!(%client, %peer, path = %request.uri().path(), "credential rate limit reached");
-        return Error::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        }
-        .into_response();
+        return Error::RateLimited { retry_after_secs }.into_response();
     }
     next.run(request).await
 }

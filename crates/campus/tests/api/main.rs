@@ -19,6 +19,7 @@ mod courses;
 mod http;
 mod identity;
 mod mail;
+mod rate_limits;
 mod readiness;
 mod roster;
 mod school_admin;

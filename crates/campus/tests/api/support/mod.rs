@@ -83,6 +83,12 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
+pub fn redis_url() -> Option<String> {
+    std::env::var("CAMPUS_TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
 pub fn nats_url() -> Option<String> {
     std::env::var("CAMPUS_TEST_NATS_URL")
         .ok()

@@ -1,0 +1,70 @@
+//! The installation's Redis (`redis.url`), shared by all its processes: today the credential
+//! rate limits are counted there. Connecting is lazy and reconnects on its own, so a process
+//! starts while Redis is down; `/readyz` reports it, and callers fall back to what they can do
+//! alone.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::{config::Config, health::Probe};
+
+/// An answer later than this counts as Redis being unavailable: sign-in must not hang on it.
+const RESPONSE_TIMEOUT: Duration = Duration::from_millis(250);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+#[derive(Clone)]
+pub struct SharedRedis {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+}
+
+impl SharedRedis {
+    /// The configured Redis, or `None` when `redis.url` is unset.
+    pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
+        let Some(url) = &config.redis.url else {
+            return Ok(None);
+        };
+        let client = redis::Client::open(url.expose()).context("Invalid redis.url")?;
+        let settings = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(2));
+        let connection = ConnectionManager::new_lazy_with_config(client, settings)
+            .context("Invalid redis.url")?;
+        Ok(Some(Self {
+            connection,
+            prefix: config.redis.key_prefix.as_str().into(),
+        }))
+    }
+
+    /// `<key_prefix>:<name>`.
+    pub fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.prefix)
+    }
+
+    /// A handle on the shared, multiplexed connection.
+    pub fn connection(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+}
+
+#[async_trait]
+impl Probe for SharedRedis {
+    fn dependency(&self) -> &'static str {
+        "redis"
+    }
+
+    fn target(&self) -> String {
+        "shared".into()
+    }
+
+    async fn check(&self) -> anyhow::Result<()> {
+        let mut connection = self.connection();
+        let _: String = redis::cmd("PING").query_async(&mut connection).await?;
+        Ok(())
+    }
+}
