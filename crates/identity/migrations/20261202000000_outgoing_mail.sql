@@ -3,6 +3,8 @@
 -- cleared once sent: it carries a single-use link.
 CREATE TABLE outgoing_mail (
     id              TEXT PRIMARY KEY,
+    -- What the message is for: verification, password_reset, invitation, registration_attempt.
+    kind            TEXT NOT NULL,
     recipient       TEXT NOT NULL,
     subject         TEXT NOT NULL,
     body            TEXT NOT NULL,
@@ -14,4 +16,5 @@ CREATE TABLE outgoing_mail (
     sent_at         BIGINT,
     parked_at       BIGINT
 );
+CREATE INDEX outgoing_mail_recipient ON outgoing_mail (recipient, kind, created_at);
 CREATE INDEX outgoing_mail_due ON outgoing_mail (next_attempt_at) WHERE sent_at IS NULL AND parked_at IS NULL;

@@ -23,6 +23,7 @@ use crate::{
     events::ProfileUpdated,
     keys::{Jwks, SigningKeys},
     onboarding::{self, valid, SchoolInput},
+    recovery::Accepted,
     sessions::{self, TokenPair},
     store::{self, ProfileChange, UserRow},
     throttle, two_factor,
@@ -228,20 +229,17 @@ pub struct Register {
     pub join_code: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Registered {
-    pub user: UserView,
-    pub tokens: TokenPair,
-}
-
-/// Joins a school as a student, when the school's registration mode allows it.
+/// Joins a school as a student, when the school's registration mode allows it. Answers 202
+/// alike whether the address is new to the school or already has an account, so the answer
+/// does not tell who is a member: a new account gets a link to confirm its address and can
+/// sign in at once; the owner of an existing account is told by email that someone tried.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "identity", request_body = Register,
-    responses((status = 201, body = Registered), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 202, body = Accepted), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
 async fn register(
     State(identity): State<Identity>,
     Json(input): Json<Register>,
-) -> Result<(StatusCode, Json<Registered>)> {
+) -> Result<(StatusCode, Json<Accepted>)> {
     let school = store::school_by_slug(&identity.db, &input.school.trim().to_ascii_lowercase())
         .await?
         .ok_or(Error::NotFound { what: "school" })?;
@@ -260,6 +258,7 @@ async fn register(
             ))
         }
     }
+    // The password is hashed either way, so the time taken does not tell either.
     let prepared = onboarding::prepare_user(
         &school,
         &input.email,
@@ -270,17 +269,31 @@ async fn register(
     )
     .await?;
     let mut uow = identity.db.begin().await?;
-    onboarding::insert_user(&mut uow, &prepared).await?;
-    let user = prepared.user;
-    let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
-    crate::recovery::queue_verification(&mut uow, &identity.public_url, &user).await?;
+    match onboarding::insert_user(&mut uow, &prepared).await {
+        Ok(()) => {
+            crate::recovery::queue_verification(&mut uow, &identity.public_url, &prepared.user)
+                .await?;
+        }
+        Err(Error::Conflict {
+            code: "email_taken",
+            ..
+        }) => {
+            crate::recovery::queue_registration_attempt(
+                &mut uow,
+                &identity.public_url,
+                &school,
+                &prepared.user.email,
+            )
+            .await?;
+        }
+        Err(other) => return Err(other),
+    }
     uow.commit().await?;
     identity.postman.ring();
     Ok((
-        StatusCode::CREATED,
-        Json(Registered {
-            user: user.into(),
-            tokens,
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            status: "check your email to confirm your address, then sign in".into(),
         }),
     ))
 }

@@ -34,6 +34,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(600);
 /// A plain-text message. `link` is logged when mail is written to files (never with SMTP), so
 /// a local installation can follow it from the terminal.
 pub struct Letter {
+    /// What it is for: `verification`, `password_reset`, `invitation`, `registration_attempt`.
+    pub kind: &'static str,
     pub to: String,
     pub subject: String,
     pub body: String,
@@ -44,10 +46,11 @@ pub struct Letter {
 pub async fn queue(uow: &mut UnitOfWork, letter: &Letter) -> Result<()> {
     let now = time::now_ms();
     sqlx::query(
-        "INSERT INTO outgoing_mail (id, recipient, subject, body, link, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO outgoing_mail (id, kind, recipient, subject, body, link, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id::new_id_string())
+    .bind(letter.kind)
     .bind(&letter.to)
     .bind(&letter.subject)
     .bind(&letter.body)
@@ -57,6 +60,19 @@ pub async fn queue(uow: &mut UnitOfWork, letter: &Letter) -> Result<()> {
     .execute(uow.conn())
     .await?;
     Ok(())
+}
+
+/// Whether a message of `kind` to `to` was queued since `since` (ms).
+pub async fn queued_since(uow: &mut UnitOfWork, to: &str, kind: &str, since: i64) -> Result<bool> {
+    let found: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM outgoing_mail WHERE recipient = $1 AND kind = $2 AND created_at > $3 LIMIT 1",
+    )
+    .bind(to)
+    .bind(kind)
+    .bind(since)
+    .fetch_optional(uow.conn())
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Wait before attempt `attempts + 1`: 30 s, doubling, at most an hour.

@@ -130,6 +130,7 @@ pub(crate) fn invitation_letter(
 ) -> Letter {
     let link = format!("{public_url}/accept-invitation?token={token}");
     Letter {
+        kind: "invitation",
         to: user.email.clone(),
         subject: format!("Your {} account", school.name),
         body: format!(
@@ -158,6 +159,7 @@ pub async fn queue_verification(
         outgoing_mail::queue(
             uow,
             &Letter {
+                kind: "verification",
                 to: user.email.clone(),
                 subject: "Confirm your email address".into(),
                 body,
@@ -167,6 +169,42 @@ pub async fn queue_verification(
         .await?;
     }
     Ok(())
+}
+
+/// How often the owner of an address is told that someone tried to register with it.
+const ATTEMPT_NOTICE_EVERY_MS: i64 = 60 * 60 * 1000;
+
+/// Tells the owner of `email`, who already has an account at `school`, that someone tried to
+/// register with it (at most once an hour, so the notice cannot be used to flood them).
+pub async fn queue_registration_attempt(
+    uow: &mut UnitOfWork,
+    public_url: &str,
+    school: &store::SchoolRow,
+    email: &str,
+) -> Result<()> {
+    const KIND: &str = "registration_attempt";
+    let since = time::now_ms() - ATTEMPT_NOTICE_EVERY_MS;
+    if outgoing_mail::queued_since(uow, email, KIND, since).await? {
+        return Ok(());
+    }
+    let body = format!(
+        "Hello,\n\nSomeone tried to create a Campus Hub account at {} with this address, which \
+         already has one. If it was you, sign in with the school `{}` and this address; if you \
+         have forgotten your password, you can reset it at {public_url}/reset-password.\n\n\
+         If it was not you, ignore this message; nothing has changed.\n",
+        school.name, school.slug
+    );
+    outgoing_mail::queue(
+        uow,
+        &Letter {
+            kind: KIND,
+            to: email.to_owned(),
+            subject: format!("Your {} account", school.name),
+            body,
+            link: None,
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -207,6 +245,7 @@ async fn request_reset(
             outgoing_mail::queue(
                 &mut uow,
                 &Letter {
+                    kind: "password_reset",
                     to: user.email.clone(),
                     subject: "Reset your password".into(),
                     body,

@@ -7,7 +7,7 @@ use campus_platform::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::support::{backends, people::mailed_token, Backend, TestApp, TestEnv};
+use crate::support::{backends, eventually, people::mailed_token, Backend, TestApp, TestEnv};
 
 const STRONG: &str = "correct horse battery staple";
 
@@ -59,6 +59,15 @@ async fn register(app: &TestApp, school: &str, email: &str) -> (StatusCode, Valu
         json!({ "school": school, "email": email, "password": STRONG, "display_name": "Marty" }),
     )
     .await
+}
+
+/// Registers and signs in; the signed-in answer (`access_token`, `refresh_token`, …).
+async fn join(app: &TestApp, school: &str, email: &str) -> Value {
+    let (status, body) = register(app, school, email).await;
+    assert_eq!(status, 202, "{body}");
+    let (status, tokens) = login(app, school, email, STRONG).await;
+    assert_eq!(status, 200, "{tokens}");
+    tokens
 }
 
 async fn login(app: &TestApp, school: &str, email: &str, password: &str) -> (StatusCode, Value) {
@@ -218,15 +227,35 @@ async fn sign_in_failures_all_answer_alike() {
     .await;
     let app = start(&env).await;
     create_school(&app, "hill-valley").await;
-    let (status, _) = register(&app, "hill-valley", "Marty@Example.org").await;
-    assert_eq!(status, 201);
+    let (status, registered) = register(&app, "hill-valley", "Marty@Example.org").await;
+    assert_eq!(status, 202);
     let (status, tokens) = login(&app, "HILL-VALLEY", "marty@example.org", STRONG).await;
     assert_eq!(
         status, 200,
         "email and school match regardless of case: {tokens}"
     );
-    let (_, duplicate) = register(&app, "hill-valley", "marty@example.org").await;
-    assert_eq!(duplicate["code"], "email_taken");
+    // Registering an address that has an account answers exactly like a new one; the
+    // owner hears of it by email (once an hour at most), and nothing else changes.
+    let (status, duplicate) = register(&app, "hill-valley", "marty@example.org").await;
+    assert_eq!((status.as_u16(), &duplicate), (202, &registered));
+    register(&app, "hill-valley", "marty@example.org").await;
+    let notices = eventually(Duration::from_secs(5), "the notice", || async {
+        let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT recipient, sent_at FROM outgoing_mail WHERE kind = 'registration_attempt'",
+        )
+        .fetch_all(app.db("identity").pool())
+        .await
+        .unwrap();
+        rows.iter().all(|(_, sent)| sent.is_some()).then_some(rows)
+    })
+    .await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].0, "marty@example.org");
+    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(app.db("identity").pool())
+        .await
+        .unwrap();
+    assert_eq!(users, 2, "the admin and Marty, once");
 
     let wrong_password = login(
         &app,
@@ -432,8 +461,8 @@ async fn a_user_sees_and_changes_only_their_own_profile_in_their_own_school() {
     let app = start(&env).await;
     let hill = create_school(&app, "hill-valley").await;
     let other = create_school(&app, "shelbyville").await;
-    let (_, marty) = register(&app, "hill-valley", "marty@example.org").await;
-    let token = marty["tokens"]["access_token"].as_str().unwrap();
+    let marty = join(&app, "hill-valley", "marty@example.org").await;
+    let token = marty["access_token"].as_str().unwrap();
 
     let response = app.client.patch(app.url("/api/v1/me")).bearer_auth(token)
         .json(&json!({ "display_name": "Marty McFly", "bio": "Guitar", "time_zone": "America/Los_Angeles" }))
@@ -474,7 +503,8 @@ async fn a_user_sees_and_changes_only_their_own_profile_in_their_own_school() {
     );
 
     // A validly signed token naming this user under another school finds nobody.
-    let user_id = marty["user"]["id"].as_str().unwrap();
+    let (_, profile) = me(&app, token).await;
+    let user_id = profile["id"].as_str().unwrap();
     let forged = app.token_for(
         user_id,
         Role::Student,
@@ -594,7 +624,7 @@ async fn repeated_wrong_passwords_lock_sign_in_alike_for_real_and_unknown_accoun
         }
         // Another account is not affected.
         let (status, _) = register(&app, "hill-valley", "marty@example.org").await;
-        assert_eq!(status, 201);
+        assert_eq!(status, 202);
         let (status, _) = login(&app, "hill-valley", "marty@example.org", STRONG).await;
         assert_eq!(status, 200);
         app.stop().await;
@@ -834,9 +864,9 @@ async fn a_new_account_confirms_its_address_by_the_emailed_link() {
     .await;
     let app = start(&env).await;
     create_school(&app, "hill-valley").await;
-    let (status, registered) = register(&app, "hill-valley", "marty@example.org").await;
-    assert_eq!(status, 201);
-    assert_eq!(registered["user"]["email_verified"], false);
+    let signed_in = join(&app, "hill-valley", "marty@example.org").await;
+    let access = signed_in["access_token"].as_str().unwrap();
+    assert_eq!(me(&app, access).await.1["email_verified"], false);
     let token = mailed_token(&env, None, "/verify-email")
         .await
         .expect("a verification link was mailed");
@@ -844,7 +874,6 @@ async fn a_new_account_confirms_its_address_by_the_emailed_link() {
     assert_eq!(status, 204);
     let (status, _) = post(&app, "/api/v1/auth/verify-email", json!({ "token": token })).await;
     assert_eq!(status, 400, "the link works once");
-    let access = registered["tokens"]["access_token"].as_str().unwrap();
     assert_eq!(me(&app, access).await.1["email_verified"], true);
     app.stop().await;
     env.cleanup().await;
@@ -911,8 +940,8 @@ async fn people_see_and_end_their_own_sessions_only() {
     // Sessions are ordered by millisecond timestamps; keep the two apart.
     tokio::time::sleep(Duration::from_millis(5)).await;
     let (_, second) = login(&app, "hill-valley", "admin@hill-valley.example", STRONG).await;
-    let (_, marty) = register(&app, "hill-valley", "marty@example.org").await;
-    let marty_access = marty["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let marty = join(&app, "hill-valley", "marty@example.org").await;
+    let marty_access = marty["access_token"].as_str().unwrap().to_owned();
 
     let sessions: Value = app
         .client

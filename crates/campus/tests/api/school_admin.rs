@@ -384,7 +384,7 @@ async fn registration_follows_the_schools_mode_and_join_code() {
     let code = settings["join_code"].as_str().unwrap().to_owned();
     assert_eq!(register("a@hill.example", None).await, 403);
     assert_eq!(register("a@hill.example", Some("WRONG".into())).await, 403);
-    assert_eq!(register("a@hill.example", Some(code.clone())).await, 201);
+    assert_eq!(register("a@hill.example", Some(code.clone())).await, 202);
 
     // Members see the school but not its code.
     let student = login(&app, "hill-valley", "a@hill.example").await.1["access_token"]
@@ -410,7 +410,7 @@ async fn registration_follows_the_schools_mode_and_join_code() {
         403,
         "the old code stopped working"
     );
-    assert_eq!(register("b@hill.example", Some(fresh)).await, 201);
+    assert_eq!(register("b@hill.example", Some(fresh)).await, 202);
 
     call(
         &app,
