@@ -455,3 +455,62 @@ async fn forged_and_foreign_tokens_are_refused() {
     app.stop().await;
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn every_identity_route_is_in_the_openapi_document() {
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = env.start(vec![campus_identity::context()]).await;
+    let document: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, methods) in [
+        ("/api/v1/schools", &["get", "post"][..]),
+        ("/api/v1/auth/register", &["post"]),
+        ("/api/v1/auth/login", &["post"]),
+        ("/api/v1/auth/refresh", &["post"]),
+        ("/api/v1/auth/logout", &["post"]),
+        ("/api/v1/auth/session", &["post", "delete"]),
+        ("/api/v1/auth/session/refresh", &["post"]),
+        ("/api/v1/auth/password-reset", &["post"]),
+        ("/api/v1/auth/password-reset/confirm", &["post"]),
+        ("/api/v1/auth/invitation/accept", &["post"]),
+        ("/api/v1/auth/verify-email", &["post"]),
+        ("/api/v1/me", &["get", "patch"]),
+        ("/api/v1/me/sessions", &["get"]),
+        ("/api/v1/me/sessions/{id}", &["delete"]),
+        ("/api/v1/me/verify-email", &["post"]),
+        ("/api/v1/me/2fa/enrol", &["post"]),
+        ("/api/v1/me/2fa/confirm", &["post"]),
+        ("/api/v1/me/2fa/disable", &["post"]),
+        ("/api/v1/users", &["get", "post"]),
+        ("/api/v1/users/import", &["post"]),
+        ("/api/v1/users/invitations", &["post"]),
+        ("/api/v1/users/{id}", &["get"]),
+        ("/api/v1/users/{id}/role", &["put"]),
+        ("/api/v1/users/{id}/deactivate", &["post"]),
+        ("/api/v1/users/{id}/reactivate", &["post"]),
+        ("/api/v1/school", &["get", "patch"]),
+        ("/api/v1/school/join-code", &["post"]),
+        ("/api/v1/audit", &["get"]),
+        ("/.well-known/jwks.json", &["get"]),
+    ] {
+        for method in methods {
+            assert!(
+                document["paths"][path][method].is_object(),
+                "{method} {path} is documented"
+            );
+        }
+    }
+    app.stop().await;
+    env.cleanup().await;
+}

@@ -124,6 +124,17 @@ async fn admins_manage_their_schools_people_and_only_theirs() {
             ),
             (Method::POST, "/api/v1/school/join-code".into(), None),
             (Method::GET, "/api/v1/audit".into(), None),
+            (
+                Method::POST,
+                "/api/v1/users/import".into(),
+                Some(json!("email,display_name,role\nx@hill.example,X,student\n")),
+            ),
+            (
+                Method::POST,
+                "/api/v1/users/invitations".into(),
+                Some(json!({ "email": "y@hill.example", "display_name": "Y", "role": "student" })),
+            ),
+            (Method::GET, "/api/v1/schools".into(), None),
         ];
         for token in [&teacher_token, &student_token] {
             for (method, path, body) in &admin_routes {
