@@ -249,13 +249,19 @@ async fn complete_lesson(
     .bind(&caller.user_id)
     .fetch_one(uow.conn())
     .await?;
+    let course_completed_at: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT completed_at FROM members WHERE course_id = $1 AND user_id = $2")
+            .bind(&course_id)
+            .bind(&caller.user_id)
+            .fetch_optional(uow.conn())
+            .await?;
     uow.commit().await?;
     Ok(axum::Json(Completion {
         lesson_id,
         course_id: course_id.clone(),
         completed_at: time::rfc3339(completed_at),
         course_completed: after.is_complete(),
-        progress: ProgressView::of(&course_id, &after, None),
+        progress: ProgressView::of(&course_id, &after, course_completed_at.and_then(|(at,)| at)),
     }))
 }
 

@@ -293,6 +293,10 @@ async fn a_teacher_builds_a_course_and_students_work_through_it() {
         assert_eq!(status, 200, "{done}");
         assert_eq!(done["course_completed"], true);
         assert_eq!(done["progress"]["percent"], 100);
+        assert!(
+            done["progress"]["completed_at"].is_string(),
+            "the answer says when the course was completed: {done}"
+        );
         let (status, again) = post(
             &app,
             &format!("/api/v1/lessons/{l3}/complete"),
