@@ -22,7 +22,7 @@ use crate::{
     domain::{DisplayName, Email, Password},
     onboarding::{self, PreparedUser},
     outgoing_mail, recovery,
-    store::{self, SchoolRow, UserRow},
+    store::{SchoolRow, UserRow},
 };
 
 /// At most this many rows per import.
@@ -352,13 +352,6 @@ pub async fn queue_invitations(
         }
     }
     Ok(())
-}
-
-/// The lookup the import needs: a school by id.
-pub async fn school(db: &Db, school_id: &str) -> Result<SchoolRow> {
-    store::school_by_id(db, school_id)
-        .await?
-        .ok_or(Error::NotFound { what: "school" })
 }
 
 #[cfg(test)]
