@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    domain::{DisplayName, Password, Registration},
+    domain::{DisplayName, LocaleTag, Password, Registration, TimeZoneName},
     events::ProfileUpdated,
     keys::{Jwks, SigningKeys},
     onboarding::{self, valid, SchoolInput},
@@ -459,6 +459,20 @@ fn bounded(
     }
 }
 
+/// A field checked by `parse` when given; `null` or blank clears it.
+fn checked(
+    value: &Option<Option<String>>,
+    errors: &mut Vec<FieldError>,
+    parse: impl Fn(&str) -> std::result::Result<String, FieldError>,
+) -> Option<Option<String>> {
+    match value {
+        Some(Some(text)) if text.trim().is_empty() => Some(None),
+        Some(Some(text)) => valid(parse(text), errors).map(Some),
+        Some(None) => Some(None),
+        None => None,
+    }
+}
+
 #[utoipa::path(patch, path = "/api/v1/me", tag = "identity", security(("bearer" = [])), request_body = UpdateProfile,
     responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn update_me(
@@ -474,7 +488,12 @@ async fn update_me(
     };
     let avatar_url = bounded("avatar_url", &input.avatar_url, 2000, &mut errors);
     if let Some(Some(url)) = &avatar_url {
-        if !url.starts_with("https://") && !url.starts_with("/") {
+        // An https address with a host, or a path on this server ("//host" would be another
+        // server's).
+        let https =
+            url::Url::parse(url).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
+        let local = url.starts_with('/') && !url.starts_with("//") && !url.contains('\\');
+        if !https && !local {
             errors.push(FieldError::new(
                 "avatar_url",
                 "invalid_url",
@@ -487,8 +506,12 @@ async fn update_me(
         bio: bounded("bio", &input.bio, 2000, &mut errors),
         avatar_url,
         grade_level: bounded("grade_level", &input.grade_level, 40, &mut errors),
-        locale: bounded("locale", &input.locale, 35, &mut errors),
-        time_zone: bounded("time_zone", &input.time_zone, 64, &mut errors),
+        locale: checked(&input.locale, &mut errors, |text| {
+            LocaleTag::parse("locale", text).map(|l| l.as_str().to_owned())
+        }),
+        time_zone: checked(&input.time_zone, &mut errors, |text| {
+            TimeZoneName::parse("time_zone", text).map(|z| z.as_str().to_owned())
+        }),
     };
     if !errors.is_empty() {
         return Err(Error::Validation(errors));

@@ -480,11 +480,31 @@ async fn a_user_sees_and_changes_only_their_own_profile_in_their_own_school() {
         .await
         .unwrap();
     assert_eq!(response.json::<Value>().await.unwrap()["bio"], Value::Null);
+    // Time zones and locales come back as the databases spell them.
+    let response = app
+        .client
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .json(&json!({ "time_zone": "europe/london", "locale": "en_gb",
+                       "avatar_url": "https://images.example/marty.png" }))
+        .send()
+        .await
+        .unwrap();
+    let profile: Value = response.json().await.unwrap();
+    assert_eq!(
+        (profile["time_zone"].as_str(), profile["locale"].as_str()),
+        (Some("Europe/London"), Some("en-GB")),
+        "{profile}"
+    );
     for bad in [
         json!({ "display_name": "" }),
         json!({ "bio": "x".repeat(2001) }),
         json!({ "role": "school_admin" }),
         json!({ "avatar_url": "javascript:alert(1)" }),
+        json!({ "avatar_url": "//tracker.example/pixel.gif" }),
+        json!({ "avatar_url": "http://plain.example/me.png" }),
+        json!({ "time_zone": "Mars/Olympus_Mons" }),
+        json!({ "locale": "not a locale" }),
     ] {
         let response = app
             .client
