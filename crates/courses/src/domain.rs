@@ -2,6 +2,7 @@
 //! roles people have in a course, and how progress is counted.
 
 use campus_platform::error::FieldError;
+use campus_platform::locale::LocaleTag;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -202,23 +203,11 @@ pub fn tags(field: &str, tags: &[String]) -> Result<Vec<String>, FieldError> {
     Ok(clean)
 }
 
-/// A language tag such as `en`, `fr-CA` or `zh-Hant`.
+/// A course's language: a BCP 47 tag such as `en` or `fr-CA`, stored in canonical case.
 pub fn language(field: &str, text: Option<&str>) -> Result<Option<String>, FieldError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(tag)
-            if (2..=35).contains(&tag.len())
-                && tag.split('-').all(|part| {
-                    (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric())
-                }) =>
-        {
-            Ok(Some(tag.to_owned()))
-        }
-        Some(_) => Err(FieldError::new(
-            field,
-            "invalid_language",
-            "a language tag such as `en` or `fr-CA`",
-        )),
+        Some(tag) => LocaleTag::parse(field, tag).map(|l| Some(l.as_str().to_owned())),
     }
 }
 

@@ -12,6 +12,7 @@ use campus_platform::{
     db::Db,
     error::{FieldError, Problem},
     http::Json,
+    locale::{LocaleTag, TimeZoneName},
     Error, Result,
 };
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    domain::{DisplayName, LocaleTag, Password, Registration, TimeZoneName},
+    domain::{DisplayName, Password, Registration},
     events::ProfileUpdated,
     keys::{Jwks, SigningKeys},
     onboarding::{self, valid, SchoolInput},

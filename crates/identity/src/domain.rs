@@ -1,5 +1,4 @@
-//! Identity's rules, free of I/O: what a valid school slug, email, name, password, time zone
-//! and locale are.
+//! Identity's rules, free of I/O: what a valid school slug, email, name and password are.
 //!
 //! Each type can only be built through `parse`, so a value that reached the store is valid.
 
@@ -81,56 +80,6 @@ impl DisplayName {
             ));
         }
         Ok(Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// An IANA time zone name (`America/Los_Angeles`), as the bundled time zone database spells
-/// it; matching ignores case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimeZoneName(String);
-
-impl TimeZoneName {
-    pub fn parse(field: &str, text: &str) -> Result<Self, FieldError> {
-        let zone = jiff::tz::TimeZone::get(text.trim()).map_err(|_| {
-            FieldError::new(
-                field,
-                "unknown_time_zone",
-                "use an IANA time zone name such as Europe/London or America/Chicago",
-            )
-        })?;
-        let name = zone
-            .iana_name()
-            .ok_or_else(|| FieldError::new(field, "unknown_time_zone", "not a named time zone"))?;
-        Ok(Self(name.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A BCP 47 language tag (`en-US`, `pt-BR`, `fr`), in canonical case; `en_US` is accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocaleTag(String);
-
-impl LocaleTag {
-    pub fn parse(field: &str, text: &str) -> Result<Self, FieldError> {
-        let text = text.trim().replace('_', "-");
-        if text.len() > 35 {
-            return Err(FieldError::new(field, "too_long", "at most 35 characters"));
-        }
-        let locale = icu_locale_core::Locale::try_from_str(&text).map_err(|_| {
-            FieldError::new(
-                field,
-                "invalid_locale",
-                "use a language tag such as en, en-GB or pt-BR",
-            )
-        })?;
-        Ok(Self(locale.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -232,30 +181,6 @@ impl Registration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn time_zones_are_iana_names_in_their_own_spelling() {
-        assert_eq!(
-            TimeZoneName::parse("tz", "america/los_angeles")
-                .unwrap()
-                .as_str(),
-            "America/Los_Angeles"
-        );
-        assert_eq!(TimeZoneName::parse("tz", " UTC ").unwrap().as_str(), "UTC");
-        for bad in ["Not/AZone", "", "+05:00", "../../etc/passwd"] {
-            assert!(TimeZoneName::parse("tz", bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn locales_are_language_tags_in_canonical_case() {
-        assert_eq!(LocaleTag::parse("l", "EN-us").unwrap().as_str(), "en-US");
-        assert_eq!(LocaleTag::parse("l", "pt_BR").unwrap().as_str(), "pt-BR");
-        assert_eq!(LocaleTag::parse("l", "fr").unwrap().as_str(), "fr");
-        for bad in ["not a locale", "", "e", "<script>"] {
-            assert!(LocaleTag::parse("l", bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn slugs_are_short_lowercase_words() {

@@ -13,6 +13,7 @@ pub mod events;
 pub mod health;
 pub mod http;
 pub mod id;
+pub mod locale;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
