@@ -204,7 +204,16 @@ pub async fn import_users(
         campus_platform::mail::Mailer::from_config(config)?,
     );
     let bar = progress(invited, "inviting");
-    let round = postman.deliver_due(&|| bar.inc(1)).await.map_err(explain)?;
+    // Mail a stopped server left queued goes out with these invitations: grow the bar for it.
+    let round = postman
+        .deliver_due(&|| {
+            bar.inc(1);
+            if bar.length().is_some_and(|length| bar.position() > length) {
+                bar.set_length(bar.position());
+            }
+        })
+        .await
+        .map_err(explain)?;
     bar.finish_and_clear();
     db.close().await;
     if round.failed > 0 {
