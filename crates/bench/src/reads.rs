@@ -4,7 +4,8 @@
 //! Seeding goes through the public API: a school, a teacher, a student, `--courses` published
 //! courses (subjects and tags varied) and one course with `--modules` × `--lessons`. Then each
 //! connection sends its next request as soon as the previous answer arrives, for `--seconds`;
-//! the figures are the completed requests per second and the latency percentiles.
+//! the figures are the completed requests per second and the latency percentiles. `sign-in`
+//! drives the sign-in route the same way, with the students' passwords.
 
 use std::{
     path::PathBuf,
@@ -30,6 +31,9 @@ pub enum Route {
     Healthz,
     /// `GET /api/v1/me` as the student: token and one identity query.
     Me,
+    /// `POST /api/v1/auth/login` as the students in turn: a password hash verified (argon2id)
+    /// and a session written per request; what the first bell of a school day costs.
+    SignIn,
 }
 
 #[derive(Args)]
@@ -135,7 +139,7 @@ async fn send(
 async fn seed(base: &str, options: &Options) -> anyhow::Result<(Vec<String>, String)> {
     use reqwest::Method;
     let client = reqwest::Client::new();
-    let password = "correct horse battery staple";
+    let password = PASSWORD;
     let school = send(
         &client,
         Method::POST,
@@ -242,8 +246,12 @@ async fn seed(base: &str, options: &Options) -> anyhow::Result<(Vec<String>, Str
     Ok((students, outlined))
 }
 
-/// Requests from `connections` loops until `until`; latencies in microseconds.
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Requests from `connections` loops until `until`; latencies in microseconds. Connection `i`
+/// acts as student `i`: with their token, or for `sign-in` with their email and password.
 async fn drive(
+    route: Route,
     url: Arc<String>,
     tokens: Arc<Vec<String>>,
     connections: usize,
@@ -253,6 +261,8 @@ async fn drive(
     for connection in 0..connections {
         let url = url.clone();
         let token = tokens[connection % tokens.len()].clone();
+        let credentials = json!({ "school": "bench-high", "password": PASSWORD,
+            "email": format!("student{}@bench.example", connection % tokens.len()) });
         tasks.push(tokio::spawn(async move {
             // One client per loop: its own keep-alive connection.
             let client = reqwest::Client::builder()
@@ -262,11 +272,11 @@ async fn drive(
             let mut failures = 0u64;
             while Instant::now() < until {
                 let sent = Instant::now();
-                let response = client
-                    .get(url.as_str())
-                    .bearer_auth(token.as_str())
-                    .send()
-                    .await;
+                let request = match route {
+                    Route::SignIn => client.post(url.as_str()).json(&credentials),
+                    _ => client.get(url.as_str()).bearer_auth(token.as_str()),
+                };
+                let response = request.send().await;
                 match response {
                     Ok(response) if response.status().is_success() => {
                         response.bytes().await?;
@@ -296,12 +306,21 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         Route::Outline => format!("{}/api/v1/courses/{course}", server.base),
         Route::Healthz => format!("{}/healthz", server.base),
         Route::Me => format!("{}/api/v1/me", server.base),
+        Route::SignIn => format!("{}/api/v1/auth/login", server.base),
     });
     let tokens = Arc::new(tokens);
     let warmup = Instant::now() + Duration::from_secs(options.warmup_seconds);
-    drive(url.clone(), tokens.clone(), options.connections, warmup).await?;
+    drive(
+        options.route,
+        url.clone(),
+        tokens.clone(),
+        options.connections,
+        warmup,
+    )
+    .await?;
     let started = Instant::now();
     let (histogram, failures) = drive(
+        options.route,
         url.clone(),
         tokens,
         options.connections,

@@ -2,10 +2,6 @@
 
 use std::sync::Arc;
 
-use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Argon2,
-};
 use axum::{extract::State, http::StatusCode};
 use campus_platform::{
     auth::{AuthUser, Role},
@@ -107,36 +103,6 @@ impl From<UserRow> for UserView {
             time_zone: user.time_zone,
         }
     }
-}
-
-/// Verifies against `hash`, or against a fixed dummy hash when there is no account, so the
-/// answer takes as long either way.
-pub(crate) async fn password_matches(password: String, hash: Option<String>) -> Result<bool> {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    tokio::task::spawn_blocking(move || {
-        let dummy = DUMMY.get_or_init(|| {
-            let salt = SaltString::generate(&mut OsRng);
-            Argon2::default()
-                .hash_password(b"no account has this password", &salt)
-                .map(|h| h.to_string())
-                .unwrap_or_default()
-        });
-        // No account, or one with no password yet: verify against the dummy, so the answer
-        // takes as long as for a real password.
-        let real = hash.as_deref().and_then(|h| PasswordHash::new(h).ok());
-        let stored = real.or_else(|| PasswordHash::new(dummy).ok());
-        let matches = stored.is_some_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        });
-        matches
-            && hash
-                .as_deref()
-                .is_some_and(|h| PasswordHash::new(h).is_ok())
-    })
-    .await
-    .map_err(|e| Error::internal(anyhow::Error::from(e)))
 }
 
 fn invalid_credentials() -> Error {
@@ -339,7 +305,7 @@ pub(crate) async fn sign_in(identity: &Identity, input: Login) -> Result<TokenPa
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let matches = password_matches(input.password, hash).await?;
+    let matches = crate::password_hashing::matches(input.password, hash).await?;
     let Some(user) = user.filter(|u| matches && u.status == "active") else {
         throttle::failed(&identity.db, &slug, &email).await?;
         return Err(invalid_credentials());

@@ -8,6 +8,7 @@ pub mod events;
 pub mod keys;
 pub mod onboarding;
 pub mod outgoing_mail;
+pub mod password_hashing;
 pub mod recovery;
 pub mod roster;
 pub mod secrets;

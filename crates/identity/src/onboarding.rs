@@ -93,7 +93,7 @@ pub async fn prepare_school(input: &SchoolInput<'_>) -> Result<PreparedSchool> {
     Ok(PreparedSchool {
         school,
         admin,
-        password_hash: hash_password(password).await?,
+        password_hash: crate::password_hashing::hash(password).await?,
     })
 }
 
@@ -143,7 +143,7 @@ pub async fn prepare_user(
     };
     Ok(PreparedUser {
         user: new_user(&school.id, &email, &name, role),
-        password_hash: hash_password(password).await?,
+        password_hash: crate::password_hashing::hash(password).await?,
     })
 }
 
@@ -207,22 +207,4 @@ pub fn new_user(school_id: &str, email: &Email, name: &DisplayName, role: Role) 
         created_at: time::now_ms(),
         email_verified_at: None,
     }
-}
-
-/// argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
-pub async fn hash_password(password: Password) -> Result<String> {
-    use argon2::{
-        password_hash::{rand_core::OsRng, PasswordHasher, SaltString},
-        Argon2,
-    };
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
-    })
-    .await
-    .map_err(anyhow::Error::from)?
-    .map_err(Error::from)
 }

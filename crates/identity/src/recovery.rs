@@ -15,7 +15,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     api::Identity,
     domain::Password,
-    onboarding,
     outgoing_mail::{self, Letter},
     secrets, store,
 };
@@ -333,7 +332,7 @@ async fn set_password_by_token(
         &[&user.email, &user.display_name],
     )
     .map_err(|e| Error::Validation(vec![e]))?;
-    let hashed = onboarding::hash_password(password).await?;
+    let hashed = crate::password_hashing::hash(password).await?;
     let mut uow = identity.db.begin().await?;
     let used_by = use_token(&mut uow, &input.token, purpose).await?;
     if used_by != user.id {

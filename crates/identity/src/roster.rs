@@ -278,7 +278,7 @@ pub async fn prepare(
     let mut prepared = Vec::with_capacity(checked.len());
     for (row, email, name, password) in checked {
         let password_hash = match password {
-            Some(password) => Some(onboarding::hash_password(password).await?),
+            Some(password) => Some(crate::password_hashing::hash(password).await?),
             None => None,
         };
         let mut user = onboarding::new_user(&school.id, &email, &name, row.role);

@@ -282,7 +282,7 @@ async fn disable(
     let wrong = || Error::Unauthenticated {
         detail: "the password or code is not right".into(),
     };
-    if !crate::api::password_matches(input.password, Some(hash)).await? {
+    if !crate::password_hashing::matches(input.password, Some(hash)).await? {
         return Err(wrong());
     }
     let mut uow = identity.db.begin().await?;
