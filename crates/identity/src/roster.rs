@@ -9,6 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use futures::{StreamExt, TryStreamExt};
+
 use campus_platform::{
     auth::Role,
     db::{Db, UnitOfWork},
@@ -275,22 +277,26 @@ pub async fn prepare(
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
-    let mut prepared = Vec::with_capacity(checked.len());
-    for (row, email, name, password) in checked {
-        let password_hash = match password {
-            Some(password) => Some(crate::password_hashing::hash(password).await?),
-            None => None,
-        };
-        let mut user = onboarding::new_user(&school.id, &email, &name, row.role);
-        user.grade_level = row.grade_level;
-        prepared.push(Prepared {
-            line: row.line,
-            user,
-            password_hash,
-        });
-        progress();
-    }
-    Ok(prepared)
+    // Hashing is the slow part: keep every hashing thread busy, rows still in file order.
+    let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
+    futures::stream::iter(checked)
+        .map(|(row, email, name, password)| async move {
+            let password_hash = match password {
+                Some(password) => Some(crate::password_hashing::hash(password).await?),
+                None => None,
+            };
+            let mut user = onboarding::new_user(&school.id, &email, &name, row.role);
+            user.grade_level = row.grade_level;
+            progress();
+            Ok(Prepared {
+                line: row.line,
+                user,
+                password_hash,
+            })
+        })
+        .buffered(parallel)
+        .try_collect()
+        .await
 }
 
 /// Inserts everyone in one unit of work (announcing each); people without a password get an
