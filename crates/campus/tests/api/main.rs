@@ -12,6 +12,7 @@
 mod fixtures;
 mod support;
 
+mod browser;
 mod bus;
 mod catalogue;
 mod cli;

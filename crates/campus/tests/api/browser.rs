@@ -1,0 +1,174 @@
+//! Web sign-in in a real browser: headless Chromium opens a page served by Campus Hub itself
+//! (a test fixture context), whose script signs in with a form post and then calls the API with
+//! the cookies the browser keeps. What the script saw is written into the page, which Chromium
+//! prints. Needs Chromium (`chromium` on the PATH, or `CAMPUS_TEST_CHROMIUM`); `.ci/run`
+//! installs it, and without it this test says so and passes.
+
+use std::process::Command;
+
+use axum::{http::header, response::IntoResponse, routing::get};
+use campus_platform::context::{Context, ContextEnv};
+use serde_json::Value;
+use sqlx::migrate::Migrator;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::support::{
+    people::{School, PASSWORD},
+    Backend, TestEnv,
+};
+
+static PAGE_MIGRATIONS: Migrator = sqlx::migrate!("tests/api/fixtures/migrations/page");
+
+const PAGE: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>web sign-in</title></head>
+<body><pre id="out">running</pre><script src="/probe/web-session.js"></script></body></html>"#;
+
+/// Signs in as the school's admin (email given in the query), then tries the API with the
+/// cookies: reads, writes without and with the CSRF token, refresh, sign-out.
+const SCRIPT: &str = r#"
+(async () => {
+  const seen = {};
+  const email = new URLSearchParams(location.search).get('email');
+  const form = new URLSearchParams({ school: 'hill-valley', email, password: 'PASSWORD' });
+  let r = await fetch('/api/v1/auth/session', { method: 'POST', body: form });
+  seen.sign_in = r.status;
+  const session = await r.json();
+  seen.script_sees = document.cookie.split('; ').map(c => c.split('=')[0]).sort();
+  const csrf = document.cookie.split('; ').find(c => c.startsWith('campus_csrf=')).split('=')[1];
+  seen.csrf_matches = csrf === session.csrf_token;
+  r = await fetch('/api/v1/me');
+  seen.me = r.status;
+  seen.me_email = (await r.json()).email;
+  const change = (headers) => fetch('/api/v1/me', { method: 'PATCH',
+      headers: Object.assign({ 'content-type': 'application/json' }, headers),
+      body: JSON.stringify({ bio: 'written from a browser' }) });
+  seen.write_without_csrf = (await change({})).status;
+  seen.write_with_csrf = (await change({ 'x-csrf-token': csrf })).status;
+  r = await fetch('/api/v1/auth/session/refresh', { method: 'POST', headers: { 'x-csrf-token': csrf } });
+  seen.refresh = r.status;
+  const fresh = document.cookie.split('; ').find(c => c.startsWith('campus_csrf=')).split('=')[1];
+  r = await fetch('/api/v1/auth/session', { method: 'DELETE', headers: { 'x-csrf-token': fresh } });
+  seen.sign_out = r.status;
+  seen.me_after = (await fetch('/api/v1/me')).status;
+  seen.cookies_after = document.cookie;
+  document.getElementById('out').textContent = 'RESULT' + JSON.stringify(seen) + 'END';
+})().catch(e => { document.getElementById('out').textContent = 'RESULT' + JSON.stringify({ error: String(e) }) + 'END'; });
+"#;
+
+/// Serves the page and its script (same origin, so the strict CSP allows the script).
+fn page() -> Context {
+    Context::new("page", &PAGE_MIGRATIONS).routes(|_: &ContextEnv| {
+        OpenApiRouter::new()
+            .route(
+                "/probe/web-session.html",
+                get(|| async {
+                    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response()
+                }),
+            )
+            .route(
+                "/probe/web-session.js",
+                get(|| async {
+                    (
+                        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                        SCRIPT.replace("PASSWORD", PASSWORD),
+                    )
+                        .into_response()
+                }),
+            )
+    })
+}
+
+fn chromium() -> Option<String> {
+    if let Ok(path) = std::env::var("CAMPUS_TEST_CHROMIUM") {
+        return Some(path).filter(|p| !p.is_empty());
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_browser_signs_in_with_cookies_and_every_write_needs_the_csrf_token() {
+    let Some(chromium) = chromium() else {
+        eprintln!("Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = env.start(vec![campus_identity::context(), page()]).await;
+    let school = School::create(&app, "hill-valley").await;
+    let profile = env.config.data_dir.join("chromium-profile");
+    let url = app.url(&format!(
+        "/probe/web-session.html?email={}",
+        school.admin.email
+    ));
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--virtual-time-budget=15000",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(url)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("Chromium runs");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let result = dom
+        .split("RESULT")
+        .nth(1)
+        .and_then(|rest| rest.split("END").next())
+        .unwrap_or_else(|| {
+            panic!(
+                "the page did not finish: {dom}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    let seen: Value = serde_json::from_str(&result.replace("&quot;", "\"")).unwrap();
+    eprintln!("what the page saw: {seen}");
+    assert_eq!(seen["sign_in"], 200, "{seen}");
+    assert_eq!(
+        seen["script_sees"],
+        serde_json::json!(["campus_csrf"]),
+        "the tokens' cookies are httpOnly: {seen}"
+    );
+    assert_eq!(seen["csrf_matches"], true, "{seen}");
+    assert_eq!(
+        seen["me"], 200,
+        "the browser sent the access cookie: {seen}"
+    );
+    assert_eq!(seen["me_email"], school.admin.email.as_str());
+    assert_eq!(seen["write_without_csrf"], 403, "{seen}");
+    assert_eq!(seen["write_with_csrf"], 200, "{seen}");
+    assert_eq!(
+        seen["refresh"], 200,
+        "the refresh cookie went to its path: {seen}"
+    );
+    assert_eq!(seen["sign_out"], 204, "{seen}");
+    assert_eq!(
+        seen["me_after"], 401,
+        "sign-out cleared the cookies: {seen}"
+    );
+    assert_eq!(seen["cookies_after"], "", "{seen}");
+    app.stop().await;
+    env.cleanup().await;
+}
