@@ -67,19 +67,9 @@ pub async fn create_school(
     .await
     .map_err(explain)?;
     let mut uow = db.begin().await.map_err(explain)?;
-    onboarding::insert_school(&mut uow, &prepared)
+    onboarding::insert_school(&mut uow, &prepared, &audit::operator())
         .await
         .map_err(explain)?;
-    audit::record(
-        &mut uow,
-        &prepared.school.id,
-        &audit::operator(),
-        "school.created",
-        &prepared.school.id,
-        json!({ "slug": prepared.school.slug, "admin": prepared.admin.id }),
-    )
-    .await
-    .map_err(explain)?;
     uow.commit().await.map_err(explain)?;
     db.close().await;
     Ok(format!(

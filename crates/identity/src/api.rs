@@ -152,20 +152,10 @@ async fn create_school(
     })
     .await?;
     let mut uow = identity.db.begin().await?;
-    onboarding::insert_school(&mut uow, &prepared).await?;
-    // By the operator who created it, or by its first admin when schools sign up themselves.
     let actor = user
         .filter(|u| u.can(campus_platform::auth::Permission::OperatePlatform))
         .map_or(prepared.admin.id.clone(), |u| u.user_id);
-    crate::audit::record(
-        &mut uow,
-        &prepared.school.id,
-        &actor,
-        "school.created",
-        &prepared.school.id,
-        serde_json::json!({ "slug": prepared.school.slug, "admin": prepared.admin.id }),
-    )
-    .await?;
+    onboarding::insert_school(&mut uow, &prepared, &actor).await?;
     let tokens = sessions::issue(&identity.keys, &mut uow, &prepared.admin, None).await?;
     uow.commit().await?;
     let onboarding::PreparedSchool { school, admin, .. } = prepared;

@@ -73,7 +73,6 @@ pub fn context() -> Context {
             let keys = keys::SigningKeys::new(env.db.clone(), env.keys.clone());
             // Before the first request: tokens signed before a restart verify at once.
             keys.rotate().await?;
-
             tokio::spawn(async move {
                 loop {
                     tokio::select! {

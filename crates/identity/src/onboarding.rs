@@ -98,9 +98,25 @@ pub async fn prepare_school(input: &SchoolInput<'_>) -> Result<PreparedSchool> {
 }
 
 /// Inserts the school and its admin and records `SchoolCreated` and `UserRegistered`.
-pub async fn insert_school(uow: &mut UnitOfWork, prepared: &PreparedSchool) -> Result<()> {
+/// Inserts the school and its first admin (announcing both) and writes `school.created` to
+/// its audit log by `actor`: the operator who created it, or its admin when schools sign up
+/// themselves.
+pub async fn insert_school(
+    uow: &mut UnitOfWork,
+    prepared: &PreparedSchool,
+    actor: &str,
+) -> Result<()> {
     let school = &prepared.school;
     store::insert_school(uow.conn(), school).await?;
+    crate::audit::record(
+        uow,
+        &school.id,
+        actor,
+        "school.created",
+        &school.id,
+        serde_json::json!({ "slug": school.slug, "admin": prepared.admin.id }),
+    )
+    .await?;
     uow.record(
         &school.id,
         &SchoolCreated {

@@ -304,7 +304,18 @@ impl Acting {
         permission: Permission,
         in_school: InSchool,
     ) -> Result<Self> {
-        authorize(identity, &user, permission).await?;
+        let allowed = authorize(identity, &user, permission).await?;
+        Self::in_school(identity, user, allowed, in_school).await
+    }
+
+    /// The caller in their own school, or in the school they name when both their token and
+    /// their account (`allowed`, as it is now) operate the platform.
+    async fn in_school(
+        identity: &Identity,
+        user: AuthUser,
+        allowed: &[Permission],
+        in_school: InSchool,
+    ) -> Result<Self> {
         let own = store::school_by_id(&identity.db, &user.school_id)
             .await?
             .ok_or(Error::NotFound { what: "school" })?;
@@ -312,10 +323,11 @@ impl Acting {
             None => own,
             Some(slug) if slug == own.slug => own,
             Some(slug) => {
-                if !user.can(Permission::OperatePlatform) {
+                if !(user.can(Permission::OperatePlatform)
+                    && allowed.contains(&Permission::OperatePlatform))
+                {
                     return Err(Error::forbidden("only super admins act in another school"));
                 }
-                authorize(identity, &user, Permission::OperatePlatform).await?;
                 store::school_by_slug(&identity.db, &slug)
                     .await?
                     .ok_or(Error::NotFound { what: "school" })?
@@ -350,14 +362,27 @@ impl Acting {
     }
 }
 
-/// The token's role must allow it, and so must the account as it is now.
-async fn authorize(identity: &Identity, user: &AuthUser, permission: Permission) -> Result<()> {
+/// The token's role must allow it, and so must the account as it is now; returns what the
+/// account may do.
+async fn authorize(
+    identity: &Identity,
+    user: &AuthUser,
+    permission: Permission,
+) -> Result<&'static [Permission]> {
     user.require(permission)?;
-    let account = crate::api::current(identity, user).await?;
-    if !campus_platform::auth::permissions_of(store::role_of(&account.role)).contains(&permission) {
+    let allowed = permissions_now(identity, user).await?;
+    if !allowed.contains(&permission) {
         return Err(Error::forbidden("your role does not allow this"));
     }
-    Ok(())
+    Ok(allowed)
+}
+
+/// What the caller's account may do as it is now (401 once it is deactivated).
+async fn permissions_now(identity: &Identity, user: &AuthUser) -> Result<&'static [Permission]> {
+    let account = crate::api::current(identity, user).await?;
+    Ok(campus_platform::auth::permissions_of(store::role_of(
+        &account.role,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "identity", params(("id" = String, Path), InSchool), security(("bearer" = [])),
@@ -554,24 +579,11 @@ async fn get_school(
     user: AuthUser,
     Query(in_school): Query<InSchool>,
 ) -> Result<Json<SchoolSettings>> {
-    let account = crate::api::current(&identity, &user).await?;
-    let admin = campus_platform::auth::permissions_of(store::role_of(&account.role))
-        .contains(&Permission::ManageSchool);
-    let school = if admin {
-        Acting::resolve(&identity, user, Permission::ManageSchool, in_school)
-            .await?
-            .school
-    } else {
-        let own = store::school_by_id(&identity.db, &user.school_id)
-            .await?
-            .ok_or(Error::NotFound { what: "school" })?;
-        match in_school.school {
-            Some(slug) if !slug.trim().eq_ignore_ascii_case(&own.slug) => {
-                return Err(Error::forbidden("only super admins act in another school"));
-            }
-            _ => own,
-        }
-    };
+    let allowed = permissions_now(&identity, &user).await?;
+    let admin = allowed.contains(&Permission::ManageSchool);
+    let school = Acting::in_school(&identity, user, allowed, in_school)
+        .await?
+        .school;
     Ok(Json(SchoolSettings {
         id: school.id,
         slug: school.slug,

@@ -82,8 +82,8 @@ pub fn set_cookie(name: &str, value: &str, path: &str, max_age_secs: i64, secure
         .max_age(cookie::time::Duration::seconds(max_age_secs))
         .build();
     if max_age_secs == 0 {
+        // Keeps the path: a removal only reaches the cookie set with the same one.
         cookie.make_removal();
-        cookie.set_path(path.to_owned());
     }
     cookie.to_string()
 }
