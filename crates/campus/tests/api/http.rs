@@ -25,6 +25,17 @@ async fn app() -> (TestEnv, TestApp) {
     (env, app)
 }
 
+async fn openapi_document(app: &TestApp) -> Value {
+    app.client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn is_problem(response: &reqwest::Response) -> bool {
     response.headers()["content-type"] == "application/problem+json"
 }
@@ -353,15 +364,7 @@ async fn metrics_report_the_event_backbone() {
 #[tokio::test]
 async fn the_api_is_described_by_openapi_with_a_browsable_reference() {
     let (env, app) = app().await;
-    let document: Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = openapi_document(&app).await;
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
     for path in [
         "/api/v1/admin/events/consumers",
@@ -464,15 +467,7 @@ async fn every_identity_route_is_in_the_openapi_document() {
     })
     .await;
     let app = env.start(vec![campus_identity::context()]).await;
-    let document: Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = openapi_document(&app).await;
     for (path, methods) in [
         ("/api/v1/schools", &["get", "post"][..]),
         ("/api/v1/auth/register", &["post"]),

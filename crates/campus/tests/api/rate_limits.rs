@@ -2,10 +2,10 @@
 //! happens when Redis does not answer.
 
 use campus_platform::config::ConnectionUrl;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::support::{redis_url, Backend, TestApp, TestEnv};
+use crate::support::{people::call, redis_url, Backend, TestApp, TestEnv};
 
 /// A sign-in attempt from `client` (behind the trusted proxy), with a fresh account each time
 /// so the per-account lockout stays out of the way.
@@ -19,6 +19,15 @@ async fn attempt(app: &TestApp, client: &str) -> StatusCode {
         .await
         .unwrap()
         .status()
+}
+
+/// What `/readyz` says of Redis.
+fn redis_status(ready: &Value) -> Option<&str> {
+    ready["checks"]
+        .as_array()?
+        .iter()
+        .find(|c| c["dependency"] == "redis")?["status"]
+        .as_str()
 }
 
 async fn env_with_redis(url: &str, prefix: &str) -> TestEnv {
@@ -63,23 +72,9 @@ async fn two_processes_share_each_clients_allowance_through_redis() {
     let other = other_env.start(vec![campus_identity::context()]).await;
     assert_eq!(attempt(&other, client).await, 401);
 
-    let ready: Value = first
-        .client
-        .get(first.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        ready["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["dependency"] == "redis" && c["status"] == "up"),
-        "{ready}"
-    );
+    let (status, ready) = call(&first, Method::GET, "/readyz", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(redis_status(&ready), Some("up"), "{ready}");
     for (app, env) in [(first, first_env), (second, second_env), (other, other_env)] {
         app.stop().await;
         env.cleanup().await;
@@ -101,17 +96,9 @@ async fn without_redis_each_process_still_limits_and_readiness_says_so() {
         assert_eq!(attempt(&app, client).await, 401, "sign-in goes on");
     }
     assert_eq!(attempt(&app, client).await, 429, "and is still limited");
-    let response = app.client.get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(response.status(), 503);
-    let ready: Value = response.json().await.unwrap();
-    assert!(
-        ready["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["dependency"] == "redis" && c["status"] == "down"),
-        "{ready}"
-    );
+    let (status, ready) = call(&app, Method::GET, "/readyz", None, None).await;
+    assert_eq!(status, 503);
+    assert_eq!(redis_status(&ready), Some("down"), "{ready}");
     app.stop().await;
     env.cleanup().await;
 }

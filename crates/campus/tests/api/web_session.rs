@@ -143,36 +143,29 @@ async fn a_browser_signs_in_with_cookies_and_repeats_the_csrf_token_to_change_an
             .send(&app, Method::GET, "/api/v1/me", false, None)
             .await;
         assert_eq!(me.status(), 200);
-        let change = json!({ "display_name": "Ada Lovelace" });
-        let forged = browser
-            .send(
-                &app,
+        for (method, path, body, done) in [
+            (
                 Method::PATCH,
                 "/api/v1/me",
-                false,
-                Some(change.clone()),
-            )
-            .await;
-        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-        let changed = browser
-            .send(&app, Method::PATCH, "/api/v1/me", true, Some(change))
-            .await;
-        assert_eq!(changed.status(), 200);
-        let course = json!({ "title": "Made in a browser" });
-        let forged = browser
-            .send(
-                &app,
+                json!({ "display_name": "Ada Lovelace" }),
+                StatusCode::OK,
+            ),
+            (
                 Method::POST,
                 "/api/v1/courses",
-                false,
-                Some(course.clone()),
-            )
-            .await;
-        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-        let created = browser
-            .send(&app, Method::POST, "/api/v1/courses", true, Some(course))
-            .await;
-        assert_eq!(created.status(), 201);
+                json!({ "title": "Made in a browser" }),
+                StatusCode::CREATED,
+            ),
+        ] {
+            let forged = browser
+                .send(&app, method.clone(), path, false, Some(body.clone()))
+                .await;
+            assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{method} {path}");
+            let sent = browser
+                .send(&app, method.clone(), path, true, Some(body))
+                .await;
+            assert_eq!(sent.status(), done, "{method} {path}");
+        }
 
         // Refresh rotates every cookie; the old refresh cookie, replayed, ends the session.
         let refreshed = browser
