@@ -18,7 +18,7 @@ use campus_platform::{
     config::{Config, ConnectionUrl},
     context::Context,
     db::UnitOfWork,
-    events::{Envelope, Event, EventSchema, Handler, Subscription},
+    events::{Envelope, Event, Handler, Subscription},
     id, time,
 };
 use clap::Args;
@@ -152,8 +152,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
             )]
         })
     };
-    let source =
-        Context::new("bench_source", &SOURCE_MIGRATIONS).events(|| vec![EventSchema::of::<Tick>()]);
+    let source = Context::new("bench_source", &SOURCE_MIGRATIONS);
     let app = Application::build(config.clone(), vec![source, sink]).await?;
     let source_db = app.database("bench_source").context("source runs")?.clone();
     let sink_db = app.database("bench_sink").context("sink runs")?.clone();

@@ -277,7 +277,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Events { write, dir } => {
             let problems =
-                campus_bus::schema::check_catalogue(&dir, &contexts::published_events(), write)?;
+                campus_bus::schema::check_catalogue(&dir, &campus_contracts::catalogue(), write)?;
             if problems.is_empty() {
                 println!("the event catalogue in {} matches the code", dir.display());
                 Ok(())

@@ -116,7 +116,7 @@ impl CourseAccess {
     }
 
     pub fn visibility(&self) -> Visibility {
-        Visibility::parse(&self.outline.course.visibility)
+        self.outline.course.visibility
     }
 
     /// Teachers, assistants and the school's admins.

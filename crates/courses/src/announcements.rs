@@ -4,6 +4,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
+use campus_contracts::courses::AnnouncementPosted;
 use campus_platform::{
     auth::AuthUser,
     error::Problem,
@@ -18,7 +19,6 @@ use crate::{
     access::{Caller, CourseAccess},
     content,
     domain::{self, Checks},
-    events::AnnouncementPosted,
     Courses,
 };
 

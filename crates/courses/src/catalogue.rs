@@ -1,6 +1,10 @@
 //! Courses themselves: creating, changing, publishing, archiving and duplicating them, the
 //! school's catalogue, and one course with its outline.
 
+use campus_contracts::courses::{
+    CourseArchived, CourseCreated, CoursePublished, CourseUpdated, EnrollmentGranted,
+    LessonPublished,
+};
 use std::collections::HashSet;
 
 use axum::{
@@ -21,10 +25,6 @@ use crate::{
     access::{Caller, CourseAccess},
     content,
     domain::{self, Checks, CourseRole, EnrollmentMode, Visibility},
-    events::{
-        CourseArchived, CourseCreated, CoursePublished, CourseUpdated, EnrollmentGranted,
-        LessonPublished,
-    },
     progress,
     shelf::ShelvedCourse,
     store::{self, CourseRow, LessonHead, COURSE_COLUMNS},
@@ -78,9 +78,9 @@ impl CourseSummary {
             tags: row.tag_list(),
             cover_image_url: row.cover_image_url.clone(),
             language: row.language.clone(),
-            visibility: Visibility::parse(&row.visibility),
+            visibility: row.visibility,
             public: row.public != 0,
-            enrollment_mode: EnrollmentMode::parse(&row.enrollment_mode),
+            enrollment_mode: row.enrollment_mode,
             price_cents: row.price_cents,
             currency: row.currency.clone(),
             my_role,
@@ -152,7 +152,7 @@ async fn list_courses(
     let cursor = query.cursor.unwrap_or_default();
     let listed = |course: &ShelvedCourse| {
         let row = &course.row;
-        let visibility = Visibility::parse(&row.visibility);
+        let visibility = row.visibility;
         let place = places.get(&row.id).copied();
         // The rule of `CourseAccess::can_see`, applied to the whole shelf.
         let visible = match visibility {
@@ -419,7 +419,7 @@ impl CourseDetails {
             }
         }
         if let Some(mode) = self.enrollment_mode {
-            course.enrollment_mode = mode.as_str().to_owned();
+            course.enrollment_mode = mode;
         }
         if let Some(public) = self.public {
             course.public = i64::from(public);
@@ -469,9 +469,9 @@ async fn create_course(
         tags: "[]".into(),
         cover_image_url: None,
         language: None,
-        visibility: Visibility::Draft.as_str().into(),
+        visibility: Visibility::Draft,
         public: 0,
-        enrollment_mode: EnrollmentMode::Open.as_str().into(),
+        enrollment_mode: EnrollmentMode::Open,
         enrollment_code: id::short_code(),
         price_cents: 0,
         currency: None,
@@ -526,9 +526,9 @@ async fn insert_course(
     .bind(&course.tags)
     .bind(&course.cover_image_url)
     .bind(&course.language)
-    .bind(&course.visibility)
+    .bind(course.visibility.as_str())
     .bind(course.public)
-    .bind(&course.enrollment_mode)
+    .bind(course.enrollment_mode.as_str())
     .bind(&course.enrollment_code)
     .bind(course.price_cents)
     .bind(&course.currency)
@@ -570,7 +570,7 @@ async fn add_teacher(
             course_id: course.id.clone(),
             school_id: course.school_id.clone(),
             user_id: user_id.to_owned(),
-            course_role: CourseRole::Teacher.as_str().into(),
+            course_role: CourseRole::Teacher,
             source: "teacher".into(),
         },
     )
@@ -610,7 +610,7 @@ async fn update_course(
     .bind(&course.tags)
     .bind(&course.cover_image_url)
     .bind(&course.language)
-    .bind(&course.enrollment_mode)
+    .bind(course.enrollment_mode.as_str())
     .bind(course.public)
     .bind(course.price_cents)
     .bind(&course.currency)
@@ -645,7 +645,7 @@ fn updated_event(course: &CourseRow) -> CourseUpdated {
         subject: course.subject.clone(),
         grade_level: course.grade_level.clone(),
         tags: course.tag_list(),
-        visibility: course.visibility.clone(),
+        visibility: course.visibility,
         public: course.public != 0,
         price_cents: course.price_cents,
         currency: course.currency.clone(),
@@ -793,7 +793,7 @@ async fn duplicate_course(
     let copy = CourseRow {
         id: id::new_id_string(),
         title,
-        visibility: Visibility::Draft.as_str().into(),
+        visibility: Visibility::Draft,
         enrollment_code: id::short_code(),
         created_by: caller.user_id.clone(),
         created_at: now,

@@ -6,32 +6,7 @@ use campus_platform::locale::LocaleTag;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Who may see a course. Only published courses appear to students.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    Draft,
-    Published,
-    Archived,
-}
-
-impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub fn parse(text: &str) -> Self {
-        match text {
-            "published" => Self::Published,
-            "archived" => Self::Archived,
-            _ => Self::Draft,
-        }
-    }
-}
+pub use campus_contracts::courses::{CourseRole, Visibility};
 
 /// How students come to be in a course.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -45,58 +20,11 @@ pub enum EnrollmentMode {
     Closed,
 }
 
-impl EnrollmentMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Code => "code",
-            Self::Closed => "closed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Self {
-        match text {
-            "open" => Self::Open,
-            "code" => Self::Code,
-            _ => Self::Closed,
-        }
-    }
-}
-
-/// A person's place in one course.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CourseRole {
-    /// Changes the course, its outline and its members.
-    Teacher,
-    /// Sees everything a teacher sees and posts announcements, but changes nothing.
-    Assistant,
-    Student,
-}
-
-impl CourseRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Teacher => "teacher",
-            Self::Assistant => "assistant",
-            Self::Student => "student",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "teacher" => Some(Self::Teacher),
-            "assistant" => Some(Self::Assistant),
-            "student" => Some(Self::Student),
-            _ => None,
-        }
-    }
-
-    /// Teachers and assistants: the people who run the course.
-    pub fn is_staff(self) -> bool {
-        matches!(self, Self::Teacher | Self::Assistant)
-    }
-}
+campus_contracts::text_enum!(EnrollmentMode, "enrollment mode", {
+    Open => "open",
+    Code => "code",
+    Closed => "closed",
+});
 
 /// Collects field errors so a request hears about every bad field at once.
 #[derive(Default)]

@@ -6,6 +6,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
+use campus_contracts::courses::{EnrollmentGranted, EnrollmentRevoked};
 use campus_platform::{
     auth::{AuthUser, Permission, Role},
     db::UnitOfWork,
@@ -20,7 +21,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     access::{Caller, CourseAccess},
     domain::{CourseRole, EnrollmentMode, Visibility},
-    events::{EnrollmentGranted, EnrollmentRevoked},
     Courses,
 };
 
@@ -49,7 +49,8 @@ pub struct Membership {
 struct MemberRow {
     course_id: String,
     user_id: String,
-    role: String,
+    #[sqlx(try_from = "String")]
+    role: CourseRole,
     joined_at: i64,
     completed_at: Option<i64>,
     display_name: Option<String>,
@@ -61,7 +62,7 @@ impl From<MemberRow> for Membership {
         Self {
             course_id: row.course_id,
             user_id: row.user_id,
-            role: CourseRole::parse(&row.role).unwrap_or(CourseRole::Student),
+            role: row.role,
             display_name: row.display_name,
             email: row.email,
             joined_at: time::rfc3339(row.joined_at),
@@ -130,7 +131,7 @@ async fn enroll(
             "the course is archived and takes no one new",
         ));
     }
-    match EnrollmentMode::parse(&course.enrollment_mode) {
+    match course.enrollment_mode {
         EnrollmentMode::Closed => {
             return Err(Error::forbidden(
                 "this course's teachers enroll its students",
@@ -229,7 +230,7 @@ async fn grant(
             course_id: course.id.clone(),
             school_id: course.school_id.clone(),
             user_id: user_id.to_owned(),
-            course_role: role.as_str().into(),
+            course_role: role,
             source: source.into(),
         },
     )

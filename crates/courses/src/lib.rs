@@ -12,7 +12,6 @@ pub mod catalogue;
 pub mod content;
 pub mod domain;
 pub mod enrollment;
-pub mod events;
 pub mod outline;
 pub mod progress;
 pub mod reactions;
@@ -53,5 +52,4 @@ pub fn context() -> Context {
                 .merge(announcements::routes(courses))
         })
         .subscriptions(move |_| reactions::subscriptions(for_reactions.clone()))
-        .events(events::published)
 }

@@ -6,6 +6,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
+use campus_contracts::courses::LessonPublished;
 use campus_platform::{
     auth::AuthUser,
     db::UnitOfWork,
@@ -21,7 +22,6 @@ use crate::{
     access::{Caller, CourseAccess},
     content,
     domain::{self, Checks, Visibility},
-    events::LessonPublished,
     progress,
     store::{self, CourseRow},
     Courses,

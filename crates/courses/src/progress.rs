@@ -5,6 +5,7 @@
 //! stays locked until every required lesson of the previous module is done. Completing the
 //! last required lesson completes the course, once.
 
+use campus_contracts::courses::{CourseCompleted, LessonCompleted};
 use std::collections::{HashMap, HashSet};
 
 use axum::extract::{Path, State};
@@ -22,7 +23,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     access::{Caller, CourseAccess},
     domain::{self, Visibility},
-    events::{CourseCompleted, LessonCompleted},
     shelf::Outline,
     store::{self, LessonHead, ModuleRow},
     Courses,

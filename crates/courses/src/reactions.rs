@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use campus_identity::events::{
+use campus_contracts::identity::{
     ProfileUpdated, UserDeactivated, UserReactivated, UserRegistered, UserRoleChanged,
 };
 use campus_platform::{
@@ -56,7 +56,7 @@ impl Handler for People {
                 .bind(&user.school_id)
                 .bind(user.email.to_lowercase())
                 .bind(&user.display_name)
-                .bind(&user.role)
+                .bind(user.role.as_str())
                 .bind(now)
                 .execute(uow.conn())
                 .await?;
@@ -67,7 +67,7 @@ impl Handler for People {
             }
             UserRoleChanged::TYPE => {
                 let change: UserRoleChanged = event.data_as()?;
-                update(uow, "role", &change.new_role, &change.user_id).await?;
+                update(uow, "role", change.new_role.as_str(), &change.user_id).await?;
             }
             UserDeactivated::TYPE => {
                 let user: UserDeactivated = event.data_as()?;

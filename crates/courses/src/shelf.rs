@@ -185,11 +185,11 @@ impl Caches {
                 .bind(user_id)
                 .fetch_all(db.pool())
                 .await?;
-                Ok(Arc::new(
-                    rows.into_iter()
-                        .filter_map(|(course, role)| CourseRole::parse(&role).map(|r| (course, r)))
-                        .collect(),
-                ))
+                let places = rows
+                    .into_iter()
+                    .map(|(course, role)| Ok((course, role.parse::<CourseRole>()?)))
+                    .collect::<Result<_>>()?;
+                Ok(Arc::new(places))
             })
             .await
     }

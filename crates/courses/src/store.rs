@@ -4,6 +4,8 @@
 use campus_platform::{db::Db, Result};
 use sqlx::AnyConnection;
 
+use crate::domain::{EnrollmentMode, Visibility};
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CourseRow {
     pub id: String,
@@ -18,9 +20,11 @@ pub struct CourseRow {
     pub tags: String,
     pub cover_image_url: Option<String>,
     pub language: Option<String>,
-    pub visibility: String,
+    #[sqlx(try_from = "String")]
+    pub visibility: Visibility,
     pub public: i64,
-    pub enrollment_mode: String,
+    #[sqlx(try_from = "String")]
+    pub enrollment_mode: EnrollmentMode,
     pub enrollment_code: String,
     pub price_cents: i64,
     pub currency: Option<String>,

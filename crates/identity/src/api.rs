@@ -1,5 +1,7 @@
 //! Identity's HTTP routes: schools, registration, sign-in, sessions, profile, public keys.
 
+use campus_contracts::identity::AccountStatus;
+use campus_contracts::identity::ProfileUpdated;
 use std::sync::Arc;
 
 use axum::{extract::State, http::StatusCode};
@@ -17,7 +19,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     domain::{DisplayName, Password, Registration},
-    events::ProfileUpdated,
     keys::{Jwks, SigningKeys},
     onboarding::{self, valid, SchoolInput},
     recovery::Accepted,
@@ -65,8 +66,7 @@ pub struct SchoolView {
     pub id: String,
     pub slug: String,
     pub name: String,
-    /// `open`, `code` or `invite`.
-    pub registration: String,
+    pub registration: Registration,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -89,7 +89,7 @@ pub struct UserView {
 impl From<UserRow> for UserView {
     fn from(user: UserRow) -> Self {
         Self {
-            role: store::role_of(&user.role),
+            role: user.role,
             created_at: campus_platform::time::rfc3339(user.created_at),
             email_verified: user.email_verified_at.is_some(),
             id: user.id,
@@ -200,7 +200,7 @@ async fn register(
     let school = store::school_by_slug(&identity.db, &input.school.trim().to_ascii_lowercase())
         .await?
         .ok_or(Error::NotFound { what: "school" })?;
-    match Registration::from_stored(&school.registration) {
+    match school.registration {
         Registration::Open => {}
         Registration::Code
             if input.join_code.as_deref().map(str::trim) == Some(school.join_code.as_str()) => {}
@@ -296,7 +296,7 @@ pub(crate) async fn sign_in(identity: &Identity, input: Login) -> Result<TokenPa
         None => (None, None),
     };
     let matches = crate::password_hashing::matches(input.password, hash).await?;
-    let Some(user) = user.filter(|u| matches && u.status == "active") else {
+    let Some(user) = user.filter(|u| matches && u.status == AccountStatus::Active) else {
         throttle::failed(&identity.db, &slug, &email).await?;
         return Err(invalid_credentials());
     };
@@ -349,7 +349,7 @@ async fn logout(
 pub(crate) async fn current(identity: &Identity, user: &AuthUser) -> Result<UserRow> {
     let row = store::user(&identity.db, &user.school_id, &user.user_id).await?;
     // A deactivated account's tokens stop working at once.
-    row.filter(|u| u.status == "active")
+    row.filter(|u| u.status == AccountStatus::Active)
         .ok_or_else(|| Error::Unauthenticated {
             detail: "this account is not active".into(),
         })

@@ -150,7 +150,10 @@ impl Password {
 }
 
 /// How people join a school.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Registration {
     /// Anyone may register.
     Open,
@@ -160,23 +163,11 @@ pub enum Registration {
     Invite,
 }
 
-impl Registration {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Code => "code",
-            Self::Invite => "invite",
-        }
-    }
-
-    pub fn from_stored(text: &str) -> Self {
-        match text {
-            "code" => Self::Code,
-            "invite" => Self::Invite,
-            _ => Self::Open,
-        }
-    }
-}
+campus_contracts::text_enum!(Registration, "registration mode", {
+    Open => "open",
+    Code => "code",
+    Invite => "invite",
+});
 
 #[cfg(test)]
 mod tests {

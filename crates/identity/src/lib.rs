@@ -4,7 +4,6 @@
 pub mod api;
 pub mod audit;
 pub mod domain;
-pub mod events;
 pub mod keys;
 pub mod onboarding;
 pub mod outgoing_mail;
@@ -89,5 +88,4 @@ pub fn context() -> Context {
             });
             Ok(())
         })
-        .events(events::published)
 }

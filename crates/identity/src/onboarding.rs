@@ -3,11 +3,12 @@
 //! Validation and password hashing happen before the unit of work starts, so the slow hash
 //! never holds a database write lock.
 
+use campus_contracts::identity::AccountStatus;
+use campus_contracts::identity::{SchoolCreated, UserRegistered};
 use campus_platform::{auth::Role, db::UnitOfWork, error::FieldError, id, time, Error, Result};
 
 use crate::{
     domain::{DisplayName, Email, Password, Registration, Slug},
-    events::{SchoolCreated, UserRegistered},
     store::{self, SchoolRow, UserRow},
 };
 
@@ -86,7 +87,7 @@ pub async fn prepare_school(input: &SchoolInput<'_>) -> Result<PreparedSchool> {
         id: id::new_id_string(),
         slug: slug.as_str().to_owned(),
         name: name.as_str().to_owned(),
-        registration: Registration::Open.as_str().to_owned(),
+        registration: Registration::Open,
         join_code: join_code(),
     };
     let admin = new_user(&school.id, &email, &admin_name, Role::SchoolAdmin);
@@ -196,7 +197,7 @@ pub async fn platform_school(uow: &mut UnitOfWork) -> Result<SchoolRow> {
         id: id::new_id_string(),
         slug: PLATFORM_SLUG.to_owned(),
         name: "Platform operators".to_owned(),
-        registration: Registration::Invite.as_str().to_owned(),
+        registration: Registration::Invite,
         join_code: join_code(),
     };
     store::insert_school(uow.conn(), &school).await?;
@@ -213,8 +214,8 @@ pub fn new_user(school_id: &str, email: &Email, name: &DisplayName, role: Role) 
         school_id: school_id.to_owned(),
         email: email.as_str().to_owned(),
         display_name: name.as_str().to_owned(),
-        role: role.as_str().to_owned(),
-        status: "active".into(),
+        role,
+        status: AccountStatus::Active,
         bio: None,
         avatar_url: None,
         grade_level: None,

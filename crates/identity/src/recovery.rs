@@ -5,6 +5,7 @@
 //! every session of the account and clears its sign-in lockout.
 
 use axum::{extract::State, http::StatusCode};
+use campus_contracts::identity::AccountStatus;
 use campus_platform::{
     auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, time, Error, Result,
 };
@@ -232,7 +233,7 @@ async fn request_reset(
             .map(|(u, _)| u),
         None => None,
     };
-    if let Some(user) = user.filter(|u| u.status == "active") {
+    if let Some(user) = user.filter(|u| u.status == AccountStatus::Active) {
         let mut uow = identity.db.begin().await?;
         if let Some(token) = new_token(&mut uow, &user.id, RESET, RESET_VALID_MS).await? {
             let link = format!("{}/reset-password?token={token}", identity.public_url);
@@ -406,7 +407,7 @@ async fn resend_verification(
 ) -> Result<(StatusCode, Json<Accepted>)> {
     let row = store::user(&identity.db, &user.school_id, &user.user_id)
         .await?
-        .filter(|u| u.status == "active")
+        .filter(|u| u.status == AccountStatus::Active)
         .ok_or_else(|| Error::Unauthenticated {
             detail: "this account is not active".into(),
         })?;

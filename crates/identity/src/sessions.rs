@@ -4,6 +4,7 @@
 //! the token used and issues the next of its family. A used token presented again means it
 //! was copied, so the whole family is revoked and its holder must sign in again.
 
+use campus_contracts::identity::AccountStatus;
 use campus_platform::{
     auth::Claims,
     db::{Db, UnitOfWork},
@@ -47,7 +48,7 @@ pub async fn issue(
     let claims = Claims {
         sub: user.id.clone(),
         school: user.school_id.clone(),
-        role: store::role_of(&user.role),
+        role: user.role,
         exp: now / 1000 + ACCESS_TOKEN_SECS,
         iat: now / 1000,
         jti: id::new_id_string(),
@@ -121,7 +122,7 @@ pub async fn refresh(db: &Db, keys: &SigningKeys, token: &str) -> Result<TokenPa
     let user = store::user(db, &row.school_id, &row.user_id)
         .await?
         .ok_or_else(rejected)?;
-    if user.status != "active" {
+    if user.status != AccountStatus::Active {
         return Err(rejected());
     }
     let pair = issue(keys, &mut uow, &user, Some(&row.family_id)).await?;

@@ -1,5 +1,6 @@
 //! Identity's SQL. Every query on users is scoped by school.
 
+use campus_contracts::identity::AccountStatus;
 use campus_platform::{
     auth::Role,
     db::{Db, UnitOfWork},
@@ -7,12 +8,15 @@ use campus_platform::{
 };
 use sqlx::AnyConnection;
 
+use crate::domain::Registration;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SchoolRow {
     pub id: String,
     pub slug: String,
     pub name: String,
-    pub registration: String,
+    #[sqlx(try_from = "String")]
+    pub registration: Registration,
     pub join_code: String,
 }
 
@@ -22,8 +26,10 @@ pub struct UserRow {
     pub school_id: String,
     pub email: String,
     pub display_name: String,
-    pub role: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    #[sqlx(try_from = "String")]
+    pub status: AccountStatus,
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
     pub grade_level: Option<String>,
@@ -36,11 +42,6 @@ pub struct UserRow {
 pub const USER_COLUMNS: &str =
     "id, school_id, email, display_name, role, status, bio, avatar_url, \
      grade_level, locale, time_zone, created_at, email_verified_at";
-
-/// A stored role; anything unreadable is taken as the least privileged.
-pub fn role_of(text: &str) -> Role {
-    text.parse().unwrap_or(Role::Student)
-}
 
 pub async fn school_by_slug(db: &Db, slug: &str) -> Result<Option<SchoolRow>> {
     Ok(sqlx::query_as(
@@ -68,7 +69,7 @@ pub async fn insert_school(conn: &mut AnyConnection, school: &SchoolRow) -> Resu
     .bind(&school.id)
     .bind(&school.slug)
     .bind(&school.name)
-    .bind(&school.registration)
+    .bind(school.registration.as_str())
     .bind(&school.join_code)
     .bind(time::now_ms())
     .execute(conn)
@@ -94,7 +95,7 @@ pub async fn insert_user(uow: &mut UnitOfWork, user: &UserRow, password_hash: &s
     .bind(&user.school_id)
     .bind(&user.email)
     .bind(&user.display_name)
-    .bind(&user.role)
+    .bind(user.role.as_str())
     .bind(now)
     .execute(uow.conn())
     .await?

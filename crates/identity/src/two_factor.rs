@@ -7,6 +7,7 @@
 //! replayed.
 
 use axum::{extract::State, http::StatusCode};
+use campus_contracts::identity::AccountStatus;
 use campus_platform::{
     auth::AuthUser,
     db::{Db, UnitOfWork},
@@ -165,7 +166,7 @@ async fn enrol(State(identity): State<Identity>, user: AuthUser) -> Result<Json<
 async fn account(identity: &Identity, user: &AuthUser) -> Result<store::UserRow> {
     store::user(&identity.db, &user.school_id, &user.user_id)
         .await?
-        .filter(|u| u.status == "active")
+        .filter(|u| u.status == AccountStatus::Active)
         .ok_or_else(|| Error::Unauthenticated {
             detail: "this account is not active".into(),
         })

@@ -7,9 +7,11 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
+use campus_contracts::identity::AccountStatus;
+use campus_contracts::identity::{UserDeactivated, UserReactivated, UserRoleChanged};
 use campus_platform::{
     auth::{AuthUser, Permission, Role},
-    error::{FieldError, Problem},
+    error::Problem,
     http::{Json, Query},
     pagination, time, Error, Result,
 };
@@ -22,7 +24,6 @@ use crate::{
     api::{Identity, UserView},
     audit::{self, AuditRow},
     domain::{DisplayName, Registration},
-    events::{UserDeactivated, UserReactivated, UserRoleChanged},
     onboarding, roster,
     store::{self, UserRow},
 };
@@ -380,9 +381,7 @@ async fn authorize(
 /// What the caller's account may do as it is now (401 once it is deactivated).
 async fn permissions_now(identity: &Identity, user: &AuthUser) -> Result<&'static [Permission]> {
     let account = crate::api::current(identity, user).await?;
-    Ok(campus_platform::auth::permissions_of(store::role_of(
-        &account.role,
-    )))
+    Ok(campus_platform::auth::permissions_of(account.role))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "identity", params(("id" = String, Path), InSchool), security(("bearer" = [])),
@@ -421,7 +420,7 @@ async fn change_role(
         return Err(Error::forbidden("super admin is not granted here"));
     }
     let target = acting.member(&identity, &id).await?;
-    if target.role == Role::SuperAdmin.as_str() {
+    if target.role == Role::SuperAdmin {
         return Err(Error::forbidden("a super admin's role is not changed here"));
     }
     let mut uow = identity.db.begin().await?;
@@ -432,14 +431,14 @@ async fn change_role(
         .bind(&acting.school.id)
         .execute(uow.conn())
         .await?;
-    if target.role != input.role.as_str() {
+    if target.role != input.role {
         uow.record(
             &acting.school.id,
             &UserRoleChanged {
                 user_id: target.id.clone(),
                 school_id: target.school_id.clone(),
-                old_role: target.role.clone(),
-                new_role: input.role.as_str().to_owned(),
+                old_role: target.role,
+                new_role: input.role,
             },
         )
         .await?;
@@ -455,7 +454,7 @@ async fn change_role(
     uow.commit().await?;
     Ok(Json(
         UserRow {
-            role: input.role.as_str().to_owned(),
+            role: input.role,
             ..target
         }
         .into(),
@@ -478,7 +477,7 @@ async fn deactivate(
     let target = acting.member(&identity, &id).await?;
     let mut uow = identity.db.begin().await?;
     set_status(&mut uow, &target, "deactivated").await?;
-    if target.status != "deactivated" {
+    if target.status != AccountStatus::Deactivated {
         sqlx::query(
             "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
         )
@@ -501,7 +500,7 @@ async fn deactivate(
     uow.commit().await?;
     Ok(Json(
         UserRow {
-            status: "deactivated".into(),
+            status: AccountStatus::Deactivated,
             ..target
         }
         .into(),
@@ -521,7 +520,7 @@ async fn reactivate(
     let target = acting.member(&identity, &id).await?;
     let mut uow = identity.db.begin().await?;
     set_status(&mut uow, &target, "active").await?;
-    if target.status != "active" {
+    if target.status != AccountStatus::Active {
         uow.record(
             &acting.school.id,
             &UserReactivated {
@@ -537,7 +536,7 @@ async fn reactivate(
     uow.commit().await?;
     Ok(Json(
         UserRow {
-            status: "active".into(),
+            status: AccountStatus::Active,
             ..target
         }
         .into(),
@@ -564,8 +563,7 @@ pub struct SchoolSettings {
     pub id: String,
     pub slug: String,
     pub name: String,
-    /// `open`, `code` or `invite`.
-    pub registration: String,
+    pub registration: Registration,
     /// Shown to the school's admins only.
     pub join_code: Option<String>,
 }
@@ -597,8 +595,7 @@ async fn get_school(
 #[serde(deny_unknown_fields)]
 pub struct SchoolChange {
     pub name: Option<String>,
-    /// `open`, `code` or `invite`.
-    pub registration: Option<String>,
+    pub registration: Option<Registration>,
 }
 
 /// Renames the school or changes how people join it.
@@ -617,29 +614,16 @@ async fn update_school(
             .map(|n| n.as_str().to_owned()),
         None => None,
     };
-    let registration = match input.registration.as_deref() {
-        Some(mode @ ("open" | "code" | "invite")) => Some(Registration::from_stored(mode)),
-        Some(_) => {
-            errors.push(FieldError::new(
-                "registration",
-                "invalid",
-                "one of open, code, invite",
-            ));
-            None
-        }
-        None => None,
-    };
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
     let school = acting.school.clone();
     let next_name = name.unwrap_or(school.name.clone());
-    let next_registration =
-        registration.map_or(school.registration.clone(), |r| r.as_str().to_owned());
+    let next_registration = input.registration.unwrap_or(school.registration);
     let mut uow = identity.db.begin().await?;
     sqlx::query("UPDATE schools SET name = $1, registration = $2 WHERE id = $3")
         .bind(&next_name)
-        .bind(&next_registration)
+        .bind(next_registration.as_str())
         .bind(&school.id)
         .execute(uow.conn())
         .await?;

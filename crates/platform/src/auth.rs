@@ -7,56 +7,17 @@
 
 use std::{
     collections::HashMap,
-    fmt,
     sync::{Arc, RwLock},
 };
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::Error;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Student,
-    Teacher,
-    SchoolAdmin,
-    SuperAdmin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Student => "student",
-            Self::Teacher => "teacher",
-            Self::SchoolAdmin => "school_admin",
-            Self::SuperAdmin => "super_admin",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = ();
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "student" => Ok(Self::Student),
-            "teacher" => Ok(Self::Teacher),
-            "school_admin" => Ok(Self::SchoolAdmin),
-            "super_admin" => Ok(Self::SuperAdmin),
-            _ => Err(()),
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Roles are identity's published language; what each may do is decided here.
+pub use campus_contracts::identity::Role;
 
 /// Things a caller may be allowed to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

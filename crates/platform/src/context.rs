@@ -11,12 +11,7 @@ use tokio_util::sync::CancellationToken;
 use sqlx::migrate::Migrator;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{
-    auth::KeyRing,
-    config::Config,
-    db::Db,
-    events::{EventSchema, Subscription},
-};
+use crate::{auth::KeyRing, config::Config, db::Db, events::Subscription};
 
 /// What a context is given when the process starts it.
 #[derive(Clone)]
@@ -52,8 +47,6 @@ pub struct Context {
     pub routes: RoutesFn,
     /// The other contexts' events it reacts to.
     pub subscriptions: SubscriptionsFn,
-    /// The events it publishes, for the catalogue and the compatibility test.
-    pub events: fn() -> Vec<EventSchema>,
     /// Work to do at start (load keys, start a background task).
     pub start: Option<StartFn>,
 }
@@ -66,7 +59,6 @@ impl Context {
             migrations,
             routes: Box::new(|_| OpenApiRouter::new()),
             subscriptions: Box::new(|_| Vec::new()),
-            events: Vec::new,
             start: None,
         }
     }
@@ -93,11 +85,6 @@ impl Context {
         Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
         self.start = Some(Box::new(move |env| Box::pin(start(env))));
-        self
-    }
-
-    pub fn events(mut self, events: fn() -> Vec<EventSchema>) -> Self {
-        self.events = events;
         self
     }
 }

@@ -273,6 +273,14 @@ impl From<QueryRejection> for Error {
     }
 }
 
+/// A stored value that names no known role, status or mode: the data is wrong, never a
+/// reason to fall back to a default.
+impl From<campus_contracts::UnknownValue> for Error {
+    fn from(error: campus_contracts::UnknownValue) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("a stored value is not valid"))
+    }
+}
+
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         match &error {

@@ -9,19 +9,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
+
+/// Events and their schemas are the contexts' published language, defined in `campus-contracts`.
+pub use campus_contracts::{stream_of, Event, EventSchema};
 
 use crate::{db::UnitOfWork, id, telemetry, time};
-
-/// A fact one context tells the others. Its type name carries its version
-/// (`campus.<context>.<event>.v<N>`); a change to its shape that old readers cannot read needs
-/// a new version, which the schema compatibility test enforces.
-pub trait Event: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static {
-    const TYPE: &'static str;
-
-    /// The aggregate the event is about; events of one subject are handled in order.
-    fn subject(&self) -> String;
-}
 
 /// A CloudEvents 1.0 envelope (JSON format) with the `tenant` and `traceparent` extensions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -82,26 +75,6 @@ impl Envelope {
     }
 }
 
-/// `campus.<context>.<event>.v<N>` → `<context>`.
-pub fn stream_of(event_type: &str) -> Option<&str> {
-    let mut parts = event_type.split('.');
-    let (Some("campus"), Some(context), Some(name), Some(version), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    let well_formed = !context.is_empty()
-        && !name.is_empty()
-        && version
-            .strip_prefix('v')
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    well_formed.then_some(context)
-}
-
 impl UnitOfWork {
     /// Records `event` in this unit's outbox; it is published only if the unit commits.
     pub async fn record<E: Event>(&mut self, tenant: &str, event: &E) -> crate::Result<Envelope> {
@@ -155,38 +128,5 @@ impl Subscription {
             event_types,
             handler: Arc::new(handler),
         }
-    }
-}
-
-/// A published event type and its JSON Schema, for the event catalogue.
-#[derive(Debug, Clone)]
-pub struct EventSchema {
-    pub event_type: &'static str,
-    pub schema: serde_json::Value,
-}
-
-impl EventSchema {
-    pub fn of<E: Event>() -> Self {
-        let schema = serde_json::to_value(schemars::schema_for!(E)).unwrap_or_default();
-        Self {
-            event_type: E::TYPE,
-            schema,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn event_types_name_their_stream() {
-        assert_eq!(
-            stream_of("campus.identity.user_registered.v1"),
-            Some("identity")
-        );
-        assert_eq!(stream_of("campus.identity.user_registered"), None);
-        assert_eq!(stream_of("campus.identity.user_registered.vx"), None);
-        assert_eq!(stream_of("other.identity.user_registered.v1"), None);
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 fn the_event_catalogue_matches_the_code() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/events");
     let write = std::env::var_os("CAMPUS_WRITE_EVENT_SCHEMAS").is_some();
-    let events = campus::contexts::published_events();
+    let events = campus_contracts::catalogue();
     let problems = campus_bus::schema::check_catalogue(&dir, &events, write).unwrap();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

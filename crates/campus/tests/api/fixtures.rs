@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use campus_platform::{
     context::{Context, ContextEnv},
     db::{Db, UnitOfWork},
-    events::{Envelope, Event, EventSchema, Handler, Subscription},
+    events::{Envelope, Event, Handler, Subscription},
     http::Json,
     time, Error, Result,
 };
@@ -55,19 +55,12 @@ impl Event for NoteMade {
 }
 
 pub fn ledger() -> Context {
-    Context::new("ledger", &LEDGER_MIGRATIONS)
-        .routes(|env: &ContextEnv| {
-            OpenApiRouter::new()
-                .routes(routes!(make_entry))
-                .routes(routes!(wait))
-                .with_state(env.db.clone())
-        })
-        .events(|| {
-            vec![
-                EventSchema::of::<EntryMade>(),
-                EventSchema::of::<NoteMade>(),
-            ]
-        })
+    Context::new("ledger", &LEDGER_MIGRATIONS).routes(|env: &ContextEnv| {
+        OpenApiRouter::new()
+            .routes(routes!(make_entry))
+            .routes(routes!(wait))
+            .with_state(env.db.clone())
+    })
 }
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]

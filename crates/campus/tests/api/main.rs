@@ -19,6 +19,7 @@ mod cli;
 mod courses;
 mod http;
 mod identity;
+mod layout;
 mod mail;
 mod rate_limits;
 mod readiness;

@@ -1,9 +1,52 @@
-//! What courses tells other contexts. Every event's subject is the course, so everything that
-//! happens to one course is handled in the order it happened.
+//! Courses' published language: the roles people hold in a course, a course's visibility, and
+//! what courses tells the other contexts. Every event's subject is the course, so everything
+//! that happens to one course is handled in the order it happened.
 
-use campus_platform::events::{Event, EventSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::{Event, EventSchema};
+
+/// A person's place in one course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CourseRole {
+    /// Changes the course, its outline and its members.
+    Teacher,
+    /// Sees everything a teacher sees and posts announcements, but changes nothing.
+    Assistant,
+    Student,
+}
+
+crate::text_enum!(CourseRole, "course role", {
+    Teacher => "teacher",
+    Assistant => "assistant",
+    Student => "student",
+});
+
+impl CourseRole {
+    /// Teachers and assistants: the people who run the course.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Self::Teacher | Self::Assistant)
+    }
+}
+
+/// Who may see a course. Only published courses appear to students.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Draft,
+    Published,
+    Archived,
+}
+
+crate::text_enum!(Visibility, "course visibility", {
+    Draft => "draft",
+    Published => "published",
+    Archived => "archived",
+});
 
 macro_rules! course_event {
     ($name:ident, $type:literal) => {
@@ -55,7 +98,8 @@ pub struct CourseUpdated {
     pub grade_level: Option<String>,
     pub tags: Vec<String>,
     /// `draft`, `published` or `archived`.
-    pub visibility: String,
+    #[schemars(with = "String")]
+    pub visibility: Visibility,
     pub public: bool,
     pub price_cents: i64,
     pub currency: Option<String>,
@@ -77,7 +121,8 @@ pub struct EnrollmentGranted {
     pub school_id: String,
     pub user_id: String,
     /// `teacher`, `assistant` or `student`.
-    pub course_role: String,
+    #[schemars(with = "String")]
+    pub course_role: CourseRole,
     /// `self` (enrolled themselves), `teacher` (added by staff) or `roster` (a class list).
     pub source: String,
 }
