@@ -13,10 +13,10 @@ use std::{
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use campus::Application;
+use campus_host::Application;
 use campus_platform::{
     config::{Config, ConnectionUrl},
-    context::Context,
+    context::{Context, Running},
     db::UnitOfWork,
     events::{Envelope, Event, Handler, Subscription},
     id, time,
@@ -27,6 +27,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sqlx::migrate::Migrator;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::{Bus, Storage};
 
@@ -141,18 +142,23 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let sink = {
         let committed = committed.clone();
         let latencies = latencies.clone();
-        Context::new("bench_sink", &SINK_MIGRATIONS).subscriptions(move |_| {
-            vec![Subscription::new(
-                "ticks",
-                vec![Tick::TYPE],
-                Sink {
-                    committed: committed.clone(),
-                    latencies: latencies.clone(),
-                },
-            )]
+        Context::new("bench_sink", &SINK_MIGRATIONS, move |_| {
+            let sink = Sink {
+                committed: committed.clone(),
+                latencies: latencies.clone(),
+            };
+            async move {
+                Ok(Running::new(OpenApiRouter::new()).subscribe(Subscription::new(
+                    "ticks",
+                    vec![Tick::TYPE],
+                    sink,
+                )))
+            }
         })
     };
-    let source = Context::new("bench_source", &SOURCE_MIGRATIONS);
+    let source = Context::new("bench_source", &SOURCE_MIGRATIONS, |_| async {
+        Ok(Running::new(OpenApiRouter::new()))
+    });
     let app = Application::build(config.clone(), vec![source, sink]).await?;
     let source_db = app.database("bench_source").context("source runs")?.clone();
     let sink_db = app.database("bench_sink").context("sink runs")?.clone();

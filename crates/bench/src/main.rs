@@ -1,6 +1,6 @@
 //! `campus-bench`: measures Campus Hub against the budgets of design section 7.
 //!
-//! Each scenario runs the real composition (`campus::Application`) in this process on the
+//! Each scenario runs the real composition (`campus_host::Application`) in this process on the
 //! chosen backends, drives it at a target rate for a fixed time, and prints throughput and
 //! latency percentiles as a Markdown table row for `docs/benchmarks.md`.
 

@@ -30,7 +30,13 @@ use campus_platform::{
     events::{stream_of, Subscription},
     health::Probe,
 };
+use campus_platform::tasks::every;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+/// How often the lag and outbox-depth gauges are brought up to date.
+const GAUGES_EVERY: Duration = Duration::from_secs(5);
+/// How often events past their retention are pruned.
+const RETENTION_EVERY: Duration = Duration::from_secs(600);
 
 pub use consumer::ConsumerSpec;
 pub use log::{Delivery, EventLog, OutboxRow};
@@ -151,8 +157,17 @@ impl Bus {
             let runner = consumer::Runner::new(consumer.clone(), inner.log.clone(), &inner.config);
             inner.tasks.spawn(runner.run(inner.cancel.clone()));
         }
+        // Gauges and retention run at start, then periodically.
         let bus = self.clone();
-        inner.tasks.spawn(async move { bus.report_gauges().await });
+        inner.tasks.spawn(async move {
+            bus.report_gauges().await;
+            every(GAUGES_EVERY, bus.inner.cancel.clone(), || bus.report_gauges()).await;
+        });
+        let bus = self.clone();
+        inner.tasks.spawn(async move {
+            bus.apply_retention().await;
+            every(RETENTION_EVERY, bus.inner.cancel.clone(), || bus.apply_retention()).await;
+        });
     }
 
     /// Stops consuming (a handler already running finishes), flushes the outboxes one last
@@ -187,25 +202,17 @@ impl Bus {
         Arc::new(log::LogProbe(self.inner.log.clone()))
     }
 
-    /// Keeps the lag and outbox-depth gauges current for `/metrics`, and applies retention.
-    async fn report_gauges(self) {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
-        // Retention runs at start and then about every ten minutes.
-        let mut ticks = 0u64;
-        loop {
-            tokio::select! {
-                _ = self.inner.cancel.cancelled() => return,
-                _ = tick.tick() => {}
-            }
-            if ticks.is_multiple_of(120) {
-                if let Err(error) = self.prune().await {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        "pruning the event tables failed"
-                    );
-                }
-            }
-            ticks += 1;
+    async fn apply_retention(&self) {
+        if let Err(error) = self.prune().await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "pruning the event tables failed"
+            );
+        }
+    }
+
+    /// Keeps the lag and outbox-depth gauges current for `/metrics`.
+    async fn report_gauges(&self) {
             for consumer in &self.inner.consumers {
                 if let Ok(lag) = self.inner.log.lag(&consumer.spec).await {
                     metrics::gauge!(
@@ -222,7 +229,6 @@ impl Bus {
                         .set(depth as f64);
                 }
             }
-            campus_platform::metrics::upkeep();
-        }
+        campus_platform::metrics::upkeep();
     }
 }

@@ -1,23 +1,13 @@
 //! `campus admin …`: creating schools and people from the command line, including the first
-//! super admin, who then operates the platform through the API.
-//!
-//! The commands write to the identity context's database directly (creating and migrating it
-//! when needed); their events wait in the outbox and are published when the server next runs.
-//! Each is written to the school's audit log with the actor `operator:<server account>`.
+//! super admin, who then operates the platform through the API. The work is identity's
+//! ([`campus_identity::operator`]); this module reads the password and draws progress bars.
 
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context as _;
-use campus_identity::{audit, onboarding, outgoing_mail, roster, store};
-use campus_platform::{auth::Role, config::Config, db::Db};
-use serde_json::json;
-
-async fn identity_db(config: &Config) -> anyhow::Result<Db> {
-    let context = campus_identity::context();
-    let db = Db::open(config, context.name).await?;
-    db.migrate(context.migrations).await?;
-    Ok(db)
-}
+use campus_identity::operator::{ImportProgress, Operator};
+use campus_platform::{auth::Role, config::Config};
+use indicatif::ProgressBar;
 
 /// The password: prompted without echo in a terminal, else the first line of standard input
 /// (`printf '%s\n' "$PASSWORD" | campus admin …`), so it never appears in a process list.
@@ -33,21 +23,6 @@ pub fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// Explains a validation failure field by field instead of as one line of JSON.
-fn explain(error: campus_platform::Error) -> anyhow::Error {
-    match error {
-        campus_platform::Error::Validation(fields) => anyhow::anyhow!(
-            "{}",
-            fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => anyhow::anyhow!("{other}"),
-    }
-}
-
 pub async fn create_school(
     config: &Config,
     slug: &str,
@@ -56,26 +31,12 @@ pub async fn create_school(
     admin_name: &str,
     password: &str,
 ) -> anyhow::Result<String> {
-    let db = identity_db(config).await?;
-    let prepared = onboarding::prepare_school(&onboarding::SchoolInput {
-        slug,
-        name,
-        admin_email,
-        admin_password: password,
-        admin_name,
-    })
-    .await
-    .map_err(explain)?;
-    let mut uow = db.begin().await.map_err(explain)?;
-    onboarding::insert_school(&mut uow, &prepared, &audit::operator())
-        .await
-        .map_err(explain)?;
-    uow.commit().await.map_err(explain)?;
-    db.close().await;
-    Ok(format!(
-        "created school `{}` ({}) with admin {} ({})",
-        prepared.school.slug, prepared.school.id, prepared.admin.email, prepared.admin.id
-    ))
+    let operator = Operator::open(config).await?;
+    let done = operator
+        .create_school(slug, name, admin_email, admin_name, password)
+        .await;
+    operator.close().await;
+    done
 }
 
 pub async fn create_user(
@@ -86,56 +47,15 @@ pub async fn create_user(
     role: Role,
     password: &str,
 ) -> anyhow::Result<String> {
-    let db = identity_db(config).await?;
-    let school = match (role, school) {
-        (Role::SuperAdmin, None | Some(onboarding::PLATFORM_SLUG)) => {
-            let mut uow = db.begin().await.map_err(explain)?;
-            let school = onboarding::platform_school(&mut uow)
-                .await
-                .map_err(explain)?;
-            uow.commit().await.map_err(explain)?;
-            school
-        }
-        (Role::SuperAdmin, Some(_)) => {
-            anyhow::bail!("super admins belong to the `platform` school; leave out --school")
-        }
-        (_, None) => anyhow::bail!("--school is required for this role"),
-        (_, Some(onboarding::PLATFORM_SLUG)) => {
-            anyhow::bail!("only super admins belong to the `platform` school")
-        }
-        (_, Some(slug)) => {
-            let found = store::school_by_slug(&db, slug).await.map_err(explain)?;
-            found.with_context(|| format!("no school has the slug `{slug}`"))?
-        }
-    };
-    let prepared = onboarding::prepare_user(&school, email, name, password, role, "email")
-        .await
-        .map_err(explain)?;
-    let mut uow = db.begin().await.map_err(explain)?;
-    onboarding::insert_user(&mut uow, &prepared)
-        .await
-        .map_err(explain)?;
-    audit::record(
-        &mut uow,
-        &school.id,
-        &audit::operator(),
-        "user.created",
-        &prepared.user.id,
-        json!({ "role": role }),
-    )
-    .await
-    .map_err(explain)?;
-    uow.commit().await.map_err(explain)?;
-    db.close().await;
-    Ok(format!(
-        "created {} {} ({}) in school `{}`; they sign in with school `{}`",
-        role, prepared.user.email, prepared.user.id, school.slug, school.slug
-    ))
+    let operator = Operator::open(config).await?;
+    let done = operator
+        .create_user(school, email, name, role, password)
+        .await;
+    operator.close().await;
+    done
 }
 
-/// Imports a school's people from a CSV or OneRoster `users.csv` file, with a progress bar:
-/// everyone or no one, as through the API; people without a password in the file are emailed
-/// an invitation (or, without SMTP, get an `.eml` file under the data directory).
+/// Imports a school's people from a CSV or OneRoster `users.csv` file, with a progress bar.
 pub async fn import_users(
     config: &Config,
     school: &str,
@@ -144,98 +64,53 @@ pub async fn import_users(
 ) -> anyhow::Result<String> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let db = identity_db(config).await?;
-    let school = store::school_by_slug(&db, school)
-        .await
-        .map_err(explain)?
-        .with_context(|| format!("no school has the slug `{school}`"))?;
-    let (rows, mut skipped) = roster::parse(&text).map_err(explain_rows)?;
-    let bar = progress(rows.len(), "checking");
-    let prepared = roster::prepare(&db, &school, rows, &mut skipped, &|| bar.inc(1))
-        .await
-        .map_err(explain_rows)?;
-    bar.finish_and_clear();
-    let invited = prepared.iter().filter(|p| p.invited()).count();
-    let report = format!(
-        "{} {} people ({invited} to be invited by email), skipped {}{}",
-        if dry_run { "would import" } else { "imported" },
-        prepared.len(),
-        skipped.len(),
-        skipped
-            .iter()
-            .map(|s| format!("\n  line {}: {} ({})", s.line, s.email, s.reason))
-            .collect::<String>()
-    );
-    if dry_run {
-        return Ok(report);
-    }
-    let mut uow = db.begin().await.map_err(explain)?;
-    let imported = prepared.len();
-    let inserted = roster::insert(&mut uow, prepared)
-        .await
-        .map_err(explain_rows)?;
-    audit::record(
-        &mut uow,
-        &school.id,
-        &audit::operator(),
-        "users.imported",
-        &school.id,
-        json!({ "imported": imported, "invited": invited, "skipped": skipped.len() }),
-    )
-    .await
-    .map_err(explain)?;
-    roster::queue_invitations(&mut uow, &config.public_url(), &school, &inserted)
-        .await
-        .map_err(explain)?;
-    uow.commit().await.map_err(explain)?;
-    // Deliver now rather than when the server next looks; what fails stays queued for it.
-    let postman = outgoing_mail::Postman::new(
-        db.clone(),
-        campus_platform::mail::Mailer::from_config(config)?,
-    );
-    let bar = progress(invited, "inviting");
-    // Mail a stopped server left queued goes out with these invitations: grow the bar for it.
-    let round = postman
-        .deliver_due(&|| {
-            bar.inc(1);
-            if bar.length().is_some_and(|length| bar.position() > length) {
-                bar.set_length(bar.position());
-            }
-        })
-        .await
-        .map_err(explain)?;
-    bar.finish_and_clear();
-    db.close().await;
-    if round.failed > 0 {
+    let operator = Operator::open(config).await?;
+    let bar = Bar(ProgressBar::hidden());
+    let imported = operator.import_users(school, &text, dry_run, &bar).await;
+    bar.0.finish_and_clear();
+    operator.close().await;
+    let imported = imported?;
+    if imported.unsent > 0 {
         return Ok(format!(
-            "{report}\n{} invitations could not be sent yet; the server retries them",
-            round.failed
+            "{}\n{} invitations could not be sent yet; the server retries them",
+            imported.report, imported.unsent
         ));
     }
-    Ok(report)
+    Ok(imported.report)
 }
 
-fn progress(length: usize, message: &'static str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(length as u64).with_message(message);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
+/// One progress bar, restarted for each phase of an import.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn restart(&self, total: usize, message: &'static str) {
+        self.0.finish_and_clear();
+        self.0.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} {eta}")
+        {
+            self.0.set_style(style.progress_chars("=> "));
+        }
+        self.0.reset();
+        self.0.set_length(total as u64);
+        self.0.set_message(message);
     }
-    bar
 }
 
-/// A rejected file, one problem per line.
-fn explain_rows(error: campus_platform::Error) -> anyhow::Error {
-    match error {
-        campus_platform::Error::Validation(fields) => anyhow::anyhow!(
-            "nothing was imported; fix these and run again:\n{}",
-            fields
-                .iter()
-                .map(|f| format!("  {}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ),
-        other => explain(other),
+impl ImportProgress for Bar {
+    fn checking(&self, total: usize) {
+        self.restart(total, "checking");
+    }
+
+    fn inviting(&self, total: usize) {
+        self.restart(total, "inviting");
+    }
+
+    fn step(&self) {
+        self.0.inc(1);
+        // Mail a stopped server left queued goes out with the invitations: grow for it.
+        if self.0.length().is_some_and(|length| self.0.position() > length) {
+            self.0.set_length(self.0.position());
+        }
     }
 }

@@ -2,7 +2,8 @@
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
-use campus::{contexts, Application};
+use campus::contexts;
+use campus_host::Application;
 use campus_platform::{auth::Role, config::Config, telemetry};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -189,7 +190,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(ServeArgs { settings, demo }) => {
             let config = Config::load(settings)?;
-            let stop = campus::shutdown_signal()?;
+            let stop = campus_host::shutdown_signal()?;
             let _telemetry = telemetry::init(&config)?;
             let app = Application::build(config, contexts::all()).await?;
             if !demo {
@@ -206,7 +207,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Migrate(settings) => {
             let config = Config::load(settings)?;
             let _telemetry = telemetry::init(&config)?;
-            let migrated = campus::migrate(&config, contexts::all()).await?;
+            let migrated = campus_host::migrate(&config, contexts::all()).await?;
             println!(
                 "migrated: {}",
                 if migrated.is_empty() {

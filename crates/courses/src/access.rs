@@ -1,16 +1,13 @@
 //! Who may do what to a course. One place decides it, from three facts: the caller's school
-//! role (as courses last heard it from identity, else as their token says), their role in the
-//! course, and the course's visibility.
+//! role (as the people directory last heard it from identity, else as their token says), their
+//! role in the course, and the course's visibility.
 //!
 //! A course the caller may not see answers 404, exactly like one that does not exist, so
 //! drafts and other schools' ids reveal nothing.
 
-use campus_platform::{
-    auth::{permissions_of, AuthUser, Permission, Role},
-    Error, Result,
-};
-
 use std::sync::Arc;
+
+use campus_platform::{people::Caller, Error, Result};
 
 use crate::{
     domain::{CourseRole, Visibility},
@@ -18,56 +15,6 @@ use crate::{
     store::CourseRow,
     Courses,
 };
-
-/// The caller, with the school role courses currently knows for them.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: String,
-    pub school_id: String,
-    pub role: Role,
-}
-
-impl Caller {
-    /// Resolves the caller. Identity's events keep `people` current, so a deactivated account
-    /// is refused here before its last token expires, and a demoted one loses its rights.
-    pub async fn of(courses: &Courses, user: &AuthUser) -> Result<Self> {
-        let known = courses
-            .caches
-            .person(&courses.db, &user.school_id, &user.user_id)
-            .await?;
-        let role = match known {
-            Some((_, status)) if status != "active" => {
-                return Err(Error::Unauthenticated {
-                    detail: "this account is deactivated".into(),
-                })
-            }
-            Some((role, _)) => role.parse().unwrap_or(Role::Student),
-            None => user.role,
-        };
-        Ok(Self {
-            user_id: user.user_id.clone(),
-            school_id: user.school_id.clone(),
-            role,
-        })
-    }
-
-    pub fn can(&self, permission: Permission) -> bool {
-        permissions_of(self.role).contains(&permission)
-    }
-
-    pub fn require(&self, permission: Permission) -> Result<()> {
-        if self.can(permission) {
-            Ok(())
-        } else {
-            Err(Error::forbidden("your role does not allow this"))
-        }
-    }
-
-    /// School admins run every course of their school.
-    pub fn is_admin(&self) -> bool {
-        self.can(Permission::ManageSchool)
-    }
-}
 
 /// A course as one caller stands towards it.
 #[derive(Debug, Clone)]

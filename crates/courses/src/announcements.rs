@@ -6,7 +6,7 @@ use axum::{
 };
 use campus_contracts::courses::AnnouncementPosted;
 use campus_platform::{
-    auth::AuthUser,
+    people::Caller,
     error::Problem,
     http::{Json, Query},
     id, pagination, time, Error, Result,
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    access::{Caller, CourseAccess},
+    access::CourseAccess,
     content,
     domain::{self, Checks},
     Courses,
@@ -83,11 +83,10 @@ pub struct PageQuery {
     responses((status = 200, body = AnnouncementPage), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list_announcements(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<AnnouncementPage>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     if access.membership.is_none() && !access.is_staff() {
         return Err(Error::forbidden(
@@ -125,11 +124,10 @@ pub struct NewAnnouncement {
     responses((status = 201, body = Announcement), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn post_announcement(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
     Json(input): Json<NewAnnouncement>,
 ) -> Result<(StatusCode, Json<Announcement>)> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     access.require_staff()?;
     access.require_open()?;

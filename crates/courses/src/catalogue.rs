@@ -12,7 +12,8 @@ use axum::{
     http::StatusCode,
 };
 use campus_platform::{
-    auth::{AuthUser, Permission},
+    auth::Permission,
+    people::Caller,
     error::Problem,
     http::{Json, Query},
     id, pagination, time, Error, Result,
@@ -22,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    access::{Caller, CourseAccess},
+    access::CourseAccess,
     content,
     domain::{self, Checks, CourseRole, EnrollmentMode, Visibility},
     progress,
@@ -133,10 +134,9 @@ pub struct CatalogueQuery {
     responses((status = 200, body = CoursePage), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn list_courses(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Query(query): Query<CatalogueQuery>,
 ) -> Result<Json<CoursePage>> {
-    let caller = Caller::of(&courses, &user).await?;
     let limit = pagination::limit(query.limit)?;
     let shelf = courses.caches.shelf(&courses.db, &caller.school_id).await?;
     let places = courses
@@ -269,10 +269,9 @@ pub struct LessonOutline {
     responses((status = 200, body = CourseView), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn get_course(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load(&courses, &caller, &id).await?;
     Ok(Json(view(&courses, &caller, &access).await?))
 }
@@ -444,10 +443,9 @@ impl CourseDetails {
     responses((status = 201, body = CourseView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn create_course(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Json(details): Json<CourseDetails>,
 ) -> Result<(StatusCode, Json<CourseView>)> {
-    let caller = Caller::of(&courses, &user).await?;
     caller.require(Permission::Teach)?;
     if details.title.is_none() {
         return Err(Error::invalid(
@@ -583,11 +581,10 @@ async fn add_teacher(
     responses((status = 200, body = CourseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn update_course(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
     Json(details): Json<CourseDetails>,
 ) -> Result<Json<CourseView>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
     access.require_open()?;
@@ -658,10 +655,9 @@ fn updated_event(course: &CourseRow) -> CourseUpdated {
     responses((status = 200, body = CourseView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn publish_course(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
     if access.visibility() != Visibility::Published {
@@ -723,10 +719,9 @@ async fn publish_course(
     responses((status = 200, body = CourseView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn archive_course(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
     if access.visibility() != Visibility::Archived {
@@ -768,11 +763,10 @@ pub struct DuplicateRequest {
     responses((status = 201, body = CourseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn duplicate_course(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
     Json(request): Json<DuplicateRequest>,
 ) -> Result<(StatusCode, Json<CourseView>)> {
-    let caller = Caller::of(&courses, &user).await?;
     caller.require(Permission::Teach)?;
     let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
@@ -838,10 +832,9 @@ pub struct EnrollmentCode {
     responses((status = 200, body = EnrollmentCode), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn rotate_enrollment_code(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<EnrollmentCode>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
     let code = id::short_code();

@@ -8,7 +8,9 @@ use axum::{
 };
 use campus_contracts::courses::{EnrollmentGranted, EnrollmentRevoked};
 use campus_platform::{
-    auth::{AuthUser, Permission, Role},
+    auth::Permission,
+    people::Person,
+    people::Caller,
     db::UnitOfWork,
     error::{FieldError, Problem},
     http::Json,
@@ -19,7 +21,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    access::{Caller, CourseAccess},
+    access::CourseAccess,
     domain::{CourseRole, EnrollmentMode, Visibility},
     Courses,
 };
@@ -103,7 +105,7 @@ pub struct EnrollRequest {
     responses((status = 201, body = Membership), (status = 200, body = Membership), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn enroll(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Membership>)> {
@@ -118,7 +120,6 @@ async fn enroll(
             )
         })?
     };
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     caller.require(Permission::Learn)?;
     if let Some(existing) = member(&courses.db, &course_id, &caller.user_id).await? {
@@ -306,10 +307,9 @@ async fn ensure_another_teacher(
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn drop_course(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
 ) -> Result<StatusCode> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     if access.membership.is_none() {
         return Err(Error::NotFound { what: "enrollment" });
@@ -336,10 +336,9 @@ pub struct MemberList {
     responses((status = 200, body = MemberList), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list_members(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
 ) -> Result<Json<MemberList>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     access.require_staff()?;
     let rows: Vec<MemberRow> = sqlx::query_as(&format!(
@@ -366,15 +365,16 @@ pub struct MemberRole {
     responses((status = 200, body = Membership), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn set_member(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path((course_id, user_id)): Path<(String, String)>,
     Json(request): Json<MemberRole>,
 ) -> Result<Json<Membership>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     access.require_teacher()?;
     access.require_open()?;
-    let person = person(&courses.db, &caller.school_id, &user_id)
+    let person = courses
+        .people
+        .person(&caller.school_id, &user_id)
         .await?
         .ok_or(Error::NotFound { what: "person" })?;
     check_role_fits(&person, request.role).map_err(|e| Error::Validation(vec![e]))?;
@@ -405,10 +405,9 @@ async fn set_member(
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn remove_member(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path((course_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     access.require_teacher()?;
     let mut uow = courses.db.begin().await?;
@@ -419,42 +418,15 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A person of the school as courses knows them from identity's events.
-struct Person {
-    user_id: String,
-    role: Role,
-    active: bool,
-}
-
-async fn person(
-    db: &campus_platform::db::Db,
-    school_id: &str,
-    user_id: &str,
-) -> Result<Option<Person>> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT user_id, role, status FROM people WHERE user_id = $1 AND school_id = $2",
-    )
-    .bind(user_id)
-    .bind(school_id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(|(user_id, role, status)| Person {
-        user_id,
-        role: role.parse().unwrap_or(Role::Student),
-        active: status == "active",
-    }))
-}
-
 fn check_role_fits(person: &Person, role: CourseRole) -> Result<(), FieldError> {
-    if !person.active {
+    if !person.is_active() {
         return Err(FieldError::new(
             "user_id",
             "deactivated",
             "this account is deactivated",
         ));
     }
-    let teaches = campus_platform::auth::permissions_of(person.role).contains(&Permission::Teach);
-    if role == CourseRole::Teacher && !teaches {
+    if role == CourseRole::Teacher && !person.can(Permission::Teach) {
         return Err(FieldError::new(
             "role",
             "not_a_teacher",
@@ -489,12 +461,11 @@ pub struct RosterResult {
     responses((status = 200, body = RosterResult), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn enroll_roster(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
     Json(roster): Json<Roster>,
 ) -> Result<Json<RosterResult>> {
     const MAX_ROSTER: usize = 2_000;
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     access.require_teacher()?;
     access.require_open()?;
@@ -507,18 +478,14 @@ async fn enroll_roster(
     }
     let role = roster.role.unwrap_or(CourseRole::Student);
     // One query for the whole school's people: a roster costs the same whatever its size.
-    let known: Vec<(String, String, String, String)> =
-        sqlx::query_as("SELECT user_id, email, role, status FROM people WHERE school_id = $1")
-            .bind(&caller.school_id)
-            .fetch_all(courses.db.pool())
-            .await?;
+    let known = courses.people.of_school(&caller.school_id).await?;
     let mut errors = Vec::new();
     let mut chosen: Vec<String> = Vec::new();
     for (i, entry) in roster.people.iter().enumerate() {
         let wanted = entry.trim().to_lowercase();
         let found = known
             .iter()
-            .find(|(id, email, _, _)| email == &wanted || id.to_lowercase() == wanted);
+            .find(|person| person.email == wanted || person.user_id.to_lowercase() == wanted);
         let field = format!("people[{i}]");
         match found {
             None => errors.push(FieldError::new(
@@ -526,18 +493,11 @@ async fn enroll_roster(
                 "unknown_person",
                 format!("no one in the school is `{}`", entry.trim()),
             )),
-            Some((user_id, _, school_role, status)) => {
-                let person = Person {
-                    user_id: user_id.clone(),
-                    role: school_role.parse().unwrap_or(Role::Student),
-                    active: status == "active",
-                };
-                match check_role_fits(&person, role) {
-                    Err(error) => errors.push(FieldError::new(&field, &error.code, error.message)),
-                    Ok(()) if !chosen.contains(&person.user_id) => chosen.push(person.user_id),
-                    Ok(()) => {}
-                }
-            }
+            Some(person) => match check_role_fits(person, role) {
+                Err(error) => errors.push(FieldError::new(&field, &error.code, error.message)),
+                Ok(()) if !chosen.contains(&person.user_id) => chosen.push(person.user_id.clone()),
+                Ok(()) => {}
+            },
         }
     }
     if !errors.is_empty() {

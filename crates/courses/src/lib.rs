@@ -4,25 +4,25 @@
 //!
 //! Rooms: `catalogue` (courses and the school's catalogue), `outline` (modules and lessons),
 //! `enrollment` (who is in a course), `progress` (completions and standings), `announcements`,
-//! `access` (who may do what), `reactions` (what courses learns from identity).
+//! `access` (who may do what). Who is who comes from the platform's people directory.
 
-pub mod access;
-pub mod announcements;
-pub mod catalogue;
-pub mod content;
-pub mod domain;
-pub mod enrollment;
-pub mod outline;
-pub mod progress;
-pub mod reactions;
-pub mod shelf;
-pub mod store;
+pub(crate) mod access;
+pub(crate) mod announcements;
+pub(crate) mod catalogue;
+pub(crate) mod content;
+pub(crate) mod domain;
+pub(crate) mod enrollment;
+pub(crate) mod outline;
+pub(crate) mod progress;
+pub(crate) mod shelf;
+pub(crate) mod store;
 
 use std::sync::Arc;
 
 use campus_platform::{
-    context::{Context, ContextEnv},
+    context::{Context, ContextEnv, Running},
     db::Db,
+    people::People,
 };
 use sqlx::migrate::Migrator;
 
@@ -30,26 +30,27 @@ static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 
 /// What every courses handler is given.
 #[derive(Clone)]
-pub struct Courses {
+pub(crate) struct Courses {
     pub db: Db,
     pub caches: Arc<shelf::Caches>,
+    /// The school's people, for class lists by email and names.
+    pub people: People,
 }
 
 pub fn context() -> Context {
-    // Shared by the routes and the reactions, which forget what identity's events change.
-    let caches = Arc::new(shelf::Caches::default());
-    let for_reactions = caches.clone();
-    Context::new("courses", &MIGRATIONS)
-        .routes(move |env: &ContextEnv| {
-            let courses = Courses {
-                db: env.db.clone(),
-                caches: caches.clone(),
-            };
-            catalogue::routes(courses.clone())
-                .merge(outline::routes(courses.clone()))
-                .merge(enrollment::routes(courses.clone()))
-                .merge(progress::routes(courses.clone()))
-                .merge(announcements::routes(courses))
-        })
-        .subscriptions(move |_| reactions::subscriptions(for_reactions.clone()))
+    Context::new("courses", &MIGRATIONS, start).with_people()
+}
+
+async fn start(env: ContextEnv) -> anyhow::Result<Running> {
+    let courses = Courses {
+        db: env.db.clone(),
+        caches: Arc::new(shelf::Caches::default()),
+        people: env.people()?,
+    };
+    let routes = catalogue::routes(courses.clone())
+        .merge(outline::routes(courses.clone()))
+        .merge(enrollment::routes(courses.clone()))
+        .merge(progress::routes(courses.clone()))
+        .merge(announcements::routes(courses));
+    Ok(Running::new(routes))
 }

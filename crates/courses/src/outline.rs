@@ -8,7 +8,7 @@ use axum::{
 };
 use campus_contracts::courses::LessonPublished;
 use campus_platform::{
-    auth::AuthUser,
+    people::Caller,
     db::UnitOfWork,
     error::{FieldError, Problem},
     http::Json,
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    access::{Caller, CourseAccess},
+    access::CourseAccess,
     content,
     domain::{self, Checks, Visibility},
     progress,
@@ -79,10 +79,9 @@ async fn module_for(
 /// For changes: the caller teaches the course and it is not archived.
 async fn editable_module(
     courses: &Courses,
-    user: &AuthUser,
+    caller: &Caller,
     module_id: &str,
 ) -> Result<(store::ModuleRow, CourseAccess)> {
-    let caller = Caller::of(courses, user).await?;
     let (module, access) = module_for(courses, &caller, module_id).await?;
     access.require_teacher()?;
     access.require_open()?;
@@ -91,10 +90,9 @@ async fn editable_module(
 
 async fn editable_course(
     courses: &Courses,
-    user: &AuthUser,
+    caller: &Caller,
     course_id: &str,
 ) -> Result<CourseAccess> {
-    let caller = Caller::of(courses, user).await?;
     let access = CourseAccess::load_fresh(courses, &caller, course_id).await?;
     access.require_teacher()?;
     access.require_open()?;
@@ -106,11 +104,11 @@ async fn editable_course(
     responses((status = 201, body = ModuleView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn add_module(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
     Json(details): Json<ModuleDetails>,
 ) -> Result<(StatusCode, Json<ModuleView>)> {
-    let access = editable_course(&courses, &user, &course_id).await?;
+    let access = editable_course(&courses, &caller, &course_id).await?;
     let title = domain::required_text("title", details.title.as_deref().unwrap_or_default(), 200)
         .map_err(|e| Error::Validation(vec![e]))?;
     let now = time::now_ms();
@@ -168,11 +166,11 @@ async fn touch(uow: &mut UnitOfWork, course: &CourseRow) -> Result<()> {
     responses((status = 200, body = ModuleView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update_module(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
     Json(details): Json<ModuleDetails>,
 ) -> Result<Json<ModuleView>> {
-    let (mut module, access) = editable_module(&courses, &user, &id).await?;
+    let (mut module, access) = editable_module(&courses, &caller, &id).await?;
     if let Some(title) = &details.title {
         module.title =
             domain::required_text("title", title, 200).map_err(|e| Error::Validation(vec![e]))?;
@@ -209,10 +207,10 @@ async fn update_module(
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn delete_module(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let (module, access) = editable_module(&courses, &user, &id).await?;
+    let (module, access) = editable_module(&courses, &caller, &id).await?;
     let mut uow = courses.db.begin().await?;
     sqlx::query(
         "DELETE FROM completions WHERE lesson_id IN (SELECT id FROM lessons WHERE module_id = $1)",
@@ -248,11 +246,11 @@ pub struct ModuleOrder {
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn reorder_modules(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
     Json(order): Json<ModuleOrder>,
 ) -> Result<StatusCode> {
-    let access = editable_course(&courses, &user, &course_id).await?;
+    let access = editable_course(&courses, &caller, &course_id).await?;
     let mut uow = courses.db.begin().await?;
     let current: Vec<(String,)> = sqlx::query_as("SELECT id FROM modules WHERE course_id = $1")
         .bind(&access.course().id)
@@ -465,11 +463,11 @@ impl LessonDetails {
     responses((status = 201, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn add_lesson(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(module_id): Path<String>,
     Json(details): Json<LessonDetails>,
 ) -> Result<(StatusCode, Json<LessonView>)> {
-    let (module, access) = editable_module(&courses, &user, &module_id).await?;
+    let (module, access) = editable_module(&courses, &caller, &module_id).await?;
     if details.title.is_none() {
         return Err(Error::invalid(
             "title",
@@ -586,10 +584,9 @@ async fn lesson_for(
     responses((status = 200, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn get_lesson(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<LessonView>> {
-    let caller = Caller::of(&courses, &user).await?;
     let (lesson, access) = lesson_for(&courses, &caller, &id, false).await?;
     access.require_lessons()?;
     let mut completed = false;
@@ -612,11 +609,10 @@ async fn get_lesson(
     responses((status = 200, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update_lesson(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
     Json(details): Json<LessonDetails>,
 ) -> Result<Json<LessonView>> {
-    let caller = Caller::of(&courses, &user).await?;
     let (mut lesson, access) = lesson_for(&courses, &caller, &id, true).await?;
     access.require_teacher()?;
     access.require_open()?;
@@ -658,10 +654,9 @@ async fn update_lesson(
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn delete_lesson(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let caller = Caller::of(&courses, &user).await?;
     let (lesson, access) = lesson_for(&courses, &caller, &id, true).await?;
     access.require_teacher()?;
     access.require_open()?;
@@ -694,11 +689,11 @@ pub struct LessonOrder {
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn reorder_lessons(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(module_id): Path<String>,
     Json(order): Json<LessonOrder>,
 ) -> Result<StatusCode> {
-    let (module, access) = editable_module(&courses, &user, &module_id).await?;
+    let (module, access) = editable_module(&courses, &caller, &module_id).await?;
     let mut uow = courses.db.begin().await?;
     let current: Vec<(String,)> = sqlx::query_as("SELECT id FROM lessons WHERE module_id = $1")
         .bind(&module.id)

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::extract::{Path, State};
 use campus_platform::{
-    auth::AuthUser,
+    people::Caller,
     db::Db,
     error::Problem,
     http::{Json, Query},
@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    access::{Caller, CourseAccess},
+    access::CourseAccess,
     domain::{self, Visibility},
     shelf::Outline,
     store::{self, LessonHead, ModuleRow},
@@ -152,10 +152,9 @@ pub struct Completion {
     responses((status = 200, body = Completion), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn complete_lesson(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(lesson_id): Path<String>,
 ) -> Result<axum::Json<Completion>> {
-    let caller = Caller::of(&courses, &user).await?;
     let lesson: Option<(String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT course_id, module_id, published, estimated_minutes FROM lessons WHERE id = $1 AND school_id = $2",
     )
@@ -327,10 +326,9 @@ impl ProgressView {
     responses((status = 200, body = ProgressView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn my_progress(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
 ) -> Result<Json<ProgressView>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     if !access.is_student() {
         return Err(Error::forbidden(
@@ -393,11 +391,10 @@ pub struct StudentProgress {
     responses((status = 200, body = ClassProgress), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn class_progress(
     State(courses): State<Courses>,
-    user: AuthUser,
+    caller: Caller,
     Path(course_id): Path<String>,
     Query(query): Query<ClassQuery>,
 ) -> Result<Json<ClassProgress>> {
-    let caller = Caller::of(&courses, &user).await?;
     let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     access.require_staff()?;
     let stuck_days = query.stuck_after_days.unwrap_or(7);

@@ -1,6 +1,5 @@
 //! What the hottest reads need, held in memory: each school's courses as the catalogue shows
-//! them (the shelf), each person's places in courses, and each person's school role and status
-//! as identity last announced them.
+//! them (the shelf), each course's outline, and each person's places in courses.
 //!
 //! Entries live two seconds at most ([`TTL`]), so another process's changes are seen within
 //! that; this process's own changes forget what they touch right after they commit.
@@ -123,16 +122,12 @@ impl Outline {
     }
 }
 
-/// A person's school role and status, as identity last announced them (`None`: not heard of).
-pub type Account = Option<(String, String)>;
-
 type Key = (String, String);
 
 pub struct Caches {
     shelves: ReadCache<String, Arc<Shelf>>,
     outlines: ReadCache<Key, Option<Arc<Outline>>>,
     places: ReadCache<Key, Arc<HashMap<String, CourseRole>>>,
-    people: ReadCache<Key, Account>,
 }
 
 impl Default for Caches {
@@ -141,7 +136,6 @@ impl Default for Caches {
             shelves: ReadCache::new(512, TTL),
             outlines: ReadCache::new(5_000, TTL),
             places: ReadCache::new(50_000, TTL),
-            people: ReadCache::new(50_000, TTL),
         }
     }
 }
@@ -194,20 +188,6 @@ impl Caches {
             .await
     }
 
-    pub async fn person(&self, db: &Db, school_id: &str, user_id: &str) -> Result<Account> {
-        self.people
-            .get_or_load(&(school_id.to_owned(), user_id.to_owned()), || async {
-                Ok(sqlx::query_as(
-                    "SELECT role, status FROM people WHERE user_id = $1 AND school_id = $2",
-                )
-                .bind(user_id)
-                .bind(school_id)
-                .fetch_optional(db.pool())
-                .await?)
-            })
-            .await
-    }
-
     /// After a course, its outline or its staff changed.
     pub fn forget_course(&self, school_id: &str, course_id: &str) {
         self.shelves.forget(&school_id.to_owned());
@@ -218,12 +198,6 @@ impl Caches {
     /// After a person's places changed.
     pub fn forget_places(&self, school_id: &str, user_id: &str) {
         self.places
-            .forget(&(school_id.to_owned(), user_id.to_owned()));
-    }
-
-    /// After identity announced a change to a person.
-    pub fn forget_person(&self, school_id: &str, user_id: &str) {
-        self.people
             .forget(&(school_id.to_owned(), user_id.to_owned()));
     }
 }

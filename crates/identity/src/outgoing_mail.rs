@@ -29,7 +29,6 @@ const KEEP_SENT_MS: i64 = 7 * 24 * 3_600_000;
 /// How often the queue is looked at when nothing wakes the postman.
 const POLL: Duration = Duration::from_secs(5);
 const BATCH: i64 = 20;
-const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 /// A plain-text message. `link` is logged when mail is written to files (never with SMTP), so
 /// a local installation can follow it from the terminal.
@@ -121,10 +120,15 @@ impl Postman {
         self.bell.notify_one();
     }
 
-    /// Delivers every message that is due, calling `progress` after each.
-    pub async fn deliver_due(&self, progress: &(dyn Fn() + Send + Sync)) -> Result<Round> {
+    /// Delivers every message that is due, calling `progress` after each. Once `stop` is
+    /// cancelled no further message is taken; the one being sent is finished and recorded.
+    pub async fn deliver_due(
+        &self,
+        progress: &(dyn Fn() + Send + Sync),
+        stop: &CancellationToken,
+    ) -> Result<Round> {
         let mut round = Round::default();
-        loop {
+        while !stop.is_cancelled() {
             let now = time::now_ms();
             let due: Vec<Queued> = sqlx::query_as(
                 "SELECT id, recipient, subject, body, link, attempts, next_attempt_at \
@@ -139,6 +143,9 @@ impl Postman {
                 return Ok(round);
             }
             for letter in due {
+                if stop.is_cancelled() {
+                    break;
+                }
                 if !self.claim(&letter, now).await? {
                     continue;
                 }
@@ -150,6 +157,7 @@ impl Postman {
                 progress();
             }
         }
+        Ok(round)
     }
 
     /// Takes the message for this process, unless another took it first.
@@ -225,18 +233,12 @@ impl Postman {
     }
 
     /// Delivers until shutdown: when rung, and every few seconds for retries and for mail
-    /// queued by other processes (or by `campus admin` while the server was down).
+    /// queued by other processes (or by `campus admin` while the server was down). A message
+    /// being sent when shutdown comes is finished and recorded before this returns.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut pruned = std::time::Instant::now();
-        loop {
-            if let Err(error) = self.deliver_due(&|| {}).await {
+        while !shutdown.is_cancelled() {
+            if let Err(error) = self.deliver_due(&|| {}, &shutdown).await {
                 tracing::warn!(%error, "mail delivery round failed");
-            }
-            if pruned.elapsed() > PRUNE_EVERY {
-                pruned = std::time::Instant::now();
-                if let Err(error) = self.forget_sent().await {
-                    tracing::warn!(%error, "pruning sent mail failed");
-                }
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,

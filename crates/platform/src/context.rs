@@ -1,17 +1,79 @@
-//! How a bounded context plugs into the platform.
+//! How a bounded context plugs into the process.
 //!
-//! Each context crate exposes one [`Context`] value: its name, its migrations, its routes, its
-//! subscriptions and the events it publishes. The `campus` binary composes the chosen set;
-//! adding a context is one crate and one line there.
+//! Each context crate exposes one [`Context`]: its name, its migrations, whether it keeps the
+//! people directory, and one async function that starts it. Starting receives what the context
+//! needs ([`ContextEnv`]) and returns what it runs ([`Running`]): its routes, its subscriptions
+//! and its background tasks. The process composes the chosen contexts and owns every task, so
+//! adding a context is one crate and one line in the binary.
 
 use std::{future::Future, pin::Pin, sync::Arc};
-
-use tokio_util::sync::CancellationToken;
 
 use sqlx::migrate::Migrator;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{auth::KeyRing, config::Config, db::Db, events::Subscription};
+use crate::{
+    auth::KeyRing,
+    config::Config,
+    db::Db,
+    events::Subscription,
+    mail::Mailer,
+    people::People,
+    shared_redis::SharedRedis,
+    tasks::Task,
+};
+
+type StartFn = Box<
+    dyn Fn(ContextEnv) -> Pin<Box<dyn Future<Output = anyhow::Result<Running>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// A bounded context's registration.
+pub struct Context {
+    /// Lowercase, e.g. `identity`; also its stream, database file or schema, and event prefix.
+    pub name: &'static str,
+    pub migrations: &'static Migrator,
+    /// Whether the context keeps the shared people directory (see [`crate::people`]).
+    pub keeps_people: bool,
+    start: StartFn,
+}
+
+impl Context {
+    /// A context that starts with `start`, once its database is migrated.
+    pub fn new<F, Fut>(name: &'static str, migrations: &'static Migrator, start: F) -> Self
+    where
+        F: Fn(ContextEnv) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<Running>> + Send + 'static,
+    {
+        Self {
+            name,
+            migrations,
+            keeps_people: false,
+            start: Box::new(move |env| Box::pin(start(env))),
+        }
+    }
+
+    /// The context keeps the people directory: its database gets the directory's table, the
+    /// directory follows identity's events, and its handlers may take a
+    /// [`Caller`](crate::people::Caller).
+    pub fn with_people(mut self) -> Self {
+        self.keeps_people = true;
+        self
+    }
+
+    /// Every migrator the context's database needs, in addition to the event tables.
+    pub fn migrators(&self) -> Vec<&'static Migrator> {
+        let mut all = vec![self.migrations];
+        if self.keeps_people {
+            all.push(&crate::people::MIGRATIONS);
+        }
+        all
+    }
+
+    pub async fn start(&self, env: ContextEnv) -> anyhow::Result<Running> {
+        (self.start)(env).await
+    }
+}
 
 /// What a context is given when the process starts it.
 #[derive(Clone)]
@@ -21,70 +83,109 @@ pub struct ContextEnv {
     pub config: Arc<Config>,
     /// The public keys access tokens verify against (identity keeps it filled).
     pub keys: KeyRing,
-    /// Cancelled when the process shuts down; background tasks a context starts end with it.
-    pub shutdown: CancellationToken,
-    /// Outgoing email.
-    pub mailer: crate::mail::Mailer,
-    /// The installation's Redis, when `redis.url` is set.
-    pub redis: Option<crate::shared_redis::SharedRedis>,
+    people: Option<People>,
+    services: Arc<Services>,
 }
 
-/// Builds a context's routes from what it was given.
-pub type RoutesFn = Box<dyn Fn(&ContextEnv) -> OpenApiRouter + Send + Sync>;
-/// Runs once at start, after migrations and before the first request.
-pub type StartFn = Box<
-    dyn Fn(ContextEnv) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>> + Send + Sync,
->;
-/// Builds a context's subscriptions from what it was given.
-pub type SubscriptionsFn = Box<dyn Fn(&ContextEnv) -> Vec<Subscription> + Send + Sync>;
-
-/// A bounded context's registration.
-pub struct Context {
-    /// Lowercase, e.g. `identity`; also its stream, database file or schema, and event prefix.
-    pub name: &'static str,
-    pub migrations: &'static Migrator,
-    /// The context's HTTP routes, documented for OpenAPI.
-    pub routes: RoutesFn,
-    /// The other contexts' events it reacts to.
-    pub subscriptions: SubscriptionsFn,
-    /// Work to do at start (load keys, start a background task).
-    pub start: Option<StartFn>,
-}
-
-impl Context {
-    /// A context with no routes, subscriptions or events yet; fill in what it has.
-    pub fn new(name: &'static str, migrations: &'static Migrator) -> Self {
+impl ContextEnv {
+    pub fn new(
+        db: Db,
+        config: Arc<Config>,
+        keys: KeyRing,
+        people: Option<People>,
+        services: Arc<Services>,
+    ) -> Self {
         Self {
-            name,
-            migrations,
-            routes: Box::new(|_| OpenApiRouter::new()),
-            subscriptions: Box::new(|_| Vec::new()),
-            start: None,
+            db,
+            config,
+            keys,
+            people,
+            services,
         }
     }
 
-    pub fn routes(
-        mut self,
-        routes: impl Fn(&ContextEnv) -> OpenApiRouter + Send + Sync + 'static,
-    ) -> Self {
-        self.routes = Box::new(routes);
+    /// The context's people directory; an error unless it was registered `with_people`.
+    pub fn people(&self) -> anyhow::Result<People> {
+        self.people.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "the {} context keeps no people directory; register it with `with_people()`",
+                self.db.context()
+            )
+        })
+    }
+
+    /// Outgoing email, set up the first time a context asks for it.
+    pub fn mailer(&self) -> anyhow::Result<Mailer> {
+        self.services.mailer(&self.config)
+    }
+
+    /// The installation's Redis, when `redis.url` is set.
+    pub fn redis(&self) -> anyhow::Result<Option<SharedRedis>> {
+        self.services.redis(&self.config)
+    }
+}
+
+/// Connections a process makes once and shares among the contexts that ask for them; one
+/// that no running context needs is never made.
+#[derive(Default)]
+pub struct Services {
+    mailer: std::sync::OnceLock<Mailer>,
+    redis: std::sync::OnceLock<Option<SharedRedis>>,
+}
+
+impl Services {
+    fn mailer(&self, config: &Config) -> anyhow::Result<Mailer> {
+        if let Some(mailer) = self.mailer.get() {
+            return Ok(mailer.clone());
+        }
+        let mailer = Mailer::from_config(config)?;
+        Ok(self.mailer.get_or_init(|| mailer).clone())
+    }
+
+    fn redis(&self, config: &Config) -> anyhow::Result<Option<SharedRedis>> {
+        if let Some(redis) = self.redis.get() {
+            return Ok(redis.clone());
+        }
+        let redis = SharedRedis::from_config(config)?;
+        Ok(self.redis.get_or_init(|| redis).clone())
+    }
+
+    /// Redis, if a context asked for it and it is configured (for `/readyz`).
+    pub fn redis_in_use(&self) -> Option<SharedRedis> {
+        self.redis.get().cloned().flatten()
+    }
+}
+
+/// What a started context runs: its routes, its subscriptions and its background tasks.
+pub struct Running {
+    routes: OpenApiRouter,
+    subscriptions: Vec<Subscription>,
+    tasks: Vec<Task>,
+}
+
+impl Running {
+    /// A context serving `routes` (an empty router for a context without any).
+    pub fn new(routes: OpenApiRouter) -> Self {
+        Self {
+            routes,
+            subscriptions: Vec::new(),
+            tasks: Vec::new(),
+        }
+    }
+
+    /// Reacts to other contexts' events.
+    pub fn subscribe(mut self, subscription: Subscription) -> Self {
+        self.subscriptions.push(subscription);
         self
     }
 
-    pub fn subscriptions(
-        mut self,
-        subscriptions: impl Fn(&ContextEnv) -> Vec<Subscription> + Send + Sync + 'static,
-    ) -> Self {
-        self.subscriptions = Box::new(subscriptions);
+    /// Runs `task` beside the routes until the process stops.
+    pub fn task(mut self, task: Task) -> Self {
+        self.tasks.push(task);
         self
     }
 
-    pub fn on_start<F, Fut>(mut self, start: F) -> Self
-    where
-        F: Fn(ContextEnv) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
-    {
-        self.start = Some(Box::new(move |env| Box::pin(start(env))));
-        self
+    pub fn into_parts(self) -> (OpenApiRouter, Vec<Subscription>, Vec<Task>) {
+        (self.routes, self.subscriptions, self.tasks)
     }
 }

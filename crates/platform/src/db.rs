@@ -166,11 +166,13 @@ impl Db {
             _writer: writer,
             db: self.clone(),
             recorded: 0,
+            after_commit: Vec::new(),
         })
     }
 
-    /// Applies the event tables and then the context's own migrations.
-    pub async fn migrate(&self, migrations: &Migrator) -> anyhow::Result<()> {
+    /// Applies the event tables and then the context's own migrations (with those of the
+    /// platform components it uses), in version order.
+    pub async fn migrate(&self, migrations: &[&Migrator]) -> anyhow::Result<()> {
         let migrator = combined(migrations)?;
         migrator
             .run(&self.inner.pool)
@@ -197,10 +199,13 @@ impl Db {
 }
 
 /// Platform migrations and the context's, as one list; versions must not collide.
-fn combined(context: &Migrator) -> anyhow::Result<Migrator> {
+fn combined(context: &[&Migrator]) -> anyhow::Result<Migrator> {
     let mut seen = HashSet::new();
     let mut migrations: Vec<Migration> = Vec::new();
-    for migration in EVENT_TABLES.iter().chain(context.iter()) {
+    let all = EVENT_TABLES
+        .iter()
+        .chain(context.iter().flat_map(|migrator| migrator.iter()));
+    for migration in all {
         anyhow::ensure!(
             seen.insert(migration.version),
             "two migrations share version {}; give `{}` a new timestamp",
@@ -275,6 +280,7 @@ pub struct UnitOfWork {
     _writer: Option<OwnedMutexGuard<()>>,
     db: Db,
     recorded: usize,
+    after_commit: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 impl UnitOfWork {
@@ -291,18 +297,29 @@ impl UnitOfWork {
         self.recorded += 1;
     }
 
-    /// Commits the state change and its events together, then wakes the relay.
+    /// Runs `f` once this unit has committed, never if it rolls back: how a change makes the
+    /// in-memory copies it touched (caches) forget what they held.
+    pub fn after_commit(&mut self, f: impl FnOnce() + Send + 'static) {
+        self.after_commit.push(Box::new(f));
+    }
+
+    /// Commits the state change and its events together, wakes the relay, then runs what
+    /// waited for the commit.
     pub async fn commit(self) -> crate::Result<()> {
         let Self {
             tx,
             _writer,
             db,
             recorded,
+            after_commit,
         } = self;
         tx.commit().await?;
         drop(_writer);
         if recorded > 0 {
             db.inner.committed.notify_one();
+        }
+        for f in after_commit {
+            f();
         }
         Ok(())
     }
@@ -314,12 +331,12 @@ mod tests {
 
     #[test]
     fn the_event_tables_come_first() {
-        let migrator = combined(&Migrator::DEFAULT).unwrap();
+        let migrator = combined(&[&Migrator::DEFAULT]).unwrap();
         assert_eq!(migrator.iter().count(), EVENT_TABLES.iter().count());
     }
 
     #[test]
     fn colliding_migration_versions_are_refused() {
-        assert!(combined(&EVENT_TABLES).is_err());
+        assert!(combined(&[&EVENT_TABLES]).is_err());
     }
 }

@@ -7,7 +7,7 @@
 use std::process::Command;
 
 use axum::{http::header, response::IntoResponse, routing::get};
-use campus_platform::context::{Context, ContextEnv};
+use campus_platform::context::{Context, Running};
 use serde_json::Value;
 use sqlx::migrate::Migrator;
 use utoipa_axum::router::OpenApiRouter;
@@ -57,8 +57,8 @@ const SCRIPT: &str = r#"
 
 /// Serves the page and its script (same origin, so the strict CSP allows the script).
 fn page() -> Context {
-    Context::new("page", &PAGE_MIGRATIONS).routes(|_: &ContextEnv| {
-        OpenApiRouter::new()
+    Context::new("page", &PAGE_MIGRATIONS, |_| async {
+        let routes = OpenApiRouter::new()
             .route(
                 "/probe/web-session.html",
                 get(|| async {
@@ -74,7 +74,8 @@ fn page() -> Context {
                     )
                         .into_response()
                 }),
-            )
+            );
+        Ok(Running::new(routes))
     })
 }
 

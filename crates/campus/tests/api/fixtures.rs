@@ -12,7 +12,7 @@ use std::{
 use async_trait::async_trait;
 use axum::http::StatusCode;
 use campus_platform::{
-    context::{Context, ContextEnv},
+    context::{Context, ContextEnv, Running},
     db::{Db, UnitOfWork},
     events::{Envelope, Event, Handler, Subscription},
     http::Json,
@@ -55,11 +55,13 @@ impl Event for NoteMade {
 }
 
 pub fn ledger() -> Context {
-    Context::new("ledger", &LEDGER_MIGRATIONS).routes(|env: &ContextEnv| {
-        OpenApiRouter::new()
-            .routes(routes!(make_entry))
-            .routes(routes!(wait))
-            .with_state(env.db.clone())
+    Context::new("ledger", &LEDGER_MIGRATIONS, |env: ContextEnv| async move {
+        Ok(Running::new(
+            OpenApiRouter::new()
+                .routes(routes!(make_entry))
+                .routes(routes!(wait))
+                .with_state(env.db.clone()),
+        ))
     })
 }
 
@@ -192,12 +194,15 @@ impl Handler for Tally {
 }
 
 pub fn tally(behaviour: Arc<TallyBehaviour>) -> Context {
-    Context::new("tally", &TALLY_MIGRATIONS).subscriptions(move |_| {
-        vec![Subscription::new(
-            "entries",
-            vec![EntryMade::TYPE],
-            Tally(behaviour.clone()),
-        )]
+    Context::new("tally", &TALLY_MIGRATIONS, move |_| {
+        let tally = Tally(behaviour.clone());
+        async move {
+            Ok(Running::new(OpenApiRouter::new()).subscribe(Subscription::new(
+                "entries",
+                vec![EntryMade::TYPE],
+                tally,
+            )))
+        }
     })
 }
 

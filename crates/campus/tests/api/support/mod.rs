@@ -5,7 +5,7 @@ pub mod proxy;
 
 use std::{fmt, future::Future, time::Duration};
 
-use campus::Application;
+use campus_host::Application;
 use campus_platform::{
     auth::{Claims, Role},
     config::{Config, ConnectionUrl},

@@ -7,15 +7,14 @@
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use campus_platform::{auth::KeyRing, health::Probe};
-use tokio_util::sync::CancellationToken;
+use campus_platform::{auth::KeyRing, health::Probe, tasks::Task};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(60);
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 
-/// Keeps `keys` filled from `url` until `shutdown`.
-pub fn spawn_refresher(url: String, keys: KeyRing, shutdown: CancellationToken) {
-    tokio::spawn(async move {
+/// Keeps `keys` filled from `url` until the process stops.
+pub fn refresher(url: String, keys: KeyRing) -> Task {
+    Task::new("jwks refresher", move |shutdown| async move {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build();
@@ -39,7 +38,7 @@ pub fn spawn_refresher(url: String, keys: KeyRing, shutdown: CancellationToken) 
                 _ = tokio::time::sleep(wait) => {}
             }
         }
-    });
+    })
 }
 
 async fn fetch(client: &reqwest::Client, url: &str, keys: &KeyRing) -> anyhow::Result<usize> {

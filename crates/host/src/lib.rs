@@ -1,0 +1,285 @@
+//! A process of Campus Hub: which contexts run in it, on which storage and bus, behind one
+//! HTTP server, with which background tasks.
+//!
+//! [`Application::build`] opens and migrates each context's database, starts each context (its
+//! one start function gives back routes, subscriptions and tasks), connects the bus and binds
+//! the listener; [`Application::run_until_stopped`] serves until the shutdown signal and then
+//! drains in order: HTTP first, then event handlers and every context's tasks, then a last
+//! outbox flush. The `campus` binary and every context's tests build processes this way.
+
+mod jwks;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use axum::{routing::get, Extension, Router};
+use campus_bus::{Bus, BusPlan};
+use campus_platform::{
+    auth::KeyRing,
+    config::Config,
+    context::{Context, ContextEnv, Services},
+    db::Db,
+    health::{self, Readiness},
+    http, metrics, openapi,
+    people::People,
+    tasks::Task,
+};
+use tokio::{net::TcpListener, time::Instant};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use utoipa_axum::router::OpenApiRouter;
+
+pub struct Application {
+    config: Arc<Config>,
+    listener: TcpListener,
+    router: Router,
+    bus: Bus,
+    databases: Vec<Db>,
+    keys: KeyRing,
+    contexts: Vec<&'static str>,
+    tasks: Vec<Task>,
+}
+
+impl Application {
+    /// Prepares everything `contexts` (filtered by `config.contexts`) need to serve.
+    pub async fn build(config: Config, contexts: Vec<Context>) -> anyhow::Result<Self> {
+        let config = Arc::new(config);
+        let contexts = select(&config, contexts)?;
+        let keys = KeyRing::default();
+        let services = Arc::new(Services::default());
+        let mut plan = BusPlan::connect(&config).await?;
+        let mut readiness = Readiness::default();
+        let mut api = OpenApiRouter::with_openapi(openapi::base());
+        let mut databases = Vec::new();
+        let mut tasks = Vec::new();
+        for context in &contexts {
+            let db = open_and_migrate(&config, context).await?;
+            let people = context.keeps_people.then(|| People::new(db.clone()));
+            let env = ContextEnv::new(
+                db.clone(),
+                config.clone(),
+                keys.clone(),
+                people.clone(),
+                services.clone(),
+            );
+            let running = context
+                .start(env)
+                .await
+                .with_context(|| format!("Failed to start the {} context", context.name))?;
+            let (mut routes, subscriptions, context_tasks) = running.into_parts();
+            plan.produce(&db);
+            for subscription in subscriptions {
+                plan.subscribe(&db, subscription);
+            }
+            if let Some(people) = people {
+                plan.subscribe(&db, people.subscription());
+                // The context's handlers find its directory here when they take a `Caller`.
+                routes = routes.layer(Extension(people));
+            }
+            api = api.merge(routes);
+            tasks.extend(context_tasks);
+            readiness.add(Arc::new(db.clone()));
+            databases.push(db);
+        }
+        if let Some(redis) = services.redis_in_use() {
+            readiness.add(Arc::new(redis));
+        }
+        let bus = plan.build(&config).await?;
+        readiness.add(bus.probe());
+        if !contexts.iter().any(|c| c.name == "identity") {
+            // Identity runs elsewhere: verify tokens with the keys it publishes.
+            tasks.push(jwks::refresher(config.jwks_url(), keys.clone()));
+            readiness.add(jwks::probe(&keys));
+        }
+        api = api.merge(campus_bus::admin::routes(bus.clone()));
+        let (routes, document) = api.split_for_parts();
+        let router = routes
+            .merge(openapi::routes(document))
+            .merge(health::routes(readiness))
+            .route("/metrics", get(|| async { metrics::render() }))
+            .fallback(http::not_found)
+            .layer(Extension(keys.clone()));
+        let router = http::with_middleware(router, &config);
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("Failed to listen on {} (listen)", config.listen))?;
+        Ok(Self {
+            listener,
+            router,
+            bus,
+            databases,
+            keys,
+            contexts: contexts.iter().map(|c| c.name).collect(),
+            tasks,
+            config,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.config.listen)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address().port()
+    }
+
+    /// The keys access tokens are verified with.
+    pub fn keys(&self) -> KeyRing {
+        self.keys.clone()
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    /// The contexts this process runs, in start order.
+    pub fn contexts(&self) -> &[&'static str] {
+        &self.contexts
+    }
+
+    pub fn database(&self, context: &str) -> Option<&Db> {
+        self.databases.iter().find(|db| db.context() == context)
+    }
+
+    /// The names of the background tasks the contexts asked for.
+    pub fn task_names(&self) -> Vec<&'static str> {
+        self.tasks.iter().map(Task::name).collect()
+    }
+
+    /// Serves until `shutdown` resolves, then drains within `http.shutdown_grace_secs`.
+    /// Returns once every context's task and every event handler has stopped (or was cut off
+    /// at the deadline, which is logged).
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let url = match &self.config.public_url {
+            Some(_) => self.config.public_url(),
+            None => format!("http://{}", self.address()),
+        };
+        let Self {
+            config,
+            listener,
+            router,
+            bus,
+            databases,
+            contexts,
+            tasks,
+            ..
+        } = self;
+        bus.start();
+        metrics::upkeep();
+        let background = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        for task in tasks {
+            tracker.spawn(task.start(background.clone()));
+        }
+        tracker.close();
+        let stop_accepting = CancellationToken::new();
+        let server = tokio::spawn(http::serve(
+            listener,
+            router,
+            stop_accepting.clone().cancelled_owned(),
+        ));
+        tracing::info!(
+            url = %url,
+            contexts = %contexts.join(","),
+            storage = databases.first().map(|db| db.backend().dependency()).unwrap_or("none"),
+            bus = bus.log().dependency(),
+            "Campus Hub is ready at {url}"
+        );
+        shutdown.await;
+        tracing::info!("shutting down: draining requests, event handlers and background tasks");
+        let deadline = Instant::now() + Duration::from_secs(config.http.shutdown_grace_secs);
+        stop_accepting.cancel();
+        match tokio::time::timeout_at(deadline, server).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(error))) => tracing::error!(%error, "HTTP server failed"),
+            Ok(Err(error)) => tracing::error!(%error, "HTTP server task failed"),
+            Err(_) => tracing::warn!("requests still running at the deadline were cut off"),
+        }
+        background.cancel();
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let (bus_done, tasks_done) = tokio::join!(
+            bus.shutdown(remaining),
+            tokio::time::timeout(remaining, tracker.wait())
+        );
+        if !bus_done {
+            tracing::warn!("event handlers still running at the deadline were cut off");
+        }
+        if tasks_done.is_err() {
+            tracing::warn!(
+                running = tracker.len(),
+                "background tasks still running at the deadline were cut off"
+            );
+        }
+        // A connection still held by work cut off at the deadline must not keep us up.
+        let closing = futures::future::join_all(databases.iter().map(|db| db.close()));
+        if tokio::time::timeout_at(deadline + Duration::from_secs(1), closing)
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still in use at the deadline were abandoned");
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Applies every selected context's migrations and exits; `campus migrate`.
+pub async fn migrate(config: &Config, contexts: Vec<Context>) -> anyhow::Result<Vec<&'static str>> {
+    let contexts = select(config, contexts)?;
+    for context in &contexts {
+        open_and_migrate(config, context).await?.close().await;
+    }
+    Ok(contexts.iter().map(|c| c.name).collect())
+}
+
+async fn open_and_migrate(config: &Config, context: &Context) -> anyhow::Result<Db> {
+    let db = Db::open(config, context.name).await?;
+    db.migrate(&context.migrators()).await?;
+    Ok(db)
+}
+
+/// The contexts `config.contexts` names (all when empty); an unknown name stops start-up.
+fn select(config: &Config, contexts: Vec<Context>) -> anyhow::Result<Vec<Context>> {
+    for name in &config.contexts {
+        if !contexts.iter().any(|c| c.name == name) {
+            let known: Vec<&str> = contexts.iter().map(|c| c.name).collect();
+            anyhow::bail!(
+                "invalid configuration: `contexts` names `{name}`, which is not a context; known contexts: {}",
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            );
+        }
+    }
+    Ok(contexts
+        .into_iter()
+        .filter(|c| config.runs(c.name))
+        .collect())
+}
+
+/// A future that resolves on SIGINT or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled, so a signal that arrives while the server is
+/// still starting is not lost (nor does it kill the process outright).
+pub fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+    }
+}

@@ -1,0 +1,277 @@
+//! The people directory: the school's people (name, email, role, whether they may still sign
+//! in) as identity last announced them, for any context that needs to know who is who.
+//!
+//! A context switches it on at registration ([`Context::with_people`]); the process then gives
+//! the context's database the directory's table, subscribes it to identity's events, and lets
+//! the context's handlers take a [`Caller`]: the caller as the context last heard of them, so a
+//! deactivation or a demotion applies before the caller's access token expires.
+//!
+//! [`Context::with_people`]: crate::context::Context::with_people
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use axum::{extract::FromRequestParts, http::request::Parts};
+use campus_contracts::identity::{
+    AccountStatus, ProfileUpdated, Role, UserDeactivated, UserReactivated, UserRegistered,
+    UserRoleChanged,
+};
+use sqlx::migrate::Migrator;
+
+use crate::{
+    auth::{permissions_of, AuthUser, Permission},
+    cache::ReadCache,
+    db::{Db, UnitOfWork},
+    events::{Envelope, Event, Handler, Subscription},
+    time, Error, Result,
+};
+
+/// The directory's table, added to the database of each context that keeps the directory.
+pub static MIGRATIONS: Migrator = sqlx::migrate!("./people_migrations");
+
+/// How stale a cached entry may be when another process applied identity's event.
+pub const TTL: Duration = Duration::from_secs(2);
+
+/// One person of a school.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Person {
+    pub user_id: String,
+    pub school_id: String,
+    pub email: String,
+    pub display_name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    #[sqlx(try_from = "String")]
+    pub status: AccountStatus,
+    /// A BCP 47 language tag, once the person chose one.
+    pub locale: Option<String>,
+    /// An IANA time zone, once the person chose one.
+    pub time_zone: Option<String>,
+}
+
+impl Person {
+    pub fn is_active(&self) -> bool {
+        self.status == AccountStatus::Active
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        permissions_of(self.role).contains(&permission)
+    }
+}
+
+const PERSON_COLUMNS: &str =
+    "user_id, school_id, email, display_name, role, status, locale, time_zone";
+
+/// A context's copy of the school's people.
+#[derive(Clone)]
+pub struct People {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    cache: ReadCache<(String, String), Option<Person>>,
+}
+
+impl People {
+    /// The directory kept in `db`, the database of the context that switched it on.
+    pub fn new(db: Db) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                cache: ReadCache::new(50_000, TTL),
+            }),
+        }
+    }
+
+    /// A person of the school, as last heard of (`None`: not heard of yet).
+    pub async fn person(&self, school_id: &str, user_id: &str) -> Result<Option<Person>> {
+        let key = (school_id.to_owned(), user_id.to_owned());
+        self.inner
+            .cache
+            .get_or_load(&key, || async {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {PERSON_COLUMNS} FROM people WHERE user_id = $1 AND school_id = $2"
+                ))
+                .bind(user_id)
+                .bind(school_id)
+                .fetch_optional(self.inner.db.pool())
+                .await?)
+            })
+            .await
+    }
+
+    /// Everyone of the school, in one query whatever its size (for class lists).
+    pub async fn of_school(&self, school_id: &str) -> Result<Vec<Person>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1 ORDER BY user_id"
+        ))
+        .bind(school_id)
+        .fetch_all(self.inner.db.pool())
+        .await?)
+    }
+
+    /// The subscription that keeps the directory current from identity's events.
+    pub fn subscription(&self) -> Subscription {
+        Subscription::new(
+            "people",
+            vec![
+                UserRegistered::TYPE,
+                ProfileUpdated::TYPE,
+                UserRoleChanged::TYPE,
+                UserDeactivated::TYPE,
+                UserReactivated::TYPE,
+            ],
+            Listener {
+                people: self.clone(),
+            },
+        )
+    }
+}
+
+struct Listener {
+    people: People,
+}
+
+#[async_trait]
+impl Handler for Listener {
+    async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()> {
+        let (school_id, user_id) = match event.event_type.as_str() {
+            UserRegistered::TYPE => {
+                let user: UserRegistered = event.data_as()?;
+                sqlx::query(
+                    "INSERT INTO people (user_id, school_id, email, display_name, role, status, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'active', $6) \
+                     ON CONFLICT (user_id) DO UPDATE SET email = $3, display_name = $4, role = $5, updated_at = $6",
+                )
+                .bind(&user.user_id)
+                .bind(&user.school_id)
+                .bind(user.email.to_lowercase())
+                .bind(&user.display_name)
+                .bind(user.role.as_str())
+                .bind(time::now_ms())
+                .execute(uow.conn())
+                .await?;
+                (user.school_id, user.user_id)
+            }
+            ProfileUpdated::TYPE => {
+                let profile: ProfileUpdated = event.data_as()?;
+                sqlx::query(
+                    "UPDATE people SET display_name = $1, locale = $2, time_zone = $3, updated_at = $4 \
+                     WHERE user_id = $5",
+                )
+                .bind(&profile.display_name)
+                .bind(&profile.locale)
+                .bind(&profile.time_zone)
+                .bind(time::now_ms())
+                .bind(&profile.user_id)
+                .execute(uow.conn())
+                .await?;
+                (profile.school_id, profile.user_id)
+            }
+            UserRoleChanged::TYPE => {
+                let change: UserRoleChanged = event.data_as()?;
+                set(uow, "role", change.new_role.as_str(), &change.user_id).await?;
+                (change.school_id, change.user_id)
+            }
+            UserDeactivated::TYPE => {
+                let user: UserDeactivated = event.data_as()?;
+                let status = AccountStatus::Deactivated.as_str();
+                set(uow, "status", status, &user.user_id).await?;
+                (user.school_id, user.user_id)
+            }
+            UserReactivated::TYPE => {
+                let user: UserReactivated = event.data_as()?;
+                set(uow, "status", AccountStatus::Active.as_str(), &user.user_id).await?;
+                (user.school_id, user.user_id)
+            }
+            _ => return Ok(()),
+        };
+        // The entry is forgotten now, and again once the change commits, so no read that
+        // raced with this unit keeps the old value (the cache refuses loads that raced a forget).
+        let people = self.people.clone();
+        let key = (school_id, user_id);
+        people.inner.cache.forget(&key);
+        uow.after_commit(move || people.inner.cache.forget(&key));
+        Ok(())
+    }
+}
+
+/// Sets one column of a known person. Identity's stream carries a person's registration
+/// before anything else about them (all their events share one subject), so the row exists.
+async fn set(
+    uow: &mut UnitOfWork,
+    column: &'static str,
+    value: &str,
+    user_id: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(&format!(
+        "UPDATE people SET {column} = $1, updated_at = $2 WHERE user_id = $3"
+    ))
+    .bind(value)
+    .bind(time::now_ms())
+    .bind(user_id)
+    .execute(uow.conn())
+    .await?;
+    Ok(())
+}
+
+/// The authenticated caller as the context's directory knows them: their current school role,
+/// and refused (401) once identity announced their deactivation. Someone the directory has not
+/// heard of yet (their registration is still on its way) is taken as their token says.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: String,
+    pub school_id: String,
+    pub role: Role,
+    /// The access token's id.
+    pub token_id: String,
+}
+
+impl Caller {
+    pub fn can(&self, permission: Permission) -> bool {
+        permissions_of(self.role).contains(&permission)
+    }
+
+    /// Fails with 403 unless the caller's current role grants `permission`.
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(Error::forbidden("your role does not allow this"))
+        }
+    }
+
+    /// School admins (and super admins) run their school.
+    pub fn is_admin(&self) -> bool {
+        self.can(Permission::ManageSchool)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        let people = parts.extensions.get::<People>().cloned().ok_or_else(|| {
+            Error::internal(anyhow::anyhow!(
+                "a route takes a Caller but its context keeps no people directory"
+            ))
+        })?;
+        let role = match people.person(&user.school_id, &user.user_id).await? {
+            Some(person) if !person.is_active() => {
+                return Err(Error::Unauthenticated {
+                    detail: "this account is deactivated".into(),
+                })
+            }
+            Some(person) => person.role,
+            None => user.role,
+        };
+        Ok(Self {
+            user_id: user.user_id,
+            school_id: user.school_id,
+            role,
+            token_id: user.token_id,
+        })
+    }
+}
