@@ -147,8 +147,8 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then drains within `http.shutdown_grace_secs`.
-    /// Returns once every context's task and every event handler has stopped (or was cut off
-    /// at the deadline, which is logged).
+    /// Returns once every context's task and every event handler has stopped; an error says
+    /// what was still running at the deadline and was cut off.
     pub async fn run_until_stopped(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -204,14 +204,12 @@ impl Application {
             bus.shutdown(remaining),
             tokio::time::timeout(remaining, tracker.wait())
         );
+        let mut cut_off = Vec::new();
         if !bus_done {
-            tracing::warn!("event handlers still running at the deadline were cut off");
+            cut_off.push("event handlers".to_owned());
         }
         if tasks_done.is_err() {
-            tracing::warn!(
-                running = tracker.len(),
-                "background tasks still running at the deadline were cut off"
-            );
+            cut_off.push(format!("{} background tasks", tracker.len()));
         }
         // A connection still held by work cut off at the deadline must not keep us up.
         let closing = futures::future::join_all(databases.iter().map(|db| db.close()));
@@ -220,6 +218,12 @@ impl Application {
             .is_err()
         {
             tracing::warn!("database connections still in use at the deadline were abandoned");
+        }
+        if !cut_off.is_empty() {
+            anyhow::bail!(
+                "stopped, but {} still running at the deadline were cut off",
+                cut_off.join(" and ")
+            );
         }
         tracing::info!("stopped");
         Ok(())

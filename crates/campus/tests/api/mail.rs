@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::support::{
     backends, eventually,
     people::{call, mailed_token, School, PASSWORD},
+    smtp::SlowSmtp,
     TestEnv,
 };
 
@@ -89,6 +90,52 @@ async fn mail_waits_while_the_mail_server_is_down_and_goes_out_when_it_is_back()
         assert!(rows[0].sent_at.is_some());
         assert_eq!(rows[0].body, "", "the link is not kept once sent");
         app.stop().await;
+        env.cleanup().await;
+    }
+}
+
+/// SIGTERM while the postman is sending: the process waits for the message it is sending,
+/// records it as sent, and stops with no task left running (a task still running at the
+/// deadline makes the stop fail). Nothing is lost and nothing is sent twice.
+#[tokio::test]
+async fn a_stop_while_mail_is_being_sent_finishes_and_records_it() {
+    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
+        eprintln!("backend: {backend}");
+        let mut env = TestEnv::new(&backend).await;
+        let smtp = SlowSmtp::start(std::time::Duration::from_millis(1500)).await;
+        env.config.mail.smtp_url = Some(ConnectionUrl::new(format!(
+            "smtp://127.0.0.1:{}",
+            smtp.port
+        )));
+        let app = env.start(vec![campus_identity::context()]).await;
+        let hill = School::create(&app, "hill-valley").await;
+        let sending = smtp.sending.notified();
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(json!({ "school": "hill-valley", "email": hill.admin.email })),
+        )
+        .await;
+        assert_eq!(status, 202);
+        tokio::time::timeout(std::time::Duration::from_secs(10), sending)
+            .await
+            .expect("the postman started sending");
+        let identity = app.db("identity").clone();
+        // As on SIGTERM; `stop` fails the test unless every task stopped before the deadline.
+        app.stop().await;
+
+        let db = Db::open(&env.config, "identity").await.unwrap();
+        let rows = queued(&db).await;
+        db.close().await;
+        drop(identity);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            rows[0].sent_at.is_some(),
+            "the message being sent at the stop is recorded as sent: {rows:?}"
+        );
+        assert_eq!(smtp.received.lock().await.len(), 1, "sent exactly once");
         env.cleanup().await;
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod people;
 pub mod proxy;
+pub mod smtp;
 
 use std::{fmt, future::Future, time::Duration};
 
