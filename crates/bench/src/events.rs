@@ -148,11 +148,13 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
                 latencies: latencies.clone(),
             };
             async move {
-                Ok(Running::new(OpenApiRouter::new()).subscribe(Subscription::new(
-                    "ticks",
-                    vec![Tick::TYPE],
-                    sink,
-                )))
+                Ok(
+                    Running::new(OpenApiRouter::new()).subscribe(Subscription::new(
+                        "ticks",
+                        vec![Tick::TYPE],
+                        sink,
+                    )),
+                )
             }
         })
     };

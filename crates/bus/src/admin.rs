@@ -11,7 +11,8 @@ use campus_platform::{
     db::Db,
     events::Envelope,
     http::Query,
-    pagination, time, Error, Result,
+    pagination::{self, Page},
+    time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -57,13 +58,6 @@ pub struct ParkedEvent {
     pub parked_at: String,
     #[schema(value_type = Object)]
     pub envelope: serde_json::Value,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ParkedPage {
-    pub items: Vec<ParkedEvent>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -117,12 +111,12 @@ async fn list_consumers(
 /// Parked events, oldest first, across every consuming context in this process.
 #[utoipa::path(get, path = "/api/v1/admin/events/parked", tag = "events", params(ParkedQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = ParkedPage), (status = 401, body = campus_platform::error::Problem), (status = 403, body = campus_platform::error::Problem)))]
+    responses((status = 200, body = Page<ParkedEvent>), (status = 401, body = campus_platform::error::Problem), (status = 403, body = campus_platform::error::Problem)))]
 async fn list_parked(
     State(bus): State<Bus>,
     user: AuthUser,
     Query(query): Query<ParkedQuery>,
-) -> Result<Json<ParkedPage>> {
+) -> Result<Json<Page<ParkedEvent>>> {
     user.require(Permission::OperatePlatform)?;
     let limit = pagination::limit(query.limit)?;
     let cursor = query.cursor.unwrap_or_default();
@@ -140,8 +134,7 @@ async fn list_parked(
         items.extend(rows.into_iter().map(ParkedRow::into_api));
     }
     items.sort_by(|a, b| a.id.cmp(&b.id));
-    let (items, next_cursor) = pagination::page(items, limit, |p| p.id.clone());
-    Ok(Json(ParkedPage { items, next_cursor }))
+    Ok(Json(Page::of(items, limit, |p| p.id.clone())))
 }
 
 /// Runs a parked event's handler again; on success the event leaves the parking lot.

@@ -24,13 +24,13 @@ pub mod schema;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
+use campus_platform::tasks::every;
 use campus_platform::{
     config::Config,
     db::Db,
     events::{stream_of, Subscription},
     health::Probe,
 };
-use campus_platform::tasks::every;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 /// How often the lag and outbox-depth gauges are brought up to date.
@@ -161,12 +161,18 @@ impl Bus {
         let bus = self.clone();
         inner.tasks.spawn(async move {
             bus.report_gauges().await;
-            every(GAUGES_EVERY, bus.inner.cancel.clone(), || bus.report_gauges()).await;
+            every(GAUGES_EVERY, bus.inner.cancel.clone(), || {
+                bus.report_gauges()
+            })
+            .await;
         });
         let bus = self.clone();
         inner.tasks.spawn(async move {
             bus.apply_retention().await;
-            every(RETENTION_EVERY, bus.inner.cancel.clone(), || bus.apply_retention()).await;
+            every(RETENTION_EVERY, bus.inner.cancel.clone(), || {
+                bus.apply_retention()
+            })
+            .await;
         });
     }
 
@@ -213,22 +219,22 @@ impl Bus {
 
     /// Keeps the lag and outbox-depth gauges current for `/metrics`.
     async fn report_gauges(&self) {
-            for consumer in &self.inner.consumers {
-                if let Ok(lag) = self.inner.log.lag(&consumer.spec).await {
-                    metrics::gauge!(
-                        campus_platform::metrics::CONSUMER_LAG,
-                        "subscription" => consumer.spec.subscription.clone(),
-                        "stream" => consumer.spec.stream.clone()
-                    )
-                    .set(lag as f64);
-                }
+        for consumer in &self.inner.consumers {
+            if let Ok(lag) = self.inner.log.lag(&consumer.spec).await {
+                metrics::gauge!(
+                    campus_platform::metrics::CONSUMER_LAG,
+                    "subscription" => consumer.spec.subscription.clone(),
+                    "stream" => consumer.spec.stream.clone()
+                )
+                .set(lag as f64);
             }
-            for db in self.inner.producers.values() {
-                if let Ok(depth) = relay::outbox_depth(db).await {
-                    metrics::gauge!(campus_platform::metrics::OUTBOX_DEPTH, "context" => db.context().to_owned())
+        }
+        for db in self.inner.producers.values() {
+            if let Ok(depth) = relay::outbox_depth(db).await {
+                metrics::gauge!(campus_platform::metrics::OUTBOX_DEPTH, "context" => db.context().to_owned())
                         .set(depth as f64);
-                }
             }
+        }
         campus_platform::metrics::upkeep();
     }
 }

@@ -85,7 +85,8 @@ struct Bar(ProgressBar);
 impl Bar {
     fn restart(&self, total: usize, message: &'static str) {
         self.0.finish_and_clear();
-        self.0.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        self.0
+            .set_draw_target(indicatif::ProgressDrawTarget::stderr());
         if let Ok(style) =
             indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} {eta}")
         {
@@ -109,7 +110,11 @@ impl ImportProgress for Bar {
     fn step(&self) {
         self.0.inc(1);
         // Mail a stopped server left queued goes out with the invitations: grow for it.
-        if self.0.length().is_some_and(|length| self.0.position() > length) {
+        if self
+            .0
+            .length()
+            .is_some_and(|length| self.0.position() > length)
+        {
             self.0.set_length(self.0.position());
         }
     }

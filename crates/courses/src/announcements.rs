@@ -6,21 +6,19 @@ use axum::{
 };
 use campus_contracts::courses::AnnouncementPosted;
 use campus_platform::{
-    people::Caller,
+    error::Checks,
     error::Problem,
     http::{Json, Query},
-    id, pagination, time, Error, Result,
+    id,
+    pagination::{self, Page},
+    people::Caller,
+    time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{
-    access::CourseAccess,
-    content,
-    domain::{self, Checks},
-    Courses,
-};
+use crate::{access::CourseAccess, content, domain, Courses};
 
 pub fn routes(courses: Courses) -> OpenApiRouter {
     OpenApiRouter::new()
@@ -65,12 +63,6 @@ impl From<AnnouncementRow> for Announcement {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AnnouncementPage {
-    pub items: Vec<Announcement>,
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageQuery {
     pub cursor: Option<String>,
@@ -80,13 +72,13 @@ pub struct PageQuery {
 
 /// The course's announcements, newest first: for its members and staff.
 #[utoipa::path(get, path = "/api/v1/courses/{id}/announcements", tag = "courses", params(("id" = String, Path), PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = AnnouncementPage), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<Announcement>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list_announcements(
     State(courses): State<Courses>,
     caller: Caller,
     Path(course_id): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Json<AnnouncementPage>> {
+) -> Result<Json<Page<Announcement>>> {
     let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     if access.membership.is_none() && !access.is_staff() {
         return Err(Error::forbidden(
@@ -104,11 +96,9 @@ async fn list_announcements(
     .bind(limit + 1)
     .fetch_all(courses.db.pool())
     .await?;
-    let (rows, next_cursor) = pagination::page(rows, limit, |row| row.id.clone());
-    Ok(Json(AnnouncementPage {
-        items: rows.into_iter().map(Announcement::from).collect(),
-        next_cursor,
-    }))
+    Ok(Json(
+        Page::of(rows, limit, |row| row.id.clone()).map(Announcement::from),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

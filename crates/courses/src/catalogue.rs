@@ -13,10 +13,13 @@ use axum::{
 };
 use campus_platform::{
     auth::Permission,
-    people::Caller,
+    error::Checks,
     error::Problem,
     http::{Json, Query},
-    id, pagination, time, Error, Result,
+    id,
+    pagination::{self, Page},
+    people::Caller,
+    time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,7 +28,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     access::CourseAccess,
     content,
-    domain::{self, Checks, CourseRole, EnrollmentMode, Visibility},
+    domain::{self, CourseRole, EnrollmentMode, Visibility},
     progress,
     shelf::ShelvedCourse,
     store::{self, CourseRow, LessonHead, COURSE_COLUMNS},
@@ -92,12 +95,6 @@ impl CourseSummary {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CoursePage {
-    pub items: Vec<CourseSummary>,
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
@@ -131,12 +128,12 @@ pub struct CatalogueQuery {
 /// (all drafts for the school's admins). Filter by subject, grade level, tag and text; sort by
 /// newest, oldest or title; page with `cursor`.
 #[utoipa::path(get, path = "/api/v1/courses", tag = "courses", params(CatalogueQuery), security(("bearer" = [])),
-    responses((status = 200, body = CoursePage), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Page<CourseSummary>), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn list_courses(
     State(courses): State<Courses>,
     caller: Caller,
     Query(query): Query<CatalogueQuery>,
-) -> Result<Json<CoursePage>> {
+) -> Result<Json<Page<CourseSummary>>> {
     let limit = pagination::limit(query.limit)?;
     let shelf = courses.caches.shelf(&courses.db, &caller.school_id).await?;
     let places = courses
@@ -206,12 +203,9 @@ async fn list_courses(
         .unwrap_or(usize::MAX)
         .saturating_add(1);
     let page: Vec<&ShelvedCourse> = ordered.filter(|c| listed(c)).take(wanted).collect();
-    let (page, next_cursor) = pagination::page(page, limit, |c| c.row.id.clone());
-    let items = page
-        .into_iter()
-        .map(|c| CourseSummary::of(&c.row, places.get(&c.row.id).copied()))
-        .collect();
-    Ok(Json(CoursePage { items, next_cursor }))
+    let page = Page::of(page, limit, |c| c.row.id.clone())
+        .map(|c| CourseSummary::of(&c.row, places.get(&c.row.id).copied()));
+    Ok(Json(page))
 }
 
 fn normalised(filter: Option<String>) -> String {

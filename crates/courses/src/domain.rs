@@ -26,34 +26,6 @@ campus_contracts::text_enum!(EnrollmentMode, "enrollment mode", {
     Closed => "closed",
 });
 
-/// Collects field errors so a request hears about every bad field at once.
-#[derive(Default)]
-pub struct Checks(Vec<FieldError>);
-
-impl Checks {
-    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(error) => {
-                self.0.push(error);
-                None
-            }
-        }
-    }
-
-    pub fn push(&mut self, error: FieldError) {
-        self.0.push(error);
-    }
-
-    pub fn finish(self) -> campus_platform::Result<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(campus_platform::Error::Validation(self.0))
-        }
-    }
-}
-
 /// Trimmed text of 1..=`max` characters.
 pub fn required_text(field: &str, text: &str, max: usize) -> Result<String, FieldError> {
     let text = text.trim();

@@ -9,11 +9,11 @@ use axum::{
 use campus_contracts::courses::{EnrollmentGranted, EnrollmentRevoked};
 use campus_platform::{
     auth::Permission,
-    people::Person,
-    people::Caller,
     db::UnitOfWork,
     error::{FieldError, Problem},
-    http::Json,
+    http::{Json, OptionalJson},
+    people::Caller,
+    people::Person,
     time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
@@ -107,19 +107,9 @@ async fn enroll(
     State(courses): State<Courses>,
     caller: Caller,
     Path(course_id): Path<String>,
-    body: axum::body::Bytes,
+    // Only courses enrolled by code need a body.
+    OptionalJson(request): OptionalJson<EnrollRequest>,
 ) -> Result<(StatusCode, Json<Membership>)> {
-    // The body is optional: only courses enrolled by code need one.
-    let request: EnrollRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        EnrollRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|error| {
-            Error::bad_request(
-                "malformed_json",
-                format!("the body is not valid JSON: {error}"),
-            )
-        })?
-    };
     let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     caller.require(Permission::Learn)?;
     if let Some(existing) = member(&courses.db, &course_id, &caller.user_id).await? {

@@ -8,11 +8,13 @@ use axum::{
 };
 use campus_contracts::courses::LessonPublished;
 use campus_platform::{
-    people::Caller,
     db::UnitOfWork,
+    error::Checks,
     error::{FieldError, Problem},
     http::Json,
-    id, time, Error, Result,
+    id,
+    people::Caller,
+    time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,7 +23,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     access::CourseAccess,
     content,
-    domain::{self, Checks, Visibility},
+    domain::{self, Visibility},
     progress,
     store::{self, CourseRow},
     Courses,

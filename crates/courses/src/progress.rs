@@ -10,10 +10,10 @@ use std::collections::{HashMap, HashSet};
 
 use axum::extract::{Path, State};
 use campus_platform::{
-    people::Caller,
     db::Db,
     error::Problem,
     http::{Json, Query},
+    people::Caller,
     time, Error, Result,
 };
 use serde::{Deserialize, Serialize};

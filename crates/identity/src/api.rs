@@ -8,7 +8,7 @@ use axum::{extract::State, http::StatusCode};
 use campus_platform::{
     auth::{AuthUser, Role},
     db::Db,
-    error::{FieldError, Problem},
+    error::{Checks, FieldError, Problem},
     http::Json,
     locale::{LocaleTag, TimeZoneName},
     Error, Result,
@@ -20,7 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     domain::{DisplayName, Password, Registration},
     keys::{Jwks, SigningKeys},
-    onboarding::{self, valid, SchoolInput},
+    onboarding::{self, SchoolInput},
     recovery::Accepted,
     sessions::{self, TokenPair},
     store::{self, ProfileChange, UserRow},
@@ -398,11 +398,11 @@ fn bounded(
     field: &str,
     value: &Option<Option<String>>,
     max: usize,
-    errors: &mut Vec<FieldError>,
+    checks: &mut Checks,
 ) -> Option<Option<String>> {
     match value {
         Some(Some(text)) if text.chars().count() > max => {
-            errors.push(FieldError::new(
+            checks.push(FieldError::new(
                 field,
                 "too_long",
                 format!("at most {max} characters"),
@@ -419,12 +419,12 @@ fn bounded(
 /// A field checked by `parse` when given; `null` or blank clears it.
 fn checked(
     value: &Option<Option<String>>,
-    errors: &mut Vec<FieldError>,
+    checks: &mut Checks,
     parse: impl Fn(&str) -> std::result::Result<String, FieldError>,
 ) -> Option<Option<String>> {
     match value {
         Some(Some(text)) if text.trim().is_empty() => Some(None),
-        Some(Some(text)) => valid(parse(text), errors).map(Some),
+        Some(Some(text)) => checks.check(parse(text)).map(Some),
         Some(None) => Some(None),
         None => None,
     }
@@ -437,13 +437,14 @@ async fn update_me(
     user: AuthUser,
     Json(input): Json<UpdateProfile>,
 ) -> Result<Json<UserView>> {
-    let mut errors = Vec::new();
+    let mut checks = Checks::default();
     let display_name = match &input.display_name {
-        Some(name) => valid(DisplayName::parse("display_name", name), &mut errors)
+        Some(name) => checks
+            .check(DisplayName::parse("display_name", name))
             .map(|n| n.as_str().to_owned()),
         None => None,
     };
-    let avatar_url = bounded("avatar_url", &input.avatar_url, 2000, &mut errors);
+    let avatar_url = bounded("avatar_url", &input.avatar_url, 2000, &mut checks);
     if let Some(Some(url)) = &avatar_url {
         // An https address with a host, or a path on this server ("//host" would be another
         // server's).
@@ -451,7 +452,7 @@ async fn update_me(
             url::Url::parse(url).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
         let local = url.starts_with('/') && !url.starts_with("//") && !url.contains('\\');
         if !https && !local {
-            errors.push(FieldError::new(
+            checks.push(FieldError::new(
                 "avatar_url",
                 "invalid_url",
                 "use an https:// address",
@@ -460,19 +461,17 @@ async fn update_me(
     }
     let change = ProfileChange {
         display_name,
-        bio: bounded("bio", &input.bio, 2000, &mut errors),
+        bio: bounded("bio", &input.bio, 2000, &mut checks),
         avatar_url,
-        grade_level: bounded("grade_level", &input.grade_level, 40, &mut errors),
-        locale: checked(&input.locale, &mut errors, |text| {
+        grade_level: bounded("grade_level", &input.grade_level, 40, &mut checks),
+        locale: checked(&input.locale, &mut checks, |text| {
             LocaleTag::parse("locale", text).map(|l| l.as_str().to_owned())
         }),
-        time_zone: checked(&input.time_zone, &mut errors, |text| {
+        time_zone: checked(&input.time_zone, &mut checks, |text| {
             TimeZoneName::parse("time_zone", text).map(|z| z.as_str().to_owned())
         }),
     };
-    if !errors.is_empty() {
-        return Err(Error::Validation(errors));
-    }
+    checks.finish()?;
     let before = current(&identity, &user).await?;
     let mut uow = identity.db.begin().await?;
     let after = store::update_profile(&mut uow, &before, &change).await?;

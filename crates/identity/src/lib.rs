@@ -71,22 +71,30 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     let mail = postman.clone();
     Ok(Running::new(routes)
         .task(Task::new("postman", move |shutdown| postman.run(shutdown)))
-        .task(Task::every("forget sent mail", FORGET_SENT_MAIL_EVERY, move || {
-            let mail = mail.clone();
-            async move {
-                if let Err(error) = mail.forget_sent().await {
-                    tracing::warn!(%error, "pruning sent mail failed");
+        .task(Task::every(
+            "forget sent mail",
+            FORGET_SENT_MAIL_EVERY,
+            move || {
+                let mail = mail.clone();
+                async move {
+                    if let Err(error) = mail.forget_sent().await {
+                        tracing::warn!(%error, "pruning sent mail failed");
+                    }
                 }
-            }
-        }))
-        .task(Task::every("signing key rotation", ROTATION_CHECK, move || {
-            let keys = keys.clone();
-            async move {
-                if let Err(error) = keys.rotate().await {
-                    tracing::warn!(error = format!("{error:#}"), "signing key rotation failed");
+            },
+        ))
+        .task(Task::every(
+            "signing key rotation",
+            ROTATION_CHECK,
+            move || {
+                let keys = keys.clone();
+                async move {
+                    if let Err(error) = keys.rotate().await {
+                        tracing::warn!(error = format!("{error:#}"), "signing key rotation failed");
+                    }
                 }
-            }
-        }))
+            },
+        ))
         .task(Task::every("forget idle limits", PRUNE_EVERY, move || {
             let limiter = limiter.clone();
             let db = db.clone();

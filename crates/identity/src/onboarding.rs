@@ -3,9 +3,13 @@
 //! Validation and password hashing happen before the unit of work starts, so the slow hash
 //! never holds a database write lock.
 
-use campus_contracts::identity::AccountStatus;
-use campus_contracts::identity::{SchoolCreated, UserRegistered};
-use campus_platform::{auth::Role, db::UnitOfWork, error::FieldError, id, time, Error, Result};
+use campus_contracts::identity::{AccountStatus, SchoolCreated, UserRegistered};
+use campus_platform::{
+    auth::Role,
+    db::UnitOfWork,
+    error::{Checks, FieldError},
+    id, time, Error, Result,
+};
 
 use crate::{
     domain::{DisplayName, Email, Password, Registration, Slug},
@@ -50,38 +54,25 @@ pub struct SchoolInput<'a> {
     pub admin_name: &'a str,
 }
 
-/// Collects every field error before failing, so a form shows them all at once.
-pub fn valid<T>(
-    result: std::result::Result<T, FieldError>,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    result.map_err(|e| errors.push(e)).ok()
-}
-
 pub async fn prepare_school(input: &SchoolInput<'_>) -> Result<PreparedSchool> {
-    let mut errors = Vec::new();
-    let slug = valid(Slug::parse("slug", input.slug), &mut errors);
+    let mut checks = Checks::default();
+    let slug = checks.check(Slug::parse("slug", input.slug));
     if slug.as_ref().is_some_and(|s| s.as_str() == PLATFORM_SLUG) {
-        errors.push(FieldError::new("slug", "reserved", "this slug is reserved"));
+        checks.push(FieldError::new("slug", "reserved", "this slug is reserved"));
     }
-    let name = valid(DisplayName::parse("name", input.name), &mut errors);
-    let email = valid(Email::parse("admin_email", input.admin_email), &mut errors);
-    let admin_name = valid(
-        DisplayName::parse("admin_name", input.admin_name),
-        &mut errors,
-    );
-    let password = valid(
-        Password::parse(
-            "admin_password",
-            input.admin_password,
-            &[input.admin_email, input.admin_name, input.slug],
-        ),
-        &mut errors,
-    );
-    let (Some(slug), Some(name), Some(email), Some(admin_name), Some(password), true) =
-        (slug, name, email, admin_name, password, errors.is_empty())
+    let name = checks.check(DisplayName::parse("name", input.name));
+    let email = checks.check(Email::parse("admin_email", input.admin_email));
+    let admin_name = checks.check(DisplayName::parse("admin_name", input.admin_name));
+    let password = checks.check(Password::parse(
+        "admin_password",
+        input.admin_password,
+        &[input.admin_email, input.admin_name, input.slug],
+    ));
+    checks.finish()?;
+    let (Some(slug), Some(name), Some(email), Some(admin_name), Some(password)) =
+        (slug, name, email, admin_name, password)
     else {
-        return Err(Error::Validation(errors));
+        return Err(Error::internal(anyhow::anyhow!("a field passed unchecked")));
     };
     let school = SchoolRow {
         id: id::new_id_string(),
@@ -145,18 +136,17 @@ pub async fn prepare_user(
     role: Role,
     email_field: &str,
 ) -> Result<PreparedUser> {
-    let mut errors = Vec::new();
-    let email_value = valid(Email::parse(email_field, email), &mut errors);
-    let name = valid(
-        DisplayName::parse("display_name", display_name),
-        &mut errors,
-    );
-    let password = valid(
-        Password::parse("password", password, &[email, display_name, &school.slug]),
-        &mut errors,
-    );
+    let mut checks = Checks::default();
+    let email_value = checks.check(Email::parse(email_field, email));
+    let name = checks.check(DisplayName::parse("display_name", display_name));
+    let password = checks.check(Password::parse(
+        "password",
+        password,
+        &[email, display_name, &school.slug],
+    ));
+    checks.finish()?;
     let (Some(email), Some(name), Some(password)) = (email_value, name, password) else {
-        return Err(Error::Validation(errors));
+        return Err(Error::internal(anyhow::anyhow!("a field passed unchecked")));
     };
     Ok(PreparedUser {
         user: new_user(&school.id, &email, &name, role),

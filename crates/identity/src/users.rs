@@ -13,7 +13,8 @@ use campus_platform::{
     auth::{AuthUser, Permission, Role},
     error::Problem,
     http::{Json, Query},
-    pagination, time, Error, Result,
+    pagination::{self, Page},
+    time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -56,12 +57,6 @@ pub struct UserQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct UserPage {
-    pub items: Vec<UserView>,
-    pub next_cursor: Option<String>,
-}
-
 /// `%text%` for LIKE, with the caller's `%`, `_` and `\\` taken literally.
 fn like_pattern(text: &str) -> String {
     let escaped = text
@@ -75,13 +70,13 @@ fn like_pattern(text: &str) -> String {
 
 /// The school's people, filtered and paged by id.
 #[utoipa::path(get, path = "/api/v1/users", tag = "identity", params(UserQuery, InSchool), security(("bearer" = [])),
-    responses((status = 200, body = UserPage), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<UserView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list_users(
     State(identity): State<Identity>,
     user: AuthUser,
     Query(query): Query<UserQuery>,
     Query(in_school): Query<InSchool>,
-) -> Result<Json<UserPage>> {
+) -> Result<Json<Page<UserView>>> {
     let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
     let limit = pagination::limit(query.limit)?;
     let rows: Vec<UserRow> = sqlx::query_as(&format!(
@@ -105,9 +100,9 @@ async fn list_users(
     .bind(limit + 1)
     .fetch_all(identity.db.pool())
     .await?;
-    let (rows, next_cursor) = pagination::page(rows, limit, |u| u.id.clone());
-    let items = rows.into_iter().map(UserView::from).collect();
-    Ok(Json(UserPage { items, next_cursor }))
+    Ok(Json(
+        Page::of(rows, limit, |u| u.id.clone()).map(UserView::from),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -608,15 +603,15 @@ async fn update_school(
     Json(input): Json<SchoolChange>,
 ) -> Result<Json<SchoolSettings>> {
     let acting = Acting::resolve(&identity, user, Permission::ManageSchool, in_school).await?;
-    let mut errors = Vec::new();
     let name = match &input.name {
-        Some(name) => onboarding::valid(DisplayName::parse("name", name), &mut errors)
-            .map(|n| n.as_str().to_owned()),
+        Some(name) => Some(
+            DisplayName::parse("name", name)
+                .map_err(|e| Error::Validation(vec![e]))?
+                .as_str()
+                .to_owned(),
+        ),
         None => None,
     };
-    if !errors.is_empty() {
-        return Err(Error::Validation(errors));
-    }
     let school = acting.school.clone();
     let next_name = name.unwrap_or(school.name.clone());
     let next_registration = input.registration.unwrap_or(school.registration);
@@ -684,21 +679,15 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditRow>,
-    pub next_cursor: Option<String>,
-}
-
 /// The school's audit log, oldest first, filtered by action, actor or target.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "identity", params(AuditQuery, InSchool), security(("bearer" = [])),
-    responses((status = 200, body = AuditPage), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<AuditRow>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list_audit(
     State(identity): State<Identity>,
     user: AuthUser,
     Query(query): Query<AuditQuery>,
     Query(in_school): Query<InSchool>,
-) -> Result<Json<AuditPage>> {
+) -> Result<Json<Page<AuditRow>>> {
     let acting = Acting::resolve(&identity, user, Permission::ReadAuditLog, in_school).await?;
     let limit = pagination::limit(query.limit)?;
     let rows: Vec<AuditRow> = sqlx::query_as(
@@ -714,8 +703,7 @@ async fn list_audit(
     .bind(limit + 1)
     .fetch_all(identity.db.pool())
     .await?;
-    let (items, next_cursor) = pagination::page(rows, limit, |a| a.id.clone());
-    Ok(Json(AuditPage { items, next_cursor }))
+    Ok(Json(Page::of(rows, limit, |a| a.id.clone())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -738,20 +726,14 @@ pub struct SchoolSummary {
     pub people: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SchoolPage {
-    pub items: Vec<SchoolSummary>,
-    pub next_cursor: Option<String>,
-}
-
 /// Every school on the platform, for super admins, who then act in one with `?school=<slug>`.
 #[utoipa::path(get, path = "/api/v1/schools", tag = "identity", params(SchoolQuery), security(("bearer" = [])),
-    responses((status = 200, body = SchoolPage), (status = 403, body = Problem)))]
+    responses((status = 200, body = Page<SchoolSummary>), (status = 403, body = Problem)))]
 async fn list_schools(
     State(identity): State<Identity>,
     user: AuthUser,
     Query(query): Query<SchoolQuery>,
-) -> Result<Json<SchoolPage>> {
+) -> Result<Json<Page<SchoolSummary>>> {
     authorize(&identity, &user, Permission::OperatePlatform).await?;
     let limit = pagination::limit(query.limit)?;
     let rows: Vec<SchoolSummary> = sqlx::query_as(
@@ -773,6 +755,5 @@ async fn list_schools(
     .bind(limit + 1)
     .fetch_all(identity.db.pool())
     .await?;
-    let (items, next_cursor) = pagination::page(rows, limit, |s| s.id.clone());
-    Ok(Json(SchoolPage { items, next_cursor }))
+    Ok(Json(Page::of(rows, limit, |s| s.id.clone())))
 }

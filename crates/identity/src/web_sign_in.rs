@@ -60,9 +60,7 @@ async fn open_session(
         serde_urlencoded::from_bytes(&body)
             .map_err(|e| Error::invalid("body", "invalid", e.to_string()))?
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            Error::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-        })?
+        campus_platform::http::json_object(&body)?
     };
     let tokens = api::sign_in(&identity, input).await?;
     with_cookies(&identity, &tokens)

@@ -12,14 +12,8 @@ use sqlx::migrate::Migrator;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    auth::KeyRing,
-    config::Config,
-    db::Db,
-    events::Subscription,
-    mail::Mailer,
-    people::People,
-    shared_redis::SharedRedis,
-    tasks::Task,
+    auth::KeyRing, config::Config, db::Db, events::Subscription, mail::Mailer, people::People,
+    shared_redis::SharedRedis, tasks::Task,
 };
 
 type StartFn = Box<

@@ -34,6 +34,40 @@ impl FieldError {
     }
 }
 
+/// Collects field errors so a request hears about every bad field at once.
+#[derive(Debug, Default)]
+pub struct Checks(Vec<FieldError>);
+
+impl Checks {
+    /// The value when `result` is good; otherwise `None`, with its error kept for `finish`.
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// 422 listing every field at fault, or `Ok` when there was none.
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self.0))
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The request is malformed (unparseable JSON, wrong content type).
@@ -56,6 +90,8 @@ pub enum Error {
     Conflict { code: &'static str, detail: String },
     #[error("the request body is larger than this server accepts")]
     PayloadTooLarge,
+    #[error("send the body as JSON with `Content-Type: application/json`")]
+    UnsupportedMediaType,
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
     /// A dependency (database, bus) is down; the request may succeed later.
@@ -118,6 +154,7 @@ impl Error {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -134,6 +171,7 @@ impl Error {
             Self::Forbidden { .. } => "forbidden",
             Self::NotFound { .. } => "not_found",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable { .. } => "unavailable",
             Self::Internal(_) => "internal",
@@ -231,10 +269,7 @@ impl IntoResponse for Error {
 impl From<JsonRejection> for Error {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::MissingJsonContentType(_) => Self::BadRequest {
-                code: "unsupported_media_type",
-                detail: "send the body as JSON with `Content-Type: application/json`".into(),
-            },
+            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
             JsonRejection::JsonSyntaxError(error) => Self::bad_request(
                 "malformed_json",
                 format!("the body is not valid JSON: {}", error.body_text()),
@@ -332,6 +367,7 @@ mod tests {
             (Error::forbidden("x"), "forbidden", 403),
             (Error::NotFound { what: "course" }, "not_found", 404),
             (Error::PayloadTooLarge, "payload_too_large", 413),
+            (Error::UnsupportedMediaType, "unsupported_media_type", 415),
             (
                 Error::RateLimited {
                     retry_after_secs: 1,

@@ -8,12 +8,14 @@
 use std::{future::Future, time::Duration};
 
 use axum::{
-    extract::{DefaultBodyLimit, MatchedPath, Request},
+    body::Bytes,
+    extract::{DefaultBodyLimit, FromRequest, MatchedPath, Request},
     http::{header, HeaderName, HeaderValue, Method, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     Router,
 };
+use serde::de::DeserializeOwned;
 use tokio::{net::TcpListener, time::Instant};
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -217,11 +219,85 @@ pub async fn not_found() -> Response {
     error::problem_for_status(StatusCode::NOT_FOUND).into_response()
 }
 
-/// JSON in and out, with malformed or mis-shaped bodies answered as problem+json (400 for bad
-/// syntax or content type, 422 naming the field for a wrong shape, 413 when too large).
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(crate::Error))]
+/// JSON in and out. Every request body of the API is a JSON object; a malformed or mis-shaped
+/// one is answered as problem+json: 415 without a JSON content type, 400 for bad syntax, 422
+/// naming the field for a wrong shape (or `body` for anything but an object), 413 when too
+/// large.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = crate::Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = has_json_type(request.headers());
+        let body = read_body(request, state).await?;
+        if !is_json {
+            return Err(crate::Error::UnsupportedMediaType);
+        }
+        json_object(&body).map(Json)
+    }
+}
+
+/// A JSON body that may be left out: an empty body reads as `T::default()`; one that is
+/// there is read like [`Json`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = crate::Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = has_json_type(request.headers());
+        let body = read_body(request, state).await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        if !is_json {
+            return Err(crate::Error::UnsupportedMediaType);
+        }
+        json_object(&body).map(OptionalJson)
+    }
+}
+
+/// `application/json` or any `+json` type.
+pub fn has_json_type(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"))
+}
+
+async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, crate::Error> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                crate::Error::PayloadTooLarge
+            } else {
+                crate::Error::bad_request("unreadable_body", rejection.body_text())
+            }
+        })
+}
+
+/// Reads a JSON object into `T`: 400 for bad syntax, 422 for the wrong shape.
+pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+    {
+        return Err(crate::Error::invalid(
+            "body",
+            "not_an_object",
+            "the body must be a JSON object",
+        ));
+    }
+    axum::Json::<T>::from_bytes(body)
+        .map(|axum::Json(value)| value)
+        .map_err(crate::Error::from)
+}
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

@@ -197,11 +197,13 @@ pub fn tally(behaviour: Arc<TallyBehaviour>) -> Context {
     Context::new("tally", &TALLY_MIGRATIONS, move |_| {
         let tally = Tally(behaviour.clone());
         async move {
-            Ok(Running::new(OpenApiRouter::new()).subscribe(Subscription::new(
-                "entries",
-                vec![EntryMade::TYPE],
-                tally,
-            )))
+            Ok(
+                Running::new(OpenApiRouter::new()).subscribe(Subscription::new(
+                    "entries",
+                    vec![EntryMade::TYPE],
+                    tally,
+                )),
+            )
         }
     })
 }

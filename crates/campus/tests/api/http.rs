@@ -118,7 +118,7 @@ async fn bad_bodies_get_clear_problems_and_write_nothing() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 400, "no JSON content type");
+    assert_eq!(response.status(), 415, "no JSON content type");
     assert_eq!(
         response.json::<Value>().await.unwrap()["code"],
         "unsupported_media_type"
@@ -160,6 +160,20 @@ async fn bad_bodies_get_clear_problems_and_write_nothing() {
     assert_eq!(
         response.json::<Value>().await.unwrap()["errors"][0]["code"],
         "too_long"
+    );
+
+    // serde would read a struct from an array; a body must be an object.
+    let response = app
+        .client
+        .post(&url)
+        .json(&json!(["a", 1]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["errors"][0]["code"],
+        "not_an_object"
     );
 
     let huge = json!({ "account": "a", "seq": 1, "padding": "x".repeat(3 * 1024 * 1024) });
