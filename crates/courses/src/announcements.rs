@@ -6,8 +6,7 @@ use axum::{
 };
 use campus_contracts::courses::AnnouncementPosted;
 use campus_platform::{
-    error::Checks,
-    error::Problem,
+    error::{Checks, Problem},
     http::{Json, Query},
     id,
     pagination::{self, Page},
@@ -18,16 +17,24 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{access::CourseAccess, content, domain, Courses};
+use crate::{
+    access::CourseAccess,
+    content, domain,
+    store::{
+        self,
+        announcements::{AnnouncementRow, NewAnnouncement},
+    },
+    Courses,
+};
 
-pub fn routes(courses: Courses) -> OpenApiRouter {
+pub(crate) fn routes(courses: Courses) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(list_announcements, post_announcement))
         .with_state(courses)
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Announcement {
+pub(crate) struct Announcement {
     pub id: String,
     pub course_id: String,
     pub author_id: String,
@@ -36,17 +43,6 @@ pub struct Announcement {
     /// Rendered from Markdown and sanitized.
     pub body_html: String,
     pub created_at: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct AnnouncementRow {
-    id: String,
-    course_id: String,
-    author_id: String,
-    author_name: Option<String>,
-    title: String,
-    body_html: String,
-    created_at: i64,
 }
 
 impl From<AnnouncementRow> for Announcement {
@@ -64,7 +60,7 @@ impl From<AnnouncementRow> for Announcement {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct PageQuery {
+pub(crate) struct PageQuery {
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
     pub limit: Option<i64>,
@@ -86,16 +82,8 @@ async fn list_announcements(
         ));
     }
     let limit = pagination::limit(query.limit)?;
-    let rows: Vec<AnnouncementRow> = sqlx::query_as(
-        "SELECT a.id, a.course_id, a.author_id, p.display_name AS author_name, a.title, a.body_html, a.created_at \
-         FROM announcements a LEFT JOIN people p ON p.user_id = a.author_id \
-         WHERE a.course_id = $1 AND ($2 = '' OR a.id < $2) ORDER BY a.id DESC LIMIT $3",
-    )
-    .bind(&course_id)
-    .bind(query.cursor.unwrap_or_default())
-    .bind(limit + 1)
-    .fetch_all(courses.db.pool())
-    .await?;
+    let before = query.cursor.unwrap_or_default();
+    let rows = store::announcements::page(&courses.db, &course_id, &before, limit).await?;
     Ok(Json(
         Page::of(rows, limit, |row| row.id.clone()).map(Announcement::from),
     ))
@@ -103,20 +91,20 @@ async fn list_announcements(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewAnnouncement {
+pub(crate) struct NewAnnouncementRequest {
     pub title: String,
     /// Markdown; rendered and sanitized for readers.
     pub body: String,
 }
 
 /// Posts an announcement to the course's members: teachers, assistants and admins.
-#[utoipa::path(post, path = "/api/v1/courses/{id}/announcements", tag = "courses", params(("id" = String, Path)), request_body = NewAnnouncement, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/courses/{id}/announcements", tag = "courses", params(("id" = String, Path)), request_body = NewAnnouncementRequest, security(("bearer" = [])),
     responses((status = 201, body = Announcement), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn post_announcement(
     State(courses): State<Courses>,
     caller: Caller,
     Path(course_id): Path<String>,
-    Json(input): Json<NewAnnouncement>,
+    Json(input): Json<NewAnnouncementRequest>,
 ) -> Result<(StatusCode, Json<Announcement>)> {
     let access = CourseAccess::load_fresh(&courses, &caller, &course_id).await?;
     access.require_staff()?;
@@ -129,45 +117,45 @@ async fn post_announcement(
     let body_html = content::render_markdown(&body);
     let id = id::new_id_string();
     let now = time::now_ms();
-    let mut uow = courses.db.begin().await?;
-    sqlx::query(
-        "INSERT INTO announcements (id, course_id, school_id, author_id, title, body, body_html, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(&id)
-    .bind(&course_id)
-    .bind(&caller.school_id)
-    .bind(&caller.user_id)
-    .bind(&title)
-    .bind(&body)
-    .bind(&body_html)
-    .bind(now)
-    .execute(uow.conn())
-    .await?;
-    uow.record(
-        &caller.school_id,
-        &AnnouncementPosted {
-            announcement_id: id.clone(),
-            course_id: course_id.clone(),
-            school_id: caller.school_id.clone(),
-            author_id: caller.user_id.clone(),
-            title: title.clone(),
+    let mut change = courses.change().await?;
+    store::announcements::insert(
+        &mut change,
+        &NewAnnouncement {
+            id: &id,
+            course_id: &course_id,
+            school_id: &caller.school_id,
+            author_id: &caller.user_id,
+            title: &title,
+            body: &body,
+            body_html: &body_html,
+            created_at: now,
         },
     )
     .await?;
-    uow.commit().await?;
-    let author_name: Option<(String,)> =
-        sqlx::query_as("SELECT display_name FROM people WHERE user_id = $1")
-            .bind(&caller.user_id)
-            .fetch_optional(courses.db.pool())
-            .await?;
+    change
+        .record(
+            &caller.school_id,
+            &AnnouncementPosted {
+                announcement_id: id.clone(),
+                course_id: course_id.clone(),
+                school_id: caller.school_id.clone(),
+                author_id: caller.user_id.clone(),
+                title: title.clone(),
+            },
+        )
+        .await?;
+    change.commit().await?;
+    let author = courses
+        .people
+        .person(&caller.school_id, &caller.user_id)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(Announcement {
             id,
             course_id,
             author_id: caller.user_id,
-            author_name: author_name.map(|(name,)| name),
+            author_name: author.map(|person| person.display_name),
             title,
             body_html,
             created_at: time::rfc3339(now),

@@ -3,8 +3,10 @@
 //! Its events feed assessments, the gradebook, notifications, achievements and search.
 //!
 //! Rooms: `catalogue` (courses and the school's catalogue), `outline` (modules and lessons),
-//! `enrollment` (who is in a course), `progress` (completions and standings), `announcements`,
-//! `access` (who may do what). Who is who comes from the platform's people directory.
+//! `enrollment` (who is in a course), `progress` (completions and standings), `announcements`;
+//! `access` decides who may do what, `domain` holds the rules, `content` makes teachers' text
+//! safe, `shelf` keeps the hottest reads in memory and `store` holds every SQL statement. Who
+//! is who comes from the platform's people directory.
 
 pub(crate) mod access;
 pub(crate) mod announcements;
@@ -35,6 +37,13 @@ pub(crate) struct Courses {
     pub caches: Arc<shelf::Caches>,
     /// The school's people, for class lists by email and names.
     pub people: People,
+}
+
+impl Courses {
+    /// Starts a change: every write to courses' data goes through one.
+    pub(crate) async fn change(&self) -> campus_platform::Result<store::Change> {
+        store::Change::begin(&self.db, &self.caches).await
+    }
 }
 
 pub fn context() -> Context {

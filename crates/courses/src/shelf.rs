@@ -10,15 +10,15 @@ use campus_platform::{cache::ReadCache, db::Db, Result};
 
 use crate::{
     domain::CourseRole,
-    store::{self, CourseRow, LessonHead, ModuleRow, CATALOGUE_COLUMNS},
+    store::{self, outline::Teacher, CourseRow, LessonHead, ModuleRow},
 };
 
 /// How stale a cached read may be when another process changed it.
-pub const TTL: Duration = Duration::from_secs(2);
+pub(crate) const TTL: Duration = Duration::from_secs(2);
 
 /// A course on the shelf: its catalogue row and what filtering and sorting need.
 #[derive(Debug, Clone)]
-pub struct ShelvedCourse {
+pub(crate) struct ShelvedCourse {
     pub row: CourseRow,
     pub tags: Vec<String>,
     pub sort_title: String,
@@ -29,38 +29,18 @@ pub struct ShelvedCourse {
 
 /// A school's courses, ordered by id (creation), with a second order by title.
 #[derive(Debug, Default)]
-pub struct Shelf {
+pub(crate) struct Shelf {
     pub courses: Vec<ShelvedCourse>,
     /// Indexes into `courses`, ordered by (title, id).
     pub by_title: Vec<usize>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ShelfRow {
-    #[sqlx(flatten)]
-    course: CourseRow,
-    sort_title: String,
-    search_text: String,
-}
-
 impl Shelf {
     /// Two queries, whatever the number of courses.
     async fn load(db: &Db, school_id: &str) -> Result<Self> {
-        let rows: Vec<ShelfRow> = sqlx::query_as(&format!(
-            "SELECT {CATALOGUE_COLUMNS}, c.sort_title, c.search_text FROM courses c \
-             WHERE c.school_id = $1 ORDER BY c.id"
-        ))
-        .bind(school_id)
-        .fetch_all(db.pool())
-        .await?;
-        let staff: Vec<(String, String)> = sqlx::query_as(
-            "SELECT course_id, user_id FROM members WHERE school_id = $1 AND role <> 'student'",
-        )
-        .bind(school_id)
-        .fetch_all(db.pool())
-        .await?;
+        let rows = store::courses::catalogue(db, school_id).await?;
         let mut staff_of: HashMap<String, Vec<String>> = HashMap::new();
-        for (course_id, user_id) in staff {
+        for (course_id, user_id) in store::members::staff_of_school(db, school_id).await? {
             staff_of.entry(course_id).or_default().push(user_id);
         }
         let courses: Vec<ShelvedCourse> = rows
@@ -85,34 +65,21 @@ impl Shelf {
 /// A course with everything its page and progress need: the course, its modules and lessons
 /// in order, and its teachers.
 #[derive(Debug)]
-pub struct Outline {
+pub(crate) struct Outline {
     pub course: CourseRow,
     pub modules: Vec<ModuleRow>,
     pub lessons: Vec<LessonHead>,
     pub teachers: Vec<Teacher>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Teacher {
-    pub user_id: String,
-    pub display_name: Option<String>,
-}
-
 impl Outline {
     /// Four queries, whatever the course's size; `None` when the school has no such course.
     async fn load(db: &Db, school_id: &str, course_id: &str) -> Result<Option<Self>> {
-        let Some(course) = store::course(db, school_id, course_id).await? else {
+        let Some(course) = store::courses::course(db, school_id, course_id).await? else {
             return Ok(None);
         };
-        let (modules, lessons) = store::outline(db, course_id).await?;
-        let teachers = sqlx::query_as(
-            "SELECT m.user_id, p.display_name FROM members m \
-             LEFT JOIN people p ON p.user_id = m.user_id \
-             WHERE m.course_id = $1 AND m.role = 'teacher' ORDER BY m.joined_at",
-        )
-        .bind(course_id)
-        .fetch_all(db.pool())
-        .await?;
+        let (modules, lessons) = store::outline::of_course(db, course_id).await?;
+        let teachers = store::outline::teachers(db, course_id).await?;
         Ok(Some(Self {
             course,
             modules,
@@ -124,7 +91,7 @@ impl Outline {
 
 type Key = (String, String);
 
-pub struct Caches {
+pub(crate) struct Caches {
     shelves: ReadCache<String, Arc<Shelf>>,
     outlines: ReadCache<Key, Option<Arc<Outline>>>,
     places: ReadCache<Key, Arc<HashMap<String, CourseRole>>>,
@@ -172,18 +139,9 @@ impl Caches {
     ) -> Result<Arc<HashMap<String, CourseRole>>> {
         self.places
             .get_or_load(&(school_id.to_owned(), user_id.to_owned()), || async {
-                let rows: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT course_id, role FROM members WHERE school_id = $1 AND user_id = $2",
-                )
-                .bind(school_id)
-                .bind(user_id)
-                .fetch_all(db.pool())
-                .await?;
-                let places = rows
-                    .into_iter()
-                    .map(|(course, role)| Ok((course, role.parse::<CourseRole>()?)))
-                    .collect::<Result<_>>()?;
-                Ok(Arc::new(places))
+                Ok(Arc::new(
+                    store::members::places(db, school_id, user_id).await?,
+                ))
             })
             .await
     }

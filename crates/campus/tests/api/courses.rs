@@ -1355,3 +1355,195 @@ async fn racing_enrollments_and_completions_count_once() {
         env.cleanup().await;
     }
 }
+
+/// Reads are served from memory; every change forgets what it touched when it commits, so the
+/// one who made a change reads it back at once (not after the caches' two seconds).
+#[tokio::test]
+async fn every_change_is_read_back_at_once() {
+    for backend in backends() {
+        eprintln!("backend: {backend}");
+        let env = TestEnv::new(&backend).await;
+        let app = start(&env).await;
+        let school = School::create(&app, "hill-valley").await;
+        let teacher = school.add(&app, "teacher", "Tess").await;
+        let other = school.add(&app, "teacher", "Theo").await;
+        let marty = school.add(&app, "student", "Marty").await;
+        known_to_courses(&app, &school, 4).await;
+        let course_page = |id: &str| format!("/api/v1/courses/{id}");
+
+        // Warm every cache, then change and read straight back.
+        let (_, course) = post(&app, "/api/v1/courses", &teacher, json!({ "title": "Bio" })).await;
+        let id = course["id"].as_str().unwrap().to_owned();
+        let (_, page) = get(&app, "/api/v1/courses", &teacher).await;
+        assert!(
+            ids(&page).contains(&id),
+            "a new course is in its teacher's catalogue"
+        );
+
+        let (status, _) = call(
+            &app,
+            Method::PATCH,
+            &course_page(&id),
+            Some(&teacher.token),
+            Some(json!({ "title": "Biology", "tags": ["lab"] })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, page) = get(&app, "/api/v1/courses?tag=lab", &teacher).await;
+        assert_eq!(page["items"][0]["title"], "Biology", "details: {page}");
+
+        let (_, code) = post(
+            &app,
+            &format!("{}/enrollment-code", course_page(&id)),
+            &teacher,
+            json!({}),
+        )
+        .await;
+        let (_, view) = get(&app, &course_page(&id), &teacher).await;
+        assert_eq!(
+            view["enrollment_code"], code["enrollment_code"],
+            "a new enrollment code"
+        );
+
+        let (_, module) = post(
+            &app,
+            &format!("{}/modules", course_page(&id)),
+            &teacher,
+            json!({ "title": "Cells" }),
+        )
+        .await;
+        let module_id = module["id"].as_str().unwrap().to_owned();
+        let (_, view) = get(&app, &course_page(&id), &teacher).await;
+        assert_eq!(view["modules"][0]["title"], "Cells", "a new module");
+
+        let (_, lesson) = post(
+            &app,
+            &format!("/api/v1/modules/{module_id}/lessons"),
+            &teacher,
+            json!({ "title": "The cell" }),
+        )
+        .await;
+        let lesson_id = lesson["id"].as_str().unwrap().to_owned();
+        let (_, view) = get(&app, &course_page(&id), &teacher).await;
+        assert_eq!(
+            view["modules"][0]["lessons"][0]["id"], lesson_id,
+            "a new lesson"
+        );
+
+        let (status, _) = call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/lessons/{lesson_id}"),
+            Some(&teacher.token),
+            Some(json!({ "title": "The living cell" })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, view) = get(&app, &course_page(&id), &teacher).await;
+        assert_eq!(
+            view["modules"][0]["lessons"][0]["title"], "The living cell",
+            "a renamed lesson"
+        );
+
+        let (status, _) = call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/modules/{module_id}"),
+            Some(&teacher.token),
+            Some(json!({ "title": "Living cells" })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, view) = get(&app, &course_page(&id), &teacher).await;
+        assert_eq!(
+            view["modules"][0]["title"], "Living cells",
+            "a renamed module"
+        );
+
+        // The catalogue shows a draft to its staff: a new co-teacher sees it at once.
+        let (_, page) = get(&app, "/api/v1/courses", &other).await;
+        assert!(!ids(&page).contains(&id));
+        let (status, _) = call(
+            &app,
+            Method::PUT,
+            &format!("{}/members/{}", course_page(&id), other.id),
+            Some(&teacher.token),
+            Some(json!({ "role": "teacher" })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, page) = get(&app, "/api/v1/courses", &other).await;
+        assert!(ids(&page).contains(&id), "a new teacher sees the draft");
+        let (_, view) = get(&app, &course_page(&id), &marty).await;
+        assert_eq!(view["code"], "not_found");
+
+        let (status, _) = post(
+            &app,
+            &format!("{}/publish", course_page(&id)),
+            &teacher,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, page) = get(&app, "/api/v1/courses", &marty).await;
+        assert!(ids(&page).contains(&id), "published: in the catalogue");
+
+        let (status, _) = post(
+            &app,
+            &format!("{}/enroll", course_page(&id)),
+            &marty,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let (_, view) = get(&app, &course_page(&id), &marty).await;
+        assert_eq!(view["my_role"], "student", "enrolled");
+        let (status, _) = call(
+            &app,
+            Method::DELETE,
+            &format!("{}/enroll", course_page(&id)),
+            Some(&marty.token),
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (_, view) = get(&app, &course_page(&id), &marty).await;
+        assert_eq!(view["my_role"], Value::Null, "dropped");
+
+        let (status, _) = call(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/lessons/{lesson_id}"),
+            Some(&teacher.token),
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (_, view) = get(&app, &course_page(&id), &teacher).await;
+        assert_eq!(view["modules"][0]["lessons"], json!([]), "a removed lesson");
+
+        let (_, copy) = post(
+            &app,
+            &format!("{}/duplicate", course_page(&id)),
+            &teacher,
+            json!({}),
+        )
+        .await;
+        let copy_id = copy["id"].as_str().unwrap().to_owned();
+        let (_, page) = get(&app, "/api/v1/courses?visibility=draft", &teacher).await;
+        assert!(ids(&page).contains(&copy_id), "a copy");
+
+        let (status, _) = post(
+            &app,
+            &format!("{}/archive", course_page(&id)),
+            &teacher,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, page) = get(&app, "/api/v1/courses", &marty).await;
+        assert!(!ids(&page).contains(&id), "archived: out of the catalogue");
+        app.stop().await;
+        env.cleanup().await;
+    }
+}

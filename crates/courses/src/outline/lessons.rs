@@ -1,0 +1,350 @@
+//! Lessons: added to a module, read by students (a lesson in a locked module answers 403),
+//! changed, reordered and removed. A lesson that students of a published course can newly see
+//! is announced with LessonPublished.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use campus_contracts::courses::LessonPublished;
+use campus_platform::{
+    error::{Checks, FieldError, Problem},
+    http::Json,
+    id,
+    people::Caller,
+    time, Error, Result,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{check_order, editable_module};
+use crate::{
+    access::CourseAccess,
+    content,
+    domain::{self, Visibility},
+    progress::Standing,
+    store::{
+        self,
+        outline::{LessonRow, Ordered},
+        Change,
+    },
+    Courses,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct Attachment {
+    pub name: String,
+    /// An http or https address.
+    pub url: String,
+}
+
+/// A lesson in full.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct LessonView {
+    pub id: String,
+    pub module_id: String,
+    pub course_id: String,
+    pub title: String,
+    /// The Markdown source; only for those who may change the lesson.
+    pub body: Option<String>,
+    /// The body rendered and sanitized: safe to insert into a page.
+    pub body_html: String,
+    pub video_url: Option<String>,
+    /// The player address for an allowed video host.
+    pub video_embed_url: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub estimated_minutes: Option<i64>,
+    pub required: bool,
+    pub published: bool,
+    pub position: i64,
+    /// For the caller.
+    pub completed: bool,
+    pub updated_at: String,
+}
+
+impl LessonView {
+    fn of(lesson: LessonRow, editable: bool, completed: bool) -> Self {
+        Self {
+            attachments: serde_json::from_str(&lesson.attachments).unwrap_or_default(),
+            body: editable.then_some(lesson.body),
+            id: lesson.id,
+            module_id: lesson.module_id,
+            course_id: lesson.course_id,
+            title: lesson.title,
+            body_html: lesson.body_html,
+            video_url: lesson.video_url,
+            video_embed_url: lesson.video_embed_url,
+            estimated_minutes: lesson.estimated_minutes,
+            required: lesson.required != 0,
+            published: lesson.published != 0,
+            position: lesson.position,
+            completed,
+            updated_at: time::rfc3339(lesson.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct LessonDetails {
+    pub title: Option<String>,
+    /// Markdown; rendered and sanitized for readers.
+    pub body: Option<String>,
+    /// A YouTube or Vimeo link; empty text removes it.
+    pub video_url: Option<String>,
+    pub attachments: Option<Vec<Attachment>>,
+    /// 1 to 600.
+    pub estimated_minutes: Option<i64>,
+    /// Whether it counts towards completing the course (default true).
+    pub required: Option<bool>,
+    /// Whether students see it (default true).
+    pub published: Option<bool>,
+}
+
+impl LessonDetails {
+    fn apply(self, lesson: &mut LessonRow) -> Result<()> {
+        let mut checks = Checks::default();
+        if let Some(title) = &self.title {
+            if let Some(title) = checks.check(domain::required_text("title", title, 200)) {
+                lesson.title = title;
+            }
+        }
+        if let Some(body) = &self.body {
+            if let Some(body) = checks.check(domain::bounded_text("body", body, 200_000)) {
+                lesson.body_html = content::render_markdown(&body);
+                lesson.body = body;
+            }
+        }
+        if let Some(link) = &self.video_url {
+            if link.trim().is_empty() {
+                lesson.video_url = None;
+                lesson.video_embed_url = None;
+            } else if let Some(embed) = checks.check(content::video_embed("video_url", link)) {
+                lesson.video_url = Some(link.trim().to_owned());
+                lesson.video_embed_url = Some(embed);
+            }
+        }
+        if let Some(attachments) = &self.attachments {
+            if attachments.len() > 20 {
+                checks.push(FieldError::new(
+                    "attachments",
+                    "too_many",
+                    "at most 20 attachments",
+                ));
+            }
+            let mut clean = Vec::with_capacity(attachments.len());
+            for (i, attachment) in attachments.iter().enumerate() {
+                let name = checks.check(domain::required_text(
+                    &format!("attachments[{i}].name"),
+                    &attachment.name,
+                    200,
+                ));
+                let url = checks.check(content::web_link(
+                    &format!("attachments[{i}].url"),
+                    &attachment.url,
+                ));
+                if let (Some(name), Some(url)) = (name, url) {
+                    clean.push(Attachment { name, url });
+                }
+            }
+            lesson.attachments = serde_json::to_string(&clean).map_err(anyhow::Error::from)?;
+        }
+        if self.estimated_minutes.is_some() {
+            lesson.estimated_minutes = checks
+                .check(domain::minutes("estimated_minutes", self.estimated_minutes))
+                .flatten();
+        }
+        if let Some(required) = self.required {
+            lesson.required = i64::from(required);
+        }
+        if let Some(published) = self.published {
+            lesson.published = i64::from(published);
+        }
+        checks.finish()
+    }
+}
+
+/// Appends a lesson to a module.
+#[utoipa::path(post, path = "/api/v1/modules/{id}/lessons", tag = "courses", params(("id" = String, Path)), request_body = LessonDetails, security(("bearer" = [])),
+    responses((status = 201, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn add_lesson(
+    State(courses): State<Courses>,
+    caller: Caller,
+    Path(module_id): Path<String>,
+    Json(details): Json<LessonDetails>,
+) -> Result<(StatusCode, Json<LessonView>)> {
+    let (module, access) = editable_module(&courses, &caller, &module_id).await?;
+    if details.title.is_none() {
+        return Err(Error::invalid(
+            "title",
+            "required",
+            "a lesson needs a title",
+        ));
+    }
+    let mut lesson = LessonRow {
+        id: id::new_id_string(),
+        module_id: module.id.clone(),
+        course_id: module.course_id.clone(),
+        title: String::new(),
+        body: String::new(),
+        body_html: String::new(),
+        video_url: None,
+        video_embed_url: None,
+        attachments: "[]".into(),
+        estimated_minutes: None,
+        required: 1,
+        published: 1,
+        position: 0,
+        updated_at: time::now_ms(),
+    };
+    details.apply(&mut lesson)?;
+    let mut change = courses.change().await?;
+    store::outline::add_lesson(&mut change, access.course(), &mut lesson).await?;
+    if lesson.published != 0 {
+        announce(&mut change, &access, &lesson).await?;
+    }
+    change.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(LessonView::of(lesson, true, false)),
+    ))
+}
+
+/// Records LessonPublished when students of a published course can now see the lesson.
+async fn announce(change: &mut Change, access: &CourseAccess, lesson: &LessonRow) -> Result<()> {
+    if access.visibility() == Visibility::Published {
+        change
+            .record(
+                &access.course().school_id,
+                &LessonPublished {
+                    lesson_id: lesson.id.clone(),
+                    module_id: lesson.module_id.clone(),
+                    course_id: lesson.course_id.clone(),
+                    school_id: access.course().school_id.clone(),
+                    title: lesson.title.clone(),
+                },
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// The lesson with its course; `fresh` for changes, which must not build on a cached course.
+/// An unpublished lesson is as invisible to students as a missing one.
+async fn lesson_for(
+    courses: &Courses,
+    caller: &Caller,
+    lesson_id: &str,
+    fresh: bool,
+) -> Result<(LessonRow, CourseAccess)> {
+    let lesson = store::outline::lesson(&courses.db, &caller.school_id, lesson_id)
+        .await?
+        .ok_or(Error::NotFound { what: "lesson" })?;
+    let access = if fresh {
+        CourseAccess::load_fresh(courses, caller, &lesson.course_id).await
+    } else {
+        CourseAccess::load(courses, caller, &lesson.course_id).await
+    }
+    .map_err(|_| Error::NotFound { what: "lesson" })?;
+    if lesson.published == 0 && !access.is_staff() {
+        return Err(Error::NotFound { what: "lesson" });
+    }
+    Ok((lesson, access))
+}
+
+/// One lesson with its rendered body. Members of the course (or anyone in the school, for a
+/// public course) may read it; a lesson in a module still locked for the caller answers 403.
+#[utoipa::path(get, path = "/api/v1/lessons/{id}", tag = "courses", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub(super) async fn get_lesson(
+    State(courses): State<Courses>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<LessonView>> {
+    let (lesson, access) = lesson_for(&courses, &caller, &id, false).await?;
+    access.require_lessons()?;
+    let mut completed = false;
+    if access.is_student() {
+        let standing = Standing::load(&courses.db, &access.outline, &caller.user_id).await?;
+        if standing.is_locked(&lesson.module_id) {
+            return Err(Error::forbidden(
+                "complete the previous module to open this lesson",
+            ));
+        }
+        completed = standing.has_completed(&lesson.id);
+    }
+    let editable = access.require_teacher().is_ok();
+    Ok(Json(LessonView::of(lesson, editable, completed)))
+}
+
+/// Changes a lesson; only the fields given.
+#[utoipa::path(patch, path = "/api/v1/lessons/{id}", tag = "courses", params(("id" = String, Path)), request_body = LessonDetails, security(("bearer" = [])),
+    responses((status = 200, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn update_lesson(
+    State(courses): State<Courses>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(details): Json<LessonDetails>,
+) -> Result<Json<LessonView>> {
+    let (mut lesson, access) = lesson_for(&courses, &caller, &id, true).await?;
+    access.require_teacher()?;
+    access.require_open()?;
+    let was_published = lesson.published != 0;
+    details.apply(&mut lesson)?;
+    lesson.updated_at = time::now_ms();
+    let mut change = courses.change().await?;
+    store::outline::update_lesson(&mut change, access.course(), &lesson).await?;
+    if !was_published && lesson.published != 0 {
+        announce(&mut change, &access, &lesson).await?;
+    }
+    change.commit().await?;
+    Ok(Json(LessonView::of(lesson, true, false)))
+}
+
+/// Removes a lesson and the progress recorded on it.
+#[utoipa::path(delete, path = "/api/v1/lessons/{id}", tag = "courses", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub(super) async fn delete_lesson(
+    State(courses): State<Courses>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    let (lesson, access) = lesson_for(&courses, &caller, &id, true).await?;
+    access.require_teacher()?;
+    access.require_open()?;
+    let mut change = courses.change().await?;
+    store::outline::delete_lesson(&mut change, access.course(), &lesson.id).await?;
+    change.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LessonOrder {
+    /// Every lesson of the module, each once, in the new order.
+    pub lesson_ids: Vec<String>,
+}
+
+/// Puts a module's lessons in a new order. The list must name each lesson exactly once.
+#[utoipa::path(put, path = "/api/v1/modules/{id}/lessons/order", tag = "courses", params(("id" = String, Path)), request_body = LessonOrder, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn reorder_lessons(
+    State(courses): State<Courses>,
+    caller: Caller,
+    Path(module_id): Path<String>,
+    Json(order): Json<LessonOrder>,
+) -> Result<StatusCode> {
+    let (module, access) = editable_module(&courses, &caller, &module_id).await?;
+    let mut change = courses.change().await?;
+    let current = store::outline::lesson_ids(&mut change, &module.id).await?;
+    check_order("lesson_ids", &current, &order.lesson_ids)?;
+    store::outline::set_order(
+        &mut change,
+        access.course(),
+        Ordered::Lessons,
+        &order.lesson_ids,
+    )
+    .await?;
+    change.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
