@@ -2,7 +2,6 @@
 //! other context trusts tokens by.
 
 pub(crate) mod api;
-pub(crate) mod audit;
 pub(crate) mod domain;
 pub(crate) mod keys;
 pub(crate) mod onboarding;
@@ -11,12 +10,12 @@ pub(crate) mod outgoing_mail;
 pub(crate) mod password_hashing;
 pub(crate) mod recovery;
 pub(crate) mod roster;
+pub(crate) mod school_admin;
 pub(crate) mod secrets;
 pub(crate) mod sessions;
 pub(crate) mod store;
 pub(crate) mod throttle;
 pub(crate) mod two_factor;
-pub(crate) mod users;
 pub(crate) mod web_sign_in;
 
 use std::{sync::Arc, time::Duration};
@@ -64,7 +63,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         ));
     let routes = credentials
         .merge(api::routes(identity.clone()))
-        .merge(users::routes(identity.clone()))
+        .merge(school_admin::routes(identity.clone()))
         .merge(two_factor::routes(identity.clone()))
         .merge(recovery::routes(identity));
     let db = env.db.clone();

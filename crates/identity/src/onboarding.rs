@@ -100,7 +100,7 @@ pub async fn insert_school(
 ) -> Result<()> {
     let school = &prepared.school;
     store::insert_school(uow.conn(), school).await?;
-    crate::audit::record(
+    crate::store::audit::record(
         uow,
         &school.id,
         actor,

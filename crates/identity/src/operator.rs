@@ -11,7 +11,10 @@ use campus_platform::{auth::Role, config::Config, db::Db, mail::Mailer, Error};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::{audit, onboarding, outgoing_mail, roster, store};
+use crate::{
+    onboarding, outgoing_mail, roster,
+    store::{self, audit},
+};
 
 /// Identity's database, opened for an operator's command.
 pub struct Operator {

@@ -22,7 +22,11 @@ use totp_rs::{Algorithm, Secret, TOTP};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{api::Identity, audit, secrets, store};
+use crate::{
+    api::Identity,
+    secrets,
+    store::{self, audit},
+};
 
 const STEP_SECS: u64 = 30;
 const RECOVERY_CODES: usize = 10;

@@ -1,6 +1,9 @@
 //! The audit log: who did what to whom, written in the same transaction as the action.
 
-use campus_platform::{db::UnitOfWork, id, time, Result};
+use campus_platform::{
+    db::{Db, UnitOfWork},
+    id, time, Result,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -48,4 +51,31 @@ pub struct AuditRow {
     pub target: String,
     pub detail: String,
     pub at: i64,
+}
+
+/// Which entries of a school's audit log to list.
+pub struct AuditFilter<'a> {
+    pub action: Option<&'a str>,
+    pub actor: Option<&'a str>,
+    pub target: Option<&'a str>,
+    /// List entries after this id.
+    pub after: &'a str,
+    pub limit: i64,
+}
+
+/// A page of the school's audit log, oldest first, one more than `limit`.
+pub async fn entries(db: &Db, school_id: &str, filter: &AuditFilter<'_>) -> Result<Vec<AuditRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, actor_id, action, target, detail, at FROM audit_log \
+         WHERE school_id = $1 AND id > $2 AND ($3 = '' OR action = $3) \
+         AND ($4 = '' OR actor_id = $4) AND ($5 = '' OR target = $5) ORDER BY id LIMIT $6",
+    )
+    .bind(school_id)
+    .bind(filter.after)
+    .bind(filter.action.unwrap_or_default())
+    .bind(filter.actor.unwrap_or_default())
+    .bind(filter.target.unwrap_or_default())
+    .bind(filter.limit + 1)
+    .fetch_all(db.pool())
+    .await?)
 }

@@ -1,4 +1,11 @@
-//! Identity's SQL. Every query on users is scoped by school.
+//! Identity's SQL for schools and people. Every query on users is scoped by school. Rooms:
+//! `directory` (listing and searching a school's people and the platform's schools) and
+//! `audit` (the audit log); finding, inserting and changing one school or person is here.
+//! (Keys, sessions, second factors, recovery tokens, throttling and outgoing mail keep their
+//! SQL in their own modules, each of which owns one table.)
+
+pub(crate) mod audit;
+pub(crate) mod directory;
 
 use campus_contracts::identity::AccountStatus;
 use campus_platform::{
@@ -200,4 +207,62 @@ pub async fn update_profile(
     .execute(uow.conn())
     .await?;
     Ok(next)
+}
+
+pub async fn set_role(uow: &mut UnitOfWork, user: &UserRow, role: Role) -> Result<()> {
+    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND school_id = $4")
+        .bind(role.as_str())
+        .bind(time::now_ms())
+        .bind(&user.id)
+        .bind(&user.school_id)
+        .execute(uow.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn set_status(uow: &mut UnitOfWork, user: &UserRow, status: AccountStatus) -> Result<()> {
+    sqlx::query("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3 AND school_id = $4")
+        .bind(status.as_str())
+        .bind(time::now_ms())
+        .bind(&user.id)
+        .bind(&user.school_id)
+        .execute(uow.conn())
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of the person (their refresh tokens stop working).
+pub async fn end_sessions(uow: &mut UnitOfWork, user_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(time::now_ms())
+    .bind(user_id)
+    .execute(uow.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn update_school(
+    uow: &mut UnitOfWork,
+    school_id: &str,
+    name: &str,
+    registration: Registration,
+) -> Result<()> {
+    sqlx::query("UPDATE schools SET name = $1, registration = $2 WHERE id = $3")
+        .bind(name)
+        .bind(registration.as_str())
+        .bind(school_id)
+        .execute(uow.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn set_join_code(uow: &mut UnitOfWork, school_id: &str, code: &str) -> Result<()> {
+    sqlx::query("UPDATE schools SET join_code = $1 WHERE id = $2")
+        .bind(code)
+        .bind(school_id)
+        .execute(uow.conn())
+        .await?;
+    Ok(())
 }

@@ -1,0 +1,156 @@
+//! A person's account: their role, and whether they may sign in.
+
+use axum::extract::{Path, State};
+use campus_contracts::identity::{
+    AccountStatus, Role, UserDeactivated, UserReactivated, UserRoleChanged,
+};
+use campus_platform::{
+    auth::{AuthUser, Permission},
+    error::Problem,
+    http::{Json, Query},
+    Error, Result,
+};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::{Acting, InSchool};
+use crate::{
+    api::{Identity, UserView},
+    store::{self, UserRow},
+};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RoleChange {
+    pub role: Role,
+}
+
+/// Changes a person's role. Nobody changes their own role, and nobody grants super admin.
+#[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "identity", params(("id" = String, Path), InSchool), request_body = RoleChange,
+    security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub(super) async fn change_role(
+    State(identity): State<Identity>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    Query(in_school): Query<InSchool>,
+    Json(input): Json<RoleChange>,
+) -> Result<Json<UserView>> {
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
+    if id == acting.by.user_id {
+        return Err(Error::forbidden("you cannot change your own role"));
+    }
+    if input.role == Role::SuperAdmin {
+        return Err(Error::forbidden("super admin is not granted here"));
+    }
+    let target = acting.member(&identity, &id).await?;
+    if target.role == Role::SuperAdmin {
+        return Err(Error::forbidden("a super admin's role is not changed here"));
+    }
+    let mut uow = identity.db.begin().await?;
+    store::set_role(&mut uow, &target, input.role).await?;
+    if target.role != input.role {
+        uow.record(
+            &acting.school.id,
+            &UserRoleChanged {
+                user_id: target.id.clone(),
+                school_id: target.school_id.clone(),
+                old_role: target.role,
+                new_role: input.role,
+            },
+        )
+        .await?;
+        acting
+            .audit(
+                &mut uow,
+                "user.role_changed",
+                &target.id,
+                json!({ "from": target.role, "to": input.role }),
+            )
+            .await?;
+    }
+    uow.commit().await?;
+    Ok(Json(
+        UserRow {
+            role: input.role,
+            ..target
+        }
+        .into(),
+    ))
+}
+
+/// Deactivates a person: they cannot sign in, and their sessions end.
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "identity", params(("id" = String, Path), InSchool), security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub(super) async fn deactivate(
+    State(identity): State<Identity>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    Query(in_school): Query<InSchool>,
+) -> Result<Json<UserView>> {
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
+    if id == acting.by.user_id {
+        return Err(Error::forbidden("you cannot deactivate yourself"));
+    }
+    let target = acting.member(&identity, &id).await?;
+    let mut uow = identity.db.begin().await?;
+    store::set_status(&mut uow, &target, AccountStatus::Deactivated).await?;
+    if target.status != AccountStatus::Deactivated {
+        store::end_sessions(&mut uow, &target.id).await?;
+        uow.record(
+            &acting.school.id,
+            &UserDeactivated {
+                user_id: target.id.clone(),
+                school_id: target.school_id.clone(),
+            },
+        )
+        .await?;
+        acting
+            .audit(&mut uow, "user.deactivated", &target.id, json!({}))
+            .await?;
+    }
+    uow.commit().await?;
+    Ok(Json(
+        UserRow {
+            status: AccountStatus::Deactivated,
+            ..target
+        }
+        .into(),
+    ))
+}
+
+/// Lets a deactivated person sign in again.
+#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "identity", params(("id" = String, Path), InSchool), security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub(super) async fn reactivate(
+    State(identity): State<Identity>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    Query(in_school): Query<InSchool>,
+) -> Result<Json<UserView>> {
+    let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
+    let target = acting.member(&identity, &id).await?;
+    let mut uow = identity.db.begin().await?;
+    store::set_status(&mut uow, &target, AccountStatus::Active).await?;
+    if target.status != AccountStatus::Active {
+        uow.record(
+            &acting.school.id,
+            &UserReactivated {
+                user_id: target.id.clone(),
+                school_id: target.school_id.clone(),
+            },
+        )
+        .await?;
+        acting
+            .audit(&mut uow, "user.reactivated", &target.id, json!({}))
+            .await?;
+    }
+    uow.commit().await?;
+    Ok(Json(
+        UserRow {
+            status: AccountStatus::Active,
+            ..target
+        }
+        .into(),
+    ))
+}
