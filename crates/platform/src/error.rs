@@ -97,8 +97,9 @@ pub enum Error {
     /// A dependency (database, bus) is down; the request may succeed later.
     #[error("{dependency} is unavailable")]
     Unavailable { dependency: String },
+    /// Logged with its cause and where it happened; answered with a generic body.
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 /// The problem+json body. `type` is a URN built from `code`, so it is stable and unique.
@@ -141,8 +142,9 @@ impl Error {
         }
     }
 
+    #[track_caller]
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        Self::Internal(error.into())
+        located(error.into())
     }
 
     pub fn status(&self) -> StatusCode {
@@ -311,12 +313,30 @@ impl From<QueryRejection> for Error {
 /// A stored value that names no known role, status or mode: the data is wrong, never a
 /// reason to fall back to a default.
 impl From<campus_contracts::UnknownValue> for Error {
+    #[track_caller]
     fn from(error: campus_contracts::UnknownValue) -> Self {
-        Self::Internal(anyhow::Error::new(error).context("a stored value is not valid"))
+        located(anyhow::Error::new(error).context("a stored value is not valid"))
+    }
+}
+
+/// Where an internal error happened: the `?` that turned it into an [`Error`], so a 500's log
+/// line names the statement of the store function that failed (`?` passes its location to
+/// these conversions through `#[track_caller]`).
+#[track_caller]
+fn located(error: anyhow::Error) -> Error {
+    let at = std::panic::Location::caller();
+    Error::Internal(error.context(format!("at {}:{}", at.file(), at.line())))
+}
+
+impl From<anyhow::Error> for Error {
+    #[track_caller]
+    fn from(error: anyhow::Error) -> Self {
+        located(error)
     }
 }
 
 impl From<sqlx::Error> for Error {
+    #[track_caller]
     fn from(error: sqlx::Error) -> Self {
         match &error {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
@@ -325,7 +345,7 @@ impl From<sqlx::Error> for Error {
                     dependency: "database".into(),
                 }
             }
-            _ => Self::Internal(error.into()),
+            _ => located(error.into()),
         }
     }
 }
@@ -400,6 +420,29 @@ mod tests {
     fn internal_errors_do_not_leak_their_cause() {
         let problem = Error::internal(anyhow::anyhow!("password=hunter2")).to_problem();
         assert!(!problem.detail.contains("hunter2"));
+    }
+
+    fn failing_statement() -> Result<()> {
+        Err(sqlx::Error::RowNotFound)?;
+        Ok(())
+    }
+
+    #[test]
+    fn an_internal_error_says_where_it_happened() {
+        let Err(Error::Internal(cause)) = failing_statement() else {
+            panic!("a database error is internal");
+        };
+        let line = include_str!("error.rs")
+            .lines()
+            .position(|l| l.trim() == "Err(sqlx::Error::RowNotFound)?;")
+            .map(|index| index + 1)
+            .unwrap();
+        let text = format!("{cause:#}");
+        assert!(
+            text.contains(&format!("error.rs:{line}")),
+            "names the statement's line: {text}"
+        );
+        assert!(text.contains("no rows returned"), "keeps the cause: {text}");
     }
 
     #[test]
