@@ -202,7 +202,7 @@ run_part() { # run_part NAME TOKEN ST_ARGS…
     echo "contract: ===== part $name ====="
     local status=0
     # From $work: Hypothesis writes ./.hypothesis wherever it runs.
-    (cd "$work" && CAMPUS_CONTRACT_TOKEN="$token" exec timeout --signal=INT --kill-after=30 "$left" \
+    (cd "$work" && CAMPUS_CONTRACT_TOKEN="$token" SCHEMATHESIS_HOOKS="$here/hooks.py" exec timeout --signal=INT --kill-after=30 "$left" \
         "$venv/bin/st" --config-file "$here/schemathesis.toml" run "$base/api/openapi.json" \
         --no-color --report-dir "$dir" --report-json-path "$dir/report.json" "$@") \
         || status=$?

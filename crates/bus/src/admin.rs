@@ -10,7 +10,7 @@ use campus_platform::{
     auth::{AuthUser, Permission},
     db::Db,
     events::Envelope,
-    http::Query,
+    http::{Query, Within},
     pagination::{self, Page},
     time, Error, Result,
 };
@@ -65,8 +65,18 @@ pub struct ParkedQuery {
     /// Only this subscription's parked events.
     pub subscription: Option<String>,
     pub cursor: Option<String>,
-    /// 1 to 200, default 50.
-    pub limit: Option<i64>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReplayQuery {
+    /// Only this subscription's parked events.
+    pub subscription: Option<String>,
+    /// How many to replay in this request (default 100); call again for the rest.
+    #[param(inline)]
+    pub limit: Option<Within<1, 500>>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -118,7 +128,7 @@ async fn list_parked(
     Query(query): Query<ParkedQuery>,
 ) -> Result<Json<Page<ParkedEvent>>> {
     user.require(Permission::OperatePlatform)?;
-    let limit = pagination::limit(query.limit)?;
+    let limit = pagination::limit(query.limit);
     let cursor = query.cursor.unwrap_or_default();
     let mut items = Vec::new();
     for db in consumer_databases(&bus).values() {
@@ -141,7 +151,7 @@ async fn list_parked(
 #[utoipa::path(post, path = "/api/v1/admin/events/parked/{id}/replay", tag = "events",
     params(("id" = String, Path, description = "The parked event's id")),
     security(("bearer" = [])),
-    responses((status = 200, body = ReplayReport), (status = 404, body = campus_platform::error::Problem),
+    responses((status = 200, body = ReplayReport), (status = 403, body = campus_platform::error::Problem), (status = 404, body = campus_platform::error::Problem),
         (status = 409, description = "The handler failed again; the event stays parked", body = campus_platform::error::Problem)))]
 async fn replay_one(
     State(bus): State<Bus>,
@@ -178,24 +188,17 @@ async fn replay_one(
 }
 
 /// Replays every parked event (optionally of one subscription), oldest first.
-#[utoipa::path(post, path = "/api/v1/admin/events/parked/replay", tag = "events", params(ParkedQuery),
+#[utoipa::path(post, path = "/api/v1/admin/events/parked/replay", tag = "events", params(ReplayQuery),
     security(("bearer" = [])),
     responses((status = 200, body = ReplayReport), (status = 401, body = campus_platform::error::Problem), (status = 403, body = campus_platform::error::Problem)))]
 async fn replay_all(
     State(bus): State<Bus>,
     user: AuthUser,
-    Query(query): Query<ParkedQuery>,
+    Query(query): Query<ReplayQuery>,
 ) -> Result<Json<ReplayReport>> {
     user.require(Permission::OperatePlatform)?;
     // Bounded so the request finishes well within its timeout; call again for the rest.
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(Error::invalid(
-            "limit",
-            "out_of_range",
-            "limit must be between 1 and 500",
-        ));
-    }
+    let limit = query.limit.map_or(100, Within::get);
     tracing::info!(actor = %user.user_id, subscription = ?query.subscription, limit, "replaying parked events");
     let subscription = query.subscription.clone().unwrap_or_default();
     let mut report = ReplayReport {

@@ -34,10 +34,11 @@ impl Api {
         token: Option<&str>,
         body: Value,
     ) -> anyhow::Result<(StatusCode, Value)> {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .json(&body);
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        // `null`: the operation takes no body.
+        if !body.is_null() {
+            request = request.json(&body);
+        }
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -185,7 +186,7 @@ pub async fn seed(base: &str) -> anyhow::Result<Seeded> {
         Method::POST,
         &format!("/api/v1/courses/{course}/publish"),
         Some(&teacher),
-        json!({}),
+        Value::Null,
     )
     .await?;
     // Courses learns about the new people from identity's events, a moment after they were

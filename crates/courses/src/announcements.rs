@@ -9,6 +9,7 @@ use campus_platform::{
     error::{Checks, Problem},
     http::{Json, Query},
     id,
+    openapi::fields,
     pagination::{self, Page},
     people::Caller,
     time, Error, Result,
@@ -62,8 +63,9 @@ impl From<AnnouncementRow> for Announcement {
 #[derive(Debug, Deserialize, IntoParams)]
 pub(crate) struct PageQuery {
     pub cursor: Option<String>,
-    /// 1 to 200, default 50.
-    pub limit: Option<i64>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
 }
 
 /// The course's announcements, newest first: for its members and staff.
@@ -81,7 +83,7 @@ async fn list_announcements(
             "announcements are for the course's members",
         ));
     }
-    let limit = pagination::limit(query.limit)?;
+    let limit = pagination::limit(query.limit);
     let before = query.cursor.unwrap_or_default();
     let rows = store::announcements::page(&courses.db, &course_id, &before, limit).await?;
     Ok(Json(
@@ -92,14 +94,16 @@ async fn list_announcements(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewAnnouncementRequest {
+    #[schema(schema_with = fields::required_text::<{ domain::TITLE_MAX }>)]
     pub title: String,
     /// Markdown; rendered and sanitized for readers.
+    #[schema(schema_with = fields::required_text::<{ domain::ANNOUNCEMENT_MAX }>)]
     pub body: String,
 }
 
 /// Posts an announcement to the course's members: teachers, assistants and admins.
 #[utoipa::path(post, path = "/api/v1/courses/{id}/announcements", tag = "courses", params(("id" = String, Path)), request_body = NewAnnouncementRequest, security(("bearer" = [])),
-    responses((status = 201, body = Announcement), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = Announcement), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
 async fn post_announcement(
     State(courses): State<Courses>,
     caller: Caller,
@@ -110,8 +114,16 @@ async fn post_announcement(
     access.require_staff()?;
     access.require_open()?;
     let mut checks = Checks::default();
-    let title = checks.check(domain::required_text("title", &input.title, 200));
-    let body = checks.check(domain::required_text("body", &input.body, 20_000));
+    let title = checks.check(domain::required_text(
+        "title",
+        &input.title,
+        domain::TITLE_MAX,
+    ));
+    let body = checks.check(domain::required_text(
+        "body",
+        &input.body,
+        domain::ANNOUNCEMENT_MAX,
+    ));
     checks.finish()?;
     let (title, body) = (title.unwrap_or_default(), body.unwrap_or_default());
     let body_html = content::render_markdown(&body);

@@ -8,6 +8,22 @@ use utoipa::ToSchema;
 
 pub use campus_contracts::courses::{CourseRole, Visibility};
 
+/// Limits of what teachers write, used by the checks below and by the API document.
+pub const TITLE_MAX: usize = 200;
+pub const SUMMARY_MAX: usize = 500;
+pub const DESCRIPTION_MAX: usize = 50_000;
+pub const SUBJECT_MAX: usize = 80;
+pub const GRADE_LEVEL_MAX: usize = 40;
+pub const TAG_MAX: usize = 40;
+pub const LESSON_BODY_MAX: usize = 200_000;
+pub const ANNOUNCEMENT_MAX: usize = 20_000;
+pub const ATTACHMENTS_MAX: usize = 20;
+pub const LINK_MAX: usize = 2048;
+/// Whole cents a course may cost.
+pub type PriceCents = campus_platform::http::Within<0, 100_000_000>;
+/// Minutes a lesson may be expected to take.
+pub type LessonMinutes = campus_platform::http::Within<1, 600>;
+
 /// How students come to be in a course.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -88,7 +104,8 @@ pub fn tags(field: &str, tags: &[String]) -> Result<Vec<String>, FieldError> {
     }
     let mut clean: Vec<String> = Vec::with_capacity(tags.len());
     for (i, tag) in tags.iter().enumerate() {
-        let tag = required_text(&format!("{field}[{i}]"), &tag.to_lowercase(), 40)?;
+        // Counted as typed: lower-casing may lengthen a word.
+        let tag = required_text(&format!("{field}[{i}]"), tag, TAG_MAX)?.to_lowercase();
         if tag.contains(['\n', ',']) {
             return Err(FieldError::new(
                 format!("{field}[{i}]"),
@@ -137,16 +154,6 @@ pub fn price(cents: i64, currency: Option<&str>) -> Result<(i64, Option<String>)
             "a paid course needs a currency",
         )),
         currency => Ok((cents, currency)),
-    }
-}
-
-/// Minutes a lesson is expected to take: 1 to 600.
-pub fn minutes(field: &str, minutes: Option<i64>) -> Result<Option<i64>, FieldError> {
-    match minutes {
-        Some(m) if !(1..=600).contains(&m) => {
-            Err(FieldError::new(field, "out_of_range", "between 1 and 600"))
-        }
-        other => Ok(other),
     }
 }
 

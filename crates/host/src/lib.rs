@@ -91,7 +91,9 @@ impl Application {
             readiness.add(jwks::probe(&keys));
         }
         api = api.merge(campus_bus::admin::routes(bus.clone()));
-        let (routes, document) = api.split_for_parts();
+        let (routes, mut document) = api.split_for_parts();
+        openapi::declare_error_answers(&mut document);
+        let routes = http::refuse_undeclared_bodies(routes, &document);
         let router = routes
             .merge(openapi::routes(document))
             .merge(health::routes(readiness))

@@ -1,8 +1,8 @@
 //! Identity's HTTP routes: schools, registration, sign-in, sessions, profile, public keys.
 
-use campus_contracts::identity::AccountStatus;
-use campus_contracts::identity::ProfileUpdated;
 use std::sync::Arc;
+
+use campus_contracts::identity::{AccountStatus, ProfileUpdated};
 
 use axum::{extract::State, http::StatusCode};
 use campus_platform::{
@@ -11,6 +11,7 @@ use campus_platform::{
     error::{Checks, FieldError, Problem},
     http::Json,
     locale::{LocaleTag, TimeZoneName},
+    openapi::fields,
     Error, Result,
 };
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    domain::{DisplayName, Password, Registration},
+    domain::{DisplayName, Email, Password, Registration, Slug},
     keys::{Jwks, SigningKeys},
     onboarding::{self, SchoolInput},
     recovery::Accepted,
@@ -113,10 +114,15 @@ fn invalid_credentials() -> Error {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateSchool {
+    #[schema(schema_with = Slug::schema)]
     pub slug: String,
+    #[schema(schema_with = DisplayName::schema)]
     pub name: String,
+    #[schema(schema_with = Email::schema)]
     pub admin_email: String,
+    #[schema(schema_with = Password::schema)]
     pub admin_password: String,
+    #[schema(schema_with = DisplayName::schema)]
     pub admin_name: String,
 }
 
@@ -179,8 +185,11 @@ async fn create_school(
 pub struct Register {
     /// The school's slug.
     pub school: String,
+    #[schema(schema_with = Email::schema)]
     pub email: String,
+    #[schema(schema_with = Password::schema)]
     pub password: String,
+    #[schema(schema_with = DisplayName::schema)]
     pub display_name: String,
     /// Required when the school registers by code.
     pub join_code: Option<String>,
@@ -364,23 +373,41 @@ async fn me(State(identity): State<Identity>, user: AuthUser) -> Result<Json<Use
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfile {
+    #[schema(schema_with = fields::optional_required_line::<{ DisplayName::MAX_LENGTH }>)]
     pub display_name: Option<String>,
-    /// `null` clears it.
+    /// `null` or blank clears it.
     #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = fields::optional_text::<{ BIO_MAX }>)]
     pub bio: Option<Option<String>>,
+    /// An https address, or a path on this server; `null` or blank clears it.
     #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = avatar_schema)]
     pub avatar_url: Option<Option<String>>,
     #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = fields::optional_line::<{ GRADE_LEVEL_MAX }>)]
     pub grade_level: Option<Option<String>>,
+    /// The language pages are shown in.
     #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = LocaleTag::optional_schema)]
     pub locale: Option<Option<String>>,
+    /// Dates and times are shown in this time zone.
     #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = TimeZoneName::optional_schema)]
     pub time_zone: Option<Option<String>>,
+}
+
+/// Limits of the profile's free fields.
+pub(crate) const BIO_MAX: usize = 2000;
+pub(crate) const AVATAR_MAX: usize = 2000;
+pub(crate) const GRADE_LEVEL_MAX: usize = 40;
+
+/// An https address, or a path on this server.
+fn avatar_schema() -> utoipa::openapi::Object {
+    let path = "[A-Za-z0-9._~%!$&'()*+,;=:@-][A-Za-z0-9._~%!$&'()*+,;=:@/-]*";
+    fields::optional_pattern(
+        &format!("^(\\s*|https://{}(/{path})?|/({path})?)$", fields::HOST),
+        AVATAR_MAX,
+    )
 }
 
 /// Absent leaves a field alone; `null` clears it.
@@ -444,7 +471,7 @@ async fn update_me(
             .map(|n| n.as_str().to_owned()),
         None => None,
     };
-    let avatar_url = bounded("avatar_url", &input.avatar_url, 2000, &mut checks);
+    let avatar_url = bounded("avatar_url", &input.avatar_url, AVATAR_MAX, &mut checks);
     if let Some(Some(url)) = &avatar_url {
         // An https address with a host, or a path on this server ("//host" would be another
         // server's).
@@ -461,9 +488,14 @@ async fn update_me(
     }
     let change = ProfileChange {
         display_name,
-        bio: bounded("bio", &input.bio, 2000, &mut checks),
+        bio: bounded("bio", &input.bio, BIO_MAX, &mut checks),
         avatar_url,
-        grade_level: bounded("grade_level", &input.grade_level, 40, &mut checks),
+        grade_level: bounded(
+            "grade_level",
+            &input.grade_level,
+            GRADE_LEVEL_MAX,
+            &mut checks,
+        ),
         locale: checked(&input.locale, &mut checks, |text| {
             LocaleTag::parse("locale", text).map(|l| l.as_str().to_owned())
         }),

@@ -2,13 +2,19 @@
 //!
 //! Each type can only be built through `parse`, so a value that reached the store is valid.
 
-use campus_platform::error::FieldError;
+use campus_platform::{error::FieldError, openapi::fields};
+use utoipa::openapi::{KnownFormat, Object, SchemaFormat};
 
 /// A school's short name in URLs and sign-in forms: 3–40 of `a-z`, `0-9` and `-`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slug(String);
 
 impl Slug {
+    /// What the API document says a slug is (upper case is taken as lower case).
+    pub fn schema() -> Object {
+        fields::pattern("^[A-Za-z0-9][A-Za-z0-9-]{1,38}[A-Za-z0-9]$", 40)
+    }
+
     pub fn parse(field: &str, text: &str) -> Result<Self, FieldError> {
         let text = text.trim().to_ascii_lowercase();
         let valid = (3..=40).contains(&text.len())
@@ -38,9 +44,22 @@ impl Slug {
 pub struct Email(String);
 
 impl Email {
+    pub const MAX_LENGTH: usize = 254;
+
+    /// The addresses the API document promises to take: plain ASCII addresses with a dotted
+    /// domain (the check below takes some more).
+    pub fn schema() -> Object {
+        let label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+        let local = "[A-Za-z0-9_%+-]{1,30}(\\.[A-Za-z0-9_%+-]{1,30}){0,3}";
+        let pattern = format!("^{local}@{label}(\\.{label}){{1,4}}$");
+        let mut schema = fields::pattern(&pattern, Self::MAX_LENGTH);
+        schema.format = Some(SchemaFormat::KnownFormat(KnownFormat::Email));
+        schema
+    }
+
     pub fn parse(field: &str, text: &str) -> Result<Self, FieldError> {
         let text = text.trim().to_lowercase();
-        if text.len() > 254 {
+        if text.len() > Self::MAX_LENGTH {
             return Err(FieldError::new(field, "too_long", "at most 254 characters"));
         }
         if email_address::EmailAddress::is_valid(&text) && text.contains('.') {
@@ -64,12 +83,18 @@ impl Email {
 pub struct DisplayName(String);
 
 impl DisplayName {
+    pub const MAX_LENGTH: usize = 100;
+
+    pub fn schema() -> Object {
+        fields::required_line::<{ Self::MAX_LENGTH }>()
+    }
+
     pub fn parse(field: &str, text: &str) -> Result<Self, FieldError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(FieldError::new(field, "required", "must not be empty"));
         }
-        if text.chars().count() > 100 {
+        if text.chars().count() > Self::MAX_LENGTH {
             return Err(FieldError::new(field, "too_long", "at most 100 characters"));
         }
         if text.chars().any(char::is_control) {
@@ -99,6 +124,21 @@ impl std::fmt::Debug for Password {
 impl Password {
     pub const MIN_LENGTH: usize = 10;
     pub const MAX_LENGTH: usize = 256;
+
+    /// Its length; how guessable it may be no schema can say (the check below uses zxcvbn).
+    pub fn schema() -> Object {
+        let mut schema = fields::pattern(".*", Self::MAX_LENGTH);
+        schema.pattern = None;
+        schema.min_length = Some(Self::MIN_LENGTH);
+        schema.format = Some(SchemaFormat::KnownFormat(KnownFormat::Password));
+        schema.description = Some(
+            "10 to 256 characters, and not guessable: a common or breached password, a \
+             keyboard pattern or one made of the person's own details is refused (422 \
+             `too_weak`)"
+                .to_owned(),
+        );
+        schema
+    }
 
     /// At least 10 and at most 256 characters, and not guessable: zxcvbn's estimate, which
     /// knows common and breached passwords, names, keyboard patterns and the user's own

@@ -54,13 +54,12 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         school_signup: env.config.signup.schools,
     };
     let limiter = ClientLimiter::from_config(&env.config.http, env.redis()?);
-    let credentials = api::credential_routes(identity.clone())
-        .merge(recovery::credential_routes(identity.clone()))
-        .merge(web_sign_in::credential_routes(identity.clone()))
-        .layer(axum::middleware::from_fn_with_state(
-            limiter.clone(),
-            rate_limit::limit,
-        ));
+    let credentials = rate_limit::limit_routes(
+        api::credential_routes(identity.clone())
+            .merge(recovery::credential_routes(identity.clone()))
+            .merge(web_sign_in::credential_routes(identity.clone())),
+        limiter.clone(),
+    );
     let routes = credentials
         .merge(api::routes(identity.clone()))
         .merge(school_admin::routes(identity.clone()))

@@ -165,7 +165,7 @@ pub async fn insert_user(uow: &mut UnitOfWork, prepared: &PreparedUser) -> Resul
             school_id: user.school_id.clone(),
             email: user.email.clone(),
             display_name: user.display_name.clone(),
-            role: user.role.clone(),
+            role: user.role,
         },
     )
     .await?;

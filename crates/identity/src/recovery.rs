@@ -268,6 +268,7 @@ async fn request_reset(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetConfirm {
     pub token: String,
+    #[schema(schema_with = crate::domain::Password::schema)]
     pub password: String,
 }
 

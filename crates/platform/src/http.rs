@@ -214,6 +214,63 @@ async fn problems_for_bare_errors(request: Request, next: Next) -> Response {
     response
 }
 
+/// Operations that take a body, as `METHOD /path/{template}`.
+#[derive(Clone)]
+struct DeclaredBodies(std::sync::Arc<std::collections::HashSet<String>>);
+
+/// Refuses (400 `unexpected_body`) a body sent to an operation that the API document says
+/// takes none, so the server accepts exactly what the document describes.
+pub fn refuse_undeclared_bodies(routes: Router, document: &utoipa::openapi::OpenApi) -> Router {
+    let mut declared = std::collections::HashSet::new();
+    for (path, item) in &document.paths.paths {
+        let operations = [
+            ("GET", &item.get),
+            ("PUT", &item.put),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
+        ];
+        for (method, operation) in operations {
+            if operation.as_ref().is_some_and(|o| o.request_body.is_some()) {
+                declared.insert(format!("{method} {path}"));
+            }
+        }
+    }
+    routes.route_layer(middleware::from_fn_with_state(
+        DeclaredBodies(std::sync::Arc::new(declared)),
+        refuse_undeclared_body,
+    ))
+}
+
+async fn refuse_undeclared_body(
+    axum::extract::State(declared): axum::extract::State<DeclaredBodies>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let sends_body = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .map_or(
+            request.headers().contains_key(header::TRANSFER_ENCODING),
+            |len| len != "0",
+        );
+    if sends_body {
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|p| format!("{} {}", request.method(), p.as_str()));
+        if route.is_some_and(|route| !declared.0.contains(&route)) {
+            return crate::Error::bad_request(
+                "unexpected_body",
+                "this operation takes no request body",
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
 /// The answer for paths no route matches.
 pub async fn not_found() -> Response {
     error::problem_for_status(StatusCode::NOT_FOUND).into_response()
@@ -305,8 +362,115 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// Query-string parameters, with a malformed or mis-typed query answered as problem+json 422
-/// naming what was wrong, like a bad JSON field.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(crate::Error))]
+/// Query-string parameters. A malformed or mis-typed query is answered as problem+json 422
+/// naming the parameter at fault, like a bad JSON field.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = crate::Error;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Query)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                let field = if field == "." {
+                    "query".to_owned()
+                } else {
+                    field
+                };
+                crate::Error::invalid(&field, "invalid", error.inner().to_string())
+            })
+    }
+}
+
+/// A whole number within `MIN..=MAX`, read from a query or a body: both the check and what the
+/// API document says of it come from this one type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Within<const MIN: i64, const MAX: i64>(i64);
+
+impl<const MIN: i64, const MAX: i64> Within<MIN, MAX> {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> serde::Serialize for Within<MIN, MAX> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.0)
+    }
+}
+
+impl<'de, const MIN: i64, const MAX: i64> serde::Deserialize<'de> for Within<MIN, MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WholeNumber::<MIN, MAX>)
+    }
+}
+
+/// Reads a whole number in range: from JSON an integer or a float with nothing after the point
+/// (JSON Schema counts `3.0` as an integer), from a query string its digits.
+struct WholeNumber<const MIN: i64, const MAX: i64>;
+
+impl<const MIN: i64, const MAX: i64> WholeNumber<MIN, MAX> {
+    fn check<E: serde::de::Error>(value: i128) -> Result<Within<MIN, MAX>, E> {
+        if (i128::from(MIN)..=i128::from(MAX)).contains(&value) {
+            Ok(Within(value as i64))
+        } else {
+            Err(E::custom(format!("must be between {MIN} and {MAX}")))
+        }
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> serde::de::Visitor<'_> for WholeNumber<MIN, MAX> {
+    type Value = Within<MIN, MAX>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "a whole number between {MIN} and {MAX}")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Self::check(i128::from(value))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Self::check(i128::from(value))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        if value.fract() == 0.0 && value.abs() < 1e18 {
+            Self::check(value as i128)
+        } else {
+            Err(E::custom("must be a whole number"))
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        let value: i128 = value
+            .trim()
+            .parse()
+            .map_err(|_| E::custom("must be a whole number"))?;
+        Self::check(value)
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> utoipa::PartialSchema for Within<MIN, MAX> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Int64,
+            )))
+            .minimum(Some(MIN as f64))
+            .maximum(Some(MAX as f64))
+            .into()
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> utoipa::ToSchema for Within<MIN, MAX> {}

@@ -27,6 +27,23 @@ impl TimeZoneName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// For the API document: one of the bundled database's names (matched ignoring case), blank
+    /// to clear the field, or `null` to leave it as it is.
+    pub fn optional_schema() -> utoipa::openapi::Object {
+        use utoipa::openapi::schema::{SchemaType, Type};
+        let mut names: Vec<serde_json::Value> = jiff::tz::db()
+            .available()
+            .map(|name| serde_json::Value::String(name.as_str().to_owned()))
+            .collect();
+        names.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        names.insert(0, serde_json::Value::String(String::new()));
+        names.push(serde_json::Value::Null);
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .enum_values(Some(names))
+            .build()
+    }
 }
 
 /// A BCP 47 language tag (`en-US`, `pt-BR`, `fr`), in canonical case; `en_US` is accepted.
@@ -51,6 +68,16 @@ impl LocaleTag {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// For the API document: a tag of language, script and region (`en`, `fr-CA`,
+    /// `zh-Hant-TW`; the check takes variants and extensions too), blank to clear the field,
+    /// or `null` to leave it as it is.
+    pub fn optional_schema() -> utoipa::openapi::Object {
+        crate::openapi::fields::optional_pattern(
+            r"^(\s*|[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?)$",
+            35,
+        )
     }
 }
 

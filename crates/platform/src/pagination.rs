@@ -4,23 +4,17 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{Error, Result};
+use crate::http::Within;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
 
-/// The page size asked for, or 422 naming `limit`.
-pub fn limit(asked: Option<i64>) -> Result<i64> {
-    let limit = asked.unwrap_or(DEFAULT_LIMIT);
-    if (1..=MAX_LIMIT).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(Error::invalid(
-            "limit",
-            "out_of_range",
-            format!("limit must be between 1 and {MAX_LIMIT}"),
-        ))
-    }
+/// The page size a client asks for: 1 to 200 (checked when the query is read).
+pub type Limit = Within<1, MAX_LIMIT>;
+
+/// The page size asked for, or the default.
+pub fn limit(asked: Option<Limit>) -> i64 {
+    asked.map_or(DEFAULT_LIMIT, Limit::get)
 }
 
 /// One page of a list: the one shape every list answers with.
@@ -70,8 +64,11 @@ mod tests {
         );
         let last = Page::of(vec![1, 2], 2, |n| n.to_string());
         assert_eq!((last.items, last.next_cursor), (vec![1, 2], None));
-        assert!(limit(Some(0)).is_err());
-        assert!(limit(Some(201)).is_err());
-        assert_eq!(limit(None).unwrap(), 50);
+        assert_eq!(limit(None), DEFAULT_LIMIT);
+        let asked: Limit = serde_json::from_str("20").unwrap();
+        assert_eq!(limit(Some(asked)), 20);
+        for wrong in ["0", "201", "-1"] {
+            assert!(serde_json::from_str::<Limit>(wrong).is_err(), "{wrong}");
+        }
     }
 }

@@ -158,6 +158,14 @@ impl ClientLimiter {
     }
 }
 
+/// Limits every route of `router` per client with `limiter`, and says so in the API document.
+pub fn limit_routes(
+    router: utoipa_axum::router::OpenApiRouter,
+    limiter: ClientLimiter,
+) -> utoipa_axum::router::OpenApiRouter {
+    crate::openapi::rate_limited(router).layer(axum::middleware::from_fn_with_state(limiter, limit))
+}
+
 /// Middleware: 429 with `Retry-After` once a client exceeds its quota.
 pub async fn limit(State(limiter): State<ClientLimiter>, request: Request, next: Next) -> Response {
     let peer = request

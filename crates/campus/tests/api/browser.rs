@@ -8,14 +8,13 @@ use std::process::Command;
 
 use axum::{http::header, response::IntoResponse, routing::get};
 use campus_platform::context::{Context, Running};
-use serde_json::Value;
-use sqlx::migrate::Migrator;
-use utoipa_axum::router::OpenApiRouter;
-
-use crate::support::{
+use campus_testkit::{
     people::{School, PASSWORD},
     Backend, TestEnv,
 };
+use serde_json::Value;
+use sqlx::migrate::Migrator;
+use utoipa_axum::router::OpenApiRouter;
 
 static PAGE_MIGRATIONS: Migrator = sqlx::migrate!("tests/api/fixtures/migrations/page");
 

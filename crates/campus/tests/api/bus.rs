@@ -9,12 +9,10 @@ use std::{
 
 use campus_bus::{relay::Relay, OutboxRow};
 use campus_platform::auth::Role;
+use campus_testkit::{each_backend, each_storage, eventually, TestEnv};
 use serde_json::Value;
 
-use crate::{
-    fixtures::{ledger, record_entry, record_note, tallied, tally, TallyBehaviour},
-    support::{backends, eventually, Backend, TestEnv},
-};
+use crate::fixtures::{ledger, record_entry, record_note, tallied, tally, TallyBehaviour};
 
 const WITHIN: Duration = Duration::from_secs(15);
 
@@ -22,161 +20,213 @@ async fn unpublished(db: &campus_platform::db::Db) -> i64 {
     campus_bus::relay::outbox_depth(db).await.unwrap()
 }
 
-#[tokio::test]
-async fn an_event_committed_before_a_crash_is_delivered_after_restart() {
-    for backend in backends() {
-        crash_before_publish(&backend).await;
-    }
-}
-
-async fn crash_before_publish(backend: &Backend) {
-    eprintln!("backend: {backend}");
-    let env = TestEnv::new(backend).await;
-    let behaviour = Arc::new(TallyBehaviour::default());
-    // Built but never started: the relay never runs, as if the process died right after
-    // the commit.
-    let first = env.build(vec![ledger(), tally(behaviour.clone())]).await;
-    let ledger_db = first.database("ledger").unwrap().clone();
-    record_entry(&ledger_db, "acct-1", 1).await;
-    assert_eq!(
-        unpublished(&ledger_db).await,
-        1,
-        "{backend}: the event waits in the outbox"
-    );
-    drop(first);
-
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    let entries = eventually(WITHIN, "the event after restart", || async {
-        let entries = tallied(app.db("tally")).await;
-        (!entries.is_empty()).then_some(entries)
-    })
-    .await;
-    assert_eq!(entries, vec![("acct-1".to_owned(), 1)], "{backend}");
-    assert_eq!(unpublished(app.db("ledger")).await, 0, "{backend}");
-    app.stop().await;
-    env.cleanup().await;
-}
-
-#[tokio::test]
-async fn a_relay_that_publishes_twice_is_deduplicated() {
-    for backend in backends() {
-        publish_twice(&backend).await;
-    }
-}
-
-async fn publish_twice(backend: &Backend) {
-    eprintln!("backend: {backend}");
-    let env = TestEnv::new(backend).await;
-    let behaviour = Arc::new(TallyBehaviour::default());
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    let envelope = record_entry(app.db("ledger"), "acct-1", 1).await;
-    eventually(WITHIN, "the first delivery", || async {
-        (tallied(app.db("tally")).await.len() == 1).then_some(())
-    })
-    .await;
-
-    // The relay crashed after the bus took the event but before the outbox row was marked:
-    // on restart it publishes the same row again.
-    let rows: Vec<OutboxRow> =
-        sqlx::query_as("SELECT id, event_type, subject, envelope FROM outbox WHERE id = $1")
-            .bind(&envelope.id)
-            .fetch_all(app.db("ledger").pool())
-            .await
-            .unwrap();
-    app.bus
-        .log()
-        .publish(app.db("ledger"), &rows)
-        .await
-        .unwrap();
-    if let Some(url) = &backend.nats {
-        let log = campus_bus::jetstream::JetStreamLog::connect(url, &env.config.bus)
-            .await
-            .unwrap();
+each_backend! {
+    async fn an_event_committed_before_a_crash_is_delivered_after_restart(env: TestEnv) {
+        let backend = env.backend.clone();
+        let behaviour = Arc::new(TallyBehaviour::default());
+        // Built but never started: the relay never runs, as if the process died right after
+        // the commit.
+        let first = env.build(vec![ledger(), tally(behaviour.clone())]).await;
+        let ledger_db = first.database("ledger").unwrap().clone();
+        record_entry(&ledger_db, "acct-1", 1).await;
         assert_eq!(
-            log.stored_messages("ledger").await.unwrap(),
+            unpublished(&ledger_db).await,
             1,
-            "JetStream dropped the duplicate"
+            "{backend}: the event waits in the outbox"
         );
+        drop(first);
+
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        let entries = eventually(WITHIN, "the event after restart", || async {
+            let entries = tallied(app.db("tally")).await;
+            (!entries.is_empty()).then_some(entries)
+        })
+        .await;
+        assert_eq!(entries, vec![("acct-1".to_owned(), 1)], "{backend}");
+        assert_eq!(unpublished(app.db("ledger")).await, 0, "{backend}");
+        app.stop().await;
     }
-    // And a consumer that crashed after handling but before its position was saved sees the
-    // event again: the inbox makes that a no-op.
-    if backend.nats.is_none() {
-        sqlx::query("UPDATE consumer_positions SET position = 0")
-            .execute(app.db("tally").pool())
+}
+
+each_backend! {
+    async fn a_relay_that_publishes_twice_is_deduplicated(env: TestEnv) {
+        let backend = env.backend.clone();
+        let behaviour = Arc::new(TallyBehaviour::default());
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        let envelope = record_entry(app.db("ledger"), "acct-1", 1).await;
+        eventually(WITHIN, "the first delivery", || async {
+            (tallied(app.db("tally")).await.len() == 1).then_some(())
+        })
+        .await;
+
+        // The relay crashed after the bus took the event but before the outbox row was marked:
+        // on restart it publishes the same row again.
+        let rows: Vec<OutboxRow> =
+            sqlx::query_as("SELECT id, event_type, subject, envelope FROM outbox WHERE id = $1")
+                .bind(&envelope.id)
+                .fetch_all(app.db("ledger").pool())
+                .await
+                .unwrap();
+        app.bus
+            .log()
+            .publish(app.db("ledger"), &rows)
             .await
             .unwrap();
-    }
-    app.stop().await;
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        tallied(app.db("tally")).await.len(),
-        1,
-        "{backend}: handled exactly once"
-    );
-    let (inbox,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM inbox")
-        .fetch_one(app.db("tally").pool())
-        .await
-        .unwrap();
-    assert_eq!(inbox, 1, "{backend}");
-    app.stop().await;
-    env.cleanup().await;
-}
-
-#[tokio::test]
-async fn a_handler_that_fails_twice_then_succeeds_applies_its_effect_once() {
-    for backend in backends() {
-        fails_twice(&backend).await;
-    }
-}
-
-async fn fails_twice(backend: &Backend) {
-    eprintln!("backend: {backend}");
-    let env = TestEnv::new(backend).await;
-    let behaviour = Arc::new(TallyBehaviour::default());
-    behaviour.fail_times("acct-1", 1, 2);
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    record_entry(app.db("ledger"), "acct-1", 1).await;
-    record_entry(app.db("ledger"), "acct-1", 2).await;
-    let entries = eventually(WITHIN, "both entries", || async {
-        let entries = tallied(app.db("tally")).await;
-        (entries.len() == 2).then_some(entries)
-    })
-    .await;
-    assert_eq!(
-        entries,
-        vec![("acct-1".to_owned(), 1), ("acct-1".to_owned(), 2)],
-        "{backend}"
-    );
-    // Two failed calls, one success for the first event, one call for the second.
-    assert_eq!(behaviour.calls.load(Ordering::SeqCst), 4, "{backend}");
-    let (parked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM parked_events")
-        .fetch_one(app.db("tally").pool())
-        .await
-        .unwrap();
-    assert_eq!(parked, 0, "{backend}");
-    app.stop().await;
-    env.cleanup().await;
-}
-
-#[tokio::test]
-async fn a_handler_that_always_fails_is_parked_then_replayed_by_an_admin_after_a_fix() {
-    for backend in backends() {
-        parked_and_replayed(&backend).await;
+        if let Some(url) = &backend.nats {
+            let log = campus_bus::jetstream::JetStreamLog::connect(url, &env.config.bus)
+                .await
+                .unwrap();
+            assert_eq!(
+                log.stored_messages("ledger").await.unwrap(),
+                1,
+                "JetStream dropped the duplicate"
+            );
+        }
+        // And a consumer that crashed after handling but before its position was saved sees the
+        // event again: the inbox makes that a no-op.
+        if backend.nats.is_none() {
+            sqlx::query("UPDATE consumer_positions SET position = 0")
+                .execute(app.db("tally").pool())
+                .await
+                .unwrap();
+        }
+        app.stop().await;
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            tallied(app.db("tally")).await.len(),
+            1,
+            "{backend}: handled exactly once"
+        );
+        let (inbox,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM inbox")
+            .fetch_one(app.db("tally").pool())
+            .await
+            .unwrap();
+        assert_eq!(inbox, 1, "{backend}");
+        app.stop().await;
     }
 }
 
-async fn parked_and_replayed(backend: &Backend) {
-    eprintln!("backend: {backend}");
-    let mut env = TestEnv::new(backend).await;
-    env.config.bus.max_attempts = 3;
-    let behaviour = Arc::new(TallyBehaviour::default());
-    behaviour.broken.store(true, Ordering::SeqCst);
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    let admin = app.super_admin();
-    record_entry(app.db("ledger"), "acct-1", 1).await;
+each_backend! {
+    async fn a_handler_that_fails_twice_then_succeeds_applies_its_effect_once(env: TestEnv) {
+        let backend = env.backend.clone();
+        let behaviour = Arc::new(TallyBehaviour::default());
+        behaviour.fail_times("acct-1", 1, 2);
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        record_entry(app.db("ledger"), "acct-1", 1).await;
+        record_entry(app.db("ledger"), "acct-1", 2).await;
+        let entries = eventually(WITHIN, "both entries", || async {
+            let entries = tallied(app.db("tally")).await;
+            (entries.len() == 2).then_some(entries)
+        })
+        .await;
+        assert_eq!(
+            entries,
+            vec![("acct-1".to_owned(), 1), ("acct-1".to_owned(), 2)],
+            "{backend}"
+        );
+        // Two failed calls, one success for the first event, one call for the second.
+        assert_eq!(behaviour.calls.load(Ordering::SeqCst), 4, "{backend}");
+        let (parked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM parked_events")
+            .fetch_one(app.db("tally").pool())
+            .await
+            .unwrap();
+        assert_eq!(parked, 0, "{backend}");
+        app.stop().await;
+    }
+}
 
-    let page: Value = eventually(WITHIN, "the parked event", || async {
+each_backend! {
+    async fn a_handler_that_always_fails_is_parked_then_replayed_by_an_admin_after_a_fix(
+        env: TestEnv,
+    ) {
+        let backend = env.backend.clone();
+        env.config.bus.max_attempts = 3;
+        let behaviour = Arc::new(TallyBehaviour::default());
+        behaviour.broken.store(true, Ordering::SeqCst);
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        let admin = app.super_admin();
+        record_entry(app.db("ledger"), "acct-1", 1).await;
+
+        let page: Value = eventually(WITHIN, "the parked event", || async {
+            let page: Value = app
+                .client
+                .get(app.url("/api/v1/admin/events/parked"))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (page["items"].as_array().map(Vec::len) == Some(1)).then_some(page)
+        })
+        .await;
+        let parked = &page["items"][0];
+        assert_eq!(parked["subscription"], "tally.entries", "{backend}");
+        assert_eq!(parked["attempts"], 3, "{backend}");
+        assert!(
+            parked["error"].as_str().unwrap().contains("broken"),
+            "{backend}"
+        );
+        assert_eq!(behaviour.calls.load(Ordering::SeqCst), 3, "{backend}");
+
+        let consumers: Value = app
+            .client
+            .get(app.url("/api/v1/admin/events/consumers"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(consumers[0]["parked"], 1, "{backend}: {consumers}");
+
+        // Only super admins operate the backbone.
+        let id = parked["id"].as_str().unwrap();
+        let replay_url = app.url(&format!("/api/v1/admin/events/parked/{id}/replay"));
+        for role in [Role::Student, Role::Teacher, Role::SchoolAdmin] {
+            let response = app
+                .client
+                .post(&replay_url)
+                .bearer_auth(app.token(role, "school-1"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 403, "{backend}: {role}");
+        }
+        assert_eq!(
+            app.client.post(&replay_url).send().await.unwrap().status(),
+            401,
+            "{backend}"
+        );
+
+        // Replaying while still broken fails and keeps it parked.
+        let response = app
+            .client
+            .post(&replay_url)
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 409, "{backend}");
+        assert!(tallied(app.db("tally")).await.is_empty());
+
+        behaviour.broken.store(false, Ordering::SeqCst);
+        let response = app
+            .client
+            .post(&replay_url)
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{backend}");
+        assert_eq!(
+            tallied(app.db("tally")).await,
+            vec![("acct-1".to_owned(), 1)],
+            "{backend}"
+        );
         let page: Value = app
             .client
             .get(app.url("/api/v1/admin/events/parked"))
@@ -187,197 +237,105 @@ async fn parked_and_replayed(backend: &Backend) {
             .json()
             .await
             .unwrap();
-        (page["items"].as_array().map(Vec::len) == Some(1)).then_some(page)
-    })
-    .await;
-    let parked = &page["items"][0];
-    assert_eq!(parked["subscription"], "tally.entries", "{backend}");
-    assert_eq!(parked["attempts"], 3, "{backend}");
-    assert!(
-        parked["error"].as_str().unwrap().contains("broken"),
-        "{backend}"
-    );
-    assert_eq!(behaviour.calls.load(Ordering::SeqCst), 3, "{backend}");
-
-    let consumers: Value = app
-        .client
-        .get(app.url("/api/v1/admin/events/consumers"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(consumers[0]["parked"], 1, "{backend}: {consumers}");
-
-    // Only super admins operate the backbone.
-    let id = parked["id"].as_str().unwrap();
-    let replay_url = app.url(&format!("/api/v1/admin/events/parked/{id}/replay"));
-    for role in [Role::Student, Role::Teacher, Role::SchoolAdmin] {
+        assert_eq!(page["items"].as_array().unwrap().len(), 0, "{backend}");
         let response = app
             .client
             .post(&replay_url)
-            .bearer_auth(app.token(role, "school-1"))
+            .bearer_auth(&admin)
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 403, "{backend}: {role}");
+        assert_eq!(
+            response.status(),
+            404,
+            "{backend}: a replayed event is gone from the lot"
+        );
+        app.stop().await;
     }
-    assert_eq!(
-        app.client.post(&replay_url).send().await.unwrap().status(),
-        401,
-        "{backend}"
-    );
-
-    // Replaying while still broken fails and keeps it parked.
-    let response = app
-        .client
-        .post(&replay_url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 409, "{backend}");
-    assert!(tallied(app.db("tally")).await.is_empty());
-
-    behaviour.broken.store(false, Ordering::SeqCst);
-    let response = app
-        .client
-        .post(&replay_url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{backend}");
-    assert_eq!(
-        tallied(app.db("tally")).await,
-        vec![("acct-1".to_owned(), 1)],
-        "{backend}"
-    );
-    let page: Value = app
-        .client
-        .get(app.url("/api/v1/admin/events/parked"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(page["items"].as_array().unwrap().len(), 0, "{backend}");
-    let response = app
-        .client
-        .post(&replay_url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.status(),
-        404,
-        "{backend}: a replayed event is gone from the lot"
-    );
-    app.stop().await;
-    env.cleanup().await;
 }
 
-#[tokio::test]
-async fn replay_all_replays_every_parked_event() {
-    let backend = Backend {
-        postgres: None,
-        nats: None,
-    };
-    let mut env = TestEnv::new(&backend).await;
-    env.config.bus.max_attempts = 2;
-    let behaviour = Arc::new(TallyBehaviour::default());
-    behaviour.broken.store(true, Ordering::SeqCst);
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    for seq in 1..=3 {
-        record_entry(app.db("ledger"), "acct-1", seq).await;
-    }
-    eventually(WITHIN, "three parked events", || async {
-        let (parked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM parked_events")
-            .fetch_one(app.db("tally").pool())
+each_storage! {
+    async fn replay_all_replays_every_parked_event(env: TestEnv) {
+        env.config.bus.max_attempts = 2;
+        let behaviour = Arc::new(TallyBehaviour::default());
+        behaviour.broken.store(true, Ordering::SeqCst);
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        for seq in 1..=3 {
+            record_entry(app.db("ledger"), "acct-1", seq).await;
+        }
+        eventually(WITHIN, "three parked events", || async {
+            let (parked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM parked_events")
+                .fetch_one(app.db("tally").pool())
+                .await
+                .unwrap();
+            (parked == 3).then_some(())
+        })
+        .await;
+        behaviour.broken.store(false, Ordering::SeqCst);
+        let report: Value = app
+            .client
+            .post(app.url("/api/v1/admin/events/parked/replay"))
+            .bearer_auth(app.super_admin())
+            .send()
+            .await
+            .unwrap()
+            .json()
             .await
             .unwrap();
-        (parked == 3).then_some(())
-    })
-    .await;
-    behaviour.broken.store(false, Ordering::SeqCst);
-    let report: Value = app
-        .client
-        .post(app.url("/api/v1/admin/events/parked/replay"))
-        .bearer_auth(app.super_admin())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        report,
-        serde_json::json!({ "replayed": 3, "failed": 0, "remaining": 0 })
-    );
-    assert_eq!(tallied(app.db("tally")).await.len(), 3);
-    app.stop().await;
-    env.cleanup().await;
-}
-
-#[tokio::test]
-async fn events_of_one_aggregate_are_handled_in_order() {
-    for backend in backends() {
-        in_order(&backend).await;
-    }
-}
-
-async fn in_order(backend: &Backend) {
-    eprintln!("backend: {backend}");
-    let env = TestEnv::new(backend).await;
-    let behaviour = Arc::new(TallyBehaviour::default());
-    // Some events fail once: their retries must not let later events of the account overtake.
-    for seq in (0..30).step_by(7) {
-        behaviour.fail_times("acct-2", seq, 1);
-        behaviour.fail_times("acct-4", seq, 2);
-    }
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    // Five accounts written concurrently, each account's entries one after another.
-    let writers: Vec<_> = (0..5)
-        .map(|account| {
-            let db = app.db("ledger").clone();
-            tokio::spawn(async move {
-                for seq in 0..30 {
-                    record_entry(&db, &format!("acct-{account}"), seq).await;
-                }
-            })
-        })
-        .collect();
-    for writer in writers {
-        writer.await.unwrap();
-    }
-    let entries = eventually(WITHIN, "all 150 entries", || async {
-        let entries = tallied(app.db("tally")).await;
-        (entries.len() == 150).then_some(entries)
-    })
-    .await;
-    let mut last: HashMap<String, i64> = HashMap::new();
-    for (account, seq) in entries {
-        let previous = last.insert(account.clone(), seq);
         assert_eq!(
-            previous.map_or(0, |p| p + 1),
-            seq,
-            "{backend}: {account} out of order"
+            report,
+            serde_json::json!({ "replayed": 3, "failed": 0, "remaining": 0 })
         );
+        assert_eq!(tallied(app.db("tally")).await.len(), 3);
+        app.stop().await;
     }
-    app.stop().await;
-    env.cleanup().await;
 }
 
-#[tokio::test]
-async fn shutdown_publishes_what_was_committed_during_the_drain() {
-    for backend in backends() {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_backend! {
+    async fn events_of_one_aggregate_are_handled_in_order(env: TestEnv) {
+        let backend = env.backend.clone();
+        let behaviour = Arc::new(TallyBehaviour::default());
+        // Some events fail once: their retries must not let later events of the account overtake.
+        for seq in (0..30).step_by(7) {
+            behaviour.fail_times("acct-2", seq, 1);
+            behaviour.fail_times("acct-4", seq, 2);
+        }
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        // Five accounts written concurrently, each account's entries one after another.
+        let writers: Vec<_> = (0..5)
+            .map(|account| {
+                let db = app.db("ledger").clone();
+                tokio::spawn(async move {
+                    for seq in 0..30 {
+                        record_entry(&db, &format!("acct-{account}"), seq).await;
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        let entries = eventually(WITHIN, "all 150 entries", || async {
+            let entries = tallied(app.db("tally")).await;
+            (entries.len() == 150).then_some(entries)
+        })
+        .await;
+        let mut last: HashMap<String, i64> = HashMap::new();
+        for (account, seq) in entries {
+            let previous = last.insert(account.clone(), seq);
+            assert_eq!(
+                previous.map_or(0, |p| p + 1),
+                seq,
+                "{backend}: {account} out of order"
+            );
+        }
+        app.stop().await;
+    }
+}
+
+each_backend! {
+    async fn shutdown_publishes_what_was_committed_during_the_drain(env: TestEnv) {
+        let backend = env.backend.clone();
         let app = env.start(vec![ledger()]).await;
         let db = app.db("ledger").clone();
         for seq in 0..50 {
@@ -393,43 +351,35 @@ async fn shutdown_publishes_what_was_committed_during_the_drain() {
             "{backend}: the relay flushed before exit"
         );
         reopened.close().await;
-        env.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn the_relay_publishes_in_batches_and_reports_what_it_moved() {
-    let backend = Backend {
-        postgres: None,
-        nats: None,
-    };
-    let env = TestEnv::new(&backend).await;
-    let app = env.build(vec![ledger()]).await;
-    let db = app.database("ledger").unwrap().clone();
-    for seq in 0..5 {
-        record_entry(&db, "acct-1", seq).await;
+each_storage! {
+    async fn the_relay_publishes_in_batches_and_reports_what_it_moved(env: TestEnv) {
+        let app = env.build(vec![ledger()]).await;
+        let db = app.database("ledger").unwrap().clone();
+        for seq in 0..5 {
+            record_entry(&db, "acct-1", seq).await;
+        }
+        let mut config = env.config.bus.clone();
+        config.relay_batch = 2;
+        let relay = Relay::new(db.clone(), app.bus().log().clone(), &config);
+        assert_eq!(relay.relay_once().await.unwrap(), 2);
+        assert_eq!(relay.relay_once().await.unwrap(), 2);
+        assert_eq!(relay.relay_once().await.unwrap(), 1);
+        assert_eq!(relay.relay_once().await.unwrap(), 0);
+        let positions: Vec<(i64,)> = sqlx::query_as("SELECT position FROM outbox ORDER BY id")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(positions, vec![(1,), (2,), (3,), (4,), (5,)]);
+        drop(app);
     }
-    let mut config = env.config.bus.clone();
-    config.relay_batch = 2;
-    let relay = Relay::new(db.clone(), app.bus().log().clone(), &config);
-    assert_eq!(relay.relay_once().await.unwrap(), 2);
-    assert_eq!(relay.relay_once().await.unwrap(), 2);
-    assert_eq!(relay.relay_once().await.unwrap(), 1);
-    assert_eq!(relay.relay_once().await.unwrap(), 0);
-    let positions: Vec<(i64,)> = sqlx::query_as("SELECT position FROM outbox ORDER BY id")
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
-    assert_eq!(positions, vec![(1,), (2,), (3,), (4,), (5,)]);
-    drop(app);
-    env.cleanup().await;
 }
 
-#[tokio::test]
-async fn retention_keeps_what_a_consumer_has_not_read() {
-    for backend in backends() {
-        eprintln!("backend: {backend}");
-        let mut env = TestEnv::new(&backend).await;
+each_backend! {
+    async fn retention_keeps_what_a_consumer_has_not_read(env: TestEnv) {
+        let backend = env.backend.clone();
         // Retried, not parked, while the test holds the consumer broken.
         env.config.bus.max_attempts = 10_000;
         let behaviour = Arc::new(TallyBehaviour::default());
@@ -469,94 +419,78 @@ async fn retention_keeps_what_a_consumer_has_not_read() {
         })
         .await;
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn with_one_attempt_allowed_a_failing_handler_runs_once_and_is_parked() {
-    let backend = Backend {
-        postgres: None,
-        nats: None,
-    };
-    let mut env = TestEnv::new(&backend).await;
-    env.config.bus.max_attempts = 1;
-    let behaviour = Arc::new(TallyBehaviour::default());
-    behaviour.broken.store(true, Ordering::SeqCst);
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    record_entry(app.db("ledger"), "acct-1", 1).await;
-    eventually(WITHIN, "the parked event", || async {
-        let (parked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM parked_events")
-            .fetch_one(app.db("tally").pool())
-            .await
-            .unwrap();
-        (parked == 1).then_some(())
-    })
-    .await;
-    assert_eq!(behaviour.calls.load(Ordering::SeqCst), 1);
-    app.stop().await;
-    env.cleanup().await;
-}
-
-#[tokio::test]
-async fn a_consumer_moves_past_event_types_it_does_not_handle() {
-    let backend = Backend {
-        postgres: None,
-        nats: None,
-    };
-    let env = TestEnv::new(&backend).await;
-    let app = env
-        .start(vec![ledger(), tally(Arc::new(TallyBehaviour::default()))])
+each_storage! {
+    async fn with_one_attempt_allowed_a_failing_handler_runs_once_and_is_parked(env: TestEnv) {
+        env.config.bus.max_attempts = 1;
+        let behaviour = Arc::new(TallyBehaviour::default());
+        behaviour.broken.store(true, Ordering::SeqCst);
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        record_entry(app.db("ledger"), "acct-1", 1).await;
+        eventually(WITHIN, "the parked event", || async {
+            let (parked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM parked_events")
+                .fetch_one(app.db("tally").pool())
+                .await
+                .unwrap();
+            (parked == 1).then_some(())
+        })
         .await;
-    for _ in 0..5 {
-        record_note(app.db("ledger"), "acct-1").await;
+        assert_eq!(behaviour.calls.load(Ordering::SeqCst), 1);
+        app.stop().await;
     }
-    let position = eventually(WITHIN, "the tally's position to reach the head", || async {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT position FROM consumer_positions WHERE subscription = 'tally.entries'",
-        )
-        .fetch_optional(app.db("tally").pool())
-        .await
-        .unwrap();
-        row.filter(|(p,)| *p == 5).map(|(p,)| p)
-    })
-    .await;
-    assert_eq!(position, 5);
-    app.stop().await;
-    env.cleanup().await;
 }
 
-#[tokio::test]
-async fn positions_never_repeat_after_retention_emptied_the_log() {
-    let backend = Backend {
-        postgres: None,
-        nats: None,
-    };
-    let env = TestEnv::new(&backend).await;
-    let behaviour = Arc::new(TallyBehaviour::default());
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    for seq in 0..3 {
-        record_entry(app.db("ledger"), "acct-1", seq).await;
-    }
-    eventually(WITHIN, "three entries", || async {
-        (tallied(app.db("tally")).await.len() == 3).then_some(())
-    })
-    .await;
-    app.bus.prune_older_than(0).await.unwrap();
-    let (left, head): (i64, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(position) FROM outbox")
-            .fetch_one(app.db("ledger").pool())
+each_storage! {
+    async fn a_consumer_moves_past_event_types_it_does_not_handle(env: TestEnv) {
+        let app = env
+            .start(vec![ledger(), tally(Arc::new(TallyBehaviour::default()))])
+            .await;
+        for _ in 0..5 {
+            record_note(app.db("ledger"), "acct-1").await;
+        }
+        let position = eventually(WITHIN, "the tally's position to reach the head", || async {
+            let row: Option<(i64,)> = sqlx::query_as(
+                "SELECT position FROM consumer_positions WHERE subscription = 'tally.entries'",
+            )
+            .fetch_optional(app.db("tally").pool())
             .await
             .unwrap();
-    assert_eq!((left, head), (1, Some(3)), "the newest row keeps the head");
-    app.stop().await;
+            row.filter(|(p,)| *p == 5).map(|(p,)| p)
+        })
+        .await;
+        assert_eq!(position, 5);
+        app.stop().await;
+    }
+}
 
-    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
-    record_entry(app.db("ledger"), "acct-1", 3).await;
-    eventually(WITHIN, "the entry recorded after restart", || async {
-        (tallied(app.db("tally")).await.len() == 4).then_some(())
-    })
-    .await;
-    app.stop().await;
-    env.cleanup().await;
+each_storage! {
+    async fn positions_never_repeat_after_retention_emptied_the_log(env: TestEnv) {
+        let behaviour = Arc::new(TallyBehaviour::default());
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        for seq in 0..3 {
+            record_entry(app.db("ledger"), "acct-1", seq).await;
+        }
+        eventually(WITHIN, "three entries", || async {
+            (tallied(app.db("tally")).await.len() == 3).then_some(())
+        })
+        .await;
+        app.bus.prune_older_than(0).await.unwrap();
+        let (left, head): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MAX(position) FROM outbox")
+                .fetch_one(app.db("ledger").pool())
+                .await
+                .unwrap();
+        assert_eq!((left, head), (1, Some(3)), "the newest row keeps the head");
+        app.stop().await;
+
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        record_entry(app.db("ledger"), "acct-1", 3).await;
+        eventually(WITHIN, "the entry recorded after restart", || async {
+            (tallied(app.db("tally")).await.len() == 4).then_some(())
+        })
+        .await;
+        app.stop().await;
+    }
 }

@@ -4,14 +4,13 @@
 
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
-
-use crate::support::{
-    backends, eventually,
+use campus_testkit::{
+    each_backend, each_storage, eventually,
     people::{call, Person, School},
     TestApp, TestEnv,
 };
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
 
 async fn start(env: &TestEnv) -> TestApp {
     env.start(vec![campus_identity::context(), campus_courses::context()])
@@ -37,6 +36,11 @@ async fn get(app: &TestApp, path: &str, who: &Person) -> (StatusCode, Value) {
     call(app, Method::GET, path, Some(&who.token), None).await
 }
 
+/// A POST without a body, for the operations that take none.
+async fn post_empty(app: &TestApp, path: &str, who: &Person) -> (StatusCode, Value) {
+    call(app, Method::POST, path, Some(&who.token), None).await
+}
+
 async fn post(app: &TestApp, path: &str, who: &Person, body: Value) -> (StatusCode, Value) {
     call(app, Method::POST, path, Some(&who.token), Some(body)).await
 }
@@ -58,11 +62,8 @@ async fn event_types(app: &TestApp) -> Vec<String> {
     rows.into_iter().map(|(t,)| t).collect()
 }
 
-#[tokio::test]
-async fn a_teacher_builds_a_course_and_students_work_through_it() {
-    for backend in backends() {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_backend! {
+    async fn a_teacher_builds_a_course_and_students_work_through_it(env: TestEnv) {
         let app = start(&env).await;
         let school = School::create(&app, "hill-valley").await;
         let teacher = school.add(&app, "teacher", "Tess").await;
@@ -192,12 +193,7 @@ async fn a_teacher_builds_a_course_and_students_work_through_it() {
         assert_eq!(status, 204);
 
         // Published: in the catalogue, found by filters.
-        let (status, published) = post(
-            &app,
-            &format!("/api/v1/courses/{course_id}/publish"),
-            &teacher,
-            json!({}),
-        )
+        let (status, published) = post_empty(&app, &format!("/api/v1/courses/{course_id}/publish"), &teacher)
         .await;
         assert_eq!(status, 200, "{published}");
         for filter in [
@@ -256,20 +252,10 @@ async fn a_teacher_builds_a_course_and_students_work_through_it() {
         );
         let (status, _) = get(&app, &format!("/api/v1/lessons/{l3}"), &marty).await;
         assert_eq!(status, 403, "locked");
-        let (status, _) = post(
-            &app,
-            &format!("/api/v1/lessons/{l3}/complete"),
-            &marty,
-            json!({}),
-        )
+        let (status, _) = post_empty(&app, &format!("/api/v1/lessons/{l3}/complete"), &marty)
         .await;
         assert_eq!(status, 403, "locked lessons cannot be completed");
-        let (status, done) = post(
-            &app,
-            &format!("/api/v1/lessons/{l1}/complete"),
-            &marty,
-            json!({}),
-        )
+        let (status, done) = post_empty(&app, &format!("/api/v1/lessons/{l1}/complete"), &marty)
         .await;
         assert_eq!(status, 200, "{done}");
         assert_eq!(done["progress"]["percent"], 50);
@@ -283,12 +269,7 @@ async fn a_teacher_builds_a_course_and_students_work_through_it() {
         assert_eq!(progress["percent"], 50);
         assert_eq!(progress["modules"][1]["locked"], false);
         assert_eq!(progress["next_lesson"]["id"], l2.as_str());
-        let (status, done) = post(
-            &app,
-            &format!("/api/v1/lessons/{l3}/complete"),
-            &marty,
-            json!({}),
-        )
+        let (status, done) = post_empty(&app, &format!("/api/v1/lessons/{l3}/complete"), &marty)
         .await;
         assert_eq!(status, 200, "{done}");
         assert_eq!(done["course_completed"], true);
@@ -297,12 +278,7 @@ async fn a_teacher_builds_a_course_and_students_work_through_it() {
             done["progress"]["completed_at"].is_string(),
             "the answer says when the course was completed: {done}"
         );
-        let (status, again) = post(
-            &app,
-            &format!("/api/v1/lessons/{l3}/complete"),
-            &marty,
-            json!({}),
-        )
+        let (status, again) = post_empty(&app, &format!("/api/v1/lessons/{l3}/complete"), &marty)
         .await;
         assert_eq!(status, 200, "{again}");
 
@@ -398,12 +374,7 @@ async fn a_teacher_builds_a_course_and_students_work_through_it() {
         // Dropping leaves; archiving freezes the course.
         let (status, _) = call(&app, Method::DELETE, &enroll, Some(&jennifer.token), None).await;
         assert_eq!(status, 204);
-        let (status, _) = post(
-            &app,
-            &format!("/api/v1/courses/{course_id}/archive"),
-            &teacher,
-            json!({}),
-        )
+        let (status, _) = post_empty(&app, &format!("/api/v1/courses/{course_id}/archive"), &teacher)
         .await;
         assert_eq!(status, 200);
         let (status, problem) = call(
@@ -462,7 +433,6 @@ async fn a_teacher_builds_a_course_and_students_work_through_it() {
         .await;
 
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
@@ -479,11 +449,8 @@ enum Asker {
     Anonymous,
 }
 
-#[tokio::test]
-async fn every_course_route_refuses_other_schools_and_lower_roles() {
-    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_storage! {
+    async fn every_course_route_refuses_other_schools_and_lower_roles(env: TestEnv) {
         let app = start(&env).await;
         let school = School::create(&app, "hill-valley").await;
         let teacher = school.add(&app, "teacher", "Tess").await;
@@ -517,12 +484,7 @@ async fn every_course_route_refuses_other_schools_and_lower_roles() {
         )
         .await;
         let l = lesson["id"].as_str().unwrap().to_owned();
-        post(
-            &app,
-            &format!("/api/v1/courses/{c}/publish"),
-            &teacher,
-            json!({}),
-        )
+        post_empty(&app, &format!("/api/v1/courses/{c}/publish"), &teacher)
         .await;
         let (status, _) = call(
             &app,
@@ -584,13 +546,13 @@ async fn every_course_route_refuses_other_schools_and_lower_roles() {
             (
                 Method::POST,
                 format!("/api/v1/courses/{c}/publish"),
-                json!({}),
+                Value::Null,
                 &teachers_only,
             ),
             (
                 Method::POST,
                 format!("/api/v1/courses/{c}/archive"),
-                json!({}),
+                Value::Null,
                 &teachers_only,
             ),
             (
@@ -602,7 +564,7 @@ async fn every_course_route_refuses_other_schools_and_lower_roles() {
             (
                 Method::POST,
                 format!("/api/v1/courses/{c}/enrollment-code"),
-                json!({}),
+                Value::Null,
                 &teachers_only,
             ),
             (
@@ -704,7 +666,7 @@ async fn every_course_route_refuses_other_schools_and_lower_roles() {
             (
                 Method::POST,
                 format!("/api/v1/lessons/{l}/complete"),
-                json!({}),
+                Value::Null,
                 &students_only,
             ),
             (
@@ -793,15 +755,11 @@ async fn every_course_route_refuses_other_schools_and_lower_roles() {
         }
 
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn deactivation_and_demotion_apply_to_courses_at_once() {
-    for backend in backends() {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_backend! {
+    async fn deactivation_and_demotion_apply_to_courses_at_once(env: TestEnv) {
         let app = start(&env).await;
         let school = School::create(&app, "hill-valley").await;
         let teacher = school.add(&app, "teacher", "Tess").await;
@@ -816,12 +774,7 @@ async fn deactivation_and_demotion_apply_to_courses_at_once() {
         .await;
         assert_eq!(status, 201);
 
-        let (status, _) = post(
-            &app,
-            &format!("/api/v1/users/{}/deactivate", teacher.id),
-            &school.admin,
-            json!({}),
-        )
+        let (status, _) = post_empty(&app, &format!("/api/v1/users/{}/deactivate", teacher.id), &school.admin)
         .await;
         assert_eq!(status, 200);
         let (status, _) = call(
@@ -861,212 +814,194 @@ async fn deactivation_and_demotion_apply_to_courses_at_once() {
         .await;
 
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn enrollment_follows_the_course_rules() {
-    let backend = &backends()[0];
-    let env = TestEnv::new(backend).await;
-    let app = start(&env).await;
-    let school = School::create(&app, "hill-valley").await;
-    let teacher = school.add(&app, "teacher", "Tess").await;
-    let student = school.add(&app, "student", "Marty").await;
-    let other_teacher = school.add(&app, "teacher", "Otto").await;
-    known_to_courses(&app, &school, 4).await;
+each_storage! {
+    async fn enrollment_follows_the_course_rules(env: TestEnv) {
+        let app = start(&env).await;
+        let school = School::create(&app, "hill-valley").await;
+        let teacher = school.add(&app, "teacher", "Tess").await;
+        let student = school.add(&app, "student", "Marty").await;
+        let other_teacher = school.add(&app, "teacher", "Otto").await;
+        known_to_courses(&app, &school, 4).await;
 
-    let course = |details: Value| {
-        let (app, teacher) = (&app, &teacher);
-        async move {
-            let (status, course) = post(app, "/api/v1/courses", teacher, details).await;
-            assert_eq!(status, 201, "{course}");
-            let id = course["id"].as_str().unwrap().to_owned();
-            post(
-                app,
-                &format!("/api/v1/courses/{id}/publish"),
-                teacher,
-                json!({}),
-            )
-            .await;
-            id
-        }
-    };
-    let closed = course(json!({ "title": "Closed", "enrollment_mode": "closed" })).await;
-    let paid = course(json!({ "title": "Paid", "price_cents": 4900, "currency": "usd" })).await;
-    let (status, problem) = post(
-        &app,
-        &format!("/api/v1/courses/{closed}/enroll"),
-        &student,
-        json!({}),
-    )
-    .await;
-    assert_eq!(
-        (status.as_u16(), problem["code"].as_str()),
-        (403, Some("forbidden"))
-    );
-    let (status, problem) = post(
-        &app,
-        &format!("/api/v1/courses/{paid}/enroll"),
-        &student,
-        json!({}),
-    )
-    .await;
-    assert_eq!(
-        (status.as_u16(), problem["code"].as_str()),
-        (409, Some("payment_required"))
-    );
-    // A teacher adds them to the closed course; they may drop it.
-    let (status, _) = call(
-        &app,
-        Method::PUT,
-        &format!("/api/v1/courses/{closed}/members/{}", student.id),
-        Some(&teacher.token),
-        Some(json!({ "role": "student" })),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, _) = call(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/courses/{closed}/enroll"),
-        Some(&student.token),
-        None,
-    )
-    .await;
-    assert_eq!(status, 204);
+        let course = |details: Value| {
+            let (app, teacher) = (&app, &teacher);
+            async move {
+                let (status, course) = post(app, "/api/v1/courses", teacher, details).await;
+                assert_eq!(status, 201, "{course}");
+                let id = course["id"].as_str().unwrap().to_owned();
+                post_empty(app, &format!("/api/v1/courses/{id}/publish"), teacher).await;
+                id
+            }
+        };
+        let closed = course(json!({ "title": "Closed", "enrollment_mode": "closed" })).await;
+        let paid = course(json!({ "title": "Paid", "price_cents": 4900, "currency": "usd" })).await;
+        let (status, problem) = post(
+            &app,
+            &format!("/api/v1/courses/{closed}/enroll"),
+            &student,
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            (status.as_u16(), problem["code"].as_str()),
+            (403, Some("forbidden"))
+        );
+        let (status, problem) = post(
+            &app,
+            &format!("/api/v1/courses/{paid}/enroll"),
+            &student,
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            (status.as_u16(), problem["code"].as_str()),
+            (409, Some("payment_required"))
+        );
+        // A teacher adds them to the closed course; they may drop it.
+        let (status, _) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/courses/{closed}/members/{}", student.id),
+            Some(&teacher.token),
+            Some(json!({ "role": "student" })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, _) = call(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/courses/{closed}/enroll"),
+            Some(&student.token),
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
 
-    // Only school teachers can teach; a course always keeps a teacher.
-    let (status, problem) = call(
-        &app,
-        Method::PUT,
-        &format!("/api/v1/courses/{closed}/members/{}", student.id),
-        Some(&teacher.token),
-        Some(json!({ "role": "teacher" })),
-    )
-    .await;
-    assert_eq!(
-        (status.as_u16(), problem["errors"][0]["code"].as_str()),
-        (422, Some("not_a_teacher"))
-    );
-    let (status, problem) = call(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/courses/{closed}/members/{}", teacher.id),
-        Some(&teacher.token),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status.as_u16(), problem["code"].as_str()),
-        (409, Some("last_teacher"))
-    );
-    let (status, _) = call(
-        &app,
-        Method::PUT,
-        &format!("/api/v1/courses/{closed}/members/{}", other_teacher.id),
-        Some(&teacher.token),
-        Some(json!({ "role": "teacher" })),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, _) = call(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/courses/{closed}/members/{}", teacher.id),
-        Some(&teacher.token),
-        None,
-    )
-    .await;
-    assert_eq!(
-        status, 204,
-        "with a co-teacher in place, the first may leave"
-    );
-    let (status, _) = call(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/courses/{closed}"),
-        Some(&teacher.token),
-        Some(json!({ "title": "Mine again" })),
-    )
-    .await;
-    assert_eq!(status, 403, "and then no longer changes the course");
+        // Only school teachers can teach; a course always keeps a teacher.
+        let (status, problem) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/courses/{closed}/members/{}", student.id),
+            Some(&teacher.token),
+            Some(json!({ "role": "teacher" })),
+        )
+        .await;
+        assert_eq!(
+            (status.as_u16(), problem["errors"][0]["code"].as_str()),
+            (422, Some("not_a_teacher"))
+        );
+        let (status, problem) = call(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/courses/{closed}/members/{}", teacher.id),
+            Some(&teacher.token),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status.as_u16(), problem["code"].as_str()),
+            (409, Some("last_teacher"))
+        );
+        let (status, _) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/courses/{closed}/members/{}", other_teacher.id),
+            Some(&teacher.token),
+            Some(json!({ "role": "teacher" })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, _) = call(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/courses/{closed}/members/{}", teacher.id),
+            Some(&teacher.token),
+            None,
+        )
+        .await;
+        assert_eq!(
+            status, 204,
+            "with a co-teacher in place, the first may leave"
+        );
+        let (status, _) = call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/courses/{closed}"),
+            Some(&teacher.token),
+            Some(json!({ "title": "Mine again" })),
+        )
+        .await;
+        assert_eq!(status, 403, "and then no longer changes the course");
 
-    // The school's admin runs every course.
-    let (status, _) = call(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/courses/{paid}"),
-        Some(&school.admin.token),
-        Some(json!({ "price_cents": 0 })),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, _) = post(
-        &app,
-        &format!("/api/v1/courses/{paid}/enroll"),
-        &student,
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, 201, "free now");
+        // The school's admin runs every course.
+        let (status, _) = call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/courses/{paid}"),
+            Some(&school.admin.token),
+            Some(json!({ "price_cents": 0 })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, _) = post(
+            &app,
+            &format!("/api/v1/courses/{paid}/enroll"),
+            &student,
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 201, "free now");
 
-    // A public course's lessons are open to the whole school; progress still needs a place.
-    let open = course(json!({ "title": "Library skills", "public": true })).await;
-    let (_, module) = post(
-        &app,
-        &format!("/api/v1/courses/{open}/modules"),
-        &teacher,
-        json!({ "title": "Finding books" }),
-    )
-    .await;
-    let (status, lesson) = post(
-        &app,
-        &format!("/api/v1/modules/{}/lessons", module["id"].as_str().unwrap()),
-        &teacher,
-        json!({ "title": "The catalogue", "body": "Look it up" }),
-    )
-    .await;
-    assert_eq!(status, 201, "{lesson}");
-    let lesson = lesson["id"].as_str().unwrap();
-    let (status, read) = get(&app, &format!("/api/v1/lessons/{lesson}"), &student).await;
-    assert_eq!(status, 200, "{read}");
-    assert_eq!(read["body_html"], "<p>Look it up</p>\n");
-    let (status, _) = post(
-        &app,
-        &format!("/api/v1/lessons/{lesson}/complete"),
-        &student,
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, 403);
+        // A public course's lessons are open to the whole school; progress still needs a place.
+        let open = course(json!({ "title": "Library skills", "public": true })).await;
+        let (_, module) = post(
+            &app,
+            &format!("/api/v1/courses/{open}/modules"),
+            &teacher,
+            json!({ "title": "Finding books" }),
+        )
+        .await;
+        let (status, lesson) = post(
+            &app,
+            &format!("/api/v1/modules/{}/lessons", module["id"].as_str().unwrap()),
+            &teacher,
+            json!({ "title": "The catalogue", "body": "Look it up" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{lesson}");
+        let lesson = lesson["id"].as_str().unwrap();
+        let (status, read) = get(&app, &format!("/api/v1/lessons/{lesson}"), &student).await;
+        assert_eq!(status, 200, "{read}");
+        assert_eq!(read["body_html"], "<p>Look it up</p>\n");
+        let (status, _) = post_empty(&app, &format!("/api/v1/lessons/{lesson}/complete"), &student)
+        .await;
+        assert_eq!(status, 403);
 
-    // An unpublished lesson is hidden from students even in a course they belong to.
-    let (_, hidden) = post(
-        &app,
-        &format!("/api/v1/modules/{}/lessons", module["id"].as_str().unwrap()),
-        &teacher,
-        json!({ "title": "Draft lesson", "published": false }),
-    )
-    .await;
-    let (status, _) = get(
-        &app,
-        &format!("/api/v1/lessons/{}", hidden["id"].as_str().unwrap()),
-        &student,
-    )
-    .await;
-    assert_eq!(status, 404);
+        // An unpublished lesson is hidden from students even in a course they belong to.
+        let (_, hidden) = post(
+            &app,
+            &format!("/api/v1/modules/{}/lessons", module["id"].as_str().unwrap()),
+            &teacher,
+            json!({ "title": "Draft lesson", "published": false }),
+        )
+        .await;
+        let (status, _) = get(
+            &app,
+            &format!("/api/v1/lessons/{}", hidden["id"].as_str().unwrap()),
+            &student,
+        )
+        .await;
+        assert_eq!(status, 404);
 
-    app.stop().await;
-    env.cleanup().await;
+        app.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn the_catalogue_filters_sorts_and_pages() {
-    let backends = backends();
-    for backend in backends.iter().filter(|b| b.nats.is_none()) {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(backend).await;
+each_storage! {
+    async fn the_catalogue_filters_sorts_and_pages(env: TestEnv) {
         let app = start(&env).await;
         let school = School::create(&app, "hill-valley").await;
         let teacher = &school.admin;
@@ -1076,12 +1011,7 @@ async fn the_catalogue_filters_sorts_and_pages() {
                 json!({ "title": title, "subject": if title == "Drama" { "Arts" } else { "Science" } })).await;
             assert_eq!(status, 201, "{course}");
             let id = course["id"].as_str().unwrap().to_owned();
-            post(
-                &app,
-                &format!("/api/v1/courses/{id}/publish"),
-                teacher,
-                json!({}),
-            )
+            post_empty(&app, &format!("/api/v1/courses/{id}/publish"), teacher)
             .await;
             made.push(id);
         }
@@ -1134,153 +1064,146 @@ async fn the_catalogue_filters_sorts_and_pages() {
         assert!(ids(&page).is_empty());
 
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn bad_course_input_is_refused_and_writes_nothing() {
-    let backend = &backends()[0];
-    let env = TestEnv::new(backend).await;
-    let app = start(&env).await;
-    let school = School::create(&app, "hill-valley").await;
-    let teacher = &school.admin;
+each_storage! {
+    async fn bad_course_input_is_refused_and_writes_nothing(env: TestEnv) {
+        let app = start(&env).await;
+        let school = School::create(&app, "hill-valley").await;
+        let teacher = &school.admin;
 
-    let cases: Vec<(Value, u16, &str)> = vec![
-        (json!({}), 422, "title"),
-        (json!({ "title": "   " }), 422, "title"),
-        (json!({ "title": "x".repeat(201) }), 422, "title"),
-        (json!({ "title": "Ok", "tags": vec!["t"; 21] }), 422, "tags"),
-        (
-            json!({ "title": "Ok", "price_cents": 100 }),
-            422,
-            "currency",
-        ),
-        (
-            json!({ "title": "Ok", "price_cents": -5, "currency": "EUR" }),
-            422,
-            "price_cents",
-        ),
-        (
-            json!({ "title": "Ok", "cover_image_url": "javascript:alert(1)" }),
-            422,
-            "cover_image_url",
-        ),
-        (
-            json!({ "title": "Ok", "language": "not a language" }),
-            422,
-            "language",
-        ),
-        (
-            json!({ "title": "Ok", "enrollment_mode": "everyone" }),
-            422,
-            "enrollment_mode",
-        ),
-        (json!({ "title": "Ok", "owner": "someone" }), 422, "body"),
-        (json!({ "title": 5 }), 422, "title"),
-    ];
-    for (body, status, field) in cases {
-        let (got, problem) = post(&app, "/api/v1/courses", teacher, body.clone()).await;
-        assert_eq!(got.as_u16(), status, "{body}: {problem}");
-        if field != "body" {
-            assert!(
-                problem["errors"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|e| e["field"] == field),
-                "{body}: {problem}"
-            );
+        let cases: Vec<(Value, u16, &str)> = vec![
+            (json!({}), 422, "title"),
+            (json!({ "title": "   " }), 422, "title"),
+            (json!({ "title": "x".repeat(201) }), 422, "title"),
+            (json!({ "title": "Ok", "tags": vec!["t"; 21] }), 422, "tags"),
+            (
+                json!({ "title": "Ok", "price_cents": 100 }),
+                422,
+                "currency",
+            ),
+            (
+                json!({ "title": "Ok", "price_cents": -5, "currency": "EUR" }),
+                422,
+                "price_cents",
+            ),
+            (
+                json!({ "title": "Ok", "cover_image_url": "javascript:alert(1)" }),
+                422,
+                "cover_image_url",
+            ),
+            (
+                json!({ "title": "Ok", "language": "not a language" }),
+                422,
+                "language",
+            ),
+            (
+                json!({ "title": "Ok", "enrollment_mode": "everyone" }),
+                422,
+                "enrollment_mode",
+            ),
+            (json!({ "title": "Ok", "owner": "someone" }), 422, "body"),
+            (json!({ "title": 5 }), 422, "title"),
+        ];
+        for (body, status, field) in cases {
+            let (got, problem) = post(&app, "/api/v1/courses", teacher, body.clone()).await;
+            assert_eq!(got.as_u16(), status, "{body}: {problem}");
+            if field != "body" {
+                assert!(
+                    problem["errors"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|e| e["field"] == field),
+                    "{body}: {problem}"
+                );
+            }
         }
+        let response = app
+            .client
+            .post(app.url("/api/v1/courses"))
+            .bearer_auth(&teacher.token)
+            .header("content-type", "application/json")
+            .body("{\"title\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM courses")
+            .fetch_one(app.db("courses").pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 0, "no refused request wrote a course");
+        let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox")
+            .fetch_one(app.db("courses").pool())
+            .await
+            .unwrap();
+        assert_eq!(events, 0, "nor announced one");
+
+        app.stop().await;
     }
-    let response = app
-        .client
-        .post(app.url("/api/v1/courses"))
-        .bearer_auth(&teacher.token)
-        .header("content-type", "application/json")
-        .body("{\"title\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM courses")
-        .fetch_one(app.db("courses").pool())
-        .await
-        .unwrap();
-    assert_eq!(count, 0, "no refused request wrote a course");
-    let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox")
-        .fetch_one(app.db("courses").pool())
-        .await
-        .unwrap();
-    assert_eq!(events, 0, "nor announced one");
-
-    app.stop().await;
-    env.cleanup().await;
 }
 
-#[tokio::test]
-async fn every_course_route_is_in_the_openapi_document() {
-    let env = TestEnv::new(&backends()[0]).await;
-    let app = start(&env).await;
-    let document: Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let documented = |path: &str, method: &str| document["paths"][path][method].is_object();
-    for (method, path) in [
-        ("get", "/api/v1/courses"),
-        ("post", "/api/v1/courses"),
-        ("get", "/api/v1/courses/{id}"),
-        ("patch", "/api/v1/courses/{id}"),
-        ("post", "/api/v1/courses/{id}/publish"),
-        ("post", "/api/v1/courses/{id}/archive"),
-        ("post", "/api/v1/courses/{id}/duplicate"),
-        ("post", "/api/v1/courses/{id}/enrollment-code"),
-        ("post", "/api/v1/courses/{id}/modules"),
-        ("put", "/api/v1/courses/{id}/modules/order"),
-        ("patch", "/api/v1/modules/{id}"),
-        ("delete", "/api/v1/modules/{id}"),
-        ("post", "/api/v1/modules/{id}/lessons"),
-        ("put", "/api/v1/modules/{id}/lessons/order"),
-        ("get", "/api/v1/lessons/{id}"),
-        ("patch", "/api/v1/lessons/{id}"),
-        ("delete", "/api/v1/lessons/{id}"),
-        ("post", "/api/v1/lessons/{id}/complete"),
-        ("get", "/api/v1/courses/{id}/progress"),
-        ("get", "/api/v1/courses/{id}/progress/class"),
-        ("post", "/api/v1/courses/{id}/enroll"),
-        ("delete", "/api/v1/courses/{id}/enroll"),
-        ("get", "/api/v1/courses/{id}/members"),
-        ("put", "/api/v1/courses/{id}/members/{user_id}"),
-        ("delete", "/api/v1/courses/{id}/members/{user_id}"),
-        ("post", "/api/v1/courses/{id}/roster"),
-        ("get", "/api/v1/courses/{id}/announcements"),
-        ("post", "/api/v1/courses/{id}/announcements"),
-    ] {
-        assert!(documented(path, method), "{method} {path} is documented");
-        assert_eq!(document["paths"][path][method]["tags"][0], "courses");
+each_storage! {
+    async fn every_course_route_is_in_the_openapi_document(env: TestEnv) {
+        let app = start(&env).await;
+        let document: Value = app
+            .client
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let documented = |path: &str, method: &str| document["paths"][path][method].is_object();
+        for (method, path) in [
+            ("get", "/api/v1/courses"),
+            ("post", "/api/v1/courses"),
+            ("get", "/api/v1/courses/{id}"),
+            ("patch", "/api/v1/courses/{id}"),
+            ("post", "/api/v1/courses/{id}/publish"),
+            ("post", "/api/v1/courses/{id}/archive"),
+            ("post", "/api/v1/courses/{id}/duplicate"),
+            ("post", "/api/v1/courses/{id}/enrollment-code"),
+            ("post", "/api/v1/courses/{id}/modules"),
+            ("put", "/api/v1/courses/{id}/modules/order"),
+            ("patch", "/api/v1/modules/{id}"),
+            ("delete", "/api/v1/modules/{id}"),
+            ("post", "/api/v1/modules/{id}/lessons"),
+            ("put", "/api/v1/modules/{id}/lessons/order"),
+            ("get", "/api/v1/lessons/{id}"),
+            ("patch", "/api/v1/lessons/{id}"),
+            ("delete", "/api/v1/lessons/{id}"),
+            ("post", "/api/v1/lessons/{id}/complete"),
+            ("get", "/api/v1/courses/{id}/progress"),
+            ("get", "/api/v1/courses/{id}/progress/class"),
+            ("post", "/api/v1/courses/{id}/enroll"),
+            ("delete", "/api/v1/courses/{id}/enroll"),
+            ("get", "/api/v1/courses/{id}/members"),
+            ("put", "/api/v1/courses/{id}/members/{user_id}"),
+            ("delete", "/api/v1/courses/{id}/members/{user_id}"),
+            ("post", "/api/v1/courses/{id}/roster"),
+            ("get", "/api/v1/courses/{id}/announcements"),
+            ("post", "/api/v1/courses/{id}/announcements"),
+        ] {
+            assert!(documented(path, method), "{method} {path} is documented");
+            assert_eq!(document["paths"][path][method]["tags"][0], "courses");
+        }
+        app.stop().await;
     }
-    app.stop().await;
-    env.cleanup().await;
 }
 
-/// Double clicks and retries at exam time: racing requests give one place, one completion of
-/// the course and one event each.
-#[tokio::test]
-async fn racing_enrollments_and_completions_count_once() {
-    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_storage! {
+    /// Double clicks and retries at exam time: racing requests give one place, one completion of
+    /// the course and one event each.
+    async fn racing_enrollments_and_completions_count_once(env: TestEnv) {
         let app = start(&env).await;
         let school = School::create(&app, "hill-valley").await;
         let teacher = &school.admin;
@@ -1308,12 +1231,7 @@ async fn racing_enrollments_and_completions_count_once() {
         )
         .await;
         let l = lesson["id"].as_str().unwrap().to_owned();
-        post(
-            &app,
-            &format!("/api/v1/courses/{c}/publish"),
-            teacher,
-            json!({}),
-        )
+        post_empty(&app, &format!("/api/v1/courses/{c}/publish"), teacher)
         .await;
 
         let enroll = format!("/api/v1/courses/{c}/enroll");
@@ -1327,7 +1245,7 @@ async fn racing_enrollments_and_completions_count_once() {
         assert_eq!(created, 1, "{answers:?}");
 
         let complete = format!("/api/v1/lessons/{l}/complete");
-        let completes = (0..8).map(|_| post(&app, &complete, &student, json!({})));
+        let completes = (0..8).map(|_| post_empty(&app, &complete, &student));
         let answers = futures::future::join_all(completes).await;
         assert!(
             answers
@@ -1352,17 +1270,13 @@ async fn racing_enrollments_and_completions_count_once() {
         assert_eq!(count("course_completed"), 1);
 
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
-/// Reads are served from memory; every change forgets what it touched when it commits, so the
-/// one who made a change reads it back at once (not after the caches' two seconds).
-#[tokio::test]
-async fn every_change_is_read_back_at_once() {
-    for backend in backends() {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_backend! {
+    /// Reads are served from memory; every change forgets what it touched when it commits, so the
+    /// one who made a change reads it back at once (not after the caches' two seconds).
+    async fn every_change_is_read_back_at_once(env: TestEnv) {
         let app = start(&env).await;
         let school = School::create(&app, "hill-valley").await;
         let teacher = school.add(&app, "teacher", "Tess").await;
@@ -1392,12 +1306,7 @@ async fn every_change_is_read_back_at_once() {
         let (_, page) = get(&app, "/api/v1/courses?tag=lab", &teacher).await;
         assert_eq!(page["items"][0]["title"], "Biology", "details: {page}");
 
-        let (_, code) = post(
-            &app,
-            &format!("{}/enrollment-code", course_page(&id)),
-            &teacher,
-            json!({}),
-        )
+        let (_, code) = post_empty(&app, &format!("{}/enrollment-code", course_page(&id)), &teacher)
         .await;
         let (_, view) = get(&app, &course_page(&id), &teacher).await;
         assert_eq!(
@@ -1477,12 +1386,7 @@ async fn every_change_is_read_back_at_once() {
         let (_, view) = get(&app, &course_page(&id), &marty).await;
         assert_eq!(view["code"], "not_found");
 
-        let (status, _) = post(
-            &app,
-            &format!("{}/publish", course_page(&id)),
-            &teacher,
-            json!({}),
-        )
+        let (status, _) = post_empty(&app, &format!("{}/publish", course_page(&id)), &teacher)
         .await;
         assert_eq!(status, 200);
         let (_, page) = get(&app, "/api/v1/courses", &marty).await;
@@ -1533,17 +1437,11 @@ async fn every_change_is_read_back_at_once() {
         let (_, page) = get(&app, "/api/v1/courses?visibility=draft", &teacher).await;
         assert!(ids(&page).contains(&copy_id), "a copy");
 
-        let (status, _) = post(
-            &app,
-            &format!("{}/archive", course_page(&id)),
-            &teacher,
-            json!({}),
-        )
+        let (status, _) = post_empty(&app, &format!("{}/archive", course_page(&id)), &teacher)
         .await;
         assert_eq!(status, 200);
         let (_, page) = get(&app, "/api/v1/courses", &marty).await;
         assert!(!ids(&page).contains(&id), "archived: out of the catalogue");
         app.stop().await;
-        env.cleanup().await;
     }
 }

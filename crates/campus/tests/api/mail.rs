@@ -2,15 +2,14 @@
 //! the mail server is down and delivered when it is back.
 
 use campus_platform::{config::ConnectionUrl, db::Db};
-use reqwest::Method;
-use serde_json::json;
-
-use crate::support::{
-    backends, eventually,
+use campus_testkit::{
+    each_storage, eventually,
     people::{call, mailed_token, School, PASSWORD},
     smtp::SlowSmtp,
     TestEnv,
 };
+use reqwest::Method;
+use serde_json::json;
 
 #[derive(sqlx::FromRow, Debug)]
 struct Queued {
@@ -27,11 +26,8 @@ async fn queued(db: &Db) -> Vec<Queued> {
         .unwrap()
 }
 
-#[tokio::test]
-async fn mail_waits_while_the_mail_server_is_down_and_goes_out_when_it_is_back() {
-    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
-        eprintln!("backend: {backend}");
-        let mut env = TestEnv::new(&backend).await;
+each_storage! {
+    async fn mail_waits_while_the_mail_server_is_down_and_goes_out_when_it_is_back(env: TestEnv) {
         // A port nothing listens on: every delivery fails.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -90,18 +86,14 @@ async fn mail_waits_while_the_mail_server_is_down_and_goes_out_when_it_is_back()
         assert!(rows[0].sent_at.is_some());
         assert_eq!(rows[0].body, "", "the link is not kept once sent");
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
-/// SIGTERM while the postman is sending: the process waits for the message it is sending,
-/// records it as sent, and stops with no task left running (a task still running at the
-/// deadline makes the stop fail). Nothing is lost and nothing is sent twice.
-#[tokio::test]
-async fn a_stop_while_mail_is_being_sent_finishes_and_records_it() {
-    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
-        eprintln!("backend: {backend}");
-        let mut env = TestEnv::new(&backend).await;
+each_storage! {
+    /// SIGTERM while the postman is sending: the process waits for the message it is sending,
+    /// records it as sent, and stops with no task left running (a task still running at the
+    /// deadline makes the stop fail). Nothing is lost and nothing is sent twice.
+    async fn a_stop_while_mail_is_being_sent_finishes_and_records_it(env: TestEnv) {
         let smtp = SlowSmtp::start(std::time::Duration::from_millis(1500)).await;
         env.config.mail.smtp_url = Some(ConnectionUrl::new(format!(
             "smtp://127.0.0.1:{}",
@@ -136,6 +128,5 @@ async fn a_stop_while_mail_is_being_sent_finishes_and_records_it() {
             "the message being sent at the stop is recorded as sent: {rows:?}"
         );
         assert_eq!(smtp.received.lock().await.len(), 1, "sent exactly once");
-        env.cleanup().await;
     }
 }

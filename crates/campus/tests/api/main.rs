@@ -1,6 +1,9 @@
 //! Integration tests: a real server on a random port, driven over HTTP, on every storage and
 //! bus backend this machine offers (SQLite and the embedded log always; PostgreSQL and NATS
-//! JetStream when `CAMPUS_TEST_POSTGRES_URL` / `CAMPUS_TEST_NATS_URL` are set).
+//! JetStream when `CAMPUS_TEST_POSTGRES_URL` / `CAMPUS_TEST_NATS_URL` are set). The harness is
+//! `campus_testkit`; each test written with `each_backend!` or `each_storage!` is one named
+//! test per backend (`courses::…::postgresql_nats`). The `ledger` and `tally` contexts in
+//! `fixtures` exist only to exercise the backbone.
 
 // Test code fails loudly by design.
 #![allow(
@@ -10,7 +13,6 @@
 )]
 
 mod fixtures;
-mod support;
 
 mod browser;
 mod bus;

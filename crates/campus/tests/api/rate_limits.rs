@@ -2,10 +2,9 @@
 //! happens when Redis does not answer.
 
 use campus_platform::config::ConnectionUrl;
+use campus_testkit::{people::call, redis_url, Backend, TestApp, TestEnv};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-use crate::support::{people::call, redis_url, Backend, TestApp, TestEnv};
 
 /// A sign-in attempt from `client` (behind the trusted proxy), with a fresh account each time
 /// so the per-account lockout stays out of the way.

@@ -2,16 +2,14 @@
 
 use std::time::Duration;
 
+use campus_testkit::{
+    eventually, nats_url, postgres_url,
+    proxy::{target_of, through, Proxy},
+    Backend, TestApp, TestEnv,
+};
 use serde_json::Value;
 
-use crate::{
-    fixtures::ledger,
-    support::{
-        eventually, nats_url, postgres_url,
-        proxy::{target_of, through, Proxy},
-        Backend, TestApp, TestEnv,
-    },
-};
+use crate::fixtures::ledger;
 
 async fn readiness(app: &TestApp) -> (u16, Value) {
     let response = app.client.get(app.url("/readyz")).send().await.unwrap();

@@ -1,14 +1,13 @@
 //! Bringing a school's people in: CSV and OneRoster imports that write everything or nothing,
 //! and emailed invitations to choose a password.
 
-use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
-
-use crate::support::{
-    backends,
+use campus_testkit::{
+    each_storage,
     people::{call, mailed_token, newest_of_mailed_tokens, School, PASSWORD},
     TestApp, TestEnv,
 };
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
 
 async fn import(app: &TestApp, token: &str, csv: &str, dry_run: bool) -> (StatusCode, Value) {
     let response = app
@@ -55,11 +54,8 @@ u3,active,2026-09-01,true,org1,student,jennifer,,Jennifer,Parker,,,jennifer@hill
 u4,tobedeleted,2026-09-01,true,org1,student,biff,,Biff,Tannen,,,biff@hill-valley.example,,,,12,\n\
 u5,active,2026-09-01,true,org1,guardian,george,,George,McFly,,,george@hill-valley.example,,,,,\n";
 
-#[tokio::test]
-async fn a_roster_imports_whole_or_not_at_all_and_invites_who_has_no_password() {
-    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_storage! {
+    async fn a_roster_imports_whole_or_not_at_all_and_invites_who_has_no_password(env: TestEnv) {
         let app = env.start(vec![campus_identity::context()]).await;
         let school = School::create(&app, "hill-valley").await;
         let before = people_count(&app, &school).await;
@@ -202,130 +198,128 @@ async fn a_roster_imports_whole_or_not_at_all_and_invites_who_has_no_password() 
         assert_eq!(announced, 4, "the admin and the three imported");
 
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn admins_invite_people_and_no_one_else_imports_or_invites() {
-    let env = TestEnv::new(&backends()[0]).await;
-    let app = env.start(vec![campus_identity::context()]).await;
-    let school = School::create(&app, "hill-valley").await;
-    let teacher = school.add(&app, "teacher", "Tess").await;
-    let other = School::create(&app, "shelbyville").await;
+each_storage! {
+    async fn admins_invite_people_and_no_one_else_imports_or_invites(env: TestEnv) {
+        let app = env.start(vec![campus_identity::context()]).await;
+        let school = School::create(&app, "hill-valley").await;
+        let teacher = school.add(&app, "teacher", "Tess").await;
+        let other = School::create(&app, "shelbyville").await;
 
-    let invite = json!({ "email": "Lorraine@hill-valley.example", "display_name": "Lorraine", "role": "teacher" });
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        "/api/v1/users/invitations",
-        Some(&teacher.token),
-        Some(invite.clone()),
-    )
-    .await;
-    assert_eq!(status, 403);
-    let (status, _) = import(&app, &teacher.token, ONEROSTER, false).await;
-    assert_eq!(status, 403);
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        "/api/v1/users/invitations",
-        None,
-        Some(invite.clone()),
-    )
-    .await;
-    assert_eq!(status, 401);
-
-    let (status, person) = call(
-        &app,
-        Method::POST,
-        "/api/v1/users/invitations",
-        Some(&school.admin.token),
-        Some(invite.clone()),
-    )
-    .await;
-    assert_eq!(status, 201, "{person}");
-    assert_eq!(person["email"], "lorraine@hill-valley.example");
-    assert_eq!(person["role"], "teacher");
-    let (status, problem) = call(
-        &app,
-        Method::POST,
-        "/api/v1/users/invitations",
-        Some(&school.admin.token),
-        Some(invite.clone()),
-    )
-    .await;
-    assert_eq!(
-        (status, problem["code"].as_str()),
-        (StatusCode::CONFLICT, Some("email_taken"))
-    );
-    let (status, problem) = call(
-        &app,
-        Method::POST,
-        "/api/v1/users/invitations",
-        Some(&school.admin.token),
-        Some(json!({ "email": "nope", "display_name": "", "role": "student" })),
-    )
-    .await;
-    assert_eq!(status, 422, "{problem}");
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["email", "display_name"]);
-
-    // Another school's admin invites into their own school only.
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        "/api/v1/users/invitations",
-        Some(&other.admin.token),
-        Some(invite),
-    )
-    .await;
-    assert_eq!(status, 201, "the same email is free in another school");
-    // The newest invitation to that address is Shelbyville's.
-    let token = newest_of_mailed_tokens(
-        &env,
-        Some("lorraine@hill-valley.example"),
-        "/accept-invitation",
-        2,
-    )
-    .await
-    .unwrap();
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        "/api/v1/auth/invitation/accept",
-        None,
-        Some(json!({ "token": token, "password": PASSWORD })),
-    )
-    .await;
-    assert_eq!(status, 204);
-    assert_eq!(
-        login(
+        let invite = json!({ "email": "Lorraine@hill-valley.example", "display_name": "Lorraine", "role": "teacher" });
+        let (status, _) = call(
             &app,
-            "hill-valley",
-            "lorraine@hill-valley.example",
-            PASSWORD
+            Method::POST,
+            "/api/v1/users/invitations",
+            Some(&teacher.token),
+            Some(invite.clone()),
         )
-        .await,
-        401,
-        "Hill Valley's invitation is still open"
-    );
-    assert_eq!(
-        login(
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = import(&app, &teacher.token, ONEROSTER, false).await;
+        assert_eq!(status, 403);
+        let (status, _) = call(
             &app,
-            "shelbyville",
-            "lorraine@hill-valley.example",
-            PASSWORD
+            Method::POST,
+            "/api/v1/users/invitations",
+            None,
+            Some(invite.clone()),
         )
-        .await,
-        200
-    );
+        .await;
+        assert_eq!(status, 401);
 
-    app.stop().await;
-    env.cleanup().await;
+        let (status, person) = call(
+            &app,
+            Method::POST,
+            "/api/v1/users/invitations",
+            Some(&school.admin.token),
+            Some(invite.clone()),
+        )
+        .await;
+        assert_eq!(status, 201, "{person}");
+        assert_eq!(person["email"], "lorraine@hill-valley.example");
+        assert_eq!(person["role"], "teacher");
+        let (status, problem) = call(
+            &app,
+            Method::POST,
+            "/api/v1/users/invitations",
+            Some(&school.admin.token),
+            Some(invite.clone()),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::CONFLICT, Some("email_taken"))
+        );
+        let (status, problem) = call(
+            &app,
+            Method::POST,
+            "/api/v1/users/invitations",
+            Some(&school.admin.token),
+            Some(json!({ "email": "nope", "display_name": "", "role": "student" })),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["email", "display_name"]);
+
+        // Another school's admin invites into their own school only.
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            "/api/v1/users/invitations",
+            Some(&other.admin.token),
+            Some(invite),
+        )
+        .await;
+        assert_eq!(status, 201, "the same email is free in another school");
+        // The newest invitation to that address is Shelbyville's.
+        let token = newest_of_mailed_tokens(
+            &env,
+            Some("lorraine@hill-valley.example"),
+            "/accept-invitation",
+            2,
+        )
+        .await
+        .unwrap();
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            "/api/v1/auth/invitation/accept",
+            None,
+            Some(json!({ "token": token, "password": PASSWORD })),
+        )
+        .await;
+        assert_eq!(status, 204);
+        assert_eq!(
+            login(
+                &app,
+                "hill-valley",
+                "lorraine@hill-valley.example",
+                PASSWORD
+            )
+            .await,
+            401,
+            "Hill Valley's invitation is still open"
+        );
+        assert_eq!(
+            login(
+                &app,
+                "shelbyville",
+                "lorraine@hill-valley.example",
+                PASSWORD
+            )
+            .await,
+            200
+        );
+
+        app.stop().await;
+    }
 }

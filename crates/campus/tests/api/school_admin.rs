@@ -1,10 +1,9 @@
 //! Running a school through the API: people, roles, deactivation, settings, audit — and that
 //! none of it reaches another school or a lower role.
 
+use campus_testkit::{each_storage, TestApp, TestEnv};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-use crate::support::{backends, TestApp, TestEnv};
 
 const STRONG: &str = "correct horse battery staple";
 
@@ -60,11 +59,9 @@ async fn login(app: &TestApp, school: &str, email: &str) -> (StatusCode, Value) 
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test]
-async fn admins_manage_their_schools_people_and_only_theirs() {
-    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_storage! {
+    async fn admins_manage_their_schools_people_and_only_theirs(env: TestEnv) {
+        let backend = env.backend.clone();
         let app = env.start(vec![campus_identity::context()]).await;
         let hill = school(&app, "hill-valley").await;
         let other = school(&app, "shelbyville").await;
@@ -362,87 +359,81 @@ async fn admins_manage_their_schools_people_and_only_theirs() {
             .collect();
         assert_eq!(others, ["school.created"], "only its own creation");
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn registration_follows_the_schools_mode_and_join_code() {
-    let env = TestEnv::new(&crate::support::Backend {
-        postgres: None,
-        nats: None,
-    })
-    .await;
-    let app = env.start(vec![campus_identity::context()]).await;
-    let hill = school(&app, "hill-valley").await;
-    let register = |email: &'static str, code: Option<String>| {
-        let app = &app;
-        async move {
-            app.client.post(app.url("/api/v1/auth/register"))
+each_storage! {
+    async fn registration_follows_the_schools_mode_and_join_code(env: TestEnv) {
+        let app = env.start(vec![campus_identity::context()]).await;
+        let hill = school(&app, "hill-valley").await;
+        let register = |email: &'static str, code: Option<String>| {
+            let app = &app;
+            async move {
+                app.client.post(app.url("/api/v1/auth/register"))
                 .json(&json!({ "school": "hill-valley", "email": email, "password": STRONG, "display_name": "Biff", "join_code": code }))
                 .send().await.unwrap().status()
-        }
-    };
-    let (_, settings) = call(
-        &app,
-        Method::PATCH,
-        "/api/v1/school",
-        &hill.admin,
-        Some(json!({ "registration": "code" })),
-    )
-    .await;
-    assert_eq!(settings["registration"], "code");
-    let code = settings["join_code"].as_str().unwrap().to_owned();
-    assert_eq!(register("a@hill.example", None).await, 403);
-    assert_eq!(register("a@hill.example", Some("WRONG".into())).await, 403);
-    assert_eq!(register("a@hill.example", Some(code.clone())).await, 202);
+            }
+        };
+        let (_, settings) = call(
+            &app,
+            Method::PATCH,
+            "/api/v1/school",
+            &hill.admin,
+            Some(json!({ "registration": "code" })),
+        )
+        .await;
+        assert_eq!(settings["registration"], "code");
+        let code = settings["join_code"].as_str().unwrap().to_owned();
+        assert_eq!(register("a@hill.example", None).await, 403);
+        assert_eq!(register("a@hill.example", Some("WRONG".into())).await, 403);
+        assert_eq!(register("a@hill.example", Some(code.clone())).await, 202);
 
-    // Members see the school but not its code.
-    let student = login(&app, "hill-valley", "a@hill.example").await.1["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (_, seen) = call(&app, Method::GET, "/api/v1/school", &student, None).await;
-    assert_eq!(seen["slug"], "hill-valley");
-    assert!(seen["join_code"].is_null());
+        // Members see the school but not its code.
+        let student = login(&app, "hill-valley", "a@hill.example").await.1["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (_, seen) = call(&app, Method::GET, "/api/v1/school", &student, None).await;
+        assert_eq!(seen["slug"], "hill-valley");
+        assert!(seen["join_code"].is_null());
 
-    let (_, rotated) = call(
-        &app,
-        Method::POST,
-        "/api/v1/school/join-code",
-        &hill.admin,
-        None,
-    )
-    .await;
-    let fresh = rotated["join_code"].as_str().unwrap().to_owned();
-    assert_ne!(fresh, code);
-    assert_eq!(
-        register("b@hill.example", Some(code)).await,
-        403,
-        "the old code stopped working"
-    );
-    assert_eq!(register("b@hill.example", Some(fresh)).await, 202);
+        let (_, rotated) = call(
+            &app,
+            Method::POST,
+            "/api/v1/school/join-code",
+            &hill.admin,
+            None,
+        )
+        .await;
+        let fresh = rotated["join_code"].as_str().unwrap().to_owned();
+        assert_ne!(fresh, code);
+        assert_eq!(
+            register("b@hill.example", Some(code)).await,
+            403,
+            "the old code stopped working"
+        );
+        assert_eq!(register("b@hill.example", Some(fresh)).await, 202);
 
-    call(
-        &app,
-        Method::PATCH,
-        "/api/v1/school",
-        &hill.admin,
-        Some(json!({ "registration": "invite" })),
-    )
-    .await;
-    assert_eq!(register("c@hill.example", None).await, 403);
-    let (status, _) = call(
-        &app,
-        Method::PATCH,
-        "/api/v1/school",
-        &hill.admin,
-        Some(json!({ "registration": "anyone" })),
-    )
-    .await;
-    assert_eq!(status, 422);
-    app.stop().await;
-    env.cleanup().await;
+        call(
+            &app,
+            Method::PATCH,
+            "/api/v1/school",
+            &hill.admin,
+            Some(json!({ "registration": "invite" })),
+        )
+        .await;
+        assert_eq!(register("c@hill.example", None).await, 403);
+        let (status, _) = call(
+            &app,
+            Method::PATCH,
+            "/api/v1/school",
+            &hill.admin,
+            Some(json!({ "registration": "anyone" })),
+        )
+        .await;
+        assert_eq!(status, 422);
+        app.stop().await;
+    }
 }
 
 fn decode_claims(token: &str) -> Value {
@@ -456,91 +447,83 @@ fn decode_claims(token: &str) -> Value {
     .unwrap()
 }
 
-#[tokio::test]
-async fn a_demoted_or_deactivated_admin_loses_admin_routes_at_once() {
-    let env = TestEnv::new(&crate::support::Backend {
-        postgres: None,
-        nats: None,
-    })
-    .await;
-    let app = env.start(vec![campus_identity::context()]).await;
-    let hill = school(&app, "hill-valley").await;
-    for email in ["second@hill.example", "third@hill.example"] {
-        let (status, _) = call(&app, Method::POST, "/api/v1/users", &hill.admin, Some(json!({
+each_storage! {
+    async fn a_demoted_or_deactivated_admin_loses_admin_routes_at_once(env: TestEnv) {
+        let app = env.start(vec![campus_identity::context()]).await;
+        let hill = school(&app, "hill-valley").await;
+        for email in ["second@hill.example", "third@hill.example"] {
+            let (status, _) = call(&app, Method::POST, "/api/v1/users", &hill.admin, Some(json!({
             "email": email, "display_name": "Deputy", "role": "school_admin", "password": STRONG }))).await;
-        assert_eq!(status, 201);
-    }
-    let second = login(&app, "hill-valley", "second@hill.example").await.1["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let third = login(&app, "hill-valley", "third@hill.example").await.1["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        call(&app, Method::GET, "/api/v1/users", &second, None)
-            .await
-            .0,
-        200
-    );
-    let (_, people) = call(
-        &app,
-        Method::GET,
-        "/api/v1/users?q=second",
-        &hill.admin,
-        None,
-    )
-    .await;
-    let second_id = people["items"][0]["id"].as_str().unwrap().to_owned();
-    let (_, people) = call(
-        &app,
-        Method::GET,
-        "/api/v1/users?q=third",
-        &hill.admin,
-        None,
-    )
-    .await;
-    let third_id = people["items"][0]["id"].as_str().unwrap().to_owned();
+            assert_eq!(status, 201);
+        }
+        let second = login(&app, "hill-valley", "second@hill.example").await.1["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let third = login(&app, "hill-valley", "third@hill.example").await.1["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            call(&app, Method::GET, "/api/v1/users", &second, None)
+                .await
+                .0,
+            200
+        );
+        let (_, people) = call(
+            &app,
+            Method::GET,
+            "/api/v1/users?q=second",
+            &hill.admin,
+            None,
+        )
+        .await;
+        let second_id = people["items"][0]["id"].as_str().unwrap().to_owned();
+        let (_, people) = call(
+            &app,
+            Method::GET,
+            "/api/v1/users?q=third",
+            &hill.admin,
+            None,
+        )
+        .await;
+        let third_id = people["items"][0]["id"].as_str().unwrap().to_owned();
 
-    call(
-        &app,
-        Method::PUT,
-        &format!("/api/v1/users/{second_id}/role"),
-        &hill.admin,
-        Some(json!({ "role": "teacher" })),
-    )
-    .await;
-    assert_eq!(
-        call(&app, Method::GET, "/api/v1/users", &second, None)
-            .await
-            .0,
-        403,
-        "the old token's role no longer counts"
-    );
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/users/{third_id}/deactivate"),
-        &hill.admin,
-        None,
-    )
-    .await;
-    assert_eq!(
-        call(&app, Method::GET, "/api/v1/users", &third, None)
-            .await
-            .0,
-        401
-    );
-    app.stop().await;
-    env.cleanup().await;
+        call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/users/{second_id}/role"),
+            &hill.admin,
+            Some(json!({ "role": "teacher" })),
+        )
+        .await;
+        assert_eq!(
+            call(&app, Method::GET, "/api/v1/users", &second, None)
+                .await
+                .0,
+            403,
+            "the old token's role no longer counts"
+        );
+        call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/users/{third_id}/deactivate"),
+            &hill.admin,
+            None,
+        )
+        .await;
+        assert_eq!(
+            call(&app, Method::GET, "/api/v1/users", &third, None)
+                .await
+                .0,
+            401
+        );
+        app.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn super_admins_act_in_any_school_by_naming_it() {
-    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_storage! {
+    async fn super_admins_act_in_any_school_by_naming_it(env: TestEnv) {
         campus::admin::create_user(
             &env.config,
             None,
@@ -733,6 +716,5 @@ async fn super_admins_act_in_any_school_by_naming_it() {
         assert_eq!(unchanged["name"], "shelbyville");
 
         app.stop().await;
-        env.cleanup().await;
     }
 }

@@ -1,14 +1,13 @@
 //! Web sign-in: cookies a browser keeps (httpOnly, SameSite, Secure over https), the CSRF token
 //! every state-changing request repeats, refresh and sign-out — accepted by every context.
 
-use reqwest::{header, Method, StatusCode};
-use serde_json::{json, Value};
-
-use crate::support::{
-    backends,
+use campus_testkit::{
+    each_storage,
     people::{School, PASSWORD},
     TestApp, TestEnv,
 };
+use reqwest::{header, Method, StatusCode};
+use serde_json::{json, Value};
 
 /// The `name=value` pairs set by a response, and the full `Set-Cookie` lines.
 fn set_cookies(response: &reqwest::Response) -> Vec<String> {
@@ -84,11 +83,10 @@ async fn open_session(app: &TestApp, form: &str) -> reqwest::Response {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_browser_signs_in_with_cookies_and_repeats_the_csrf_token_to_change_anything() {
-    for backend in backends().into_iter().filter(|b| b.nats.is_none()) {
-        eprintln!("backend: {backend}");
-        let env = TestEnv::new(&backend).await;
+each_storage! {
+    async fn a_browser_signs_in_with_cookies_and_repeats_the_csrf_token_to_change_anything(
+        env: TestEnv,
+    ) {
         let app = env
             .start(vec![campus_identity::context(), campus_courses::context()])
             .await;
@@ -229,25 +227,23 @@ async fn a_browser_signs_in_with_cookies_and_repeats_the_csrf_token_to_change_an
         assert_eq!(refresh.status(), 401);
 
         app.stop().await;
-        env.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn session_cookies_are_secure_when_served_over_https() {
-    let mut env = TestEnv::new(&backends()[0]).await;
-    env.config.public_url = Some("https://campus.example".to_owned());
-    let app = env.start(vec![campus_identity::context()]).await;
-    School::create(&app, "hill-valley").await;
-    let form = format!(
-        "school=hill-valley&email=admin%40hill-valley.example&password={}",
-        PASSWORD.replace(' ', "+")
-    );
-    let response = open_session(&app, &form).await;
-    assert_eq!(response.status(), 200);
-    let cookies = set_cookies(&response);
-    assert_eq!(cookies.len(), 3);
-    assert!(cookies.iter().all(|c| c.contains("Secure")), "{cookies:?}");
-    app.stop().await;
-    env.cleanup().await;
+each_storage! {
+    async fn session_cookies_are_secure_when_served_over_https(env: TestEnv) {
+        env.config.public_url = Some("https://campus.example".to_owned());
+        let app = env.start(vec![campus_identity::context()]).await;
+        School::create(&app, "hill-valley").await;
+        let form = format!(
+            "school=hill-valley&email=admin%40hill-valley.example&password={}",
+            PASSWORD.replace(' ', "+")
+        );
+        let response = open_session(&app, &form).await;
+        assert_eq!(response.status(), 200);
+        let cookies = set_cookies(&response);
+        assert_eq!(cookies.len(), 3);
+        assert!(cookies.iter().all(|c| c.contains("Secure")), "{cookies:?}");
+        app.stop().await;
+    }
 }

@@ -35,13 +35,16 @@ pub(crate) struct CatalogueQuery {
     pub q: Option<String>,
     /// `draft`, `published` or `archived`; by default published courses and the drafts the
     /// caller runs.
+    #[param(inline)]
     pub visibility: Option<Visibility>,
     /// Only courses the caller has a place in.
     pub mine: Option<bool>,
+    #[param(inline)]
     pub sort: Option<Sort>,
     pub cursor: Option<String>,
-    /// 1 to 200, default 50.
-    pub limit: Option<i64>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
 }
 
 /// The school's catalogue: published courses for everyone, plus the drafts the caller teaches
@@ -54,7 +57,7 @@ pub(super) async fn list_courses(
     caller: Caller,
     Query(query): Query<CatalogueQuery>,
 ) -> Result<Json<Page<CourseSummary>>> {
-    let limit = pagination::limit(query.limit)?;
+    let limit = pagination::limit(query.limit);
     let shelf = courses.caches.shelf(&courses.db, &caller.school_id).await?;
     let places = courses
         .caches

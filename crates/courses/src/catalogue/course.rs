@@ -7,13 +7,14 @@ use axum::{
 };
 use campus_contracts::courses::{CourseCreated, CourseUpdated, EnrollmentGranted};
 use campus_platform::{
-    auth::Permission, error::Problem, http::Json, id, people::Caller, time, Error, Result,
+    auth::Permission, error::Problem, http::Json, id, openapi::fields, people::Caller, time, Error,
+    Result,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{
-    details::CourseDetails,
+    details::{CourseChange, NewCourse},
     view::{course_view, fresh_view, CourseView},
 };
 use crate::{
@@ -36,21 +37,14 @@ pub(super) async fn get_course(
 }
 
 /// Starts a course as a draft, with the caller as its teacher.
-#[utoipa::path(post, path = "/api/v1/courses", tag = "courses", request_body = CourseDetails, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/courses", tag = "courses", request_body = NewCourse, security(("bearer" = [])),
     responses((status = 201, body = CourseView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn create_course(
     State(courses): State<Courses>,
     caller: Caller,
-    Json(details): Json<CourseDetails>,
+    Json(NewCourse(details)): Json<NewCourse>,
 ) -> Result<(StatusCode, Json<CourseView>)> {
     caller.require(Permission::Teach)?;
-    if details.title.is_none() {
-        return Err(Error::invalid(
-            "title",
-            "required",
-            "a course needs a title",
-        ));
-    }
     let now = time::now_ms();
     let mut course = CourseRow {
         id: id::new_id_string(),
@@ -121,13 +115,13 @@ async fn start(
 }
 
 /// Changes the course's details; only the fields given. Teachers of the course and admins.
-#[utoipa::path(patch, path = "/api/v1/courses/{id}", tag = "courses", params(("id" = String, Path)), request_body = CourseDetails, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/courses/{id}", tag = "courses", params(("id" = String, Path)), request_body = CourseChange, security(("bearer" = [])),
     responses((status = 200, body = CourseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn update_course(
     State(courses): State<Courses>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(details): Json<CourseDetails>,
+    Json(CourseChange(details)): Json<CourseChange>,
 ) -> Result<Json<CourseView>> {
     let access = CourseAccess::load_fresh(&courses, &caller, &id).await?;
     access.require_teacher()?;
@@ -164,6 +158,7 @@ fn updated_event(course: &CourseRow) -> CourseUpdated {
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct DuplicateRequest {
     /// The copy's title; by default the original's with " (copy)".
+    #[schema(schema_with = fields::optional_required_text::<{ domain::TITLE_MAX }>)]
     pub title: Option<String>,
 }
 
@@ -182,13 +177,12 @@ pub(super) async fn duplicate_course(
     access.require_teacher()?;
     let original = access.course();
     let title = match &request.title {
-        Some(title) => {
-            domain::required_text("title", title, 200).map_err(|e| Error::Validation(vec![e]))?
-        }
+        Some(title) => domain::required_text("title", title, domain::TITLE_MAX)
+            .map_err(|e| Error::Validation(vec![e]))?,
         None => {
             let mut title = format!("{} (copy)", original.title);
-            if title.chars().count() > 200 {
-                title = title.chars().take(200).collect();
+            if title.chars().count() > domain::TITLE_MAX {
+                title = title.chars().take(domain::TITLE_MAX).collect();
             }
             title
         }

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use campus_platform::{
     error::{FieldError, Problem},
     http::Json,
+    openapi::fields,
     people::Caller,
     Error, Result,
 };
@@ -21,10 +22,18 @@ const MAX_ROSTER: usize = 2_000;
 #[serde(deny_unknown_fields)]
 pub(crate) struct Roster {
     /// The class list: each entry an email address or a user id of someone in the school.
+    #[schema(schema_with = class_list_schema)]
     pub people: Vec<String>,
     /// The course role they get (default `student`).
     #[serde(default)]
     pub role: Option<CourseRole>,
+}
+
+fn class_list_schema() -> utoipa::openapi::Array {
+    let entry = fields::required_text::<254>();
+    let mut list = fields::list(entry, MAX_ROSTER);
+    list.min_items = Some(1);
+    list
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -39,7 +48,7 @@ pub(crate) struct RosterResult {
 /// first; if any is unknown, deactivated or unfit for the role, nobody is enrolled and each
 /// bad entry is reported by its position (`people[3]`).
 #[utoipa::path(post, path = "/api/v1/courses/{id}/roster", tag = "courses", params(("id" = String, Path)), request_body = Roster, security(("bearer" = [])),
-    responses((status = 200, body = RosterResult), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = RosterResult), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn enroll_roster(
     State(courses): State<Courses>,
     caller: Caller,

@@ -11,6 +11,7 @@ use campus_platform::{
     error::{Checks, FieldError, Problem},
     http::Json,
     id,
+    openapi::fields,
     people::Caller,
     time, Error, Result,
 };
@@ -31,10 +32,21 @@ use crate::{
     Courses,
 };
 
+/// A file or page that goes with a lesson, as readers see it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub(crate) struct Attachment {
     pub name: String,
+    pub url: String,
+}
+
+/// An attachment as a teacher gives it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewAttachment {
+    #[schema(schema_with = fields::required_text::<{ domain::TITLE_MAX }>)]
+    pub name: String,
     /// An http or https address.
+    #[schema(schema_with = fields::link::<{ domain::LINK_MAX }>)]
     pub url: String,
 }
 
@@ -84,33 +96,101 @@ impl LessonView {
     }
 }
 
+/// A lesson's details. Adding a lesson needs a title ([`NewLesson`]); a change gives only the
+/// fields it changes; `null` leaves a field as it is.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct LessonDetails {
+    #[schema(schema_with = fields::optional_required_text::<{ domain::TITLE_MAX }>)]
     pub title: Option<String>,
     /// Markdown; rendered and sanitized for readers.
+    #[schema(schema_with = fields::optional_text::<{ domain::LESSON_BODY_MAX }>)]
     pub body: Option<String>,
-    /// A YouTube or Vimeo link; empty text removes it.
+    /// A YouTube or Vimeo link to one video; blank removes it.
+    #[schema(schema_with = video_link_schema)]
     pub video_url: Option<String>,
-    pub attachments: Option<Vec<Attachment>>,
-    /// 1 to 600.
-    pub estimated_minutes: Option<i64>,
+    #[schema(schema_with = attachments_schema)]
+    pub attachments: Option<Vec<NewAttachment>>,
+    /// How long the lesson takes, in minutes.
+    #[schema(inline)]
+    pub estimated_minutes: Option<domain::LessonMinutes>,
     /// Whether it counts towards completing the course (default true).
     pub required: Option<bool>,
     /// Whether students see it (default true).
     pub published: Option<bool>,
 }
 
+/// The video links `content::video_embed` accepts.
+fn video_link_schema() -> utoipa::openapi::Object {
+    let id = "[A-Za-z0-9_-]{6,20}";
+    let links = [
+        format!(r"(www\.|m\.)?youtube\.com/watch\?v={id}"),
+        format!(r"(www\.)?(youtube|youtube-nocookie)\.com/(embed|shorts|live)/{id}"),
+        format!(r"(www\.)?youtu\.be/{id}"),
+        r"(www\.)?vimeo\.com/[0-9]{1,12}".to_owned(),
+        r"(www\.)?player\.vimeo\.com/video/[0-9]{1,12}".to_owned(),
+    ];
+    fields::optional_pattern(
+        &format!(r"^(\s*|https?://({}))$", links.join("|")),
+        domain::LINK_MAX,
+    )
+}
+
+fn attachments_schema() -> utoipa::openapi::Array {
+    let mut list = fields::optional_list(Default::default(), domain::ATTACHMENTS_MAX);
+    list.items = utoipa::openapi::schema::ArrayItems::RefOrSchema(Box::new(
+        utoipa::openapi::Ref::from_schema_name("NewAttachment").into(),
+    ));
+    list
+}
+
+/// A lesson's details with its title: what adding a lesson takes.
+#[derive(Debug)]
+pub(crate) struct NewLesson(LessonDetails);
+
+impl<'de> Deserialize<'de> for NewLesson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let details = LessonDetails::deserialize(deserializer)?;
+        if details.title.is_none() {
+            return Err(serde::de::Error::missing_field("title"));
+        }
+        Ok(Self(details))
+    }
+}
+
+impl utoipa::PartialSchema for NewLesson {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        campus_platform::openapi::requiring(
+            <LessonDetails as utoipa::PartialSchema>::schema(),
+            &[("title", fields::required_text::<{ domain::TITLE_MAX }>())],
+        )
+    }
+}
+
+impl ToSchema for NewLesson {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::Schema>)>) {
+        <LessonDetails as ToSchema>::schemas(schemas);
+        schemas.push((
+            "NewAttachment".to_owned(),
+            <NewAttachment as utoipa::PartialSchema>::schema(),
+        ));
+    }
+}
+
 impl LessonDetails {
     fn apply(self, lesson: &mut LessonRow) -> Result<()> {
         let mut checks = Checks::default();
         if let Some(title) = &self.title {
-            if let Some(title) = checks.check(domain::required_text("title", title, 200)) {
+            if let Some(title) =
+                checks.check(domain::required_text("title", title, domain::TITLE_MAX))
+            {
                 lesson.title = title;
             }
         }
         if let Some(body) = &self.body {
-            if let Some(body) = checks.check(domain::bounded_text("body", body, 200_000)) {
+            if let Some(body) =
+                checks.check(domain::bounded_text("body", body, domain::LESSON_BODY_MAX))
+            {
                 lesson.body_html = content::render_markdown(&body);
                 lesson.body = body;
             }
@@ -125,7 +205,7 @@ impl LessonDetails {
             }
         }
         if let Some(attachments) = &self.attachments {
-            if attachments.len() > 20 {
+            if attachments.len() > domain::ATTACHMENTS_MAX {
                 checks.push(FieldError::new(
                     "attachments",
                     "too_many",
@@ -137,7 +217,7 @@ impl LessonDetails {
                 let name = checks.check(domain::required_text(
                     &format!("attachments[{i}].name"),
                     &attachment.name,
-                    200,
+                    domain::TITLE_MAX,
                 ));
                 let url = checks.check(content::web_link(
                     &format!("attachments[{i}].url"),
@@ -149,10 +229,8 @@ impl LessonDetails {
             }
             lesson.attachments = serde_json::to_string(&clean).map_err(anyhow::Error::from)?;
         }
-        if self.estimated_minutes.is_some() {
-            lesson.estimated_minutes = checks
-                .check(domain::minutes("estimated_minutes", self.estimated_minutes))
-                .flatten();
+        if let Some(minutes) = self.estimated_minutes {
+            lesson.estimated_minutes = Some(minutes.get());
         }
         if let Some(required) = self.required {
             lesson.required = i64::from(required);
@@ -165,22 +243,15 @@ impl LessonDetails {
 }
 
 /// Appends a lesson to a module.
-#[utoipa::path(post, path = "/api/v1/modules/{id}/lessons", tag = "courses", params(("id" = String, Path)), request_body = LessonDetails, security(("bearer" = [])),
-    responses((status = 201, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/modules/{id}/lessons", tag = "courses", params(("id" = String, Path)), request_body = NewLesson, security(("bearer" = [])),
+    responses((status = 201, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn add_lesson(
     State(courses): State<Courses>,
     caller: Caller,
     Path(module_id): Path<String>,
-    Json(details): Json<LessonDetails>,
+    Json(NewLesson(details)): Json<NewLesson>,
 ) -> Result<(StatusCode, Json<LessonView>)> {
     let (module, access) = editable_module(&courses, &caller, &module_id).await?;
-    if details.title.is_none() {
-        return Err(Error::invalid(
-            "title",
-            "required",
-            "a lesson needs a title",
-        ));
-    }
     let mut lesson = LessonRow {
         id: id::new_id_string(),
         module_id: module.id.clone(),
@@ -279,7 +350,7 @@ pub(super) async fn get_lesson(
 
 /// Changes a lesson; only the fields given.
 #[utoipa::path(patch, path = "/api/v1/lessons/{id}", tag = "courses", params(("id" = String, Path)), request_body = LessonDetails, security(("bearer" = [])),
-    responses((status = 200, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = LessonView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn update_lesson(
     State(courses): State<Courses>,
     caller: Caller,
@@ -303,7 +374,7 @@ pub(super) async fn update_lesson(
 
 /// Removes a lesson and the progress recorded on it.
 #[utoipa::path(delete, path = "/api/v1/lessons/{id}", tag = "courses", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem)))]
 pub(super) async fn delete_lesson(
     State(courses): State<Courses>,
     caller: Caller,
@@ -327,7 +398,7 @@ pub(crate) struct LessonOrder {
 
 /// Puts a module's lessons in a new order. The list must name each lesson exactly once.
 #[utoipa::path(put, path = "/api/v1/modules/{id}/lessons/order", tag = "courses", params(("id" = String, Path)), request_body = LessonOrder, security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn reorder_lessons(
     State(courses): State<Courses>,
     caller: Caller,

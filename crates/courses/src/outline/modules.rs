@@ -5,7 +5,9 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use campus_platform::{error::Problem, http::Json, id, people::Caller, Error, Result};
+use campus_platform::{
+    error::Problem, http::Json, id, openapi::fields, people::Caller, Error, Result,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -25,25 +27,38 @@ pub(crate) struct ModuleView {
     pub requires_previous: bool,
 }
 
+/// A new module: its title, and whether it waits for the previous one (default false).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewModule {
+    #[schema(schema_with = fields::required_text::<{ domain::TITLE_MAX }>)]
+    pub title: String,
+    /// Whether the previous module must be completed before this one opens.
+    #[serde(default)]
+    pub requires_previous: Option<bool>,
+}
+
+/// A change to a module: only the fields given; `null` leaves a field as it is.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct ModuleDetails {
+    #[schema(schema_with = fields::optional_required_text::<{ domain::TITLE_MAX }>)]
     pub title: Option<String>,
     /// Whether the previous module must be completed before this one opens.
     pub requires_previous: Option<bool>,
 }
 
 /// Appends a module to the course.
-#[utoipa::path(post, path = "/api/v1/courses/{id}/modules", tag = "courses", params(("id" = String, Path)), request_body = ModuleDetails, security(("bearer" = [])),
-    responses((status = 201, body = ModuleView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/courses/{id}/modules", tag = "courses", params(("id" = String, Path)), request_body = NewModule, security(("bearer" = [])),
+    responses((status = 201, body = ModuleView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn add_module(
     State(courses): State<Courses>,
     caller: Caller,
     Path(course_id): Path<String>,
-    Json(details): Json<ModuleDetails>,
+    Json(details): Json<NewModule>,
 ) -> Result<(StatusCode, Json<ModuleView>)> {
     let access = editable_course(&courses, &caller, &course_id).await?;
-    let title = domain::required_text("title", details.title.as_deref().unwrap_or_default(), 200)
+    let title = domain::required_text("title", &details.title, domain::TITLE_MAX)
         .map_err(|e| Error::Validation(vec![e]))?;
     let requires_previous = details.requires_previous.unwrap_or(false);
     let id = id::new_id_string();
@@ -66,7 +81,7 @@ pub(super) async fn add_module(
 
 /// Renames a module or changes whether it waits for the previous one.
 #[utoipa::path(patch, path = "/api/v1/modules/{id}", tag = "courses", params(("id" = String, Path)), request_body = ModuleDetails, security(("bearer" = [])),
-    responses((status = 200, body = ModuleView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ModuleView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn update_module(
     State(courses): State<Courses>,
     caller: Caller,
@@ -75,8 +90,8 @@ pub(super) async fn update_module(
 ) -> Result<Json<ModuleView>> {
     let (mut module, access) = editable_module(&courses, &caller, &id).await?;
     if let Some(title) = &details.title {
-        module.title =
-            domain::required_text("title", title, 200).map_err(|e| Error::Validation(vec![e]))?;
+        module.title = domain::required_text("title", title, domain::TITLE_MAX)
+            .map_err(|e| Error::Validation(vec![e]))?;
     }
     if let Some(requires) = details.requires_previous {
         module.requires_previous = i64::from(requires);
@@ -95,7 +110,7 @@ pub(super) async fn update_module(
 
 /// Removes a module with its lessons and the progress recorded on them.
 #[utoipa::path(delete, path = "/api/v1/modules/{id}", tag = "courses", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem)))]
 pub(super) async fn delete_module(
     State(courses): State<Courses>,
     caller: Caller,
@@ -117,7 +132,7 @@ pub(crate) struct ModuleOrder {
 
 /// Puts the course's modules in a new order. The list must name each module exactly once.
 #[utoipa::path(put, path = "/api/v1/courses/{id}/modules/order", tag = "courses", params(("id" = String, Path)), request_body = ModuleOrder, security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn reorder_modules(
     State(courses): State<Courses>,
     caller: Caller,

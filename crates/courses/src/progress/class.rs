@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use axum::extract::{Path, State};
 use campus_platform::{
     error::Problem,
-    http::{Json, Query},
+    http::{Json, Query, Within},
     people::Caller,
-    time, Error, Result,
+    time, Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,7 +23,8 @@ use crate::{
 #[derive(Debug, Deserialize, IntoParams)]
 pub(crate) struct ClassQuery {
     /// A student with no completion for this many days, and not finished, is stuck (default 7).
-    pub stuck_after_days: Option<i64>,
+    #[param(inline)]
+    pub stuck_after_days: Option<Within<1, 365>>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -63,14 +64,7 @@ pub(super) async fn class_progress(
 ) -> Result<Json<ClassProgress>> {
     let access = CourseAccess::load(&courses, &caller, &course_id).await?;
     access.require_staff()?;
-    let stuck_days = query.stuck_after_days.unwrap_or(7);
-    if !(1..=365).contains(&stuck_days) {
-        return Err(Error::invalid(
-            "stuck_after_days",
-            "out_of_range",
-            "between 1 and 365",
-        ));
-    }
+    let stuck_days = query.stuck_after_days.map_or(7, Within::get);
     let (modules, lessons) = (&access.outline.modules, &access.outline.lessons);
     let students = store::members::students(&courses.db, &course_id).await?;
     let rows = store::progress::completions_of_course(&courses.db, &course_id).await?;

@@ -23,7 +23,9 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     pub target: Option<String>,
     pub cursor: Option<String>,
-    pub limit: Option<i64>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
 }
 
 /// The school's audit log, oldest first, filtered by action, actor or target.
@@ -36,7 +38,7 @@ pub(super) async fn list_audit(
     Query(in_school): Query<InSchool>,
 ) -> Result<Json<Page<AuditRow>>> {
     let acting = Acting::resolve(&identity, user, Permission::ReadAuditLog, in_school).await?;
-    let limit = pagination::limit(query.limit)?;
+    let limit = pagination::limit(query.limit);
     let filter = AuditFilter {
         action: query.action.as_deref(),
         actor: query.actor.as_deref(),

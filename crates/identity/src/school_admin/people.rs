@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{Acting, InSchool};
 use crate::{
     api::{Identity, UserView},
+    domain::{DisplayName, Email, Password},
     onboarding, roster,
     store::{self, directory::PeopleFilter},
 };
@@ -28,11 +29,14 @@ use crate::{
 pub struct UserQuery {
     /// Part of a name or email.
     pub q: Option<String>,
+    #[param(inline)]
     pub role: Option<Role>,
+    #[param(inline)]
     pub status: Option<AccountStatus>,
     pub cursor: Option<String>,
-    /// 1 to 200, default 50.
-    pub limit: Option<i64>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
 }
 
 /// The school's people, filtered and paged by id.
@@ -45,7 +49,7 @@ pub(super) async fn list_users(
     Query(in_school): Query<InSchool>,
 ) -> Result<Json<Page<UserView>>> {
     let acting = Acting::resolve(&identity, user, Permission::ManageUsers, in_school).await?;
-    let limit = pagination::limit(query.limit)?;
+    let limit = pagination::limit(query.limit);
     let filter = PeopleFilter {
         text: query.q.as_deref(),
         role: query.role,
@@ -61,11 +65,14 @@ pub(super) async fn list_users(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUser {
+    #[schema(schema_with = Email::schema)]
     pub email: String,
+    #[schema(schema_with = DisplayName::schema)]
     pub display_name: String,
     /// `student`, `teacher` or `school_admin`.
     pub role: Role,
     /// The first password; the person should change it.
+    #[schema(schema_with = Password::schema)]
     pub password: String,
 }
 
@@ -160,7 +167,9 @@ pub(super) async fn import_users(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Invitation {
+    #[schema(schema_with = Email::schema)]
     pub email: String,
+    #[schema(schema_with = DisplayName::schema)]
     pub display_name: String,
     /// `student`, `teacher` or `school_admin`.
     pub role: Role,
@@ -168,7 +177,7 @@ pub struct Invitation {
 
 /// Creates a person without a password and emails them a link (valid 7 days) to choose one.
 #[utoipa::path(post, path = "/api/v1/users/invitations", tag = "identity", params(InSchool), request_body = Invitation, security(("bearer" = [])),
-    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 404, description = "No school has the slug given in `school`", body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn invite_user(
     State(identity): State<Identity>,
     user: AuthUser,

@@ -22,8 +22,9 @@ pub struct SchoolQuery {
     /// Part of a slug or name.
     pub q: Option<String>,
     pub cursor: Option<String>,
-    /// 1 to 200, default 50.
-    pub limit: Option<i64>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
 }
 
 /// Every school on the platform, for super admins, who then act in one with `?school=<slug>`.
@@ -35,7 +36,7 @@ pub(super) async fn list_schools(
     Query(query): Query<SchoolQuery>,
 ) -> Result<Json<Page<SchoolSummary>>> {
     authorize(&identity, &user, Permission::OperatePlatform).await?;
-    let limit = pagination::limit(query.limit)?;
+    let limit = pagination::limit(query.limit);
     let after = query.cursor.as_deref().unwrap_or_default();
     let rows = store::directory::schools(&identity.db, query.q.as_deref(), after, limit).await?;
     Ok(Json(Page::of(rows, limit, |s| s.id.clone())))

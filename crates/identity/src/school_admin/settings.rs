@@ -5,6 +5,7 @@ use campus_platform::{
     auth::{AuthUser, Permission},
     error::Problem,
     http::{Json, Query},
+    openapi::fields,
     Error, Result,
 };
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,7 @@ pub(super) async fn get_school(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchoolChange {
+    #[schema(schema_with = fields::optional_required_line::<{ DisplayName::MAX_LENGTH }>)]
     pub name: Option<String>,
     pub registration: Option<Registration>,
 }

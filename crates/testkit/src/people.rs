@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{TestApp, TestEnv};
+use crate::{TestApp, TestEnv};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
