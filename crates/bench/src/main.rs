@@ -10,6 +10,11 @@ mod startup;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// The same allocator as the `campus` binary, so the bare server it is compared with differs
+/// only in what Campus Hub adds.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "campus-bench",
@@ -30,6 +35,13 @@ enum Scenario {
     /// Authenticated reads of the hottest routes (the catalogue, a course outline) against
     /// the `campus` binary, from concurrent keep-alive connections.
     Reads(reads::Options),
+    /// Serves a bare axum JSON handler at `/healthz` (no middleware): what `reads --route
+    /// bare` measures Campus Hub against.
+    #[command(hide = true)]
+    ServeBare {
+        #[arg(long)]
+        port: u16,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -50,5 +62,17 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Events(options) => events::run(options).await,
         Scenario::Startup(options) => startup::run(options),
         Scenario::Reads(options) => reads::run(options).await,
+        Scenario::ServeBare { port } => serve_bare(port).await,
     }
+}
+
+/// A JSON answer from axum with nothing in between: the framework's own cost.
+async fn serve_bare(port: u16) -> anyhow::Result<()> {
+    let answer = || async { axum::Json(serde_json::json!({ "status": "ok" })) };
+    let app = axum::Router::new()
+        .route("/healthz", axum::routing::get(answer))
+        .route("/readyz", axum::routing::get(answer));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
 }

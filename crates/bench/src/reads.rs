@@ -27,8 +27,12 @@ pub enum Route {
     Catalogue,
     /// `GET /api/v1/courses/{id}` (details, teachers, outline) as an enrolled student.
     Outline,
-    /// `GET /healthz`: no token, no database; the floor set by HTTP and this harness.
+    /// `GET /healthz`: no token, no database; what Campus Hub's middleware costs over `bare`.
     Healthz,
+    /// `GET /healthz` from a bare axum server with a JSON handler and no middleware (started
+    /// by this harness, `campus-bench serve-bare`): the floor set by the framework, the
+    /// machine and this harness.
+    Bare,
     /// `GET /api/v1/me` as the student: token and one identity query.
     Me,
     /// `POST /api/v1/auth/login` as the students in turn: a password hash verified (argon2id)
@@ -66,6 +70,16 @@ pub struct Options {
     modules: usize,
     #[arg(long, default_value_t = 6)]
     lessons: usize,
+    /// Who sends the requests: this harness (reqwest, per-request latencies) or `wrk` (a
+    /// separate, lighter C process; every connection then reads as the first student).
+    #[arg(long, value_enum, default_value = "harness")]
+    load: Load,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Load {
+    Harness,
+    Wrk,
 }
 
 /// The server under test; stopped (and its data removed) when dropped.
@@ -101,11 +115,37 @@ fn start(binary: &PathBuf) -> anyhow::Result<Server> {
         .stderr(Stdio::inherit())
         .spawn()
         .with_context(|| format!("cannot start {}", binary.display()))?;
-    let server = Server {
-        child,
-        dir,
-        base: format!("http://127.0.0.1:{port}"),
-    };
+    wait_until_ready(
+        Server {
+            child,
+            dir,
+            base: format!("http://127.0.0.1:{port}"),
+        },
+        port,
+    )
+}
+
+/// The bare framework, in a process of its own like the server it is compared with.
+fn start_bare() -> anyhow::Result<Server> {
+    let port = free_port()?;
+    let child = Command::new(std::env::current_exe()?)
+        .args(["serve-bare", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot start the bare server")?;
+    let dir = std::env::temp_dir().join(format!("campus-bench-bare-{}", std::process::id()));
+    wait_until_ready(
+        Server {
+            child,
+            dir,
+            base: format!("http://127.0.0.1:{port}"),
+        },
+        port,
+    )
+}
+
+fn wait_until_ready(server: Server, port: u16) -> anyhow::Result<Server> {
     let started = Instant::now();
     while !ready(port) {
         anyhow::ensure!(
@@ -124,7 +164,11 @@ async fn send(
     token: Option<&str>,
     body: Value,
 ) -> anyhow::Result<Value> {
-    let mut request = client.request(method, &url).json(&body);
+    let mut request = client.request(method, &url);
+    // `null`: the operation takes no body.
+    if !body.is_null() {
+        request = request.json(&body);
+    }
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -227,7 +271,7 @@ async fn seed(base: &str, options: &Options) -> anyhow::Result<(Vec<String>, Str
             Method::POST,
             format!("{base}/api/v1/courses/{id}/publish"),
             Some(&teacher),
-            json!({}),
+            Value::Null,
         )
         .await?;
         progress.inc(1);
@@ -299,15 +343,23 @@ async fn drive(
 }
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
-    let server = start(&options.binary)?;
-    let (tokens, course) = seed(&server.base, &options).await?;
+    let (server, tokens, course) = if let Route::Bare = options.route {
+        (start_bare()?, vec![String::new()], String::new())
+    } else {
+        let server = start(&options.binary)?;
+        let (tokens, course) = seed(&server.base, &options).await?;
+        (server, tokens, course)
+    };
     let url = Arc::new(match options.route {
         Route::Catalogue => format!("{}/api/v1/courses?limit={}", server.base, options.page),
         Route::Outline => format!("{}/api/v1/courses/{course}", server.base),
-        Route::Healthz => format!("{}/healthz", server.base),
+        Route::Healthz | Route::Bare => format!("{}/healthz", server.base),
         Route::Me => format!("{}/api/v1/me", server.base),
         Route::SignIn => format!("{}/api/v1/auth/login", server.base),
     });
+    if options.load == Load::Wrk {
+        return run_wrk(&options, &url, &tokens[0]);
+    }
     let tokens = Arc::new(tokens);
     let warmup = Instant::now() + Duration::from_secs(options.warmup_seconds);
     drive(
@@ -342,6 +394,44 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         histogram.max() as f64 / 1000.0,
         failures,
         rss,
+    );
+    Ok(())
+}
+
+/// The same route under `wrk` (two threads, keep-alive connections), warmed up first; prints
+/// wrk's own summary line of requests per second and its latency distribution.
+fn run_wrk(options: &Options, url: &str, token: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !matches!(options.route, Route::SignIn),
+        "--load wrk reads routes; sign-in needs the harness"
+    );
+    let wrk = |seconds: u64| {
+        let mut command = Command::new("wrk");
+        command
+            .args(["-t2", "--latency"])
+            .args(["-c", &options.connections.to_string()])
+            .args(["-d", &format!("{seconds}s")]);
+        if !token.is_empty() {
+            command.args(["-H", &format!("Authorization: Bearer {token}")]);
+        }
+        command
+            .arg(url)
+            .output()
+            .context("cannot run wrk (install Debian's wrk)")
+    };
+    wrk(options.warmup_seconds.max(1))?;
+    let output = wrk(options.seconds)?;
+    anyhow::ensure!(
+        output.status.success(),
+        "wrk failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!(
+        "reads {:?} under wrk, {} connections, {} s:\n{}",
+        options.route,
+        options.connections,
+        options.seconds,
+        String::from_utf8_lossy(&output.stdout)
     );
     Ok(())
 }

@@ -8,6 +8,12 @@ use campus_platform::{auth::Role, config::Config, telemetry};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
+/// mimalloc rather than the system allocator: a request allocates and frees many small
+/// objects across threads, where glibc's malloc spent a fifth of the catalogue's CPU time
+/// (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "campus",

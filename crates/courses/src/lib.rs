@@ -30,13 +30,30 @@ use sqlx::migrate::Migrator;
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 
-/// What every courses handler is given.
+/// What every courses handler is given; one `Arc`, since axum clones a handler's state for
+/// every request.
 #[derive(Clone)]
-pub(crate) struct Courses {
+pub(crate) struct Courses(Arc<Parts>);
+
+pub(crate) struct Parts {
     pub db: Db,
     pub caches: Arc<shelf::Caches>,
     /// The school's people, for class lists by email and names.
     pub people: People,
+}
+
+impl std::ops::Deref for Courses {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+impl axum::extract::FromRef<Courses> for People {
+    fn from_ref(courses: &Courses) -> Self {
+        courses.people.clone()
+    }
 }
 
 impl Courses {
@@ -51,11 +68,11 @@ pub fn context() -> Context {
 }
 
 async fn start(env: ContextEnv) -> anyhow::Result<Running> {
-    let courses = Courses {
+    let courses = Courses(Arc::new(Parts {
         db: env.db.clone(),
         caches: Arc::new(shelf::Caches::default()),
         people: env.people()?,
-    };
+    }));
     let routes = catalogue::routes(courses.clone())
         .merge(outline::routes(courses.clone()))
         .merge(enrollment::routes(courses.clone()))

@@ -9,6 +9,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use campus_platform::{cache::ReadCache, db::Db, Result};
 
 use crate::{
+    catalogue::CourseSummary,
     domain::CourseRole,
     store::{self, outline::Teacher, CourseRow, LessonHead, ModuleRow},
 };
@@ -25,6 +26,9 @@ pub(crate) struct ShelvedCourse {
     pub search_text: String,
     /// Its teachers and assistants, who see it while it is a draft.
     pub staff: Vec<String>,
+    /// Its catalogue summary as JSON, but for the reader's role (see
+    /// `CourseSummary::json_before_role`).
+    pub summary_json: String,
 }
 
 /// A school's courses, ordered by id (creation), with a second order by title.
@@ -46,6 +50,7 @@ impl Shelf {
         let courses: Vec<ShelvedCourse> = rows
             .into_iter()
             .map(|row| ShelvedCourse {
+                summary_json: CourseSummary::json_before_role(&row.course),
                 tags: row.course.tag_list(),
                 staff: staff_of.remove(&row.course.id).unwrap_or_default(),
                 sort_title: row.sort_title,

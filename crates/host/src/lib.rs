@@ -12,7 +12,7 @@ mod jwks;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use axum::{routing::get, Extension, Router};
+use axum::{routing::get, Router};
 use campus_bus::{Bus, BusPlan};
 use campus_platform::{
     auth::KeyRing,
@@ -65,15 +65,13 @@ impl Application {
                 .start(env)
                 .await
                 .with_context(|| format!("Failed to start the {} context", context.name))?;
-            let (mut routes, subscriptions, context_tasks) = running.into_parts();
+            let (routes, subscriptions, context_tasks) = running.into_parts();
             plan.produce(&db);
             for subscription in subscriptions {
                 plan.subscribe(&db, subscription);
             }
             if let Some(people) = people {
                 plan.subscribe(&db, people.subscription());
-                // The context's handlers find its directory here when they take a `Caller`.
-                routes = routes.layer(Extension(people));
             }
             api = api.merge(routes);
             tasks.extend(context_tasks);
@@ -93,14 +91,13 @@ impl Application {
         api = api.merge(campus_bus::admin::routes(bus.clone()));
         let (routes, mut document) = api.split_for_parts();
         openapi::declare_error_answers(&mut document);
-        let routes = http::refuse_undeclared_bodies(routes, &document);
+        let middleware_document = document.clone();
         let router = routes
             .merge(openapi::routes(document))
             .merge(health::routes(readiness))
             .route("/metrics", get(|| async { metrics::render() }))
-            .fallback(http::not_found)
-            .layer(Extension(keys.clone()));
-        let router = http::with_middleware(router, &config);
+            .fallback(http::not_found);
+        let router = http::with_middleware(router, &config, &middleware_document, keys.clone());
 
         let listener = TcpListener::bind(config.listen)
             .await

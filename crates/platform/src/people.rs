@@ -2,16 +2,20 @@
 //! in) as identity last announced them, for any context that needs to know who is who.
 //!
 //! A context switches it on at registration ([`Context::with_people`]); the process then gives
-//! the context's database the directory's table, subscribes it to identity's events, and lets
-//! the context's handlers take a [`Caller`]: the caller as the context last heard of them, so a
-//! deactivation or a demotion applies before the caller's access token expires.
+//! the context's database the directory's table and subscribes it to identity's events. The
+//! context keeps the directory (`env.people()`) in its handlers' state, and its handlers take a
+//! [`Caller`]: the caller as the context last heard of them, so a deactivation or a demotion
+//! applies before the caller's access token expires.
 //!
 //! [`Context::with_people`]: crate::context::Context::with_people
 
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::request::Parts,
+};
 use campus_contracts::identity::{
     AccountStatus, ProfileUpdated, Role, UserDeactivated, UserReactivated, UserRegistered,
     UserRoleChanged,
@@ -248,16 +252,17 @@ impl Caller {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
+/// A handler takes a `Caller` when its state holds the context's directory (`People:
+/// FromRef<State>`), which the type system checks at compile time.
+impl<S: Send + Sync> FromRequestParts<S> for Caller
+where
+    People: FromRef<S>,
+{
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
-        let people = parts.extensions.get::<People>().cloned().ok_or_else(|| {
-            Error::internal(anyhow::anyhow!(
-                "a route takes a Caller but its context keeps no people directory"
-            ))
-        })?;
+        let people = People::from_ref(state);
         let role = match people.person(&user.school_id, &user.user_id).await? {
             Some(person) if !person.is_active() => {
                 return Err(Error::Unauthenticated {

@@ -38,7 +38,12 @@ pub fn init(config: &Config) -> anyhow::Result<TelemetryGuard> {
         .or_else(|_| EnvFilter::try_new(&config.log.filter))
         .context("Invalid log.filter")?;
     let provider = tracer_provider(config)?;
-    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("campus"));
+    // Spans at `info` and above (requests, event handlers) carry trace ids; below that, a
+    // `debug!` in a hot path would otherwise be enabled for every call just to become an
+    // OpenTelemetry span event nobody asked for.
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("campus"))
+        .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
     let json = match config.log.format {
         LogFormat::Json => true,
         LogFormat::Pretty => false,

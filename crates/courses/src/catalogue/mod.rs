@@ -11,6 +11,8 @@ mod details;
 mod lifecycle;
 mod view;
 
+pub(crate) use view::CourseSummary;
+
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::Courses;

@@ -33,11 +33,12 @@ pub(crate) struct CourseSummary {
     /// 0 for a free course.
     pub price_cents: i64,
     pub currency: Option<String>,
-    /// The caller's role in the course, if they have a place in it.
-    pub my_role: Option<CourseRole>,
     pub created_at: String,
     pub updated_at: String,
     pub published_at: Option<String>,
+    /// The caller's role in the course, if they have a place in it. (Last: the catalogue
+    /// writes everything before it once per course, see [`CourseSummary::json_before_role`].)
+    pub my_role: Option<CourseRole>,
 }
 
 impl CourseSummary {
@@ -56,10 +57,31 @@ impl CourseSummary {
             enrollment_mode: row.enrollment_mode,
             price_cents: row.price_cents,
             currency: row.currency.clone(),
-            my_role,
             created_at: time::rfc3339(row.created_at),
             updated_at: time::rfc3339(row.updated_at),
             published_at: row.published_at.map(time::rfc3339),
+            my_role,
+        }
+    }
+
+    /// The course's summary as JSON up to the value of its last field, `my_role`, which
+    /// differs per reader: the catalogue writes this once per course and completes it for
+    /// each request with [`CourseSummary::role_json`] and `}`.
+    pub(crate) fn json_before_role(row: &CourseRow) -> String {
+        let whole = serde_json::to_string(&Self::of(row, None)).unwrap_or_default();
+        match whole.strip_suffix("null}") {
+            Some(before) => before.to_owned(),
+            None => whole,
+        }
+    }
+
+    /// `my_role`'s value as JSON.
+    pub(crate) fn role_json(role: Option<CourseRole>) -> &'static str {
+        match role {
+            None => "null",
+            Some(CourseRole::Teacher) => "\"teacher\"",
+            Some(CourseRole::Assistant) => "\"assistant\"",
+            Some(CourseRole::Student) => "\"student\"",
         }
     }
 }
