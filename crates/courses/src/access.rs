@@ -4,10 +4,15 @@
 //!
 //! A course the caller may not see answers 404, exactly like one that does not exist, so
 //! drafts and other schools' ids reveal nothing.
+//!
+//! Teaching a course needs the school's permission to teach: someone who is no longer a
+//! teacher (demoted by an admin) keeps their place as the course's teacher, but not its rights,
+//! in every course at once, and has them again when restored ([`effective`]). Assistants keep
+//! theirs, since students may assist.
 
 use std::sync::Arc;
 
-use campus_platform::{people::Caller, Error, Result};
+use campus_platform::{auth::Permission, people::Caller, Error, Result};
 
 use crate::{
     domain::{CourseRole, Visibility},
@@ -16,11 +21,21 @@ use crate::{
     Courses,
 };
 
+/// The rights a place in a course gives its holder now: a course teacher whose school role no
+/// longer teaches has none until restored.
+pub(crate) fn effective(role: CourseRole, caller: &Caller) -> Option<CourseRole> {
+    match role {
+        CourseRole::Teacher if !caller.can(Permission::Teach) => None,
+        role => Some(role),
+    }
+}
+
 /// A course as one caller stands towards it.
 #[derive(Debug, Clone)]
 pub struct CourseAccess {
     pub outline: Arc<Outline>,
-    /// The caller's role in the course, if they have a place in it.
+    /// The caller's role in the course, if they have a place in it that gives them rights
+    /// now (see [`effective`]).
     pub membership: Option<CourseRole>,
     pub admin: bool,
 }
@@ -39,7 +54,7 @@ impl CourseAccess {
             .places(&courses.db, &caller.school_id, &caller.user_id)
             .await?
             .get(course_id)
-            .copied();
+            .and_then(|role| effective(*role, caller));
         let access = Self {
             outline,
             membership,

@@ -25,7 +25,7 @@ pub(crate) struct ShelvedCourse {
     pub sort_title: String,
     pub search_text: String,
     /// Its teachers and assistants, who see it while it is a draft.
-    pub staff: Vec<String>,
+    pub staff: Vec<(String, CourseRole)>,
     /// Its catalogue summary as JSON, but for the reader's role (see
     /// `CourseSummary::json_before_role`).
     pub summary_json: String,
@@ -43,9 +43,9 @@ impl Shelf {
     /// Two queries, whatever the number of courses.
     async fn load(db: &Db, school_id: &str) -> Result<Self> {
         let rows = store::courses::catalogue(db, school_id).await?;
-        let mut staff_of: HashMap<String, Vec<String>> = HashMap::new();
-        for (course_id, user_id) in store::members::staff_of_school(db, school_id).await? {
-            staff_of.entry(course_id).or_default().push(user_id);
+        let mut staff_of: HashMap<String, Vec<(String, CourseRole)>> = HashMap::new();
+        for (course_id, user_id, role) in store::members::staff_of_school(db, school_id).await? {
+            staff_of.entry(course_id).or_default().push((user_id, role));
         }
         let courses: Vec<ShelvedCourse> = rows
             .into_iter()

@@ -294,7 +294,7 @@ pub(crate) async fn sign_in(identity: &Identity, input: Login) -> Result<TokenPa
     if slug.len() > 64 || email.len() > 254 || input.password.len() > Password::MAX_LENGTH * 4 {
         return Err(invalid_credentials());
     }
-    throttle::check(&identity.db, &slug, &email).await?;
+    let attempt = throttle::attempt(&identity.db, &slug, &email).await?;
     let school = store::school_by_slug(&identity.db, &slug).await?;
     let found = match &school {
         Some(school) => store::user_with_credentials(&identity.db, &school.id, &email).await?,
@@ -306,23 +306,25 @@ pub(crate) async fn sign_in(identity: &Identity, input: Login) -> Result<TokenPa
     };
     let matches = crate::password_hashing::matches(input.password, hash).await?;
     let Some(user) = user.filter(|u| matches && u.status == AccountStatus::Active) else {
-        throttle::failed(&identity.db, &slug, &email).await?;
+        attempt.failed().await?;
         return Err(invalid_credentials());
     };
     let mut uow = identity.db.begin().await?;
     if two_factor::required(&identity.db, &user.id).await? {
         let Some(code) = input.totp_code.as_deref().filter(|c| !c.trim().is_empty()) else {
+            drop(uow);
+            attempt.release().await?;
             return Err(Error::SecondFactorRequired);
         };
         if !two_factor::accept(&mut uow, &user.id, &user.email, code).await? {
             drop(uow);
-            throttle::failed(&identity.db, &slug, &email).await?;
+            attempt.failed().await?;
             return Err(invalid_credentials());
         }
     }
     let tokens = sessions::issue(&identity.keys, &mut uow, &user, None).await?;
     uow.commit().await?;
-    throttle::succeeded(&identity.db, &slug, &email).await?;
+    attempt.succeeded().await?;
     Ok(tokens)
 }
 

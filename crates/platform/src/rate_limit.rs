@@ -137,18 +137,22 @@ impl ClientLimiter {
         })
     }
 
-    /// The client's address, seen through trusted proxies only.
+    /// The client, as the limit counts it: its address seen through trusted proxies only, and
+    /// for IPv6 its /64 network, since one host is usually handed a whole /64 and could
+    /// otherwise take a fresh address for every request.
     pub fn client(&self, peer: IpAddr, request: &Request) -> IpAddr {
-        if !self.trusted_proxies.contains(&peer) {
-            return peer;
-        }
-        request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|last| last.trim().parse().ok())
-            .unwrap_or(peer)
+        let address = if self.trusted_proxies.contains(&peer) {
+            request
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|last| last.trim().parse().ok())
+                .unwrap_or(peer)
+        } else {
+            peer
+        };
+        counted_as(address)
     }
 
     /// Forgets clients that have not been limited lately; keeps memory bounded.
@@ -166,6 +170,20 @@ pub fn limit_routes(
     crate::openapi::rate_limited(router).layer(axum::middleware::from_fn_with_state(limiter, limit))
 }
 
+/// An IPv4 address as it is; an IPv6 address as its /64 network (an IPv4-mapped one as IPv4).
+fn counted_as(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & (u128::MAX << 64);
+                IpAddr::V6(std::net::Ipv6Addr::from(network))
+            }
+        },
+    }
+}
+
 /// Middleware: 429 with `Retry-After` once a client exceeds its quota.
 pub async fn limit(State(limiter): State<ClientLimiter>, request: Request, next: Next) -> Response {
     let peer = request
@@ -179,4 +197,22 @@ pub async fn limit(State(limiter): State<ClientLimiter>, request: Request, next:
         return Error::RateLimited { retry_after_secs }.into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa:bbbb:cccc:dddd".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(counted_as(a), counted_as(b));
+        assert_ne!(counted_as(a), counted_as(other));
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(counted_as(v4), v4);
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(counted_as(mapped), v4);
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use campus_testkit::{
     each_backend, each_storage, eventually,
-    people::{call, Person, School},
+    people::{call, Person, School, PASSWORD},
     TestApp, TestEnv,
 };
 use reqwest::{Method, StatusCode};
@@ -1442,6 +1442,155 @@ each_backend! {
         assert_eq!(status, 200);
         let (_, page) = get(&app, "/api/v1/courses", &marty).await;
         assert!(!ids(&page).contains(&id), "archived: out of the catalogue");
+        app.stop().await;
+    }
+}
+
+each_storage! {
+    /// A teacher demoted to student loses the rights of every course they teach, with their
+    /// old token and with a fresh one, on every staff route; restored, they have them again;
+    /// deactivated, they are refused (401) everywhere.
+    async fn a_demoted_teacher_loses_every_staff_route_until_restored(env: TestEnv) {
+        let app = start(&env).await;
+        let school = School::create(&app, "hill-valley").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let marty = school.add(&app, "student", "Marty").await;
+        known_to_courses(&app, &school, 3).await;
+        let (_, course) = post(&app, "/api/v1/courses", &tess, json!({ "title": "Biology" })).await;
+        let c = course["id"].as_str().unwrap().to_owned();
+        let (_, module) =
+            post(&app, &format!("/api/v1/courses/{c}/modules"), &tess, json!({ "title": "Cells" }))
+                .await;
+        let m = module["id"].as_str().unwrap().to_owned();
+        let (_, lesson) =
+            post(&app, &format!("/api/v1/modules/{m}/lessons"), &tess, json!({ "title": "One" }))
+                .await;
+        let l = lesson["id"].as_str().unwrap().to_owned();
+        post_empty(&app, &format!("/api/v1/courses/{c}/publish"), &tess).await;
+        let (status, _) = post(
+            &app,
+            &format!("/api/v1/courses/{c}/roster"),
+            &tess,
+            json!({ "people": [marty.email] }),
+        )
+        .await;
+        assert_eq!(status, 200);
+
+        // Every route a course's staff have, with a body that would succeed for them now (the
+        // orders name the course's modules and the module's lessons as they are).
+        let staff_routes = || {
+            let (app, school, c, m, l, marty) = (&app, &school, &c, &m, &l, &marty);
+            async move {
+                let (_, outline) = get(app, &format!("/api/v1/courses/{c}"), &school.admin).await;
+                let module_ids: Vec<Value> = outline["modules"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|module| module["id"].clone())
+                    .collect();
+                let lesson_ids: Vec<Value> = outline["modules"][0]["lessons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|lesson| lesson["id"].clone())
+                    .collect();
+                vec![
+                    (Method::PATCH, format!("/api/v1/courses/{c}"), json!({ "summary": "New" })),
+                    (Method::GET, format!("/api/v1/courses/{c}/members"), Value::Null),
+                    (Method::PUT, format!("/api/v1/courses/{c}/members/{}", marty.id), json!({ "role": "student" })),
+                    (Method::POST, format!("/api/v1/courses/{c}/roster"), json!({ "people": [marty.email] })),
+                    (Method::GET, format!("/api/v1/courses/{c}/progress/class"), Value::Null),
+                    (Method::POST, format!("/api/v1/courses/{c}/announcements"), json!({ "title": "Hi", "body": "Hello" })),
+                    (Method::PUT, format!("/api/v1/courses/{c}/modules/order"), json!({ "module_ids": module_ids })),
+                    (Method::PUT, format!("/api/v1/modules/{m}/lessons/order"), json!({ "lesson_ids": lesson_ids })),
+                    (Method::POST, format!("/api/v1/courses/{c}/modules"), json!({ "title": "More" })),
+                    (Method::PATCH, format!("/api/v1/modules/{m}"), json!({ "title": "Cells!" })),
+                    (Method::POST, format!("/api/v1/modules/{m}/lessons"), json!({ "title": "Two" })),
+                    (Method::PATCH, format!("/api/v1/lessons/{l}"), json!({ "title": "One!" })),
+                    (Method::POST, format!("/api/v1/courses/{c}/enrollment-code"), Value::Null),
+                    (Method::POST, format!("/api/v1/courses/{c}/duplicate"), json!({})),
+                    (Method::POST, format!("/api/v1/courses/{c}/publish"), Value::Null),
+                ]
+            }
+        };
+        let ask = |token: String| {
+            let (app, staff_routes) = (&app, &staff_routes);
+            async move {
+                let mut answers = Vec::new();
+                for (method, path, body) in staff_routes().await {
+                    let body = (!body.is_null()).then_some(body);
+                    let (status, problem) = call(app, method.clone(), &path, Some(&token), body).await;
+                    answers.push((format!("{method} {path}"), status.as_u16(), problem));
+                }
+                answers
+            }
+        };
+        for (route, status, problem) in ask(tess.token.clone()).await {
+            assert!((200..300).contains(&status), "as teacher, {route}: {status} {problem}");
+        }
+
+        let set_role = |role: &'static str| {
+            let (app, school, tess) = (&app, &school, &tess);
+            async move {
+                let (status, body) = call(
+                    app,
+                    Method::PUT,
+                    &format!("/api/v1/users/{}/role", tess.id),
+                    Some(&school.admin.token),
+                    Some(json!({ "role": role })),
+                )
+                .await;
+                assert_eq!(status, 200, "{body}");
+            }
+        };
+        set_role("student").await;
+        eventually(Duration::from_secs(20), "the demotion reaches courses", || async {
+            let (status, _) = get(&app, &format!("/api/v1/courses/{c}/members"), &tess).await;
+            (status == 403).then_some(())
+        })
+        .await;
+        let (status, fresh) = call(
+            &app,
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({ "school": "hill-valley", "email": tess.email, "password": PASSWORD })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let fresh = fresh["access_token"].as_str().unwrap().to_owned();
+        for token in [tess.token.clone(), fresh.clone()] {
+            for (route, status, problem) in ask(token).await {
+                assert!(
+                    status == 403 || status == 404,
+                    "demoted, {route}: {status} {problem}"
+                );
+            }
+        }
+        let (_, view) = get(&app, &format!("/api/v1/courses/{c}"), &tess).await;
+        assert_eq!(view["my_role"], Value::Null, "no teacher in the course now");
+
+        set_role("teacher").await;
+        eventually(Duration::from_secs(20), "the restoration reaches courses", || async {
+            let (status, _) = get(&app, &format!("/api/v1/courses/{c}/members"), &tess).await;
+            (status == 200).then_some(())
+        })
+        .await;
+        for (route, status, problem) in ask(fresh.clone()).await {
+            assert!((200..300).contains(&status), "restored, {route}: {status} {problem}");
+        }
+
+        let (status, _) =
+            post_empty(&app, &format!("/api/v1/users/{}/deactivate", tess.id), &school.admin).await;
+        assert_eq!(status, 200);
+        eventually(Duration::from_secs(20), "the deactivation reaches courses", || async {
+            let (status, _) = get(&app, &format!("/api/v1/courses/{c}/members"), &tess).await;
+            (status == 401).then_some(())
+        })
+        .await;
+        for (route, status, problem) in ask(fresh).await {
+            assert_eq!(status, 401, "deactivated, {route}: {problem}");
+        }
         app.stop().await;
     }
 }

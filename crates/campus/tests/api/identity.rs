@@ -988,3 +988,59 @@ each_storage! {
         app.stop().await;
     }
 }
+
+each_storage! {
+    /// Attempts are counted before a password or code is checked: a burst of fifty parallel
+    /// sign-ins with the right password and wrong codes gets no more codes checked than the
+    /// lockout allows one at a time (five), and the rest are refused as locked.
+    async fn a_burst_of_wrong_codes_gets_no_more_checks_than_the_lockout_allows(env: TestEnv) {
+        let app = start(&env).await;
+        let created = create_school(&app, "hill-valley").await;
+        let token = created["tokens"]["access_token"].as_str().unwrap().to_owned();
+        let enrol = app
+            .client
+            .post(app.url("/api/v1/me/2fa/enrol"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(enrol.status(), 200);
+        let secret = enrol.json::<Value>().await.unwrap()["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let confirm = app
+            .client
+            .post(app.url("/api/v1/me/2fa/confirm"))
+            .bearer_auth(&token)
+            .json(&json!({ "code": code_at(&secret, 0) }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirm.status(), 200);
+        // A code no step of the accepted window gives.
+        let valid: Vec<String> = [-60, -30, 0, 30, 60]
+            .into_iter()
+            .map(|offset| code_at(&secret, offset))
+            .collect();
+        let wrong = (0..1_000_000)
+            .map(|n| format!("{n:06}"))
+            .find(|code| !valid.contains(code))
+            .unwrap();
+        let attempts = (0..50).map(|_| {
+            post(
+                &app,
+                "/api/v1/auth/login",
+                json!({ "school": "hill-valley", "email": "admin@hill-valley.example",
+                        "password": STRONG, "totp_code": wrong }),
+            )
+        });
+        let answers = futures::future::join_all(attempts).await;
+        let checked = answers.iter().filter(|(status, _)| *status == 401).count();
+        let refused = answers.iter().filter(|(status, _)| *status == 429).count();
+        assert_eq!(checked + refused, 50, "only 401 and 429: {answers:?}");
+        assert!(checked <= 5, "{checked} codes were checked");
+        assert!(checked >= 1, "the first attempts were checked");
+        app.stop().await;
+    }
+}

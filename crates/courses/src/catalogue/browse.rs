@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::view::CourseSummary;
 use crate::{
+    access::effective,
     domain::{CourseRole, Visibility},
     shelf::ShelvedCourse,
     Courses,
@@ -81,11 +82,18 @@ pub(super) async fn list_courses(
     let listed = |course: &ShelvedCourse| {
         let row = &course.row;
         let visibility = row.visibility;
-        let place = places.get(&row.id).copied();
+        let place = places
+            .get(&row.id)
+            .and_then(|role| effective(*role, &caller));
         // The rule of `CourseAccess::can_see`, applied to the whole shelf.
         let visible = match visibility {
             Visibility::Published => true,
-            Visibility::Draft => admin || course.staff.contains(&caller.user_id),
+            Visibility::Draft => {
+                admin
+                    || course.staff.iter().any(|(user, role)| {
+                        user == &caller.user_id && effective(*role, &caller).is_some()
+                    })
+            }
             Visibility::Archived => admin || place.is_some(),
         };
         let wanted_visibility = match query.visibility {
@@ -135,7 +143,11 @@ pub(super) async fn list_courses(
         .saturating_add(1);
     let page: Vec<&ShelvedCourse> = ordered.filter(|c| listed(c)).take(wanted).collect();
     let page = Page::of(page, limit, |c| c.row.id.clone());
-    let json = page_json(&page, |course| places.get(&course.row.id).copied())?;
+    let json = page_json(&page, |course| {
+        places
+            .get(&course.row.id)
+            .and_then(|role| effective(*role, &caller))
+    })?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 

@@ -74,14 +74,20 @@ pub(crate) async fn places(
         .collect()
 }
 
-/// The teachers and assistants of every course of the school: (course, person).
-pub(crate) async fn staff_of_school(db: &Db, school_id: &str) -> Result<Vec<(String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT course_id, user_id FROM members WHERE school_id = $1 AND role <> 'student'",
+/// The teachers and assistants of every course of the school: (course, person, role).
+pub(crate) async fn staff_of_school(
+    db: &Db,
+    school_id: &str,
+) -> Result<Vec<(String, String, CourseRole)>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT course_id, user_id, role FROM members WHERE school_id = $1 AND role <> 'student'",
     )
     .bind(school_id)
     .fetch_all(db.pool())
-    .await?)
+    .await?;
+    rows.into_iter()
+        .map(|(course, user, role)| Ok((course, user, role.parse()?)))
+        .collect()
 }
 
 /// The person's role in the course as this change sees it.
