@@ -10,7 +10,7 @@ use axum::{
 };
 use campus_platform::{
     error::Problem,
-    web_session::{self, ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, SESSION_PATH},
+    web_session::{self, CookieNames, SESSION_PATH},
     Error, Result,
 };
 use serde::{Deserialize, Serialize};
@@ -44,14 +44,19 @@ pub struct WebSession {
 /// or JSON with `school`, `email`, `password` and `totp_code`. Answers like
 /// `/api/v1/auth/login`, but sets an httpOnly `campus_access` cookie (SameSite=Lax), an
 /// httpOnly `campus_refresh` cookie sent only to this path (SameSite=Strict) and a readable
-/// `campus_csrf` cookie; all `Secure` when the platform is served over https.
+/// `campus_csrf` cookie; over https they are `Secure` and named `__Host-campus_access`,
+/// `__Secure-campus_refresh` and `__Host-campus_csrf`. A sign-in another site made the
+/// browser send (its `Origin` or `Sec-Fetch-Site` says so) is refused with 403.
 #[utoipa::path(post, path = "/api/v1/auth/session", tag = "identity", request_body = Login,
-    responses((status = 200, body = WebSession), (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = WebSession), (status = 401, body = Problem),
+        (status = 403, description = "The request came from another site's page", body = Problem),
+        (status = 429, body = Problem)))]
 async fn open_session(
     State(identity): State<Identity>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
+    web_session::check_same_origin(&headers, &identity.public_url)?;
     let form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -71,9 +76,10 @@ async fn open_session(
 #[utoipa::path(post, path = "/api/v1/auth/session/refresh", tag = "identity",
     responses((status = 200, body = WebSession), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn refresh_session(State(identity): State<Identity>, headers: HeaderMap) -> Result<Response> {
-    web_session::check_csrf(&Method::POST, &headers)?;
+    let names = cookie_names(&identity);
+    web_session::check_csrf(names, &Method::POST, &headers)?;
     let refresh =
-        web_session::cookie(&headers, REFRESH_COOKIE).ok_or_else(|| Error::Unauthenticated {
+        web_session::cookie(&headers, names.refresh).ok_or_else(|| Error::Unauthenticated {
             detail: "no web session; sign in again".into(),
         })?;
     let tokens = sessions::refresh(&identity.db, &identity.keys, refresh).await?;
@@ -85,27 +91,24 @@ async fn refresh_session(State(identity): State<Identity>, headers: HeaderMap) -
 #[utoipa::path(delete, path = "/api/v1/auth/session", tag = "identity",
     responses((status = 204), (status = 403, body = Problem)))]
 async fn close_session(State(identity): State<Identity>, headers: HeaderMap) -> Result<Response> {
-    web_session::check_csrf(&Method::DELETE, &headers)?;
-    if let Some(refresh) = web_session::cookie(&headers, REFRESH_COOKIE) {
+    let names = cookie_names(&identity);
+    web_session::check_csrf(names, &Method::DELETE, &headers)?;
+    if let Some(refresh) = web_session::cookie(&headers, names.refresh) {
         sessions::logout(&identity.db, refresh).await?;
     }
-    let secure = secure(&identity);
     let mut response = StatusCode::NO_CONTENT.into_response();
     for (name, path) in [
-        (ACCESS_COOKIE, "/"),
-        (CSRF_COOKIE, "/"),
-        (REFRESH_COOKIE, SESSION_PATH),
+        (names.access, "/"),
+        (names.csrf, "/"),
+        (names.refresh, SESSION_PATH),
     ] {
-        append(
-            &mut response,
-            &web_session::set_cookie(name, "", path, 0, secure),
-        )?;
+        append(&mut response, &names.set_cookie(name, "", path, 0))?;
     }
     Ok(response)
 }
 
-fn secure(identity: &Identity) -> bool {
-    identity.public_url.starts_with("https://")
+fn cookie_names(identity: &Identity) -> CookieNames {
+    CookieNames::for_site(&identity.public_url)
 }
 
 fn append(response: &mut Response, cookie: &str) -> Result<()> {
@@ -117,7 +120,7 @@ fn append(response: &mut Response, cookie: &str) -> Result<()> {
 
 fn with_cookies(identity: &Identity, tokens: &TokenPair) -> Result<Response> {
     let csrf = secrets::random_token()?;
-    let secure = secure(identity);
+    let names = cookie_names(identity);
     let mut response = axum::Json(WebSession {
         csrf_token: csrf.clone(),
         expires_in: tokens.expires_in,
@@ -126,27 +129,20 @@ fn with_cookies(identity: &Identity, tokens: &TokenPair) -> Result<Response> {
     let session_secs = REFRESH_TOKEN_MS / 1000;
     append(
         &mut response,
-        &web_session::set_cookie(
-            ACCESS_COOKIE,
-            &tokens.access_token,
-            "/",
-            tokens.expires_in,
-            secure,
-        ),
+        &names.set_cookie(names.access, &tokens.access_token, "/", tokens.expires_in),
     )?;
     append(
         &mut response,
-        &web_session::set_cookie(
-            REFRESH_COOKIE,
+        &names.set_cookie(
+            names.refresh,
             &tokens.refresh_token,
             SESSION_PATH,
             session_secs,
-            secure,
         ),
     )?;
     append(
         &mut response,
-        &web_session::set_cookie(CSRF_COOKIE, &csrf, "/", session_secs, secure),
+        &names.set_cookie(names.csrf, &csrf, "/", session_secs),
     )?;
     // Tokens in cookies must not be cached by anything in between.
     response

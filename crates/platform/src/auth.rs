@@ -236,8 +236,11 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for AuthUser {
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         if !parts.headers.contains_key(http::header::AUTHORIZATION)
-            && crate::web_session::cookie(&parts.headers, crate::web_session::ACCESS_COOKIE)
-                .is_none()
+            && crate::web_session::cookie(
+                &parts.headers,
+                crate::web_session::CookieNames::of(parts).access,
+            )
+            .is_none()
         {
             return Ok(None);
         }

@@ -72,6 +72,9 @@ pub fn with_middleware(
         .layer(RequestBodyLimitLayer::new(http.body_limit_bytes))
         .layer(DefaultBodyLimit::max(http.body_limit_bytes))
         .layer(axum::Extension(keys))
+        .layer(axum::Extension(crate::web_session::CookieNames::for_site(
+            &config.public_url(),
+        )))
         .service(routes);
     Router::new().fallback_service(stack)
 }

@@ -73,9 +73,148 @@ fn page() -> Context {
                     )
                         .into_response()
                 }),
+            )
+            .route(
+                "/probe/whoami.html",
+                get(|| async { html(WHOAMI_PAGE) }),
+            )
+            .route(
+                "/probe/whoami.js",
+                get(|| async { javascript(WHOAMI_SCRIPT) }),
             );
         Ok(Running::new(routes))
     })
+}
+
+/// Says who the browser's session cookie belongs to, if anyone.
+const WHOAMI_PAGE: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>who am I</title></head>
+<body><pre id="out">running</pre><script src="/probe/whoami.js"></script></body></html>"#;
+
+const WHOAMI_SCRIPT: &str = r#"
+fetch('/api/v1/me').then(async r => {
+  const body = r.status === 200 ? await r.json() : {};
+  document.getElementById('out').textContent =
+    'RESULT' + JSON.stringify({ me: r.status, email: body.email || null }) + 'END';
+});
+"#;
+
+/// Another site's page that posts a sign-in form to Campus Hub as soon as it opens: login
+/// CSRF, which would sign the visitor into the attacker's account.
+const ATTACK_PAGE: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>free prizes</title></head>
+<body><form id="f" method="POST" action="CAMPUS/api/v1/auth/session">
+<input name="school" value="hill-valley"><input name="email" value="EMAIL">
+<input name="password" value="PASSWORD"></form>
+<script src="/attack.js"></script></body></html>"#;
+
+fn html(page: &'static str) -> axum::response::Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
+fn javascript(script: &'static str) -> axum::response::Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        script,
+    )
+        .into_response()
+}
+
+/// Opens `url` in headless Chromium with the profile `profile` (cookies persist between
+/// runs) and returns the document it ends with.
+async fn open_in_chromium(chromium: &str, profile: &std::path::Path, url: String) -> String {
+    let (chromium, profile) = (chromium.to_owned(), profile.to_owned());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(url)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("Chromium runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What a probe page wrote between `RESULT` and `END`.
+fn result_of(dom: &str) -> Value {
+    let result = dom
+        .split("RESULT")
+        .nth(1)
+        .and_then(|rest| rest.split("END").next())
+        .unwrap_or_else(|| panic!("the page did not finish: {dom}"));
+    serde_json::from_str(&result.replace("&quot;", "\"")).unwrap()
+}
+
+/// Login CSRF from a second origin: another site's page posts a sign-in form with the
+/// attacker's credentials. The browser sends it (with `Origin` and `Sec-Fetch-Site`), Campus
+/// Hub refuses it, and the visitor's browser holds no session afterwards; the same form on
+/// Campus Hub's own page signs in.
+#[tokio::test]
+async fn a_sign_in_form_posted_from_another_site_is_refused() {
+    let Some(chromium) = chromium() else {
+        eprintln!("Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = env.start(vec![campus_identity::context(), page()]).await;
+    let school = School::create(&app, "hill-valley").await;
+    let mallory = school.add(&app, "student", "Mallory").await;
+    let attack = ATTACK_PAGE
+        .replace("CAMPUS", &app.address)
+        .replace("EMAIL", &mallory.email)
+        .replace("PASSWORD", PASSWORD);
+    let attacker = axum::Router::new()
+        .route(
+            "/attack.html",
+            get(move || {
+                let attack = attack.clone();
+                async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], attack) }
+            }),
+        )
+        .route(
+            "/attack.js",
+            get(|| async { javascript("document.getElementById('f').submit();") }),
+        );
+    // `localhost` rather than 127.0.0.1: another origin, and another site too.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let attacker_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, attacker).await });
+    let profile = env.config.data_dir.join("chromium-profile");
+
+    open_in_chromium(
+        &chromium,
+        &profile,
+        format!("http://localhost:{attacker_port}/attack.html"),
+    )
+    .await;
+    let seen = result_of(
+        &open_in_chromium(&chromium, &profile, app.url("/probe/whoami.html")).await,
+    );
+    assert_eq!(seen["me"], 401, "no session was planted: {seen}");
+
+    // The control: Campus Hub's own page signs in with the same kind of request.
+    let own = app.url(&format!("/probe/web-session.html?email={}", mallory.email));
+    let seen = result_of(&open_in_chromium(&chromium, &profile, own).await);
+    assert_eq!(seen["sign_in"], 200, "{seen}");
+    app.stop().await;
+    env.cleanup().await;
 }
 
 fn chromium() -> Option<String> {
