@@ -75,10 +75,33 @@ pub struct UserRegistered {
     /// `student`, `teacher`, `school_admin` or `super_admin`.
     #[schemars(with = "String")]
     pub role: Role,
+    /// False while the person who created the account themselves has not confirmed the
+    /// address: until `address_confirmed` follows, nothing may take this account to own the
+    /// email (no matching by address in rosters or imports). Accounts the school created are
+    /// trusted at once. Absent in events written before the field existed: trusted.
+    #[serde(default = "trusted")]
+    pub address_trusted: bool,
 }
 identity_event!(
     UserRegistered,
     "campus.identity.user_registered.v1",
+    user_id
+);
+
+fn trusted() -> bool {
+    true
+}
+
+/// A person confirmed their address (by the emailed link, or by accepting an invitation sent
+/// to it): from now on the account may be found by that address.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AddressConfirmed {
+    pub user_id: String,
+    pub school_id: String,
+}
+identity_event!(
+    AddressConfirmed,
+    "campus.identity.address_confirmed.v1",
     user_id
 );
 
@@ -143,6 +166,7 @@ pub fn published() -> Vec<EventSchema> {
     vec![
         EventSchema::of::<SchoolCreated>(),
         EventSchema::of::<UserRegistered>(),
+        EventSchema::of::<AddressConfirmed>(),
         EventSchema::of::<ProfileUpdated>(),
         EventSchema::of::<UserRoleChanged>(),
         EventSchema::of::<UserDeactivated>(),

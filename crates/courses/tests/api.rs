@@ -28,6 +28,7 @@ async fn register(app: &TestApp, user_id: &str, name: &str, role: Role) {
         email: format!("{}@hill-valley.example", name.to_lowercase()),
         display_name: name.to_owned(),
         role,
+        address_trusted: true,
     };
     app.publish(SCHOOL, &person).await;
 }

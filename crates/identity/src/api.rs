@@ -225,7 +225,7 @@ async fn register(
         }
     }
     // The password is hashed either way, so the time taken does not tell either.
-    let prepared = onboarding::prepare_user(
+    let mut prepared = onboarding::prepare_user(
         &school,
         &input.email,
         &input.display_name,
@@ -234,6 +234,7 @@ async fn register(
         "email",
     )
     .await?;
+    prepared.self_registered = true;
     let mut uow = identity.db.begin().await?;
     match onboarding::insert_user(&mut uow, &prepared).await {
         Ok(()) => {

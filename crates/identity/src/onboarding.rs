@@ -30,14 +30,20 @@ pub struct PreparedSchool {
 pub struct PreparedUser {
     pub user: UserRow,
     password_hash: String,
+    /// Whether the person created the account themselves. Until they confirm its address,
+    /// nothing may take the account to be the owner of that address (see
+    /// `UserRegistered::address_trusted`); accounts the school created carry its word.
+    pub self_registered: bool,
 }
 
 impl PreparedUser {
-    /// A checked person with their password hash (or [`NO_PASSWORD_YET`]).
+    /// A checked person, created by the school, with their password hash (or
+    /// [`NO_PASSWORD_YET`]).
     pub fn new(user: UserRow, password_hash: String) -> Self {
         Self {
             user,
             password_hash,
+            self_registered: false,
         }
     }
 }
@@ -78,7 +84,7 @@ pub async fn prepare_school(input: &SchoolInput<'_>) -> Result<PreparedSchool> {
         id: id::new_id_string(),
         slug: slug.as_str().to_owned(),
         name: name.as_str().to_owned(),
-        registration: Registration::Open,
+        registration: Registration::Code,
         join_code: join_code(),
     };
     let admin = new_user(&school.id, &email, &admin_name, Role::SchoolAdmin);
@@ -120,10 +126,7 @@ pub async fn insert_school(
     .await?;
     insert_user(
         uow,
-        &PreparedUser {
-            user: prepared.admin.clone(),
-            password_hash: prepared.password_hash.clone(),
-        },
+        &PreparedUser::new(prepared.admin.clone(), prepared.password_hash.clone()),
     )
     .await
 }
@@ -148,16 +151,16 @@ pub async fn prepare_user(
     let (Some(email), Some(name), Some(password)) = (email_value, name, password) else {
         return Err(Error::internal(anyhow::anyhow!("a field passed unchecked")));
     };
-    Ok(PreparedUser {
-        user: new_user(&school.id, &email, &name, role),
-        password_hash: crate::password_hashing::hash(password).await?,
-    })
+    Ok(PreparedUser::new(
+        new_user(&school.id, &email, &name, role),
+        crate::password_hashing::hash(password).await?,
+    ))
 }
 
 /// Inserts the person (409 when the email is taken in the school) and records `UserRegistered`.
 pub async fn insert_user(uow: &mut UnitOfWork, prepared: &PreparedUser) -> Result<()> {
     let user = &prepared.user;
-    store::insert_user(uow, user, &prepared.password_hash).await?;
+    store::insert_user(uow, user, &prepared.password_hash, prepared.self_registered).await?;
     uow.record(
         &user.school_id,
         &UserRegistered {
@@ -166,6 +169,7 @@ pub async fn insert_user(uow: &mut UnitOfWork, prepared: &PreparedUser) -> Resul
             email: user.email.clone(),
             display_name: user.display_name.clone(),
             role: user.role,
+            address_trusted: !prepared.self_registered,
         },
     )
     .await?;

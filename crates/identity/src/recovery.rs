@@ -5,7 +5,7 @@
 //! every session of the account and clears its sign-in lockout.
 
 use axum::{extract::State, http::StatusCode};
-use campus_contracts::identity::AccountStatus;
+use campus_contracts::identity::{AccountStatus, AddressConfirmed};
 use campus_platform::{
     auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, time, Error, Result,
 };
@@ -362,13 +362,7 @@ async fn set_password_by_token(
         .execute(uow.conn())
         .await?;
     if purpose == INVITE {
-        sqlx::query(
-            "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
-        )
-        .bind(now)
-        .bind(&user.id)
-        .execute(uow.conn())
-        .await?;
+        confirm_address(&mut uow, &user.school_id, &user.id).await?;
     }
     uow.commit().await?;
     Ok(user.id)
@@ -388,15 +382,37 @@ async fn verify_email(
 ) -> Result<StatusCode> {
     let mut uow = identity.db.begin().await?;
     let user_id = use_token(&mut uow, &input.token, VERIFY).await?;
-    sqlx::query(
+    let school_id: (String,) = sqlx::query_as("SELECT school_id FROM users WHERE id = $1")
+        .bind(&user_id)
+        .fetch_one(uow.conn())
+        .await?;
+    confirm_address(&mut uow, &school_id.0, &user_id).await?;
+    uow.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks the person's address confirmed and, the first time, announces it: from then on
+/// rosters and imports may find the account by that address.
+async fn confirm_address(uow: &mut UnitOfWork, school_id: &str, user_id: &str) -> Result<()> {
+    let changed = sqlx::query(
         "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
     )
     .bind(time::now_ms())
-    .bind(&user_id)
+    .bind(user_id)
     .execute(uow.conn())
-    .await?;
-    uow.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await?
+    .rows_affected();
+    if changed == 1 {
+        uow.record(
+            school_id,
+            &AddressConfirmed {
+                user_id: user_id.to_owned(),
+                school_id: school_id.to_owned(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Sends the verification link again (at most once a minute).

@@ -7,7 +7,7 @@
 //! account in the school are skipped and listed, so the same roster can be imported again each
 //! term. People without a password in the file get an emailed invitation to choose one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use futures::{StreamExt, TryStreamExt};
 
@@ -47,8 +47,11 @@ pub struct Row {
 pub struct Skipped {
     pub line: usize,
     pub email: String,
-    /// `exists` (already has an account), `inactive` (OneRoster `tobedeleted` or not
-    /// enabled) or `unsupported_role` (guardians and parents have no accounts yet).
+    /// `exists` (already has an account), `unconfirmed` (someone registered this address
+    /// themselves and has not confirmed it: the import does not take that account to be this
+    /// person; check who it is before removing it or asking them to confirm), `inactive`
+    /// (OneRoster `tobedeleted` or not enabled) or `unsupported_role` (guardians and parents
+    /// have no accounts yet).
     pub reason: String,
 }
 
@@ -222,14 +225,17 @@ pub async fn prepare(
     skipped: &mut Vec<Skipped>,
     progress: &(dyn Fn() + Send + Sync),
 ) -> Result<Vec<Prepared>> {
-    let existing: HashSet<String> =
-        sqlx::query_as::<_, (String,)>("SELECT email FROM users WHERE school_id = $1")
-            .bind(&school.id)
-            .fetch_all(db.pool())
-            .await?
-            .into_iter()
-            .map(|(email,)| email)
-            .collect();
+    // Each existing address, and whether it is trusted: an account someone registered
+    // themselves and never confirmed is reported, never taken for the person in the file.
+    let existing: HashMap<String, bool> = sqlx::query_as::<_, (String, i64, Option<i64>)>(
+        "SELECT email, self_registered, email_verified_at FROM users WHERE school_id = $1",
+    )
+    .bind(&school.id)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|(email, self_registered, verified)| (email, self_registered == 0 || verified.is_some()))
+    .collect();
     let mut errors = Vec::new();
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let mut checked = Vec::new();
@@ -264,11 +270,11 @@ pub async fn prepare(
             ));
             continue;
         }
-        if existing.contains(email.as_str()) {
+        if let Some(trusted) = existing.get(email.as_str()) {
             skipped.push(Skipped {
                 line: row.line,
                 email: email.as_str().to_owned(),
-                reason: "exists".into(),
+                reason: if *trusted { "exists" } else { "unconfirmed" }.into(),
             });
             continue;
         }

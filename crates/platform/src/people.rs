@@ -17,8 +17,8 @@ use axum::{
     http::request::Parts,
 };
 use campus_contracts::identity::{
-    AccountStatus, ProfileUpdated, Role, UserDeactivated, UserReactivated, UserRegistered,
-    UserRoleChanged,
+    AccountStatus, AddressConfirmed, ProfileUpdated, Role, UserDeactivated, UserReactivated,
+    UserRegistered, UserRoleChanged,
 };
 use sqlx::migrate::Migrator;
 
@@ -37,20 +37,53 @@ pub static MIGRATIONS: Migrator = sqlx::migrate!("./people_migrations");
 pub const TTL: Duration = Duration::from_secs(2);
 
 /// One person of a school.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     pub user_id: String,
     pub school_id: String,
     pub email: String,
     pub display_name: String,
-    #[sqlx(try_from = "String")]
     pub role: Role,
-    #[sqlx(try_from = "String")]
     pub status: AccountStatus,
     /// A BCP 47 language tag, once the person chose one.
     pub locale: Option<String>,
     /// An IANA time zone, once the person chose one.
     pub time_zone: Option<String>,
+    /// Whether the account may be taken to own `email`: false while someone who registered
+    /// themselves has not confirmed the address. Never match such a person by email.
+    pub address_trusted: bool,
+}
+
+/// A person as the table stores them (flags as integers, portable across databases).
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    user_id: String,
+    school_id: String,
+    email: String,
+    display_name: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    #[sqlx(try_from = "String")]
+    status: AccountStatus,
+    locale: Option<String>,
+    time_zone: Option<String>,
+    address_trusted: i64,
+}
+
+impl From<PersonRow> for Person {
+    fn from(row: PersonRow) -> Self {
+        Self {
+            user_id: row.user_id,
+            school_id: row.school_id,
+            email: row.email,
+            display_name: row.display_name,
+            role: row.role,
+            status: row.status,
+            locale: row.locale,
+            time_zone: row.time_zone,
+            address_trusted: row.address_trusted != 0,
+        }
+    }
 }
 
 impl Person {
@@ -64,7 +97,7 @@ impl Person {
 }
 
 const PERSON_COLUMNS: &str =
-    "user_id, school_id, email, display_name, role, status, locale, time_zone";
+    "user_id, school_id, email, display_name, role, status, locale, time_zone, address_trusted";
 
 /// A context's copy of the school's people.
 #[derive(Clone)]
@@ -94,25 +127,27 @@ impl People {
         self.inner
             .cache
             .get_or_load(&key, || async {
-                Ok(sqlx::query_as(&format!(
+                let row: Option<PersonRow> = sqlx::query_as(&format!(
                     "SELECT {PERSON_COLUMNS} FROM people WHERE user_id = $1 AND school_id = $2"
                 ))
                 .bind(user_id)
                 .bind(school_id)
                 .fetch_optional(self.inner.db.pool())
-                .await?)
+                .await?;
+                Ok(row.map(Person::from))
             })
             .await
     }
 
     /// Everyone of the school, in one query whatever its size (for class lists).
     pub async fn of_school(&self, school_id: &str) -> Result<Vec<Person>> {
-        Ok(sqlx::query_as(&format!(
+        let rows: Vec<PersonRow> = sqlx::query_as(&format!(
             "SELECT {PERSON_COLUMNS} FROM people WHERE school_id = $1 ORDER BY user_id"
         ))
         .bind(school_id)
         .fetch_all(self.inner.db.pool())
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(Person::from).collect())
     }
 
     /// The subscription that keeps the directory current from identity's events.
@@ -121,6 +156,7 @@ impl People {
             "people",
             vec![
                 UserRegistered::TYPE,
+                AddressConfirmed::TYPE,
                 ProfileUpdated::TYPE,
                 UserRoleChanged::TYPE,
                 UserDeactivated::TYPE,
@@ -144,9 +180,9 @@ impl Handler for Listener {
             UserRegistered::TYPE => {
                 let user: UserRegistered = event.data_as()?;
                 sqlx::query(
-                    "INSERT INTO people (user_id, school_id, email, display_name, role, status, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'active', $6) \
-                     ON CONFLICT (user_id) DO UPDATE SET email = $3, display_name = $4, role = $5, updated_at = $6",
+                    "INSERT INTO people (user_id, school_id, email, display_name, role, status, updated_at, address_trusted) \
+                     VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) \
+                     ON CONFLICT (user_id) DO UPDATE SET email = $3, display_name = $4, role = $5, updated_at = $6, address_trusted = $7",
                 )
                 .bind(&user.user_id)
                 .bind(&user.school_id)
@@ -154,9 +190,21 @@ impl Handler for Listener {
                 .bind(&user.display_name)
                 .bind(user.role.as_str())
                 .bind(time::now_ms())
+                .bind(i64::from(user.address_trusted))
                 .execute(uow.conn())
                 .await?;
                 (user.school_id, user.user_id)
+            }
+            AddressConfirmed::TYPE => {
+                let confirmed: AddressConfirmed = event.data_as()?;
+                sqlx::query(
+                    "UPDATE people SET address_trusted = 1, updated_at = $1 WHERE user_id = $2",
+                )
+                .bind(time::now_ms())
+                .bind(&confirmed.user_id)
+                .execute(uow.conn())
+                .await?;
+                (confirmed.school_id, confirmed.user_id)
             }
             ProfileUpdated::TYPE => {
                 let profile: ProfileUpdated = event.data_as()?;

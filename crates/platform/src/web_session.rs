@@ -57,7 +57,11 @@ impl CookieNames {
 
     /// The names this request's site uses (installed by the platform's middleware).
     pub fn of(parts: &Parts) -> Self {
-        parts.extensions.get::<Self>().copied().unwrap_or(Self::PLAIN)
+        parts
+            .extensions
+            .get::<Self>()
+            .copied()
+            .unwrap_or(Self::PLAIN)
     }
 
     /// A `Set-Cookie` value for cookie `name` (one of these): httpOnly unless it is the CSRF
@@ -232,10 +236,19 @@ mod tests {
         let ok = |pairs: &[(&str, &str)]| check_same_origin(&headers(pairs), site).is_ok();
         assert!(ok(&[]), "not a browser");
         assert!(ok(&[("origin", site), ("sec-fetch-site", "same-origin")]));
-        assert!(ok(&[("origin", "http://campus.local:9000"), ("host", "campus.local:9000")]));
+        assert!(ok(&[
+            ("origin", "http://campus.local:9000"),
+            ("host", "campus.local:9000")
+        ]));
         assert!(!ok(&[("sec-fetch-site", "cross-site")]));
-        assert!(!ok(&[("sec-fetch-site", "same-site")]), "a sibling subdomain is another site");
-        assert!(!ok(&[("origin", "http://evil.example"), ("host", "127.0.0.1:8080")]));
+        assert!(
+            !ok(&[("sec-fetch-site", "same-site")]),
+            "a sibling subdomain is another site"
+        );
+        assert!(!ok(&[
+            ("origin", "http://evil.example"),
+            ("host", "127.0.0.1:8080")
+        ]));
         assert!(!ok(&[("origin", "null")]));
     }
 }

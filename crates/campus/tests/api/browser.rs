@@ -74,10 +74,7 @@ fn page() -> Context {
                         .into_response()
                 }),
             )
-            .route(
-                "/probe/whoami.html",
-                get(|| async { html(WHOAMI_PAGE) }),
-            )
+            .route("/probe/whoami.html", get(|| async { html(WHOAMI_PAGE) }))
             .route(
                 "/probe/whoami.js",
                 get(|| async { javascript(WHOAMI_SCRIPT) }),
@@ -204,9 +201,8 @@ async fn a_sign_in_form_posted_from_another_site_is_refused() {
         format!("http://localhost:{attacker_port}/attack.html"),
     )
     .await;
-    let seen = result_of(
-        &open_in_chromium(&chromium, &profile, app.url("/probe/whoami.html")).await,
-    );
+    let seen =
+        result_of(&open_in_chromium(&chromium, &profile, app.url("/probe/whoami.html")).await);
     assert_eq!(seen["me"], 401, "no session was planted: {seen}");
 
     // The control: Campus Hub's own page signs in with the same kind of request.

@@ -51,11 +51,19 @@ async fn me(app: &TestApp, token: &str) -> (StatusCode, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Registers with the school's join code (which a new school asks for), as a student handed
+/// the code by their teacher would.
 async fn register(app: &TestApp, school: &str, email: &str) -> (StatusCode, Value) {
+    let code: Option<(String,)> = sqlx::query_as("SELECT join_code FROM schools WHERE slug = $1")
+        .bind(school.to_lowercase())
+        .fetch_optional(app.db("identity").pool())
+        .await
+        .unwrap();
     post(
         app,
         "/api/v1/auth/register",
-        json!({ "school": school, "email": email, "password": STRONG, "display_name": "Marty" }),
+        json!({ "school": school, "email": email, "password": STRONG, "display_name": "Marty",
+                "join_code": code.map(|(code,)| code) }),
     )
     .await
 }
@@ -186,11 +194,15 @@ each_storage! {
             (status.as_u16(), body["errors"][0]["code"].as_str()),
             (422, Some("invalid_email"))
         );
+        let (code,): (String,) = sqlx::query_as("SELECT join_code FROM schools")
+            .fetch_one(app.db("identity").pool())
+            .await
+            .unwrap();
         let (status, body) = post(
             &app,
             "/api/v1/auth/register",
             json!({ "school": "hill-valley", "email": "a@b.example",
-        "password": "hillvalley1", "display_name": "Marty" }),
+        "password": "hillvalley1", "display_name": "Marty", "join_code": code }),
         )
         .await;
         assert_eq!(

@@ -323,3 +323,122 @@ each_storage! {
         app.stop().await;
     }
 }
+
+/// Registers `email` at the school as a student who got the join code, without confirming
+/// the address.
+async fn register_self(app: &TestApp, school: &School, email: &str) {
+    let (_, settings) = call(
+        app,
+        Method::GET,
+        "/api/v1/school",
+        Some(&school.admin.token),
+        None,
+    )
+    .await;
+    let (status, body) = call(
+        app,
+        Method::POST,
+        "/api/v1/auth/register",
+        None,
+        Some(
+            json!({ "school": school.slug, "email": email, "password": PASSWORD,
+                      "display_name": "Not Marty", "join_code": settings["join_code"] }),
+        ),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+}
+
+/// The user id the school's directory gives `email`.
+async fn user_id_of(app: &TestApp, school: &School, email: &str) -> String {
+    let (_, page) = call(
+        app,
+        Method::GET,
+        "/api/v1/users?limit=200",
+        Some(&school.admin.token),
+        None,
+    )
+    .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == email)
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .unwrap()
+}
+
+each_storage! {
+    async fn whoever_registers_an_address_first_does_not_become_its_owner(env: TestEnv) {
+        let app = env
+            .start(vec![campus_identity::context(), campus_courses::context()])
+            .await;
+        let school = School::create(&app, "hill-valley").await;
+        let teacher = school.add(&app, "teacher", "Brown").await;
+        // Someone with the join code registers Marty's address before the school imports him.
+        register_self(&app, &school, "marty@hill-valley.example").await;
+        register_self(&app, &school, "lorraine@hill-valley.example").await;
+
+        // The import does not take that account for Marty: it reports the row.
+        let csv = "email,display_name,role\n\
+                   marty@hill-valley.example,Marty McFly,student\n\
+                   jennifer@hill-valley.example,Jennifer Parker,student\n";
+        let (status, report) = import(&app, &school.admin.token, csv, false).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["imported"], 1);
+        assert_eq!(
+            report["skipped"],
+            json!([{ "line": 2, "email": "marty@hill-valley.example", "reason": "unconfirmed" }])
+        );
+
+        // A course roster does not find the account by that address, only by its id.
+        let (status, course) = call(
+            &app,
+            Method::POST,
+            "/api/v1/courses",
+            Some(&teacher.token),
+            Some(json!({ "title": "Physics", "subject": "Science" })),
+        )
+        .await;
+        assert_eq!(status, 201, "{course}");
+        let roster = format!("/api/v1/courses/{}/roster", course["id"].as_str().unwrap());
+        let everyone_heard_of = || async {
+            let (known,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM people WHERE school_id = $1")
+                .bind(&school.id)
+                .fetch_one(app.db("courses").pool())
+                .await
+                .unwrap();
+            (known >= 5).then_some(())
+        };
+        campus_testkit::eventually(std::time::Duration::from_secs(20), "people reach courses", everyone_heard_of).await;
+        let by_email = json!({ "people": ["marty@hill-valley.example", "jennifer@hill-valley.example"] });
+        let (status, problem) = call(&app, Method::POST, &roster, Some(&teacher.token), Some(by_email)).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(
+            problem["errors"],
+            json!([{ "field": "people[0]", "code": "unconfirmed_address",
+                     "message": problem["errors"][0]["message"] }]),
+            "only the unconfirmed entry is refused"
+        );
+        let marty_id = user_id_of(&app, &school, "marty@hill-valley.example").await;
+        let (status, result) = call(&app, Method::POST, &roster, Some(&teacher.token),
+            Some(json!({ "people": [marty_id] }))).await;
+        assert_eq!((status, &result["enrolled"]), (StatusCode::OK, &json!(1)), "{result}");
+
+        // Once the owner confirms the address by the emailed link, the address finds them.
+        let token = mailed_token(&env, Some("lorraine@hill-valley.example"), "/verify-email")
+            .await
+            .expect("a verification link was mailed");
+        let (status, _) = call(&app, Method::POST, "/api/v1/auth/verify-email", None,
+            Some(json!({ "token": token }))).await;
+        assert_eq!(status, 204);
+        let lorraine = json!({ "people": ["lorraine@hill-valley.example"] });
+        let result = campus_testkit::eventually(std::time::Duration::from_secs(20), "the confirmation reaches courses", || async {
+            let (status, result) = call(&app, Method::POST, &roster, Some(&teacher.token), Some(lorraine.clone())).await;
+            (status == StatusCode::OK).then_some(result)
+        })
+        .await;
+        assert_eq!(result["enrolled"], 1);
+        app.stop().await;
+    }
+}

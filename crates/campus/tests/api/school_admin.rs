@@ -374,6 +374,9 @@ each_storage! {
                 .send().await.unwrap().status()
             }
         };
+        // A new school asks for its join code: nobody joins it just by knowing its name.
+        let (_, settings) = call(&app, Method::GET, "/api/v1/school", &hill.admin, None).await;
+        assert_eq!(settings["registration"], "code");
         let (_, settings) = call(
             &app,
             Method::PATCH,

@@ -21,7 +21,9 @@ const MAX_ROSTER: usize = 2_000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Roster {
-    /// The class list: each entry an email address or a user id of someone in the school.
+    /// The class list: each entry an email address or a user id of someone in the school. An
+    /// account its owner registered and whose address is not yet confirmed is not found by
+    /// email (`unconfirmed_address`), only by its id.
     #[schema(schema_with = class_list_schema)]
     pub people: Vec<String>,
     /// The course role they get (default `student`).
@@ -82,6 +84,18 @@ pub(super) async fn enroll_roster(
                 "unknown_person",
                 format!("no one in the school is `{}`", entry.trim()),
             )),
+            // Whoever registered an address first must not become its owner's place in class.
+            Some(person) if person.email == wanted && !person.address_trusted => {
+                errors.push(FieldError::new(
+                    &field,
+                    "unconfirmed_address",
+                    format!(
+                        "the account with `{}` registered itself and has not confirmed the \
+                         address; add it by its user id if it is the right person",
+                        entry.trim()
+                    ),
+                ))
+            }
             Some(person) => match check_role_fits(person, role) {
                 Err(error) => errors.push(FieldError::new(&field, &error.code, error.message)),
                 Ok(()) if !chosen.contains(&person.user_id) => chosen.push(person.user_id.clone()),

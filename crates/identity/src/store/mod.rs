@@ -92,11 +92,16 @@ pub async fn insert_school(conn: &mut AnyConnection, school: &SchoolRow) -> Resu
 }
 
 /// Inserts the user and their password hash; 409 when the email is taken in that school.
-pub async fn insert_user(uow: &mut UnitOfWork, user: &UserRow, password_hash: &str) -> Result<()> {
+pub async fn insert_user(
+    uow: &mut UnitOfWork,
+    user: &UserRow,
+    password_hash: &str,
+    self_registered: bool,
+) -> Result<()> {
     let now = time::now_ms();
     let inserted = sqlx::query(
-        "INSERT INTO users (id, school_id, email, display_name, role, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'active', $6, $6) ON CONFLICT (school_id, email) DO NOTHING",
+        "INSERT INTO users (id, school_id, email, display_name, role, status, created_at, updated_at, self_registered) \
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $6, $7) ON CONFLICT (school_id, email) DO NOTHING",
     )
     .bind(&user.id)
     .bind(&user.school_id)
@@ -104,6 +109,7 @@ pub async fn insert_user(uow: &mut UnitOfWork, user: &UserRow, password_hash: &s
     .bind(&user.display_name)
     .bind(user.role.as_str())
     .bind(now)
+    .bind(i64::from(self_registered))
     .execute(uow.conn())
     .await?
     .rows_affected();
