@@ -12,6 +12,30 @@ use campus_platform::{auth::KeyRing, health::Probe, tasks::Task};
 const REFRESH_EVERY: Duration = Duration::from_secs(60);
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 
+/// Checks that the keys will come over a channel nobody on the path can change: `https://`,
+/// or plain `http://` to this machine (loopback), or anywhere when the operator said so.
+pub fn check_url(url: &str, allow_plain_http: bool) -> anyhow::Result<()> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|error| anyhow::anyhow!("`{url}` is not a URL: {error}"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback || allow_plain_http => Ok(()),
+        "http" => anyhow::bail!(
+            "the token keys would be fetched over plain http from `{url}` (auth.jwks_url, or \
+             public_url when it is unset): anyone on the path could add keys and sign any \
+             token. Use https, or set auth.allow_plain_http_jwks = true if nobody else can \
+             reach that network"
+        ),
+        other => anyhow::bail!("auth.jwks_url must be http or https, got `{other}`"),
+    }
+}
+
 /// Keeps `keys` filled from `url` until the process stops.
 pub fn refresher(url: String, keys: KeyRing) -> Task {
     Task::new("jwks refresher", move |shutdown| async move {

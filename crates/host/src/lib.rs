@@ -44,6 +44,10 @@ impl Application {
     pub async fn build(config: Config, contexts: Vec<Context>) -> anyhow::Result<Self> {
         let config = Arc::new(config);
         let contexts = select(&config, contexts)?;
+        let identity_elsewhere = !contexts.iter().any(|c| c.name == "identity");
+        if identity_elsewhere {
+            jwks::check_url(&config.jwks_url(), config.auth.allow_plain_http_jwks)?;
+        }
         let keys = KeyRing::default();
         let services = Arc::new(Services::default());
         let mut plan = BusPlan::connect(&config).await?;
@@ -83,7 +87,7 @@ impl Application {
         }
         let bus = plan.build(&config).await?;
         readiness.add(bus.probe());
-        if !contexts.iter().any(|c| c.name == "identity") {
+        if identity_elsewhere {
             // Identity runs elsewhere: verify tokens with the keys it publishes.
             tasks.push(jwks::refresher(config.jwks_url(), keys.clone()));
             readiness.add(jwks::probe(&keys));

@@ -22,8 +22,8 @@ use ring::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// How long an access token is valid.
-pub const ACCESS_TOKEN_SECS: i64 = 15 * 60;
+/// How long an access token is valid, in seconds.
+pub const ACCESS_TOKEN_SECS: i64 = campus_platform::auth::ACCESS_TOKEN_LIFETIME.as_secs() as i64;
 /// How long a key signs before the next one takes over.
 pub const ROTATE_EVERY_MS: i64 = 60 * 60 * 1000;
 /// Clock leeway allowed when verifying; a key outlives its last token by this much too.

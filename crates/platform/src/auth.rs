@@ -7,7 +7,8 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    sync::{Arc, Mutex, RwLock},
+    time::{Duration, Instant},
 };
 
 use axum::{extract::FromRequestParts, http::request::Parts};
@@ -56,6 +57,10 @@ pub fn permissions_of(role: Role) -> &'static [Permission] {
     }
 }
 
+/// How long an access token is valid: identity signs them for this long, and a key another
+/// process trusts may still have live tokens this long after it was last published.
+pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -83,6 +88,8 @@ pub struct Claims {
 pub struct KeyRing {
     keys: Arc<RwLock<HashMap<String, DecodingKey>>>,
     verified: Arc<quick_cache::sync::Cache<String, Claims>>,
+    /// When a published key set last confirmed the keys held (see [`KeyRing::replace_from_jwks`]).
+    confirmed_at: Arc<Mutex<Option<Instant>>>,
 }
 
 /// Verified tokens remembered; about one per active client.
@@ -93,6 +100,7 @@ impl Default for KeyRing {
         Self {
             keys: Arc::default(),
             verified: Arc::new(quick_cache::sync::Cache::new(VERIFIED_TOKENS)),
+            confirmed_at: Arc::default(),
         }
     }
 }
@@ -112,7 +120,22 @@ impl KeyRing {
 
     /// Makes the ring hold exactly the Ed25519 keys of a JWKS document (RFC 7517/8037), as
     /// published by the identity context. Returns how many keys it holds.
+    ///
+    /// Identity keeps a key published until the last token it signed has expired, and starts
+    /// publishing the next key before it signs with it; so every genuine set shares a key with
+    /// the one fetched a minute before. A set that drops every key held now is refused until
+    /// those keys' tokens must have expired (an [`ACCESS_TOKEN_LIFETIME`] after a set last
+    /// confirmed them): whoever can tamper with one answer cannot swap the whole ring for keys
+    /// of their own.
     pub fn replace_from_jwks(&self, jwks: &serde_json::Value) -> anyhow::Result<usize> {
+        self.replace_from_jwks_at(jwks, Instant::now())
+    }
+
+    fn replace_from_jwks_at(
+        &self,
+        jwks: &serde_json::Value,
+        now: Instant,
+    ) -> anyhow::Result<usize> {
         use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
         let keys = jwks["keys"]
             .as_array()
@@ -130,8 +153,22 @@ impl KeyRing {
         }
         let count = fresh.len();
         let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        let mut confirmed_at = self.confirmed_at.lock().unwrap_or_else(|p| p.into_inner());
+        let keeps_one = fresh.keys().any(|kid| keys.contains_key(kid));
+        if let Some(confirmed) = *confirmed_at {
+            let held_keys_may_have_live_tokens =
+                now.saturating_duration_since(confirmed) < ACCESS_TOKEN_LIFETIME;
+            if !keys.is_empty() && !keeps_one && held_keys_may_have_live_tokens {
+                anyhow::bail!(
+                    "refused a key set that drops every key trusted now ({} held, {count} offered); \
+                     a genuine set keeps the current key until its tokens expire",
+                    keys.len()
+                );
+            }
+        }
         let same = keys.len() == fresh.len() && fresh.keys().all(|kid| keys.contains_key(kid));
         *keys = fresh;
+        *confirmed_at = Some(now);
         if !same {
             self.verified.clear();
         }
@@ -349,6 +386,46 @@ mod tests {
         ring.insert_ed25519("k1", pair.public_key().as_ref());
         let short = signed("k1", pkcs8.as_ref(), -10);
         assert!(ring.verify(&short).is_err());
+    }
+
+    fn jwks(kids: &[&str]) -> serde_json::Value {
+        use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+        let keys: Vec<_> = kids
+            .iter()
+            .map(|kid| {
+                serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "kid": kid,
+                                    "x": URL_SAFE_NO_PAD.encode([7u8; 32]) })
+            })
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+
+    #[test]
+    fn a_key_set_that_drops_every_trusted_key_waits_until_their_tokens_expired() {
+        let ring = KeyRing::default();
+        let start = Instant::now();
+        assert_eq!(ring.replace_from_jwks_at(&jwks(&["a"]), start).unwrap(), 1);
+        // Rotation as identity does it: the next key appears, later the old one goes.
+        let minute = Duration::from_secs(60);
+        assert!(ring
+            .replace_from_jwks_at(&jwks(&["a", "b"]), start + minute)
+            .is_ok());
+        assert!(ring
+            .replace_from_jwks_at(&jwks(&["b"]), start + 2 * minute)
+            .is_ok());
+        // A set with none of the held keys is refused, and the ring keeps what it had…
+        let swapped = jwks(&["mallory"]);
+        assert!(ring
+            .replace_from_jwks_at(&swapped, start + 3 * minute)
+            .is_err());
+        assert!(ring.keys.read().unwrap().contains_key("b"));
+        let almost = start + 2 * minute + ACCESS_TOKEN_LIFETIME - Duration::from_secs(1);
+        assert!(ring.replace_from_jwks_at(&swapped, almost).is_err());
+        // …until every token the held keys signed must have expired.
+        let later = start + 2 * minute + ACCESS_TOKEN_LIFETIME;
+        assert!(ring.replace_from_jwks_at(&swapped, later).is_ok());
+        // An empty ring (a process starting) takes the first set it gets.
+        assert!(KeyRing::default().replace_from_jwks(&swapped).is_ok());
     }
 
     #[test]

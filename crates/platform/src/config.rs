@@ -93,9 +93,14 @@ impl Default for RedisConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// Where a process that does not run the identity context fetches the public keys access
-    /// tokens are signed with, e.g. `http://identity.internal:8080/.well-known/jwks.json`.
+    /// tokens are signed with, e.g. `https://identity.internal/.well-known/jwks.json`.
     /// Unset, it is `<public_url>/.well-known/jwks.json`. Unused where identity runs.
     pub jwks_url: Option<String>,
+    /// Fetch the keys over plain `http://` from a host other than this machine. Off: anyone
+    /// on the path of a plain answer could add keys of their own and sign any token, so
+    /// `jwks_url` must be `https://` unless it names a loopback address. Turn on only where
+    /// nobody else can reach the network between the processes.
+    pub allow_plain_http_jwks: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -575,6 +575,24 @@ each_storage! {
 }
 
 each_storage! {
+    async fn token_keys_are_not_fetched_over_plain_http_from_another_machine(env: TestEnv) {
+        let mut env = env;
+        env.config.auth.jwks_url = Some("http://identity.example:8080/.well-known/jwks.json".into());
+        let refused = campus_host::Application::build(env.config.clone(), vec![crate::fixtures::ledger()])
+            .await
+            .err()
+            .expect("plain http to another machine is refused");
+        assert!(format!("{refused:#}").contains("auth.allow_plain_http_jwks"), "{refused:#}");
+        // Over https, or when the operator vouches for the network, the process starts.
+        env.config.auth.jwks_url = Some("https://identity.example/.well-known/jwks.json".into());
+        env.start(vec![crate::fixtures::ledger()]).await.stop().await;
+        env.config.auth.jwks_url = Some("http://identity.example:8080/.well-known/jwks.json".into());
+        env.config.auth.allow_plain_http_jwks = true;
+        env.start(vec![crate::fixtures::ledger()]).await.stop().await;
+    }
+}
+
+each_storage! {
     async fn repeated_wrong_passwords_lock_sign_in_alike_for_real_and_unknown_accounts(
         env: TestEnv,
     ) {
