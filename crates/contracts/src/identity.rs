@@ -162,6 +162,18 @@ identity_event!(
     user_id
 );
 
+/// Sessions of a person ended: signed out, ended from their session list, or all of them by a
+/// password reset, a deactivation or a copied refresh token. Access tokens name their session
+/// (`sid`); every process refuses these sessions' tokens from now on instead of when they
+/// expire.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SessionsEnded {
+    pub user_id: String,
+    pub school_id: String,
+    pub session_ids: Vec<String>,
+}
+identity_event!(SessionsEnded, "campus.identity.sessions_ended.v1", user_id);
+
 pub fn published() -> Vec<EventSchema> {
     vec![
         EventSchema::of::<SchoolCreated>(),
@@ -171,5 +183,6 @@ pub fn published() -> Vec<EventSchema> {
         EventSchema::of::<UserRoleChanged>(),
         EventSchema::of::<UserDeactivated>(),
         EventSchema::of::<UserReactivated>(),
+        EventSchema::of::<SessionsEnded>(),
     ]
 }

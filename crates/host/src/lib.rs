@@ -82,6 +82,19 @@ impl Application {
             readiness.add(Arc::new(db.clone()));
             databases.push(db);
         }
+        // Every process refuses the access tokens of sessions identity has ended, learning of
+        // them from identity's events and, across replicas, through Redis.
+        let ended_sessions = keys.ended_sessions().clone();
+        let redis = services.redis(&config)?;
+        // (The embedded bus carries only the events of contexts in this process; a process
+        // without identity on it has tokens from nowhere to end.)
+        let identity_events_reach_here = !identity_elsewhere || config.bus.url.is_some();
+        if let Some(db) = databases.first().filter(|_| identity_events_reach_here) {
+            plan.subscribe(db, ended_sessions.subscription(redis.clone()));
+        }
+        if let Some(redis) = redis {
+            tasks.push(ended_sessions.follower(redis));
+        }
         if let Some(redis) = services.redis_in_use() {
             readiness.add(Arc::new(redis));
         }

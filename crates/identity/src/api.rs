@@ -353,7 +353,7 @@ async fn logout(
     State(identity): State<Identity>,
     Json(input): Json<RefreshToken>,
 ) -> Result<StatusCode> {
-    sessions::logout(&identity.db, &input.refresh_token).await?;
+    sessions::logout(&identity.db, &identity.keys, &input.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -547,7 +547,14 @@ async fn end_session(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<StatusCode> {
     let account = current(&identity, &user).await?;
-    sessions::revoke(&identity.db, &account.id, &id).await?;
+    sessions::revoke(
+        &identity.db,
+        &identity.keys,
+        &account.school_id,
+        &account.id,
+        &id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -68,6 +68,11 @@ pub struct Jwk {
 }
 
 impl SigningKeys {
+    /// The sessions whose access tokens this process refuses.
+    pub fn ended_sessions(&self) -> campus_platform::ended_sessions::EndedSessions {
+        self.ring.ended_sessions().clone()
+    }
+
     pub fn new(db: Db, ring: KeyRing) -> Self {
         Self {
             db,

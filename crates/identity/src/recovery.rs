@@ -350,12 +350,13 @@ async fn set_password_by_token(
         .bind(&user.id)
         .execute(uow.conn())
         .await?;
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    crate::sessions::end(
+        &mut uow,
+        &identity.keys,
+        &user.school_id,
+        &user.id,
+        crate::sessions::Ending::Every,
     )
-    .bind(now)
-    .bind(&user.id)
-    .execute(uow.conn())
     .await?;
     sqlx::query("DELETE FROM login_throttle WHERE email = $1")
         .bind(&user.email)

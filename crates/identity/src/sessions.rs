@@ -4,7 +4,7 @@
 //! the token used and issues the next of its family. A used token presented again means it
 //! was copied, so the whole family is revoked and its holder must sign in again.
 
-use campus_contracts::identity::AccountStatus;
+use campus_contracts::identity::{AccountStatus, SessionsEnded};
 use campus_platform::{
     auth::Claims,
     db::{Db, UnitOfWork},
@@ -45,6 +45,7 @@ pub async fn issue(
     family: Option<&str>,
 ) -> Result<TokenPair> {
     let now = time::now_ms();
+    let family = family.map_or_else(id::new_id_string, str::to_owned);
     let claims = Claims {
         sub: user.id.clone(),
         school: user.school_id.clone(),
@@ -53,6 +54,7 @@ pub async fn issue(
         iat: now / 1000,
         jti: id::new_id_string(),
         typ: "access".into(),
+        sid: family.clone(),
     };
     let access_token = keys.sign(&claims).await?;
     let refresh_token = secrets::random_token()?;
@@ -61,7 +63,7 @@ pub async fn issue(
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id::new_id_string())
-    .bind(family.map_or_else(id::new_id_string, str::to_owned))
+    .bind(&family)
     .bind(&user.id)
     .bind(&user.school_id)
     .bind(secrets::digest(&refresh_token))
@@ -114,7 +116,14 @@ pub async fn refresh(db: &Db, keys: &SigningKeys, token: &str) -> Result<TokenPa
             .await?
             .rows_affected();
     if row.used_at.is_some() || claimed == 0 {
-        revoke_family(&mut uow, &row.family_id).await?;
+        end(
+            &mut uow,
+            keys,
+            &row.school_id,
+            &row.user_id,
+            Ending::One(&row.family_id),
+        )
+        .await?;
         uow.commit().await?;
         tracing::warn!(family = %row.family_id, user = %row.user_id, "refresh token reused; family revoked");
         return Err(rejected());
@@ -132,29 +141,77 @@ pub async fn refresh(db: &Db, keys: &SigningKeys, token: &str) -> Result<TokenPa
 
 /// Ends the session the refresh token belongs to. Unknown tokens are ignored, so the answer
 /// tells nothing.
-pub async fn logout(db: &Db, token: &str) -> Result<()> {
-    let family: Option<(String,)> =
-        sqlx::query_as("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
-            .bind(secrets::digest(token))
-            .fetch_optional(db.pool())
-            .await?;
-    if let Some((family,)) = family {
+pub async fn logout(db: &Db, keys: &SigningKeys, token: &str) -> Result<()> {
+    let owner: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT family_id, user_id, school_id FROM refresh_tokens WHERE token_hash = $1",
+    )
+    .bind(secrets::digest(token))
+    .fetch_optional(db.pool())
+    .await?;
+    if let Some((family, user_id, school_id)) = owner {
         let mut uow = db.begin().await?;
-        revoke_family(&mut uow, &family).await?;
+        end(&mut uow, keys, &school_id, &user_id, Ending::One(&family)).await?;
         uow.commit().await?;
     }
     Ok(())
 }
 
-async fn revoke_family(uow: &mut UnitOfWork, family: &str) -> Result<()> {
+/// Which of a person's sessions end.
+pub enum Ending<'a> {
+    /// One session (refresh-token family).
+    One(&'a str),
+    /// Every session: a password reset, a deactivation.
+    Every,
+}
+
+/// Ends sessions of the person: their refresh tokens stop now, and their access tokens are
+/// refused in this process once the unit commits and in every other once `SessionsEnded`
+/// reaches it. Returns the sessions that were still live.
+pub async fn end(
+    uow: &mut UnitOfWork,
+    keys: &SigningKeys,
+    school_id: &str,
+    user_id: &str,
+    which: Ending<'_>,
+) -> Result<Vec<String>> {
+    let family = match which {
+        Ending::One(family) => Some(family),
+        Ending::Every => None,
+    };
+    let live: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT family_id FROM refresh_tokens \
+         WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR family_id = $2)",
+    )
+    .bind(user_id)
+    .bind(family)
+    .fetch_all(uow.conn())
+    .await?;
+    let ended: Vec<String> = live.into_iter().map(|(family,)| family).collect();
+    if ended.is_empty() {
+        return Ok(ended);
+    }
     sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+        "UPDATE refresh_tokens SET revoked_at = $1 \
+         WHERE user_id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR family_id = $3)",
     )
     .bind(time::now_ms())
+    .bind(user_id)
     .bind(family)
     .execute(uow.conn())
     .await?;
-    Ok(())
+    uow.record(
+        school_id,
+        &SessionsEnded {
+            user_id: user_id.to_owned(),
+            school_id: school_id.to_owned(),
+            session_ids: ended.clone(),
+        },
+    )
+    .await?;
+    let here = keys.ended_sessions();
+    let now_ended = ended.clone();
+    uow.after_commit(move || here.end(now_ended));
+    Ok(ended)
 }
 
 /// One signed-in device or browser: a refresh-token family.
@@ -190,18 +247,18 @@ pub async fn list(db: &Db, user_id: &str) -> Result<Vec<SessionView>> {
 }
 
 /// Ends one of the person's sessions; another person's session answers 404.
-pub async fn revoke(db: &Db, user_id: &str, family: &str) -> Result<()> {
+pub async fn revoke(
+    db: &Db,
+    keys: &SigningKeys,
+    school_id: &str,
+    user_id: &str,
+    family: &str,
+) -> Result<()> {
     let mut uow = db.begin().await?;
-    let revoked = sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND user_id = $3 AND revoked_at IS NULL",
-    )
-    .bind(time::now_ms())
-    .bind(family)
-    .bind(user_id)
-    .execute(uow.conn())
-    .await?
-    .rows_affected();
-    if revoked == 0 {
+    if end(&mut uow, keys, school_id, user_id, Ending::One(family))
+        .await?
+        .is_empty()
+    {
         return Err(Error::NotFound { what: "session" });
     }
     uow.commit().await?;

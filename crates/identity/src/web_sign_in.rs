@@ -94,7 +94,7 @@ async fn close_session(State(identity): State<Identity>, headers: HeaderMap) -> 
     let names = cookie_names(&identity);
     web_session::check_csrf(names, &Method::DELETE, &headers)?;
     if let Some(refresh) = web_session::cookie(&headers, names.refresh) {
-        sessions::logout(&identity.db, refresh).await?;
+        sessions::logout(&identity.db, &identity.keys, refresh).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     for (name, path) in [

@@ -15,7 +15,7 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{ended_sessions::EndedSessions, Error};
 
 /// Roles are identity's published language; what each may do is decided here.
 pub use campus_contracts::identity::Role;
@@ -75,6 +75,10 @@ pub struct Claims {
     /// Always `access`: refresh tokens are opaque and never accepted here.
     #[serde(default)]
     pub typ: String,
+    /// The session the token belongs to (its refresh-token family); once the session ends,
+    /// the token is refused.
+    #[serde(default)]
+    pub sid: String,
 }
 
 /// Public keys access tokens are verified with, by key id. Only EdDSA is accepted, so
@@ -90,6 +94,7 @@ pub struct KeyRing {
     verified: Arc<quick_cache::sync::Cache<String, Claims>>,
     /// When a published key set last confirmed the keys held (see [`KeyRing::replace_from_jwks`]).
     confirmed_at: Arc<Mutex<Option<Instant>>>,
+    ended: EndedSessions,
 }
 
 /// Verified tokens remembered; about one per active client.
@@ -101,6 +106,7 @@ impl Default for KeyRing {
             keys: Arc::default(),
             verified: Arc::new(quick_cache::sync::Cache::new(VERIFIED_TOKENS)),
             confirmed_at: Arc::default(),
+            ended: EndedSessions::default(),
         }
     }
 }
@@ -196,7 +202,22 @@ impl KeyRing {
         }
     }
 
+    /// The sessions whose tokens this ring refuses.
+    pub fn ended_sessions(&self) -> &EndedSessions {
+        &self.ended
+    }
+
     pub fn verify(&self, token: &str) -> Result<Claims, Error> {
+        let claims = self.verify_remembered(token)?;
+        if self.ended.has_ended(&claims.sid) {
+            return Err(Error::Unauthenticated {
+                detail: "the session this access token belongs to has ended; sign in again".into(),
+            });
+        }
+        Ok(claims)
+    }
+
+    fn verify_remembered(&self, token: &str) -> Result<Claims, Error> {
         if let Some(claims) = self.verified.get(token) {
             // The same leeway as the signature check below.
             if claims.exp + 5 > crate::time::now_ms() / 1000 {
@@ -246,6 +267,8 @@ pub struct AuthUser {
     pub school_id: String,
     pub role: Role,
     pub token_id: String,
+    /// The session the token belongs to (empty for tokens from before sessions were named).
+    pub session_id: String,
 }
 
 impl AuthUser {
@@ -317,6 +340,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
             school_id: claims.school,
             role: claims.role,
             token_id: claims.jti,
+            session_id: claims.sid,
         })
     }
 }
@@ -353,6 +377,7 @@ mod tests {
             iat: now,
             jti: "j".into(),
             typ: "access".into(),
+            sid: "s".into(),
         };
         let mut header = jsonwebtoken::Header::new(Algorithm::EdDSA);
         header.kid = Some(kid.into());

@@ -136,7 +136,8 @@ impl Services {
         Ok(self.mailer.get_or_init(|| mailer).clone())
     }
 
-    fn redis(&self, config: &Config) -> anyhow::Result<Option<SharedRedis>> {
+    /// The installation's Redis when `redis.url` is set, connected on first use.
+    pub fn redis(&self, config: &Config) -> anyhow::Result<Option<SharedRedis>> {
         if let Some(redis) = self.redis.get() {
             return Ok(redis.clone());
         }

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod ended_sessions;
 pub mod error;
 pub mod events;
 pub mod health;

@@ -102,6 +102,7 @@ impl TestApp {
             iat: now,
             jti: id::new_id_string(),
             typ: "access".to_owned(),
+            sid: id::new_id_string(),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(TEST_KEY.to_owned());

@@ -27,4 +27,5 @@ mod rate_limits;
 mod readiness;
 mod roster;
 mod school_admin;
+mod sessions;
 mod web_session;

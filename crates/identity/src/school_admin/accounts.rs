@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use super::{Acting, InSchool};
 use crate::{
     api::{Identity, UserView},
+    sessions,
     store::{self, UserRow},
 };
 
@@ -96,7 +97,14 @@ pub(super) async fn deactivate(
     let mut uow = identity.db.begin().await?;
     store::set_status(&mut uow, &target, AccountStatus::Deactivated).await?;
     if target.status != AccountStatus::Deactivated {
-        store::end_sessions(&mut uow, &target.id).await?;
+        sessions::end(
+            &mut uow,
+            &identity.keys,
+            &target.school_id,
+            &target.id,
+            sessions::Ending::Every,
+        )
+        .await?;
         uow.record(
             &acting.school.id,
             &UserDeactivated {

@@ -237,18 +237,6 @@ pub async fn set_status(uow: &mut UnitOfWork, user: &UserRow, status: AccountSta
     Ok(())
 }
 
-/// Ends every session of the person (their refresh tokens stop working).
-pub async fn end_sessions(uow: &mut UnitOfWork, user_id: &str) -> Result<()> {
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-    )
-    .bind(time::now_ms())
-    .bind(user_id)
-    .execute(uow.conn())
-    .await?;
-    Ok(())
-}
-
 pub async fn update_school(
     uow: &mut UnitOfWork,
     school_id: &str,
