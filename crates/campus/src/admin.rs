@@ -1,5 +1,5 @@
 //! `campus admin …`: creating schools and people from the command line, including the first
-//! super admin, who then operates the platform through the API. The work is identity's
+//! super admin, who then operates the platform through the API, and deactivating anyone. The work is identity's
 //! ([`campus_identity::operator`]); this module reads the password and draws progress bars.
 
 use std::io::{BufRead, IsTerminal};
@@ -51,6 +51,13 @@ pub async fn create_user(
     let done = operator
         .create_user(school, email, name, role, password)
         .await;
+    operator.close().await;
+    done
+}
+
+pub async fn deactivate_user(config: &Config, school: &str, email: &str) -> anyhow::Result<String> {
+    let operator = Operator::open(config).await?;
+    let done = operator.deactivate_user(school, email).await;
     operator.close().await;
     done
 }

@@ -81,6 +81,17 @@ enum AdminCommand {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Deactivate a person: they cannot sign in, and every session of theirs ends. The one way
+    /// to deactivate a super admin (`--school platform`).
+    DeactivateUser {
+        /// The school's slug (`platform` for super admins).
+        #[arg(long)]
+        school: String,
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Import a school's people from CSV (`email`, `display_name` or `first_name` and
     /// `last_name`, `role`, optional `password` and `grade_level`) or OneRoster `users.csv`.
     /// All or nothing; people without a password are invited by email.
@@ -268,6 +279,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
                         &password,
                     )
                     .await?
+                }
+                AdminCommand::DeactivateUser {
+                    school,
+                    email,
+                    settings,
+                } => {
+                    let config = Config::load(settings)?;
+                    campus::admin::deactivate_user(&config, &school, &email).await?
                 }
                 AdminCommand::ImportUsers {
                     school,

@@ -1,5 +1,6 @@
 //! What an operator does from the command line (`campus admin …`): create schools and people,
-//! including the first super admin, and import a school's people from a file. The one public
+//! including the first super admin, import a school's people from a file, and deactivate
+//! anyone, super admins included (whom the API does not deactivate). The one public
 //! door into identity besides its [`context`](crate::context); everything else is internal.
 //!
 //! The commands write to identity's database directly (creating and migrating it when needed);
@@ -7,12 +8,15 @@
 //! written to the school's audit log with the actor `operator:<server account>`.
 
 use anyhow::Context as _;
-use campus_platform::{auth::Role, config::Config, db::Db, mail::Mailer, Error};
+use campus_contracts::identity::{AccountStatus, UserDeactivated};
+use campus_platform::{
+    auth::Role, config::Config, db::Db, ended_sessions::EndedSessions, mail::Mailer, Error,
+};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    onboarding, outgoing_mail, roster,
+    onboarding, outgoing_mail, roster, sessions,
     store::{self, audit},
 };
 
@@ -199,6 +203,62 @@ impl Operator {
             report,
             unsent: round.failed,
         })
+    }
+
+    /// Deactivates the person with `email` in the school with the slug `school` (`platform`
+    /// for super admins): they cannot sign in, and every session of theirs ends — in a running
+    /// server too, once it relays the command's events.
+    pub async fn deactivate_user(&self, school: &str, email: &str) -> anyhow::Result<String> {
+        let school = self.school(school).await?;
+        let email = email.trim().to_lowercase();
+        let (user, _) = store::user_with_credentials(&self.db, &school.id, &email)
+            .await
+            .map_err(explain)?
+            .with_context(|| format!("no one in `{}` has the email {email}", school.slug))?;
+        if user.status == AccountStatus::Deactivated {
+            return Ok(format!("{email} was already deactivated"));
+        }
+        let mut uow = self.db.begin().await.map_err(explain)?;
+        store::set_status(&mut uow, &user, AccountStatus::Deactivated)
+            .await
+            .map_err(explain)?;
+        // No process of its own refuses tokens here; the server learns of it from the event.
+        let ended = sessions::end(
+            &mut uow,
+            &EndedSessions::default(),
+            &school.id,
+            &user.id,
+            sessions::Ending::Every,
+        )
+        .await
+        .map_err(explain)?;
+        uow.record(
+            &school.id,
+            &UserDeactivated {
+                user_id: user.id.clone(),
+                school_id: school.id.clone(),
+            },
+        )
+        .await
+        .map_err(explain)?;
+        audit::record(
+            &mut uow,
+            &school.id,
+            &audit::operator(),
+            "user.deactivated",
+            &user.id,
+            json!({}),
+        )
+        .await
+        .map_err(explain)?;
+        uow.commit().await.map_err(explain)?;
+        Ok(format!(
+            "deactivated {} {email} ({}) in school `{}`; {} session(s) ended",
+            user.role,
+            user.id,
+            school.slug,
+            ended.len()
+        ))
     }
 
     async fn school(&self, slug: &str) -> anyhow::Result<store::SchoolRow> {

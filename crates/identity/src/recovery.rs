@@ -352,7 +352,7 @@ async fn set_password_by_token(
         .await?;
     crate::sessions::end(
         &mut uow,
-        &identity.keys,
+        &identity.keys.ended_sessions(),
         &user.school_id,
         &user.id,
         crate::sessions::Ending::Every,
@@ -365,7 +365,20 @@ async fn set_password_by_token(
     if purpose == INVITE {
         confirm_address(&mut uow, &user.school_id, &user.id).await?;
     }
+    // A new password does not remove a second factor; whoever set one up keeps a say in every
+    // sign-in. The owner must know it is there.
+    if purpose == RESET && crate::two_factor::required(&identity.db, &user.id).await? {
+        crate::two_factor::tell_owner(
+            &mut uow,
+            &user,
+            "Your Campus Hub password was reset. Your account still has a second factor \
+             (an authenticator app): signing in needs a code from it or one of your recovery \
+             codes.",
+        )
+        .await?;
+    }
     uow.commit().await?;
+    identity.postman.ring();
     Ok(user.id)
 }
 

@@ -8,6 +8,7 @@ use campus_contracts::identity::{AccountStatus, SessionsEnded};
 use campus_platform::{
     auth::Claims,
     db::{Db, UnitOfWork},
+    ended_sessions::EndedSessions,
     id, time, Error, Result,
 };
 use serde::{Deserialize, Serialize};
@@ -118,7 +119,7 @@ pub async fn refresh(db: &Db, keys: &SigningKeys, token: &str) -> Result<TokenPa
     if row.used_at.is_some() || claimed == 0 {
         end(
             &mut uow,
-            keys,
+            &keys.ended_sessions(),
             &row.school_id,
             &row.user_id,
             Ending::One(&row.family_id),
@@ -150,7 +151,14 @@ pub async fn logout(db: &Db, keys: &SigningKeys, token: &str) -> Result<()> {
     .await?;
     if let Some((family, user_id, school_id)) = owner {
         let mut uow = db.begin().await?;
-        end(&mut uow, keys, &school_id, &user_id, Ending::One(&family)).await?;
+        end(
+            &mut uow,
+            &keys.ended_sessions(),
+            &school_id,
+            &user_id,
+            Ending::One(&family),
+        )
+        .await?;
         uow.commit().await?;
     }
     Ok(())
@@ -165,11 +173,11 @@ pub enum Ending<'a> {
 }
 
 /// Ends sessions of the person: their refresh tokens stop now, and their access tokens are
-/// refused in this process once the unit commits and in every other once `SessionsEnded`
+/// refused `here` (this process's list) once the unit commits and in every other once `SessionsEnded`
 /// reaches it. Returns the sessions that were still live.
 pub async fn end(
     uow: &mut UnitOfWork,
-    keys: &SigningKeys,
+    here: &EndedSessions,
     school_id: &str,
     user_id: &str,
     which: Ending<'_>,
@@ -208,7 +216,7 @@ pub async fn end(
         },
     )
     .await?;
-    let here = keys.ended_sessions();
+    let here = here.clone();
     let now_ended = ended.clone();
     uow.after_commit(move || here.end(now_ended));
     Ok(ended)
@@ -255,9 +263,15 @@ pub async fn revoke(
     family: &str,
 ) -> Result<()> {
     let mut uow = db.begin().await?;
-    if end(&mut uow, keys, school_id, user_id, Ending::One(family))
-        .await?
-        .is_empty()
+    if end(
+        &mut uow,
+        &keys.ended_sessions(),
+        school_id,
+        user_id,
+        Ending::One(family),
+    )
+    .await?
+    .is_empty()
     {
         return Err(Error::NotFound { what: "session" });
     }

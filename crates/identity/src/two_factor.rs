@@ -24,8 +24,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     api::Identity,
+    outgoing_mail::{self, Letter},
     secrets,
     store::{self, audit},
+    throttle,
 };
 
 const STEP_SECS: u64 = 30;
@@ -72,6 +74,16 @@ fn matching_step(totp: &TOTP, code: &str) -> Option<u64> {
         .into_iter()
         .find(|t| totp.generate(*t) == code.trim())
         .map(|t| t / STEP_SECS)
+}
+
+/// Whether the user has a second factor at all, confirmed or still being enrolled.
+pub(crate) async fn enrolled(db: &Db, user_id: &str) -> Result<bool> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT user_id FROM totp_factors WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.is_some())
 }
 
 /// Whether the user has a confirmed second factor.
@@ -132,10 +144,23 @@ pub struct Enrolment {
     pub otpauth_url: String,
 }
 
-/// Starts (or restarts) enrolling a second factor; it takes effect once confirmed.
-#[utoipa::path(post, path = "/api/v1/me/2fa/enrol", tag = "identity", security(("bearer" = [])),
-    responses((status = 200, body = Enrolment), (status = 409, body = Problem)))]
-async fn enrol(State(identity): State<Identity>, user: AuthUser) -> Result<Json<Enrolment>> {
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Enrol {
+    /// The account's current password: a session left open on a shared computer must not be
+    /// enough to put a factor only someone else holds on the account.
+    pub password: String,
+}
+
+/// Starts (or restarts) enrolling a second factor; it takes effect once confirmed. Needs the
+/// password; a wrong one counts towards the sign-in lockout.
+#[utoipa::path(post, path = "/api/v1/me/2fa/enrol", tag = "identity", request_body = Enrol, security(("bearer" = [])),
+    responses((status = 200, body = Enrolment), (status = 401, body = Problem), (status = 409, body = Problem),
+        (status = 429, body = Problem)))]
+async fn enrol(
+    State(identity): State<Identity>,
+    user: AuthUser,
+    Json(input): Json<Enrol>,
+) -> Result<Json<Enrolment>> {
     let account = account(&identity, &user).await?;
     if required(&identity.db, &user.user_id).await? {
         return Err(Error::conflict(
@@ -143,6 +168,7 @@ async fn enrol(State(identity): State<Identity>, user: AuthUser) -> Result<Json<
             "a second factor is already on; disable it first",
         ));
     }
+    reauthenticate(&identity, &account, input.password, None).await?;
     let mut secret = [0u8; 20];
     SystemRandom::new()
         .fill(&mut secret)
@@ -174,6 +200,75 @@ async fn account(identity: &Identity, user: &AuthUser) -> Result<store::UserRow>
         .ok_or_else(|| Error::Unauthenticated {
             detail: "this account is not active".into(),
         })
+}
+
+/// Checks the account's password, and a code of its second factor when given, as sign-in
+/// does: under the same lockout, so these routes are no way around it.
+async fn reauthenticate(
+    identity: &Identity,
+    account: &store::UserRow,
+    password: String,
+    code: Option<&str>,
+) -> Result<()> {
+    let school = store::school_by_id(&identity.db, &account.school_id)
+        .await?
+        .ok_or(Error::NotFound { what: "school" })?;
+    let attempt = throttle::attempt(&identity.db, &school.slug, &account.email).await?;
+    let hash = store::user_with_credentials(&identity.db, &account.school_id, &account.email)
+        .await?
+        .map(|(_, hash)| hash);
+    let mut right = crate::password_hashing::matches(password, hash).await?;
+    if let (true, Some(code)) = (right, code) {
+        let mut uow = identity.db.begin().await?;
+        right = accept(&mut uow, &account.id, &account.email, code).await?;
+        uow.commit().await?;
+    }
+    if !right {
+        attempt.failed().await?;
+        return Err(Error::Unauthenticated {
+            detail: "the password or code is not right".into(),
+        });
+    }
+    attempt.succeeded().await
+}
+
+/// Removes the person's second factor and recovery codes.
+pub(crate) async fn remove(uow: &mut UnitOfWork, user_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
+        .bind(user_id)
+        .execute(uow.conn())
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(uow.conn())
+        .await?;
+    Ok(())
+}
+
+/// Tells the owner by email that their account's second factor changed, so a change they did
+/// not make does not go unnoticed.
+pub(crate) async fn tell_owner(
+    uow: &mut UnitOfWork,
+    account: &store::UserRow,
+    what: &str,
+) -> Result<()> {
+    let body = format!(
+        "Hello {},\n\n{what}\n\nIf this was not you or your school, tell your school's \
+         administrator at once: they can remove the second factor and end every session of \
+         your account.\n",
+        account.display_name
+    );
+    outgoing_mail::queue(
+        uow,
+        &Letter {
+            kind: "security_notice",
+            to: account.email.clone(),
+            subject: "Your account's sign-in settings changed".into(),
+            body,
+            link: None,
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -244,7 +339,14 @@ async fn confirm(
         json!({}),
     )
     .await?;
+    tell_owner(
+        &mut uow,
+        &account,
+        "A second factor (an authenticator app) was turned on for your Campus Hub account.",
+    )
+    .await?;
     uow.commit().await?;
+    identity.postman.ring();
     Ok(Json(RecoveryCodes {
         recovery_codes: codes,
     }))
@@ -270,38 +372,19 @@ pub struct Disable {
     pub code: String,
 }
 
-/// Turns the second factor off; needs the password and a code.
+/// Turns the second factor off; needs the password and a code. Wrong ones count towards the
+/// sign-in lockout.
 #[utoipa::path(post, path = "/api/v1/me/2fa/disable", tag = "identity", request_body = Disable, security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = Problem)))]
+    responses((status = 204), (status = 401, body = Problem), (status = 429, body = Problem)))]
 async fn disable(
     State(identity): State<Identity>,
     user: AuthUser,
     Json(input): Json<Disable>,
 ) -> Result<StatusCode> {
     let account = account(&identity, &user).await?;
-    let (_, hash) = store::user_with_credentials(&identity.db, &user.school_id, &account.email)
-        .await?
-        .ok_or_else(|| Error::Unauthenticated {
-            detail: "this account is not active".into(),
-        })?;
-    let wrong = || Error::Unauthenticated {
-        detail: "the password or code is not right".into(),
-    };
-    if !crate::password_hashing::matches(input.password, Some(hash)).await? {
-        return Err(wrong());
-    }
+    reauthenticate(&identity, &account, input.password, Some(&input.code)).await?;
     let mut uow = identity.db.begin().await?;
-    if !accept(&mut uow, &user.user_id, &account.email, &input.code).await? {
-        return Err(wrong());
-    }
-    sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
-        .bind(&user.user_id)
-        .execute(uow.conn())
-        .await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(&user.user_id)
-        .execute(uow.conn())
-        .await?;
+    remove(&mut uow, &user.user_id).await?;
     audit::record(
         &mut uow,
         &user.school_id,
@@ -311,6 +394,13 @@ async fn disable(
         json!({}),
     )
     .await?;
+    tell_owner(
+        &mut uow,
+        &account,
+        "The second factor of your Campus Hub account was turned off.",
+    )
+    .await?;
     uow.commit().await?;
+    identity.postman.ring();
     Ok(StatusCode::NO_CONTENT)
 }

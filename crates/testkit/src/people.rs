@@ -126,6 +126,23 @@ pub async fn newest_of_mailed_tokens(
 
 /// Matching tokens, newest first.
 fn mailed_tokens_now(env: &TestEnv, to: Option<&str>, path: &str) -> Vec<String> {
+    mailed_texts(env, to)
+        .iter()
+        .filter_map(|text| {
+            let start = text.find(&format!("{path}?token="))? + path.len() + "?token=".len();
+            Some(
+                text[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The messages written to `data_dir/mail` (to `to`, when given), newest first, with
+/// quoted-printable line breaks undone.
+pub fn mailed_texts(env: &TestEnv, to: Option<&str>) -> Vec<String> {
     let dir = env.config.data_dir.join("mail");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
@@ -142,18 +159,10 @@ fn mailed_tokens_now(env: &TestEnv, to: Option<&str>, path: &str) -> Vec<String>
                 .replace("=\r\n", "")
                 .replace("=\n", "")
                 .replace("=3D", "=");
-            if let Some(to) = to {
-                if !text.contains(&format!("To: {to}")) {
-                    return None;
-                }
+            match to {
+                Some(to) if !text.contains(&format!("To: {to}")) => None,
+                _ => Some(text),
             }
-            let start = text.find(&format!("{path}?token="))? + path.len() + "?token=".len();
-            Some(
-                text[start..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                    .collect(),
-            )
         })
         .collect()
 }

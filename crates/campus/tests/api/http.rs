@@ -492,6 +492,7 @@ each_storage! {
             ("/api/v1/users/{id}/role", &["put"]),
             ("/api/v1/users/{id}/deactivate", &["post"]),
             ("/api/v1/users/{id}/reactivate", &["post"]),
+            ("/api/v1/users/{id}/2fa/reset", &["post"]),
             ("/api/v1/school", &["get", "patch"]),
             ("/api/v1/school/join-code", &["post"]),
             ("/api/v1/audit", &["get"]),

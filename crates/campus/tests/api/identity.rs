@@ -636,7 +636,7 @@ each_storage! {
     }
 }
 
-fn code_at(secret: &str, offset_secs: i64) -> String {
+pub(crate) fn code_at(secret: &str, offset_secs: i64) -> String {
     let bytes = totp_rs::Secret::Encoded(secret.to_owned())
         .to_bytes()
         .unwrap();
@@ -672,7 +672,10 @@ each_storage! {
                 )
             }
         };
-        let (status, enrolment) = authed("/api/v1/me/2fa/enrol", Value::Null).await;
+        // Enrolling needs the password: an open session alone is not enough.
+        let (status, _) = authed("/api/v1/me/2fa/enrol", json!({ "password": "not it at all, no" })).await;
+        assert_eq!(status, 401);
+        let (status, enrolment) = authed("/api/v1/me/2fa/enrol", json!({ "password": STRONG })).await;
         assert_eq!(status, 200);
         let secret = enrolment["secret"].as_str().unwrap().to_owned();
         assert!(enrolment["otpauth_url"]
@@ -1031,6 +1034,7 @@ each_storage! {
             .client
             .post(app.url("/api/v1/me/2fa/enrol"))
             .bearer_auth(&token)
+            .json(&json!({ "password": STRONG }))
             .send()
             .await
             .unwrap();

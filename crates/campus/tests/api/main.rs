@@ -27,5 +27,6 @@ mod rate_limits;
 mod readiness;
 mod roster;
 mod school_admin;
+mod second_factor;
 mod sessions;
 mod web_session;

@@ -721,3 +721,46 @@ each_storage! {
         app.stop().await;
     }
 }
+
+each_storage! {
+    async fn a_super_admin_is_deactivated_only_by_an_operator_on_the_server(env: TestEnv) {
+        use campus_platform::auth::Role;
+        for (email, name) in [("ops@campus.example", "Ops"), ("night@campus.example", "Night")] {
+            campus::admin::create_user(&env.config, None, email, name, Role::SuperAdmin, STRONG)
+                .await
+                .unwrap();
+        }
+        let app = env.start(vec![campus_identity::context()]).await;
+        let sign_in = |email: &'static str| {
+            let app = &app;
+            async move {
+                let response = app.client.post(app.url("/api/v1/auth/login"))
+                    .json(&json!({ "school": "platform", "email": email, "password": STRONG }))
+                    .send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+            }
+        };
+        let ops = sign_in("ops@campus.example").await;
+        let night = sign_in("night@campus.example").await;
+        let night_id = decode_claims(&night)["sub"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/users/{night_id}/deactivate?school=platform");
+        let (status, body) = call(&app, Method::POST, &path, &ops, None).await;
+        assert_eq!(status, 403, "{body}");
+        let consumers = "/api/v1/admin/events/consumers";
+        assert_eq!(call(&app, Method::GET, consumers, &night, None).await.0, 200);
+
+        // The operator deactivates them on the server while it runs: the running server hears
+        // of it through identity's events, and their token stops on the event admin API too.
+        let done = campus::admin::deactivate_user(&env.config, "platform", "night@campus.example")
+            .await
+            .unwrap();
+        assert!(done.contains("1 session(s) ended"), "{done}");
+        campus_testkit::eventually(std::time::Duration::from_secs(20), "the server hears of it", || async {
+            (call(&app, Method::GET, consumers, &night, None).await.0 == 401).then_some(())
+        })
+        .await;
+        assert_eq!(call(&app, Method::GET, consumers, &ops, None).await.0, 200);
+        app.stop().await;
+    }
+}

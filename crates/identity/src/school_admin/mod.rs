@@ -4,7 +4,7 @@
 //! name the school they act in with `?school=<slug>`. Every query is scoped by that school, so
 //! another school's ids answer 404 like ids that do not exist.
 //!
-//! Rooms: `people`, `accounts` (roles and deactivation), `settings`, `audit_log`, `schools`.
+//! Rooms: `people`, `accounts` (roles, deactivation, second-factor reset), `settings`, `audit_log`, `schools`.
 //! Who acts, and in which school, is decided here.
 
 mod accounts;
@@ -36,6 +36,7 @@ pub fn routes(identity: Identity) -> OpenApiRouter {
         .routes(routes!(accounts::change_role))
         .routes(routes!(accounts::deactivate))
         .routes(routes!(accounts::reactivate))
+        .routes(routes!(accounts::reset_second_factor))
         .routes(routes!(settings::get_school, settings::update_school))
         .routes(routes!(settings::rotate_join_code))
         .routes(routes!(audit_log::list_audit))
