@@ -32,9 +32,20 @@ pub fn render_markdown(markdown: &str) -> String {
     SANITIZER.clean(&rendered).to_string()
 }
 
-/// The player URL for a video link from an allowed host (YouTube, Vimeo), or the reason it is
-/// refused. Embeds use YouTube's no-cookie domain so watching a lesson sets no tracking cookie.
-pub fn video_embed(field: &str, link: &str) -> Result<String, FieldError> {
+/// A video link from an allowed host, as stored and as played.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Video {
+    /// The link as the URL standard normalizes it (what is stored and shown), never the text
+    /// as typed.
+    pub link: String,
+    /// The player's address.
+    pub embed: String,
+}
+
+/// The normalized link and player URL for a video link from an allowed host (YouTube, Vimeo),
+/// or the reason it is refused. Embeds use YouTube's no-cookie domain so watching a lesson
+/// sets no tracking cookie.
+pub fn video(field: &str, link: &str) -> Result<Video, FieldError> {
     let refused = || {
         FieldError::new(
             field,
@@ -75,7 +86,12 @@ pub fn video_embed(field: &str, link: &str) -> Result<String, FieldError> {
         }
         _ => None,
     };
-    embed.ok_or_else(refused)
+    embed
+        .map(|embed| Video {
+            link: url.to_string(),
+            embed,
+        })
+        .ok_or_else(refused)
 }
 
 /// An `http(s)` URL of at most 2,048 characters (cover images, attachments).
@@ -136,17 +152,28 @@ mod tests {
     }
 
     #[test]
+    fn a_video_link_is_stored_normalized() {
+        let video = video("v", "  HTTPS://YouTu.be/dQw4w9WgXcQ  ").unwrap();
+        assert_eq!(video.link, "https://youtu.be/dQw4w9WgXcQ");
+        // What browsers would drop is dropped before storing, not kept as typed.
+        let typed = super::video("v", "https://youtu.be/\tdQw4w9WgXcQ").unwrap();
+        assert_eq!(typed.link, "https://youtu.be/dQw4w9WgXcQ");
+    }
+
+    #[test]
     fn only_allowed_video_hosts_embed() {
         assert_eq!(
-            video_embed("v", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=10").unwrap(),
+            video("v", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=10")
+                .unwrap()
+                .embed,
             "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
         );
         assert_eq!(
-            video_embed("v", "https://youtu.be/dQw4w9WgXcQ").unwrap(),
+            video("v", "https://youtu.be/dQw4w9WgXcQ").unwrap().embed,
             "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
         );
         assert_eq!(
-            video_embed("v", "https://vimeo.com/76979871").unwrap(),
+            video("v", "https://vimeo.com/76979871").unwrap().embed,
             "https://player.vimeo.com/video/76979871"
         );
         for refused in [
@@ -155,7 +182,7 @@ mod tests {
             "https://www.youtube.com/watch?v=\"><script>",
             "https://youtube.com.evil.example/embed/dQw4w9WgXcQ",
         ] {
-            assert!(video_embed("v", refused).is_err(), "{refused}");
+            assert!(video("v", refused).is_err(), "{refused}");
         }
     }
 

@@ -474,21 +474,12 @@ async fn update_me(
             .map(|n| n.as_str().to_owned()),
         None => None,
     };
-    let avatar_url = bounded("avatar_url", &input.avatar_url, AVATAR_MAX, &mut checks);
-    if let Some(Some(url)) = &avatar_url {
-        // An https address with a host, or a path on this server ("//host" would be another
-        // server's).
-        let https =
-            url::Url::parse(url).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
-        let local = url.starts_with('/') && !url.starts_with("//") && !url.contains('\\');
-        if !https && !local {
-            checks.push(FieldError::new(
-                "avatar_url",
-                "invalid_url",
-                "use an https:// address",
-            ));
-        }
-    }
+    let avatar_url = match bounded("avatar_url", &input.avatar_url, AVATAR_MAX, &mut checks) {
+        Some(Some(link)) => checks
+            .check(crate::domain::avatar_link("avatar_url", &link))
+            .map(Some),
+        other => other,
+    };
     let change = ProfileChange {
         display_name,
         bio: bounded("bio", &input.bio, BIO_MAX, &mut checks),

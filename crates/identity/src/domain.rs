@@ -255,4 +255,54 @@ mod tests {
         let password = Password::parse("password", "correct horse battery staple", &[]).unwrap();
         assert!(!format!("{password:?}").contains("horse"));
     }
+
+    #[test]
+    fn avatar_links_are_stored_normalized_and_stay_on_https_or_this_server() {
+        let ok = |text| avatar_link("a", text).unwrap();
+        assert_eq!(
+            ok(" HTTPS://Pics.Example/a b".trim_end_matches(" b")),
+            "https://pics.example/a"
+        );
+        assert_eq!(ok("/uploads/../avatars/me.png"), "/avatars/me.png");
+        assert_eq!(ok("/avatars/me.png?v=2"), "/avatars/me.png?v=2");
+        for bad in [
+            "/\t/evil.example",
+            "/\t/evil.example/x.png",
+            "//evil.example/x.png",
+            "/\\evil.example/x.png",
+            "\\/evil.example",
+            "http://pics.example/a.png",
+            "javascript:alert(1)",
+            "data:image/png;base64,AAAA",
+            "/a\nb",
+        ] {
+            assert!(avatar_link("a", bad).is_err(), "{bad:?}");
+        }
+    }
+}
+
+/// A picture's address as it is stored: an https URL with a host, or a path on this server,
+/// either one normalized by the URL standard, never the text as typed. Browsers drop tabs and
+/// line breaks from URLs and read `\` as `/`, so `/\t/evil.example` or `/\\evil.example` would
+/// point at another server: whitespace and control characters are refused, and a path must
+/// still name this server once resolved.
+pub fn avatar_link(field: &str, text: &str) -> Result<String, FieldError> {
+    let refused = || FieldError::new(field, "invalid_url", "use an https:// address");
+    let text = text.trim();
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(refused());
+    }
+    if text.starts_with('/') {
+        const HERE: &str = "https://campus.invalid/";
+        let here = url::Url::parse(HERE).map_err(|_| refused())?;
+        let resolved = here.join(text).map_err(|_| refused())?;
+        if resolved.origin() != here.origin() {
+            return Err(refused());
+        }
+        return Ok(resolved.as_str()[HERE.len() - 1..].to_owned());
+    }
+    match url::Url::parse(text) {
+        Ok(url) if url.scheme() == "https" && url.host_str().is_some() => Ok(url.to_string()),
+        _ => Err(refused()),
+    }
 }

@@ -250,11 +250,23 @@ pub async fn prepare(
                 &[&row.email, &row.display_name, &school.slug],
             )
         });
-        let (email, name) = match (email, name) {
-            (Ok(email), Ok(name)) => (email, name),
-            (email, name) => {
+        // The same limit as the profile's field.
+        let grade_max = crate::api::GRADE_LEVEL_MAX;
+        let grade = match row.grade_level.as_deref().map(str::trim) {
+            Some(grade) if grade.chars().count() > grade_max => Err(FieldError::new(
+                field("grade_level"),
+                "too_long",
+                format!("at most {grade_max} characters"),
+            )),
+            Some("") | None => Ok(None),
+            Some(grade) => Ok(Some(grade.to_owned())),
+        };
+        let (email, name, grade) = match (email, name, grade) {
+            (Ok(email), Ok(name), Ok(grade)) => (email, name, grade),
+            (email, name, grade) => {
                 errors.extend(email.err());
                 errors.extend(name.err());
+                errors.extend(grade.err());
                 continue;
             }
         };
@@ -278,6 +290,10 @@ pub async fn prepare(
             });
             continue;
         }
+        let row = Row {
+            grade_level: grade,
+            ..row
+        };
         checked.push((row, email, name, password.and_then(Result::ok)));
     }
     if !errors.is_empty() {

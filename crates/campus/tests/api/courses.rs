@@ -132,7 +132,7 @@ each_backend! {
             &format!("/api/v1/modules/{m1}/lessons"),
             &teacher,
             json!({ "title": "The cell", "body": "Cells <img src=x onerror=alert(1)> are **small**",
-                    "video_url": "https://youtu.be/dQw4w9WgXcQ", "estimated_minutes": 20,
+                    "video_url": " HTTPS://YouTu.be/dQw4w9WgXcQ ", "estimated_minutes": 20,
                     "attachments": [{ "name": "Worksheet", "url": "https://example.org/w.pdf" }] }),
         )
         .await;
@@ -141,6 +141,7 @@ each_backend! {
             l1["video_embed_url"],
             "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
         );
+        assert_eq!(l1["video_url"], "https://youtu.be/dQw4w9WgXcQ", "stored normalized");
         assert!(!l1["body_html"].as_str().unwrap().contains("onerror"));
         let (_, l2) = post(
             &app,

@@ -462,7 +462,7 @@ each_storage! {
             .patch(app.url("/api/v1/me"))
             .bearer_auth(token)
             .json(&json!({ "time_zone": "europe/london", "locale": "en_gb",
-                       "avatar_url": "https://images.example/marty.png" }))
+                       "avatar_url": "HTTPS://Images.Example/marty.png" }))
             .send()
             .await
             .unwrap();
@@ -472,6 +472,7 @@ each_storage! {
             (Some("Europe/London"), Some("en-GB")),
             "{profile}"
         );
+        assert_eq!(profile["avatar_url"], "https://images.example/marty.png", "stored normalized");
         for bad in [
             json!({ "display_name": "" }),
             json!({ "bio": "x".repeat(2001) }),
@@ -479,6 +480,9 @@ each_storage! {
             json!({ "avatar_url": "javascript:alert(1)" }),
             json!({ "avatar_url": "//tracker.example/pixel.gif" }),
             json!({ "avatar_url": "http://plain.example/me.png" }),
+            // Browsers drop the tab and read `/\` as `/`: both would be another server.
+            json!({ "avatar_url": "/\t/evil.example/pixel.gif" }),
+            json!({ "avatar_url": "/\\evil.example/pixel.gif" }),
             json!({ "time_zone": "Mars/Olympus_Mons" }),
             json!({ "locale": "not a locale" }),
         ] {

@@ -442,3 +442,22 @@ each_storage! {
         app.stop().await;
     }
 }
+
+each_storage! {
+    async fn roster_fields_have_the_profiles_limits(env: TestEnv) {
+        let app = env.start(vec![campus_identity::context()]).await;
+        let school = School::create(&app, "hill-valley").await;
+        let csv = format!(
+            "email,display_name,role,grade_level\n\
+             marty@hill-valley.example,Marty McFly,student,{}\n\
+             jennifer@hill-valley.example,Jennifer Parker,student,{}\n",
+            "9".repeat(41),
+            "9".repeat(40)
+        );
+        let (status, problem) = import(&app, &school.admin.token, &csv, false).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "lines[2].grade_level", "{problem}");
+        assert_eq!(problem["errors"].as_array().unwrap().len(), 1, "{problem}");
+        app.stop().await;
+    }
+}

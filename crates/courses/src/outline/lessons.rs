@@ -120,7 +120,7 @@ pub(crate) struct LessonDetails {
     pub published: Option<bool>,
 }
 
-/// The video links `content::video_embed` accepts.
+/// The video links `content::video` accepts.
 fn video_link_schema() -> utoipa::openapi::Object {
     let id = "[A-Za-z0-9_-]{6,20}";
     let links = [
@@ -199,9 +199,9 @@ impl LessonDetails {
             if link.trim().is_empty() {
                 lesson.video_url = None;
                 lesson.video_embed_url = None;
-            } else if let Some(embed) = checks.check(content::video_embed("video_url", link)) {
-                lesson.video_url = Some(link.trim().to_owned());
-                lesson.video_embed_url = Some(embed);
+            } else if let Some(video) = checks.check(content::video("video_url", link)) {
+                lesson.video_url = Some(video.link);
+                lesson.video_embed_url = Some(video.embed);
             }
         }
         if let Some(attachments) = &self.attachments {
