@@ -209,6 +209,32 @@ campus_contracts::text_enum!(Registration, "registration mode", {
     Invite => "invite",
 });
 
+/// A picture's address as it is stored: an https URL with a host, or a path on this server,
+/// either one normalized by the URL standard, never the text as typed. Browsers drop tabs and
+/// line breaks from URLs and read `\` as `/`, so `/\t/evil.example` or `/\\evil.example` would
+/// point at another server: whitespace and control characters are refused, and a path must
+/// still name this server once resolved.
+pub fn avatar_link(field: &str, text: &str) -> Result<String, FieldError> {
+    let refused = || FieldError::new(field, "invalid_url", "use an https:// address");
+    let text = text.trim();
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(refused());
+    }
+    if text.starts_with('/') {
+        const HERE: &str = "https://campus.invalid/";
+        let here = url::Url::parse(HERE).map_err(|_| refused())?;
+        let resolved = here.join(text).map_err(|_| refused())?;
+        if resolved.origin() != here.origin() {
+            return Err(refused());
+        }
+        return Ok(resolved.as_str()[HERE.len() - 1..].to_owned());
+    }
+    match url::Url::parse(text) {
+        Ok(url) if url.scheme() == "https" && url.host_str().is_some() => Ok(url.to_string()),
+        _ => Err(refused()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,31 +304,5 @@ mod tests {
         ] {
             assert!(avatar_link("a", bad).is_err(), "{bad:?}");
         }
-    }
-}
-
-/// A picture's address as it is stored: an https URL with a host, or a path on this server,
-/// either one normalized by the URL standard, never the text as typed. Browsers drop tabs and
-/// line breaks from URLs and read `\` as `/`, so `/\t/evil.example` or `/\\evil.example` would
-/// point at another server: whitespace and control characters are refused, and a path must
-/// still name this server once resolved.
-pub fn avatar_link(field: &str, text: &str) -> Result<String, FieldError> {
-    let refused = || FieldError::new(field, "invalid_url", "use an https:// address");
-    let text = text.trim();
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(refused());
-    }
-    if text.starts_with('/') {
-        const HERE: &str = "https://campus.invalid/";
-        let here = url::Url::parse(HERE).map_err(|_| refused())?;
-        let resolved = here.join(text).map_err(|_| refused())?;
-        if resolved.origin() != here.origin() {
-            return Err(refused());
-        }
-        return Ok(resolved.as_str()[HERE.len() - 1..].to_owned());
-    }
-    match url::Url::parse(text) {
-        Ok(url) if url.scheme() == "https" && url.host_str().is_some() => Ok(url.to_string()),
-        _ => Err(refused()),
     }
 }
