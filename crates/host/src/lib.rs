@@ -12,7 +12,7 @@ mod jwks;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use axum::{routing::get, Router};
+use axum::Router;
 use campus_bus::{Bus, BusPlan};
 use campus_platform::{
     auth::KeyRing,
@@ -32,6 +32,8 @@ pub struct Application {
     config: Arc<Config>,
     listener: TcpListener,
     router: Router,
+    /// `/metrics` on a listener of its own (`metrics.listen`).
+    metrics: Option<(TcpListener, Router)>,
     bus: Bus,
     databases: Vec<Db>,
     keys: KeyRing,
@@ -111,9 +113,22 @@ impl Application {
         let middleware_document = document.clone();
         let router = routes
             .merge(openapi::routes(document))
-            .merge(health::routes(readiness))
-            .route("/metrics", get(|| async { metrics::render() }))
-            .fallback(http::not_found);
+            .merge(health::routes(readiness));
+        // `/metrics` beside the API, unless it has a listener of its own.
+        let metrics_routes = metrics::routes(config.metrics.token.clone());
+        let (router, metrics_listener) = match config.metrics.listen {
+            None => (router.merge(metrics_routes), None),
+            Some(address) => {
+                let listener = TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("Failed to listen on {address} (metrics.listen)"))?;
+                (
+                    router,
+                    Some((listener, metrics_routes.fallback(http::not_found))),
+                )
+            }
+        };
+        let router = router.fallback(http::not_found);
         let router = http::with_middleware(router, &config, &middleware_document, keys.clone());
 
         let listener = TcpListener::bind(config.listen)
@@ -122,6 +137,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            metrics: metrics_listener,
             bus,
             databases,
             keys,
@@ -137,6 +153,13 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.address().port()
+    }
+
+    /// Where `/metrics` is served when it has a listener of its own.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     /// The keys access tokens are verified with.
@@ -177,6 +200,7 @@ impl Application {
             config,
             listener,
             router,
+            metrics: metrics_server,
             bus,
             databases,
             contexts,
@@ -197,6 +221,13 @@ impl Application {
             router,
             stop_accepting.clone().cancelled_owned(),
         ));
+        let metrics_server = metrics_server.map(|(listener, router)| {
+            tokio::spawn(http::serve(
+                listener,
+                router,
+                stop_accepting.clone().cancelled_owned(),
+            ))
+        });
         tracing::info!(
             url = %url,
             contexts = %contexts.join(","),
@@ -213,6 +244,10 @@ impl Application {
             Ok(Ok(Err(error))) => tracing::error!(%error, "HTTP server failed"),
             Ok(Err(error)) => tracing::error!(%error, "HTTP server task failed"),
             Err(_) => tracing::warn!("requests still running at the deadline were cut off"),
+        }
+        if let Some(server) = metrics_server {
+            // A scrape is quick; one still running at the deadline is simply dropped.
+            let _ = tokio::time::timeout_at(deadline, server).await;
         }
         background.cancel();
         let remaining = deadline.saturating_duration_since(Instant::now());

@@ -33,6 +33,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub signup: SignupConfig,
     pub redis: RedisConfig,
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -68,6 +69,17 @@ impl Default for MailConfig {
             from: "Campus Hub <no-reply@localhost>".to_owned(),
         }
     }
+}
+
+/// Where Prometheus scrapes `/metrics`, and what it must show.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` on this address only (for example a port only the monitoring network
+    /// reaches) instead of beside the API.
+    pub listen: Option<SocketAddr>,
+    /// Require `Authorization: Bearer <token>` on `/metrics`.
+    pub token: Option<SecretText>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -214,6 +226,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             signup: SignupConfig::default(),
             redis: RedisConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -485,6 +498,26 @@ impl Config {
                 ));
             }
         }
+        if let Some(token) = &self.metrics.token {
+            if token.expose().len() < 16 {
+                return Err(ConfigError::setting(
+                    "metrics.token",
+                    "is shorter than 16 characters".to_owned(),
+                    "use a long random value, e.g. `openssl rand -hex 24`",
+                ));
+            }
+        }
+        if self
+            .metrics
+            .listen
+            .is_some_and(|address| address == self.listen)
+        {
+            return Err(ConfigError::setting(
+                "metrics.listen",
+                "is the same address as listen".to_owned(),
+                "give metrics a port of its own, or leave it unset to serve /metrics beside the API",
+            ));
+        }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(ConfigError::setting(
@@ -544,6 +577,34 @@ fn describe(error: figment::Error) -> String {
         });
     }
     lines.join("; ")
+}
+
+/// A secret setting (a token, a key) that never appears in logs or printed configuration.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(String);
+
+impl SecretText {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The real value, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("********")
+    }
+}
+
+impl Serialize for SecretText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("********")
+    }
 }
 
 /// A connection URL whose password never appears in logs or printed configuration.

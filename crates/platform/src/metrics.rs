@@ -1,11 +1,16 @@
-//! Prometheus metrics, rendered at `/metrics`.
+//! Prometheus metrics, rendered at `/metrics`: beside the API, or on a listener of its own
+//! (`metrics.listen`), and behind a bearer token when `metrics.token` is set.
 //!
 //! One recorder per process. The names are listed here so dashboards have one place to look.
 
 use std::{
     collections::HashMap,
-    sync::{LazyLock, OnceLock, RwLock},
+    sync::{Arc, LazyLock, OnceLock, RwLock},
 };
+
+use subtle::ConstantTimeEq;
+
+use crate::config::SecretText;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -48,6 +53,32 @@ pub fn handle() -> &'static PrometheusHandle {
 /// The exposition text.
 pub fn render() -> String {
     handle().render()
+}
+
+/// The `/metrics` route, asking for `token` as a bearer token when one is configured.
+pub fn routes(token: Option<SecretText>) -> axum::Router {
+    let token: Option<Arc<str>> = token.map(|t| t.expose().into());
+    axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move |headers: axum::http::HeaderMap| {
+            let token = token.clone();
+            async move {
+                if let Some(expected) = token {
+                    let sent = headers
+                        .get(axum::http::header::AUTHORIZATION)
+                        .and_then(|value| value.to_str().ok())
+                        .and_then(|value| value.strip_prefix("Bearer "))
+                        .unwrap_or_default();
+                    if !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+                        return Err(crate::Error::Unauthenticated {
+                            detail: "send `Authorization: Bearer <metrics.token>`".into(),
+                        });
+                    }
+                }
+                Ok(render())
+            }
+        }),
+    )
 }
 
 /// Histograms keep samples until drained; call this now and then.

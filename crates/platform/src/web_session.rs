@@ -161,7 +161,8 @@ pub fn check_csrf(names: CookieNames, method: &Method, headers: &HeaderMap) -> R
 
 /// Compares in time that does not depend on where the values differ.
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ const TEST_KEY: &str = "test-key";
 /// A running app and an HTTP client for it.
 pub struct TestApp {
     pub address: String,
+    /// `http://…` of `/metrics`' own listener, when `metrics.listen` gave it one.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub bus: campus_bus::Bus,
     /// One per context the app runs.
@@ -37,6 +39,7 @@ impl TestApp {
     /// Starts serving `app`, which also accepts tokens from [`TestApp::token_for`].
     pub fn run(app: Application) -> Self {
         let address = format!("http://{}", app.address());
+        let metrics_address = app.metrics_address().map(|a| format!("http://{a}"));
         let keys = app.keys();
         let bus = app.bus().clone();
         let databases = app
@@ -53,6 +56,7 @@ impl TestApp {
         }));
         Self {
             address,
+            metrics_address,
             client: reqwest::Client::new(),
             bus,
             databases,

@@ -326,6 +326,27 @@ each_storage! {
 }
 
 each_storage! {
+    async fn metrics_can_have_a_listener_of_their_own_and_a_token(env: TestEnv) {
+        let mut env = env;
+        env.config.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
+        env.config.metrics.token = Some(campus_platform::config::SecretText::new("a-long-scrape-token-0123"));
+        let app = start(&env).await;
+        let metrics = format!("{}/metrics", app.metrics_address.as_deref().unwrap());
+        let status = |request: reqwest::RequestBuilder| async move { request.send().await.unwrap().status() };
+        assert_eq!(status(app.client.get(app.url("/metrics"))).await, 404, "not beside the API");
+        assert_eq!(status(app.client.get(&metrics)).await, 401, "no token");
+        assert_eq!(status(app.client.get(&metrics).bearer_auth("a-long-scrape-token-0124")).await, 401);
+        app.client.get(app.url("/healthz")).send().await.unwrap();
+        let scrape = app.client.get(&metrics).bearer_auth("a-long-scrape-token-0123").send().await.unwrap();
+        assert_eq!(scrape.status(), 200);
+        assert!(scrape.text().await.unwrap().contains("http_requests_total"));
+        assert_eq!(status(app.client.get(format!("{}/api/v1/me", app.metrics_address.as_deref().unwrap()))).await,
+            404, "the metrics listener serves nothing else");
+        app.stop().await;
+    }
+}
+
+each_storage! {
     async fn metrics_report_the_event_backbone(env: TestEnv) {
         let app = start(&env).await;
         app.client

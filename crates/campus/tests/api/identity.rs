@@ -587,12 +587,13 @@ each_storage! {
             .err()
             .expect("plain http to another machine is refused");
         assert!(format!("{refused:#}").contains("auth.allow_plain_http_jwks"), "{refused:#}");
-        // Over https, or when the operator vouches for the network, the process starts.
+        // Over https, or when the operator vouches for the network, the process is built. (Built,
+        // not run: nothing here may send traffic to another machine.)
         env.config.auth.jwks_url = Some("https://identity.example/.well-known/jwks.json".into());
-        env.start(vec![crate::fixtures::ledger()]).await.stop().await;
+        env.build(vec![crate::fixtures::ledger()]).await;
         env.config.auth.jwks_url = Some("http://identity.example:8080/.well-known/jwks.json".into());
         env.config.auth.allow_plain_http_jwks = true;
-        env.start(vec![crate::fixtures::ledger()]).await.stop().await;
+        env.build(vec![crate::fixtures::ledger()]).await;
     }
 }
 
