@@ -34,6 +34,8 @@ pub struct Identity {
     pub keys: Arc<SigningKeys>,
     /// Delivers the mail queued by requests.
     pub postman: crate::outgoing_mail::Postman,
+    /// Answers password-reset requests.
+    pub reset_desk: crate::recovery::ResetDesk,
     /// Where emailed links point.
     pub public_url: String,
     /// Who may create schools.

@@ -46,10 +46,13 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     keys.rotate().await?;
     // The one postman of this process: requests ring it after queueing mail.
     let postman = outgoing_mail::Postman::new(env.db.clone(), env.mailer()?);
+    let reset_desk =
+        recovery::ResetDesk::new(env.db.clone(), env.config.public_url(), postman.clone());
     let identity = api::Identity {
         db: env.db.clone(),
         keys: keys.clone(),
         postman: postman.clone(),
+        reset_desk: reset_desk.clone(),
         public_url: env.config.public_url(),
         school_signup: env.config.signup.schools,
     };
@@ -69,6 +72,9 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     let mail = postman.clone();
     Ok(Running::new(routes)
         .task(Task::new("postman", move |shutdown| postman.run(shutdown)))
+        .task(Task::new("password-reset desk", move |shutdown| {
+            reset_desk.run(shutdown)
+        }))
         .task(Task::every(
             "forget sent mail",
             FORGET_SENT_MAIL_EVERY,

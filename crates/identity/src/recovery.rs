@@ -218,7 +218,8 @@ pub struct Accepted {
     pub status: String,
 }
 
-/// Asks for a password-reset link. Answers the same whether or not the account exists.
+/// Asks for a password-reset link. Answers the same, in the same time, whether or not the
+/// account exists: the request is only written down, and the reset desk answers it.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "identity", request_body = ResetRequest,
     responses((status = 202, body = Accepted)))]
 async fn request_reset(
@@ -227,35 +228,19 @@ async fn request_reset(
 ) -> Result<(StatusCode, Json<Accepted>)> {
     let slug = input.school.trim().to_ascii_lowercase();
     let email = input.email.trim().to_lowercase();
-    let user = match store::school_by_slug(&identity.db, &slug).await? {
-        Some(school) => store::user_with_credentials(&identity.db, &school.id, &email)
-            .await?
-            .map(|(u, _)| u),
-        None => None,
-    };
-    if let Some(user) = user.filter(|u| u.status == AccountStatus::Active) {
-        let mut uow = identity.db.begin().await?;
-        if let Some(token) = new_token(&mut uow, &user.id, RESET, RESET_VALID_MS).await? {
-            let link = format!("{}/reset-password?token={token}", identity.public_url);
-            let body = format!(
-                "Hello {},\n\nSomeone asked to reset your Campus Hub password. To choose a new one, open this \
-                 link within 30 minutes:\n\n{link}\n\nIf it was not you, ignore this message; your password stays as it is.\n",
-                user.display_name
-            );
-            outgoing_mail::queue(
-                &mut uow,
-                &Letter {
-                    kind: "password_reset",
-                    to: user.email.clone(),
-                    subject: "Reset your password".into(),
-                    body,
-                    link: Some(link),
-                },
-            )
-            .await?;
-        }
-        uow.commit().await?;
-        identity.postman.ring();
+    // Nothing this long is anyone's address; no need to write it down.
+    if slug.len() <= 64 && email.len() <= 254 {
+        sqlx::query(
+            "INSERT INTO password_reset_requests (id, school_slug, email, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id::new_id_string())
+        .bind(&slug)
+        .bind(&email)
+        .bind(time::now_ms())
+        .execute(identity.db.pool())
+        .await?;
+        identity.reset_desk.ring();
     }
     Ok((
         StatusCode::ACCEPTED,
@@ -263,6 +248,121 @@ async fn request_reset(
             status: "if the account exists, a link is on its way".into(),
         }),
     ))
+}
+
+/// Answers password-reset requests in the background: for an active account, a link by mail
+/// (at most one a minute); for anything else, nothing. Requests older than an hour are dropped
+/// unanswered. Any number of identity processes may run a desk; each request is answered once.
+#[derive(Clone)]
+pub struct ResetDesk {
+    db: campus_platform::db::Db,
+    public_url: String,
+    postman: outgoing_mail::Postman,
+    bell: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl ResetDesk {
+    const POLL: std::time::Duration = std::time::Duration::from_secs(5);
+    const STALE_MS: i64 = 60 * 60 * 1000;
+
+    pub fn new(
+        db: campus_platform::db::Db,
+        public_url: String,
+        postman: outgoing_mail::Postman,
+    ) -> Self {
+        Self {
+            db,
+            public_url,
+            postman,
+            bell: std::sync::Arc::default(),
+        }
+    }
+
+    /// A request was written down: answer it now rather than at the next poll.
+    pub fn ring(&self) {
+        self.bell.notify_one();
+    }
+
+    /// Answers requests until shutdown: when rung, and every few seconds for requests written
+    /// by other processes.
+    pub async fn run(self, shutdown: tokio_util::sync::CancellationToken) {
+        while !shutdown.is_cancelled() {
+            if let Err(error) = self.answer_waiting().await {
+                tracing::warn!(%error, "answering password-reset requests failed");
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = self.bell.notified() => {}
+                _ = tokio::time::sleep(Self::POLL) => {}
+            }
+        }
+    }
+
+    async fn answer_waiting(&self) -> Result<()> {
+        loop {
+            let waiting: Vec<(String, String, String, i64)> = sqlx::query_as(
+                "SELECT id, school_slug, email, created_at FROM password_reset_requests \
+                 ORDER BY id LIMIT 50",
+            )
+            .fetch_all(self.db.pool())
+            .await?;
+            if waiting.is_empty() {
+                return Ok(());
+            }
+            let mut queued = false;
+            for (id, slug, email, created_at) in waiting {
+                queued |= self.answer(&id, &slug, &email, created_at).await?;
+            }
+            if queued {
+                self.postman.ring();
+            }
+        }
+    }
+
+    /// Answers one request, unless another desk took it; true when a link was queued.
+    async fn answer(&self, id: &str, slug: &str, email: &str, created_at: i64) -> Result<bool> {
+        let mut uow = self.db.begin().await?;
+        let taken = sqlx::query("DELETE FROM password_reset_requests WHERE id = $1")
+            .bind(id)
+            .execute(uow.conn())
+            .await?
+            .rows_affected();
+        if taken != 1 || created_at < time::now_ms() - Self::STALE_MS {
+            uow.commit().await?;
+            return Ok(false);
+        }
+        let user = match store::school_by_slug(&self.db, slug).await? {
+            Some(school) => store::user_with_credentials(&self.db, &school.id, email)
+                .await?
+                .map(|(u, _)| u),
+            None => None,
+        };
+        let mut queued = false;
+        if let Some(user) = user.filter(|u| u.status == AccountStatus::Active) {
+            if let Some(token) = new_token(&mut uow, &user.id, RESET, RESET_VALID_MS).await? {
+                let link = format!("{}/reset-password?token={token}", self.public_url);
+                let body = format!(
+                    "Hello {},\n\nSomeone asked to reset your Campus Hub password. To choose a new one, open this \
+                     link within 30 minutes:\n\n{link}\n\nIf it was not you, ignore this message; your password stays as it is.\n",
+                    user.display_name
+                );
+                outgoing_mail::queue(
+                    &mut uow,
+                    &Letter {
+                        kind: "password_reset",
+                        to: user.email.clone(),
+                        subject: "Reset your password".into(),
+                        body,
+                        link: Some(link),
+                    },
+                )
+                .await?;
+                queued = true;
+            }
+        }
+        uow.commit().await?;
+        Ok(queued)
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
