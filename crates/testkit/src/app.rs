@@ -118,6 +118,33 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Any claims, signed with the test key but naming `kid` as its key: for tokens that are
+    /// validly signed yet must be refused (another `typ`, an unknown key id).
+    pub fn sign_as(&self, kid: &str, claims: &serde_json::Value) -> String {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(
+            &header,
+            claims,
+            &EncodingKey::from_ed_der(&self.signing_key),
+        )
+        .unwrap()
+    }
+
+    /// The raw public half of the test key, as a JWKS would publish it.
+    pub fn public_key(&self) -> Vec<u8> {
+        Ed25519KeyPair::from_pkcs8(&self.signing_key)
+            .unwrap()
+            .public_key()
+            .as_ref()
+            .to_vec()
+    }
+
+    /// The test key's id.
+    pub fn test_key_id(&self) -> &'static str {
+        TEST_KEY
+    }
+
     pub fn super_admin(&self) -> String {
         self.token(Role::SuperAdmin, "platform")
     }

@@ -447,6 +447,28 @@ each_storage! {
                 .unwrap()
         ));
 
+        // The attacks on key confusion and token kinds: HS256 keyed with the public key (the
+        // classic RS/EdDSA-to-HMAC switch), a validly signed token that is not an access token,
+        // and a validly signed one naming a key id the deployment does not have.
+        let now = campus_platform::time::now_ms() / 1000;
+        let claims = |typ: &str| json!({ "sub": "u", "school": "school-1", "role": "super_admin",
+            "exp": now + 300, "iat": now, "jti": "j", "typ": typ, "sid": "s" });
+        let mut hs256 = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        hs256.kid = Some(app.test_key_id().to_owned());
+        let confused = jsonwebtoken::encode(&hs256, &claims("access"),
+            &jsonwebtoken::EncodingKey::from_secret(&app.public_key())).unwrap();
+        let refresh_kind = app.sign_as(app.test_key_id(), &claims("refresh"));
+        let untyped = app.sign_as(app.test_key_id(), &claims(""));
+        let unknown_kid = app.sign_as("no-such-key", &claims("access"));
+        let genuine = app.sign_as(app.test_key_id(), &claims("access"));
+        for (what, token) in [("HS256 with the public key", &confused), ("typ refresh", &refresh_kind),
+                              ("no typ", &untyped), ("unknown kid", &unknown_kid)] {
+            let response = app.client.get(&url).bearer_auth(token).send().await.unwrap();
+            assert!(unauthenticated(&response), "{what}: {}", response.status());
+        }
+        let response = app.client.get(&url).bearer_auth(&genuine).send().await.unwrap();
+        assert_eq!(response.status(), 200, "the same claims, properly signed");
+
         // A token signed by a key this deployment never had.
         let stranger = env.start(vec![]).await;
         let foreign = stranger.super_admin();
