@@ -26,6 +26,7 @@ mod mail;
 mod rate_limits;
 mod readiness;
 mod roster;
+mod route_walk;
 mod school_admin;
 mod second_factor;
 mod sessions;
