@@ -121,18 +121,18 @@ async fn operations(app: &TestApp) -> Vec<Operation> {
                 .is_some_and(|s| !s.is_empty());
             let body = operation["requestBody"]["content"]
                 .as_object()
-                .and_then(|content| {
+                .map(|content| {
                     if let Some(json) = content.get("application/json") {
                         let value = example(&document, &json["schema"], path);
-                        Some((
+                        (
                             "application/json".to_owned(),
                             serde_json::to_vec(&value).unwrap(),
-                        ))
+                        )
                     } else if content.contains_key("text/csv") {
-                        Some((
+                        (
                             "text/csv".to_owned(),
                             b"email,display_name,role\nwalk@example.org,Walk,student\n".to_vec(),
-                        ))
+                        )
                     } else {
                         panic!("{method} {path}: the route walk has no body for {content:?}")
                     }
