@@ -36,6 +36,8 @@ pub struct Identity {
     pub postman: crate::outgoing_mail::Postman,
     /// Answers password-reset requests.
     pub reset_desk: crate::recovery::ResetDesk,
+    /// Seals second-factor secrets and queued mail at rest.
+    pub sealer: Arc<campus_platform::sealing::Sealer>,
     /// Where emailed links point.
     pub public_url: String,
     /// Who may create schools.
@@ -240,8 +242,13 @@ async fn register(
     let mut uow = identity.db.begin().await?;
     match onboarding::insert_user(&mut uow, &prepared).await {
         Ok(()) => {
-            crate::recovery::queue_verification(&mut uow, &identity.public_url, &prepared.user)
-                .await?;
+            crate::recovery::queue_verification(
+                &mut uow,
+                &identity.sealer,
+                &identity.public_url,
+                &prepared.user,
+            )
+            .await?;
         }
         Err(Error::Conflict {
             code: "email_taken",
@@ -249,6 +256,7 @@ async fn register(
         }) => {
             crate::recovery::queue_registration_attempt(
                 &mut uow,
+                &identity.sealer,
                 &identity.public_url,
                 &school,
                 &prepared.user.email,
@@ -319,7 +327,7 @@ pub(crate) async fn sign_in(identity: &Identity, input: Login) -> Result<TokenPa
             attempt.release().await?;
             return Err(Error::SecondFactorRequired);
         };
-        if !two_factor::accept(&mut uow, &user.id, &user.email, code).await? {
+        if !two_factor::accept(&mut uow, &identity.sealer, &user.id, &user.email, code).await? {
             drop(uow);
             attempt.failed().await?;
             return Err(invalid_credentials());

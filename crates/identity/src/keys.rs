@@ -3,16 +3,19 @@
 //! The newest key that is not yet retired signs; a retired key keeps verifying until every
 //! token it signed has expired, then it is dropped. Keys live in identity's database, so every
 //! identity process signs with the same set, and the process's `KeyRing` (which `AuthUser`
-//! verifies against) is refilled from it on every rotation check.
+//! verifies against) is refilled from it on every rotation check. Private keys are stored
+//! sealed (`platform::sealing`).
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use anyhow::Context as _;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use campus_platform::{
     auth::{Claims, KeyRing},
     db::Db,
-    id, time,
+    id,
+    sealing::Sealer,
+    time,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use ring::{
@@ -29,6 +32,11 @@ pub const ROTATE_EVERY_MS: i64 = 60 * 60 * 1000;
 /// Clock leeway allowed when verifying; a key outlives its last token by this much too.
 const LEEWAY_MS: i64 = 5 * 60 * 1000;
 
+/// What a private key is sealed for.
+fn purpose(kid: &str) -> String {
+    format!("identity.signing_key:{kid}")
+}
+
 struct Current {
     kid: String,
     key: EncodingKey,
@@ -38,6 +46,7 @@ struct Current {
 pub struct SigningKeys {
     db: Db,
     ring: KeyRing,
+    sealer: Arc<Sealer>,
     current: RwLock<Option<Current>>,
 }
 
@@ -73,10 +82,11 @@ impl SigningKeys {
         self.ring.ended_sessions().clone()
     }
 
-    pub fn new(db: Db, ring: KeyRing) -> Self {
+    pub fn new(db: Db, ring: KeyRing, sealer: Arc<Sealer>) -> Self {
         Self {
             db,
             ring,
+            sealer,
             current: RwLock::new(None),
         }
     }
@@ -97,7 +107,10 @@ impl SigningKeys {
             None => self.generate(now).await?,
         };
         let private = URL_SAFE_NO_PAD
-            .decode(&signing.private_key)
+            .decode(
+                self.sealer
+                    .open(&signing.private_key, &purpose(&signing.kid))?,
+            )
             .context("stored key is not base64")?;
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Current {
             kid: signing.kid.clone(),
@@ -141,7 +154,7 @@ impl SigningKeys {
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&row.kid)
-        .bind(&row.private_key)
+        .bind(self.sealer.seal(&row.private_key, &purpose(&row.kid))?)
         .bind(&row.public_key)
         .bind(now)
         .bind(row.retire_at)
@@ -151,6 +164,29 @@ impl SigningKeys {
         uow.commit().await?;
         tracing::info!(kid = %row.kid, "new signing key");
         Ok(row)
+    }
+
+    /// Seals private keys still in clear, or under a retired installation key, with the
+    /// current one; returns how many.
+    pub async fn reseal(&self) -> anyhow::Result<usize> {
+        let stored: Vec<(String, String)> =
+            sqlx::query_as("SELECT kid, private_key FROM signing_keys")
+                .fetch_all(self.db.pool())
+                .await?;
+        let mut resealed = 0;
+        for (kid, private_key) in stored {
+            if !self.sealer.needs_resealing(&private_key) {
+                continue;
+            }
+            let plain = self.sealer.open(&private_key, &purpose(&kid))?;
+            sqlx::query("UPDATE signing_keys SET private_key = $1 WHERE kid = $2")
+                .bind(self.sealer.seal(&plain, &purpose(&kid))?)
+                .bind(&kid)
+                .execute(self.db.pool())
+                .await?;
+            resealed += 1;
+        }
+        Ok(resealed)
     }
 
     /// Signs `claims` with the current key, rotating first if it has retired.

@@ -41,18 +41,35 @@ pub fn context() -> Context {
 }
 
 async fn start(env: ContextEnv) -> anyhow::Result<Running> {
-    let keys = Arc::new(keys::SigningKeys::new(env.db.clone(), env.keys.clone()));
+    let sealer = env.sealer()?;
+    let keys = Arc::new(keys::SigningKeys::new(
+        env.db.clone(),
+        env.keys.clone(),
+        sealer.clone(),
+    ));
     // Before the first request: tokens signed before a restart verify at once.
     keys.rotate().await?;
     // The one postman of this process: requests ring it after queueing mail.
-    let postman = outgoing_mail::Postman::new(env.db.clone(), env.mailer()?);
-    let reset_desk =
-        recovery::ResetDesk::new(env.db.clone(), env.config.public_url(), postman.clone());
+    let postman = outgoing_mail::Postman::new(env.db.clone(), env.mailer()?, sealer.clone());
+    // Secrets still in clear, or under a key since retired, are sealed with the current one.
+    let resealed = keys.reseal().await?
+        + two_factor::reseal(&env.db, &sealer).await?
+        + postman.reseal().await?;
+    if resealed > 0 {
+        tracing::info!(resealed, "secrets at rest sealed with the current key");
+    }
+    let reset_desk = recovery::ResetDesk::new(
+        env.db.clone(),
+        env.config.public_url(),
+        sealer.clone(),
+        postman.clone(),
+    );
     let identity = api::Identity {
         db: env.db.clone(),
         keys: keys.clone(),
         postman: postman.clone(),
         reset_desk: reset_desk.clone(),
+        sealer: sealer.clone(),
         public_url: env.config.public_url(),
         school_signup: env.config.signup.schools,
     };

@@ -25,6 +25,7 @@ pub struct Operator {
     db: Db,
     public_url: String,
     mailer: Mailer,
+    sealer: std::sync::Arc<campus_platform::sealing::Sealer>,
 }
 
 /// Follows a roster import as it goes (a progress bar, in the terminal).
@@ -55,6 +56,7 @@ impl Operator {
             db,
             public_url: config.public_url(),
             mailer: Mailer::from_config(config)?,
+            sealer: std::sync::Arc::new(campus_platform::sealing::Sealer::from_config(config)?),
         })
     }
 
@@ -188,12 +190,13 @@ impl Operator {
         )
         .await
         .map_err(explain)?;
-        roster::queue_invitations(&mut uow, &self.public_url, &school, &inserted)
+        roster::queue_invitations(&mut uow, &self.sealer, &self.public_url, &school, &inserted)
             .await
             .map_err(explain)?;
         uow.commit().await.map_err(explain)?;
         // Deliver now rather than when the server next looks; what fails stays queued for it.
-        let postman = outgoing_mail::Postman::new(self.db.clone(), self.mailer.clone());
+        let postman =
+            outgoing_mail::Postman::new(self.db.clone(), self.mailer.clone(), self.sealer.clone());
         progress.inviting(invited);
         let round = postman
             .deliver_due(&|| progress.step(), &CancellationToken::new())

@@ -13,6 +13,7 @@ use campus_platform::{
     db::{Db, UnitOfWork},
     id,
     mail::Mailer,
+    sealing::Sealer,
     time, Result,
 };
 use tokio::sync::Notify;
@@ -41,24 +42,39 @@ pub struct Letter {
     pub link: Option<String>,
 }
 
-/// Queues `letter` with the rest of `uow`: it goes out only if the transaction commits.
-pub async fn queue(uow: &mut UnitOfWork, letter: &Letter) -> Result<()> {
+/// Queues `letter` with the rest of `uow`: it goes out only if the transaction commits. Its
+/// body and link are sealed until they are sent (they hold sign-in links).
+pub async fn queue(uow: &mut UnitOfWork, sealer: &Sealer, letter: &Letter) -> Result<()> {
     let now = time::now_ms();
+    let id = id::new_id_string();
+    let body = sealer.seal(&letter.body, &body_purpose(&id))?;
+    let link = match &letter.link {
+        Some(link) => Some(sealer.seal(link, &link_purpose(&id))?),
+        None => None,
+    };
     sqlx::query(
         "INSERT INTO outgoing_mail (id, kind, recipient, subject, body, link, created_at, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(id::new_id_string())
+    .bind(&id)
     .bind(letter.kind)
     .bind(&letter.to)
     .bind(&letter.subject)
-    .bind(&letter.body)
-    .bind(&letter.link)
+    .bind(&body)
+    .bind(&link)
     .bind(now)
     .bind(now)
     .execute(uow.conn())
     .await?;
     Ok(())
+}
+
+fn body_purpose(id: &str) -> String {
+    format!("identity.mail.body:{id}")
+}
+
+fn link_purpose(id: &str) -> String {
+    format!("identity.mail.link:{id}")
 }
 
 /// Whether a message of `kind` to `to` was queued since `since` (ms).
@@ -103,14 +119,16 @@ pub struct Round {
 pub struct Postman {
     db: Db,
     mailer: Mailer,
+    sealer: Arc<Sealer>,
     bell: Arc<Notify>,
 }
 
 impl Postman {
-    pub fn new(db: Db, mailer: Mailer) -> Self {
+    pub fn new(db: Db, mailer: Mailer, sealer: Arc<Sealer>) -> Self {
         Self {
             db,
             mailer,
+            sealer,
             bell: Arc::new(Notify::new()),
         }
     }
@@ -178,15 +196,14 @@ impl Postman {
     /// Sends a claimed message and records the outcome; false when it failed.
     async fn deliver(&self, letter: Queued) -> Result<bool> {
         let attempts = letter.attempts + 1;
-        let outcome = self
-            .mailer
-            .send(
-                &letter.recipient,
-                &letter.subject,
-                &letter.body,
-                letter.link.as_deref(),
-            )
-            .await;
+        let outcome = match self.unsealed(&letter) {
+            Ok((body, link)) => {
+                self.mailer
+                    .send(&letter.recipient, &letter.subject, &body, link.as_deref())
+                    .await
+            }
+            Err(error) => Err(error),
+        };
         let now = time::now_ms();
         match outcome {
             Ok(()) => {
@@ -221,6 +238,55 @@ impl Postman {
                 Ok(false)
             }
         }
+    }
+
+    /// The letter's body and link in clear, for sending.
+    fn unsealed(&self, letter: &Queued) -> anyhow::Result<(String, Option<String>)> {
+        let body = self.sealer.open(&letter.body, &body_purpose(&letter.id))?;
+        let link = match &letter.link {
+            Some(link) => Some(self.sealer.open(link, &link_purpose(&letter.id))?),
+            None => None,
+        };
+        Ok((body, link))
+    }
+
+    /// Seals what is waiting in clear or under a previous key with the current key.
+    pub async fn reseal(&self) -> anyhow::Result<usize> {
+        let waiting: Vec<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, body, link FROM outgoing_mail WHERE sent_at IS NULL")
+                .fetch_all(self.db.pool())
+                .await?;
+        let mut resealed = 0;
+        for (id, body, link) in waiting {
+            let stale = self.sealer.needs_resealing(&body)
+                || link
+                    .as_deref()
+                    .is_some_and(|l| self.sealer.needs_resealing(l));
+            if !stale {
+                continue;
+            }
+            let body = self.sealer.seal(
+                &self.sealer.open(&body, &body_purpose(&id))?,
+                &body_purpose(&id),
+            )?;
+            let link = match link {
+                Some(link) => Some(self.sealer.seal(
+                    &self.sealer.open(&link, &link_purpose(&id))?,
+                    &link_purpose(&id),
+                )?),
+                None => None,
+            };
+            sqlx::query(
+                "UPDATE outgoing_mail SET body = $1, link = $2 WHERE id = $3 AND sent_at IS NULL",
+            )
+            .bind(&body)
+            .bind(&link)
+            .bind(&id)
+            .execute(self.db.pool())
+            .await?;
+            resealed += 1;
+        }
+        Ok(resealed)
     }
 
     /// Forgets sent messages after a week.

@@ -7,7 +7,8 @@
 use axum::{extract::State, http::StatusCode};
 use campus_contracts::identity::{AccountStatus, AddressConfirmed};
 use campus_platform::{
-    auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, time, Error, Result,
+    auth::AuthUser, db::UnitOfWork, error::Problem, http::Json, id, sealing::Sealer, time, Error,
+    Result,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -146,6 +147,7 @@ pub(crate) fn invitation_letter(
 /// was queued in the last minute).
 pub async fn queue_verification(
     uow: &mut UnitOfWork,
+    sealer: &Sealer,
     public_url: &str,
     user: &store::UserRow,
 ) -> Result<()> {
@@ -158,6 +160,7 @@ pub async fn queue_verification(
         );
         outgoing_mail::queue(
             uow,
+            sealer,
             &Letter {
                 kind: "verification",
                 to: user.email.clone(),
@@ -178,6 +181,7 @@ const ATTEMPT_NOTICE_EVERY_MS: i64 = 60 * 60 * 1000;
 /// register with it (at most once an hour, so the notice cannot be used to flood them).
 pub async fn queue_registration_attempt(
     uow: &mut UnitOfWork,
+    sealer: &Sealer,
     public_url: &str,
     school: &store::SchoolRow,
     email: &str,
@@ -196,6 +200,7 @@ pub async fn queue_registration_attempt(
     );
     outgoing_mail::queue(
         uow,
+        sealer,
         &Letter {
             kind: KIND,
             to: email.to_owned(),
@@ -257,6 +262,7 @@ async fn request_reset(
 pub struct ResetDesk {
     db: campus_platform::db::Db,
     public_url: String,
+    sealer: std::sync::Arc<Sealer>,
     postman: outgoing_mail::Postman,
     bell: std::sync::Arc<tokio::sync::Notify>,
 }
@@ -268,11 +274,13 @@ impl ResetDesk {
     pub fn new(
         db: campus_platform::db::Db,
         public_url: String,
+        sealer: std::sync::Arc<Sealer>,
         postman: outgoing_mail::Postman,
     ) -> Self {
         Self {
             db,
             public_url,
+            sealer,
             postman,
             bell: std::sync::Arc::default(),
         }
@@ -348,6 +356,7 @@ impl ResetDesk {
                 );
                 outgoing_mail::queue(
                     &mut uow,
+                    &self.sealer,
                     &Letter {
                         kind: "password_reset",
                         to: user.email.clone(),
@@ -470,6 +479,7 @@ async fn set_password_by_token(
     if purpose == RESET && crate::two_factor::required(&identity.db, &user.id).await? {
         crate::two_factor::tell_owner(
             &mut uow,
+            &identity.sealer,
             &user,
             "Your Campus Hub password was reset. Your account still has a second factor \
              (an authenticator app): signing in needs a code from it or one of your recovery \
@@ -549,7 +559,7 @@ async fn resend_verification(
             .await?;
     if !matches!(verified, Some((Some(_),))) {
         let mut uow = identity.db.begin().await?;
-        queue_verification(&mut uow, &identity.public_url, &row).await?;
+        queue_verification(&mut uow, &identity.sealer, &identity.public_url, &row).await?;
         uow.commit().await?;
         identity.postman.ring();
     }

@@ -366,6 +366,7 @@ pub async fn insert(
 /// Queues an invitation for each person created without a password, with the rest of `uow`.
 pub async fn queue_invitations(
     uow: &mut UnitOfWork,
+    sealer: &campus_platform::sealing::Sealer,
     public_url: &str,
     school: &SchoolRow,
     invited: &[(UserRow, Option<String>)],
@@ -374,6 +375,7 @@ pub async fn queue_invitations(
         if let Some(token) = token {
             outgoing_mail::queue(
                 uow,
+                sealer,
                 &recovery::invitation_letter(public_url, school, user, token),
             )
             .await?;

@@ -13,6 +13,7 @@ use campus_platform::{
     db::{Db, UnitOfWork},
     error::Problem,
     http::Json,
+    sealing::Sealer,
     time, Error, Result,
 };
 use ring::rand::{SecureRandom, SystemRandom};
@@ -31,6 +32,33 @@ use crate::{
 };
 
 const STEP_SECS: u64 = 30;
+
+/// What a person's TOTP secret is sealed for.
+fn purpose(user_id: &str) -> String {
+    format!("identity.totp:{user_id}")
+}
+
+/// Seals TOTP secrets still in clear, or under a retired installation key, with the current
+/// one; returns how many.
+pub(crate) async fn reseal(db: &Db, sealer: &Sealer) -> anyhow::Result<usize> {
+    let stored: Vec<(String, String)> = sqlx::query_as("SELECT user_id, secret FROM totp_factors")
+        .fetch_all(db.pool())
+        .await?;
+    let mut resealed = 0;
+    for (user_id, secret) in stored {
+        if !sealer.needs_resealing(&secret) {
+            continue;
+        }
+        let plain = sealer.open(&secret, &purpose(&user_id))?;
+        sqlx::query("UPDATE totp_factors SET secret = $1 WHERE user_id = $2")
+            .bind(sealer.seal(&plain, &purpose(&user_id))?)
+            .bind(&user_id)
+            .execute(db.pool())
+            .await?;
+        resealed += 1;
+    }
+    Ok(resealed)
+}
 const RECOVERY_CODES: usize = 10;
 
 pub fn routes(identity: Identity) -> OpenApiRouter {
@@ -99,6 +127,7 @@ pub async fn required(db: &Db, user_id: &str) -> Result<bool> {
 /// Accepts a current TOTP code not used before, or an unused recovery code, inside `uow`.
 pub async fn accept(
     uow: &mut UnitOfWork,
+    sealer: &Sealer,
     user_id: &str,
     account: &str,
     code: &str,
@@ -111,6 +140,7 @@ pub async fn accept(
     let Some((secret, last_step)) = row else {
         return Ok(false);
     };
+    let secret = sealer.open(&secret, &purpose(user_id))?;
     if let Some(step) = matching_step(&totp(&secret, account)?, code) {
         let step = step as i64;
         // Claimed atomically: of two sign-ins with the same code, one wins.
@@ -182,7 +212,7 @@ async fn enrol(
          created_at = excluded.created_at",
     )
     .bind(&user.user_id)
-    .bind(&encoded)
+    .bind(identity.sealer.seal(&encoded, &purpose(&user.user_id))?)
     .bind(time::now_ms())
     .execute(uow.conn())
     .await?;
@@ -220,7 +250,14 @@ async fn reauthenticate(
     let mut right = crate::password_hashing::matches(password, hash).await?;
     if let (true, Some(code)) = (right, code) {
         let mut uow = identity.db.begin().await?;
-        right = accept(&mut uow, &account.id, &account.email, code).await?;
+        right = accept(
+            &mut uow,
+            &identity.sealer,
+            &account.id,
+            &account.email,
+            code,
+        )
+        .await?;
         uow.commit().await?;
     }
     if !right {
@@ -249,6 +286,7 @@ pub(crate) async fn remove(uow: &mut UnitOfWork, user_id: &str) -> Result<()> {
 /// not make does not go unnoticed.
 pub(crate) async fn tell_owner(
     uow: &mut UnitOfWork,
+    sealer: &Sealer,
     account: &store::UserRow,
     what: &str,
 ) -> Result<()> {
@@ -260,6 +298,7 @@ pub(crate) async fn tell_owner(
     );
     outgoing_mail::queue(
         uow,
+        sealer,
         &Letter {
             kind: "security_notice",
             to: account.email.clone(),
@@ -302,6 +341,7 @@ async fn confirm(
             "start with POST /api/v1/me/2fa/enrol",
         ));
     };
+    let secret = identity.sealer.open(&secret, &purpose(&user.user_id))?;
     let Some(step) = matching_step(&totp(&secret, &account.email)?, &input.code) else {
         return Err(Error::invalid(
             "code",
@@ -341,6 +381,7 @@ async fn confirm(
     .await?;
     tell_owner(
         &mut uow,
+        &identity.sealer,
         &account,
         "A second factor (an authenticator app) was turned on for your Campus Hub account.",
     )
@@ -396,6 +437,7 @@ async fn disable(
     .await?;
     tell_owner(
         &mut uow,
+        &identity.sealer,
         &account,
         "The second factor of your Campus Hub account was turned off.",
     )

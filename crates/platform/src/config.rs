@@ -34,6 +34,7 @@ pub struct Config {
     pub signup: SignupConfig,
     pub redis: RedisConfig,
     pub metrics: MetricsConfig,
+    pub secrets: SecretsConfig,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -69,6 +70,17 @@ impl Default for MailConfig {
             from: "Campus Hub <no-reply@localhost>".to_owned(),
         }
     }
+}
+
+/// The key that seals secrets at rest (see `platform::sealing`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// 32 random bytes in base64 (`openssl rand -base64 32`). Unset in the embedded shape, a
+    /// key is generated in `<data_dir>/secrets.key`; the distributed shape requires it.
+    pub key: Option<SecretText>,
+    /// Keys secrets were sealed with before: they still open, and are re-sealed with `key`.
+    pub previous_keys: Vec<SecretText>,
 }
 
 /// Where Prometheus scrapes `/metrics`, and what it must show.
@@ -227,6 +239,7 @@ impl Default for Config {
             signup: SignupConfig::default(),
             redis: RedisConfig::default(),
             metrics: MetricsConfig::default(),
+            secrets: SecretsConfig::default(),
         }
     }
 }

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     auth::KeyRing, config::Config, db::Db, events::Subscription, mail::Mailer, people::People,
-    shared_redis::SharedRedis, tasks::Task,
+    sealing::Sealer, shared_redis::SharedRedis, tasks::Task,
 };
 
 type StartFn = Box<
@@ -117,6 +117,11 @@ impl ContextEnv {
     pub fn redis(&self) -> anyhow::Result<Option<SharedRedis>> {
         self.services.redis(&self.config)
     }
+
+    /// What seals the context's secrets at rest, with the installation's key.
+    pub fn sealer(&self) -> anyhow::Result<Arc<Sealer>> {
+        self.services.sealer(&self.config)
+    }
 }
 
 /// Connections a process makes once and shares among the contexts that ask for them; one
@@ -125,6 +130,7 @@ impl ContextEnv {
 pub struct Services {
     mailer: std::sync::OnceLock<Mailer>,
     redis: std::sync::OnceLock<Option<SharedRedis>>,
+    sealer: std::sync::OnceLock<Arc<Sealer>>,
 }
 
 impl Services {
@@ -143,6 +149,14 @@ impl Services {
         }
         let redis = SharedRedis::from_config(config)?;
         Ok(self.redis.get_or_init(|| redis).clone())
+    }
+
+    fn sealer(&self, config: &Config) -> anyhow::Result<Arc<Sealer>> {
+        if let Some(sealer) = self.sealer.get() {
+            return Ok(sealer.clone());
+        }
+        let sealer = Arc::new(Sealer::from_config(config)?);
+        Ok(self.sealer.get_or_init(|| sealer).clone())
     }
 
     /// Redis, if a context asked for it and it is configured (for `/readyz`).

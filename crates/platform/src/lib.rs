@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod people;
 pub mod rate_limit;
+pub mod sealing;
 pub mod shared_redis;
 pub mod tasks;
 pub mod telemetry;

@@ -9,7 +9,7 @@ use std::{
 
 use campus_host::Application;
 use campus_platform::{
-    config::{BusConfig, Config, ConnectionUrl},
+    config::{BusConfig, Config, ConnectionUrl, SecretText},
     context::Context,
     id, telemetry,
 };
@@ -60,6 +60,8 @@ impl TestEnv {
             let url = with_database(admin_url, &name);
             config.database.url = Some(ConnectionUrl::new(url));
             config.database.max_connections = 4;
+            // Processes sharing a database share the key that seals its secrets.
+            config.secrets.key = Some(SecretText::new(base64_key()));
             database = Some((admin_url.clone(), name));
         }
         if let Some(nats) = &backend.nats {
@@ -164,6 +166,15 @@ impl Leftovers {
             }
         }
     }
+}
+
+/// 32 random bytes in base64, as `openssl rand -base64 32` makes them.
+fn base64_key() -> String {
+    use base64::Engine as _;
+    use ring::rand::SecureRandom as _;
+    let mut bytes = [0u8; 32];
+    ring::rand::SystemRandom::new().fill(&mut bytes).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 async fn connect_admin(url: &str) -> sqlx::Result<AnyConnection> {

@@ -29,5 +29,6 @@ mod roster;
 mod route_walk;
 mod school_admin;
 mod second_factor;
+mod secrets_at_rest;
 mod sessions;
 mod web_session;

@@ -220,6 +220,7 @@ pub(super) async fn reset_second_factor(
         .await?;
     two_factor::tell_owner(
         &mut uow,
+        &identity.sealer,
         &target,
         "An administrator of your school removed the second factor of your Campus Hub account \
          and ended its sessions. Sign in with your password, and turn a second factor on again \

@@ -159,7 +159,14 @@ pub(super) async fn import_users(
             json!({ "imported": report.imported, "invited": report.invited, "skipped": report.skipped.len() }),
         )
         .await?;
-    roster::queue_invitations(&mut uow, &identity.public_url, school, &inserted).await?;
+    roster::queue_invitations(
+        &mut uow,
+        &identity.sealer,
+        &identity.public_url,
+        school,
+        &inserted,
+    )
+    .await?;
     uow.commit().await?;
     identity.postman.ring();
     Ok(Json(report))
@@ -234,7 +241,14 @@ pub(super) async fn invite_user(
             json!({ "role": input.role }),
         )
         .await?;
-    roster::queue_invitations(&mut uow, &identity.public_url, school, &inserted).await?;
+    roster::queue_invitations(
+        &mut uow,
+        &identity.sealer,
+        &identity.public_url,
+        school,
+        &inserted,
+    )
+    .await?;
     uow.commit().await?;
     identity.postman.ring();
     let view = UserView::from(inserted[0].0.clone());
