@@ -209,7 +209,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let config = Config::load(settings)?;
             let stop = campus_host::shutdown_signal()?;
             let _telemetry = telemetry::init(&config)?;
-            let app = Application::build(config, contexts::all()).await?;
+            let pages = contexts::pages(&config);
+            let app = Application::build_with_pages(config, contexts::all(), pages).await?;
             if !demo {
                 return app.run_until_stopped(stop).await;
             }

@@ -44,6 +44,15 @@ pub struct Application {
 impl Application {
     /// Prepares everything `contexts` (filtered by `config.contexts`) need to serve.
     pub async fn build(config: Config, contexts: Vec<Context>) -> anyhow::Result<Self> {
+        Self::build_with_pages(config, contexts, None).await
+    }
+
+    /// As [`Application::build`], and serves the web application's `pages` around the API.
+    pub async fn build_with_pages(
+        config: Config,
+        contexts: Vec<Context>,
+        pages: Option<http::Pages>,
+    ) -> anyhow::Result<Self> {
         let config = Arc::new(config);
         let contexts = select(&config, contexts)?;
         let identity_elsewhere = !contexts.iter().any(|c| c.name == "identity");
@@ -128,8 +137,12 @@ impl Application {
                 )
             }
         };
-        let router = router.fallback(http::not_found);
-        let router = http::with_middleware(router, &config, &middleware_document, keys.clone());
+        let api = http::api(router, &middleware_document);
+        let app = match pages {
+            Some(pages) => pages(api, &config),
+            None => api,
+        };
+        let router = http::with_middleware(app, &config, keys.clone());
 
         let listener = TcpListener::bind(config.listen)
             .await

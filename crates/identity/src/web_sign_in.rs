@@ -4,17 +4,18 @@
 
 use axum::{
     body::Bytes,
-    extract::State,
+    extract::{Query, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Response},
 };
 use campus_platform::{
+    auth::AuthUser,
     error::Problem,
     web_session::{self, CookieNames, SESSION_PATH},
     Error, Result,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -28,6 +29,7 @@ pub fn credential_routes(identity: Identity) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(open_session, close_session))
         .routes(routes!(refresh_session))
+        .routes(routes!(continue_session))
         .with_state(identity)
 }
 
@@ -87,24 +89,110 @@ async fn refresh_session(State(identity): State<Identity>, headers: HeaderMap) -
 }
 
 /// Signs out of the web application: ends the session and clears its cookies. Needs the CSRF
-/// token.
+/// token. The session is the refresh cookie's or, where that cookie is not sent (a page's
+/// sign-out form posts elsewhere), the access cookie's.
 #[utoipa::path(delete, path = "/api/v1/auth/session", tag = "identity",
     responses((status = 204), (status = 403, body = Problem)))]
-async fn close_session(State(identity): State<Identity>, headers: HeaderMap) -> Result<Response> {
+async fn close_session(
+    State(identity): State<Identity>,
+    // An expired or already ended access cookie still signs out: the cookies are cleared.
+    user: std::result::Result<AuthUser, Error>,
+    headers: HeaderMap,
+) -> Result<Response> {
     let names = cookie_names(&identity);
     web_session::check_csrf(names, &Method::DELETE, &headers)?;
+    let user = user.ok();
     if let Some(refresh) = web_session::cookie(&headers, names.refresh) {
         sessions::logout(&identity.db, &identity.keys, refresh).await?;
+    } else if let Some(user) = user.filter(|user| !user.session_id.is_empty()) {
+        let ended = sessions::revoke(
+            &identity.db,
+            &identity.keys,
+            &user.school_id,
+            &user.user_id,
+            &user.session_id,
+        )
+        .await;
+        match ended {
+            Ok(()) | Err(Error::NotFound { .. }) => {}
+            Err(error) => return Err(error),
+        }
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
+    clear_cookies(&mut response, names)?;
+    Ok(response)
+}
+
+fn clear_cookies(response: &mut Response, names: CookieNames) -> Result<()> {
     for (name, path) in [
         (names.access, "/"),
         (names.csrf, "/"),
         (names.refresh, SESSION_PATH),
     ] {
-        append(&mut response, &names.set_cookie(name, "", path, 0))?;
+        append(response, &names.set_cookie(name, "", path, 0))?;
     }
-    Ok(response)
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct Continue {
+    /// Where to go back to: a path on this site (`/courses/01J...`). Anything else goes home.
+    next: Option<String>,
+}
+
+/// Renews the web session for a page whose access cookie has expired, then sends the browser
+/// back: the refresh cookie is sent only under this path, so a page cannot renew it itself.
+/// Answers 303 to `next` with fresh cookies, or, without a live session, to the sign-in page
+/// (with `next` kept) and with the session's cookies cleared. Another site cannot use it to
+/// renew a session: the refresh cookie is `SameSite=Strict`, so it is not sent when another
+/// site's page leads here.
+#[utoipa::path(get, path = "/api/v1/auth/session/continue", tag = "identity", params(Continue),
+    responses((status = 303, description = "Back to `next` with a renewed session, or to the sign-in page",
+        headers(("location" = String, description = "Where to go next"))),
+        (status = 429, body = Problem)))]
+async fn continue_session(
+    State(identity): State<Identity>,
+    Query(query): Query<Continue>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let names = cookie_names(&identity);
+    let next = query
+        .next
+        .as_deref()
+        .filter(|next| web_session::is_local_path(next))
+        .unwrap_or("/");
+    let renewed = match web_session::cookie(&headers, names.refresh) {
+        Some(refresh) => sessions::refresh(&identity.db, &identity.keys, refresh)
+            .await
+            .ok(),
+        None => None,
+    };
+    match renewed {
+        Some(tokens) => {
+            let mut response = with_cookies(&identity, &tokens)?;
+            redirect(&mut response, next)?;
+            Ok(response)
+        }
+        None => {
+            let sign_in = format!(
+                "/sign-in?{}",
+                serde_urlencoded::to_string([("next", next)])
+                    .map_err(|e| Error::internal(anyhow::Error::from(e)))?
+            );
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            redirect(&mut response, &sign_in)?;
+            clear_cookies(&mut response, names)?;
+            Ok(response)
+        }
+    }
+}
+
+fn redirect(response: &mut Response, to: &str) -> Result<()> {
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    let location =
+        HeaderValue::from_str(to).map_err(|e| Error::internal(anyhow::Error::from(e)))?;
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(())
 }
 
 fn cookie_names(identity: &Identity) -> CookieNames {

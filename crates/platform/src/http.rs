@@ -34,23 +34,29 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; \
      base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-/// Wraps the composed routes in the platform's middleware; `document` says which operations
-/// take a body, `keys` verify access tokens.
+/// The API's routes as they are served: with the per-route checks (see [`per_route`]) and a
+/// problem+json 404 for paths no route matches. `document` says which operations take a body.
+pub fn api(routes: Router, document: &utoipa::openapi::OpenApi) -> Router {
+    routes
+        .fallback(not_found)
+        .route_layer(middleware::from_fn_with_state(
+            DeclaredBodies::of(document),
+            per_route,
+        ))
+}
+
+/// Builds the web application's pages around the served API (see `campus-web`): the pages
+/// call `api` in-process, and pass every request they do not serve on to it.
+pub type Pages = fn(api: Router, config: &Config) -> Router;
+
+/// Wraps the whole application (the [`api`], and the pages when served) in the platform's
+/// middleware; `keys` verify access tokens.
 ///
 /// The stack wraps the router once, as one service, rather than each route (as
 /// `Router::layer` does): a request then clones each layer once instead of a boxed chain of
 /// them per route, which on the catalogue cost more than the handler (docs/benchmarks.md).
-pub fn with_middleware(
-    routes: Router,
-    config: &Config,
-    document: &utoipa::openapi::OpenApi,
-    keys: KeyRing,
-) -> Router {
+pub fn with_middleware(routes: Router, config: &Config, keys: KeyRing) -> Router {
     let http = &config.http;
-    let routes = routes.route_layer(middleware::from_fn_with_state(
-        DeclaredBodies::of(document),
-        per_route,
-    ));
     let cors = (!http.cors_origins.is_empty()).then(|| cors(&http.cors_origins));
     let headers = SecurityHeaders::new(config.public_url().starts_with("https://"));
     let stack = tower::ServiceBuilder::new()

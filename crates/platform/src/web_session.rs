@@ -16,6 +16,16 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Where the refresh cookie is sent.
 pub const SESSION_PATH: &str = "/api/v1/auth/session";
 
+/// Whether `target` is a path on this site, safe to send a browser back to after signing in:
+/// it starts with one `/` (not `//`, which browsers read as another host) and holds no
+/// backslash (`/\host` is read the same way) or control character.
+pub fn is_local_path(target: &str) -> bool {
+    target.starts_with('/')
+        && !target.starts_with("//")
+        && target.len() <= 2000
+        && !target.chars().any(|c| c.is_control() || c == '\\')
+}
+
 /// The session's cookie names. Served over https they carry the browser-enforced prefixes:
 /// `__Host-` (only set by this host, over https, for the whole site: no subdomain or plain-http
 /// page can plant one) for the access and CSRF cookies, and `__Secure-` for the refresh cookie,
@@ -178,6 +188,23 @@ mod tests {
             );
         }
         map
+    }
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_sign_in() {
+        for local in ["/", "/courses/01J?tab=outline", "/lessons/1#top"] {
+            assert!(is_local_path(local), "{local}");
+        }
+        for elsewhere in [
+            "",
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example/",
+            "/ok\nLocation: x",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_local_path(elsewhere), "{elsewhere}");
+        }
     }
 
     #[test]

@@ -79,7 +79,16 @@ impl TestEnv {
 
     /// Builds the app (databases migrated, bus connected) without starting it.
     pub async fn build(&self, contexts: Vec<Context>) -> Application {
-        let app = Application::build(self.config.clone(), contexts)
+        self.build_with_pages(contexts, None).await
+    }
+
+    /// Builds the app, serving `pages` (the web application) around its API.
+    pub async fn build_with_pages(
+        &self,
+        contexts: Vec<Context>,
+        pages: Option<campus_platform::http::Pages>,
+    ) -> Application {
+        let app = Application::build_with_pages(self.config.clone(), contexts, pages)
             .await
             .expect("build app");
         let consumed = app.bus().consumers().iter().map(|c| c.spec.stream.clone());
@@ -91,6 +100,15 @@ impl TestEnv {
     /// Builds and starts the app.
     pub async fn start(&self, contexts: Vec<Context>) -> TestApp {
         TestApp::run(self.build(contexts).await)
+    }
+
+    /// Builds and starts the app with the web application's `pages`.
+    pub async fn start_with_pages(
+        &self,
+        contexts: Vec<Context>,
+        pages: campus_platform::http::Pages,
+    ) -> TestApp {
+        TestApp::run(self.build_with_pages(contexts, Some(pages)).await)
     }
 
     /// Removes what the test created, now; dropping the env afterwards does nothing more.

@@ -23,6 +23,7 @@ mod http;
 mod identity;
 mod layout;
 mod mail;
+mod pages;
 mod rate_limits;
 mod readiness;
 mod roster;

@@ -36,6 +36,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/session"),
     ("delete", "/api/v1/auth/session"),
     ("post", "/api/v1/auth/session/refresh"),
+    ("get", "/api/v1/auth/session/continue"),
     ("post", "/api/v1/auth/password-reset"),
     ("post", "/api/v1/auth/password-reset/confirm"),
     ("post", "/api/v1/auth/invitation/accept"),

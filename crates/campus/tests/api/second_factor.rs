@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::identity::code_at;
 
 /// Turns on a second factor for `person`; returns its secret.
-async fn enrol(app: &TestApp, person: &Person) -> String {
+pub(crate) async fn enrol(app: &TestApp, person: &Person) -> String {
     let (status, enrolment) = call(
         app,
         Method::POST,

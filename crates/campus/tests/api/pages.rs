@@ -1,0 +1,671 @@
+//! The web application over HTTP, as a browser without JavaScript uses it: pages, forms that
+//! post and redirect, errors next to the fields, the session's cookies and CSRF token, the
+//! language, and the pages for what went wrong. (`browser.rs` drives the same pages in a real
+//! Chromium.)
+
+use std::sync::Arc;
+
+use campus_testkit::{
+    people::{call, School, PASSWORD},
+    Backend, TestApp, TestEnv,
+};
+use reqwest::{
+    cookie::{CookieStore, Jar},
+    header, Method, StatusCode,
+};
+use serde_json::json;
+
+use crate::{identity::code_at, second_factor::enrol};
+
+/// A browser without JavaScript: it keeps cookies, sends what a browser sends, and shows
+/// redirects instead of following them.
+pub(crate) struct Visitor {
+    client: reqwest::Client,
+    jar: Arc<Jar>,
+    base: String,
+    language: &'static str,
+}
+
+/// What a page answered.
+pub(crate) struct Shown {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub html: String,
+}
+
+impl Visitor {
+    pub(crate) fn new(app: &TestApp, language: &'static str) -> Self {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            client,
+            jar,
+            base: app.address.clone(),
+            language,
+        }
+    }
+
+    async fn shown(response: reqwest::Response) -> Shown {
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        Shown {
+            status,
+            location,
+            html: response.text().await.unwrap(),
+        }
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> Shown {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(header::ACCEPT, "text/html")
+            .header(header::ACCEPT_LANGUAGE, self.language)
+            .send()
+            .await
+            .unwrap();
+        Self::shown(response).await
+    }
+
+    /// Posts `form` as the page's own form does (from this site).
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> Shown {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(header::ORIGIN, &self.base)
+            .header(header::ACCEPT_LANGUAGE, self.language)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        Self::shown(response).await
+    }
+
+    /// Follows redirects from `shown` to the page they end on.
+    pub(crate) async fn follow(&self, mut shown: Shown) -> Shown {
+        for _ in 0..5 {
+            match (&shown.status, &shown.location) {
+                (&StatusCode::SEE_OTHER, Some(location)) => {
+                    let path = location
+                        .strip_prefix(&self.base)
+                        .unwrap_or(location)
+                        .to_owned();
+                    shown = self.get(&path).await;
+                }
+                _ => return shown,
+            }
+        }
+        panic!("too many redirects");
+    }
+
+    /// The session's CSRF token, as the page's forms carry it.
+    pub(crate) fn csrf(&self) -> String {
+        self.cookie("campus_csrf").expect("a session")
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        let url = self.base.parse().unwrap();
+        let cookies = self.jar.cookies(&url)?;
+        cookies
+            .to_str()
+            .unwrap()
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned))
+    }
+
+    /// Forgets the access cookie, as the browser does when it expires.
+    fn expire_access(&self) {
+        let url = self.base.parse().unwrap();
+        self.jar
+            .add_cookie_str("campus_access=; Max-Age=0; Path=/", &url);
+    }
+}
+
+/// The ids in `html` of links like `/kind/<id>`, in order.
+pub(crate) fn linked_ids(html: &str, kind: &str) -> Vec<String> {
+    html.split(&format!("href=\"/{kind}/"))
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect()
+        })
+        .collect()
+}
+
+async fn app(env: &TestEnv) -> TestApp {
+    env.start_with_pages(
+        vec![campus_identity::context(), campus_courses::context()],
+        campus_web::pages,
+    )
+    .await
+}
+
+/// A published course with one module of `lessons` lessons, made through the API.
+pub(crate) async fn course(app: &TestApp, token: &str, title: &str, lessons: usize) -> String {
+    let (status, course) = call(
+        app,
+        Method::POST,
+        "/api/v1/courses",
+        Some(token),
+        Some(json!({ "title": title, "subject": "Biology", "summary": "Cells and what they do" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{course}");
+    let id = course["id"].as_str().unwrap().to_owned();
+    let (_, module) = call(
+        app,
+        Method::POST,
+        &format!("/api/v1/courses/{id}/modules"),
+        Some(token),
+        Some(json!({ "title": "Cells" })),
+    )
+    .await;
+    let module = module["id"].as_str().unwrap();
+    for n in 1..=lessons {
+        let (status, _) = call(app, Method::POST, &format!("/api/v1/modules/{module}/lessons"), Some(token),
+            Some(json!({ "title": format!("Lesson {n}"), "body": format!("Part **{n}** <script>alert(1)</script>") }))).await;
+        assert_eq!(status, 201);
+    }
+    let (status, _) = call(
+        app,
+        Method::POST,
+        &format!("/api/v1/courses/{id}/publish"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    id
+}
+
+fn sqlite() -> Backend {
+    Backend {
+        postgres: None,
+        nats: None,
+    }
+}
+
+/// A school signs up through its pages; a student joins with the join code the admin's
+/// dashboard shows, finds the course, enrolls, reads every lesson and completes the course.
+#[tokio::test]
+async fn a_school_signs_up_and_a_student_joins_and_completes_a_course() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let ada = Visitor::new(&app, "en");
+    let form = ada.get("/schools/new").await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.html
+            .contains(r#"<label for="slug">School address</label>"#),
+        "{}",
+        form.html
+    );
+    let signed_up = ada
+        .post(
+            "/schools/new",
+            &[
+                ("name", "Hill Valley High"),
+                ("slug", "hill-valley"),
+                ("admin_name", "Ada"),
+                ("admin_email", "ada@example.org"),
+                ("admin_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed_up.status, 303, "{}", signed_up.html);
+    let dashboard = ada.follow(signed_up).await;
+    assert_eq!(dashboard.status, 200);
+    assert!(dashboard.html.contains("Hello, Ada"));
+    assert!(dashboard.html.contains("Your school is ready"));
+    let join_code = dashboard
+        .html
+        .split(r#"<strong class="code">"#)
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(join_code.len() >= 6, "{join_code}");
+
+    // The admin builds a course (its editor's pages come later; the API serves meanwhile).
+    let (_, tokens) = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({ "school": "hill-valley", "email": "ada@example.org", "password": PASSWORD })),
+    )
+    .await;
+    let admin = tokens["access_token"].as_str().unwrap();
+    let course_id = course(&app, admin, "Biology 101", 2).await;
+
+    let marty = Visitor::new(&app, "en");
+    let joined = marty
+        .post(
+            "/register",
+            &[
+                ("school", "hill-valley"),
+                ("join_code", &join_code),
+                ("display_name", "Marty"),
+                ("email", "marty@example.org"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(joined.location.as_deref(), Some("/"), "{}", joined.html);
+    let home = marty.get("/").await;
+    assert!(home.html.contains("Hello, Marty"));
+    assert!(
+        home.html.contains("You are not enrolled in any course yet"),
+        "an empty state"
+    );
+    assert!(home.html.contains("Confirm your email address"));
+
+    let catalogue = marty.get("/courses?q=biology").await;
+    assert_eq!(
+        linked_ids(&catalogue.html, "courses"),
+        vec![course_id.clone()]
+    );
+    let nothing = marty.get("/courses?q=chemistry").await;
+    assert!(nothing.html.contains("No course matches these filters"));
+
+    let page = marty.get(&format!("/courses/{course_id}")).await;
+    assert!(page.html.contains(">Enroll</button>"));
+    let enrolled = marty
+        .post(
+            &format!("/courses/{course_id}/enroll"),
+            &[("csrf", &marty.csrf())],
+        )
+        .await;
+    assert_eq!(enrolled.location, Some(format!("/courses/{course_id}")));
+    let page = marty.get(&format!("/courses/{course_id}")).await;
+    assert!(!page.html.contains(">Enroll</button>"));
+    assert!(page.html.contains(r#"<progress max="100" value="0""#));
+    let lessons = linked_ids(&page.html, "lessons");
+    assert_eq!(
+        lessons.len(),
+        3,
+        "continue, then the outline's two: {lessons:?}"
+    );
+
+    let first = marty.get(&format!("/lessons/{}", lessons[1])).await;
+    assert!(first.html.contains("Part <strong>1</strong>"));
+    assert!(
+        !first.html.contains("<script>alert"),
+        "lesson HTML is sanitized"
+    );
+    assert!(first.html.contains("Mark complete and continue"));
+    let next = marty
+        .post(
+            &format!("/lessons/{}/complete", lessons[1]),
+            &[("csrf", &marty.csrf())],
+        )
+        .await;
+    assert_eq!(next.location, Some(format!("/lessons/{}", lessons[2])));
+    let last = marty.get(&format!("/lessons/{}", lessons[2])).await;
+    assert!(
+        last.html.contains(">Mark complete</button>"),
+        "the last lesson has no next"
+    );
+    let done = marty
+        .post(
+            &format!("/lessons/{}/complete", lessons[2]),
+            &[("csrf", &marty.csrf())],
+        )
+        .await;
+    assert_eq!(
+        done.location,
+        Some(format!("/courses/{course_id}?completed=1"))
+    );
+    let page = marty.follow(done).await;
+    assert!(page.html.contains(r#"<progress max="100" value="100""#));
+    assert!(page.html.contains("You completed this course on"));
+    let home = marty.get("/").await;
+    assert!(home.html.contains("2 lessons done"), "{}", home.html);
+    env.cleanup().await;
+}
+
+/// Each form answers a mistake with the form again: 422, a summary linking to each field, the
+/// message next to the field in plain words, what was typed kept (never a password).
+#[tokio::test]
+async fn forms_show_what_is_wrong_next_to_each_field() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let visitor = Visitor::new(&app, "en");
+
+    let refused = visitor
+        .post(
+            "/schools/new",
+            &[
+                ("name", "Twin Pines"),
+                ("slug", "Twin Pines!"),
+                ("admin_name", "Doc"),
+                ("admin_email", "not-an-address"),
+                ("admin_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let html = &refused.html;
+    assert!(
+        html.contains(r##"<a href="#slug">"##),
+        "the summary links to the field: {html}"
+    );
+    assert!(html.contains(r#"id="slug-error""#));
+    assert!(html.contains(r#"aria-describedby="slug-hint slug-error""#));
+    assert!(html.contains("Enter an email address such as name@example.org."));
+    assert!(
+        html.contains(r#"value="Twin Pines""#),
+        "what was typed is kept"
+    );
+    assert!(
+        !html.contains(r#"value="short""#),
+        "a password is never sent back"
+    );
+
+    let taken = visitor
+        .post(
+            "/schools/new",
+            &[
+                ("name", "Hill Valley"),
+                ("slug", "hill-valley"),
+                ("admin_name", "Doc"),
+                ("admin_email", "doc@example.org"),
+                ("admin_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, 422);
+    assert!(taken.html.contains("A school already uses this address"));
+
+    let wrong_code = visitor
+        .post(
+            "/register",
+            &[
+                ("school", "hill-valley"),
+                ("join_code", "WRONG123"),
+                ("display_name", "Biff"),
+                ("email", "biff@example.org"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(wrong_code.status, 422);
+    assert!(wrong_code.html.contains(r#"id="join_code-error""#));
+    assert!(wrong_code.html.contains("That join code is not right"));
+    let no_school = visitor
+        .post(
+            "/register",
+            &[
+                ("school", "nowhere"),
+                ("join_code", ""),
+                ("display_name", "Biff"),
+                ("email", "biff@example.org"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert!(no_school
+        .html
+        .contains("We could not find a school with this address"));
+
+    let wrong = visitor
+        .post(
+            "/sign-in",
+            &[
+                ("school", "hill-valley"),
+                ("email", &school.admin.email),
+                ("password", "not the password"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong
+        .html
+        .contains("The school, email address or password is not right."));
+    assert!(visitor.cookie("campus_access").is_none());
+    env.cleanup().await;
+}
+
+/// An account with a second factor signs in in two steps; a wrong code is said next to the
+/// code field, and the right one signs in and goes where the visitor was heading.
+#[tokio::test]
+async fn signing_in_asks_for_the_second_factor() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let secret = enrol(&app, &school.admin).await;
+    let visitor = Visitor::new(&app, "en");
+    let credentials = [
+        ("school", "hill-valley"),
+        ("email", school.admin.email.as_str()),
+        ("password", PASSWORD),
+        ("next", "/courses"),
+    ];
+    let step = visitor.post("/sign-in", &credentials).await;
+    assert_eq!(step.status, 200);
+    assert!(
+        step.html.contains(r#"autocomplete="one-time-code""#),
+        "{}",
+        step.html
+    );
+    let mut wrong = credentials.to_vec();
+    wrong.push(("totp_code", "000000"));
+    let refused = visitor.post("/sign-in", &wrong).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.html.contains(r#"id="totp_code-error""#));
+    // (The code of this moment confirmed the enrolment; each code is taken once.)
+    let code = code_at(&secret, 30);
+    let mut right = credentials.to_vec();
+    right.push(("totp_code", &code));
+    let signed_in = visitor.post("/sign-in", &right).await;
+    assert_eq!(
+        signed_in.location.as_deref(),
+        Some("/courses"),
+        "{}",
+        signed_in.html
+    );
+    assert_eq!(visitor.get("/courses").await.status, 200);
+
+    // Only a path on this site is followed after signing in.
+    let elsewhere = Visitor::new(&app, "en");
+    let shown = elsewhere.get("/sign-in?next=//evil.example/").await;
+    assert!(shown.html.contains(r#"name="next" value="/""#));
+    env.cleanup().await;
+}
+
+/// The session in a browser: a page asked for while signed out goes to sign-in and back; an
+/// expired access cookie is renewed where the refresh cookie is sent; forms need the CSRF
+/// token; another site's form cannot sign in; signing out ends the session.
+#[tokio::test]
+async fn the_page_session_renews_refuses_forged_forms_and_ends() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let student = school.add(&app, "student", "Marty").await;
+    let course_id = course(&app, &school.admin.token, "Biology 101", 1).await;
+    let marty = Visitor::new(&app, "en");
+    let away = marty.get("/courses").await;
+    assert_eq!(away.location.as_deref(), Some("/sign-in?next=%2Fcourses"));
+    let signed_in = marty
+        .post(
+            "/sign-in",
+            &[
+                ("school", "hill-valley"),
+                ("email", &student.email),
+                ("password", PASSWORD),
+                ("next", "/courses"),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.location.as_deref(), Some("/courses"));
+
+    marty.expire_access();
+    let lapsed = marty.get("/courses").await;
+    assert_eq!(
+        lapsed.location.as_deref(),
+        Some("/api/v1/auth/session/continue?next=%2Fcourses")
+    );
+    let renewed = marty.follow(lapsed).await;
+    assert_eq!(renewed.status, 200, "renewed and back on the catalogue");
+    assert!(marty.cookie("campus_access").is_some());
+
+    let forged = marty
+        .post(
+            &format!("/courses/{course_id}/enroll"),
+            &[("csrf", "not-the-token")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let (_, members) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/courses/{course_id}/members"),
+        Some(&school.admin.token),
+        None,
+    )
+    .await;
+    let students = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|member| member["role"] == "student")
+        .count();
+    assert_eq!(students, 0, "{members}");
+
+    // Another site's page posting the sign-in form.
+    let other = Visitor::new(&app, "en");
+    let response = other
+        .client
+        .post(format!("{}/sign-in", app.address))
+        .header(header::ORIGIN, "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[
+            ("school", "hill-valley"),
+            ("email", &student.email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(other.cookie("campus_access").is_none());
+
+    let out = marty.post("/sign-out", &[("csrf", &marty.csrf())]).await;
+    assert_eq!(out.location.as_deref(), Some("/sign-in"));
+    assert!(marty.cookie("campus_access").is_none());
+    assert!(marty.cookie("campus_csrf").is_none());
+    assert_eq!(
+        marty.get("/").await.location.as_deref(),
+        Some("/sign-in?next=%2F")
+    );
+    env.cleanup().await;
+}
+
+/// Pages speak the visitor's language: the profile's, else the browser's first that Campus Hub
+/// speaks; times show in the person's time zone.
+#[tokio::test]
+async fn pages_speak_the_visitors_language() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let student = school.add(&app, "student", "Marty").await;
+    let visitor = Visitor::new(&app, "fr-CA, es;q=0.8, en;q=0.5");
+    let form = visitor.get("/sign-in").await;
+    assert!(form.html.contains(r#"<html lang="es">"#));
+    assert!(form.html.contains("Correo electrónico"));
+    let signed_in = visitor
+        .post(
+            "/sign-in",
+            &[
+                ("school", "hill-valley"),
+                ("email", &student.email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status, 303);
+    assert!(visitor.get("/").await.html.contains("Hola, Marty"));
+
+    // The profile's language wins over the browser's.
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        "/api/v1/me",
+        Some(&student.token),
+        Some(json!({ "locale": "en-GB", "time_zone": "America/Mexico_City" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(visitor.get("/").await.html.contains("Hello, Marty"));
+    env.cleanup().await;
+}
+
+/// An address that leads nowhere gets the 404 page with the navigation, in the visitor's
+/// language; the API keeps answering problem+json; assets are served with a year's cache.
+#[tokio::test]
+async fn nowhere_gets_a_page_and_assets_are_cached() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let visitor = Visitor::new(&app, "es");
+    let missing = visitor.get("/no/such/page").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.html.contains("Página no encontrada"));
+    assert!(missing.html.contains(r#"<nav aria-label="Principal">"#));
+    let api = app
+        .client
+        .get(app.url("/api/v1/nowhere"))
+        .header(header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
+    assert_eq!(
+        api.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+
+    let page = visitor.get("/sign-in").await.html;
+    let stylesheet = page
+        .split(r#"<link rel="stylesheet" href=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(stylesheet.starts_with("/assets/campus.") && stylesheet.ends_with(".css"));
+    let css = app.client.get(app.url(&stylesheet)).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(
+        css.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        css.headers()[header::CONTENT_TYPE],
+        "text/css; charset=utf-8"
+    );
+    let csp = css.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"));
+    let stale = app
+        .client
+        .get(app.url("/assets/campus.000000000000.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 404);
+    env.cleanup().await;
+}

@@ -1,0 +1,168 @@
+# The frame around every page
+frame-skip = Skip to the content
+frame-nav = Main
+frame-footer = Campus Hub
+frame-api = API
+nav-home = Home
+nav-courses = Courses
+nav-sign-in = Sign in
+nav-sign-out = Sign out
+
+# Forms
+form-errors-title = There is a problem
+field-school = School
+field-school-hint = The short name in your school's address, such as hill-valley.
+field-email = Email address
+field-password = Password
+field-new-password = Password
+field-new-password-hint = At least 10 characters. A few unrelated words make a strong one.
+field-totp-code = Code from your authenticator app
+field-totp-code-hint = Six digits, or one of your recovery codes.
+field-join-code = Join code
+field-join-code-hint = Your school gives you this code.
+field-display-name = Your name
+field-school-name = School name
+field-slug = School address
+field-slug-hint = Lowercase letters, digits and hyphens, such as hill-valley. People type it to sign in.
+field-enrollment-code = Enrollment code
+field-required = Fill this in.
+field-too_long = This is too long.
+field-too_short = This is too short.
+field-too_weak = Choose a stronger password: add a few more words.
+field-invalid_email = Enter an email address such as name@example.org.
+field-invalid_slug = Use only lowercase letters, digits and hyphens.
+field-invalid = This is not valid.
+field-reserved = This name is reserved; choose another.
+field-wrong_code = That code is not right. Check it and try again.
+field-unknown_school = We could not find a school with this address.
+field-wrong_join_code = That join code is not right. Ask your school for it.
+problem-email_taken = That email address already has an account.
+problem-slug_taken = A school already uses this address; choose another.
+problem-too-many-attempts = { $seconds ->
+    [one] Too many tries. Wait a second and try again.
+   *[other] Too many tries. Wait { $seconds } seconds and try again.
+}
+problem-rate_limited = Too many tries. Wait a moment and try again.
+problem-course_archived = This course is archived and takes no one new.
+problem-payment_required = This is a paid course: ask a teacher to add you.
+
+# Errors
+error-go-home = Go to your home page
+error-not-found-heading = Page not found
+error-not-found-text = There is nothing at this address. It may have moved, or the link may be mistyped.
+error-forbidden-heading = You cannot open this
+error-forbidden-text = Your account does not allow this. Ask your teacher or your school's administrator if you need it.
+error-refused-heading = That did not work
+error-broken-heading = Something went wrong
+error-broken-text = Campus Hub could not do this just now. Try again in a moment.
+
+# Signing in
+sign-in-title = Sign in
+sign-in-submit = Sign in
+sign-in-second-factor = Your account is protected by a second step. Enter the code your authenticator app shows.
+sign-in-wrong = The school, email address or password is not right.
+sign-in-wrong-code = That code is not right. Codes change every 30 seconds; try the newest one.
+sign-in-new-here = New here?
+sign-in-register = Join your school
+sign-in-new-school = Sign up a new school
+
+# Joining a school
+register-title = Join your school
+register-intro = Create your student account with your school's join code.
+register-submit = Create my account
+register-have-account = Already have an account?
+register-invitation-only = This school adds people by invitation only. Ask your school to invite you.
+registered-title = Check your email
+registered-text = We sent a message to { $email }. Follow it to continue.
+
+# Signing up a school
+school-title = Sign up your school
+school-intro = Create your school on Campus Hub and become its first administrator.
+school-about-school = Your school
+school-about-admin = You, the administrator
+school-submit = Create the school
+
+# Dashboard
+dashboard-title = Home
+dashboard-hello = Hello, { $name }
+dashboard-new-school = Your school is ready. Share its join code so students can join, then create your first course.
+dashboard-continue = Continue where you left off
+dashboard-my-courses = My courses
+dashboard-no-courses = You are not enrolled in any course yet.
+dashboard-browse = Browse the courses
+dashboard-teaching = Courses I run
+dashboard-no-teaching = No courses yet: create your first one.
+dashboard-join-code = Join code:
+dashboard-join-link = Students join at /register with school { $slug } and this code.
+dashboard-announcements = Announcements
+dashboard-no-announcements = No announcements yet.
+progress-label = Progress
+progress-lessons = { $done ->
+    [one] { $done } lesson done
+   *[other] { $done } lessons done
+}
+
+dashboard-confirm-email = Confirm your email address: follow the link we sent you. Until then, courses cannot find you by your address.
+dashboard-registration = How people join:
+registration-open = anyone with the school's address
+registration-code = with the join code
+registration-invite = by invitation only
+lesson-has-video = Video
+
+# Catalogue
+catalogue-title = Courses
+catalogue-search-label = Find a course
+catalogue-search = Search
+catalogue-subject = Subject
+catalogue-grade = Grade
+catalogue-sort = Order
+catalogue-sort-newest = Newest first
+catalogue-sort-oldest = Oldest first
+catalogue-sort-title = By title
+catalogue-apply = Show courses
+catalogue-no-match = No course matches these filters.
+catalogue-clear = Show all courses
+catalogue-empty = No courses yet. Your teachers have not published any.
+catalogue-empty-staff = No courses yet: create your first one.
+catalogue-results = Courses found
+catalogue-more = More courses
+
+# A course
+course-draft = Draft
+course-yours = Yours
+course-grade = Grade { $grade }
+course-taught-by = Taught by
+course-enroll = Enroll
+course-your-progress = Your progress
+course-completed = You completed this course on { $when }.
+course-continue = Continue: { $lesson }
+course-outline = Outline
+course-no-modules = This course has no lessons yet.
+course-locked = Finish the previous module first
+
+# A lesson
+lesson-done = Done
+lesson-minutes = { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}
+lesson-video = Video: { $lesson }
+lesson-attachments = Attachments
+lesson-nav = Lessons
+lesson-complete-next = Mark complete and continue
+lesson-complete = Mark complete
+
+# Dates
+date-time = { $day } { $month } { $year }, { $time }
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December

@@ -1,0 +1,168 @@
+# El marco de cada página
+frame-skip = Saltar al contenido
+frame-nav = Principal
+frame-footer = Campus Hub
+frame-api = API
+nav-home = Inicio
+nav-courses = Cursos
+nav-sign-in = Iniciar sesión
+nav-sign-out = Cerrar sesión
+
+# Formularios
+form-errors-title = Hay un problema
+field-school = Escuela
+field-school-hint = El nombre corto de la dirección de tu escuela, como hill-valley.
+field-email = Correo electrónico
+field-password = Contraseña
+field-new-password = Contraseña
+field-new-password-hint = Al menos 10 caracteres. Varias palabras sin relación forman una contraseña fuerte.
+field-totp-code = Código de tu aplicación de autenticación
+field-totp-code-hint = Seis dígitos, o uno de tus códigos de recuperación.
+field-join-code = Código de acceso
+field-join-code-hint = Tu escuela te da este código.
+field-display-name = Tu nombre
+field-school-name = Nombre de la escuela
+field-slug = Dirección de la escuela
+field-slug-hint = Letras minúsculas, números y guiones, como hill-valley. Se escribe para iniciar sesión.
+field-enrollment-code = Código de inscripción
+field-required = Completa este campo.
+field-too_long = Es demasiado largo.
+field-too_short = Es demasiado corto.
+field-too_weak = Elige una contraseña más fuerte: añade algunas palabras más.
+field-invalid_email = Escribe un correo como nombre@ejemplo.org.
+field-invalid_slug = Usa solo letras minúsculas, números y guiones.
+field-invalid = No es válido.
+field-reserved = Este nombre está reservado; elige otro.
+field-wrong_code = Ese código no es correcto. Revísalo e inténtalo de nuevo.
+field-unknown_school = No encontramos ninguna escuela con esta dirección.
+field-wrong_join_code = Ese código de acceso no es correcto. Pídeselo a tu escuela.
+problem-email_taken = Ese correo ya tiene una cuenta.
+problem-slug_taken = Otra escuela ya usa esta dirección; elige otra.
+problem-too-many-attempts = { $seconds ->
+    [one] Demasiados intentos. Espera un segundo e inténtalo de nuevo.
+   *[other] Demasiados intentos. Espera { $seconds } segundos e inténtalo de nuevo.
+}
+problem-rate_limited = Demasiados intentos. Espera un momento e inténtalo de nuevo.
+problem-course_archived = Este curso está archivado y no admite a nadie más.
+problem-payment_required = Es un curso de pago: pide a un profesor que te añada.
+
+# Errores
+error-go-home = Ir a tu página de inicio
+error-not-found-heading = Página no encontrada
+error-not-found-text = No hay nada en esta dirección. Puede que se haya movido o que el enlace esté mal escrito.
+error-forbidden-heading = No puedes abrir esto
+error-forbidden-text = Tu cuenta no lo permite. Pregunta a tu profesor o al administrador de tu escuela si lo necesitas.
+error-refused-heading = No funcionó
+error-broken-heading = Algo salió mal
+error-broken-text = Campus Hub no pudo hacerlo ahora. Inténtalo de nuevo en un momento.
+
+# Iniciar sesión
+sign-in-title = Iniciar sesión
+sign-in-submit = Entrar
+sign-in-second-factor = Tu cuenta está protegida con un segundo paso. Escribe el código que muestra tu aplicación de autenticación.
+sign-in-wrong = La escuela, el correo o la contraseña no son correctos.
+sign-in-wrong-code = Ese código no es correcto. Los códigos cambian cada 30 segundos; prueba el más reciente.
+sign-in-new-here = ¿Eres nuevo?
+sign-in-register = Únete a tu escuela
+sign-in-new-school = Registrar una escuela nueva
+
+# Unirse a una escuela
+register-title = Únete a tu escuela
+register-intro = Crea tu cuenta de estudiante con el código de acceso de tu escuela.
+register-submit = Crear mi cuenta
+register-have-account = ¿Ya tienes una cuenta?
+register-invitation-only = Esta escuela solo admite personas por invitación. Pide a tu escuela que te invite.
+registered-title = Revisa tu correo
+registered-text = Enviamos un mensaje a { $email }. Síguelo para continuar.
+
+# Registrar una escuela
+school-title = Registra tu escuela
+school-intro = Crea tu escuela en Campus Hub y sé su primer administrador.
+school-about-school = Tu escuela
+school-about-admin = Tú, el administrador
+school-submit = Crear la escuela
+
+# Inicio
+dashboard-title = Inicio
+dashboard-hello = Hola, { $name }
+dashboard-new-school = Tu escuela está lista. Comparte su código de acceso para que se unan los estudiantes y crea tu primer curso.
+dashboard-continue = Continúa donde lo dejaste
+dashboard-my-courses = Mis cursos
+dashboard-no-courses = Todavía no estás inscrito en ningún curso.
+dashboard-browse = Ver los cursos
+dashboard-teaching = Cursos que imparto
+dashboard-no-teaching = Aún no hay cursos: crea el primero.
+dashboard-join-code = Código de acceso:
+dashboard-join-link = Los estudiantes se unen en /register con la escuela { $slug } y este código.
+dashboard-announcements = Anuncios
+dashboard-no-announcements = Aún no hay anuncios.
+progress-label = Progreso
+progress-lessons = { $done ->
+    [one] { $done } lección hecha
+   *[other] { $done } lecciones hechas
+}
+
+dashboard-confirm-email = Confirma tu correo: sigue el enlace que te enviamos. Hasta entonces, los cursos no pueden encontrarte por tu correo.
+dashboard-registration = Cómo se une la gente:
+registration-open = cualquiera con la dirección de la escuela
+registration-code = con el código de acceso
+registration-invite = solo por invitación
+lesson-has-video = Vídeo
+
+# Catálogo
+catalogue-title = Cursos
+catalogue-search-label = Buscar un curso
+catalogue-search = Buscar
+catalogue-subject = Materia
+catalogue-grade = Grado
+catalogue-sort = Orden
+catalogue-sort-newest = Más recientes primero
+catalogue-sort-oldest = Más antiguos primero
+catalogue-sort-title = Por título
+catalogue-apply = Mostrar cursos
+catalogue-no-match = Ningún curso coincide con estos filtros.
+catalogue-clear = Mostrar todos los cursos
+catalogue-empty = Aún no hay cursos. Tus profesores no han publicado ninguno.
+catalogue-empty-staff = Aún no hay cursos: crea el primero.
+catalogue-results = Cursos encontrados
+catalogue-more = Más cursos
+
+# Un curso
+course-draft = Borrador
+course-yours = Tuyo
+course-grade = Grado { $grade }
+course-taught-by = Imparte
+course-enroll = Inscribirme
+course-your-progress = Tu progreso
+course-completed = Completaste este curso el { $when }.
+course-continue = Continuar: { $lesson }
+course-outline = Temario
+course-no-modules = Este curso aún no tiene lecciones.
+course-locked = Termina primero el módulo anterior
+
+# Una lección
+lesson-done = Hecha
+lesson-minutes = { $minutes ->
+    [one] { $minutes } minuto
+   *[other] { $minutes } minutos
+}
+lesson-video = Vídeo: { $lesson }
+lesson-attachments = Adjuntos
+lesson-nav = Lecciones
+lesson-complete-next = Marcar como hecha y continuar
+lesson-complete = Marcar como hecha
+
+# Fechas
+date-time = { $day } de { $month } de { $year }, { $time }
+month-1 = enero
+month-2 = febrero
+month-3 = marzo
+month-4 = abril
+month-5 = mayo
+month-6 = junio
+month-7 = julio
+month-8 = agosto
+month-9 = septiembre
+month-10 = octubre
+month-11 = noviembre
+month-12 = diciembre

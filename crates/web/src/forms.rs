@@ -1,0 +1,116 @@
+//! Forms: what a refused form shows next to each field and above the form, in words a
+//! student understands, from the API's problem+json answer.
+
+use crate::{
+    api::{Failure, Problem},
+    i18n::Tr,
+};
+
+/// What went wrong with a form, by field and overall.
+#[derive(Debug, Default)]
+pub(crate) struct FormErrors {
+    /// `(field, message)`, in the order the API listed them.
+    pub fields: Vec<(String, String)>,
+    /// What applies to the whole form.
+    pub general: Option<String>,
+}
+
+impl FormErrors {
+    /// The errors of a refused form, or the failure itself when it is not about the form
+    /// (signed out, not found, broken), for the page to show.
+    pub(crate) fn of(tr: &Tr, failure: Failure) -> Result<Self, Failure> {
+        match failure {
+            Failure::Refused {
+                problem,
+                retry_after,
+            } => {
+                let fields: Vec<(String, String)> = problem
+                    .errors
+                    .iter()
+                    .map(|error| {
+                        let message = tr
+                            .maybe(&format!("field-{}", error.code))
+                            .unwrap_or_else(|| error.message.clone());
+                        (error.field.clone(), message)
+                    })
+                    .collect();
+                let general = match retry_after {
+                    Some(seconds) => Some(tr.n(
+                        "problem-too-many-attempts",
+                        "seconds",
+                        i64::try_from(seconds).unwrap_or(i64::MAX),
+                    )),
+                    None if fields.is_empty() => Some(problem_message(tr, &problem)),
+                    None => None,
+                };
+                Ok(Self { fields, general })
+            }
+            other => Err(other),
+        }
+    }
+
+    /// One message for the whole form.
+    pub(crate) fn general(message: String) -> Self {
+        Self {
+            fields: Vec::new(),
+            general: Some(message),
+        }
+    }
+
+    pub(crate) fn any(&self) -> bool {
+        self.general.is_some() || !self.fields.is_empty()
+    }
+
+    /// The message for `field`, if it has one.
+    pub(crate) fn on(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, message)| message.as_str())
+    }
+}
+
+/// A problem's explanation in the page's language, where the catalogue has one for its code.
+pub(crate) fn problem_message(tr: &Tr, problem: &Problem) -> String {
+    tr.maybe(&format!("problem-{}", problem.code))
+        .unwrap_or_else(|| problem.detail.clone())
+}
+
+/// One labelled input with its hint and error, wired for assistive technology: the label
+/// names it, `aria-describedby` reads out the hint and error, `aria-invalid` marks it.
+#[derive(askama::Template)]
+#[template(path = "field.html")]
+struct Field<'a> {
+    name: &'a str,
+    label: String,
+    hint: Option<String>,
+    error: Option<&'a str>,
+    value: &'a str,
+    kind: &'a str,
+    autocomplete: &'a str,
+}
+
+impl FormErrors {
+    /// The field `name` (an `<input type=kind>` holding `value`), labelled by the message
+    /// `label`; the catalogue's `<label>-hint`, if any, is its hint.
+    pub(crate) fn field(
+        &self,
+        tr: &Tr,
+        name: &str,
+        label: &str,
+        value: &str,
+        kind: &str,
+        autocomplete: &str,
+    ) -> String {
+        let field = Field {
+            name,
+            label: tr.t(label),
+            hint: tr.maybe(&format!("{label}-hint")),
+            error: self.on(name),
+            value,
+            kind,
+            autocomplete,
+        };
+        askama::Template::render(&field).unwrap_or_default()
+    }
+}

@@ -1,0 +1,229 @@
+//! What every page shares: the frame around its content (header, navigation, skip link,
+//! footer), the signed-in person, and the pages shown when something goes wrong.
+
+use std::borrow::Borrow;
+
+use askama::Template;
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use campus_contracts::identity::Role;
+use serde::Deserialize;
+
+use crate::{
+    api::{Failure, Visit},
+    assets,
+    i18n::Tr,
+    Web,
+};
+
+/// The signed-in person, as `/api/v1/me` describes them.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Me {
+    pub display_name: String,
+    pub role: Role,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub email_verified: bool,
+}
+
+impl Me {
+    pub(crate) fn is_staff(&self) -> bool {
+        self.role != Role::Student
+    }
+}
+
+/// The parts of the navigation, so the current one is marked for assistive technology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Section {
+    Home,
+    Courses,
+    None,
+}
+
+/// The frame around a page's content.
+pub(crate) struct Frame {
+    pub tr: Tr,
+    pub me: Option<Me>,
+    /// For the forms on the page (the sign-out button included).
+    pub csrf: String,
+    pub section: Section,
+}
+
+impl Frame {
+    pub(crate) fn new(visit: &Visit, me: Option<Me>, section: Section) -> Self {
+        Self {
+            tr: visit.tr,
+            me,
+            csrf: visit.csrf.clone().unwrap_or_default(),
+            section,
+        }
+    }
+
+    /// The message `key` in the page's language.
+    pub(crate) fn t(&self, key: impl AsRef<str>) -> String {
+        self.tr.t(key.as_ref())
+    }
+
+    /// The message `key` with the number `value` as `$name` (templates pass references).
+    pub(crate) fn n(&self, key: &str, name: &'static str, value: impl Borrow<i64>) -> String {
+        self.tr.n(key, name, *value.borrow())
+    }
+
+    /// The message `key` with the text `value` as `$name`.
+    pub(crate) fn s(&self, key: &str, name: &'static str, value: impl AsRef<str>) -> String {
+        self.tr.s(key, name, value.as_ref())
+    }
+
+    /// `aria-current` for a navigation link to `section`.
+    pub(crate) fn current(&self, section: Section) -> &'static str {
+        if self.section == section {
+            "page"
+        } else {
+            "false"
+        }
+    }
+
+    /// An instant from the API, in the person's time zone and language.
+    pub(crate) fn when(&self, rfc3339: &str) -> String {
+        let zone = self.me.as_ref().and_then(|me| me.time_zone.as_deref());
+        crate::when::date_time(&self.tr, rfc3339, zone)
+    }
+
+    pub(crate) fn stylesheet(&self) -> &'static str {
+        assets::stylesheet()
+    }
+
+    pub(crate) fn script(&self) -> &'static str {
+        assets::script()
+    }
+
+    pub(crate) fn icon(&self) -> &'static str {
+        assets::icon()
+    }
+}
+
+/// Answers with `page`. Pages are personal and may hold a CSRF token: never stored by a cache.
+pub(crate) fn render(page: &impl Template, status: StatusCode) -> Response {
+    match page.render() {
+        Ok(html) => {
+            let mut response = (status, axum::response::Html(html)).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(
+                header::VARY,
+                HeaderValue::from_static("Cookie, Accept-Language"),
+            );
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "a page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "").into_response()
+        }
+    }
+}
+
+/// A redirect after a form was handled (303: the browser asks for the next page with GET).
+pub(crate) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// A page that could not be shown, as the visitor should see it.
+pub(crate) struct Fault {
+    failure: Failure,
+    tr: Tr,
+    here: String,
+    session_started: bool,
+}
+
+impl Visit {
+    /// Turns what went wrong for this visit into the page the visitor sees.
+    pub(crate) fn fault(&self) -> impl Fn(Failure) -> Fault + '_ {
+        move |failure| Fault {
+            failure,
+            tr: self.tr,
+            here: self.here.clone(),
+            session_started: self.csrf.is_some(),
+        }
+    }
+
+    /// The page for what went wrong.
+    pub(crate) fn show(&self, failure: Failure) -> Response {
+        self.fault()(failure).into_response()
+    }
+
+    /// The person signed in for this visit; their profile's language from now on.
+    pub(crate) async fn me(&mut self, web: &Web) -> Result<Me, Fault> {
+        let me: Me = web
+            .api
+            .get(self, "/api/v1/me")
+            .await
+            .map_err(self.fault())?;
+        self.speak(me.locale.as_deref());
+        Ok(me)
+    }
+}
+
+impl IntoResponse for Fault {
+    fn into_response(self) -> Response {
+        let next = serde_urlencoded::to_string([("next", self.here.as_str())]).unwrap_or_default();
+        let (status, heading, message) = match self.failure {
+            // The access cookie lapsed: renew it where the refresh cookie is sent, else sign in.
+            Failure::SignedOut if self.session_started => {
+                return see_other(&format!("/api/v1/auth/session/continue?{next}"))
+            }
+            Failure::SignedOut => return see_other(&format!("/sign-in?{next}")),
+            Failure::NotFound => return not_found(self.tr),
+            Failure::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "error-forbidden-heading",
+                "error-forbidden-text".to_owned(),
+            ),
+            Failure::Refused { problem, .. } => (
+                StatusCode::CONFLICT,
+                "error-refused-heading",
+                crate::forms::problem_message(&self.tr, &problem),
+            ),
+            Failure::Broken => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-broken-heading",
+                "error-broken-text".to_owned(),
+            ),
+        };
+        let message = self.tr.maybe(&message).unwrap_or(message);
+        error_page(self.tr, status, heading, &message)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    frame: Frame,
+    heading: String,
+    message: &'a str,
+}
+
+fn error_page(tr: Tr, status: StatusCode, heading: &str, message: &str) -> Response {
+    let page = ErrorPage {
+        frame: Frame {
+            tr,
+            me: None,
+            csrf: String::new(),
+            section: Section::None,
+        },
+        heading: tr.t(heading),
+        message,
+    };
+    render(&page, status)
+}
+
+/// The page for an address that leads nowhere.
+pub(crate) fn not_found(tr: Tr) -> Response {
+    error_page(
+        tr,
+        StatusCode::NOT_FOUND,
+        "error-not-found-heading",
+        &tr.t("error-not-found-text"),
+    )
+}

@@ -1,0 +1,90 @@
+//! The web application: Campus Hub's pages, rendered on the server from the same process as
+//! the API.
+//!
+//! Pages are askama templates (checked when the crate compiles, escaped by default) around one
+//! frame ([`frame`]). They read and change everything through the contexts' published API,
+//! called in-process ([`api`]) with the browser's own session cookie, so a page can do exactly
+//! what its visitor may do through the API and nothing more: the contexts' rules, tenant
+//! isolation and rate limits apply to pages as they do to API clients.
+//!
+//! Every page works without JavaScript: forms post to the page's own route, which answers with
+//! a redirect or the form again with its errors next to the fields. The small script in
+//! `assets/` only adds comfort (previews, confirmation). Every visible word comes from the
+//! translation catalogues in `locales/` ([`i18n`]).
+
+mod api;
+mod assets;
+mod forms;
+mod frame;
+mod i18n;
+mod pages;
+mod when;
+
+use axum::{
+    extract::{Request, State},
+    http::{header, Method, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use campus_platform::config::Config;
+use tower::ServiceExt as _;
+
+/// Everything a page handler needs: the API, called in-process.
+#[derive(Clone)]
+pub(crate) struct Web {
+    api: api::Api,
+}
+
+/// The pages around `api`, which serves every request the pages do not (see
+/// `campus_platform::http::Pages`).
+pub fn pages(api: Router, _config: &Config) -> Router {
+    let web = Web {
+        api: api::Api::new(api),
+    };
+    Router::new()
+        .route("/", get(pages::home::dashboard))
+        .route(
+            "/sign-in",
+            get(pages::sign_in::form).post(pages::sign_in::submit),
+        )
+        .route("/sign-out", post(pages::sign_in::sign_out))
+        .route(
+            "/register",
+            get(pages::register::form).post(pages::register::submit),
+        )
+        .route(
+            "/schools/new",
+            get(pages::school_sign_up::form).post(pages::school_sign_up::submit),
+        )
+        .route("/courses", get(pages::courses::catalogue))
+        .route("/courses/{id}", get(pages::courses::course))
+        .route("/courses/{id}/enroll", post(pages::courses::enroll))
+        .route("/lessons/{id}", get(pages::lessons::lesson))
+        .route("/lessons/{id}/complete", post(pages::lessons::complete))
+        .route("/assets/{name}", get(assets::serve))
+        .fallback(api_or_not_found)
+        .with_state(web)
+}
+
+/// Requests for no page go to the API; what the API does not know either is answered, for a
+/// browser asking for a page, with the 404 page (API clients keep their problem+json).
+async fn api_or_not_found(State(web): State<Web>, request: Request) -> Response {
+    let wants_page = request.method() == Method::GET
+        && !request.uri().path().starts_with("/api/")
+        && request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    let languages = request.headers().get(header::ACCEPT_LANGUAGE).cloned();
+    let answer = match web.api.router().oneshot(request).await {
+        Ok(answer) => answer,
+        Err(never) => match never {},
+    };
+    if wants_page && answer.status() == StatusCode::NOT_FOUND {
+        let tr = i18n::Tr::negotiate(None, languages.as_ref());
+        return frame::not_found(tr).into_response();
+    }
+    answer
+}

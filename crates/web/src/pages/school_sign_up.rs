@@ -1,0 +1,91 @@
+//! Signing up a new school and its first administrator.
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::{Method, StatusCode},
+    response::Response,
+    Form,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    api::Visit,
+    forms::FormErrors,
+    frame::{self, Frame, Section},
+    pages::sign_in::with_session,
+    Web,
+};
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SchoolForm {
+    name: String,
+    slug: String,
+    admin_name: String,
+    admin_email: String,
+    admin_password: String,
+}
+
+#[derive(Template)]
+#[template(path = "school_sign_up.html")]
+struct SchoolPage {
+    frame: Frame,
+    form: SchoolForm,
+    errors: FormErrors,
+}
+
+pub(crate) async fn form(visit: Visit) -> Response {
+    let page = SchoolPage {
+        frame: Frame::new(&visit, None, Section::None),
+        form: SchoolForm::default(),
+        errors: FormErrors::default(),
+    };
+    frame::render(&page, StatusCode::OK)
+}
+
+pub(crate) async fn submit(
+    State(web): State<Web>,
+    visit: Visit,
+    Form(form): Form<SchoolForm>,
+) -> Response {
+    let slug = form.slug.trim().to_ascii_lowercase();
+    let body = json!({ "name": form.name, "slug": slug, "admin_name": form.admin_name,
+        "admin_email": form.admin_email, "admin_password": form.admin_password });
+    let answer = web
+        .api
+        .call(&visit, Method::POST, "/api/v1/schools", Some(&body), None)
+        .await;
+    if let Err(failure) = answer.done() {
+        return match FormErrors::of(&visit.tr, failure) {
+            Ok(errors) => {
+                let page = SchoolPage {
+                    frame: Frame::new(&visit, None, Section::None),
+                    form: SchoolForm {
+                        admin_password: String::new(),
+                        ..form
+                    },
+                    errors,
+                };
+                frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(failure) => visit.show(failure),
+        };
+    }
+    let credentials = json!({ "school": slug, "email": form.admin_email,
+        "password": form.admin_password });
+    let session = web
+        .api
+        .call(
+            &visit,
+            Method::POST,
+            "/api/v1/auth/session",
+            Some(&credentials),
+            None,
+        )
+        .await;
+    match session.done() {
+        Ok(session) => with_session(&session, "/?welcome=school"),
+        Err(failure) => visit.show(failure),
+    }
+}

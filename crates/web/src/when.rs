@@ -1,0 +1,60 @@
+//! Dates and times as a person reads them: in their time zone (from their profile; UTC when
+//! they have not set one), with the month named in the page's language.
+
+use fluent_templates::fluent_bundle::FluentValue;
+use jiff::{tz::TimeZone, Timestamp};
+
+use crate::i18n::Tr;
+
+/// `rfc3339` (as the API writes instants) in `time_zone`, e.g. "2 December 2026, 09:20"; the
+/// text as given when it is not an instant.
+pub(crate) fn date_time(tr: &Tr, rfc3339: &str, time_zone: Option<&str>) -> String {
+    let Ok(instant) = rfc3339.parse::<Timestamp>() else {
+        return rfc3339.to_owned();
+    };
+    let zone = time_zone
+        .and_then(|name| TimeZone::get(name).ok())
+        .unwrap_or(TimeZone::UTC);
+    let local = instant.to_zoned_datetime(zone);
+    let month = tr.t(&format!("month-{}", local.month()));
+    tr.with(
+        "date-time",
+        &[
+            ("day", FluentValue::from(i64::from(local.day()))),
+            ("month", FluentValue::from(month)),
+            ("year", FluentValue::from(i64::from(local.year()))),
+            (
+                "time",
+                FluentValue::from(local.strftime("%H:%M").to_string()),
+            ),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn instants_show_in_the_persons_time_zone_and_language() {
+        let english = Tr::negotiate(Some("en"), None);
+        let spanish = Tr::negotiate(None, Some(&HeaderValue::from_static("es")));
+        let at = "2026-12-02T23:30:00Z";
+        assert_eq!(date_time(&english, at, None), "2 December 2026, 23:30");
+        assert_eq!(
+            date_time(&english, at, Some("Europe/Madrid")),
+            "3 December 2026, 00:30"
+        );
+        assert_eq!(
+            date_time(&spanish, at, Some("America/Mexico_City")),
+            "2 de diciembre de 2026, 17:30"
+        );
+        assert_eq!(
+            date_time(&english, at, Some("Not/AZone")),
+            "2 December 2026, 23:30"
+        );
+        assert_eq!(date_time(&english, "soon", None), "soon");
+    }
+}
