@@ -126,10 +126,16 @@ pub fn access_token(parts: &Parts) -> Result<Option<&str>, Error> {
 /// ambient session to abuse.
 pub fn check_same_origin(headers: &HeaderMap, public_url: &str) -> Result<(), Error> {
     let refused = || Error::forbidden("sign in from this site's own pages");
+    // The browser sets `Sec-Fetch-Site` and no page can change it, so where it is sent it
+    // decides; `Origin` is the check for browsers without it. (A form posted under this
+    // site's `Referrer-Policy: no-referrer` carries `Origin: null`, so `Origin` alone would
+    // refuse the site's own sign-in page.)
     if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
-            return Err(refused());
-        }
+        return if matches!(site.as_bytes(), b"same-origin" | b"none") {
+            Ok(())
+        } else {
+            Err(refused())
+        };
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
@@ -278,5 +284,10 @@ mod tests {
             ("host", "127.0.0.1:8080")
         ]));
         assert!(!ok(&[("origin", "null")]));
+        assert!(
+            ok(&[("origin", "null"), ("sec-fetch-site", "same-origin")]),
+            "the site's own form under no-referrer"
+        );
+        assert!(!ok(&[("origin", site), ("sec-fetch-site", "cross-site")]));
     }
 }

@@ -213,7 +213,7 @@ async fn a_sign_in_form_posted_from_another_site_is_refused() {
     env.cleanup().await;
 }
 
-fn chromium() -> Option<String> {
+pub(crate) fn chromium() -> Option<String> {
     if let Ok(path) = std::env::var("CAMPUS_TEST_CHROMIUM") {
         return Some(path).filter(|p| !p.is_empty());
     }

@@ -24,6 +24,7 @@ mod identity;
 mod layout;
 mod mail;
 mod pages;
+mod pages_in_chromium;
 mod rate_limits;
 mod readiness;
 mod roster;

@@ -1,0 +1,513 @@
+//! The web application in a real headless Chromium, driven over WebDriver (Debian's
+//! `chromium-driver`): a school signs up, a student joins with the join code, enrolls and
+//! completes the course; the same with JavaScript turned off; keyboard use; and every main
+//! page checked with axe-core for serious or critical accessibility violations.
+//!
+//! Needs `chromedriver` (on the PATH or `CAMPUS_TEST_CHROMEDRIVER`) and Chromium; without them
+//! the test says so and passes. The accessibility check needs axe-core's `axe.min.js`, named by
+//! `CAMPUS_TEST_AXE` (`.ci/run` installs it from the npm registry); when that is set, the check
+//! is required. With `CAMPUS_SCREENSHOTS=<dir>` the test also saves the main pages at desktop
+//! and phone width there (README: regenerating the screenshots).
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use campus_testkit::{
+    people::{call, PASSWORD},
+    Backend, TestApp, TestEnv,
+};
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::{browser::chromium, pages::course};
+
+/// A running chromedriver, stopped when dropped.
+struct Driver {
+    process: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn chromedriver_path() -> Option<String> {
+    if let Ok(path) = std::env::var("CAMPUS_TEST_CHROMEDRIVER") {
+        return Some(path).filter(|p| !p.is_empty());
+    }
+    Command::new("chromedriver")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then(|| "chromedriver".to_owned())
+}
+
+async fn start_driver() -> Option<Driver> {
+    let (path, _) = (chromedriver_path()?, chromium()?);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let process = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Some(Driver {
+        process,
+        url: format!("http://127.0.0.1:{port}"),
+    })
+}
+
+/// A new browser (its own profile, so its own cookies), `width` wide, with or without
+/// JavaScript.
+async fn browser(driver: &Driver, javascript: bool, width: u32) -> Client {
+    let mut options = json!({
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--lang=en-US"],
+    });
+    if let Some(binary) = chromium().filter(|c| c.contains('/')) {
+        options["binary"] = json!(binary);
+    }
+    if !javascript {
+        options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), options);
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a WebDriver session");
+    client.set_window_size(width, 900).await.unwrap();
+    client
+}
+
+/// Types `text` into the field with id `id`.
+async fn fill(client: &Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Clicks the submit button of the page's form `action`, and waits for the next page.
+async fn submit(client: &Client, action: &str) {
+    let button = client
+        .find(Locator::Css(&format!(
+            r#"form[action="{action}"] button[type="submit"]"#
+        )))
+        .await
+        .unwrap();
+    click_and_wait(client, button).await;
+}
+
+/// Clicks `element` and waits until the page it leads to has replaced this one.
+async fn click_and_wait(client: &Client, element: fantoccini::elements::Element) {
+    let html = client.find(Locator::Css("html")).await.unwrap();
+    element.click().await.unwrap();
+    for _ in 0..100 {
+        // The old document's element goes stale once the next page has loaded.
+        if html.tag_name().await.is_err() {
+            let ready = client
+                .execute("return document.readyState", vec![])
+                .await
+                .unwrap_or_default();
+            if ready == "complete" {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no page followed the click");
+}
+
+/// Clicks the element `css` and waits for the next page.
+async fn click(client: &Client, css: &str) {
+    let element = client.find(Locator::Css(css)).await.unwrap();
+    click_and_wait(client, element).await;
+}
+
+fn path_of(url: &url::Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// axe-core's serious and critical violations of WCAG 2.1 A and AA on the open page (none when
+/// axe-core is not installed: then `checked` says so).
+struct Accessibility {
+    axe: Option<String>,
+    checked: Vec<String>,
+}
+
+impl Accessibility {
+    fn new() -> Self {
+        let axe = std::env::var("CAMPUS_TEST_AXE").ok().map(|path| {
+            std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!("CAMPUS_TEST_AXE names {path}, which cannot be read: {e}")
+            })
+        });
+        Self {
+            axe,
+            checked: Vec::new(),
+        }
+    }
+
+    async fn check(&mut self, client: &Client, page: &str) {
+        let Some(axe) = &self.axe else {
+            return;
+        };
+        // WebDriver's scripts run outside the page's Content-Security-Policy.
+        client
+            .execute(&format!("{axe}\nreturn true;"), vec![])
+            .await
+            .unwrap();
+        let violations: Value = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })
+                   .then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html) }))))
+                   .catch(e => done([{ id: 'axe failed', nodes: [String(e)] }]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(violations, json!([]), "accessibility violations on {page}");
+        self.checked.push(page.to_owned());
+    }
+}
+
+/// Saves the open page as `<name>-<width>.png` when `CAMPUS_SCREENSHOTS` names a folder.
+async fn screenshot(client: &Client, name: &str) {
+    let Ok(folder) = std::env::var("CAMPUS_SCREENSHOTS") else {
+        return;
+    };
+    let folder = PathBuf::from(folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    for (label, width) in [("desktop", 1280), ("phone", 360)] {
+        client.set_window_size(width, 900).await.unwrap();
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(folder.join(format!("{name}-{label}.png")), png).unwrap();
+    }
+    client.set_window_size(1280, 900).await.unwrap();
+}
+
+async fn app(env: &TestEnv) -> TestApp {
+    env.start_with_pages(
+        vec![campus_identity::context(), campus_courses::context()],
+        campus_web::pages,
+    )
+    .await
+}
+
+/// A student who joins with `join_code`, enrolls in the course and completes its two lessons,
+/// with the forms only (so the same steps pass with JavaScript off).
+async fn student_completes_the_course(
+    client: &Client,
+    app: &TestApp,
+    join_code: &str,
+    name: &str,
+    email: &str,
+    a11y: &mut Accessibility,
+) {
+    client
+        .goto(&format!(
+            "{}/register?school=hill-valley&code={join_code}",
+            app.address
+        ))
+        .await
+        .unwrap();
+    a11y.check(client, "register").await;
+    fill(client, "display_name", name).await;
+    fill(client, "email", email).await;
+    fill(client, "password", PASSWORD).await;
+    submit(client, "/register").await;
+    assert_eq!(path_of(&client.current_url().await.unwrap()), "/");
+    let hello = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(hello, format!("Hello, {name}"));
+
+    click(client, r#"nav a[href="/courses"]"#).await;
+    fill(client, "q", "biology").await;
+    submit(client, "/courses").await;
+    let searched = path_of(&client.current_url().await.unwrap());
+    assert!(searched.starts_with("/courses?q=biology&"), "{searched}");
+    a11y.check(client, "catalogue").await;
+    let link = client.find(Locator::LinkText("Biology 101")).await.unwrap();
+    click_and_wait(client, link).await;
+    a11y.check(client, "course (not enrolled)").await;
+    click(client, r#"form[action$="/enroll"] button"#).await;
+    a11y.check(client, "course").await;
+    click(client, r#"a.button[href^="/lessons/"]"#).await;
+    let title = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title, "Lesson 1");
+    a11y.check(client, "lesson").await;
+    click(client, r#"form[action$="/complete"] button"#).await;
+    let title = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        title, "Lesson 2",
+        "marking complete goes on to the next lesson"
+    );
+    click(client, r#"form[action$="/complete"] button"#).await;
+    let progress = client
+        .find(Locator::Css("progress"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap();
+    assert_eq!(progress.as_deref(), Some("100"));
+    let status = client
+        .find(Locator::Css("[role=status]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        status.starts_with("You completed this course on"),
+        "{status}"
+    );
+}
+
+#[tokio::test]
+async fn the_web_application_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let mut a11y = Accessibility::new();
+
+    // A school signs up.
+    let ada = browser(&driver, true, 1280).await;
+    ada.goto(&format!("{}/schools/new", app.address))
+        .await
+        .unwrap();
+    a11y.check(&ada, "school sign-up").await;
+    screenshot(&ada, "school-sign-up").await;
+    fill(&ada, "name", "Hill Valley High").await;
+    fill(&ada, "slug", "hill-valley").await;
+    fill(&ada, "admin_name", "Ada").await;
+    fill(&ada, "admin_email", "ada@example.org").await;
+    fill(&ada, "admin_password", "short").await;
+    submit(&ada, "/schools/new").await;
+    // The refused form: the error summary takes focus, and links to the field.
+    let focused = ada
+        .active_element()
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap();
+    assert_eq!(focused.as_deref(), Some("error-summary"));
+    a11y.check(&ada, "school sign-up with errors").await;
+    screenshot(&ada, "form-errors").await;
+    fill(&ada, "admin_password", PASSWORD).await;
+    submit(&ada, "/schools/new").await;
+    assert_eq!(
+        path_of(&ada.current_url().await.unwrap()),
+        "/?welcome=school",
+        "{}",
+        ada.source().await.unwrap()
+    );
+    let join_code = ada
+        .find(Locator::Css("strong.code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    a11y.check(&ada, "dashboard (admin)").await;
+
+    let (_, tokens) = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({ "school": "hill-valley", "email": "ada@example.org", "password": PASSWORD })),
+    )
+    .await;
+    let course_id = course(
+        &app,
+        tokens["access_token"].as_str().unwrap(),
+        "Biology 101",
+        2,
+    )
+    .await;
+
+    // A student, with JavaScript.
+    let marty = browser(&driver, true, 1280).await;
+    student_completes_the_course(
+        &marty,
+        &app,
+        &join_code,
+        "Marty",
+        "marty@example.org",
+        &mut a11y,
+    )
+    .await;
+    screenshot(&marty, "course").await;
+    marty.goto(&format!("{}/", app.address)).await.unwrap();
+    a11y.check(&marty, "dashboard (student)").await;
+    screenshot(&marty, "dashboard").await;
+    marty
+        .goto(&format!("{}/courses", app.address))
+        .await
+        .unwrap();
+    screenshot(&marty, "catalogue").await;
+    marty
+        .goto(&format!("{}/no/such/page", app.address))
+        .await
+        .unwrap();
+    a11y.check(&marty, "not found").await;
+
+    // Keyboard: the first Tab reaches the skip link, which takes focus to the content.
+    marty
+        .goto(&format!("{}/courses/{course_id}", app.address))
+        .await
+        .unwrap();
+    let body = marty.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("\u{E004}").await.unwrap();
+    let first = marty.active_element().await.unwrap();
+    assert_eq!(
+        first.attr("class").await.unwrap().as_deref(),
+        Some("skip-link")
+    );
+    first.send_keys("\u{E007}").await.unwrap();
+    let focused = marty
+        .active_element()
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap();
+    assert_eq!(focused.as_deref(), Some("main"));
+    let lesson = marty
+        .find(Locator::Css(r#".outline a[href^="/lessons/"]"#))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    marty
+        .goto(&format!("{}{lesson}", app.address))
+        .await
+        .unwrap();
+    screenshot(&marty, "lesson").await;
+    marty.close().await.unwrap();
+
+    // Another student, with JavaScript turned off: every step is a form or a link.
+    let jennifer = browser(&driver, false, 360).await;
+    student_completes_the_course(
+        &jennifer,
+        &app,
+        &join_code,
+        "Jennifer",
+        "jennifer@example.org",
+        &mut Accessibility {
+            axe: None,
+            checked: Vec::new(),
+        },
+    )
+    .await;
+    jennifer.close().await.unwrap();
+
+    // Sign-in at phone width, in Spanish from the profile's language.
+    let (_, me) = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(
+            json!({ "school": "hill-valley", "email": "marty@example.org", "password": PASSWORD }),
+        ),
+    )
+    .await;
+    call(
+        &app,
+        Method::PATCH,
+        "/api/v1/me",
+        me["access_token"].as_str(),
+        Some(json!({ "locale": "es" })),
+    )
+    .await;
+    ada.goto(&format!("{}/sign-in", app.address)).await.unwrap();
+    screenshot(&ada, "sign-in").await;
+    ada.close().await.unwrap();
+    let spanish = browser(&driver, true, 360).await;
+    spanish
+        .goto(&format!("{}/sign-in", app.address))
+        .await
+        .unwrap();
+    fill(&spanish, "school", "hill-valley").await;
+    fill(&spanish, "email", "marty@example.org").await;
+    fill(&spanish, "password", PASSWORD).await;
+    submit(&spanish, "/sign-in").await;
+    let hello = spanish
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(hello, "Hola, Marty");
+    a11y.check(&spanish, "dashboard (Spanish, phone)").await;
+    spanish.close().await.unwrap();
+
+    if a11y.axe.is_some() {
+        eprintln!(
+            "axe-core found no serious or critical violation on: {}",
+            a11y.checked.join(", ")
+        );
+    } else {
+        eprintln!("CAMPUS_TEST_AXE is not set: the accessibility check did not run");
+    }
+    env.cleanup().await;
+}
