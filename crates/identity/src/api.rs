@@ -89,6 +89,9 @@ pub struct UserView {
     pub created_at: String,
     /// Whether the person confirmed their address through the emailed link.
     pub email_verified: bool,
+    /// Whether signing in asks for a second factor; told to the person themself only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factor: Option<bool>,
 }
 
 impl From<UserRow> for UserView {
@@ -106,6 +109,7 @@ impl From<UserRow> for UserView {
             grade_level: user.grade_level,
             locale: user.locale,
             time_zone: user.time_zone,
+            second_factor: None,
         }
     }
 }
@@ -380,7 +384,12 @@ pub(crate) async fn current(identity: &Identity, user: &AuthUser) -> Result<User
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 401, body = Problem)))]
 async fn me(State(identity): State<Identity>, user: AuthUser) -> Result<Json<UserView>> {
-    Ok(Json(current(&identity, &user).await?.into()))
+    let account = current(&identity, &user).await?;
+    let second_factor = two_factor::required(&identity.db, &account.id).await?;
+    Ok(Json(UserView {
+        second_factor: Some(second_factor),
+        ..account.into()
+    }))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -13,6 +13,8 @@ pub(crate) struct FormErrors {
     pub fields: Vec<(String, String)>,
     /// What applies to the whole form.
     pub general: Option<String>,
+    /// `(field, label)` of the form's fields, so the summary names the field of each message.
+    labels: Vec<(&'static str, String)>,
 }
 
 impl FormErrors {
@@ -43,7 +45,11 @@ impl FormErrors {
                     None if fields.is_empty() => Some(problem_message(tr, &problem)),
                     None => None,
                 };
-                Ok(Self { fields, general })
+                Ok(Self {
+                    fields,
+                    general,
+                    labels: Vec::new(),
+                })
             }
             other => Err(other),
         }
@@ -52,9 +58,45 @@ impl FormErrors {
     /// One message for the whole form.
     pub(crate) fn general(message: String) -> Self {
         Self {
-            fields: Vec::new(),
             general: Some(message),
+            ..Self::default()
         }
+    }
+
+    /// One message for one field.
+    pub(crate) fn on_field(field: &str, message: String) -> Self {
+        Self {
+            fields: vec![(field.to_owned(), message)],
+            ..Self::default()
+        }
+    }
+
+    /// Names the form's fields (`(field, label message)`) for the summary.
+    pub(crate) fn labelled(mut self, tr: &Tr, fields: &[(&'static str, &str)]) -> Self {
+        self.labels = fields
+            .iter()
+            .map(|(field, label)| (*field, tr.t(label)))
+            .collect();
+        self
+    }
+
+    /// The summary's lines: `(field, "Label: message")`.
+    pub(crate) fn summary(&self) -> Vec<(&str, String)> {
+        self.fields
+            .iter()
+            .map(|(field, message)| {
+                let label = self
+                    .labels
+                    .iter()
+                    .find(|(name, _)| name == field)
+                    .map(|(_, label)| label.as_str());
+                let line = match label {
+                    Some(label) => format!("{label}: {message}"),
+                    None => message.clone(),
+                };
+                (field.as_str(), line)
+            })
+            .collect()
     }
 
     pub(crate) fn any(&self) -> bool {

@@ -22,10 +22,13 @@ use crate::{
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Me {
     pub display_name: String,
+    pub bio: Option<String>,
     pub role: Role,
     pub locale: Option<String>,
     pub time_zone: Option<String>,
     pub email_verified: bool,
+    /// Told only about the person themself.
+    pub second_factor: Option<bool>,
 }
 
 impl Me {
@@ -39,6 +42,7 @@ impl Me {
 pub(crate) enum Section {
     Home,
     Courses,
+    Account,
     None,
 }
 

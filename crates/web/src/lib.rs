@@ -57,6 +57,34 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             "/schools/new",
             get(pages::school_sign_up::form).post(pages::school_sign_up::submit),
         )
+        .route(
+            "/forgot-password",
+            get(pages::recovery::forgot_form).post(pages::recovery::forgot),
+        )
+        .route(
+            "/reset-password",
+            get(pages::recovery::reset_form).post(pages::recovery::reset),
+        )
+        .route(
+            "/accept-invitation",
+            get(pages::recovery::invitation_form).post(pages::recovery::accept_invitation),
+        )
+        .route(
+            "/verify-email",
+            get(pages::recovery::verify_form).post(pages::recovery::verify),
+        )
+        .route(
+            "/profile",
+            get(pages::account::profile).post(pages::account::save_profile),
+        )
+        .route("/security", get(pages::account::security))
+        .route("/security/2fa/enrol", post(pages::account::enrol))
+        .route("/security/2fa/confirm", post(pages::account::confirm))
+        .route("/security/2fa/disable", post(pages::account::disable))
+        .route(
+            "/security/sessions/{id}/end",
+            post(pages::account::end_session),
+        )
         .route("/courses", get(pages::courses::catalogue))
         .route("/courses/{id}", get(pages::courses::course))
         .route("/courses/{id}/enroll", post(pages::courses::enroll))

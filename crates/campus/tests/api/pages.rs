@@ -669,3 +669,301 @@ async fn nowhere_gets_a_page_and_assets_are_cached() {
     assert_eq!(stale.status(), 404);
     env.cleanup().await;
 }
+
+/// The links mailed for a forgotten password, an invitation and a new address open pages that
+/// finish the job; opening the confirmation link alone confirms nothing (mail scanners open
+/// links), its button does.
+#[tokio::test]
+async fn mailed_links_open_pages_that_finish_the_job() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let marty = school.add(&app, "student", "Marty").await;
+    let visitor = Visitor::new(&app, "en");
+
+    let asked = visitor
+        .post(
+            "/forgot-password",
+            &[("school", "hill-valley"), ("email", &marty.email)],
+        )
+        .await;
+    assert_eq!(asked.status, 200);
+    assert!(asked
+        .html
+        .contains("a link to choose a new password is on its way"));
+    let token = campus_testkit::people::mailed_token(&env, Some(&marty.email), "/reset-password")
+        .await
+        .expect("a reset link");
+    let form = visitor.get(&format!("/reset-password?token={token}")).await;
+    assert!(form
+        .html
+        .contains(&format!(r#"name="token" value="{token}""#)));
+    let weak = visitor
+        .post(
+            "/reset-password",
+            &[("token", &token), ("password", "short")],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.html.contains(r#"id="password-error""#));
+    let new_password = "a brand new battery staple";
+    let set = visitor
+        .post(
+            "/reset-password",
+            &[("token", &token), ("password", new_password)],
+        )
+        .await;
+    assert_eq!(set.location.as_deref(), Some("/sign-in?done=reset"));
+    assert!(visitor
+        .follow(set)
+        .await
+        .html
+        .contains("Your new password is set"));
+    let reused = visitor
+        .post(
+            "/reset-password",
+            &[("token", &token), ("password", new_password)],
+        )
+        .await;
+    assert!(
+        reused.html.contains("This link does not work any more"),
+        "{}",
+        reused.html
+    );
+    let signed_in = visitor
+        .post(
+            "/sign-in",
+            &[
+                ("school", "hill-valley"),
+                ("email", &marty.email),
+                ("password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.location.as_deref(), Some("/"));
+
+    // An invitation.
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        "/api/v1/users/invitations",
+        Some(&school.admin.token),
+        Some(json!({ "email": "tess@example.org", "display_name": "Tess", "role": "teacher" })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let token =
+        campus_testkit::people::mailed_token(&env, Some("tess@example.org"), "/accept-invitation")
+            .await
+            .expect("an invitation link");
+    let tess = Visitor::new(&app, "en");
+    assert!(tess
+        .get(&format!("/accept-invitation?token={token}"))
+        .await
+        .html
+        .contains("Welcome to Campus Hub"));
+    let accepted = tess
+        .post(
+            "/accept-invitation",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        accepted.location.as_deref(),
+        Some("/sign-in?done=invitation")
+    );
+    let signed_in = tess
+        .post(
+            "/sign-in",
+            &[
+                ("school", "hill-valley"),
+                ("email", "tess@example.org"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.location.as_deref(), Some("/"));
+
+    // A new address, confirmed.
+    let (_, settings) = call(
+        &app,
+        Method::GET,
+        "/api/v1/school",
+        Some(&school.admin.token),
+        None,
+    )
+    .await;
+    let biff = Visitor::new(&app, "en");
+    biff.post(
+        "/register",
+        &[
+            ("school", "hill-valley"),
+            ("join_code", settings["join_code"].as_str().unwrap()),
+            ("display_name", "Biff"),
+            ("email", "biff@example.org"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert!(biff
+        .get("/")
+        .await
+        .html
+        .contains("Confirm your email address"));
+    let token =
+        campus_testkit::people::mailed_token(&env, Some("biff@example.org"), "/verify-email")
+            .await
+            .expect("a confirmation link");
+    let opened = biff.get(&format!("/verify-email?token={token}")).await;
+    assert!(opened.html.contains("Confirm my address"));
+    assert!(
+        biff.get("/")
+            .await
+            .html
+            .contains("Confirm your email address"),
+        "opening confirms nothing"
+    );
+    let confirmed = biff.post("/verify-email", &[("token", &token)]).await;
+    assert!(
+        confirmed.html.contains("Address confirmed"),
+        "{}",
+        confirmed.html
+    );
+    assert!(!biff
+        .get("/")
+        .await
+        .html
+        .contains("Confirm your email address"));
+    env.cleanup().await;
+}
+
+/// A person's own account: the profile (its language and time zone apply at once), the second
+/// factor set up with a QR code and recovery codes, and ending a session.
+#[tokio::test]
+async fn the_account_pages_change_the_profile_and_the_second_factor() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let marty = school.add(&app, "student", "Marty").await;
+    let visitor = Visitor::new(&app, "en");
+    visitor
+        .post(
+            "/sign-in",
+            &[
+                ("school", "hill-valley"),
+                ("email", &marty.email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    let profile = visitor.get("/profile").await;
+    assert!(profile.html.contains(r#"<option>Europe/Madrid</option>"#));
+    let bad = visitor
+        .post(
+            "/profile",
+            &[
+                ("csrf", &visitor.csrf()),
+                ("display_name", ""),
+                ("bio", ""),
+                ("locale", ""),
+                ("time_zone", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains(r#"id="display_name-error""#));
+    let saved = visitor
+        .post(
+            "/profile",
+            &[
+                ("csrf", &visitor.csrf()),
+                ("display_name", "Marty McFly"),
+                ("bio", "Skateboards."),
+                ("locale", "es"),
+                ("time_zone", "Europe/Madrid"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.location.as_deref(), Some("/profile?saved=1"));
+    let profile = visitor.get("/profile?saved=1").await;
+    assert!(profile.html.contains("Tu perfil está guardado."));
+    assert!(profile
+        .html
+        .contains(r#"<option selected>Europe/Madrid</option>"#));
+
+    let security = visitor.get("/security").await;
+    assert!(security.html.contains(r#"action="/security/2fa/enrol""#));
+    let wrong = visitor
+        .post(
+            "/security/2fa/enrol",
+            &[("csrf", &visitor.csrf()), ("password", "nope")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.html.contains(r#"id="password-error""#),
+        "{}",
+        wrong.html
+    );
+    let enrolling = visitor
+        .post(
+            "/security/2fa/enrol",
+            &[("csrf", &visitor.csrf()), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(enrolling.status, 200);
+    assert!(enrolling.html.contains("<svg"), "a QR code");
+    let secret = enrolling
+        .html
+        .split(r#"<code class="code">"#)
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let code = code_at(&secret, 0);
+    let on = visitor
+        .post(
+            "/security/2fa/confirm",
+            &[("csrf", &visitor.csrf()), ("code", &code)],
+        )
+        .await;
+    assert_eq!(on.status, 200);
+    assert_eq!(
+        on.html.matches("<li>").count() >= 8,
+        true,
+        "recovery codes: {}",
+        on.html
+    );
+    assert!(visitor
+        .get("/security")
+        .await
+        .html
+        .contains(r#"action="/security/2fa/disable""#));
+
+    // Ending this very session signs this browser out.
+    let security = visitor.get("/security").await;
+    let session = security
+        .html
+        .split(r#"action="/security/sessions/"#)
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let ended = visitor
+        .post(
+            &format!("/security/sessions/{session}/end"),
+            &[("csrf", &visitor.csrf())],
+        )
+        .await;
+    assert_eq!(ended.location.as_deref(), Some("/security?done=session"));
+    let after = visitor.get("/security").await;
+    assert_eq!(
+        after.status, 303,
+        "the ended session's cookie no longer opens pages"
+    );
+    env.cleanup().await;
+}

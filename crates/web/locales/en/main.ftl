@@ -152,6 +152,65 @@ lesson-nav = Lessons
 lesson-complete-next = Mark complete and continue
 lesson-complete = Mark complete
 
+# Recovering an account
+sign-in-forgot = Forgot your password?
+sign-in-done-reset = Your new password is set. Sign in with it.
+sign-in-done-invitation = Your password is set and your account is ready. Sign in.
+forgot-title = Forgot your password
+forgot-intro = Tell us your school and email address, and we will send you a link to choose a new password.
+forgot-submit = Send me a link
+forgot-sent = If { $email } has an account at this school, a link to choose a new password is on its way. It works for 30 minutes.
+reset-title = Choose a new password
+reset-title-intro = Choose a new password for your account. Everywhere you are signed in will be signed out.
+invitation-title = Welcome to Campus Hub
+invitation-title-intro = You were invited to your school's Campus Hub. Choose a password to finish your account.
+new-password-submit = Save my password
+verify-title = Confirm your email address
+verify-intro = Confirm that this address is yours, so your school and your courses can reach you by it.
+verify-submit = Confirm my address
+verified-title = Address confirmed
+verified-text = Thank you: your email address is confirmed.
+problem-invalid_token = This link does not work any more: it was used, or it is too old. Ask for a new one.
+
+# My account
+nav-account = My account
+account-title = My account
+profile-title = Profile
+profile-save = Save
+profile-saved = Your profile is saved.
+field-bio = About me
+field-language = Language
+field-time-zone = Time zone
+field-time-zone-hint = Dates and times are shown in it.
+field-invalid_locale = Choose a language from the list.
+field-unknown_time_zone = Choose a time zone from the list.
+language-browser = My browser's language
+language-en = English
+language-es = Español
+security-title = Security
+security-second-factor = Second step at sign-in
+security-is-off = Signing in asks only for your password. Add a second step: a code from an authenticator app on your phone.
+security-is-on = Signing in asks for a code from your authenticator app. To turn it off, give your password and a current code.
+security-set-up = Set up the second step
+security-scan = Scan this code with your authenticator app (such as Aegis, Google Authenticator or Microsoft Authenticator), then type the six digits it shows.
+security-qr-label = QR code to add Campus Hub to an authenticator app
+security-or-type = Or type this key into the app:
+security-turn-on = Turn on
+security-turn-off = Turn off the second step
+security-recovery-codes = Your recovery codes. Keep them somewhere safe: each one signs you in once if you lose your phone. They are shown only now.
+security-recovery-codes-label = Recovery codes
+security-sessions = Where you are signed in
+security-sessions-intro = Each row is a browser or app signed in to your account. End any you do not recognise.
+security-started = Signed in
+security-last-active = Last active
+security-actions = Actions
+security-end = Sign out there
+security-done-on = The second step is on.
+security-done-off = The second step is off.
+security-done-session = That session has ended.
+security-wrong-password = That password is not right.
+security-wrong-password-or-code = The password or the code is not right.
+
 # Dates
 date-time = { $day } { $month } { $year }, { $time }
 month-1 = January

@@ -152,6 +152,65 @@ lesson-nav = Lecciones
 lesson-complete-next = Marcar como hecha y continuar
 lesson-complete = Marcar como hecha
 
+# Recuperar una cuenta
+sign-in-forgot = ¿Olvidaste tu contraseña?
+sign-in-done-reset = Tu nueva contraseña está lista. Inicia sesión con ella.
+sign-in-done-invitation = Tu contraseña está lista y tu cuenta también. Inicia sesión.
+forgot-title = Olvidé mi contraseña
+forgot-intro = Dinos tu escuela y tu correo, y te enviaremos un enlace para elegir una contraseña nueva.
+forgot-submit = Enviarme un enlace
+forgot-sent = Si { $email } tiene una cuenta en esta escuela, le llegará un enlace para elegir una contraseña nueva. Funciona durante 30 minutos.
+reset-title = Elige una contraseña nueva
+reset-title-intro = Elige una contraseña nueva para tu cuenta. Se cerrarán todas tus sesiones abiertas.
+invitation-title = Bienvenido a Campus Hub
+invitation-title-intro = Te invitaron al Campus Hub de tu escuela. Elige una contraseña para terminar tu cuenta.
+new-password-submit = Guardar mi contraseña
+verify-title = Confirma tu correo
+verify-intro = Confirma que esta dirección es tuya, para que tu escuela y tus cursos puedan escribirte.
+verify-submit = Confirmar mi dirección
+verified-title = Dirección confirmada
+verified-text = Gracias: tu correo está confirmado.
+problem-invalid_token = Este enlace ya no funciona: ya se usó o es demasiado antiguo. Pide uno nuevo.
+
+# Mi cuenta
+nav-account = Mi cuenta
+account-title = Mi cuenta
+profile-title = Perfil
+profile-save = Guardar
+profile-saved = Tu perfil está guardado.
+field-bio = Sobre mí
+field-language = Idioma
+field-time-zone = Zona horaria
+field-time-zone-hint = Las fechas y horas se muestran en ella.
+field-invalid_locale = Elige un idioma de la lista.
+field-unknown_time_zone = Elige una zona horaria de la lista.
+language-browser = El idioma de mi navegador
+language-en = English
+language-es = Español
+security-title = Seguridad
+security-second-factor = Segundo paso al iniciar sesión
+security-is-off = Para iniciar sesión solo se pide tu contraseña. Añade un segundo paso: un código de una aplicación de autenticación en tu teléfono.
+security-is-on = Para iniciar sesión se pide un código de tu aplicación de autenticación. Para desactivarlo, escribe tu contraseña y un código actual.
+security-set-up = Configurar el segundo paso
+security-scan = Escanea este código con tu aplicación de autenticación (como Aegis, Google Authenticator o Microsoft Authenticator) y escribe los seis dígitos que muestra.
+security-qr-label = Código QR para añadir Campus Hub a una aplicación de autenticación
+security-or-type = O escribe esta clave en la aplicación:
+security-turn-on = Activar
+security-turn-off = Desactivar el segundo paso
+security-recovery-codes = Tus códigos de recuperación. Guárdalos en un lugar seguro: cada uno te deja entrar una vez si pierdes el teléfono. Solo se muestran ahora.
+security-recovery-codes-label = Códigos de recuperación
+security-sessions = Dónde has iniciado sesión
+security-sessions-intro = Cada fila es un navegador o una aplicación con sesión en tu cuenta. Cierra las que no reconozcas.
+security-started = Inicio de sesión
+security-last-active = Última actividad
+security-actions = Acciones
+security-end = Cerrar esa sesión
+security-done-on = El segundo paso está activado.
+security-done-off = El segundo paso está desactivado.
+security-done-session = Esa sesión se cerró.
+security-wrong-password = Esa contraseña no es correcta.
+security-wrong-password-or-code = La contraseña o el código no son correctos.
+
 # Fechas
 date-time = { $day } de { $month } de { $year }, { $time }
 month-1 = enero

@@ -1,8 +1,10 @@
 //! The pages, one module per part of the product.
 
+pub(crate) mod account;
 pub(crate) mod courses;
 pub(crate) mod home;
 pub(crate) mod lessons;
+pub(crate) mod recovery;
 pub(crate) mod register;
 pub(crate) mod school_sign_up;
 pub(crate) mod sign_in;

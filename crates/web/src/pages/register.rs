@@ -34,6 +34,15 @@ pub(crate) struct RegisterForm {
     join_code: String,
 }
 
+/// The form's fields and their labels.
+const FIELDS: &[(&str, &str)] = &[
+    ("school", "field-school"),
+    ("join_code", "field-join-code"),
+    ("display_name", "field-display-name"),
+    ("email", "field-email"),
+    ("password", "field-new-password"),
+];
+
 #[derive(Template)]
 #[template(path = "register.html")]
 struct RegisterPage {
@@ -111,7 +120,7 @@ pub(crate) async fn submit(
                         password: String::new(),
                         ..form
                     },
-                    errors,
+                    errors: errors.labelled(&visit.tr, FIELDS),
                 };
                 frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY)
             }

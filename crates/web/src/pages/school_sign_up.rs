@@ -27,6 +27,15 @@ pub(crate) struct SchoolForm {
     admin_password: String,
 }
 
+/// The form's fields and their labels.
+const FIELDS: &[(&str, &str)] = &[
+    ("name", "field-school-name"),
+    ("slug", "field-slug"),
+    ("admin_name", "field-display-name"),
+    ("admin_email", "field-email"),
+    ("admin_password", "field-new-password"),
+];
+
 #[derive(Template)]
 #[template(path = "school_sign_up.html")]
 struct SchoolPage {
@@ -65,7 +74,7 @@ pub(crate) async fn submit(
                         admin_password: String::new(),
                         ..form
                     },
-                    errors,
+                    errors: errors.labelled(&visit.tr, FIELDS),
                 };
                 frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY)
             }

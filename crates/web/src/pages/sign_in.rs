@@ -22,6 +22,8 @@ use crate::{
 pub(crate) struct SignInQuery {
     next: Option<String>,
     school: Option<String>,
+    /// `reset` or `invitation`: a password was just set.
+    done: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +47,8 @@ struct SignInPage {
     /// Carried to the second step, so the code is all that is asked.
     password: String,
     errors: FormErrors,
+    /// What just happened, when the visitor comes from setting a password.
+    notice: Option<String>,
 }
 
 pub(crate) async fn form(visit: Visit, Query(query): Query<SignInQuery>) -> Response {
@@ -56,6 +60,11 @@ pub(crate) async fn form(visit: Visit, Query(query): Query<SignInQuery>) -> Resp
         second_factor: false,
         password: String::new(),
         errors: FormErrors::default(),
+        notice: match query.done.as_deref() {
+            Some("reset") => Some(visit.tr.t("sign-in-done-reset")),
+            Some("invitation") => Some(visit.tr.t("sign-in-done-invitation")),
+            _ => None,
+        },
     };
     frame::render(&page, StatusCode::OK)
 }
@@ -92,10 +101,7 @@ pub(crate) async fn submit(
         (StatusCode::UNAUTHORIZED, Some("second_factor_required")) => (true, FormErrors::default()),
         (StatusCode::UNAUTHORIZED, _) if code.is_some() => (
             true,
-            FormErrors {
-                fields: vec![("totp_code".into(), tr.t("sign-in-wrong-code"))],
-                general: None,
-            },
+            FormErrors::on_field("totp_code", tr.t("sign-in-wrong-code")),
         ),
         (StatusCode::UNAUTHORIZED, _) => (false, FormErrors::general(tr.t("sign-in-wrong"))),
         _ => match FormErrors::of(&tr, answer.failure()) {
@@ -115,6 +121,7 @@ pub(crate) async fn submit(
         },
         second_factor,
         errors,
+        notice: None,
     };
     let status = if second_factor && page.errors.fields.is_empty() {
         StatusCode::OK
