@@ -15,6 +15,7 @@ pub(crate) mod content;
 pub(crate) mod domain;
 pub(crate) mod enrollment;
 pub(crate) mod outline;
+pub(crate) mod preview;
 pub(crate) mod progress;
 pub(crate) mod shelf;
 pub(crate) mod store;
@@ -77,6 +78,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         .merge(outline::routes(courses.clone()))
         .merge(enrollment::routes(courses.clone()))
         .merge(progress::routes(courses.clone()))
+        .merge(preview::routes(courses.clone()))
         .merge(announcements::routes(courses));
     Ok(Running::new(routes))
 }

@@ -16,4 +16,77 @@ document.addEventListener('DOMContentLoaded', () => {
       }
     });
   }
+
+  for (const list of document.querySelectorAll('ol[data-reorder]')) reorderByDragging(list);
+  for (const source of document.querySelectorAll('textarea[data-preview]')) previewAsYouType(source);
 });
+
+// Dragging a module or lesson to a new place posts the list's new order, as the Up and Down
+// buttons (the keyboard's way) post one move.
+function reorderByDragging(list) {
+  const items = () => Array.from(list.children).filter((item) => item.dataset.id);
+  let dragged = null;
+  for (const item of items()) {
+    item.draggable = true;
+    item.addEventListener('dragstart', (event) => {
+      if (event.target !== item) return;
+      event.stopPropagation();
+      dragged = item;
+      item.classList.add('dragging');
+      event.dataTransfer.effectAllowed = 'move';
+    });
+    item.addEventListener('dragover', (event) => {
+      if (!dragged || dragged === item || dragged.parentElement !== list) return;
+      event.preventDefault();
+      event.stopPropagation();
+      const box = item.getBoundingClientRect();
+      const after = event.clientY > box.top + box.height / 2;
+      list.insertBefore(dragged, after ? item.nextSibling : item);
+    });
+    item.addEventListener('dragend', (event) => {
+      if (dragged !== item) return;
+      event.stopPropagation();
+      item.classList.remove('dragging');
+      dragged = null;
+      const form = document.createElement('form');
+      form.method = 'post';
+      form.action = list.dataset.reorder;
+      const fields = { csrf: list.dataset.csrf, order: items().map((i) => i.dataset.id).join(',') };
+      if (list.dataset.module) fields.module = list.dataset.module;
+      for (const [name, value] of Object.entries(fields)) {
+        const input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+      }
+      document.body.appendChild(form);
+      form.submit();
+    });
+  }
+}
+
+// The lesson preview follows the Markdown as it is typed (the Preview button does the same
+// without JavaScript). The server renders and sanitizes it, exactly as students will see it.
+function previewAsYouType(source) {
+  const target = document.getElementById(source.dataset.preview);
+  if (!target) return;
+  let timer = null;
+  let sent = 0;
+  source.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const mine = ++sent;
+      try {
+        const answer = await fetch('/api/v1/markdown/preview', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': source.dataset.csrf },
+          body: JSON.stringify({ markdown: source.value }),
+        });
+        if (answer.ok && mine === sent) target.innerHTML = (await answer.json()).html;
+      } catch (_) {
+        // Offline for a moment: the Preview button still works.
+      }
+    }, 400);
+  });
+}

@@ -71,6 +71,23 @@ impl FormErrors {
         }
     }
 
+    /// A check the page makes itself: `field` has the problem `code` (its message comes from
+    /// the catalogue's `field-<code>` once [`FormErrors::translated`]).
+    pub(crate) fn of_code(field: &str, code: &str) -> Self {
+        Self {
+            fields: vec![(field.to_owned(), code.to_owned())],
+            ..Self::default()
+        }
+    }
+
+    /// Messages for the codes of [`FormErrors::of_code`].
+    pub(crate) fn translated(mut self, tr: &Tr) -> Self {
+        for (_, message) in &mut self.fields {
+            *message = tr.t(&format!("field-{message}"));
+        }
+        self
+    }
+
     /// Names the form's fields (`(field, label message)`) for the summary.
     pub(crate) fn labelled(mut self, tr: &Tr, fields: &[(&'static str, &str)]) -> Self {
         self.labels = fields

@@ -86,8 +86,49 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             post(pages::account::end_session),
         )
         .route("/courses", get(pages::courses::catalogue))
+        .route(
+            "/courses/new",
+            get(pages::editor::new_course_form).post(pages::editor::create_course),
+        )
         .route("/courses/{id}", get(pages::courses::course))
+        .route(
+            "/courses/{id}/edit",
+            get(pages::editor::edit).post(pages::editor::save_details),
+        )
+        .route("/courses/{id}/modules", post(pages::editor::add_module))
+        .route(
+            "/courses/{id}/modules/{module_id}/move",
+            post(pages::editor::move_module),
+        )
+        .route(
+            "/courses/{id}/lessons/{lesson_id}/move",
+            post(pages::editor::move_lesson),
+        )
+        .route("/courses/{id}/reorder", post(pages::editor::reorder))
+        .route(
+            "/courses/{id}/modules/{module_id}/lessons/new",
+            get(pages::editor::new_lesson_form).post(pages::editor::add_lesson),
+        )
+        .route(
+            "/lessons/{id}/edit",
+            get(pages::editor::edit_lesson_form).post(pages::editor::update_lesson),
+        )
+        .route("/lessons/{id}/delete", post(pages::editor::delete_lesson))
         .route("/courses/{id}/enroll", post(pages::courses::enroll))
+        .route(
+            "/courses/{id}/announcements",
+            post(pages::teaching::announce),
+        )
+        .route(
+            "/courses/{id}/people",
+            get(pages::teaching::people).post(pages::teaching::enroll_list),
+        )
+        .route(
+            "/courses/{id}/people/{user_id}/remove",
+            post(pages::teaching::remove_member),
+        )
+        .route("/courses/{id}/class", get(pages::teaching::class_progress))
+        .route("/courses/{id}/{action}", post(pages::editor::lifecycle))
         .route("/lessons/{id}", get(pages::lessons::lesson))
         .route("/lessons/{id}/complete", post(pages::lessons::complete))
         .route("/assets/{name}", get(assets::serve))

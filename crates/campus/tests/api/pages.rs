@@ -966,3 +966,296 @@ async fn the_account_pages_change_the_profile_and_the_second_factor() {
     );
     env.cleanup().await;
 }
+
+/// A teacher builds a course in its editor (details, a module, lessons with a preview,
+/// reordering, publishing, duplicating), posts an announcement, enrolls a class from a list
+/// (a wrong line names itself and enrolls no one) and follows the class's progress.
+#[tokio::test]
+async fn a_teacher_builds_and_runs_a_course_in_its_pages() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let teacher = school.add(&app, "teacher", "Tess").await;
+    let marty = school.add(&app, "student", "Marty").await;
+    let tess = Visitor::new(&app, "en");
+    tess.post(
+        "/sign-in",
+        &[
+            ("school", "hill-valley"),
+            ("email", &teacher.email),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    let csrf = tess.csrf();
+
+    let empty = tess
+        .post(
+            "/courses/new",
+            &[("csrf", &csrf), ("title", ""), ("enrollment_mode", "open")],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(
+        empty.html.contains(r##"<a href="#title">Title: "##),
+        "{}",
+        empty.html
+    );
+    let created = tess
+        .post(
+            "/courses/new",
+            &[
+                ("csrf", &csrf),
+                ("title", "Biology 101"),
+                ("summary", "Cells"),
+                ("subject", "Biology"),
+                ("tags", "cells, life"),
+                ("description", "All about *cells*."),
+                ("enrollment_mode", "open"),
+            ],
+        )
+        .await;
+    let edit = created.location.clone().expect("to the editor");
+    let course_id = edit
+        .trim_start_matches("/courses/")
+        .trim_end_matches("/edit")
+        .to_owned();
+    let editor = tess.get(&edit).await;
+    assert!(editor.html.contains("Draft: only its teachers"));
+
+    let module = tess
+        .post(
+            &format!("/courses/{course_id}/modules"),
+            &[("csrf", &csrf), ("module_title", "")],
+        )
+        .await;
+    assert_eq!(module.status, 422);
+    assert!(module.html.contains(r#"id="module_title-error""#));
+    for title in ["Cells", "Genes"] {
+        let added = tess
+            .post(
+                &format!("/courses/{course_id}/modules"),
+                &[("csrf", &csrf), ("module_title", title)],
+            )
+            .await;
+        assert_eq!(added.status, 303);
+    }
+    let editor = tess.get(&edit).await;
+    let modules: Vec<String> = editor
+        .html
+        .split(r#"<li id="module-"#)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(modules.len(), 2);
+
+    let new_lesson = format!("/courses/{course_id}/modules/{}/lessons/new", modules[0]);
+    let preview = tess
+        .post(
+            &new_lesson,
+            &[
+                ("csrf", &csrf),
+                ("title", "The cell"),
+                ("body", "Cells are **small** <script>x()</script>"),
+                ("intent", "preview"),
+                ("required", "on"),
+                ("published", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(preview.status, 200);
+    assert!(preview.html.contains("Cells are <strong>small</strong>"));
+    assert!(!preview.html.contains("<script>x()"));
+    assert!(
+        preview.html.contains("Cells are **small**"),
+        "the source stays in the editor"
+    );
+    let minutes = tess
+        .post(
+            &new_lesson,
+            &[
+                ("csrf", &csrf),
+                ("title", "The cell"),
+                ("body", "b"),
+                ("estimated_minutes", "ten"),
+            ],
+        )
+        .await;
+    assert!(minutes.html.contains("Enter a whole number."));
+    for title in ["The cell", "The nucleus"] {
+        let saved = tess
+            .post(
+                &new_lesson,
+                &[
+                    ("csrf", &csrf),
+                    ("title", title),
+                    ("body", "Text"),
+                    ("intent", "save"),
+                    ("required", "on"),
+                    ("published", "on"),
+                    ("estimated_minutes", "10"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            saved.location,
+            Some(format!("/courses/{course_id}/edit?done=lesson"))
+        );
+    }
+    let order = |html: &str| -> Vec<String> {
+        html.split(r#"<li id="lesson-"#)
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    let lessons = order(&tess.get(&edit).await.html);
+    let moved = tess
+        .post(
+            &format!("/courses/{course_id}/lessons/{}/move", lessons[0]),
+            &[("csrf", &csrf), ("direction", "down")],
+        )
+        .await;
+    assert_eq!(moved.status, 303);
+    assert_eq!(
+        order(&tess.get(&edit).await.html),
+        vec![lessons[1].clone(), lessons[0].clone()]
+    );
+    let dragged = tess
+        .post(
+            &format!("/courses/{course_id}/reorder"),
+            &[
+                ("csrf", &csrf),
+                ("order", &format!("{},{}", modules[1], modules[0])),
+            ],
+        )
+        .await;
+    assert_eq!(
+        dragged.location,
+        Some(format!("/courses/{course_id}/edit?done=reordered"))
+    );
+    assert!(
+        tess.get(&edit).await.html.find("Genes").unwrap()
+            < tess.get(&edit).await.html.find("Cells").unwrap()
+    );
+
+    let published = tess
+        .post(&format!("/courses/{course_id}/publish"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(
+        published.location,
+        Some(format!("/courses/{course_id}/edit?done=published"))
+    );
+    let copy = tess
+        .post(
+            &format!("/courses/{course_id}/duplicate"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    let copy = copy.location.unwrap();
+    assert!(
+        copy.ends_with("/edit?done=duplicated") && !copy.contains(&course_id),
+        "{copy}"
+    );
+
+    let announced = tess
+        .post(
+            &format!("/courses/{course_id}/announcements"),
+            &[
+                ("csrf", &csrf),
+                ("title", "Lab on Friday"),
+                ("body", "Bring *goggles*."),
+            ],
+        )
+        .await;
+    assert_eq!(announced.status, 303);
+    assert!(tess
+        .follow(announced)
+        .await
+        .html
+        .contains("Bring <em>goggles</em>."));
+
+    let refused = tess
+        .post(
+            &format!("/courses/{course_id}/people"),
+            &[
+                ("csrf", &csrf),
+                ("people", &format!("{}\nnobody@example.org", marty.email)),
+                ("role", "student"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused
+            .html
+            .contains("Line 2: nobody@example.org: No one in the school has this address or id."),
+        "{}",
+        refused.html
+    );
+    let (_, members) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/courses/{course_id}/members"),
+        Some(&teacher.token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        members["items"].as_array().unwrap().len(),
+        1,
+        "no one enrolled: {members}"
+    );
+    let enrolled = tess
+        .post(
+            &format!("/courses/{course_id}/people"),
+            &[
+                ("csrf", &csrf),
+                ("people", &marty.email),
+                ("role", "student"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        enrolled.location,
+        Some(format!(
+            "/courses/{course_id}/people?done=enrolled&enrolled=1"
+        ))
+    );
+    let people = tess.follow(enrolled).await;
+    assert!(people.html.contains("1 person enrolled.") && people.html.contains(&marty.email));
+
+    let class = tess.get(&format!("/courses/{course_id}/class")).await;
+    assert_eq!(class.status, 200);
+    assert!(class.html.contains("No student is stuck.") && class.html.contains(&marty.email));
+
+    // A student has none of this.
+    let student = Visitor::new(&app, "en");
+    student
+        .post(
+            "/sign-in",
+            &[
+                ("school", "hill-valley"),
+                ("email", &marty.email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(student.get(&edit).await.status, 403);
+    assert_eq!(
+        student
+            .get(&format!("/courses/{course_id}/class"))
+            .await
+            .status,
+        403
+    );
+    let course_page = student.get(&format!("/courses/{course_id}")).await;
+    assert!(!course_page.html.contains("Course tools"));
+    let forged = student
+        .post(
+            &format!("/courses/{course_id}/announcements"),
+            &[("csrf", &student.csrf()), ("title", "x"), ("body", "y")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    env.cleanup().await;
+}

@@ -211,6 +211,112 @@ security-done-session = That session has ended.
 security-wrong-password = That password is not right.
 security-wrong-password-or-code = The password or the code is not right.
 
+# Building a course
+dashboard-create-course = Create a course
+course-new-title = New course
+course-new-submit = Create the course
+field-course-title = Title
+field-course-summary = Summary
+field-course-summary-hint = One or two sentences for the catalogue.
+field-subject = Subject
+field-grade-level = Grade
+field-tags = Tags
+field-tags-hint = Separated by commas, such as cells, genetics.
+field-description = Description
+field-markdown-hint = Markdown: **bold**, *italic*, # headings, - lists, [links](https://example.org).
+field-enrollment-mode = Who may enroll
+enrollment-mode-open = Anyone in the school
+enrollment-mode-code = Students with the course's enrollment code
+enrollment-mode-closed = Only people the teachers add
+editor-title = Edit { $course }
+editor-state = State
+visibility-draft = Draft: only its teachers and the school's admins see it.
+visibility-published = Published: students can find it and enroll.
+visibility-archived = Archived: its members still read it; no one new joins.
+editor-publish = Publish
+editor-archive = Archive
+editor-duplicate = Duplicate for a new term
+editor-details = Details
+editor-reorder-hint = Move modules and lessons with their Up and Down buttons, or drag them.
+editor-no-modules = No modules yet: add the first one below.
+editor-requires-previous = Opens after the previous one
+editor-move-up = Up
+editor-move-down = Down
+editor-add-lesson = Add a lesson
+editor-add-module = Add a module
+field-module-title = Module title
+field-requires-previous = Students finish the previous module first
+editor-done-saved = The details are saved.
+editor-done-published = The course is published.
+editor-done-archived = The course is archived.
+editor-done-duplicated = This is the new copy, a draft. Change what the new term needs, then publish it.
+editor-done-module = The module is added.
+editor-done-lesson = The lesson is saved.
+editor-done-deleted = The lesson is deleted.
+editor-done-reordered = The new order is saved.
+lesson-new-title = New lesson
+lesson-edit-title = Edit { $lesson }
+field-lesson-title = Lesson title
+field-lesson-body = Lesson
+field-video-url = Video
+field-video-url-hint = A YouTube or Vimeo link, shown above the lesson.
+field-minutes = Minutes it takes
+field-required-lesson = Counts towards completing the course
+field-published-lesson = Students can see it
+field-not_a_number = Enter a whole number.
+field-invalid_url = Enter a full address starting with https://.
+lesson-preview = Preview
+lesson-preview-empty = The preview shows the lesson as students will see it.
+lesson-delete = Delete this lesson
+lesson-delete-warning = Students lose their completion of it. This cannot be undone.
+lesson-delete-confirm = Delete the lesson
+
+# Running a course
+course-staff-nav = Course tools
+course-edit = Edit the course
+course-people = People
+course-class-progress = Class progress
+announcement-new = New announcement
+announcement-post = Post the announcement
+field-announcement-title = Title
+field-announcement-body = Message
+course-done-announced = The announcement is posted; the course's members are told.
+people-title = People in { $course }
+people-count = { $count ->
+    [one] { $count } person
+   *[other] { $count } people
+}
+people-none = No one is in this course yet.
+people-role = Role
+people-joined = Joined
+people-remove = Remove
+people-enroll-list = Enroll a class
+field-class-list = Email addresses or user ids
+field-class-list-hint = One per line. If any line is not right, no one is enrolled and each such line is named.
+people-enroll = Enroll them
+people-enrolled = { $count ->
+    [one] { $count } person enrolled.
+   *[other] { $count } people enrolled.
+}
+people-removed = They are no longer in the course.
+people-line = Line { $entry }:
+field-unknown_person = No one in the school has this address or id.
+field-unconfirmed_address = This account registered itself and has not confirmed its address; add it by its user id if it is the right person.
+course-role-teacher = Teacher
+course-role-assistant = Assistant
+course-role-student = Student
+class-title = Progress in { $course }
+class-stuck-count = { $count ->
+    [0] No student is stuck.
+    [one] { $count } student has done nothing for a week.
+   *[other] { $count } students have done nothing for a week.
+}
+class-show-all = Show everyone
+class-show-stuck = Show only them
+class-none = No students yet.
+class-next = Next lesson
+class-stuck = Stuck
+
 # Dates
 date-time = { $day } { $month } { $year }, { $time }
 month-1 = January

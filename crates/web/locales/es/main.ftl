@@ -211,6 +211,112 @@ security-done-session = Esa sesión se cerró.
 security-wrong-password = Esa contraseña no es correcta.
 security-wrong-password-or-code = La contraseña o el código no son correctos.
 
+# Crear un curso
+dashboard-create-course = Crear un curso
+course-new-title = Curso nuevo
+course-new-submit = Crear el curso
+field-course-title = Título
+field-course-summary = Resumen
+field-course-summary-hint = Una o dos frases para el catálogo.
+field-subject = Materia
+field-grade-level = Grado
+field-tags = Etiquetas
+field-tags-hint = Separadas por comas, como células, genética.
+field-description = Descripción
+field-markdown-hint = Markdown: **negrita**, *cursiva*, # títulos, - listas, [enlaces](https://example.org).
+field-enrollment-mode = Quién puede inscribirse
+enrollment-mode-open = Cualquiera de la escuela
+enrollment-mode-code = Estudiantes con el código de inscripción del curso
+enrollment-mode-closed = Solo quienes añadan los profesores
+editor-title = Editar { $course }
+editor-state = Estado
+visibility-draft = Borrador: solo lo ven sus profesores y los administradores de la escuela.
+visibility-published = Publicado: los estudiantes pueden encontrarlo e inscribirse.
+visibility-archived = Archivado: sus miembros aún lo leen; nadie nuevo se une.
+editor-publish = Publicar
+editor-archive = Archivar
+editor-duplicate = Duplicar para un nuevo periodo
+editor-details = Detalles
+editor-reorder-hint = Mueve módulos y lecciones con sus botones Subir y Bajar, o arrástralos.
+editor-no-modules = Aún no hay módulos: añade el primero abajo.
+editor-requires-previous = Se abre tras el anterior
+editor-move-up = Subir
+editor-move-down = Bajar
+editor-add-lesson = Añadir una lección
+editor-add-module = Añadir un módulo
+field-module-title = Título del módulo
+field-requires-previous = Los estudiantes terminan antes el módulo anterior
+editor-done-saved = Los detalles están guardados.
+editor-done-published = El curso está publicado.
+editor-done-archived = El curso está archivado.
+editor-done-duplicated = Esta es la copia nueva, un borrador. Cambia lo que necesite el nuevo periodo y publícala.
+editor-done-module = El módulo está añadido.
+editor-done-lesson = La lección está guardada.
+editor-done-deleted = La lección está eliminada.
+editor-done-reordered = El nuevo orden está guardado.
+lesson-new-title = Lección nueva
+lesson-edit-title = Editar { $lesson }
+field-lesson-title = Título de la lección
+field-lesson-body = Lección
+field-video-url = Vídeo
+field-video-url-hint = Un enlace de YouTube o Vimeo, que se muestra sobre la lección.
+field-minutes = Minutos que lleva
+field-required-lesson = Cuenta para completar el curso
+field-published-lesson = Los estudiantes pueden verla
+field-not_a_number = Escribe un número entero.
+field-invalid_url = Escribe una dirección completa que empiece por https://.
+lesson-preview = Vista previa
+lesson-preview-empty = La vista previa muestra la lección como la verán los estudiantes.
+lesson-delete = Eliminar esta lección
+lesson-delete-warning = Los estudiantes pierden su progreso en ella. No se puede deshacer.
+lesson-delete-confirm = Eliminar la lección
+
+# Llevar un curso
+course-staff-nav = Herramientas del curso
+course-edit = Editar el curso
+course-people = Personas
+course-class-progress = Progreso de la clase
+announcement-new = Anuncio nuevo
+announcement-post = Publicar el anuncio
+field-announcement-title = Título
+field-announcement-body = Mensaje
+course-done-announced = El anuncio está publicado; los miembros del curso reciben aviso.
+people-title = Personas en { $course }
+people-count = { $count ->
+    [one] { $count } persona
+   *[other] { $count } personas
+}
+people-none = Aún no hay nadie en este curso.
+people-role = Rol
+people-joined = Se unió
+people-remove = Quitar
+people-enroll-list = Inscribir una clase
+field-class-list = Correos o identificadores de usuario
+field-class-list-hint = Uno por línea. Si alguna línea no es correcta, no se inscribe a nadie y se indica cada línea.
+people-enroll = Inscribirlos
+people-enrolled = { $count ->
+    [one] { $count } persona inscrita.
+   *[other] { $count } personas inscritas.
+}
+people-removed = Ya no está en el curso.
+people-line = Línea { $entry }:
+field-unknown_person = Nadie en la escuela tiene esta dirección o identificador.
+field-unconfirmed_address = Esta cuenta se registró sola y no ha confirmado su dirección; añádela por su identificador si es la persona correcta.
+course-role-teacher = Profesor
+course-role-assistant = Ayudante
+course-role-student = Estudiante
+class-title = Progreso en { $course }
+class-stuck-count = { $count ->
+    [0] Ningún estudiante está atascado.
+    [one] { $count } estudiante no ha hecho nada en una semana.
+   *[other] { $count } estudiantes no han hecho nada en una semana.
+}
+class-show-all = Mostrar a todos
+class-show-stuck = Mostrar solo a ellos
+class-none = Aún no hay estudiantes.
+class-next = Siguiente lección
+class-stuck = Atascado
+
 # Fechas
 date-time = { $day } de { $month } de { $year }, { $time }
 month-1 = enero

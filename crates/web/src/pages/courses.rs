@@ -109,17 +109,35 @@ struct CoursePage {
     /// Whether the visitor may enroll from here, and whether a code is asked.
     enroll: Option<bool>,
     errors: FormErrors,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CourseQuery {
+    done: Option<String>,
 }
 
 pub(crate) async fn course(
     State(web): State<Web>,
     mut visit: Visit,
     Path(id): Path<String>,
+    Query(query): Query<CourseQuery>,
 ) -> Response {
-    show_course(&web, &mut visit, &id, FormErrors::default()).await
+    let notice = query
+        .done
+        .as_deref()
+        .and_then(|done| visit.tr.maybe(&format!("course-done-{done}")));
+    show_course(&web, &mut visit, &id, FormErrors::default(), notice).await
 }
 
-async fn show_course(web: &Web, visit: &mut Visit, id: &str, errors: FormErrors) -> Response {
+/// The course's page, with `errors` from a form on it, or a `notice` of what was just done.
+pub(crate) async fn show_course(
+    web: &Web,
+    visit: &mut Visit,
+    id: &str,
+    errors: FormErrors,
+    notice: Option<String>,
+) -> Response {
     let me = match visit.me(web).await {
         Ok(me) => me,
         Err(fault) => return axum::response::IntoResponse::into_response(fault),
@@ -165,6 +183,7 @@ async fn show_course(web: &Web, visit: &mut Visit, id: &str, errors: FormErrors)
         announcements,
         enroll,
         errors,
+        notice,
     };
     frame::render(&page, status)
 }
@@ -202,7 +221,7 @@ pub(crate) async fn enroll(
     match answer.done() {
         Ok(_) => frame::see_other(&format!("/courses/{id}")),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
-            Ok(errors) => show_course(&web, &mut visit, &id, errors).await,
+            Ok(errors) => show_course(&web, &mut visit, &id, errors, None).await,
             Err(failure) => visit.show(failure),
         },
     }

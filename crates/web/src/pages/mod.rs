@@ -2,10 +2,12 @@
 
 pub(crate) mod account;
 pub(crate) mod courses;
+pub(crate) mod editor;
 pub(crate) mod home;
 pub(crate) mod lessons;
 pub(crate) mod recovery;
 pub(crate) mod register;
 pub(crate) mod school_sign_up;
 pub(crate) mod sign_in;
+pub(crate) mod teaching;
 pub(crate) mod views;

@@ -28,6 +28,19 @@ impl CourseSummary {
         self.visibility == Visibility::Draft
     }
 
+    pub(crate) fn is_published(&self) -> bool {
+        self.visibility == Visibility::Published
+    }
+
+    /// The catalogue's message for the course's visibility.
+    pub(crate) fn visibility_key(&self) -> &'static str {
+        match self.visibility {
+            Visibility::Draft => "visibility-draft",
+            Visibility::Published => "visibility-published",
+            Visibility::Archived => "visibility-archived",
+        }
+    }
+
     pub(crate) fn studies(&self) -> bool {
         self.my_role == Some(CourseRole::Student)
     }
@@ -37,12 +50,26 @@ impl CourseSummary {
 pub(crate) struct CourseView {
     #[serde(flatten)]
     pub summary: CourseSummary,
+    /// The Markdown source, for those who may change the course.
+    pub description: Option<String>,
     pub description_html: String,
+    /// For the course's staff.
+    pub enrollment_code: Option<String>,
     pub teachers: Vec<Person>,
     pub modules: Vec<ModuleOutline>,
 }
 
 impl CourseView {
+    /// Whether the visitor may change the course (the API gives editors its sources).
+    pub(crate) fn editable(&self) -> bool {
+        self.description.is_some()
+    }
+
+    /// Whether the visitor runs the course (the API gives its staff the enrollment code).
+    pub(crate) fn run_by_visitor(&self) -> bool {
+        self.enrollment_code.is_some()
+    }
+
     /// The lessons in reading order.
     pub(crate) fn lessons(&self) -> impl Iterator<Item = &LessonOutline> {
         self.modules.iter().flat_map(|module| module.lessons.iter())
@@ -69,7 +96,9 @@ pub(crate) struct Person {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ModuleOutline {
+    pub id: String,
     pub title: String,
+    pub requires_previous: bool,
     pub locked: bool,
     pub lessons: Vec<LessonOutline>,
 }
@@ -113,7 +142,12 @@ pub(crate) struct Lesson {
     pub id: String,
     pub course_id: String,
     pub title: String,
+    /// The Markdown source, for those who may change the lesson.
+    pub body: Option<String>,
     pub body_html: String,
+    pub video_url: Option<String>,
+    pub required: bool,
+    pub published: bool,
     pub video_embed_url: Option<String>,
     pub attachments: Vec<Attachment>,
     pub estimated_minutes: Option<i64>,
@@ -133,4 +167,34 @@ pub(crate) struct SchoolSettings {
     pub name: String,
     pub registration: String,
     pub join_code: Option<String>,
+}
+
+/// A member of a course, as its staff see them.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Member {
+    pub user_id: String,
+    pub role: CourseRole,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub joined_at: String,
+    pub completed_at: Option<String>,
+}
+
+/// The class's progress, as its staff see it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ClassProgress {
+    pub required_lessons: i64,
+    pub students: Vec<StudentProgress>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct StudentProgress {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub percent: i64,
+    pub completed_lessons: i64,
+    pub next_lesson: Option<NextLesson>,
+    pub last_activity_at: String,
+    pub completed_at: Option<String>,
+    pub stuck: bool,
 }
