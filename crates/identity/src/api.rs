@@ -81,6 +81,8 @@ pub struct UserView {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// `active`, or `deactivated` (cannot sign in).
+    pub status: AccountStatus,
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
     pub grade_level: Option<String>,
@@ -98,6 +100,7 @@ impl From<UserRow> for UserView {
     fn from(user: UserRow) -> Self {
         Self {
             role: user.role,
+            status: user.status,
             created_at: campus_platform::time::rfc3339(user.created_at),
             email_verified: user.email_verified_at.is_some(),
             id: user.id,

@@ -17,6 +17,17 @@ document.addEventListener('DOMContentLoaded', () => {
     });
   }
 
+  // A long form (a CSV import) shows that it is on its way until the answer arrives.
+  for (const form of document.querySelectorAll('form[data-progress]')) {
+    form.addEventListener('submit', () => {
+      const progress = document.getElementById(form.dataset.progress);
+      if (!progress) return;
+      progress.hidden = false;
+      const bar = progress.querySelector('progress');
+      if (bar) bar.removeAttribute('value'); // indeterminate: the server checks every row
+    });
+  }
+
   for (const list of document.querySelectorAll('ol[data-reorder]')) reorderByDragging(list);
   for (const source of document.querySelectorAll('textarea[data-preview]')) previewAsYouType(source);
 });

@@ -61,11 +61,44 @@ impl Api {
         body: Option<&serde_json::Value>,
         csrf: Option<&str>,
     ) -> Answer {
+        match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(body).unwrap_or_default();
+                self.call_with_body(visit, method, path, "application/json", bytes, csrf)
+                    .await
+            }
+            None => self.send(visit, method, path, None, csrf).await,
+        }
+    }
+
+    /// `method path` for `visit` with a body of `content_type`.
+    pub(crate) async fn call_with_body(
+        &self,
+        visit: &Visit,
+        method: Method,
+        path: &str,
+        content_type: &'static str,
+        body: Vec<u8>,
+        csrf: Option<&str>,
+    ) -> Answer {
+        self.send(visit, method, path, Some((content_type, body)), csrf)
+            .await
+    }
+
+    async fn send(
+        &self,
+        visit: &Visit,
+        method: Method,
+        path: &str,
+        body: Option<(&'static str, Vec<u8>)>,
+        csrf: Option<&str>,
+    ) -> Answer {
+        let content_type = body.as_ref().map(|(content_type, _)| *content_type);
         let mut request = axum::http::Request::builder()
             .method(method)
             .uri(path)
             .body(match body {
-                Some(body) => Body::from(serde_json::to_vec(body).unwrap_or_default()),
+                Some((_, bytes)) => Body::from(bytes),
                 None => Body::empty(),
             })
             .unwrap_or_default();
@@ -73,11 +106,8 @@ impl Api {
         for (name, value) in visit.headers.iter() {
             headers.append(name.clone(), value.clone());
         }
-        if body.is_some() {
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+        if let Some(content_type) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
         if let Some(token) = csrf.and_then(|t| HeaderValue::from_str(t).ok()) {
             headers.insert(CSRF_HEADER, token);

@@ -35,6 +35,15 @@ impl Me {
     pub(crate) fn is_staff(&self) -> bool {
         self.role != Role::Student
     }
+
+    /// Runs a school (super admins run them all).
+    pub(crate) fn is_admin(&self) -> bool {
+        matches!(self.role, Role::SchoolAdmin | Role::SuperAdmin)
+    }
+
+    pub(crate) fn is_super_admin(&self) -> bool {
+        self.role == Role::SuperAdmin
+    }
 }
 
 /// The parts of the navigation, so the current one is marked for assistive technology.
@@ -43,6 +52,8 @@ pub(crate) enum Section {
     Home,
     Courses,
     Account,
+    Admin,
+    Platform,
     None,
 }
 
@@ -90,9 +101,9 @@ impl Frame {
     }
 
     /// An instant from the API, in the person's time zone and language.
-    pub(crate) fn when(&self, rfc3339: &str) -> String {
+    pub(crate) fn when(&self, rfc3339: impl AsRef<str>) -> String {
         let zone = self.me.as_ref().and_then(|me| me.time_zone.as_deref());
-        crate::when::date_time(&self.tr, rfc3339, zone)
+        crate::when::date_time(&self.tr, rfc3339.as_ref(), zone)
     }
 
     pub(crate) fn stylesheet(&self) -> &'static str {

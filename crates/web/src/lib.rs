@@ -131,6 +131,25 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/courses/{id}/{action}", post(pages::editor::lifecycle))
         .route("/lessons/{id}", get(pages::lessons::lesson))
         .route("/lessons/{id}/complete", post(pages::lessons::complete))
+        .route("/admin/people", get(pages::admin::people))
+        .route("/admin/people/invite", post(pages::admin::invite))
+        .route(
+            "/admin/people/{id}/{action}",
+            post(pages::admin::act_on_person),
+        )
+        .route(
+            "/admin/import",
+            get(pages::admin::import_form).post(pages::admin::import),
+        )
+        .route(
+            "/admin/school",
+            get(pages::admin::school).post(pages::admin::save_school),
+        )
+        .route("/admin/school/join-code", post(pages::admin::new_join_code))
+        .route("/admin/audit", get(pages::admin::audit))
+        .route("/platform/schools", get(pages::platform::schools))
+        .route("/platform/events", get(pages::platform::events))
+        .route("/platform/events/replay", post(pages::platform::replay))
         .route("/assets/{name}", get(assets::serve))
         .fallback(api_or_not_found)
         .with_state(web)

@@ -1259,3 +1259,266 @@ async fn a_teacher_builds_and_runs_a_course_in_its_pages() {
     assert_eq!(forged.status, 403);
     env.cleanup().await;
 }
+
+/// A school's admin runs the school from its pages: finds and invites people, changes a role
+/// (which applies at once), deactivates and reactivates, imports a CSV file after checking
+/// it (a bad row names its line and imports no one), changes how people join, and reads the
+/// audit log. A teacher opens none of it.
+#[tokio::test]
+async fn a_school_admin_runs_the_school_from_its_pages() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let teacher = school.add(&app, "teacher", "Tess").await;
+    let ada = Visitor::new(&app, "en");
+    ada.post(
+        "/sign-in",
+        &[
+            ("school", "hill-valley"),
+            ("email", &school.admin.email),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    let csrf = ada.csrf();
+
+    let people = ada.get("/admin/people?q=tess").await;
+    assert_eq!(people.status, 200);
+    assert!(people.html.contains(&teacher.email));
+    let invite = ada
+        .post(
+            "/admin/people/invite",
+            &[
+                ("csrf", &csrf),
+                ("email", "bad"),
+                ("display_name", "Biff"),
+                ("role", "student"),
+            ],
+        )
+        .await;
+    assert_eq!(invite.status, 422);
+    assert!(invite.html.contains(r#"id="email-error""#));
+    let invite = ada
+        .post(
+            "/admin/people/invite",
+            &[
+                ("csrf", &csrf),
+                ("email", "biff@example.org"),
+                ("display_name", "Biff"),
+                ("role", "student"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        invite.location.as_deref(),
+        Some("/admin/people?done=invited")
+    );
+
+    let demoted = ada
+        .post(
+            &format!("/admin/people/{}/role", teacher.id),
+            &[("csrf", &csrf), ("role", "student")],
+        )
+        .await;
+    assert_eq!(demoted.location.as_deref(), Some("/admin/people?done=role"));
+    let (_, tess) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/users/{}", teacher.id),
+        Some(&school.admin.token),
+        None,
+    )
+    .await;
+    assert_eq!(tess["role"], "student");
+    let off = ada
+        .post(
+            &format!("/admin/people/{}/deactivate", teacher.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        off.location.as_deref(),
+        Some("/admin/people?done=deactivate")
+    );
+    let listed = ada.get("/admin/people?status=deactivated").await;
+    assert!(listed.html.contains(&teacher.email) && listed.html.contains("/reactivate"));
+    let on = ada
+        .post(
+            &format!("/admin/people/{}/reactivate", teacher.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        on.location.as_deref(),
+        Some("/admin/people?done=reactivate")
+    );
+
+    // The import: checked, then imported; a bad row imports nobody.
+    let upload = |csv: &'static str, intent: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("intent", intent)
+            .part(
+                "file",
+                reqwest::multipart::Part::text(csv)
+                    .file_name("people.csv")
+                    .mime_str("text/csv")
+                    .unwrap(),
+            );
+        ada.client
+            .post(format!("{}/admin/import", app.address))
+            .header(header::ORIGIN, &app.address)
+            .multipart(form)
+            .send()
+    };
+    let bad = upload("email,display_name,role\njen@example.org,Jennifer,student\nnot-an-email,Lorraine,student\n", "check").await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("Line 3, column email:"), "{html}");
+    let good = "email,display_name,role\njen@example.org,Jennifer,student\nlorraine@example.org,Lorraine,teacher\n";
+    let checked = upload(good, "check").await.unwrap().text().await.unwrap();
+    assert!(
+        checked.contains("The file is ready to import") && checked.contains("2 people to add."),
+        "{checked}"
+    );
+    let (_, before) = call(
+        &app,
+        Method::GET,
+        "/api/v1/users?q=jen",
+        Some(&school.admin.token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        before["items"].as_array().unwrap().len(),
+        0,
+        "checking writes nothing"
+    );
+    let done = upload(good, "import").await.unwrap().text().await.unwrap();
+    assert!(done.contains("Imported"), "{done}");
+    let (_, after) = call(
+        &app,
+        Method::GET,
+        "/api/v1/users?q=jen",
+        Some(&school.admin.token),
+        None,
+    )
+    .await;
+    assert_eq!(after["items"].as_array().unwrap().len(), 1);
+
+    let settings = ada
+        .post(
+            "/admin/school",
+            &[
+                ("csrf", &csrf),
+                ("name", "Hill Valley High"),
+                ("registration", "invite"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        settings.location.as_deref(),
+        Some("/admin/school?done=school")
+    );
+    let (_, school_now) = call(
+        &app,
+        Method::GET,
+        "/api/v1/school",
+        Some(&school.admin.token),
+        None,
+    )
+    .await;
+    assert_eq!(school_now["registration"], "invite");
+    let old_code = school_now["join_code"].as_str().unwrap().to_owned();
+    ada.post("/admin/school/join-code", &[("csrf", &csrf)])
+        .await;
+    let page = ada.get("/admin/school?done=join-code").await;
+    assert!(page.html.contains("the old one no longer works") && !page.html.contains(&old_code));
+
+    let audit = ada.get("/admin/audit").await;
+    assert!(
+        audit.html.contains("user.role_changed") && audit.html.contains("Tess"),
+        "{}",
+        audit.html
+    );
+
+    let tess_visit = Visitor::new(&app, "en");
+    tess_visit
+        .post(
+            "/sign-in",
+            &[
+                ("school", "hill-valley"),
+                ("email", &teacher.email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    for page in [
+        "/admin/people",
+        "/admin/import",
+        "/admin/school",
+        "/admin/audit",
+        "/platform/schools",
+        "/platform/events",
+    ] {
+        assert_eq!(tess_visit.get(page).await.status, 403, "{page}");
+    }
+    assert_eq!(
+        ada.get("/platform/events").await.status,
+        403,
+        "a school admin does not run the platform"
+    );
+    env.cleanup().await;
+}
+
+/// A super admin (made with the operator's command) sees the platform's schools and its event
+/// consumers, with nothing parked.
+#[tokio::test]
+async fn a_super_admin_sees_the_platform() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    School::create(&app, "hill-valley").await;
+    let operator = campus_identity::operator::Operator::open(&env.config)
+        .await
+        .unwrap();
+    operator
+        .create_user(
+            None,
+            "root@example.org",
+            "Root",
+            campus_contracts::identity::Role::SuperAdmin,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    operator.close().await;
+    let root = Visitor::new(&app, "en");
+    let signed_in = root
+        .post(
+            "/sign-in",
+            &[
+                ("school", "platform"),
+                ("email", "root@example.org"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        signed_in.location.as_deref(),
+        Some("/"),
+        "{}",
+        signed_in.html
+    );
+    let schools = root.get("/platform/schools?q=hill").await;
+    assert_eq!(schools.status, 200);
+    assert!(schools.html.contains("hill-valley"));
+    let events = root.get("/platform/events").await;
+    assert_eq!(events.status, 200, "{}", events.html);
+    assert!(events.html.contains("No event is parked"));
+    assert!(
+        events.html.contains("courses."),
+        "the consumers are listed: {}",
+        events.html
+    );
+    env.cleanup().await;
+}

@@ -317,6 +317,101 @@ class-none = No students yet.
 class-next = Next lesson
 class-stuck = Stuck
 
+# Running a school
+nav-admin = School
+nav-platform = Platform
+admin-title = Running the school
+admin-people = People
+admin-import = Import
+admin-school = Settings
+admin-audit = Audit log
+admin-find-people = Find people
+admin-any = Any
+admin-status = Status
+admin-active = Active
+admin-deactivated = Deactivated
+admin-no-people = No one matches.
+admin-unconfirmed = Address not confirmed
+admin-role-of = Role of { $name }
+admin-change-role = Change
+admin-deactivate = Deactivate
+admin-reactivate = Reactivate
+admin-reset-2fa = Reset second step
+admin-more = More
+admin-invite = Invite someone
+admin-send-invitation = Send the invitation
+admin-done-invited = The invitation is on its way.
+admin-done-role = The role is changed; it applies at once.
+admin-done-deactivate = They are deactivated: signed out everywhere, and they cannot sign in.
+admin-done-reactivate = They are active again.
+admin-done-reset-2fa = Their second step is reset; they sign in with their password and can set it up again.
+admin-done-school = The school's settings are saved.
+admin-done-join-code = The school has a new join code; the old one no longer works.
+admin-new-join-code = Make a new join code
+admin-new-join-code-hint = Do this if the code reached people outside the school.
+admin-audit-action = Action
+admin-audit-when = When
+admin-audit-who = Who
+admin-audit-whom = Whom
+admin-audit-detail = Detail
+admin-audit-empty = Nothing recorded yet.
+role-student = Student
+role-teacher = Teacher
+role-school_admin = School admin
+role-super_admin = Super admin
+field-email_taken = That address already has an account at this school.
+problem-forbidden = You are not allowed to do that.
+import-intro = Add many people at once from a spreadsheet saved as CSV: columns email, display_name (or first_name and last_name), role, and optionally password and grade_level; a OneRoster users.csv works as it is. The file is checked first; nothing is added until you say so.
+import-file = CSV file
+import-file-hint = Up to 5 MB. People who already have an account are left as they are; people without a password get an invitation.
+import-check = Check the file
+import-now = Import these people
+import-checked = The file is ready to import
+import-done = Imported
+import-imported = { $count ->
+    [one] { $count } person to add.
+   *[other] { $count } people to add.
+}
+import-invited = { $count ->
+    [one] { $count } gets an invitation.
+   *[other] { $count } get an invitation.
+}
+import-skipped = { $count ->
+    [one] { $count } row left out:
+   *[other] { $count } rows left out:
+}
+import-line = Line
+import-why = Why
+import-skip-exists = Already has an account
+import-skip-unconfirmed = Someone registered this address themselves and has not confirmed it: check who it is
+import-skip-inactive = Marked inactive in the file
+import-skip-unsupported_role = Guardians and parents have no accounts yet
+import-choose-file = Choose a CSV file.
+import-row-error = Line { $line }, column { $column }:
+import-sending = Sending the file
+platform-title = Running the platform
+platform-schools = Schools
+platform-events = Events
+platform-consumers = Consumers
+platform-subscription = Subscription
+platform-stream = From
+platform-lag = Waiting
+platform-parked = Parked
+platform-unknown = unknown
+platform-parked-events = Parked events
+platform-none-parked = No event is parked: every consumer is keeping up.
+platform-replay-all = Replay every parked event
+platform-replay = Replay
+platform-event = Event
+platform-error = Error
+platform-attempts = { $count ->
+    [one] { $count } attempt
+   *[other] { $count } attempts
+}
+platform-replayed = { $count } replayed.
+platform-failed-again = { $count } failed again.
+platform-remaining = { $count } still parked.
+
 # Dates
 date-time = { $day } { $month } { $year }, { $time }
 month-1 = January

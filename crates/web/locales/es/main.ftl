@@ -317,6 +317,101 @@ class-none = Aún no hay estudiantes.
 class-next = Siguiente lección
 class-stuck = Atascado
 
+# Llevar una escuela
+nav-admin = Escuela
+nav-platform = Plataforma
+admin-title = Administrar la escuela
+admin-people = Personas
+admin-import = Importar
+admin-school = Ajustes
+admin-audit = Registro de auditoría
+admin-find-people = Buscar personas
+admin-any = Cualquiera
+admin-status = Estado
+admin-active = Activa
+admin-deactivated = Desactivada
+admin-no-people = Nadie coincide.
+admin-unconfirmed = Dirección sin confirmar
+admin-role-of = Rol de { $name }
+admin-change-role = Cambiar
+admin-deactivate = Desactivar
+admin-reactivate = Reactivar
+admin-reset-2fa = Restablecer el segundo paso
+admin-more = Más
+admin-invite = Invitar a alguien
+admin-send-invitation = Enviar la invitación
+admin-done-invited = La invitación va en camino.
+admin-done-role = El rol ha cambiado; se aplica de inmediato.
+admin-done-deactivate = Está desactivada: se cerraron sus sesiones y no puede iniciar sesión.
+admin-done-reactivate = Vuelve a estar activa.
+admin-done-reset-2fa = Su segundo paso está restablecido; entra con su contraseña y puede configurarlo de nuevo.
+admin-done-school = Los ajustes de la escuela están guardados.
+admin-done-join-code = La escuela tiene un nuevo código de acceso; el anterior ya no funciona.
+admin-new-join-code = Crear un nuevo código de acceso
+admin-new-join-code-hint = Hazlo si el código llegó a personas de fuera de la escuela.
+admin-audit-action = Acción
+admin-audit-when = Cuándo
+admin-audit-who = Quién
+admin-audit-whom = A quién
+admin-audit-detail = Detalle
+admin-audit-empty = Aún no hay nada registrado.
+role-student = Estudiante
+role-teacher = Profesor
+role-school_admin = Administrador de la escuela
+role-super_admin = Superadministrador
+field-email_taken = Esa dirección ya tiene una cuenta en esta escuela.
+problem-forbidden = No tienes permiso para hacer eso.
+import-intro = Añade a muchas personas a la vez desde una hoja de cálculo guardada como CSV: columnas email, display_name (o first_name y last_name), role y, si quieres, password y grade_level; un users.csv de OneRoster sirve tal cual. Primero se revisa el archivo; no se añade nada hasta que lo confirmes.
+import-file = Archivo CSV
+import-file-hint = Hasta 5 MB. Quien ya tiene cuenta se queda como está; quien no tiene contraseña recibe una invitación.
+import-check = Revisar el archivo
+import-now = Importar a estas personas
+import-checked = El archivo está listo para importar
+import-done = Importado
+import-imported = { $count ->
+    [one] { $count } persona por añadir.
+   *[other] { $count } personas por añadir.
+}
+import-invited = { $count ->
+    [one] { $count } recibe una invitación.
+   *[other] { $count } reciben una invitación.
+}
+import-skipped = { $count ->
+    [one] { $count } fila omitida:
+   *[other] { $count } filas omitidas:
+}
+import-line = Línea
+import-why = Motivo
+import-skip-exists = Ya tiene una cuenta
+import-skip-unconfirmed = Alguien registró esta dirección y no la ha confirmado: comprueba quién es
+import-skip-inactive = Marcada como inactiva en el archivo
+import-skip-unsupported_role = Los tutores y padres aún no tienen cuentas
+import-choose-file = Elige un archivo CSV.
+import-row-error = Línea { $line }, columna { $column }:
+import-sending = Enviando el archivo
+platform-title = Administrar la plataforma
+platform-schools = Escuelas
+platform-events = Eventos
+platform-consumers = Consumidores
+platform-subscription = Suscripción
+platform-stream = Origen
+platform-lag = En espera
+platform-parked = Aparcados
+platform-unknown = desconocido
+platform-parked-events = Eventos aparcados
+platform-none-parked = No hay eventos aparcados: todos los consumidores van al día.
+platform-replay-all = Reprocesar todos los eventos aparcados
+platform-replay = Reprocesar
+platform-event = Evento
+platform-error = Error
+platform-attempts = { $count ->
+    [one] { $count } intento
+   *[other] { $count } intentos
+}
+platform-replayed = { $count } reprocesados.
+platform-failed-again = { $count } fallaron de nuevo.
+platform-remaining = { $count } siguen aparcados.
+
 # Fechas
 date-time = { $day } de { $month } de { $year }, { $time }
 month-1 = enero

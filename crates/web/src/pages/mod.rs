@@ -1,10 +1,12 @@
 //! The pages, one module per part of the product.
 
 pub(crate) mod account;
+pub(crate) mod admin;
 pub(crate) mod courses;
 pub(crate) mod editor;
 pub(crate) mod home;
 pub(crate) mod lessons;
+pub(crate) mod platform;
 pub(crate) mod recovery;
 pub(crate) mod register;
 pub(crate) mod school_sign_up;
