@@ -1,5 +1,6 @@
-//! The hottest reads: a student's catalogue page and a course outline, served by the `campus`
-//! binary (a separate process, on the embedded backend) to concurrent keep-alive connections.
+//! The hottest reads: a student's catalogue page, a course outline, and the web application's
+//! dashboard and course page, served by the `campus` binary (a separate process, on the
+//! embedded backend) to concurrent keep-alive connections.
 //!
 //! Seeding goes through the public API: a school, a teacher, a student, `--courses` published
 //! courses (subjects and tags varied) and one course with `--modules` × `--lessons`. Then each
@@ -38,6 +39,19 @@ pub enum Route {
     /// `POST /api/v1/auth/login` as the students in turn: a password hash verified (argon2id)
     /// and a session written per request; what the first bell of a school day costs.
     SignIn,
+    /// `GET /`, the web application's dashboard, as a student signed in with the session
+    /// cookie: their courses with progress and the latest announcements, rendered as HTML.
+    Dashboard,
+    /// `GET /courses/{id}`, the web page of the outlined course (outline, progress,
+    /// announcements) as an enrolled student.
+    CoursePage,
+}
+
+impl Route {
+    /// Pages authenticate with the session cookie, as browsers do; the API with a bearer token.
+    fn is_page(self) -> bool {
+        matches!(self, Self::Dashboard | Self::CoursePage)
+    }
 }
 
 #[derive(Args)]
@@ -70,6 +84,12 @@ pub struct Options {
     modules: usize,
     #[arg(long, default_value_t = 6)]
     lessons: usize,
+    /// Courses each student is enrolled in (the outlined one and the next ones).
+    #[arg(long, default_value_t = 1)]
+    enrolled: usize,
+    /// Announcements posted in the outlined course.
+    #[arg(long, default_value_t = 0)]
+    announcements: usize,
     /// Who sends the requests: this harness (reqwest, per-request latencies) or `wrk` (a
     /// separate, lighter C process; every connection then reads as the first student).
     #[arg(long, value_enum, default_value = "harness")]
@@ -240,6 +260,7 @@ async fn seed(base: &str, options: &Options) -> anyhow::Result<(Vec<String>, Str
         "Languages",
     ];
     let mut outlined = String::new();
+    let mut enrolled_in = Vec::new();
     let progress = indicatif::ProgressBar::new(options.courses as u64);
     for n in 0..options.courses {
         let subject = subjects[n % subjects.len()];
@@ -266,6 +287,9 @@ async fn seed(base: &str, options: &Options) -> anyhow::Result<(Vec<String>, Str
             }
             outlined = id.clone();
         }
+        if n < options.enrolled.max(1) {
+            enrolled_in.push(id.clone());
+        }
         send(
             &client,
             Method::POST,
@@ -277,15 +301,27 @@ async fn seed(base: &str, options: &Options) -> anyhow::Result<(Vec<String>, Str
         progress.inc(1);
     }
     progress.finish_and_clear();
-    for student in &students {
+    for n in 0..options.announcements {
         send(
             &client,
             Method::POST,
-            format!("{base}/api/v1/courses/{outlined}/enroll"),
-            Some(student),
-            json!({}),
+            format!("{base}/api/v1/courses/{outlined}/announcements"),
+            Some(&teacher),
+            json!({ "title": format!("Notice {n}"), "body": "Bring your **lab coat** on Friday." }),
         )
         .await?;
+    }
+    for student in &students {
+        for course in &enrolled_in {
+            send(
+                &client,
+                Method::POST,
+                format!("{base}/api/v1/courses/{course}/enroll"),
+                Some(student),
+                json!({}),
+            )
+            .await?;
+        }
     }
     Ok((students, outlined))
 }
@@ -318,6 +354,9 @@ async fn drive(
                 let sent = Instant::now();
                 let request = match route {
                     Route::SignIn => client.post(url.as_str()).json(&credentials),
+                    page if page.is_page() => client
+                        .get(url.as_str())
+                        .header("cookie", format!("campus_access={token}")),
                     _ => client.get(url.as_str()).bearer_auth(token.as_str()),
                 };
                 let response = request.send().await;
@@ -356,6 +395,8 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         Route::Healthz | Route::Bare => format!("{}/healthz", server.base),
         Route::Me => format!("{}/api/v1/me", server.base),
         Route::SignIn => format!("{}/api/v1/auth/login", server.base),
+        Route::Dashboard => format!("{}/", server.base),
+        Route::CoursePage => format!("{}/courses/{course}", server.base),
     });
     if options.load == Load::Wrk {
         return run_wrk(&options, &url, &tokens[0]);
@@ -411,7 +452,9 @@ fn run_wrk(options: &Options, url: &str, token: &str) -> anyhow::Result<()> {
             .args(["-t2", "--latency"])
             .args(["-c", &options.connections.to_string()])
             .args(["-d", &format!("{seconds}s")]);
-        if !token.is_empty() {
+        if options.route.is_page() {
+            command.args(["-H", &format!("Cookie: campus_access={token}")]);
+        } else if !token.is_empty() {
             command.args(["-H", &format!("Authorization: Bearer {token}")]);
         }
         command
