@@ -237,7 +237,7 @@ pub fn instructions(base: &str, seeded: &Seeded) -> String {
              \x20 school admin: {}\n\
              \x20 teacher:      {}\n\
              \x20 students:     {}\n\
-             Sign in:\n\
+             Sign in at {base}/sign-in?school={SLUG}, or with the API:\n\
              \x20 curl -X POST {base}/api/v1/auth/login -H 'content-type: application/json' \\\n\
              \x20   -d '{{\"school\": \"{SLUG}\", \"email\": \"{}\", \"password\": \"{password}\"}}'\n\
              Then browse the API at {base}/api/docs.",

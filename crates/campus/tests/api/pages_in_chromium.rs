@@ -24,7 +24,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::browser::chromium;
+use crate::{browser::chromium, identity::code_at};
 
 /// A running chromedriver, stopped when dropped.
 struct Driver {
@@ -610,6 +610,44 @@ async fn the_web_application_in_chromium() {
         .unwrap();
     a11y.check(&tess, "profile").await;
     tess.close().await.unwrap();
+
+    // The admin turns on the second step, signs out, and signs in with a code from the app.
+    ada.goto(&format!("{}/security", app.address))
+        .await
+        .unwrap();
+    fill(&ada, "password", PASSWORD).await;
+    submit(&ada, "/security/2fa/enrol").await;
+    assert!(ada.find(Locator::Css(".qr svg")).await.is_ok(), "a QR code");
+    let secret = ada
+        .find(Locator::Css("code.code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    a11y.check(&ada, "security: setting up the second step")
+        .await;
+    screenshot(&ada, "second-factor").await;
+    fill(&ada, "code", &code_at(&secret, 0)).await;
+    submit(&ada, "/security/2fa/confirm").await;
+    let codes = ada.find_all(Locator::Css(".codes li")).await.unwrap();
+    assert!(codes.len() >= 8, "recovery codes are shown");
+    submit(&ada, "/sign-out").await;
+    fill(&ada, "school", "hill-valley").await;
+    fill(&ada, "email", "ada@example.org").await;
+    fill(&ada, "password", PASSWORD).await;
+    submit(&ada, "/sign-in").await;
+    a11y.check(&ada, "sign-in: second step").await;
+    fill(&ada, "totp_code", &code_at(&secret, 30)).await;
+    submit(&ada, "/sign-in").await;
+    let hello = ada
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(hello, "Hello, Ada");
 
     // Sign-in at phone width, in Spanish from the profile's language.
     let (_, me) = call(
