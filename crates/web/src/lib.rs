@@ -106,6 +106,14 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         )
         .route("/courses/{id}/reorder", post(pages::editor::reorder))
         .route(
+            "/courses/{id}/modules/{module_id}/edit",
+            post(pages::editor::change_module),
+        )
+        .route(
+            "/courses/{id}/modules/{module_id}/delete",
+            post(pages::editor::delete_module),
+        )
+        .route(
             "/courses/{id}/modules/{module_id}/lessons/new",
             get(pages::editor::new_lesson_form).post(pages::editor::add_lesson),
         )
@@ -127,6 +135,11 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             "/courses/{id}/people/{user_id}/remove",
             post(pages::teaching::remove_member),
         )
+        .route(
+            "/courses/{id}/people/{user_id}/role",
+            post(pages::teaching::change_member_role),
+        )
+        .route("/courses/{id}/leave", post(pages::courses::leave))
         .route("/courses/{id}/class", get(pages::teaching::class_progress))
         .route("/courses/{id}/{action}", post(pages::editor::lifecycle))
         .route("/lessons/{id}", get(pages::lessons::lesson))

@@ -1138,6 +1138,79 @@ async fn a_teacher_builds_and_runs_a_course_in_its_pages() {
             < tess.get(&edit).await.html.find("Cells").unwrap()
     );
 
+    // A module renamed, another removed with its lessons; attachments on a lesson.
+    let renamed = tess
+        .post(
+            &format!("/courses/{course_id}/modules/{}/edit", modules[0]),
+            &[("csrf", &csrf), ("title", "Living cells")],
+        )
+        .await;
+    assert_eq!(renamed.status, 303);
+    let extra = tess
+        .post(
+            &format!("/courses/{course_id}/modules"),
+            &[("csrf", &csrf), ("module_title", "Spare")],
+        )
+        .await;
+    assert_eq!(extra.status, 303);
+    let editor = tess.get(&edit).await.html;
+    assert!(editor.contains("Living cells"));
+    let spare = editor
+        .split(r#"<li id="module-"#)
+        .nth(3)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let removed = tess
+        .post(
+            &format!("/courses/{course_id}/modules/{spare}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        removed.location,
+        Some(format!("/courses/{course_id}/edit?done=module-deleted"))
+    );
+    assert!(!tess.get(&edit).await.html.contains("Spare"));
+    let with_files = tess
+        .post(
+            &format!("/lessons/{}/edit", lessons[0]),
+            &[
+                ("csrf", &csrf),
+                ("title", "The cell"),
+                ("body", "Text"),
+                ("intent", "save"),
+                ("required", "on"),
+                ("published", "on"),
+                (
+                    "attachments",
+                    "Worksheet | https://example.org/sheet.pdf\nhttps://example.org/more",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(with_files.status, 303, "{}", with_files.html);
+    let lesson = tess.get(&format!("/lessons/{}", lessons[0])).await.html;
+    assert!(
+        lesson.contains(r#"href="https://example.org/sheet.pdf""#)
+            && lesson.contains(">Worksheet</a>")
+    );
+    let bad_files = tess
+        .post(
+            &format!("/lessons/{}/edit", lessons[0]),
+            &[
+                ("csrf", &csrf),
+                ("title", "The cell"),
+                ("body", "Text"),
+                ("intent", "save"),
+                ("attachments", "Bad | javascript:alert(1)"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_files.status, 422);
+
     let published = tess
         .post(&format!("/courses/{course_id}/publish"), &[("csrf", &csrf)])
         .await;
@@ -1224,6 +1297,62 @@ async fn a_teacher_builds_and_runs_a_course_in_its_pages() {
     let people = tess.follow(enrolled).await;
     assert!(people.html.contains("1 person enrolled.") && people.html.contains(&marty.email));
 
+    let (_, listed) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/courses/{course_id}/members"),
+        Some(&teacher.token),
+        None,
+    )
+    .await;
+    let marty_id = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == marty.email.as_str())
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let assistant = tess
+        .post(
+            &format!("/courses/{course_id}/people/{marty_id}/role"),
+            &[("csrf", &csrf), ("role", "assistant")],
+        )
+        .await;
+    assert_eq!(
+        assistant.location,
+        Some(format!("/courses/{course_id}/people?done=role"))
+    );
+    let back = tess
+        .post(
+            &format!("/courses/{course_id}/people/{marty_id}/role"),
+            &[("csrf", &csrf), ("role", "student")],
+        )
+        .await;
+    assert_eq!(back.status, 303);
+    let code_before = tess.get(&edit).await.html;
+    let new_code = tess
+        .post(
+            &format!("/courses/{course_id}/enrollment-code"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        new_code.location,
+        Some(format!("/courses/{course_id}/edit?done=code"))
+    );
+    let code_of = |html: &str| {
+        html.split(r#"<strong class="code">"#)
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(code_of(&code_before), code_of(&tess.get(&edit).await.html));
+
     let class = tess.get(&format!("/courses/{course_id}/class")).await;
     assert_eq!(class.status, 200);
     assert!(class.html.contains("No student is stuck.") && class.html.contains(&marty.email));
@@ -1257,6 +1386,18 @@ async fn a_teacher_builds_and_runs_a_course_in_its_pages() {
         )
         .await;
     assert_eq!(forged.status, 403);
+    let left = student
+        .post(
+            &format!("/courses/{course_id}/leave"),
+            &[("csrf", &student.csrf())],
+        )
+        .await;
+    assert_eq!(
+        left.location,
+        Some(format!("/courses/{course_id}?done=left"))
+    );
+    let page = student.follow(left).await;
+    assert!(page.html.contains("You left the course") && page.html.contains(">Enroll</button>"));
     env.cleanup().await;
 }
 

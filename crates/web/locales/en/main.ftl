@@ -271,6 +271,22 @@ lesson-delete = Delete this lesson
 lesson-delete-warning = Students lose their completion of it. This cannot be undone.
 lesson-delete-confirm = Delete the lesson
 
+field-course-language = Language of the course
+field-course-language-hint = A language tag such as en or es; blank if it does not matter.
+field-public = Anyone in the school may read the lessons, not only its members
+field-attachments = Attachments
+field-attachments-hint = One per line: a name, a bar, then the address, such as Worksheet | https://example.org/sheet.pdf
+editor-module-settings = Rename or remove
+editor-delete-module = Remove the module
+editor-delete-module-warning = Its lessons go with it, and the progress recorded on them. This cannot be undone.
+editor-new-code = New enrollment code
+editor-done-code = The course has a new enrollment code; the old one no longer works.
+editor-done-module-saved = The module is saved.
+editor-done-module-deleted = The module is removed.
+people-role-changed = The role is changed.
+course-leave = Leave this course
+course-done-left = You left the course. You can enroll again while it is open.
+
 # Running a course
 course-staff-nav = Course tools
 course-edit = Edit the course

@@ -271,6 +271,22 @@ lesson-delete = Eliminar esta lección
 lesson-delete-warning = Los estudiantes pierden su progreso en ella. No se puede deshacer.
 lesson-delete-confirm = Eliminar la lección
 
+field-course-language = Idioma del curso
+field-course-language-hint = Una etiqueta de idioma como en o es; en blanco si no importa.
+field-public = Cualquiera de la escuela puede leer las lecciones, no solo sus miembros
+field-attachments = Adjuntos
+field-attachments-hint = Uno por línea: un nombre, una barra y la dirección, como Ficha | https://example.org/ficha.pdf
+editor-module-settings = Renombrar o quitar
+editor-delete-module = Quitar el módulo
+editor-delete-module-warning = Sus lecciones se van con él, y el progreso registrado en ellas. No se puede deshacer.
+editor-new-code = Nuevo código de inscripción
+editor-done-code = El curso tiene un nuevo código de inscripción; el anterior ya no funciona.
+editor-done-module-saved = El módulo está guardado.
+editor-done-module-deleted = El módulo está quitado.
+people-role-changed = El rol ha cambiado.
+course-leave = Salir de este curso
+course-done-left = Saliste del curso. Puedes volver a inscribirte mientras esté abierto.
+
 # Llevar un curso
 course-staff-nav = Herramientas del curso
 course-edit = Editar el curso

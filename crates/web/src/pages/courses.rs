@@ -226,3 +226,32 @@ pub(crate) async fn enroll(
         },
     }
 }
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LeaveForm {
+    csrf: String,
+}
+
+/// Leaves the course (a student's own place in it).
+pub(crate) async fn leave(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Form(form): Form<LeaveForm>,
+) -> Response {
+    visit.here = format!("/courses/{id}");
+    let answer = web
+        .api
+        .call(
+            &visit,
+            Method::DELETE,
+            &format!("/api/v1/courses/{id}/enroll"),
+            None,
+            Some(&form.csrf),
+        )
+        .await;
+    match answer.done() {
+        Ok(_) => frame::see_other(&format!("/courses/{id}?done=left")),
+        Err(failure) => visit.show(failure),
+    }
+}

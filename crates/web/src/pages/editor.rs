@@ -29,6 +29,7 @@ const DETAIL_FIELDS: &[(&str, &str)] = &[
     ("tags", "field-tags"),
     ("description", "field-description"),
     ("enrollment_mode", "field-enrollment-mode"),
+    ("language", "field-course-language"),
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,6 +51,11 @@ pub(crate) struct DetailsForm {
     description: String,
     #[serde(default)]
     enrollment_mode: String,
+    #[serde(default)]
+    language: String,
+    /// Whether anyone in the school may read the lessons (a checkbox).
+    #[serde(default)]
+    public: Option<String>,
 }
 
 impl DetailsForm {
@@ -64,6 +70,8 @@ impl DetailsForm {
             tags: summary.tags.join(", "),
             description: course.description.clone().unwrap_or_default(),
             enrollment_mode: summary.enrollment_mode.clone(),
+            language: summary.language.clone().unwrap_or_default(),
+            public: summary.public.then(|| "on".into()),
         }
     }
 
@@ -77,6 +85,7 @@ impl DetailsForm {
         let mut body = json!({
             "title": self.title, "summary": self.summary, "subject": self.subject,
             "grade_level": self.grade_level, "tags": tags, "description": self.description,
+            "language": self.language.trim(), "public": self.public.is_some(),
         });
         if matches!(self.enrollment_mode.as_str(), "open" | "code" | "closed") {
             body["enrollment_mode"] = json!(self.enrollment_mode);
@@ -276,7 +285,10 @@ pub(crate) async fn lifecycle(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     visit.here = format!("/courses/{id}/edit");
-    if !matches!(action.as_str(), "publish" | "archive" | "duplicate") {
+    if !matches!(
+        action.as_str(),
+        "publish" | "archive" | "duplicate" | "enrollment-code"
+    ) {
         return visit.show(Failure::NotFound);
     }
     let answer = web
@@ -292,6 +304,12 @@ pub(crate) async fn lifecycle(
     #[derive(Deserialize)]
     struct Course {
         id: String,
+    }
+    if action == "enrollment-code" {
+        return match answer.done() {
+            Ok(_) => frame::see_other(&format!("/courses/{id}/edit?done=code")),
+            Err(failure) => visit.show(failure),
+        };
     }
     match answer.json::<Course>() {
         Ok(course) if action == "duplicate" => {
@@ -366,6 +384,82 @@ pub(crate) async fn add_module(
             }
             Err(failure) => visit.show(failure),
         },
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ModuleChangeForm {
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    requires_previous: Option<String>,
+}
+
+/// Renames a module or changes whether it waits for the previous one.
+pub(crate) async fn change_module(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path((id, module_id)): Path<(String, String)>,
+    Form(form): Form<ModuleChangeForm>,
+) -> Response {
+    visit.here = format!("/courses/{id}/edit");
+    let body =
+        json!({ "title": form.title, "requires_previous": form.requires_previous.is_some() });
+    let answer = web
+        .api
+        .call(
+            &visit,
+            Method::PATCH,
+            &format!("/api/v1/modules/{module_id}"),
+            Some(&body),
+            Some(&form.csrf),
+        )
+        .await;
+    match answer.done() {
+        Ok(_) => frame::see_other(&format!(
+            "/courses/{id}/edit?done=module-saved#module-{module_id}"
+        )),
+        Err(failure) => match FormErrors::of(&visit.tr, failure) {
+            Ok(errors) => {
+                let errors = errors.labelled(&visit.tr, &[("title", "field-module-title")]);
+                edit_page(
+                    &web,
+                    &mut visit,
+                    &id,
+                    None,
+                    errors,
+                    FormErrors::default(),
+                    None,
+                )
+                .await
+            }
+            Err(failure) => visit.show(failure),
+        },
+    }
+}
+
+/// Removes a module with its lessons (the form asks to confirm first).
+pub(crate) async fn delete_module(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path((id, module_id)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    visit.here = format!("/courses/{id}/edit");
+    let answer = web
+        .api
+        .call(
+            &visit,
+            Method::DELETE,
+            &format!("/api/v1/modules/{module_id}"),
+            None,
+            Some(&form.csrf),
+        )
+        .await;
+    match answer.done() {
+        Ok(_) => frame::see_other(&format!("/courses/{id}/edit?done=module-deleted")),
+        Err(failure) => visit.show(failure),
     }
 }
 
@@ -515,6 +609,7 @@ const LESSON_FIELDS: &[(&str, &str)] = &[
     ("body", "field-lesson-body"),
     ("video_url", "field-video-url"),
     ("estimated_minutes", "field-minutes"),
+    ("attachments", "field-attachments"),
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -533,6 +628,9 @@ pub(crate) struct LessonForm {
     required: Option<String>,
     #[serde(default)]
     published: Option<String>,
+    /// One per line: `name | https://…`.
+    #[serde(default)]
+    attachments: String,
     /// `preview` to see the body rendered without saving.
     #[serde(default)]
     intent: String,
@@ -551,6 +649,12 @@ impl LessonForm {
                 .unwrap_or_default(),
             required: lesson.required.then(|| "on".into()),
             published: lesson.published.then(|| "on".into()),
+            attachments: lesson
+                .attachments
+                .iter()
+                .map(|a| format!("{} | {}", a.name, a.url))
+                .collect::<Vec<_>>()
+                .join("\n"),
             intent: String::new(),
         }
     }
@@ -565,10 +669,24 @@ impl LessonForm {
                 }
             },
         };
+        let mut attachments = Vec::new();
+        for line in self
+            .attachments
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            // `name | address`, or an address alone (named by itself).
+            let (name, url) = match line.rsplit_once('|') {
+                Some((name, url)) => (name.trim(), url.trim()),
+                None => (line, line),
+            };
+            attachments.push(json!({ "name": name, "url": url }));
+        }
         Ok(json!({
             "title": self.title, "body": self.body, "video_url": self.video_url,
             "estimated_minutes": minutes, "required": self.required.is_some(),
-            "published": self.published.is_some(),
+            "published": self.published.is_some(), "attachments": attachments,
         }))
     }
 }

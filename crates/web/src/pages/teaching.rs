@@ -153,6 +153,7 @@ pub(crate) async fn people(
             i64::try_from(query.enrolled.unwrap_or(0)).unwrap_or(0),
         )),
         Some("removed") => Some(tr.t("people-removed")),
+        Some("role") => Some(tr.t("people-role-changed")),
         _ => None,
     };
     people_page(
@@ -268,6 +269,50 @@ pub(crate) async fn remove_member(
     match answer.done() {
         Ok(_) => frame::see_other(&format!("/courses/{id}/people?done=removed")),
         Err(failure) => visit.show(failure),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct MemberRoleForm {
+    csrf: String,
+    role: String,
+}
+
+/// Changes a member's role in the course (student, assistant, teacher).
+pub(crate) async fn change_member_role(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path((id, user_id)): Path<(String, String)>,
+    Form(form): Form<MemberRoleForm>,
+) -> Response {
+    visit.here = format!("/courses/{id}/people");
+    let answer = web
+        .api
+        .call(
+            &visit,
+            Method::PUT,
+            &format!("/api/v1/courses/{id}/members/{user_id}"),
+            Some(&json!({ "role": form.role })),
+            Some(&form.csrf),
+        )
+        .await;
+    match answer.done() {
+        Ok(_) => frame::see_other(&format!("/courses/{id}/people?done=role")),
+        Err(failure) => match FormErrors::of(&visit.tr, failure) {
+            Ok(errors) => {
+                people_page(
+                    &web,
+                    &mut visit,
+                    &id,
+                    String::new(),
+                    "student".into(),
+                    None,
+                    errors,
+                )
+                .await
+            }
+            Err(failure) => visit.show(failure),
+        },
     }
 }
 

@@ -17,6 +17,9 @@ pub(crate) struct CourseSummary {
     pub subject: Option<String>,
     pub grade_level: Option<String>,
     pub tags: Vec<String>,
+    pub language: Option<String>,
+    /// Whether anyone in the school may read the lessons, not only members.
+    pub public: bool,
     pub visibility: Visibility,
     /// `open`, `code` or `closed`.
     pub enrollment_mode: String,
