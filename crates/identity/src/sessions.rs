@@ -93,6 +93,20 @@ struct RefreshRow {
 
 /// Uses a refresh token once and issues the next pair of its family.
 pub async fn refresh(db: &Db, keys: &SigningKeys, token: &str) -> Result<TokenPair> {
+    refresh_or_race(db, keys, token, 0)
+        .await?
+        .ok_or_else(rejected)
+}
+
+/// As [`refresh`], but tells a lost race apart: `None` when another request used the token at
+/// the same moment or less than `race_ms` before (two tabs of one browser renewing at once),
+/// which leaves the session going on. Any later reuse is a replay and ends the session.
+pub async fn refresh_or_race(
+    db: &Db,
+    keys: &SigningKeys,
+    token: &str,
+    race_ms: i64,
+) -> Result<Option<TokenPair>> {
     let now = time::now_ms();
     let mut uow = db.begin().await?;
     let row: Option<RefreshRow> = sqlx::query_as(
@@ -116,7 +130,17 @@ pub async fn refresh(db: &Db, keys: &SigningKeys, token: &str) -> Result<TokenPa
             .execute(uow.conn())
             .await?
             .rows_affected();
-    if row.used_at.is_some() || claimed == 0 {
+    let raced = match row.used_at {
+        None => claimed == 0,
+        Some(used) => now - used < race_ms,
+    };
+    if raced {
+        // Another request claimed it between our read and our claim: two refreshes racing
+        // (two tabs of one browser), not a replay of an old token. This one loses, and the
+        // session goes on.
+        return Ok(None);
+    }
+    if row.used_at.is_some() {
         end(
             &mut uow,
             &keys.ended_sessions(),
@@ -137,7 +161,7 @@ pub async fn refresh(db: &Db, keys: &SigningKeys, token: &str) -> Result<TokenPa
     }
     let pair = issue(keys, &mut uow, &user, Some(&row.family_id)).await?;
     uow.commit().await?;
-    Ok(pair)
+    Ok(Some(pair))
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are ignored, so the answer

@@ -134,6 +134,10 @@ fn clear_cookies(response: &mut Response, names: CookieNames) -> Result<()> {
     Ok(())
 }
 
+/// How long after a page renewed the session another renewal with the same refresh cookie is
+/// taken for a second tab racing it, rather than a replay.
+const RENEWAL_RACE_MS: i64 = 30_000;
+
 #[derive(Debug, Deserialize, IntoParams)]
 struct Continue {
     /// Where to go back to: a path on this site (`/courses/01J...`). Anything else goes home.
@@ -143,7 +147,9 @@ struct Continue {
 /// Renews the web session for a page whose access cookie has expired, then sends the browser
 /// back: the refresh cookie is sent only under this path, so a page cannot renew it itself.
 /// Answers 303 to `next` with fresh cookies, or, without a live session, to the sign-in page
-/// (with `next` kept) and with the session's cookies cleared. Another site cannot use it to
+/// (with `next` kept) and with the session's cookies cleared. A second renewal with a cookie
+/// renewed less than 30 s before (two tabs at once) goes to the sign-in page with the cookies
+/// untouched; that page sends a signed-in browser on to `next`. Another site cannot use it to
 /// renew a session: the refresh cookie is `SameSite=Strict`, so it is not sent when another
 /// site's page leads here.
 #[utoipa::path(get, path = "/api/v1/auth/session/continue", tag = "identity", params(Continue),
@@ -161,30 +167,44 @@ async fn continue_session(
         .as_deref()
         .filter(|next| web_session::is_local_path(next))
         .unwrap_or("/");
-    let renewed = match web_session::cookie(&headers, names.refresh) {
-        Some(refresh) => sessions::refresh(&identity.db, &identity.keys, refresh)
-            .await
-            .ok(),
-        None => None,
+    let refresh = web_session::cookie(&headers, names.refresh);
+    let renewed = match refresh {
+        Some(refresh) => {
+            sessions::refresh_or_race(&identity.db, &identity.keys, refresh, RENEWAL_RACE_MS)
+                .await
+                .map_err(|_| ())
+        }
+        None => Err(()),
     };
     match renewed {
-        Some(tokens) => {
+        // Two tabs renewing at once: the other one just did, and the browser holds (or is
+        // about to hold) its cookies. Leave them be and go through the sign-in page, which
+        // sends a signed-in browser straight on (and shows the form to one whose renewal
+        // answer was lost, rather than looping here).
+        Ok(None) => {
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            redirect(&mut response, &sign_in_then(next)?)?;
+            Ok(response)
+        }
+        Ok(Some(tokens)) => {
             let mut response = with_cookies(&identity, &tokens)?;
             redirect(&mut response, next)?;
             Ok(response)
         }
-        None => {
-            let sign_in = format!(
-                "/sign-in?{}",
-                serde_urlencoded::to_string([("next", next)])
-                    .map_err(|e| Error::internal(anyhow::Error::from(e)))?
-            );
+        Err(()) => {
             let mut response = StatusCode::SEE_OTHER.into_response();
-            redirect(&mut response, &sign_in)?;
+            redirect(&mut response, &sign_in_then(next)?)?;
             clear_cookies(&mut response, names)?;
             Ok(response)
         }
     }
+}
+
+/// The sign-in page, coming back to `next` afterwards.
+fn sign_in_then(next: &str) -> Result<String> {
+    let query = serde_urlencoded::to_string([("next", next)])
+        .map_err(|e| Error::internal(anyhow::Error::from(e)))?;
+    Ok(format!("/sign-in?{query}"))
 }
 
 fn redirect(response: &mut Response, to: &str) -> Result<()> {

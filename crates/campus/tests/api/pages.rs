@@ -1663,3 +1663,107 @@ async fn a_super_admin_sees_the_platform() {
     );
     env.cleanup().await;
 }
+
+/// Two tabs whose access cookie lapsed renew the session at once with the same refresh
+/// cookie: the session survives (the second is not taken for a stolen token's replay), and a
+/// tab arriving just after the renewal goes through the sign-in page, which sends a signed-in
+/// browser straight on.
+#[tokio::test]
+async fn two_tabs_renewing_at_once_keep_the_session() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let student = school.add(&app, "student", "Marty").await;
+    let visitor = Visitor::new(&app, "en");
+    visitor
+        .post(
+            "/sign-in",
+            &[
+                ("school", "hill-valley"),
+                ("email", &student.email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    let session_url: reqwest::Url = format!("{}/api/v1/auth/session/continue", app.address)
+        .parse()
+        .unwrap();
+    let old_cookies = visitor
+        .jar
+        .cookies(&session_url)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let without_access: String = old_cookies
+        .split("; ")
+        .filter(|c| !c.starts_with("campus_access="))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let renew = || {
+        client
+            .get(format!(
+                "{}/api/v1/auth/session/continue?next=%2Fcourses",
+                app.address
+            ))
+            .header(header::COOKIE, without_access.clone())
+            .send()
+    };
+    let (a, b) = tokio::join!(renew(), renew());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let renewed: Vec<&reqwest::Response> = [&a, &b]
+        .into_iter()
+        .filter(|r| r.headers()[header::LOCATION] == "/courses")
+        .collect();
+    assert_eq!(renewed.len(), 1, "one renews: {a:?} {b:?}");
+    let other = if renewed[0].headers()[header::LOCATION] == a.headers()[header::LOCATION] {
+        &b
+    } else {
+        &a
+    };
+    assert_eq!(
+        other.headers()[header::LOCATION],
+        "/sign-in?next=%2Fcourses"
+    );
+    assert!(
+        other
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .all(|c| !c.to_str().unwrap().contains("Max-Age=0")),
+        "the racing tab's cookies are left alone"
+    );
+    let fresh_access = renewed[0]
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("campus_access="))
+        .unwrap();
+    let fresh_access = fresh_access.split(';').next().unwrap().to_owned();
+    let csrf = without_access
+        .split("; ")
+        .find(|c| c.starts_with("campus_csrf="))
+        .unwrap();
+    // The browser now holds the winner's cookies: the sign-in page sends it straight on.
+    let page = client
+        .get(format!("{}/sign-in?next=%2Fcourses", app.address))
+        .header(header::COOKIE, format!("{fresh_access}; {csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(page.headers()[header::LOCATION], "/courses");
+    let courses = client
+        .get(format!("{}/courses", app.address))
+        .header(header::COOKIE, format!("{fresh_access}; {csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(courses.status(), 200, "the session is alive");
+    env.cleanup().await;
+}

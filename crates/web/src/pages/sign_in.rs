@@ -51,12 +51,27 @@ struct SignInPage {
     notice: Option<String>,
 }
 
-pub(crate) async fn form(visit: Visit, Query(query): Query<SignInQuery>) -> Response {
+pub(crate) async fn form(
+    State(web): State<Web>,
+    visit: Visit,
+    Query(query): Query<SignInQuery>,
+) -> Response {
+    let next = local_or_home(query.next.as_deref()).to_owned();
+    // Already signed in (another tab renewed the session meanwhile): straight on.
+    if visit.csrf.is_some()
+        && web
+            .api
+            .get::<serde_json::Value>(&visit, "/api/v1/me")
+            .await
+            .is_ok()
+    {
+        return frame::see_other(&next);
+    }
     let page = SignInPage {
         frame: Frame::new(&visit, None, Section::None),
         school: query.school.unwrap_or_default(),
         email: String::new(),
-        next: local_or_home(query.next.as_deref()).to_owned(),
+        next,
         second_factor: false,
         password: String::new(),
         errors: FormErrors::default(),
