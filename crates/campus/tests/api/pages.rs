@@ -1767,3 +1767,83 @@ async fn two_tabs_renewing_at_once_keep_the_session() {
     assert_eq!(courses.status(), 200, "the session is alive");
     env.cleanup().await;
 }
+
+/// A super admin finds an event parked after its handler failed every attempt on the events
+/// page and, once the cause is fixed, replays it from there.
+#[tokio::test]
+async fn a_parked_event_is_replayed_from_the_events_page() {
+    use std::sync::{atomic::Ordering, Arc};
+
+    use crate::fixtures::{ledger, record_entry, tallied, tally, TallyBehaviour};
+
+    let mut env = TestEnv::new(&sqlite()).await;
+    env.config.bus.max_attempts = 2;
+    let behaviour = Arc::new(TallyBehaviour::default());
+    behaviour.broken.store(true, Ordering::SeqCst);
+    let app = env
+        .start_with_pages(
+            vec![
+                campus_identity::context(),
+                ledger(),
+                tally(behaviour.clone()),
+            ],
+            campus_web::pages,
+        )
+        .await;
+    let operator = campus_identity::operator::Operator::open(&env.config)
+        .await
+        .unwrap();
+    operator
+        .create_user(
+            None,
+            "root@example.org",
+            "Root",
+            campus_contracts::identity::Role::SuperAdmin,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    operator.close().await;
+    let root = Visitor::new(&app, "en");
+    root.post(
+        "/sign-in",
+        &[
+            ("school", "platform"),
+            ("email", "root@example.org"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    record_entry(app.db("ledger"), "acct-1", 1).await;
+    let page = campus_testkit::eventually(
+        std::time::Duration::from_secs(15),
+        "the parked event",
+        || async {
+            let page = root.get("/platform/events").await;
+            page.html
+                .contains("tally.entries</code></td><td>")
+                .then_some(page)
+        },
+    )
+    .await;
+    assert!(
+        page.html.contains("a broken handler") || page.html.contains("broken"),
+        "{}",
+        page.html
+    );
+    behaviour.broken.store(false, Ordering::SeqCst);
+    let replayed = root
+        .post("/platform/events/replay", &[("csrf", &root.csrf())])
+        .await;
+    assert_eq!(replayed.status, 200, "{}", replayed.html);
+    assert!(
+        replayed.html.contains("1 replayed.") && replayed.html.contains("0 still parked."),
+        "{}",
+        replayed.html
+    );
+    assert_eq!(
+        tallied(app.db("tally")).await,
+        vec![("acct-1".to_owned(), 1)]
+    );
+    env.cleanup().await;
+}

@@ -147,6 +147,53 @@ async fn click(client: &Client, css: &str) {
     click_and_wait(client, element).await;
 }
 
+/// The lessons' titles in the course editor, in order.
+async fn lesson_order(client: &Client) -> Vec<String> {
+    let mut titles = Vec::new();
+    for item in client
+        .find_all(Locator::Css(".lessons li > a"))
+        .await
+        .unwrap()
+    {
+        titles.push(item.text().await.unwrap());
+    }
+    titles
+}
+
+/// Drags the editor's lesson `dragged` onto the upper half of `onto`, firing the events a
+/// mouse drag fires (WebDriver cannot drive the browser's own drag and drop), and waits for
+/// the page the new order is posted to.
+async fn drag(client: &Client, dragged: &str, onto: &str) {
+    let html = client.find(Locator::Css("html")).await.unwrap();
+    client
+        .execute(
+            "const [dragged, onto] = arguments;
+             const item = (title) => [...document.querySelectorAll('.lessons li')]
+               .find((li) => li.querySelector('a').textContent.trim() === title);
+             const [from, to] = [item(dragged), item(onto)];
+             const data = new DataTransfer();
+             const top = to.getBoundingClientRect().top + 1;
+             from.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: data }));
+             to.dispatchEvent(new DragEvent('dragover',
+               { bubbles: true, cancelable: true, dataTransfer: data, clientY: top }));
+             from.dispatchEvent(new DragEvent('dragend', { bubbles: true, dataTransfer: data }));
+             return true;",
+            vec![json!(dragged), json!(onto)],
+        )
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if html.tag_name().await.is_err() {
+            let ready = client.execute("return document.readyState", vec![]).await;
+            if ready.is_ok_and(|r| r == "complete") {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("dragging posted no new order");
+}
+
 fn path_of(url: &url::Url) -> String {
     match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
@@ -480,18 +527,17 @@ async fn the_web_application_in_chromium() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let order: Vec<String> = {
-        let mut titles = Vec::new();
-        for item in tess
-            .find_all(Locator::Css(".lessons li > a"))
-            .await
-            .unwrap()
-        {
-            titles.push(item.text().await.unwrap());
-        }
-        titles
-    };
-    assert_eq!(order, ["Lesson 1", "Lesson 2"], "moved by keyboard");
+    assert_eq!(
+        lesson_order(&tess).await,
+        ["Lesson 1", "Lesson 2"],
+        "moved by keyboard"
+    );
+    // Dragging (the script's way; the events a mouse drag fires): Lesson 2 above Lesson 1,
+    // then back.
+    for (dragged, onto) in [("Lesson 2", "Lesson 1"), ("Lesson 1", "Lesson 2")] {
+        drag(&tess, dragged, onto).await;
+        assert_eq!(lesson_order(&tess).await, [dragged, onto], "dragged");
+    }
     submit(&tess, &format!("/courses/{course_id}/publish")).await;
     let state = tess
         .find(Locator::Css("#state-title + p"))
@@ -610,6 +656,34 @@ async fn the_web_application_in_chromium() {
         .unwrap();
     a11y.check(&tess, "profile").await;
     tess.close().await.unwrap();
+
+    // A super admin's pages.
+    let operator = campus_identity::operator::Operator::open(&env.config)
+        .await
+        .unwrap();
+    operator
+        .create_user(
+            None,
+            "root@example.org",
+            "Root",
+            campus_contracts::identity::Role::SuperAdmin,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    operator.close().await;
+    let root = browser(&driver, true, 1280).await;
+    root.goto(&format!("{}/sign-in?school=platform", app.address))
+        .await
+        .unwrap();
+    fill(&root, "email", "root@example.org").await;
+    fill(&root, "password", PASSWORD).await;
+    submit(&root, "/sign-in").await;
+    for page in ["/platform/schools", "/platform/events"] {
+        root.goto(&format!("{}{page}", app.address)).await.unwrap();
+        a11y.check(&root, page).await;
+    }
+    root.close().await.unwrap();
 
     // The admin turns on the second step, signs out, and signs in with a code from the app.
     ada.goto(&format!("{}/security", app.address))
