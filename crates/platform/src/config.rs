@@ -35,6 +35,7 @@ pub struct Config {
     pub redis: RedisConfig,
     pub metrics: MetricsConfig,
     pub secrets: SecretsConfig,
+    pub files: FilesConfig,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -81,6 +82,24 @@ pub struct SecretsConfig {
     pub key: Option<SecretText>,
     /// Keys secrets were sealed with before: they still open, and are re-sealed with `key`.
     pub previous_keys: Vec<SecretText>,
+}
+
+/// Where uploaded files are kept (see `platform::files`): a folder, or an S3-compatible bucket.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilesConfig {
+    /// The bucket; set, files go to S3 (or any S3-compatible store) instead of
+    /// `<data_dir>/files`.
+    pub s3_bucket: Option<String>,
+    /// The region (default `us-east-1`, which S3-compatible servers accept).
+    pub s3_region: Option<String>,
+    /// The server, for S3-compatible stores (MinIO, Ceph, Garage): `https://s3.school.example`.
+    /// Unset, Amazon S3.
+    pub s3_endpoint: Option<String>,
+    pub s3_access_key_id: Option<SecretText>,
+    pub s3_secret_access_key: Option<SecretText>,
+    /// Allow an `http://` endpoint (only for a store on this machine or a private network).
+    pub s3_allow_http: bool,
 }
 
 /// Where Prometheus scrapes `/metrics`, and what it must show.
@@ -240,6 +259,7 @@ impl Default for Config {
             redis: RedisConfig::default(),
             metrics: MetricsConfig::default(),
             secrets: SecretsConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }
@@ -464,6 +484,32 @@ impl Config {
                 "bus.retry_max_ms",
                 "is smaller than bus.retry_initial_ms",
                 "make it at least as large",
+            ));
+        }
+        if let Some(endpoint) = &self.files.s3_endpoint {
+            let plain = endpoint.starts_with("http://");
+            if !plain && !endpoint.starts_with("https://") {
+                return Err(ConfigError::setting(
+                    "files.s3_endpoint",
+                    "is not an http(s) address",
+                    "give the store's address, such as https://s3.school.example",
+                ));
+            }
+            if plain && !self.files.s3_allow_http {
+                return Err(ConfigError::setting(
+                    "files.s3_endpoint",
+                    "is plain http, which would send files and signatures unencrypted",
+                    "use https, or set files.s3_allow_http for a store on a private network",
+                ));
+            }
+        }
+        if self.files.s3_bucket.is_some()
+            != (self.files.s3_access_key_id.is_some() && self.files.s3_secret_access_key.is_some())
+        {
+            return Err(ConfigError::setting(
+                "files.s3_bucket",
+                "needs files.s3_access_key_id and files.s3_secret_access_key (and they need it)",
+                "set all three, or none to keep files under the data directory",
             ));
         }
         for proxy in &self.http.trusted_proxies {
@@ -750,5 +796,22 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn an_s3_store_needs_its_credentials_and_https() {
+        let mut config = Config::default();
+        config.files.s3_bucket = Some("campus-files".into());
+        let missing = config.validate().unwrap_err().to_string();
+        assert!(missing.contains("files.s3_bucket"), "{missing}");
+        config.files.s3_access_key_id = Some(SecretText::new("id"));
+        config.files.s3_secret_access_key = Some(SecretText::new("hunter2"));
+        config.validate().unwrap();
+        config.files.s3_endpoint = Some("http://10.0.0.5:9000".into());
+        let plain = config.validate().unwrap_err().to_string();
+        assert!(plain.contains("files.s3_allow_http"), "{plain}");
+        config.files.s3_allow_http = true;
+        config.validate().unwrap();
+        assert!(!config.to_masked_toml().contains("hunter2"));
     }
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod ended_sessions;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod health;
 pub mod http;
 pub mod id;
