@@ -57,12 +57,34 @@ pub struct SchoolCreated {
     pub school_id: String,
     pub slug: String,
     pub name: String,
+    /// The IANA time zone the school keeps its calendar in (due dates, quiz windows).
+    /// Absent in events written before the field existed: `UTC`.
+    #[serde(default = "utc")]
+    pub time_zone: String,
 }
 identity_event!(
     SchoolCreated,
     "campus.identity.school_created.v1",
     school_id
 );
+
+/// A school's name or time zone changed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SchoolUpdated {
+    pub school_id: String,
+    pub name: String,
+    /// The IANA time zone the school keeps its calendar in.
+    pub time_zone: String,
+}
+identity_event!(
+    SchoolUpdated,
+    "campus.identity.school_updated.v1",
+    school_id
+);
+
+fn utc() -> String {
+    "UTC".to_owned()
+}
 
 /// A person joined a school.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -177,6 +199,7 @@ identity_event!(SessionsEnded, "campus.identity.sessions_ended.v1", user_id);
 pub fn published() -> Vec<EventSchema> {
     vec![
         EventSchema::of::<SchoolCreated>(),
+        EventSchema::of::<SchoolUpdated>(),
         EventSchema::of::<UserRegistered>(),
         EventSchema::of::<AddressConfirmed>(),
         EventSchema::of::<ProfileUpdated>(),

@@ -72,6 +72,8 @@ pub struct SchoolView {
     pub slug: String,
     pub name: String,
     pub registration: Registration,
+    /// The IANA time zone the school keeps its calendar in.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -94,6 +96,10 @@ pub struct UserView {
     /// Whether signing in asks for a second factor; told to the person themself only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_factor: Option<bool>,
+    /// The school's time zone, for showing times to a person who has not chosen their own;
+    /// told to the person themself only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school_time_zone: Option<String>,
 }
 
 impl From<UserRow> for UserView {
@@ -113,6 +119,7 @@ impl From<UserRow> for UserView {
             locale: user.locale,
             time_zone: user.time_zone,
             second_factor: None,
+            school_time_zone: None,
         }
     }
 }
@@ -135,6 +142,10 @@ pub struct CreateSchool {
     pub admin_password: String,
     #[schema(schema_with = DisplayName::schema)]
     pub admin_name: String,
+    /// The IANA time zone the school keeps its calendar in (default `UTC`).
+    #[serde(default)]
+    #[schema(schema_with = TimeZoneName::optional_schema)]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -166,6 +177,7 @@ async fn create_school(
         admin_email: &input.admin_email,
         admin_password: &input.admin_password,
         admin_name: &input.admin_name,
+        time_zone: input.time_zone.as_deref(),
     })
     .await?;
     let mut uow = identity.db.begin().await?;
@@ -181,6 +193,7 @@ async fn create_school(
         slug: school.slug,
         name: school.name,
         registration: school.registration,
+        time_zone: school.time_zone,
     };
     Ok((
         StatusCode::CREATED,
@@ -389,8 +402,10 @@ pub(crate) async fn current(identity: &Identity, user: &AuthUser) -> Result<User
 async fn me(State(identity): State<Identity>, user: AuthUser) -> Result<Json<UserView>> {
     let account = current(&identity, &user).await?;
     let second_factor = two_factor::required(&identity.db, &account.id).await?;
+    let school = store::school_by_id(&identity.db, &account.school_id).await?;
     Ok(Json(UserView {
         second_factor: Some(second_factor),
+        school_time_zone: school.map(|school| school.time_zone),
         ..account.into()
     }))
 }

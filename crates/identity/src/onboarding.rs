@@ -8,7 +8,9 @@ use campus_platform::{
     auth::Role,
     db::UnitOfWork,
     error::{Checks, FieldError},
-    id, time, Error, Result,
+    id,
+    locale::TimeZoneName,
+    time, Error, Result,
 };
 
 use crate::{
@@ -58,6 +60,8 @@ pub struct SchoolInput<'a> {
     pub admin_email: &'a str,
     pub admin_password: &'a str,
     pub admin_name: &'a str,
+    /// The school's IANA time zone; `UTC` when not given.
+    pub time_zone: Option<&'a str>,
 }
 
 pub async fn prepare_school(input: &SchoolInput<'_>) -> Result<PreparedSchool> {
@@ -74,9 +78,13 @@ pub async fn prepare_school(input: &SchoolInput<'_>) -> Result<PreparedSchool> {
         input.admin_password,
         &[input.admin_email, input.admin_name, input.slug],
     ));
+    let time_zone = match input.time_zone.filter(|zone| !zone.trim().is_empty()) {
+        Some(zone) => checks.check(TimeZoneName::parse("time_zone", zone)),
+        None => TimeZoneName::parse("time_zone", "UTC").ok(),
+    };
     checks.finish()?;
-    let (Some(slug), Some(name), Some(email), Some(admin_name), Some(password)) =
-        (slug, name, email, admin_name, password)
+    let (Some(slug), Some(name), Some(email), Some(admin_name), Some(password), Some(time_zone)) =
+        (slug, name, email, admin_name, password, time_zone)
     else {
         return Err(Error::internal(anyhow::anyhow!("a field passed unchecked")));
     };
@@ -86,6 +94,7 @@ pub async fn prepare_school(input: &SchoolInput<'_>) -> Result<PreparedSchool> {
         name: name.as_str().to_owned(),
         registration: Registration::Code,
         join_code: join_code(),
+        time_zone: time_zone.as_str().to_owned(),
     };
     let admin = new_user(&school.id, &email, &admin_name, Role::SchoolAdmin);
     Ok(PreparedSchool {
@@ -121,6 +130,7 @@ pub async fn insert_school(
             school_id: school.id.clone(),
             slug: school.slug.clone(),
             name: school.name.clone(),
+            time_zone: school.time_zone.clone(),
         },
     )
     .await?;
@@ -179,7 +189,7 @@ pub async fn insert_user(uow: &mut UnitOfWork, prepared: &PreparedUser) -> Resul
 /// The reserved school of super admins, created (invite-only) the first time it is needed.
 pub async fn platform_school(uow: &mut UnitOfWork) -> Result<SchoolRow> {
     let existing: Option<SchoolRow> = sqlx::query_as(
-        "SELECT id, slug, name, registration, join_code FROM schools WHERE slug = $1",
+        "SELECT id, slug, name, registration, join_code, time_zone FROM schools WHERE slug = $1",
     )
     .bind(PLATFORM_SLUG)
     .fetch_optional(uow.conn())
@@ -193,6 +203,7 @@ pub async fn platform_school(uow: &mut UnitOfWork) -> Result<SchoolRow> {
         name: "Platform operators".to_owned(),
         registration: Registration::Invite,
         join_code: join_code(),
+        time_zone: "UTC".to_owned(),
     };
     store::insert_school(uow.conn(), &school).await?;
     Ok(school)

@@ -79,6 +79,7 @@ impl Operator {
             admin_email,
             admin_password: password,
             admin_name,
+            time_zone: None,
         })
         .await
         .map_err(explain)?;

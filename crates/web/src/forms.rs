@@ -173,3 +173,40 @@ impl FormErrors {
         askama::Template::render(&field).unwrap_or_default()
     }
 }
+
+/// A labelled choice of time zone, with `blank` (if given) as the first option's text.
+#[derive(askama::Template)]
+#[template(path = "time_zone_field.html")]
+struct TimeZoneField<'a> {
+    name: &'a str,
+    label: String,
+    hint: Option<String>,
+    error: Option<&'a str>,
+    selected: &'a str,
+    blank: Option<&'a str>,
+    zones: &'static [String],
+}
+
+impl FormErrors {
+    /// The time zone field `name`, labelled by the message `label`, with `selected` chosen; a
+    /// `blank` option (its text given) stands for "none of my own".
+    pub(crate) fn time_zone_field(
+        &self,
+        tr: &Tr,
+        name: &str,
+        label: &str,
+        selected: &str,
+        blank: Option<&str>,
+    ) -> String {
+        let field = TimeZoneField {
+            name,
+            label: tr.t(label),
+            hint: tr.maybe(&format!("{label}-hint")),
+            error: self.on(name),
+            selected,
+            blank,
+            zones: crate::when::time_zones(),
+        };
+        askama::Template::render(&field).unwrap_or_default()
+    }
+}

@@ -29,6 +29,8 @@ pub(crate) struct Me {
     pub email_verified: bool,
     /// Told only about the person themself.
     pub second_factor: Option<bool>,
+    /// The zone times are shown in when the person has none of their own.
+    pub school_time_zone: Option<String>,
 }
 
 impl Me {
@@ -102,7 +104,10 @@ impl Frame {
 
     /// An instant from the API, in the person's time zone and language.
     pub(crate) fn when(&self, rfc3339: impl AsRef<str>) -> String {
-        let zone = self.me.as_ref().and_then(|me| me.time_zone.as_deref());
+        let zone = self
+            .me
+            .as_ref()
+            .and_then(|me| me.time_zone.as_deref().or(me.school_time_zone.as_deref()));
         crate::when::date_time(&self.tr, rfc3339.as_ref(), zone)
     }
 

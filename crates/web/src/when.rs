@@ -31,6 +31,20 @@ pub(crate) fn date_time(tr: &Tr, rfc3339: &str, time_zone: Option<&str>) -> Stri
     )
 }
 
+/// Every IANA time zone a person or school may choose, sorted.
+pub(crate) fn time_zones() -> &'static [String] {
+    static ZONES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let mut names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|name| name.to_string())
+            .filter(|name| name.contains('/') || name == "UTC")
+            .collect();
+        names.sort();
+        names
+    });
+    &ZONES
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;

@@ -598,6 +598,23 @@ async fn pages_speak_the_visitors_language() {
     assert_eq!(signed_in.status, 303);
     assert!(visitor.get("/").await.html.contains("Hola, Marty"));
 
+    // Times show in the school's zone for a person without one of their own.
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        "/api/v1/school",
+        Some(&school.admin.token),
+        Some(json!({ "time_zone": "Europe/Madrid" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let profile = visitor.get("/profile").await;
+    assert!(
+        profile.html.contains("La de la escuela (Europe/Madrid)"),
+        "{}",
+        profile.html
+    );
+
     // The profile's language wins over the browser's.
     let (status, _) = call(
         &app,

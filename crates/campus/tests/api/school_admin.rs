@@ -435,6 +435,39 @@ each_storage! {
         )
         .await;
         assert_eq!(status, 422);
+
+        // The school's time zone: checked, kept, and announced to the other contexts.
+        assert_eq!(seen["time_zone"], "UTC", "the default");
+        let (status, refused) = call(
+            &app,
+            Method::PATCH,
+            "/api/v1/school",
+            &hill.admin,
+            Some(json!({ "time_zone": "Mars/Olympus_Mons" })),
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert_eq!(refused["errors"][0]["code"], "unknown_time_zone");
+        let (status, moved) = call(
+            &app,
+            Method::PATCH,
+            "/api/v1/school",
+            &hill.admin,
+            Some(json!({ "time_zone": "europe/madrid" })),
+        )
+        .await;
+        assert_eq!(status, 200, "{moved}");
+        assert_eq!(moved["time_zone"], "Europe/Madrid");
+        let (_, me) = call(&app, Method::GET, "/api/v1/me", &student, None).await;
+        assert_eq!(me["school_time_zone"], "Europe/Madrid");
+        let announced: Vec<(String,)> = sqlx::query_as(
+            "SELECT envelope FROM outbox WHERE event_type = 'campus.identity.school_updated.v1'",
+        )
+        .fetch_all(app.db("identity").pool())
+        .await
+        .unwrap();
+        assert_eq!(announced.len(), 1);
+        assert!(announced[0].0.contains("Europe/Madrid"));
         app.stop().await;
     }
 }

@@ -1,10 +1,12 @@
 //! The school's settings: its name, how people join it, and its join code.
 
 use axum::extract::State;
+use campus_contracts::identity::SchoolUpdated;
 use campus_platform::{
     auth::{AuthUser, Permission},
     error::Problem,
     http::{Json, Query},
+    locale::TimeZoneName,
     openapi::fields,
     Error, Result,
 };
@@ -27,6 +29,8 @@ pub struct SchoolSettings {
     pub registration: Registration,
     /// Shown to the school's admins only.
     pub join_code: Option<String>,
+    /// The IANA time zone the school keeps its calendar in.
+    pub time_zone: String,
 }
 
 /// The caller's school (or, for super admins, the school named); its admins also see the join
@@ -49,6 +53,7 @@ pub(super) async fn get_school(
         name: school.name,
         registration: school.registration,
         join_code: admin.then_some(school.join_code),
+        time_zone: school.time_zone,
     }))
 }
 
@@ -58,9 +63,13 @@ pub struct SchoolChange {
     #[schema(schema_with = fields::optional_required_line::<{ DisplayName::MAX_LENGTH }>)]
     pub name: Option<String>,
     pub registration: Option<Registration>,
+    /// An IANA time zone name such as `Europe/Madrid`.
+    #[schema(schema_with = TimeZoneName::optional_schema)]
+    pub time_zone: Option<String>,
 }
 
-/// Renames the school or changes how people join it.
+/// Renames the school, changes how people join it, or moves its calendar to another time
+/// zone; a new name or time zone is announced (`SchoolUpdated`).
 #[utoipa::path(patch, path = "/api/v1/school", tag = "identity", params(InSchool), request_body = SchoolChange, security(("bearer" = [])),
     responses((status = 200, body = SchoolSettings), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn update_school(
@@ -79,19 +88,47 @@ pub(super) async fn update_school(
         ),
         None => None,
     };
+    let time_zone = match &input.time_zone {
+        Some(zone) => Some(
+            TimeZoneName::parse("time_zone", zone)
+                .map_err(|e| Error::Validation(vec![e]))?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
     let school = acting.school.clone();
     let next_name = name.unwrap_or(school.name.clone());
     let next_registration = input.registration.unwrap_or(school.registration);
+    let next_zone = time_zone.unwrap_or(school.time_zone.clone());
     let mut uow = identity.db.begin().await?;
-    store::update_school(&mut uow, &school.id, &next_name, next_registration).await?;
+    store::update_school(
+        &mut uow,
+        &school.id,
+        &next_name,
+        next_registration,
+        &next_zone,
+    )
+    .await?;
     acting
         .audit(
             &mut uow,
             "school.updated",
             &school.id,
-            json!({ "name": next_name, "registration": next_registration }),
+            json!({ "name": next_name, "registration": next_registration, "time_zone": next_zone }),
         )
         .await?;
+    if next_name != school.name || next_zone != school.time_zone {
+        uow.record(
+            &school.id,
+            &SchoolUpdated {
+                school_id: school.id.clone(),
+                name: next_name.clone(),
+                time_zone: next_zone.clone(),
+            },
+        )
+        .await?;
+    }
     uow.commit().await?;
     Ok(Json(SchoolSettings {
         id: school.id,
@@ -99,6 +136,7 @@ pub(super) async fn update_school(
         name: next_name,
         registration: next_registration,
         join_code: Some(school.join_code),
+        time_zone: next_zone,
     }))
 }
 
@@ -125,5 +163,6 @@ pub(super) async fn rotate_join_code(
         name: school.name,
         registration: school.registration,
         join_code: Some(code),
+        time_zone: school.time_zone,
     }))
 }

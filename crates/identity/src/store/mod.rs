@@ -25,6 +25,8 @@ pub struct SchoolRow {
     #[sqlx(try_from = "String")]
     pub registration: Registration,
     pub join_code: String,
+    /// IANA name.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -52,7 +54,7 @@ pub const USER_COLUMNS: &str =
 
 pub async fn school_by_slug(db: &Db, slug: &str) -> Result<Option<SchoolRow>> {
     Ok(sqlx::query_as(
-        "SELECT id, slug, name, registration, join_code FROM schools WHERE slug = $1",
+        "SELECT id, slug, name, registration, join_code, time_zone FROM schools WHERE slug = $1",
     )
     .bind(slug)
     .fetch_optional(db.pool())
@@ -60,18 +62,18 @@ pub async fn school_by_slug(db: &Db, slug: &str) -> Result<Option<SchoolRow>> {
 }
 
 pub async fn school_by_id(db: &Db, id: &str) -> Result<Option<SchoolRow>> {
-    Ok(
-        sqlx::query_as("SELECT id, slug, name, registration, join_code FROM schools WHERE id = $1")
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT id, slug, name, registration, join_code, time_zone FROM schools WHERE id = $1",
     )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?)
 }
 
 pub async fn insert_school(conn: &mut AnyConnection, school: &SchoolRow) -> Result<()> {
     let inserted = sqlx::query(
-        "INSERT INTO schools (id, slug, name, registration, join_code, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING",
+        "INSERT INTO schools (id, slug, name, registration, join_code, created_at, time_zone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING",
     )
     .bind(&school.id)
     .bind(&school.slug)
@@ -79,6 +81,7 @@ pub async fn insert_school(conn: &mut AnyConnection, school: &SchoolRow) -> Resu
     .bind(school.registration.as_str())
     .bind(&school.join_code)
     .bind(time::now_ms())
+    .bind(&school.time_zone)
     .execute(conn)
     .await?
     .rows_affected();
@@ -242,10 +245,12 @@ pub async fn update_school(
     school_id: &str,
     name: &str,
     registration: Registration,
+    time_zone: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE schools SET name = $1, registration = $2 WHERE id = $3")
+    sqlx::query("UPDATE schools SET name = $1, registration = $2, time_zone = $3 WHERE id = $4")
         .bind(name)
         .bind(registration.as_str())
+        .bind(time_zone)
         .bind(school_id)
         .execute(uow.conn())
         .await?;

@@ -109,6 +109,10 @@ registration-code = with the join code
 registration-invite = by invitation only
 lesson-has-video = Video
 
+field-time-zone-school = The school's ({ $zone })
+field-school-time-zone = The school's time zone
+field-school-time-zone-hint = Due dates and the times pages show are in it, unless a person chooses their own.
+
 # Catalogue
 catalogue-title = Courses
 catalogue-search-label = Find a course

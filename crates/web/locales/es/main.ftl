@@ -109,6 +109,10 @@ registration-code = con el código de acceso
 registration-invite = solo por invitación
 lesson-has-video = Vídeo
 
+field-time-zone-school = La de la escuela ({ $zone })
+field-school-time-zone = Zona horaria de la escuela
+field-school-time-zone-hint = Las fechas de entrega y las horas de las páginas están en ella, salvo que alguien elija la suya.
+
 # Catálogo
 catalogue-title = Cursos
 catalogue-search-label = Buscar un curso

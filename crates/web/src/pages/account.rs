@@ -42,20 +42,10 @@ struct ProfilePage {
     frame: Frame,
     form: ProfileForm,
     languages: &'static [&'static str],
-    time_zones: Vec<String>,
+    /// What "no zone of my own" means: the school's.
+    school_zone: String,
     saved: bool,
     errors: FormErrors,
-}
-
-/// Every IANA time zone, for the profile's choice.
-fn time_zones() -> Vec<String> {
-    let mut names: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|name| name.to_string())
-        .filter(|name| name.contains('/') || name == "UTC")
-        .collect();
-    names.sort();
-    names
 }
 
 fn profile_page(
@@ -70,11 +60,16 @@ fn profile_page(
     } else {
         StatusCode::OK
     };
+    let school_zone = visit.tr.s(
+        "field-time-zone-school",
+        "zone",
+        me.school_time_zone.as_deref().unwrap_or("UTC"),
+    );
     let page = ProfilePage {
         frame: Frame::new(visit, Some(me), Section::Account),
         form,
         languages: &LANGUAGES,
-        time_zones: time_zones(),
+        school_zone,
         saved,
         errors,
     };

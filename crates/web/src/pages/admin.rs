@@ -457,6 +457,8 @@ pub(crate) struct SchoolForm {
     name: String,
     #[serde(default)]
     registration: String,
+    #[serde(default)]
+    time_zone: String,
 }
 
 pub(crate) async fn save_school(
@@ -466,6 +468,9 @@ pub(crate) async fn save_school(
 ) -> Response {
     visit.here = "/admin/school".into();
     let mut body = json!({ "name": form.name });
+    if !form.time_zone.is_empty() {
+        body["time_zone"] = json!(form.time_zone);
+    }
     if matches!(form.registration.as_str(), "open" | "code" | "invite") {
         body["registration"] = json!(form.registration);
     }
@@ -483,7 +488,13 @@ pub(crate) async fn save_school(
         Ok(_) => frame::see_other("/admin/school?done=school"),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
-                let errors = errors.labelled(&visit.tr, &[("name", "field-school-name")]);
+                let errors = errors.labelled(
+                    &visit.tr,
+                    &[
+                        ("name", "field-school-name"),
+                        ("time_zone", "field-school-time-zone"),
+                    ],
+                );
                 school_page(&web, &mut visit, None, errors).await
             }
             Err(failure) => visit.show(failure),

@@ -25,6 +25,8 @@ pub(crate) struct SchoolForm {
     admin_name: String,
     admin_email: String,
     admin_password: String,
+    #[serde(default)]
+    time_zone: String,
 }
 
 /// The form's fields and their labels.
@@ -34,6 +36,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("admin_name", "field-display-name"),
     ("admin_email", "field-email"),
     ("admin_password", "field-new-password"),
+    ("time_zone", "field-school-time-zone"),
 ];
 
 #[derive(Template)]
@@ -47,7 +50,10 @@ struct SchoolPage {
 pub(crate) async fn form(visit: Visit) -> Response {
     let page = SchoolPage {
         frame: Frame::new(&visit, None, Section::None),
-        form: SchoolForm::default(),
+        form: SchoolForm {
+            time_zone: "UTC".into(),
+            ..SchoolForm::default()
+        },
         errors: FormErrors::default(),
     };
     frame::render(&page, StatusCode::OK)
@@ -59,8 +65,10 @@ pub(crate) async fn submit(
     Form(form): Form<SchoolForm>,
 ) -> Response {
     let slug = form.slug.trim().to_ascii_lowercase();
+    let time_zone = Some(form.time_zone.as_str()).filter(|zone| !zone.is_empty());
     let body = json!({ "name": form.name, "slug": slug, "admin_name": form.admin_name,
-        "admin_email": form.admin_email, "admin_password": form.admin_password });
+        "admin_email": form.admin_email, "admin_password": form.admin_password,
+        "time_zone": time_zone });
     let answer = web
         .api
         .call(&visit, Method::POST, "/api/v1/schools", Some(&body), None)

@@ -170,6 +170,7 @@ pub(crate) struct SchoolSettings {
     pub name: String,
     pub registration: String,
     pub join_code: Option<String>,
+    pub time_zone: String,
 }
 
 /// A member of a course, as its staff see them.
