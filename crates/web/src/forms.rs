@@ -1,10 +1,18 @@
 //! Forms: what a refused form shows next to each field and above the form, in words a
 //! student understands, from the API's problem+json answer.
 
+use serde::Deserialize;
+
 use crate::{
     api::{Failure, Problem},
     i18n::Tr,
 };
+
+/// A form that is only a button: it carries the session's CSRF token and nothing else.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfForm {
+    pub csrf: String,
+}
 
 /// What went wrong with a form, by field and overall.
 #[derive(Debug, Default)]

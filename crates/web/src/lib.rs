@@ -36,6 +36,26 @@ pub(crate) struct Web {
     api: api::Api,
 }
 
+impl Web {
+    /// A button's work: `method path` (with `body`) for `visit` with the form's CSRF token,
+    /// then on to the page `then`, or the page for what went wrong.
+    pub(crate) async fn act(
+        &self,
+        visit: &api::Visit,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        csrf: &str,
+        then: &str,
+    ) -> Response {
+        let answer = self.api.call(visit, method, path, body, Some(csrf)).await;
+        match answer.done() {
+            Ok(_) => frame::see_other(then),
+            Err(failure) => visit.show(failure),
+        }
+    }
+}
+
 /// The pages around `api`, which serves every request the pages do not (see
 /// `campus_platform::http::Pages`).
 pub fn pages(api: Router, _config: &Config) -> Router {

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::{
     api::Visit,
-    forms::FormErrors,
+    forms::{CsrfForm, FormErrors},
     frame::{self, Frame, Me, Section},
     i18n::LANGUAGES,
     Web,
@@ -399,11 +399,6 @@ pub(crate) async fn disable(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct CsrfForm {
-    csrf: String,
-}
-
 /// Ends one of the person's sessions (another device, or this one).
 pub(crate) async fn end_session(
     State(web): State<Web>,
@@ -412,18 +407,14 @@ pub(crate) async fn end_session(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     visit.here = "/security".into();
-    let answer = web
-        .api
-        .call(
-            &visit,
-            Method::DELETE,
-            &format!("/api/v1/me/sessions/{id}"),
-            None,
-            Some(&form.csrf),
-        )
-        .await;
-    match answer.done() {
-        Ok(_) => frame::see_other("/security?done=session"),
-        Err(failure) => visit.show(failure),
-    }
+    let path = format!("/api/v1/me/sessions/{id}");
+    web.act(
+        &visit,
+        Method::DELETE,
+        &path,
+        None,
+        &form.csrf,
+        "/security?done=session",
+    )
+    .await
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::{
     api::{Failure, Visit},
-    forms::FormErrors,
+    forms::{CsrfForm, FormErrors},
     frame::{self, Frame, Me, Section},
     pages::views::{Page, SchoolSettings},
     Web,
@@ -502,31 +502,22 @@ pub(crate) async fn save_school(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct CsrfForm {
-    csrf: String,
-}
-
 pub(crate) async fn new_join_code(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     visit.here = "/admin/school".into();
-    let answer = web
-        .api
-        .call(
-            &visit,
-            Method::POST,
-            "/api/v1/school/join-code",
-            None,
-            Some(&form.csrf),
-        )
-        .await;
-    match answer.done() {
-        Ok(_) => frame::see_other("/admin/school?done=join-code"),
-        Err(failure) => visit.show(failure),
-    }
+    let then = "/admin/school?done=join-code";
+    web.act(
+        &visit,
+        Method::POST,
+        "/api/v1/school/join-code",
+        None,
+        &form.csrf,
+        then,
+    )
+    .await
 }
 
 /// An entry of the audit log, as the page shows it.

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::{
     api::{Failure, Visit},
-    forms::FormErrors,
+    forms::{CsrfForm, FormErrors},
     frame::{self, Frame, Section},
     pages::views::{Announcement, CourseSummary, CourseView, Page, Progress},
     Web,
@@ -227,31 +227,16 @@ pub(crate) async fn enroll(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct LeaveForm {
-    csrf: String,
-}
-
 /// Leaves the course (a student's own place in it).
 pub(crate) async fn leave(
     State(web): State<Web>,
     mut visit: Visit,
     Path(id): Path<String>,
-    Form(form): Form<LeaveForm>,
+    Form(form): Form<CsrfForm>,
 ) -> Response {
     visit.here = format!("/courses/{id}");
-    let answer = web
-        .api
-        .call(
-            &visit,
-            Method::DELETE,
-            &format!("/api/v1/courses/{id}/enroll"),
-            None,
-            Some(&form.csrf),
-        )
-        .await;
-    match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{id}?done=left")),
-        Err(failure) => visit.show(failure),
-    }
+    let path = format!("/api/v1/courses/{id}/enroll");
+    let then = format!("/courses/{id}?done=left");
+    web.act(&visit, Method::DELETE, &path, None, &form.csrf, &then)
+        .await
 }

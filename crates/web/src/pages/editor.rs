@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::{
     api::{Failure, Visit},
-    forms::FormErrors,
+    forms::{CsrfForm, FormErrors},
     frame::{self, Frame, Section},
     pages::views::{CourseView, Lesson},
     Web,
@@ -272,11 +272,6 @@ pub(crate) async fn save_details(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct CsrfForm {
-    csrf: String,
-}
-
 /// Publishes, archives or duplicates the course (`action` in the path).
 pub(crate) async fn lifecycle(
     State(web): State<Web>,
@@ -447,20 +442,10 @@ pub(crate) async fn delete_module(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     visit.here = format!("/courses/{id}/edit");
-    let answer = web
-        .api
-        .call(
-            &visit,
-            Method::DELETE,
-            &format!("/api/v1/modules/{module_id}"),
-            None,
-            Some(&form.csrf),
-        )
-        .await;
-    match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{id}/edit?done=module-deleted")),
-        Err(failure) => visit.show(failure),
-    }
+    let path = format!("/api/v1/modules/{module_id}");
+    let then = format!("/courses/{id}/edit?done=module-deleted");
+    web.act(&visit, Method::DELETE, &path, None, &form.csrf, &then)
+        .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -498,15 +483,11 @@ pub(crate) async fn move_module(
     };
     let ids = course.modules.iter().map(|m| m.id.clone()).collect();
     let order = moved(ids, &module_id, &form.direction);
-    put_order(
-        &web,
-        &visit,
-        &format!("/api/v1/courses/{id}/modules/order"),
-        json!({ "module_ids": order }),
-        &form.csrf,
-        &format!("/courses/{id}/edit#module-{module_id}"),
-    )
-    .await
+    let path = format!("/api/v1/courses/{id}/modules/order");
+    let then = format!("/courses/{id}/edit#module-{module_id}");
+    let body = json!({ "module_ids": order });
+    web.act(&visit, Method::PUT, &path, Some(&body), &form.csrf, &then)
+        .await
 }
 
 /// Moves a lesson one place within its module.
@@ -530,15 +511,11 @@ pub(crate) async fn move_lesson(
     };
     let ids = module.lessons.iter().map(|l| l.id.clone()).collect();
     let order = moved(ids, &lesson_id, &form.direction);
-    put_order(
-        &web,
-        &visit,
-        &format!("/api/v1/modules/{}/lessons/order", module.id),
-        json!({ "lesson_ids": order }),
-        &form.csrf,
-        &format!("/courses/{id}/edit#lesson-{lesson_id}"),
-    )
-    .await
+    let path = format!("/api/v1/modules/{}/lessons/order", module.id);
+    let then = format!("/courses/{id}/edit#lesson-{lesson_id}");
+    let body = json!({ "lesson_ids": order });
+    web.act(&visit, Method::PUT, &path, Some(&body), &form.csrf, &then)
+        .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -574,33 +551,9 @@ pub(crate) async fn reorder(
             json!({ "module_ids": order }),
         ),
     };
-    put_order(
-        &web,
-        &visit,
-        &path,
-        body,
-        &form.csrf,
-        &format!("/courses/{id}/edit?done=reordered"),
-    )
-    .await
-}
-
-async fn put_order(
-    web: &Web,
-    visit: &Visit,
-    path: &str,
-    body: Value,
-    csrf: &str,
-    back: &str,
-) -> Response {
-    let answer = web
-        .api
-        .call(visit, Method::PUT, path, Some(&body), Some(csrf))
-        .await;
-    match answer.done() {
-        Ok(_) => frame::see_other(back),
-        Err(failure) => visit.show(failure),
-    }
+    let then = format!("/courses/{id}/edit?done=reordered");
+    web.act(&visit, Method::PUT, &path, Some(&body), &form.csrf, &then)
+        .await
 }
 
 /// The lesson form's fields and labels.
@@ -928,20 +881,10 @@ pub(crate) async fn delete_lesson(
         Ok(lesson) => lesson,
         Err(failure) => return visit.show(failure),
     };
-    let answer = web
-        .api
-        .call(
-            &visit,
-            Method::DELETE,
-            &format!("/api/v1/lessons/{id}"),
-            None,
-            Some(&form.csrf),
-        )
-        .await;
-    match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{}/edit?done=deleted", lesson.course_id)),
-        Err(failure) => visit.show(failure),
-    }
+    let path = format!("/api/v1/lessons/{id}");
+    let then = format!("/courses/{}/edit?done=deleted", lesson.course_id);
+    web.act(&visit, Method::DELETE, &path, None, &form.csrf, &then)
+        .await
 }
 
 #[cfg(test)]

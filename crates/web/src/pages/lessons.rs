@@ -8,10 +8,10 @@ use axum::{
     response::Response,
     Form,
 };
-use serde::Deserialize;
 
 use crate::{
     api::Visit,
+    forms::CsrfForm,
     frame::{self, Frame, Section},
     pages::views::{CourseView, Lesson, LessonOutline},
     Web,
@@ -74,18 +74,13 @@ pub(crate) async fn lesson(
     response
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct CompleteForm {
-    csrf: String,
-}
-
 /// Marks the lesson complete and goes on: to the next lesson, or back to the course after
 /// the last.
 pub(crate) async fn complete(
     State(web): State<Web>,
     mut visit: Visit,
     Path(id): Path<String>,
-    Form(form): Form<CompleteForm>,
+    Form(form): Form<CsrfForm>,
 ) -> Response {
     // Signed out meanwhile: come back to the lesson, not to this form's address.
     visit.here = format!("/lessons/{id}");

@@ -169,20 +169,24 @@ pub(crate) async fn replay(
     Form(form): Form<ReplayForm>,
 ) -> Response {
     visit.here = "/platform/events".into();
-    let path = match &form.id {
-        Some(id) => format!("/api/v1/admin/events/parked/{id}/replay"),
-        None => "/api/v1/admin/events/parked/replay".to_owned(),
-    };
+    if let Some(id) = &form.id {
+        let path = format!("/api/v1/admin/events/parked/{id}/replay");
+        return web
+            .act(
+                &visit,
+                Method::POST,
+                &path,
+                None,
+                &form.csrf,
+                "/platform/events",
+            )
+            .await;
+    }
+    let path = "/api/v1/admin/events/parked/replay";
     let answer = web
         .api
-        .call(&visit, Method::POST, &path, None, Some(&form.csrf))
+        .call(&visit, Method::POST, path, None, Some(&form.csrf))
         .await;
-    if form.id.is_some() {
-        return match answer.done() {
-            Ok(_) => frame::see_other("/platform/events"),
-            Err(failure) => visit.show(failure),
-        };
-    }
     match answer.json::<ReplayReport>() {
         Ok(report) => events_page(&web, &mut visit, Some(report)).await,
         Err(failure) => visit.show(failure),

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::{
     api::{Answer, Failure, Visit},
-    forms::FormErrors,
+    forms::{CsrfForm, FormErrors},
     frame::{self, Frame, Section},
     Web,
 };
@@ -146,15 +146,10 @@ pub(crate) async fn submit(
     frame::render(&page, status)
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct SignOutForm {
-    csrf: String,
-}
-
 pub(crate) async fn sign_out(
     State(web): State<Web>,
     visit: Visit,
-    Form(form): Form<SignOutForm>,
+    Form(form): Form<CsrfForm>,
 ) -> Response {
     let answer = web
         .api

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::{
     api::{Failure, Visit},
-    forms::FormErrors,
+    forms::{CsrfForm, FormErrors},
     frame::{self, Frame, Section},
     pages::{
         courses,
@@ -244,11 +244,6 @@ pub(crate) async fn enroll_list(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct CsrfForm {
-    csrf: String,
-}
-
 pub(crate) async fn remove_member(
     State(web): State<Web>,
     mut visit: Visit,
@@ -256,20 +251,10 @@ pub(crate) async fn remove_member(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     visit.here = format!("/courses/{id}/people");
-    let answer = web
-        .api
-        .call(
-            &visit,
-            Method::DELETE,
-            &format!("/api/v1/courses/{id}/members/{user_id}"),
-            None,
-            Some(&form.csrf),
-        )
-        .await;
-    match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{id}/people?done=removed")),
-        Err(failure) => visit.show(failure),
-    }
+    let path = format!("/api/v1/courses/{id}/members/{user_id}");
+    let then = format!("/courses/{id}/people?done=removed");
+    web.act(&visit, Method::DELETE, &path, None, &form.csrf, &then)
+        .await
 }
 
 #[derive(Debug, Deserialize)]
