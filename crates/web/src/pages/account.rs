@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::{Method, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
     Form,
 };
 use serde::Deserialize;
@@ -83,7 +83,7 @@ pub(crate) async fn profile(
 ) -> Response {
     let me = match visit.me(&web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let form = ProfileForm {
         csrf: String::new(),
@@ -135,7 +135,7 @@ pub(crate) async fn save_profile(
             Ok(errors) => {
                 let me = match visit.me(&web).await {
                     Ok(me) => me,
-                    Err(fault) => return axum::response::IntoResponse::into_response(fault),
+                    Err(fault) => return fault.into_response(),
                 };
                 let errors = errors.labelled(
                     &visit.tr,
@@ -189,7 +189,7 @@ async fn security_page(
 ) -> Response {
     let me = match visit.me(web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let sessions: Vec<Session> = match web.api.get(visit, "/api/v1/me/sessions").await {
         Ok(sessions) => sessions,

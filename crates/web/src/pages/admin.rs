@@ -6,7 +6,7 @@ use askama::Template;
 use axum::{
     extract::{Multipart, Path, Query, State},
     http::{Method, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
     Form,
 };
 use campus_contracts::identity::{AccountStatus, Role};
@@ -47,10 +47,7 @@ const ROLES: [Role; 3] = [Role::Student, Role::Teacher, Role::SchoolAdmin];
 /// Who may open the admin pages: the API decides each request; this only keeps the page
 /// from half-rendering for someone it will refuse.
 async fn admin(web: &Web, visit: &mut Visit) -> Result<Me, Response> {
-    let me = visit
-        .me(web)
-        .await
-        .map_err(axum::response::IntoResponse::into_response)?;
+    let me = visit.me(web).await.map_err(IntoResponse::into_response)?;
     if matches!(me.role, Role::SchoolAdmin | Role::SuperAdmin) {
         Ok(me)
     } else {

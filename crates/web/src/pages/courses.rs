@@ -4,7 +4,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::{Method, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
     Form,
 };
 use campus_contracts::courses::Visibility;
@@ -53,7 +53,7 @@ pub(crate) async fn catalogue(
 ) -> Response {
     let me = match visit.me(&web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let sort = match filters.sort.as_str() {
         "title" | "newest" | "oldest" => filters.sort.clone(),
@@ -140,7 +140,7 @@ pub(crate) async fn show_course(
 ) -> Response {
     let me = match visit.me(web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let course: CourseView = match web.api.get(visit, &format!("/api/v1/courses/{id}")).await {
         Ok(course) => course,

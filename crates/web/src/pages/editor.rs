@@ -6,7 +6,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::{Method, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
     Form,
 };
 use serde::Deserialize;
@@ -105,7 +105,7 @@ struct NewCoursePage {
 pub(crate) async fn new_course_form(State(web): State<Web>, mut visit: Visit) -> Response {
     let me = match visit.me(&web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let page = NewCoursePage {
         frame: Frame::new(&visit, Some(me), Section::Courses),
@@ -144,7 +144,7 @@ pub(crate) async fn create_course(
             Ok(errors) => {
                 let me = match visit.me(&web).await {
                     Ok(me) => me,
-                    Err(fault) => return axum::response::IntoResponse::into_response(fault),
+                    Err(fault) => return fault.into_response(),
                 };
                 let page = NewCoursePage {
                     frame: Frame::new(&visit, Some(me), Section::Courses),
@@ -187,7 +187,7 @@ async fn edit_page(
 ) -> Response {
     let me = match visit.me(web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let course: CourseView = match web.api.get(visit, &format!("/api/v1/courses/{id}")).await {
         Ok(course) => course,
@@ -671,7 +671,7 @@ async fn lesson_page(
 ) -> Response {
     let me = match visit.me(web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let course: CourseView = match web
         .api

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::StatusCode,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use campus_contracts::identity::Role;
 use futures::future::join_all;
@@ -58,7 +58,7 @@ pub(crate) async fn dashboard(
 ) -> Response {
     let me = match visit.me(&web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let mine: Page<CourseSummary> = match web
         .api

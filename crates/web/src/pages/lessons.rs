@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Path, State},
     http::{header, HeaderValue, Method, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
     Form,
 };
 
@@ -42,7 +42,7 @@ pub(crate) async fn lesson(
 ) -> Response {
     let me = match visit.me(&web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let lesson: Lesson = match web.api.get(&visit, &format!("/api/v1/lessons/{id}")).await {
         Ok(lesson) => lesson,

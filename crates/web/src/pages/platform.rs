@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::{Method, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
     Form,
 };
 use campus_contracts::identity::Role;
@@ -19,10 +19,7 @@ use crate::{
 };
 
 async fn super_admin(web: &Web, visit: &mut Visit) -> Result<Me, Response> {
-    let me = visit
-        .me(web)
-        .await
-        .map_err(axum::response::IntoResponse::into_response)?;
+    let me = visit.me(web).await.map_err(IntoResponse::into_response)?;
     if me.role == Role::SuperAdmin {
         Ok(me)
     } else {

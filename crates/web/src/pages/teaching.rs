@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::{Method, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
     Form,
 };
 use serde::Deserialize;
@@ -98,7 +98,7 @@ async fn people_page(
 ) -> Response {
     let me = match visit.me(web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let course: CourseView = match web.api.get(visit, &format!("/api/v1/courses/{id}")).await {
         Ok(course) => course,
@@ -324,7 +324,7 @@ pub(crate) async fn class_progress(
 ) -> Response {
     let me = match visit.me(&web).await {
         Ok(me) => me,
-        Err(fault) => return axum::response::IntoResponse::into_response(fault),
+        Err(fault) => return fault.into_response(),
     };
     let course: CourseView = match web.api.get(&visit, &format!("/api/v1/courses/{id}")).await {
         Ok(course) => course,
