@@ -88,6 +88,24 @@ impl Visitor {
         Self::shown(response).await
     }
 
+    /// A browser signed in as `email` of the school `school` with the shared test password.
+    pub(crate) async fn signed_in(app: &TestApp, school: &str, email: &str) -> Self {
+        let visitor = Self::new(app, "en");
+        let shown = visitor
+            .post(
+                "/sign-in",
+                &[("school", school), ("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            shown.status,
+            StatusCode::SEE_OTHER,
+            "signed in: {}",
+            shown.html
+        );
+        visitor
+    }
+
     /// Follows redirects from `shown` to the page they end on.
     pub(crate) async fn follow(&self, mut shown: Shown) -> Shown {
         for _ in 0..5 {
@@ -184,6 +202,24 @@ pub(crate) async fn course(app: &TestApp, token: &str, title: &str, lessons: usi
     .await;
     assert_eq!(status, 200);
     id
+}
+
+/// A super admin, made as an operator makes the first one (`campus admin create-user`).
+pub(crate) async fn make_super_admin(env: &TestEnv, email: &str) {
+    let operator = campus_identity::operator::Operator::open(&env.config)
+        .await
+        .unwrap();
+    operator
+        .create_user(
+            None,
+            email,
+            "Root",
+            campus_contracts::identity::Role::SuperAdmin,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    operator.close().await;
 }
 
 fn sqlite() -> Backend {
@@ -862,17 +898,7 @@ async fn the_account_pages_change_the_profile_and_the_second_factor() {
     let app = app(&env).await;
     let school = School::create(&app, "hill-valley").await;
     let marty = school.add(&app, "student", "Marty").await;
-    let visitor = Visitor::new(&app, "en");
-    visitor
-        .post(
-            "/sign-in",
-            &[
-                ("school", "hill-valley"),
-                ("email", &marty.email),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let visitor = Visitor::signed_in(&app, "hill-valley", &marty.email).await;
     let profile = visitor.get("/profile").await;
     assert!(profile.html.contains(r#"<option>Europe/Madrid</option>"#));
     let bad = visitor
@@ -994,16 +1020,7 @@ async fn a_teacher_builds_and_runs_a_course_in_its_pages() {
     let school = School::create(&app, "hill-valley").await;
     let teacher = school.add(&app, "teacher", "Tess").await;
     let marty = school.add(&app, "student", "Marty").await;
-    let tess = Visitor::new(&app, "en");
-    tess.post(
-        "/sign-in",
-        &[
-            ("school", "hill-valley"),
-            ("email", &teacher.email),
-            ("password", PASSWORD),
-        ],
-    )
-    .await;
+    let tess = Visitor::signed_in(&app, "hill-valley", &teacher.email).await;
     let csrf = tess.csrf();
 
     let empty = tess
@@ -1375,17 +1392,7 @@ async fn a_teacher_builds_and_runs_a_course_in_its_pages() {
     assert!(class.html.contains("No student is stuck.") && class.html.contains(&marty.email));
 
     // A student has none of this.
-    let student = Visitor::new(&app, "en");
-    student
-        .post(
-            "/sign-in",
-            &[
-                ("school", "hill-valley"),
-                ("email", &marty.email),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let student = Visitor::signed_in(&app, "hill-valley", &marty.email).await;
     assert_eq!(student.get(&edit).await.status, 403);
     assert_eq!(
         student
@@ -1428,16 +1435,7 @@ async fn a_school_admin_runs_the_school_from_its_pages() {
     let app = app(&env).await;
     let school = School::create(&app, "hill-valley").await;
     let teacher = school.add(&app, "teacher", "Tess").await;
-    let ada = Visitor::new(&app, "en");
-    ada.post(
-        "/sign-in",
-        &[
-            ("school", "hill-valley"),
-            ("email", &school.admin.email),
-            ("password", PASSWORD),
-        ],
-    )
-    .await;
+    let ada = Visitor::signed_in(&app, "hill-valley", &school.admin.email).await;
     let csrf = ada.csrf();
 
     let people = ada.get("/admin/people?q=tess").await;
@@ -1600,17 +1598,7 @@ async fn a_school_admin_runs_the_school_from_its_pages() {
         audit.html
     );
 
-    let tess_visit = Visitor::new(&app, "en");
-    tess_visit
-        .post(
-            "/sign-in",
-            &[
-                ("school", "hill-valley"),
-                ("email", &teacher.email),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let tess_visit = Visitor::signed_in(&app, "hill-valley", &teacher.email).await;
     for page in [
         "/admin/people",
         "/admin/import",
@@ -1636,20 +1624,7 @@ async fn a_super_admin_sees_the_platform() {
     let env = TestEnv::new(&sqlite()).await;
     let app = app(&env).await;
     School::create(&app, "hill-valley").await;
-    let operator = campus_identity::operator::Operator::open(&env.config)
-        .await
-        .unwrap();
-    operator
-        .create_user(
-            None,
-            "root@example.org",
-            "Root",
-            campus_contracts::identity::Role::SuperAdmin,
-            PASSWORD,
-        )
-        .await
-        .unwrap();
-    operator.close().await;
+    make_super_admin(&env, "root@example.org").await;
     let root = Visitor::new(&app, "en");
     let signed_in = root
         .post(
@@ -1691,17 +1666,7 @@ async fn two_tabs_renewing_at_once_keep_the_session() {
     let app = app(&env).await;
     let school = School::create(&app, "hill-valley").await;
     let student = school.add(&app, "student", "Marty").await;
-    let visitor = Visitor::new(&app, "en");
-    visitor
-        .post(
-            "/sign-in",
-            &[
-                ("school", "hill-valley"),
-                ("email", &student.email),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let visitor = Visitor::signed_in(&app, "hill-valley", &student.email).await;
     let session_url: reqwest::Url = format!("{}/api/v1/auth/session/continue", app.address)
         .parse()
         .unwrap();
@@ -1807,30 +1772,8 @@ async fn a_parked_event_is_replayed_from_the_events_page() {
             campus_web::pages,
         )
         .await;
-    let operator = campus_identity::operator::Operator::open(&env.config)
-        .await
-        .unwrap();
-    operator
-        .create_user(
-            None,
-            "root@example.org",
-            "Root",
-            campus_contracts::identity::Role::SuperAdmin,
-            PASSWORD,
-        )
-        .await
-        .unwrap();
-    operator.close().await;
-    let root = Visitor::new(&app, "en");
-    root.post(
-        "/sign-in",
-        &[
-            ("school", "platform"),
-            ("email", "root@example.org"),
-            ("password", PASSWORD),
-        ],
-    )
-    .await;
+    make_super_admin(&env, "root@example.org").await;
+    let root = Visitor::signed_in(&app, "platform", "root@example.org").await;
     record_entry(app.db("ledger"), "acct-1", 1).await;
     let page = campus_testkit::eventually(
         std::time::Duration::from_secs(15),

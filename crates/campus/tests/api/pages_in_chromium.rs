@@ -24,7 +24,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::{browser::chromium, identity::code_at};
+use crate::{browser::chromium, identity::code_at, pages::make_super_admin};
 
 /// A running chromedriver, stopped when dropped.
 struct Driver {
@@ -658,20 +658,7 @@ async fn the_web_application_in_chromium() {
     tess.close().await.unwrap();
 
     // A super admin's pages.
-    let operator = campus_identity::operator::Operator::open(&env.config)
-        .await
-        .unwrap();
-    operator
-        .create_user(
-            None,
-            "root@example.org",
-            "Root",
-            campus_contracts::identity::Role::SuperAdmin,
-            PASSWORD,
-        )
-        .await
-        .unwrap();
-    operator.close().await;
+    make_super_admin(&env, "root@example.org").await;
     let root = browser(&driver, true, 1280).await;
     root.goto(&format!("{}/sign-in?school=platform", app.address))
         .await
