@@ -149,9 +149,13 @@ pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// What a page handler answers: the page, or the page for what went wrong (so `?` works).
+pub(crate) type Rendered = Result<Response, Fault>;
+
 /// A page that could not be shown, as the visitor should see it.
 pub(crate) struct Fault {
-    failure: Failure,
+    // Boxed: a fault travels in every page's `Err`, and is rare.
+    failure: Box<Failure>,
     tr: Tr,
     here: String,
     session_started: bool,
@@ -161,16 +165,21 @@ impl Visit {
     /// Turns what went wrong for this visit into the page the visitor sees.
     pub(crate) fn fault(&self) -> impl Fn(Failure) -> Fault + '_ {
         move |failure| Fault {
-            failure,
+            failure: Box::new(failure),
             tr: self.tr,
             here: self.here.clone(),
             session_started: self.csrf.is_some(),
         }
     }
 
+    /// What went wrong, as the page the visitor will see.
+    pub(crate) fn fail(&self, failure: Failure) -> Fault {
+        self.fault()(failure)
+    }
+
     /// The page for what went wrong.
     pub(crate) fn show(&self, failure: Failure) -> Response {
-        self.fault()(failure).into_response()
+        self.fail(failure).into_response()
     }
 
     /// The person signed in for this visit; their profile's language from now on.
@@ -188,7 +197,7 @@ impl Visit {
 impl IntoResponse for Fault {
     fn into_response(self) -> Response {
         let next = serde_urlencoded::to_string([("next", self.here.as_str())]).unwrap_or_default();
-        let (status, heading, message) = match self.failure {
+        let (status, heading, message) = match *self.failure {
             // The access cookie lapsed: renew it where the refresh cookie is sent, else sign in.
             Failure::SignedOut if self.session_started => {
                 return see_other(&format!("/api/v1/auth/session/continue?{next}"))

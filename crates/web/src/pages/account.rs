@@ -5,7 +5,6 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::{Method, StatusCode},
-    response::{IntoResponse, Response},
     Form,
 };
 use serde::Deserialize;
@@ -14,7 +13,7 @@ use serde_json::json;
 use crate::{
     api::Visit,
     forms::{CsrfForm, FormErrors},
-    frame::{self, Frame, Me, Section},
+    frame::{self, Frame, Me, Rendered, Section},
     i18n::LANGUAGES,
     Web,
 };
@@ -54,7 +53,7 @@ fn profile_page(
     form: ProfileForm,
     saved: bool,
     errors: FormErrors,
-) -> Response {
+) -> Rendered {
     let status = if errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -73,18 +72,15 @@ fn profile_page(
         saved,
         errors,
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
 pub(crate) async fn profile(
     State(web): State<Web>,
     mut visit: Visit,
     Query(saved): Query<Saved>,
-) -> Response {
-    let me = match visit.me(&web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
+) -> Rendered {
+    let me = visit.me(&web).await?;
     let form = ProfileForm {
         csrf: String::new(),
         display_name: me.display_name.clone(),
@@ -105,7 +101,7 @@ pub(crate) async fn save_profile(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<ProfileForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/profile".into();
     // Blank clears a field.
     let blank_is_none = |text: &str| {
@@ -130,13 +126,10 @@ pub(crate) async fn save_profile(
         )
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other("/profile?saved=1"),
+        Ok(_) => Ok(frame::see_other("/profile?saved=1")),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
-                let me = match visit.me(&web).await {
-                    Ok(me) => me,
-                    Err(fault) => return fault.into_response(),
-                };
+                let me = visit.me(&web).await?;
                 let errors = errors.labelled(
                     &visit.tr,
                     &[
@@ -148,7 +141,7 @@ pub(crate) async fn save_profile(
                 );
                 profile_page(&visit, me, form, false, errors)
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -186,15 +179,13 @@ async fn security_page(
     recovery_codes: Vec<String>,
     notice: Option<String>,
     errors: FormErrors,
-) -> Response {
-    let me = match visit.me(web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
-    let sessions: Vec<Session> = match web.api.get(visit, "/api/v1/me/sessions").await {
-        Ok(sessions) => sessions,
-        Err(failure) => return visit.show(failure),
-    };
+) -> Rendered {
+    let me = visit.me(web).await?;
+    let sessions: Vec<Session> = web
+        .api
+        .get(visit, "/api/v1/me/sessions")
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let status = if errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -209,7 +200,7 @@ async fn security_page(
         notice,
         errors,
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,7 +212,7 @@ pub(crate) async fn security(
     State(web): State<Web>,
     mut visit: Visit,
     Query(query): Query<SecurityQuery>,
-) -> Response {
+) -> Rendered {
     let notice = query
         .done
         .as_deref()
@@ -248,7 +239,7 @@ pub(crate) async fn enrol(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<PasswordForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/security".into();
     let body = json!({ "password": form.password });
     let answer = web
@@ -290,7 +281,7 @@ pub(crate) async fn enrol(
         }
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => security_page(&web, &mut visit, None, Vec::new(), None, errors).await,
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -322,7 +313,7 @@ pub(crate) async fn confirm(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<CodeForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/security".into();
     let body = json!({ "code": form.code.trim() });
     let answer = web
@@ -357,7 +348,7 @@ pub(crate) async fn confirm(
                 let errors = errors.labelled(&visit.tr, &[("code", "field-totp-code")]);
                 security_page(&web, &mut visit, None, Vec::new(), None, errors).await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -373,7 +364,7 @@ pub(crate) async fn disable(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<DisableForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/security".into();
     let body = json!({ "password": form.password, "code": form.code.trim() });
     let answer = web
@@ -391,10 +382,10 @@ pub(crate) async fn disable(
         return security_page(&web, &mut visit, None, Vec::new(), None, errors).await;
     }
     match answer.done() {
-        Ok(_) => frame::see_other("/security?done=off"),
+        Ok(_) => Ok(frame::see_other("/security?done=off")),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => security_page(&web, &mut visit, None, Vec::new(), None, errors).await,
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -405,16 +396,17 @@ pub(crate) async fn end_session(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/security".into();
     let path = format!("/api/v1/me/sessions/{id}");
-    web.act(
-        &visit,
-        Method::DELETE,
-        &path,
-        None,
-        &form.csrf,
-        "/security?done=session",
-    )
-    .await
+    Ok(web
+        .act(
+            &visit,
+            Method::DELETE,
+            &path,
+            None,
+            &form.csrf,
+            "/security?done=session",
+        )
+        .await)
 }

@@ -6,7 +6,6 @@ use askama::Template;
 use axum::{
     extract::{Multipart, Path, Query, State},
     http::{Method, StatusCode},
-    response::{IntoResponse, Response},
     Form,
 };
 use campus_contracts::identity::{AccountStatus, Role};
@@ -16,7 +15,7 @@ use serde_json::json;
 use crate::{
     api::{Failure, Visit},
     forms::{CsrfForm, FormErrors},
-    frame::{self, Frame, Me, Section},
+    frame::{self, Fault, Frame, Me, Rendered, Section},
     pages::views::{Page, SchoolSettings},
     Web,
 };
@@ -46,12 +45,12 @@ const ROLES: [Role; 3] = [Role::Student, Role::Teacher, Role::SchoolAdmin];
 
 /// Who may open the admin pages: the API decides each request; this only keeps the page
 /// from half-rendering for someone it will refuse.
-async fn admin(web: &Web, visit: &mut Visit) -> Result<Me, Response> {
-    let me = visit.me(web).await.map_err(IntoResponse::into_response)?;
+async fn admin(web: &Web, visit: &mut Visit) -> Result<Me, Fault> {
+    let me = visit.me(web).await?;
     if matches!(me.role, Role::SchoolAdmin | Role::SuperAdmin) {
         Ok(me)
     } else {
-        Err(visit.show(Failure::Forbidden))
+        Err(visit.fail(Failure::Forbidden))
     }
 }
 
@@ -100,11 +99,8 @@ async fn people_page(
     query: PeopleQuery,
     invite: InviteForm,
     errors: FormErrors,
-) -> Response {
-    let me = match admin(web, visit).await {
-        Ok(me) => me,
-        Err(response) => return response,
-    };
+) -> Rendered {
+    let me = admin(web, visit).await?;
     let role = match query.role.as_str() {
         "student" | "teacher" | "school_admin" => query.role.clone(),
         _ => String::new(),
@@ -122,10 +118,11 @@ async fn people_page(
         "/api/v1/users?limit=50&{}",
         serde_urlencoded::to_string(&query).unwrap_or_default()
     );
-    let page: Page<Person> = match web.api.get(visit, &path).await {
-        Ok(page) => page,
-        Err(failure) => return visit.show(failure),
-    };
+    let page: Page<Person> = web
+        .api
+        .get(visit, &path)
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let more = page.next_cursor.map(|cursor| {
         let next = PeopleQuery {
             cursor,
@@ -157,14 +154,14 @@ async fn people_page(
         notice,
         errors,
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
 pub(crate) async fn people(
     State(web): State<Web>,
     mut visit: Visit,
     Query(query): Query<PeopleQuery>,
-) -> Response {
+) -> Rendered {
     let invite = InviteForm {
         role: "student".into(),
         ..InviteForm::default()
@@ -176,7 +173,7 @@ pub(crate) async fn invite(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<InviteForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/admin/people".into();
     let body = json!({ "email": form.email, "display_name": form.display_name, "role": form.role });
     let answer = web
@@ -190,7 +187,7 @@ pub(crate) async fn invite(
         )
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other("/admin/people?done=invited"),
+        Ok(_) => Ok(frame::see_other("/admin/people?done=invited")),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 let errors = errors.labelled(
@@ -203,7 +200,7 @@ pub(crate) async fn invite(
                 );
                 people_page(&web, &mut visit, PeopleQuery::default(), form, errors).await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -222,7 +219,7 @@ pub(crate) async fn act_on_person(
     mut visit: Visit,
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<PersonAction>,
-) -> Response {
+) -> Rendered {
     visit.here = "/admin/people".into();
     let (method, path, body) = match action.as_str() {
         "role" => (
@@ -232,14 +229,14 @@ pub(crate) async fn act_on_person(
         ),
         "deactivate" | "reactivate" => (Method::POST, format!("/api/v1/users/{id}/{action}"), None),
         "reset-2fa" => (Method::POST, format!("/api/v1/users/{id}/2fa/reset"), None),
-        _ => return visit.show(Failure::NotFound),
+        _ => return Err(visit.fail(Failure::NotFound)),
     };
     let answer = web
         .api
         .call(&visit, method, &path, body.as_ref(), Some(&form.csrf))
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other(&format!("/admin/people?done={action}")),
+        Ok(_) => Ok(frame::see_other(&format!("/admin/people?done={action}"))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 let invite = InviteForm {
@@ -248,7 +245,7 @@ pub(crate) async fn act_on_person(
                 };
                 people_page(&web, &mut visit, PeopleQuery::default(), invite, errors).await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -279,18 +276,15 @@ struct ImportPage {
     errors: FormErrors,
 }
 
-pub(crate) async fn import_form(State(web): State<Web>, mut visit: Visit) -> Response {
-    let me = match admin(&web, &mut visit).await {
-        Ok(me) => me,
-        Err(response) => return response,
-    };
+pub(crate) async fn import_form(State(web): State<Web>, mut visit: Visit) -> Rendered {
+    let me = admin(&web, &mut visit).await?;
     let page = ImportPage {
         frame: Frame::new(&visit, Some(me), Section::Admin),
         csv: String::new(),
         report: None,
         errors: FormErrors::default(),
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 /// Checks the uploaded file (a dry run) or, with `intent=import`, imports it: every row is
@@ -299,7 +293,7 @@ pub(crate) async fn import(
     State(web): State<Web>,
     mut visit: Visit,
     mut multipart: Multipart,
-) -> Response {
+) -> Rendered {
     visit.here = "/admin/import".into();
     let (mut csrf, mut csv, mut intent) = (String::new(), String::new(), String::new());
     loop {
@@ -308,12 +302,12 @@ pub(crate) async fn import(
             Ok(None) => break,
             Err(error) => {
                 tracing::debug!(%error, "an import form could not be read");
-                return visit.show(Failure::Broken);
+                return Err(visit.fail(Failure::Broken));
             }
         };
         let name = field.name().unwrap_or_default().to_owned();
         let Ok(bytes) = field.bytes().await else {
-            return visit.show(Failure::Broken);
+            return Err(visit.fail(Failure::Broken));
         };
         let text = String::from_utf8_lossy(&bytes[..bytes.len().min(CSV_LIMIT)]).into_owned();
         match name.as_str() {
@@ -324,10 +318,7 @@ pub(crate) async fn import(
             _ => {}
         }
     }
-    let me = match admin(&web, &mut visit).await {
-        Ok(me) => me,
-        Err(response) => return response,
-    };
+    let me = admin(&web, &mut visit).await?;
     let render =
         |visit: &Visit, me: Me, csv: String, report: Option<ImportReport>, errors: FormErrors| {
             let status = if errors.any() {
@@ -345,7 +336,7 @@ pub(crate) async fn import(
         };
     if csv.trim().is_empty() {
         let errors = FormErrors::on_field("file", visit.tr.t("import-choose-file"));
-        return render(&visit, me, csv, None, errors);
+        return Ok(render(&visit, me, csv, None, errors));
     }
     let dry_run = intent != "import";
     let answer = web
@@ -360,7 +351,7 @@ pub(crate) async fn import(
         )
         .await;
     match answer.json::<ImportReport>() {
-        Ok(report) => render(&visit, me, csv, Some(report), FormErrors::default()),
+        Ok(report) => Ok(render(&visit, me, csv, Some(report), FormErrors::default())),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 // `lines[4].email`: the file's line 4, its email column.
@@ -386,9 +377,9 @@ pub(crate) async fn import(
                     rows.fields.push(("file".into(), text));
                 }
                 rows.general = errors.general;
-                render(&visit, me, csv, None, rows)
+                Ok(render(&visit, me, csv, None, rows))
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -412,15 +403,13 @@ async fn school_page(
     visit: &mut Visit,
     notice: Option<String>,
     errors: FormErrors,
-) -> Response {
-    let me = match admin(web, visit).await {
-        Ok(me) => me,
-        Err(response) => return response,
-    };
-    let school: SchoolSettings = match web.api.get(visit, "/api/v1/school").await {
-        Ok(school) => school,
-        Err(failure) => return visit.show(failure),
-    };
+) -> Rendered {
+    let me = admin(web, visit).await?;
+    let school: SchoolSettings = web
+        .api
+        .get(visit, "/api/v1/school")
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let status = if errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -432,14 +421,14 @@ async fn school_page(
         notice,
         errors,
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
 pub(crate) async fn school(
     State(web): State<Web>,
     mut visit: Visit,
     Query(query): Query<DoneQuery>,
-) -> Response {
+) -> Rendered {
     let notice = query
         .done
         .as_deref()
@@ -462,7 +451,7 @@ pub(crate) async fn save_school(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<SchoolForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/admin/school".into();
     let mut body = json!({ "name": form.name });
     if !form.time_zone.is_empty() {
@@ -482,7 +471,7 @@ pub(crate) async fn save_school(
         )
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other("/admin/school?done=school"),
+        Ok(_) => Ok(frame::see_other("/admin/school?done=school")),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 let errors = errors.labelled(
@@ -494,7 +483,7 @@ pub(crate) async fn save_school(
                 );
                 school_page(&web, &mut visit, None, errors).await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -503,18 +492,19 @@ pub(crate) async fn new_join_code(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/admin/school".into();
     let then = "/admin/school?done=join-code";
-    web.act(
-        &visit,
-        Method::POST,
-        "/api/v1/school/join-code",
-        None,
-        &form.csrf,
-        then,
-    )
-    .await
+    Ok(web
+        .act(
+            &visit,
+            Method::POST,
+            "/api/v1/school/join-code",
+            None,
+            &form.csrf,
+            then,
+        )
+        .await)
 }
 
 /// An entry of the audit log, as the page shows it.
@@ -548,19 +538,17 @@ pub(crate) async fn audit(
     State(web): State<Web>,
     mut visit: Visit,
     Query(query): Query<AuditQuery>,
-) -> Response {
-    let me = match admin(&web, &mut visit).await {
-        Ok(me) => me,
-        Err(response) => return response,
-    };
+) -> Rendered {
+    let me = admin(&web, &mut visit).await?;
     let path = format!(
         "/api/v1/audit?limit=50&{}",
         serde_urlencoded::to_string(&query).unwrap_or_default()
     );
-    let page: Page<AuditEntry> = match web.api.get(&visit, &path).await {
-        Ok(page) => page,
-        Err(failure) => return visit.show(failure),
-    };
+    let page: Page<AuditEntry> = web
+        .api
+        .get(&visit, &path)
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     // Names for the ids, once each.
     let mut names: Vec<(String, String)> = Vec::new();
     for id in page.items.iter().flat_map(|e| [&e.actor_id, &e.target]) {
@@ -605,7 +593,7 @@ pub(crate) async fn audit(
         more,
         action: query.action,
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 impl AuditEntry {

@@ -4,7 +4,6 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::{Method, StatusCode},
-    response::{IntoResponse, Response},
     Form,
 };
 use campus_contracts::courses::Visibility;
@@ -14,7 +13,7 @@ use serde_json::json;
 use crate::{
     api::{Failure, Visit},
     forms::{CsrfForm, FormErrors},
-    frame::{self, Frame, Section},
+    frame::{self, Frame, Rendered, Section},
     pages::views::{Announcement, CourseSummary, CourseView, Page, Progress},
     Web,
 };
@@ -50,11 +49,8 @@ pub(crate) async fn catalogue(
     State(web): State<Web>,
     mut visit: Visit,
     Query(filters): Query<Filters>,
-) -> Response {
-    let me = match visit.me(&web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
+) -> Rendered {
+    let me = visit.me(&web).await?;
     let sort = match filters.sort.as_str() {
         "title" | "newest" | "oldest" => filters.sort.clone(),
         _ => String::new(),
@@ -69,9 +65,9 @@ pub(crate) async fn catalogue(
         Ok(page) => page,
         // A cursor from an older page, or a filter the API refuses: show the first page.
         Err(Failure::Refused { .. }) if !filters.cursor.is_empty() => {
-            return frame::see_other("/courses")
+            return Ok(frame::see_other("/courses"))
         }
-        Err(failure) => return visit.show(failure),
+        Err(failure) => return Err(visit.fail(failure)),
     };
     let more = page.next_cursor.map(|cursor| {
         let next = Filters {
@@ -96,7 +92,7 @@ pub(crate) async fn catalogue(
         more,
         filtered,
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 #[derive(Template)]
@@ -122,7 +118,7 @@ pub(crate) async fn course(
     mut visit: Visit,
     Path(id): Path<String>,
     Query(query): Query<CourseQuery>,
-) -> Response {
+) -> Rendered {
     let notice = query
         .done
         .as_deref()
@@ -137,15 +133,13 @@ pub(crate) async fn show_course(
     id: &str,
     errors: FormErrors,
     notice: Option<String>,
-) -> Response {
-    let me = match visit.me(web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
-    let course: CourseView = match web.api.get(visit, &format!("/api/v1/courses/{id}")).await {
-        Ok(course) => course,
-        Err(failure) => return visit.show(failure),
-    };
+) -> Rendered {
+    let me = visit.me(web).await?;
+    let course: CourseView = web
+        .api
+        .get(visit, &format!("/api/v1/courses/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let progress = if course.summary.studies() {
         web.api
             .get(visit, &format!("/api/v1/courses/{id}/progress"))
@@ -185,7 +179,7 @@ pub(crate) async fn show_course(
         errors,
         notice,
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,7 +193,7 @@ pub(crate) async fn enroll(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<EnrollForm>,
-) -> Response {
+) -> Rendered {
     // Signed out meanwhile: come back to the course, not to this form's address.
     visit.here = format!("/courses/{id}");
     let body = form
@@ -219,10 +213,10 @@ pub(crate) async fn enroll(
         )
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{id}")),
+        Ok(_) => Ok(frame::see_other(&format!("/courses/{id}"))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => show_course(&web, &mut visit, &id, errors, None).await,
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -233,10 +227,11 @@ pub(crate) async fn leave(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}");
     let path = format!("/api/v1/courses/{id}/enroll");
     let then = format!("/courses/{id}?done=left");
-    web.act(&visit, Method::DELETE, &path, None, &form.csrf, &then)
-        .await
+    Ok(web
+        .act(&visit, Method::DELETE, &path, None, &form.csrf, &then)
+        .await)
 }

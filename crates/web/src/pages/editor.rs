@@ -6,7 +6,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::{Method, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
     Form,
 };
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::{
     api::{Failure, Visit},
     forms::{CsrfForm, FormErrors},
-    frame::{self, Frame, Section},
+    frame::{self, Frame, Rendered, Section},
     pages::views::{CourseView, Lesson},
     Web,
 };
@@ -102,11 +102,8 @@ struct NewCoursePage {
     errors: FormErrors,
 }
 
-pub(crate) async fn new_course_form(State(web): State<Web>, mut visit: Visit) -> Response {
-    let me = match visit.me(&web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
+pub(crate) async fn new_course_form(State(web): State<Web>, mut visit: Visit) -> Rendered {
+    let me = visit.me(&web).await?;
     let page = NewCoursePage {
         frame: Frame::new(&visit, Some(me), Section::Courses),
         form: DetailsForm {
@@ -115,14 +112,14 @@ pub(crate) async fn new_course_form(State(web): State<Web>, mut visit: Visit) ->
         },
         errors: FormErrors::default(),
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 pub(crate) async fn create_course(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<DetailsForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/courses/new".into();
     let answer = web
         .api
@@ -139,21 +136,18 @@ pub(crate) async fn create_course(
         id: String,
     }
     match answer.json::<Created>() {
-        Ok(created) => frame::see_other(&format!("/courses/{}/edit", created.id)),
+        Ok(created) => Ok(frame::see_other(&format!("/courses/{}/edit", created.id))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
-                let me = match visit.me(&web).await {
-                    Ok(me) => me,
-                    Err(fault) => return fault.into_response(),
-                };
+                let me = visit.me(&web).await?;
                 let page = NewCoursePage {
                     frame: Frame::new(&visit, Some(me), Section::Courses),
                     form,
                     errors: errors.labelled(&visit.tr, DETAIL_FIELDS),
                 };
-                frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY)
+                Ok(frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY))
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -184,17 +178,15 @@ async fn edit_page(
     errors: FormErrors,
     module_errors: FormErrors,
     notice: Option<String>,
-) -> Response {
-    let me = match visit.me(web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
-    let course: CourseView = match web.api.get(visit, &format!("/api/v1/courses/{id}")).await {
-        Ok(course) => course,
-        Err(failure) => return visit.show(failure),
-    };
+) -> Rendered {
+    let me = visit.me(web).await?;
+    let course: CourseView = web
+        .api
+        .get(visit, &format!("/api/v1/courses/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     if !course.editable() {
-        return visit.show(Failure::Forbidden);
+        return Err(visit.fail(Failure::Forbidden));
     }
     let status = if errors.any() || module_errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -209,7 +201,7 @@ async fn edit_page(
         module_errors,
         notice,
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
 pub(crate) async fn edit(
@@ -217,7 +209,7 @@ pub(crate) async fn edit(
     mut visit: Visit,
     Path(id): Path<String>,
     Query(query): Query<EditQuery>,
-) -> Response {
+) -> Rendered {
     let notice = query
         .done
         .as_deref()
@@ -239,7 +231,7 @@ pub(crate) async fn save_details(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<DetailsForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}/edit");
     let answer = web
         .api
@@ -252,7 +244,7 @@ pub(crate) async fn save_details(
         )
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{id}/edit?done=saved")),
+        Ok(_) => Ok(frame::see_other(&format!("/courses/{id}/edit?done=saved"))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 let errors = errors.labelled(&visit.tr, DETAIL_FIELDS);
@@ -267,7 +259,7 @@ pub(crate) async fn save_details(
                 )
                 .await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -278,13 +270,13 @@ pub(crate) async fn lifecycle(
     mut visit: Visit,
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}/edit");
     if !matches!(
         action.as_str(),
         "publish" | "archive" | "duplicate" | "enrollment-code"
     ) {
-        return visit.show(Failure::NotFound);
+        return Err(visit.fail(Failure::NotFound));
     }
     let answer = web
         .api
@@ -302,15 +294,18 @@ pub(crate) async fn lifecycle(
     }
     if action == "enrollment-code" {
         return match answer.done() {
-            Ok(_) => frame::see_other(&format!("/courses/{id}/edit?done=code")),
-            Err(failure) => visit.show(failure),
+            Ok(_) => Ok(frame::see_other(&format!("/courses/{id}/edit?done=code"))),
+            Err(failure) => Err(visit.fail(failure)),
         };
     }
     match answer.json::<Course>() {
-        Ok(course) if action == "duplicate" => {
-            frame::see_other(&format!("/courses/{}/edit?done=duplicated", course.id))
-        }
-        Ok(_) => frame::see_other(&format!("/courses/{id}/edit?done={action}ed")),
+        Ok(course) if action == "duplicate" => Ok(frame::see_other(&format!(
+            "/courses/{}/edit?done=duplicated",
+            course.id
+        ))),
+        Ok(_) => Ok(frame::see_other(&format!(
+            "/courses/{id}/edit?done={action}ed"
+        ))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 edit_page(
@@ -324,7 +319,7 @@ pub(crate) async fn lifecycle(
                 )
                 .await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -342,7 +337,7 @@ pub(crate) async fn add_module(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<ModuleForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}/edit");
     let body = json!({ "title": form.module_title, "requires_previous": form.requires_previous.is_some() });
     let answer = web
@@ -356,7 +351,7 @@ pub(crate) async fn add_module(
         )
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{id}/edit?done=module")),
+        Ok(_) => Ok(frame::see_other(&format!("/courses/{id}/edit?done=module"))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 // The new-module form names its field `module_title`, apart from the details'.
@@ -377,7 +372,7 @@ pub(crate) async fn add_module(
                 )
                 .await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -397,7 +392,7 @@ pub(crate) async fn change_module(
     mut visit: Visit,
     Path((id, module_id)): Path<(String, String)>,
     Form(form): Form<ModuleChangeForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}/edit");
     let body =
         json!({ "title": form.title, "requires_previous": form.requires_previous.is_some() });
@@ -412,9 +407,9 @@ pub(crate) async fn change_module(
         )
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other(&format!(
+        Ok(_) => Ok(frame::see_other(&format!(
             "/courses/{id}/edit?done=module-saved#module-{module_id}"
-        )),
+        ))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 let errors = errors.labelled(&visit.tr, &[("title", "field-module-title")]);
@@ -429,7 +424,7 @@ pub(crate) async fn change_module(
                 )
                 .await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -475,19 +470,21 @@ pub(crate) async fn move_module(
     mut visit: Visit,
     Path((id, module_id)): Path<(String, String)>,
     Form(form): Form<MoveForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}/edit");
-    let course: CourseView = match web.api.get(&visit, &format!("/api/v1/courses/{id}")).await {
-        Ok(course) => course,
-        Err(failure) => return visit.show(failure),
-    };
+    let course: CourseView = web
+        .api
+        .get(&visit, &format!("/api/v1/courses/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let ids = course.modules.iter().map(|m| m.id.clone()).collect();
     let order = moved(ids, &module_id, &form.direction);
     let path = format!("/api/v1/courses/{id}/modules/order");
     let then = format!("/courses/{id}/edit#module-{module_id}");
     let body = json!({ "module_ids": order });
-    web.act(&visit, Method::PUT, &path, Some(&body), &form.csrf, &then)
-        .await
+    Ok(web
+        .act(&visit, Method::PUT, &path, Some(&body), &form.csrf, &then)
+        .await)
 }
 
 /// Moves a lesson one place within its module.
@@ -496,26 +493,28 @@ pub(crate) async fn move_lesson(
     mut visit: Visit,
     Path((id, lesson_id)): Path<(String, String)>,
     Form(form): Form<MoveForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}/edit");
-    let course: CourseView = match web.api.get(&visit, &format!("/api/v1/courses/{id}")).await {
-        Ok(course) => course,
-        Err(failure) => return visit.show(failure),
-    };
+    let course: CourseView = web
+        .api
+        .get(&visit, &format!("/api/v1/courses/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let Some(module) = course
         .modules
         .iter()
         .find(|m| m.lessons.iter().any(|l| l.id == lesson_id))
     else {
-        return visit.show(Failure::NotFound);
+        return Err(visit.fail(Failure::NotFound));
     };
     let ids = module.lessons.iter().map(|l| l.id.clone()).collect();
     let order = moved(ids, &lesson_id, &form.direction);
     let path = format!("/api/v1/modules/{}/lessons/order", module.id);
     let then = format!("/courses/{id}/edit#lesson-{lesson_id}");
     let body = json!({ "lesson_ids": order });
-    web.act(&visit, Method::PUT, &path, Some(&body), &form.csrf, &then)
-        .await
+    Ok(web
+        .act(&visit, Method::PUT, &path, Some(&body), &form.csrf, &then)
+        .await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -533,7 +532,7 @@ pub(crate) async fn reorder(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<OrderForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}/edit");
     let order: Vec<&str> = form
         .order
@@ -552,8 +551,9 @@ pub(crate) async fn reorder(
         ),
     };
     let then = format!("/courses/{id}/edit?done=reordered");
-    web.act(&visit, Method::PUT, &path, Some(&body), &form.csrf, &then)
-        .await
+    Ok(web
+        .act(&visit, Method::PUT, &path, Some(&body), &form.csrf, &then)
+        .await)
 }
 
 /// The lesson form's fields and labels.
@@ -668,21 +668,15 @@ async fn lesson_page(
     form: LessonForm,
     preview: Option<String>,
     errors: FormErrors,
-) -> Response {
-    let me = match visit.me(web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
-    let course: CourseView = match web
+) -> Rendered {
+    let me = visit.me(web).await?;
+    let course: CourseView = web
         .api
         .get(visit, &format!("/api/v1/courses/{course_id}"))
         .await
-    {
-        Ok(course) => course,
-        Err(failure) => return visit.show(failure),
-    };
+        .map_err(|failure| visit.fail(failure))?;
     if !course.editable() {
-        return visit.show(Failure::Forbidden);
+        return Err(visit.fail(Failure::Forbidden));
     }
     let status = if errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -698,14 +692,14 @@ async fn lesson_page(
         preview,
         errors: errors.labelled(&visit.tr, LESSON_FIELDS),
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
 pub(crate) async fn new_lesson_form(
     State(web): State<Web>,
     mut visit: Visit,
     Path((course_id, module_id)): Path<(String, String)>,
-) -> Response {
+) -> Rendered {
     let form = LessonForm {
         required: Some("on".into()),
         published: Some("on".into()),
@@ -730,7 +724,7 @@ pub(crate) async fn add_lesson(
     mut visit: Visit,
     Path((course_id, module_id)): Path<(String, String)>,
     Form(form): Form<LessonForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{course_id}/edit");
     let action = format!("/courses/{course_id}/modules/{module_id}/lessons/new");
     let path = format!("/api/v1/modules/{module_id}/lessons");
@@ -751,11 +745,12 @@ pub(crate) async fn edit_lesson_form(
     State(web): State<Web>,
     mut visit: Visit,
     Path(id): Path<String>,
-) -> Response {
-    let lesson: Lesson = match web.api.get(&visit, &format!("/api/v1/lessons/{id}")).await {
-        Ok(lesson) => lesson,
-        Err(failure) => return visit.show(failure),
-    };
+) -> Rendered {
+    let lesson: Lesson = web
+        .api
+        .get(&visit, &format!("/api/v1/lessons/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let form = LessonForm::of(&lesson);
     let action = format!("/lessons/{id}/edit");
     lesson_page(
@@ -776,12 +771,13 @@ pub(crate) async fn update_lesson(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<LessonForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/lessons/{id}/edit");
-    let lesson: Lesson = match web.api.get(&visit, &format!("/api/v1/lessons/{id}")).await {
-        Ok(lesson) => lesson,
-        Err(failure) => return visit.show(failure),
-    };
+    let lesson: Lesson = web
+        .api
+        .get(&visit, &format!("/api/v1/lessons/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let action = format!("/lessons/{id}/edit");
     let path = format!("/api/v1/lessons/{id}");
     save_lesson(
@@ -809,7 +805,7 @@ async fn save_lesson(
     method: Method,
     path: &str,
     form: LessonForm,
-) -> Response {
+) -> Rendered {
     if form.intent == "preview" {
         let answer = web
             .api
@@ -843,7 +839,7 @@ async fn save_lesson(
                 Ok(errors) => {
                     lesson_page(web, visit, course_id, action, lesson_id, form, None, errors).await
                 }
-                Err(failure) => visit.show(failure),
+                Err(failure) => Err(visit.fail(failure)),
             },
         };
     }
@@ -859,12 +855,14 @@ async fn save_lesson(
         .call(visit, method, path, Some(&body), Some(&form.csrf))
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{course_id}/edit?done=lesson")),
+        Ok(_) => Ok(frame::see_other(&format!(
+            "/courses/{course_id}/edit?done=lesson"
+        ))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 lesson_page(web, visit, course_id, action, lesson_id, form, None, errors).await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -875,16 +873,18 @@ pub(crate) async fn delete_lesson(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/lessons/{id}/edit");
-    let lesson: Lesson = match web.api.get(&visit, &format!("/api/v1/lessons/{id}")).await {
-        Ok(lesson) => lesson,
-        Err(failure) => return visit.show(failure),
-    };
+    let lesson: Lesson = web
+        .api
+        .get(&visit, &format!("/api/v1/lessons/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let path = format!("/api/v1/lessons/{id}");
     let then = format!("/courses/{}/edit?done=deleted", lesson.course_id);
-    web.act(&visit, Method::DELETE, &path, None, &form.csrf, &then)
-        .await
+    Ok(web
+        .act(&visit, Method::DELETE, &path, None, &form.csrf, &then)
+        .await)
 }
 
 #[cfg(test)]

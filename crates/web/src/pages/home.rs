@@ -5,7 +5,6 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Response},
 };
 use campus_contracts::identity::Role;
 use futures::future::join_all;
@@ -13,7 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     api::Visit,
-    frame::{self, Frame, Section},
+    frame::{self, Frame, Rendered, Section},
     pages::views::{Announcement, CourseSummary, Page, Progress, SchoolSettings},
     Web,
 };
@@ -55,19 +54,13 @@ pub(crate) async fn dashboard(
     State(web): State<Web>,
     mut visit: Visit,
     Query(query): Query<DashboardQuery>,
-) -> Response {
-    let me = match visit.me(&web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
-    let mine: Page<CourseSummary> = match web
+) -> Rendered {
+    let me = visit.me(&web).await?;
+    let mine: Page<CourseSummary> = web
         .api
         .get(&visit, "/api/v1/courses?mine=true&sort=title&limit=100")
         .await
-    {
-        Ok(page) => page,
-        Err(failure) => return visit.show(failure),
-    };
+        .map_err(|failure| visit.fail(failure))?;
     let (studying, teaching): (Vec<CourseSummary>, Vec<CourseSummary>) =
         mine.items.into_iter().partition(CourseSummary::studies);
     let progress = join_all(studying.iter().take(COURSES_SHOWN).map(|course| {
@@ -149,5 +142,5 @@ pub(crate) async fn dashboard(
         school,
         new_school: query.welcome.as_deref() == Some("school"),
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }

@@ -5,14 +5,13 @@ use askama::Template;
 use axum::{
     extract::{Path, State},
     http::{header, HeaderValue, Method, StatusCode},
-    response::{IntoResponse, Response},
     Form,
 };
 
 use crate::{
     api::Visit,
     forms::CsrfForm,
-    frame::{self, Frame, Section},
+    frame::{self, Frame, Rendered, Section},
     pages::views::{CourseView, Lesson, LessonOutline},
     Web,
 };
@@ -39,23 +38,18 @@ pub(crate) async fn lesson(
     State(web): State<Web>,
     mut visit: Visit,
     Path(id): Path<String>,
-) -> Response {
-    let me = match visit.me(&web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
-    let lesson: Lesson = match web.api.get(&visit, &format!("/api/v1/lessons/{id}")).await {
-        Ok(lesson) => lesson,
-        Err(failure) => return visit.show(failure),
-    };
-    let course: CourseView = match web
+) -> Rendered {
+    let me = visit.me(&web).await?;
+    let lesson: Lesson = web
+        .api
+        .get(&visit, &format!("/api/v1/lessons/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    let course: CourseView = web
         .api
         .get(&visit, &format!("/api/v1/courses/{}", lesson.course_id))
         .await
-    {
-        Ok(course) => course,
-        Err(failure) => return visit.show(failure),
-    };
+        .map_err(|failure| visit.fail(failure))?;
     let (before, after) = course.around(&lesson.id);
     let (before, after) = (before.cloned(), after.cloned());
     let page = LessonPage {
@@ -71,7 +65,7 @@ pub(crate) async fn lesson(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(LESSON_CSP),
     );
-    response
+    Ok(response)
 }
 
 /// Marks the lesson complete and goes on: to the next lesson, or back to the course after
@@ -81,7 +75,7 @@ pub(crate) async fn complete(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> Rendered {
     // Signed out meanwhile: come back to the lesson, not to this form's address.
     visit.here = format!("/lessons/{id}");
     let done = web
@@ -95,22 +89,23 @@ pub(crate) async fn complete(
         )
         .await;
     if let Err(failure) = done.done() {
-        return visit.show(failure);
+        return Err(visit.fail(failure));
     }
-    let lesson: Lesson = match web.api.get(&visit, &format!("/api/v1/lessons/{id}")).await {
-        Ok(lesson) => lesson,
-        Err(failure) => return visit.show(failure),
-    };
-    let course: CourseView = match web
+    let lesson: Lesson = web
+        .api
+        .get(&visit, &format!("/api/v1/lessons/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    let course: CourseView = web
         .api
         .get(&visit, &format!("/api/v1/courses/{}", lesson.course_id))
         .await
-    {
-        Ok(course) => course,
-        Err(failure) => return visit.show(failure),
-    };
+        .map_err(|failure| visit.fail(failure))?;
     match course.around(&lesson.id).1 {
-        Some(next) => frame::see_other(&format!("/lessons/{}", next.id)),
-        None => frame::see_other(&format!("/courses/{}?completed=1", course.summary.id)),
+        Some(next) => Ok(frame::see_other(&format!("/lessons/{}", next.id))),
+        None => Ok(frame::see_other(&format!(
+            "/courses/{}?completed=1",
+            course.summary.id
+        ))),
     }
 }

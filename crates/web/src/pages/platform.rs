@@ -5,7 +5,6 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::{Method, StatusCode},
-    response::{IntoResponse, Response},
     Form,
 };
 use campus_contracts::identity::Role;
@@ -13,17 +12,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     api::{Failure, Visit},
-    frame::{self, Frame, Me, Section},
+    frame::{self, Fault, Frame, Me, Rendered, Section},
     pages::views::Page,
     Web,
 };
 
-async fn super_admin(web: &Web, visit: &mut Visit) -> Result<Me, Response> {
-    let me = visit.me(web).await.map_err(IntoResponse::into_response)?;
+async fn super_admin(web: &Web, visit: &mut Visit) -> Result<Me, Fault> {
+    let me = visit.me(web).await?;
     if me.role == Role::SuperAdmin {
         Ok(me)
     } else {
-        Err(visit.show(Failure::Forbidden))
+        Err(visit.fail(Failure::Forbidden))
     }
 }
 
@@ -56,19 +55,17 @@ pub(crate) async fn schools(
     State(web): State<Web>,
     mut visit: Visit,
     Query(query): Query<SchoolsQuery>,
-) -> Response {
-    let me = match super_admin(&web, &mut visit).await {
-        Ok(me) => me,
-        Err(response) => return response,
-    };
+) -> Rendered {
+    let me = super_admin(&web, &mut visit).await?;
     let path = format!(
         "/api/v1/schools?limit=50&{}",
         serde_urlencoded::to_string(&query).unwrap_or_default()
     );
-    let page: Page<SchoolSummary> = match web.api.get(&visit, &path).await {
-        Ok(page) => page,
-        Err(failure) => return visit.show(failure),
-    };
+    let page: Page<SchoolSummary> = web
+        .api
+        .get(&visit, &path)
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let more = page.next_cursor.map(|cursor| {
         let next = SchoolsQuery {
             cursor,
@@ -85,7 +82,7 @@ pub(crate) async fn schools(
         schools: page.items,
         more,
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,34 +119,28 @@ struct EventsPage {
     report: Option<ReplayReport>,
 }
 
-async fn events_page(web: &Web, visit: &mut Visit, report: Option<ReplayReport>) -> Response {
-    let me = match super_admin(web, visit).await {
-        Ok(me) => me,
-        Err(response) => return response,
-    };
-    let consumers: Vec<Consumer> = match web.api.get(visit, "/api/v1/admin/events/consumers").await
-    {
-        Ok(consumers) => consumers,
-        Err(failure) => return visit.show(failure),
-    };
-    let parked: Page<Parked> = match web
+async fn events_page(web: &Web, visit: &mut Visit, report: Option<ReplayReport>) -> Rendered {
+    let me = super_admin(web, visit).await?;
+    let consumers: Vec<Consumer> = web
+        .api
+        .get(visit, "/api/v1/admin/events/consumers")
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    let parked: Page<Parked> = web
         .api
         .get(visit, "/api/v1/admin/events/parked?limit=100")
         .await
-    {
-        Ok(parked) => parked,
-        Err(failure) => return visit.show(failure),
-    };
+        .map_err(|failure| visit.fail(failure))?;
     let page = EventsPage {
         frame: Frame::new(visit, Some(me), Section::Platform),
         consumers,
         parked: parked.items,
         report,
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
-pub(crate) async fn events(State(web): State<Web>, mut visit: Visit) -> Response {
+pub(crate) async fn events(State(web): State<Web>, mut visit: Visit) -> Rendered {
     events_page(&web, &mut visit, None).await
 }
 
@@ -164,11 +155,11 @@ pub(crate) async fn replay(
     State(web): State<Web>,
     mut visit: Visit,
     Form(form): Form<ReplayForm>,
-) -> Response {
+) -> Rendered {
     visit.here = "/platform/events".into();
     if let Some(id) = &form.id {
         let path = format!("/api/v1/admin/events/parked/{id}/replay");
-        return web
+        return Ok(web
             .act(
                 &visit,
                 Method::POST,
@@ -177,7 +168,7 @@ pub(crate) async fn replay(
                 &form.csrf,
                 "/platform/events",
             )
-            .await;
+            .await);
     }
     let path = "/api/v1/admin/events/parked/replay";
     let answer = web
@@ -186,6 +177,6 @@ pub(crate) async fn replay(
         .await;
     match answer.json::<ReplayReport>() {
         Ok(report) => events_page(&web, &mut visit, Some(report)).await,
-        Err(failure) => visit.show(failure),
+        Err(failure) => Err(visit.fail(failure)),
     }
 }

@@ -5,7 +5,6 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::{Method, StatusCode},
-    response::Response,
     Form,
 };
 use serde::Deserialize;
@@ -14,7 +13,7 @@ use serde_json::json;
 use crate::{
     api::Visit,
     forms::FormErrors,
-    frame::{self, Frame, Section},
+    frame::{self, Frame, Rendered, Section},
     Web,
 };
 
@@ -43,21 +42,21 @@ pub(crate) struct ForgotForm {
     email: String,
 }
 
-pub(crate) async fn forgot_form(visit: Visit) -> Response {
+pub(crate) async fn forgot_form(visit: Visit) -> Rendered {
     let page = ForgotPage {
         frame: Frame::new(&visit, None, Section::None),
         school: String::new(),
         email: String::new(),
         errors: FormErrors::default(),
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 pub(crate) async fn forgot(
     State(web): State<Web>,
     visit: Visit,
     Form(form): Form<ForgotForm>,
-) -> Response {
+) -> Rendered {
     let body = json!({ "school": form.school.trim(), "email": form.email.trim() });
     let answer = web
         .api
@@ -81,9 +80,9 @@ pub(crate) async fn forgot(
                         &[("school", "field-school"), ("email", "field-email")],
                     ),
                 };
-                frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY)
+                Ok(frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY))
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         };
     }
     // The same answer whether or not the address has an account.
@@ -94,7 +93,7 @@ pub(crate) async fn forgot(
         text: tr.s("forgot-sent", "email", &form.email),
         link: ("/sign-in", tr.t("nav-sign-in")),
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -149,7 +148,7 @@ fn new_password_page(
     purpose: Purpose,
     token: String,
     errors: FormErrors,
-) -> Response {
+) -> Rendered {
     let tr = visit.tr;
     let status = if errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -164,14 +163,14 @@ fn new_password_page(
         token,
         errors,
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
-pub(crate) async fn reset_form(visit: Visit, Query(query): Query<TokenQuery>) -> Response {
+pub(crate) async fn reset_form(visit: Visit, Query(query): Query<TokenQuery>) -> Rendered {
     new_password_page(&visit, Purpose::Reset, query.token, FormErrors::default())
 }
 
-pub(crate) async fn invitation_form(visit: Visit, Query(query): Query<TokenQuery>) -> Response {
+pub(crate) async fn invitation_form(visit: Visit, Query(query): Query<TokenQuery>) -> Rendered {
     new_password_page(
         &visit,
         Purpose::Invitation,
@@ -190,7 +189,7 @@ pub(crate) async fn reset(
     State(web): State<Web>,
     visit: Visit,
     Form(form): Form<NewPasswordForm>,
-) -> Response {
+) -> Rendered {
     set_password(&web, &visit, Purpose::Reset, form).await
 }
 
@@ -198,7 +197,7 @@ pub(crate) async fn accept_invitation(
     State(web): State<Web>,
     visit: Visit,
     Form(form): Form<NewPasswordForm>,
-) -> Response {
+) -> Rendered {
     set_password(&web, &visit, Purpose::Invitation, form).await
 }
 
@@ -207,17 +206,17 @@ async fn set_password(
     visit: &Visit,
     purpose: Purpose,
     form: NewPasswordForm,
-) -> Response {
+) -> Rendered {
     let body = json!({ "token": form.token, "password": form.password });
     let answer = web
         .api
         .call(visit, Method::POST, purpose.api(), Some(&body), None)
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other(match purpose {
+        Ok(_) => Ok(frame::see_other(match purpose {
             Purpose::Reset => "/sign-in?done=reset",
             Purpose::Invitation => "/sign-in?done=invitation",
-        }),
+        })),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => new_password_page(
                 visit,
@@ -225,7 +224,7 @@ async fn set_password(
                 form.token,
                 errors.labelled(&visit.tr, &[("password", "field-new-password")]),
             ),
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -240,13 +239,13 @@ struct VerifyPage {
 
 /// Opening the link only shows a button: mail scanners that fetch every link must not confirm
 /// an address nobody read.
-pub(crate) async fn verify_form(visit: Visit, Query(query): Query<TokenQuery>) -> Response {
+pub(crate) async fn verify_form(visit: Visit, Query(query): Query<TokenQuery>) -> Rendered {
     let page = VerifyPage {
         frame: Frame::new(&visit, None, Section::None),
         token: query.token,
         errors: FormErrors::default(),
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 #[derive(Debug, Deserialize)]
@@ -258,7 +257,7 @@ pub(crate) async fn verify(
     State(web): State<Web>,
     visit: Visit,
     Form(form): Form<VerifyForm>,
-) -> Response {
+) -> Rendered {
     let body = json!({ "token": form.token });
     let answer = web
         .api
@@ -279,7 +278,7 @@ pub(crate) async fn verify(
                 text: tr.t("verified-text"),
                 link: ("/", tr.t("error-go-home")),
             };
-            frame::render(&page, StatusCode::OK)
+            Ok(frame::render(&page, StatusCode::OK))
         }
         Err(failure) => match FormErrors::of(&tr, failure) {
             Ok(errors) => {
@@ -288,9 +287,9 @@ pub(crate) async fn verify(
                     token: form.token,
                     errors,
                 };
-                frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY)
+                Ok(frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY))
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }

@@ -4,7 +4,6 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::{Method, StatusCode},
-    response::Response,
     Form,
 };
 use serde::Deserialize;
@@ -13,7 +12,7 @@ use serde_json::json;
 use crate::{
     api::{Failure, Problem, Visit},
     forms::FormErrors,
-    frame::{self, Frame, Section},
+    frame::{self, Frame, Rendered, Section},
     pages::sign_in::with_session,
     Web,
 };
@@ -59,7 +58,7 @@ struct RegisteredPage {
     email: String,
 }
 
-pub(crate) async fn form(visit: Visit, Query(query): Query<RegisterQuery>) -> Response {
+pub(crate) async fn form(visit: Visit, Query(query): Query<RegisterQuery>) -> Rendered {
     let page = RegisterPage {
         frame: Frame::new(&visit, None, Section::None),
         form: RegisterForm {
@@ -69,14 +68,14 @@ pub(crate) async fn form(visit: Visit, Query(query): Query<RegisterQuery>) -> Re
         },
         errors: FormErrors::default(),
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 pub(crate) async fn submit(
     State(web): State<Web>,
     visit: Visit,
     Form(form): Form<RegisterForm>,
-) -> Response {
+) -> Rendered {
     let join_code = Some(form.join_code.trim()).filter(|c| !c.is_empty());
     let body = json!({ "school": form.school.trim(), "email": form.email,
         "password": form.password, "display_name": form.display_name, "join_code": join_code });
@@ -122,9 +121,9 @@ pub(crate) async fn submit(
                     },
                     errors: errors.labelled(&visit.tr, FIELDS),
                 };
-                frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY)
+                Ok(frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY))
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         };
     }
     // The answer does not say whether the address was new (so it tells no one who is a
@@ -142,11 +141,11 @@ pub(crate) async fn submit(
         )
         .await;
     if session.status.is_success() {
-        return with_session(&session, "/");
+        return Ok(with_session(&session, "/"));
     }
     let page = RegisteredPage {
         frame: Frame::new(&visit, None, Section::None),
         email: form.email,
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }

@@ -4,7 +4,6 @@ use askama::Template;
 use axum::{
     extract::State,
     http::{Method, StatusCode},
-    response::Response,
     Form,
 };
 use serde::Deserialize;
@@ -13,7 +12,7 @@ use serde_json::json;
 use crate::{
     api::Visit,
     forms::FormErrors,
-    frame::{self, Frame, Section},
+    frame::{self, Frame, Rendered, Section},
     pages::sign_in::with_session,
     Web,
 };
@@ -47,7 +46,7 @@ struct SchoolPage {
     errors: FormErrors,
 }
 
-pub(crate) async fn form(visit: Visit) -> Response {
+pub(crate) async fn form(visit: Visit) -> Rendered {
     let page = SchoolPage {
         frame: Frame::new(&visit, None, Section::None),
         form: SchoolForm {
@@ -56,14 +55,14 @@ pub(crate) async fn form(visit: Visit) -> Response {
         },
         errors: FormErrors::default(),
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 pub(crate) async fn submit(
     State(web): State<Web>,
     visit: Visit,
     Form(form): Form<SchoolForm>,
-) -> Response {
+) -> Rendered {
     let slug = form.slug.trim().to_ascii_lowercase();
     let time_zone = Some(form.time_zone.as_str()).filter(|zone| !zone.is_empty());
     let body = json!({ "name": form.name, "slug": slug, "admin_name": form.admin_name,
@@ -84,9 +83,9 @@ pub(crate) async fn submit(
                     },
                     errors: errors.labelled(&visit.tr, FIELDS),
                 };
-                frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY)
+                Ok(frame::render(&page, StatusCode::UNPROCESSABLE_ENTITY))
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         };
     }
     let credentials = json!({ "school": slug, "email": form.admin_email,
@@ -102,7 +101,7 @@ pub(crate) async fn submit(
         )
         .await;
     match session.done() {
-        Ok(session) => with_session(&session, "/?welcome=school"),
-        Err(failure) => visit.show(failure),
+        Ok(session) => Ok(with_session(&session, "/?welcome=school")),
+        Err(failure) => Err(visit.fail(failure)),
     }
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::{
     api::{Answer, Failure, Visit},
     forms::{CsrfForm, FormErrors},
-    frame::{self, Frame, Section},
+    frame::{self, Frame, Rendered, Section},
     Web,
 };
 
@@ -55,7 +55,7 @@ pub(crate) async fn form(
     State(web): State<Web>,
     visit: Visit,
     Query(query): Query<SignInQuery>,
-) -> Response {
+) -> Rendered {
     let next = local_or_home(query.next.as_deref()).to_owned();
     // Already signed in (another tab renewed the session meanwhile): straight on.
     if visit.csrf.is_some()
@@ -65,7 +65,7 @@ pub(crate) async fn form(
             .await
             .is_ok()
     {
-        return frame::see_other(&next);
+        return Ok(frame::see_other(&next));
     }
     let page = SignInPage {
         frame: Frame::new(&visit, None, Section::None),
@@ -81,14 +81,14 @@ pub(crate) async fn form(
             _ => None,
         },
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
 
 pub(crate) async fn submit(
     State(web): State<Web>,
     visit: Visit,
     Form(form): Form<SignInForm>,
-) -> Response {
+) -> Rendered {
     let code = form
         .totp_code
         .as_deref()
@@ -108,7 +108,7 @@ pub(crate) async fn submit(
         .await;
     let next = local_or_home(form.next.as_deref()).to_owned();
     if answer.status.is_success() {
-        return with_session(&answer, &next);
+        return Ok(with_session(&answer, &next));
     }
     let tr = visit.tr;
     let problem_code = answer.problem_code();
@@ -121,7 +121,7 @@ pub(crate) async fn submit(
         (StatusCode::UNAUTHORIZED, _) => (false, FormErrors::general(tr.t("sign-in-wrong"))),
         _ => match FormErrors::of(&tr, answer.failure()) {
             Ok(errors) => (code.is_some(), errors),
-            Err(failure) => return visit.show(failure),
+            Err(failure) => return Err(visit.fail(failure)),
         },
     };
     let page = SignInPage {
@@ -143,14 +143,14 @@ pub(crate) async fn submit(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
 pub(crate) async fn sign_out(
     State(web): State<Web>,
     visit: Visit,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> Rendered {
     let answer = web
         .api
         .call(
@@ -162,10 +162,10 @@ pub(crate) async fn sign_out(
         )
         .await;
     match answer.done() {
-        Ok(answer) => with_session(&answer, "/sign-in"),
+        Ok(answer) => Ok(with_session(&answer, "/sign-in")),
         // Signed out already.
-        Err(Failure::SignedOut) => frame::see_other("/sign-in"),
-        Err(failure) => visit.show(failure),
+        Err(Failure::SignedOut) => Ok(frame::see_other("/sign-in")),
+        Err(failure) => Err(visit.fail(failure)),
     }
 }
 

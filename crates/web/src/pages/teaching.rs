@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::{Method, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
     Form,
 };
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::{
     api::{Failure, Visit},
     forms::{CsrfForm, FormErrors},
-    frame::{self, Frame, Section},
+    frame::{self, Frame, Rendered, Section},
     pages::{
         courses,
         views::{ClassProgress, CourseView, Member, Page},
@@ -37,7 +37,7 @@ pub(crate) async fn announce(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<AnnouncementForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}");
     let body = json!({ "title": form.title, "body": form.body });
     let answer = web
@@ -51,7 +51,9 @@ pub(crate) async fn announce(
         )
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{id}?done=announced#announcements-title")),
+        Ok(_) => Ok(frame::see_other(&format!(
+            "/courses/{id}?done=announced#announcements-title"
+        ))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 let errors = errors.labelled(
@@ -63,7 +65,7 @@ pub(crate) async fn announce(
                 );
                 courses::show_course(&web, &mut visit, &id, errors, None).await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -95,15 +97,13 @@ async fn people_page(
     role: String,
     notice: Option<String>,
     errors: FormErrors,
-) -> Response {
-    let me = match visit.me(web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
-    let course: CourseView = match web.api.get(visit, &format!("/api/v1/courses/{id}")).await {
-        Ok(course) => course,
-        Err(failure) => return visit.show(failure),
-    };
+) -> Rendered {
+    let me = visit.me(web).await?;
+    let course: CourseView = web
+        .api
+        .get(visit, &format!("/api/v1/courses/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let mut members = Vec::new();
     let mut cursor: Option<String> = None;
     // Every member: a class is a few hundred people at most, so the pages are read through.
@@ -112,10 +112,11 @@ async fn people_page(
             Some(cursor) => format!("/api/v1/courses/{id}/members?limit=200&cursor={cursor}"),
             None => format!("/api/v1/courses/{id}/members?limit=200"),
         };
-        let page: Page<Member> = match web.api.get(visit, &path).await {
-            Ok(page) => page,
-            Err(failure) => return visit.show(failure),
-        };
+        let page: Page<Member> = web
+            .api
+            .get(visit, &path)
+            .await
+            .map_err(|failure| visit.fail(failure))?;
         members.extend(page.items);
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -136,7 +137,7 @@ async fn people_page(
         notice,
         errors,
     };
-    frame::render(&page, status)
+    Ok(frame::render(&page, status))
 }
 
 pub(crate) async fn people(
@@ -144,7 +145,7 @@ pub(crate) async fn people(
     mut visit: Visit,
     Path(id): Path<String>,
     Query(query): Query<DoneQuery>,
-) -> Response {
+) -> Rendered {
     let tr = visit.tr;
     let notice = match query.done.as_deref() {
         Some("enrolled") => Some(tr.n(
@@ -185,7 +186,7 @@ pub(crate) async fn enroll_list(
     mut visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<RosterForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}/people");
     let entries: Vec<&str> = form
         .people
@@ -213,10 +214,10 @@ pub(crate) async fn enroll_list(
         enrolled: usize,
     }
     match answer.json::<Result>() {
-        Ok(result) => frame::see_other(&format!(
+        Ok(result) => Ok(frame::see_other(&format!(
             "/courses/{id}/people?done=enrolled&enrolled={}",
             result.enrolled
-        )),
+        ))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 // `people[3]` is the fourth entry: say which line, and what it said.
@@ -239,7 +240,7 @@ pub(crate) async fn enroll_list(
                 lines.general = errors.general;
                 people_page(&web, &mut visit, &id, form.people, role, None, lines).await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -269,7 +270,7 @@ pub(crate) async fn change_member_role(
     mut visit: Visit,
     Path((id, user_id)): Path<(String, String)>,
     Form(form): Form<MemberRoleForm>,
-) -> Response {
+) -> Rendered {
     visit.here = format!("/courses/{id}/people");
     let answer = web
         .api
@@ -282,7 +283,7 @@ pub(crate) async fn change_member_role(
         )
         .await;
     match answer.done() {
-        Ok(_) => frame::see_other(&format!("/courses/{id}/people?done=role")),
+        Ok(_) => Ok(frame::see_other(&format!("/courses/{id}/people?done=role"))),
         Err(failure) => match FormErrors::of(&visit.tr, failure) {
             Ok(errors) => {
                 people_page(
@@ -296,7 +297,7 @@ pub(crate) async fn change_member_role(
                 )
                 .await
             }
-            Err(failure) => visit.show(failure),
+            Err(failure) => Err(visit.fail(failure)),
         },
     }
 }
@@ -321,26 +322,21 @@ pub(crate) async fn class_progress(
     mut visit: Visit,
     Path(id): Path<String>,
     Query(query): Query<ClassQuery>,
-) -> Response {
-    let me = match visit.me(&web).await {
-        Ok(me) => me,
-        Err(fault) => return fault.into_response(),
-    };
-    let course: CourseView = match web.api.get(&visit, &format!("/api/v1/courses/{id}")).await {
-        Ok(course) => course,
-        Err(failure) => return visit.show(failure),
-    };
+) -> Rendered {
+    let me = visit.me(&web).await?;
+    let course: CourseView = web
+        .api
+        .get(&visit, &format!("/api/v1/courses/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     if !course.run_by_visitor() {
-        return visit.show(Failure::Forbidden);
+        return Err(visit.fail(Failure::Forbidden));
     }
-    let mut class: ClassProgress = match web
+    let mut class: ClassProgress = web
         .api
         .get(&visit, &format!("/api/v1/courses/{id}/progress/class"))
         .await
-    {
-        Ok(class) => class,
-        Err(failure) => return visit.show(failure),
-    };
+        .map_err(|failure| visit.fail(failure))?;
     let stuck_count = class.students.iter().filter(|s| s.stuck).count();
     let stuck_only = query.stuck.is_some();
     if stuck_only {
@@ -353,5 +349,5 @@ pub(crate) async fn class_progress(
         stuck_only,
         stuck_count,
     };
-    frame::render(&page, StatusCode::OK)
+    Ok(frame::render(&page, StatusCode::OK))
 }
