@@ -128,6 +128,15 @@ impl FormErrors {
         self.general.is_some() || !self.fields.is_empty()
     }
 
+    /// The status of a page showing this form: 422 while it has errors.
+    pub(crate) fn status(&self) -> axum::http::StatusCode {
+        if self.any() {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            axum::http::StatusCode::OK
+        }
+    }
+
     /// The message for `field`, if it has one.
     pub(crate) fn on(&self, field: &str) -> Option<&str> {
         self.fields

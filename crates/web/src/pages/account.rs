@@ -54,11 +54,7 @@ fn profile_page(
     saved: bool,
     errors: FormErrors,
 ) -> Rendered {
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = errors.status();
     let school_zone = visit.tr.s(
         "field-time-zone-school",
         "zone",
@@ -186,11 +182,7 @@ async fn security_page(
         .get(visit, "/api/v1/me/sessions")
         .await
         .map_err(|failure| visit.fail(failure))?;
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = errors.status();
     let page = SecurityPage {
         second_factor: me.second_factor.unwrap_or(false),
         frame: Frame::new(visit, Some(me), Section::Account),

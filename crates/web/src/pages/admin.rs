@@ -139,11 +139,7 @@ async fn people_page(
     let notice = (!query.done.is_empty())
         .then(|| visit.tr.maybe(&format!("admin-done-{}", query.done)))
         .flatten();
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = errors.status();
     let page = PeoplePage {
         frame: Frame::new(visit, Some(me), Section::Admin),
         query,
@@ -321,11 +317,7 @@ pub(crate) async fn import(
     let me = admin(&web, &mut visit).await?;
     let render =
         |visit: &Visit, me: Me, csv: String, report: Option<ImportReport>, errors: FormErrors| {
-            let status = if errors.any() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::OK
-            };
+            let status = errors.status();
             let page = ImportPage {
                 frame: Frame::new(visit, Some(me), Section::Admin),
                 csv,
@@ -410,11 +402,7 @@ async fn school_page(
         .get(visit, "/api/v1/school")
         .await
         .map_err(|failure| visit.fail(failure))?;
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = errors.status();
     let page = SchoolPage {
         frame: Frame::new(visit, Some(me), Section::Admin),
         school,

@@ -165,11 +165,7 @@ pub(crate) async fn show_course(
         && summary.visibility == Visibility::Published
         && summary.enrollment_mode != "closed")
         .then(|| summary.enrollment_mode == "code");
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = errors.status();
     let page = CoursePage {
         frame: Frame::new(visit, Some(me), Section::Courses),
         course,

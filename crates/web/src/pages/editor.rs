@@ -188,11 +188,8 @@ async fn edit_page(
     if !course.editable() {
         return Err(visit.fail(Failure::Forbidden));
     }
-    let status = if errors.any() || module_errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    // 422 if either form on the page has errors.
+    let status = errors.status().max(module_errors.status());
     let page = EditPage {
         frame: Frame::new(visit, Some(me), Section::Courses),
         form: form.unwrap_or_else(|| DetailsForm::of(&course)),
@@ -678,11 +675,7 @@ async fn lesson_page(
     if !course.editable() {
         return Err(visit.fail(Failure::Forbidden));
     }
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = errors.status();
     let page = LessonEditPage {
         frame: Frame::new(visit, Some(me), Section::Courses),
         course,

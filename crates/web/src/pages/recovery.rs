@@ -150,11 +150,7 @@ fn new_password_page(
     errors: FormErrors,
 ) -> Rendered {
     let tr = visit.tr;
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = errors.status();
     let page = NewPasswordPage {
         frame: Frame::new(visit, None, Section::None),
         title: tr.t(purpose.title()),

@@ -123,11 +123,7 @@ async fn people_page(
             None => break,
         }
     }
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = errors.status();
     let page = PeoplePage {
         frame: Frame::new(visit, Some(me), Section::Courses),
         course,
