@@ -3,7 +3,11 @@
 use campus_platform::{config::Config, context::Context, http::Pages};
 
 pub fn all() -> Vec<Context> {
-    vec![campus_identity::context(), campus_courses::context()]
+    vec![
+        campus_identity::context(),
+        campus_courses::context(),
+        campus_assessments::context(),
+    ]
 }
 
 /// The web application, served by a process that runs every context: its pages call the

@@ -8,6 +8,7 @@
 //! The event catalogue under `docs/events/`, `campus events` and the schema compatibility
 //! check all read [`catalogue`].
 
+pub mod assessments;
 pub mod courses;
 pub mod identity;
 
@@ -45,6 +46,7 @@ impl EventSchema {
 pub fn catalogue() -> Vec<EventSchema> {
     let mut all = identity::published();
     all.extend(courses::published());
+    all.extend(assessments::published());
     all
 }
 

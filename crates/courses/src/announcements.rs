@@ -8,7 +8,7 @@ use campus_contracts::courses::AnnouncementPosted;
 use campus_platform::{
     error::{Checks, Problem},
     http::{Json, Query},
-    id,
+    id, markdown,
     openapi::fields,
     pagination::{self, Page},
     people::Caller,
@@ -20,7 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     access::CourseAccess,
-    content, domain,
+    domain,
     store::{
         self,
         announcements::{AnnouncementRow, NewAnnouncement},
@@ -126,7 +126,7 @@ async fn post_announcement(
     ));
     checks.finish()?;
     let (title, body) = (title.unwrap_or_default(), body.unwrap_or_default());
-    let body_html = content::render_markdown(&body);
+    let body_html = markdown::render(&body);
     let id = id::new_id_string();
     let now = time::now_ms();
     let mut change = courses.change().await?;

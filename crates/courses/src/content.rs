@@ -1,36 +1,8 @@
-//! What teachers write, made safe to show: Markdown rendered to HTML and then sanitized, and
+//! What teachers write, made safe to show: Markdown through the platform's one sanitizer, and
 //! video links accepted only from hosts whose players we embed.
-//!
-//! Sanitizing runs after rendering, on the HTML, because Markdown passes raw HTML through and
-//! builds links from any scheme; ammonia removes scripts, event handlers, styles and
-//! `javascript:`/`data:` URLs whatever the Markdown looked like.
-
-use std::sync::LazyLock;
 
 use campus_platform::error::FieldError;
-use pulldown_cmark::{html, Options, Parser};
 use url::Url;
-
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
-    let mut builder = ammonia::Builder::default();
-    builder
-        .link_rel(Some("noopener noreferrer nofollow ugc"))
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .add_generic_attributes(["id"])
-        .id_prefix(Some("content-"));
-    builder
-});
-
-/// Markdown (CommonMark with tables, strikethrough and task lists) as sanitized HTML.
-pub fn render_markdown(markdown: &str) -> String {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_FOOTNOTES;
-    let mut rendered = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut rendered, Parser::new_ext(markdown, options));
-    SANITIZER.clean(&rendered).to_string()
-}
 
 /// A video link from an allowed host, as stored and as played.
 #[derive(Debug, PartialEq, Eq)]
@@ -119,37 +91,6 @@ pub fn web_link(field: &str, link: &str) -> Result<String, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn script_in_markdown_cannot_run() {
-        let html = render_markdown(
-            "Hello <script>alert(1)</script> <img src=x onerror=alert(2)> \
-             [click](javascript:alert(3)) [data](data:text/html;base64,PHNjcmlwdD4=) \
-             <a href=\"https://example.org\" onclick=\"alert(4)\">ok</a> <iframe src=\"https://evil.example\"></iframe>",
-        );
-        for bad in [
-            "<script",
-            "onerror",
-            "javascript:",
-            "data:",
-            "onclick",
-            "<iframe",
-        ] {
-            assert!(!html.contains(bad), "{bad} survived in {html}");
-        }
-        assert!(html.contains("https://example.org"));
-        assert!(html.contains("rel=\"noopener noreferrer nofollow ugc\""));
-    }
-
-    #[test]
-    fn markdown_keeps_its_formatting() {
-        let html = render_markdown(
-            "# Photosynthesis\n\n*Light* and **water**\n\n| a | b |\n|---|---|\n| 1 | 2 |",
-        );
-        assert!(html.contains("<h1>Photosynthesis</h1>"), "{html}");
-        assert!(html.contains("<em>Light</em>"));
-        assert!(html.contains("<table>"));
-    }
 
     #[test]
     fn a_video_link_is_stored_normalized() {

@@ -3,12 +3,12 @@
 //! lessons, descriptions and announcements, so what a teacher previews is what students get.
 
 use axum::extract::State;
-use campus_platform::{error::Problem, http::Json, people::Caller, Result};
+use campus_platform::{error::Problem, http::Json, markdown, people::Caller, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{content, domain, Courses};
+use crate::{domain, Courses};
 
 pub(crate) fn routes(courses: Courses) -> OpenApiRouter {
     OpenApiRouter::new()
@@ -46,6 +46,6 @@ async fn preview(
         ));
     }
     Ok(Json(MarkdownPreview {
-        html: content::render_markdown(&source.markdown),
+        html: markdown::render(&source.markdown),
     }))
 }

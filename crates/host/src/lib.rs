@@ -22,6 +22,7 @@ use campus_platform::{
     health::{self, Readiness},
     http, metrics, openapi,
     people::People,
+    rosters::Rosters,
     tasks::Task,
 };
 use tokio::{net::TcpListener, time::Instant};
@@ -69,11 +70,13 @@ impl Application {
         for context in &contexts {
             let db = open_and_migrate(&config, context).await?;
             let people = context.keeps_people.then(|| People::new(db.clone()));
+            let rosters = context.keeps_rosters.then(|| Rosters::new(db.clone()));
             let env = ContextEnv::new(
                 db.clone(),
                 config.clone(),
                 keys.clone(),
                 people.clone(),
+                rosters.clone(),
                 services.clone(),
             );
             let running = context
@@ -87,6 +90,9 @@ impl Application {
             }
             if let Some(people) = people {
                 plan.subscribe(&db, people.subscription());
+            }
+            if let Some(rosters) = rosters {
+                plan.subscribe(&db, rosters.subscription());
             }
             api = api.merge(routes);
             tasks.extend(context_tasks);

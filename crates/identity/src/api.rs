@@ -416,22 +416,22 @@ pub struct UpdateProfile {
     #[schema(schema_with = fields::optional_required_line::<{ DisplayName::MAX_LENGTH }>)]
     pub display_name: Option<String>,
     /// `null` or blank clears it.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "campus_platform::http::double_option")]
     #[schema(schema_with = fields::optional_text::<{ BIO_MAX }>)]
     pub bio: Option<Option<String>>,
     /// An https address, or a path on this server; `null` or blank clears it.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "campus_platform::http::double_option")]
     #[schema(schema_with = avatar_schema)]
     pub avatar_url: Option<Option<String>>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "campus_platform::http::double_option")]
     #[schema(schema_with = fields::optional_line::<{ GRADE_LEVEL_MAX }>)]
     pub grade_level: Option<Option<String>>,
     /// The language pages are shown in.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "campus_platform::http::double_option")]
     #[schema(schema_with = LocaleTag::optional_schema)]
     pub locale: Option<Option<String>>,
     /// Dates and times are shown in this time zone.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "campus_platform::http::double_option")]
     #[schema(schema_with = TimeZoneName::optional_schema)]
     pub time_zone: Option<Option<String>>,
 }
@@ -451,16 +451,6 @@ fn avatar_schema() -> utoipa::openapi::Object {
 }
 
 /// Absent leaves a field alone; `null` clears it.
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(deserializer).map(Some)
-    }
-}
-
 fn bounded(
     field: &str,
     value: &Option<Option<String>>,

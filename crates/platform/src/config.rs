@@ -85,9 +85,13 @@ pub struct SecretsConfig {
 }
 
 /// Where uploaded files are kept (see `platform::files`): a folder, or an S3-compatible bucket.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FilesConfig {
+    /// Largest upload (a `multipart/form-data` request) any route accepts; each route's own
+    /// limit (an assignment's maximum file size) is usually smaller and is enforced while the
+    /// bytes arrive. Other requests keep `http.body_limit_bytes`.
+    pub upload_limit_bytes: u64,
     /// The bucket; set, files go to S3 (or any S3-compatible store) instead of
     /// `<data_dir>/files`.
     pub s3_bucket: Option<String>,
@@ -100,6 +104,20 @@ pub struct FilesConfig {
     pub s3_secret_access_key: Option<SecretText>,
     /// Allow an `http://` endpoint (only for a store on this machine or a private network).
     pub s3_allow_http: bool,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            upload_limit_bytes: 100 * 1024 * 1024,
+            s3_bucket: None,
+            s3_region: None,
+            s3_endpoint: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
+        }
+    }
 }
 
 /// Where Prometheus scrapes `/metrics`, and what it must show.

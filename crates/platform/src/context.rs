@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     auth::KeyRing, config::Config, db::Db, events::Subscription, mail::Mailer, people::People,
-    sealing::Sealer, shared_redis::SharedRedis, tasks::Task,
+    rosters::Rosters, sealing::Sealer, shared_redis::SharedRedis, tasks::Task,
 };
 
 type StartFn = Box<
@@ -29,6 +29,8 @@ pub struct Context {
     pub migrations: &'static Migrator,
     /// Whether the context keeps the shared people directory (see [`crate::people`]).
     pub keeps_people: bool,
+    /// Whether the context keeps course rosters (see [`crate::rosters`]).
+    pub keeps_rosters: bool,
     start: StartFn,
 }
 
@@ -43,6 +45,7 @@ impl Context {
             name,
             migrations,
             keeps_people: false,
+            keeps_rosters: false,
             start: Box::new(move |env| Box::pin(start(env))),
         }
     }
@@ -55,11 +58,21 @@ impl Context {
         self
     }
 
+    /// The context keeps course rosters: its database gets the rosters' tables, the rosters
+    /// follow courses' events, and its handlers may ask how a caller stands towards a course.
+    pub fn with_rosters(mut self) -> Self {
+        self.keeps_rosters = true;
+        self
+    }
+
     /// Every migrator the context's database needs, in addition to the event tables.
     pub fn migrators(&self) -> Vec<&'static Migrator> {
         let mut all = vec![self.migrations];
         if self.keeps_people {
             all.push(&crate::people::MIGRATIONS);
+        }
+        if self.keeps_rosters {
+            all.push(&crate::rosters::MIGRATIONS);
         }
         all
     }
@@ -78,6 +91,7 @@ pub struct ContextEnv {
     /// The public keys access tokens verify against (identity keeps it filled).
     pub keys: KeyRing,
     people: Option<People>,
+    rosters: Option<Rosters>,
     services: Arc<Services>,
 }
 
@@ -87,6 +101,7 @@ impl ContextEnv {
         config: Arc<Config>,
         keys: KeyRing,
         people: Option<People>,
+        rosters: Option<Rosters>,
         services: Arc<Services>,
     ) -> Self {
         Self {
@@ -94,6 +109,7 @@ impl ContextEnv {
             config,
             keys,
             people,
+            rosters,
             services,
         }
     }
@@ -103,6 +119,16 @@ impl ContextEnv {
         self.people.clone().ok_or_else(|| {
             anyhow::anyhow!(
                 "the {} context keeps no people directory; register it with `with_people()`",
+                self.db.context()
+            )
+        })
+    }
+
+    /// The context's course rosters; an error unless it was registered `with_rosters`.
+    pub fn rosters(&self) -> anyhow::Result<Rosters> {
+        self.rosters.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "the {} context keeps no course rosters; register it with `with_rosters()`",
                 self.db.context()
             )
         })

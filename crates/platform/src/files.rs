@@ -484,6 +484,7 @@ mod tests {
             s3_access_key_id: Some(crate::config::SecretText::new("campus-test")),
             s3_secret_access_key: Some(crate::config::SecretText::new("campus-test-secret")),
             s3_allow_http: true,
+            ..crate::config::FilesConfig::default()
         };
         let files = Files::from_config(&config).unwrap();
         assert_eq!(files.kind(), "s3");

@@ -8,7 +8,7 @@
 use std::{future::Future, time::Duration};
 
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{DefaultBodyLimit, FromRequest, MatchedPath, Request},
     http::{header, HeaderName, HeaderValue, Method, StatusCode},
     middleware::{self, Next},
@@ -20,7 +20,6 @@ use tokio::{net::TcpListener, time::Instant};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, CorsLayer},
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     timeout::TimeoutLayer,
 };
@@ -75,7 +74,13 @@ pub fn with_middleware(routes: Router, config: &Config, keys: KeyRing) -> Router
         ))
         // The body limit wraps the answer's body type; the middleware above takes axum's.
         .map_response(IntoResponse::into_response)
-        .layer(RequestBodyLimitLayer::new(http.body_limit_bytes))
+        .layer(middleware::from_fn_with_state(
+            BodyLimits {
+                body: http.body_limit_bytes as u64,
+                upload: config.files.upload_limit_bytes,
+            },
+            limit_body,
+        ))
         .layer(DefaultBodyLimit::max(http.body_limit_bytes))
         .layer(axum::Extension(keys))
         .layer(axum::Extension(crate::web_session::CookieNames::for_site(
@@ -83,6 +88,45 @@ pub fn with_middleware(routes: Router, config: &Config, keys: KeyRing) -> Router
         )))
         .service(routes);
     Router::new().fallback_service(stack)
+}
+
+/// How large a request body may be: uploads (`multipart/form-data`) have their own limit.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    body: u64,
+    upload: u64,
+}
+
+/// Refuses a body whose declared length passes its limit (413) and cuts off one that passes
+/// it while streaming, so no route reads more than the limit whatever the client claims.
+/// Upload routes lift axum's buffering limit (`DefaultBodyLimit`) and stream within this one.
+async fn limit_body(
+    axum::extract::State(limits): axum::extract::State<BodyLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let upload = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    let limit = if upload { limits.upload } else { limits.body };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return crate::Error::PayloadTooLarge.into_response();
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// Serves `app` until `shutdown` resolves, then stops accepting and lets in-flight requests
@@ -530,3 +574,18 @@ impl<const MIN: i64, const MAX: i64> utoipa::PartialSchema for Within<MIN, MAX> 
 }
 
 impl<const MIN: i64, const MAX: i64> utoipa::ToSchema for Within<MIN, MAX> {}
+
+/// For a field of a partial update (`PATCH`) that may be cleared: absent → `None` (leave it),
+/// `null` → `Some(None)` (clear it), a value → `Some(Some(value))`. Use with
+/// `#[serde(default, with = "campus_platform::http::double_option")]`.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}

@@ -17,8 +17,8 @@ use axum::{
     http::request::Parts,
 };
 use campus_contracts::identity::{
-    AccountStatus, AddressConfirmed, ProfileUpdated, Role, UserDeactivated, UserReactivated,
-    UserRegistered, UserRoleChanged,
+    AccountStatus, AddressConfirmed, ProfileUpdated, Role, SchoolCreated, SchoolUpdated,
+    UserDeactivated, UserReactivated, UserRegistered, UserRoleChanged,
 };
 use sqlx::migrate::Migrator;
 
@@ -108,6 +108,7 @@ pub struct People {
 struct Inner {
     db: Db,
     cache: ReadCache<(String, String), Option<Person>>,
+    time_zones: ReadCache<String, jiff::tz::TimeZone>,
 }
 
 impl People {
@@ -117,6 +118,7 @@ impl People {
             inner: Arc::new(Inner {
                 db,
                 cache: ReadCache::new(50_000, TTL),
+                time_zones: ReadCache::new(10_000, TTL),
             }),
         }
     }
@@ -150,11 +152,31 @@ impl People {
         Ok(rows.into_iter().map(Person::from).collect())
     }
 
+    /// The time zone the school keeps its calendar in: UTC until identity's word of the
+    /// school arrives, or if the stored name is one this build's time zone data lacks.
+    pub async fn school_time_zone(&self, school_id: &str) -> Result<jiff::tz::TimeZone> {
+        self.inner
+            .time_zones
+            .get_or_load(&school_id.to_owned(), || async {
+                let name: Option<(String,)> =
+                    sqlx::query_as("SELECT time_zone FROM schools WHERE school_id = $1")
+                        .bind(school_id)
+                        .fetch_optional(self.inner.db.pool())
+                        .await?;
+                Ok(name
+                    .and_then(|(name,)| jiff::tz::TimeZone::get(&name).ok())
+                    .unwrap_or(jiff::tz::TimeZone::UTC))
+            })
+            .await
+    }
+
     /// The subscription that keeps the directory current from identity's events.
     pub fn subscription(&self) -> Subscription {
         Subscription::new(
             "people",
             vec![
+                SchoolCreated::TYPE,
+                SchoolUpdated::TYPE,
                 UserRegistered::TYPE,
                 AddressConfirmed::TYPE,
                 ProfileUpdated::TYPE,
@@ -177,6 +199,32 @@ struct Listener {
 impl Handler for Listener {
     async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()> {
         let (school_id, user_id) = match event.event_type.as_str() {
+            SchoolCreated::TYPE | SchoolUpdated::TYPE => {
+                let (school_id, name, time_zone) = match event.event_type.as_str() {
+                    SchoolCreated::TYPE => {
+                        let school: SchoolCreated = event.data_as()?;
+                        (school.school_id, school.name, school.time_zone)
+                    }
+                    _ => {
+                        let school: SchoolUpdated = event.data_as()?;
+                        (school.school_id, school.name, school.time_zone)
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO schools (school_id, name, time_zone, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (school_id) DO UPDATE SET name = $2, time_zone = $3, updated_at = $4",
+                )
+                .bind(&school_id)
+                .bind(&name)
+                .bind(&time_zone)
+                .bind(time::now_ms())
+                .execute(uow.conn())
+                .await?;
+                let people = self.people.clone();
+                people.inner.time_zones.forget(&school_id);
+                uow.after_commit(move || people.inner.time_zones.forget(&school_id));
+                return Ok(());
+            }
             UserRegistered::TYPE => {
                 let user: UserRegistered = event.data_as()?;
                 sqlx::query(

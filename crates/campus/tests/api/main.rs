@@ -14,6 +14,7 @@
 
 mod fixtures;
 
+mod assessments;
 mod browser;
 mod bus;
 mod catalogue;

@@ -129,6 +129,13 @@ async fn operations(app: &TestApp) -> Vec<Operation> {
                             "application/json".to_owned(),
                             serde_json::to_vec(&value).unwrap(),
                         )
+                    } else if content.contains_key("multipart/form-data") {
+                        (
+                            "multipart/form-data; boundary=walk".to_owned(),
+                            b"--walk\r\nContent-Disposition: form-data; name=\"file\"; filename=\"walk.pdf\"\r\n\
+                              Content-Type: application/pdf\r\n\r\n%PDF-1.4 walk\r\n--walk--\r\n"
+                                .to_vec(),
+                        )
                     } else if content.contains_key("text/csv") {
                         (
                             "text/csv".to_owned(),
@@ -275,6 +282,10 @@ async fn snapshot(app: &TestApp, admin: &Person, ids: &Ids) -> Vec<(String, Valu
         "/api/v1/school",
         "/api/v1/audit?limit=200",
         "/api/v1/me/sessions",
+        "/api/v1/assignments/{id}",
+        "/api/v1/assignments/{id}/submissions",
+        "/api/v1/assignments/{id}/extensions",
+        "/api/v1/submissions/{id}",
     ] {
         let path = ids.fill(path).unwrap();
         let (status, body) = call(app, Method::GET, &path, Some(&admin.token), None).await;
@@ -330,8 +341,44 @@ each_storage! {
         let (status, _) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/enroll"),
             Some(&sam.token), Some(json!({}))).await;
         assert!(status.is_success(), "{status}");
+        // An assignment of the course with Sam's hand-in, a feedback file and an extension,
+        // once assessments has heard of the course and its members.
+        eventually(std::time::Duration::from_secs(20), "assessments hears of the course", || async {
+            let known: Option<(String,)> = sqlx::query_as(
+                "SELECT user_id FROM roster_places WHERE course_id = $1 AND user_id = $2",
+            )
+            .bind(&course)
+            .bind(&sam.id)
+            .fetch_optional(app.db("assessments").pool())
+            .await
+            .unwrap();
+            known.map(drop)
+        })
+        .await;
+        let assignment = created(&app, &format!("/api/v1/courses/{course}/assignments"), &tess,
+            json!({ "title": "Lab report", "max_points": 10, "submission_types": ["text", "file"] })).await;
+        let (status, body) = call(&app, Method::POST, &format!("/api/v1/assignments/{assignment}/publish"),
+            Some(&tess.token), None).await;
+        assert_eq!(status, 200, "{body}");
+        let submission = created(&app, &format!("/api/v1/assignments/{assignment}/submissions"), &sam,
+            json!({ "text": "Speed is distance over time." })).await;
+        let (status, body) = call(&app, Method::PUT,
+            &format!("/api/v1/assignments/{assignment}/extensions/{}", sam.id), Some(&tess.token),
+            Some(json!({ "due_at": "2030-01-01T12:00" }))).await;
+        assert_eq!(status, 200, "{body}");
+        let feedback: Value = app.client
+            .post(app.url(&format!("/api/v1/submissions/{submission}/feedback-files")))
+            .bearer_auth(&tess.token)
+            .multipart(reqwest::multipart::Form::new().part("file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 notes".to_vec()).file_name("notes.pdf")))
+            .send().await.unwrap().json().await.unwrap();
+        let feedback_file = feedback["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
         let ids = Ids(HashMap::from([
             ("courses/{id}", course.clone()),
+            ("assignments/{id}", assignment),
+            ("extensions/{student_id}", sam.id.clone()),
+            ("submissions/{id}", submission),
+            ("feedback-files/{file_id}", feedback_file),
             ("members/{user_id}", sam.id.clone()),
             ("modules/{id}", module),
             ("lessons/{id}", lesson),

@@ -1,6 +1,6 @@
 //! What a teacher may set on a course, and the rules each field follows.
 
-use campus_platform::{error::Checks, locale::LocaleTag, openapi::fields, Result};
+use campus_platform::{error::Checks, locale::LocaleTag, markdown, openapi::fields, Result};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -164,7 +164,7 @@ impl CourseDetails {
                 description,
                 domain::DESCRIPTION_MAX,
             )) {
-                course.description_html = content::render_markdown(&text);
+                course.description_html = markdown::render(&text);
                 course.description = text;
             }
         }

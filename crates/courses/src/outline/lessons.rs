@@ -10,7 +10,7 @@ use campus_contracts::courses::LessonPublished;
 use campus_platform::{
     error::{Checks, FieldError, Problem},
     http::Json,
-    id,
+    id, markdown,
     openapi::fields,
     people::Caller,
     time, Error, Result,
@@ -191,7 +191,7 @@ impl LessonDetails {
             if let Some(body) =
                 checks.check(domain::bounded_text("body", body, domain::LESSON_BODY_MAX))
             {
-                lesson.body_html = content::render_markdown(&body);
+                lesson.body_html = markdown::render(&body);
                 lesson.body = body;
             }
         }

@@ -1,0 +1,432 @@
+//! Assignments through the API with real people and courses: a teacher sets work in the
+//! school's time zone, students hand in text, links and files (retries made safe by
+//! `Idempotency-Key`), the teacher grades with a rubric, returns work and releases grades —
+//! and nobody sees what is not theirs. Files go to the data directory, or to S3 when
+//! `CAMPUS_TEST_S3_URL` names a server. Runs on every storage backend.
+
+use std::time::Duration;
+
+use campus_testkit::{
+    each_storage, eventually,
+    people::{call, Person, School},
+    TestApp, TestEnv,
+};
+use reqwest::{multipart, Method, StatusCode};
+use serde_json::{json, Value};
+
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+struct Class {
+    app: TestApp,
+    school: School,
+    teacher: Person,
+    sam: Person,
+    kim: Person,
+    course: String,
+}
+
+/// A school with a published course: Tess teaches it, Sam and Kim are its students, and the
+/// assessments context has heard of all of it.
+async fn class(env: &TestEnv) -> Class {
+    let app = env.start(campus::contexts::all()).await;
+    let school = School::create(&app, "hill-valley").await;
+    let (status, body) = call(
+        &app,
+        Method::PATCH,
+        "/api/v1/school",
+        Some(&school.admin.token),
+        Some(json!({ "time_zone": "America/New_York" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let teacher = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let kim = school.add(&app, "student", "Kim").await;
+    let (_, course) = call(
+        &app,
+        Method::POST,
+        "/api/v1/courses",
+        Some(&teacher.token),
+        Some(json!({ "title": "Physics" })),
+    )
+    .await;
+    let course = course["id"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/publish"),
+        Some(&teacher.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    for student in [&sam, &kim] {
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/courses/{course}/enroll"),
+            Some(&student.token),
+            Some(json!({})),
+        )
+        .await;
+        assert!(status.is_success(), "{status} {body}");
+    }
+    eventually(
+        Duration::from_secs(20),
+        "assessments hears of the class",
+        || async {
+            let (places,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                    .bind(&course)
+                    .fetch_one(app.db("assessments").pool())
+                    .await
+                    .unwrap();
+            let zone: Option<(String,)> =
+                sqlx::query_as("SELECT time_zone FROM schools WHERE school_id = $1")
+                    .bind(&school.id)
+                    .fetch_optional(app.db("assessments").pool())
+                    .await
+                    .unwrap();
+            (places == 3 && zone.is_some_and(|(z,)| z == "America/New_York")).then_some(())
+        },
+    )
+    .await;
+    Class {
+        app,
+        school,
+        teacher,
+        sam,
+        kim,
+        course,
+    }
+}
+
+async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    who: &Person,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    call(app, method, path, Some(&who.token), body).await
+}
+
+/// Hands in `bytes` as the file `name` (with optional text), as a browser form would.
+async fn upload(
+    app: &TestApp,
+    assignment: &str,
+    who: &Person,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let form = multipart::Form::new().text("text", "My report").part(
+        "file",
+        multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/assignments/{assignment}/submissions")))
+        .bearer_auth(&who.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn grade(app: &TestApp, teacher: &Person, id: &str, body: Value) -> (StatusCode, Value) {
+    send(
+        app,
+        Method::POST,
+        &format!("/api/v1/submissions/{id}/grade"),
+        teacher,
+        Some(body),
+    )
+    .await
+}
+
+async fn rows(app: &TestApp, sql: &str, bind: &str) -> i64 {
+    let (count,): (i64,) = sqlx::query_as(sql)
+        .bind(bind)
+        .fetch_one(app.db("assessments").pool())
+        .await
+        .unwrap();
+    count
+}
+
+fn codes(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}:{}",
+                        e["field"].as_str().unwrap(),
+                        e["code"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| vec![problem["code"].as_str().unwrap_or_default().to_owned()])
+}
+
+async fn outbox(app: &TestApp) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT event_type FROM outbox ORDER BY id")
+        .fetch_all(app.db("assessments").pool())
+        .await
+        .unwrap();
+    rows.into_iter().map(|(t,)| t).collect()
+}
+
+each_storage! {
+    async fn a_teacher_sets_work_students_hand_it_in_and_it_is_graded(env: TestEnv) {
+        let Class { app, teacher, sam, kim, course, .. } = class(&env).await;
+        let rubric = json!({ "criteria": [
+            { "id": "method", "title": "Method", "levels": [
+                { "id": "weak", "title": "Weak", "points": 0 }, { "id": "sound", "title": "Sound", "points": 6 } ] },
+            { "id": "results", "title": "Results", "levels": [
+                { "id": "some", "title": "Some", "points": 2 }, { "id": "all", "title": "All", "points": 4 } ] } ] });
+        let (status, made) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &teacher, Some(json!({
+            "title": "Lab report", "instructions": "Measure **g**. <script>alert(1)</script>",
+            "max_points": 10, "due_at": "2035-12-10T23:59", "cut_off_at": "2035-12-12T23:59",
+            "submission_types": ["text", "file"], "file_types": ["application/pdf"], "max_file_bytes": 4096,
+            "attempts_allowed": 2, "late_policy": { "percent_per_day": 10, "floor_percent": 50 },
+            "rubric": rubric, "release": "manual" }))).await;
+        assert_eq!(status, 201, "{made}");
+        let assignment = made["id"].as_str().unwrap().to_owned();
+        // The wall-clock time is the school's (New York, UTC−5 in December).
+        assert_eq!(made["due_at"], "2035-12-10T23:59:00-05:00");
+        assert_eq!(made["time_zone"], "America/New_York");
+        assert!(made["instructions_html"].as_str().unwrap().contains("<strong>g</strong>"));
+        assert!(!made["instructions_html"].as_str().unwrap().contains("<script"));
+
+        // A draft is the staff's: students neither see nor hand in.
+        let path = format!("/api/v1/assignments/{assignment}");
+        assert_eq!(send(&app, Method::GET, &path, &sam, None).await.0, 404);
+        let listed = send(&app, Method::GET, &format!("/api/v1/courses/{course}/assignments"), &sam, None).await.1;
+        assert_eq!(listed, json!([]));
+        assert_eq!(send(&app, Method::POST, &format!("{path}/publish"), &sam, None).await.0, 404);
+        assert_eq!(send(&app, Method::POST, &format!("{path}/publish"), &teacher, None).await.0, 200);
+        let seen = send(&app, Method::GET, &path, &sam, None).await.1;
+        assert_eq!(seen["title"], "Lab report");
+        assert!(seen["instructions"].is_null(), "the Markdown source is the staff's");
+
+        // Bad settings are refused field by field and change nothing.
+        let (status, problem) = send(&app, Method::PATCH, &path, &teacher, Some(json!({
+            "cut_off_at": "2035-12-01T00:00", "max_points": 12, "file_types": ["pdf"] }))).await;
+        assert_eq!(status, 422);
+        let found = codes(&problem);
+        for code in ["cut_off_at:before_due", "file_types[0]:invalid_type", "rubric:rubric_total"] {
+            assert!(found.contains(&code.to_owned()), "{code} in {found:?}");
+        }
+        assert_eq!(send(&app, Method::GET, &path, &teacher, None).await.1["max_points"], 10.0);
+
+        // A double-clicked hand-in is one hand-in.
+        let hand_in = |key: &'static str| {
+            let app = &app;
+            let sam = &sam;
+            let assignment = assignment.clone();
+            async move {
+                let response = app.client
+                    .post(app.url(&format!("/api/v1/assignments/{assignment}/submissions")))
+                    .bearer_auth(&sam.token)
+                    .header("idempotency-key", key)
+                    .json(&json!({ "text": "g is about *9.8*" }))
+                    .send().await.unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            }
+        };
+        let (first, second) = tokio::join!(hand_in("click-1"), hand_in("click-1"));
+        let statuses = [first.0.as_u16(), second.0.as_u16()];
+        assert!(statuses.contains(&201) && statuses.iter().all(|s| [200, 201].contains(s)), "{statuses:?}");
+        assert_eq!(first.1["id"], second.1["id"]);
+        assert_eq!(first.1["attempt"], 1);
+        assert_eq!(rows(&app, "SELECT COUNT(*) FROM submissions WHERE student_id = $1", &sam.id).await, 1);
+        let text_submission = first.1["id"].as_str().unwrap().to_owned();
+
+        // A file: its type is read from the bytes, its size checked while it streams.
+        let (status, problem) = upload(&app, &assignment, &sam, "essay.pdf", b"MZ\x90\x00 not a pdf at all".to_vec()).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["code"], "unsupported_type");
+        let mut big = PDF.to_vec();
+        big.extend(std::iter::repeat_n(b'x', 5000));
+        let (status, problem) = upload(&app, &assignment, &sam, "essay.pdf", big).await;
+        assert_eq!(status, 413, "{problem}");
+        assert_eq!(rows(&app, "SELECT COUNT(*) FROM submissions WHERE student_id = $1", &sam.id).await, 1,
+            "a refused upload leaves no hand-in");
+        let (status, handed) = upload(&app, &assignment, &sam, "C:\\Users\\sam\\Lab report.pdf", PDF.to_vec()).await;
+        assert_eq!(status, 201, "{handed}");
+        assert_eq!(handed["attempt"], 2);
+        assert_eq!(handed["file"]["name"], "Lab report.pdf");
+        assert_eq!(handed["file"]["content_type"], "application/pdf");
+        let file_submission = handed["id"].as_str().unwrap().to_owned();
+        // Out of attempts.
+        let (status, problem) = send(&app, Method::POST, &format!("{path}/submissions"), &sam, Some(json!({ "text": "again" }))).await;
+        assert_eq!((status.as_u16(), problem["code"].as_str()), (409, Some("no_attempts_left")));
+
+        // The file goes to its student and the staff, as an attachment nobody sniffs.
+        let download = |who: &Person| {
+            app.client.get(app.url(&format!("/api/v1/submissions/{file_submission}/file"))).bearer_auth(&who.token).send()
+        };
+        let response = download(&sam).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+        assert_eq!(response.bytes().await.unwrap().as_ref(), PDF);
+        assert_eq!(download(&teacher).await.unwrap().status(), 200);
+        assert_eq!(download(&kim).await.unwrap().status(), 404, "another student's work is not there");
+        assert_eq!(send(&app, Method::GET, &format!("/api/v1/submissions/{file_submission}"), &kim, None).await.0, 404);
+        assert_eq!(send(&app, Method::POST, &format!("/api/v1/submissions/{file_submission}/grade"), &kim,
+            Some(json!({ "points": 10 }))).await.0, 404);
+
+        // Grading: the latest attempt, within the maximum, with every rubric criterion.
+        let (status, problem) = grade(&app, &teacher, &text_submission, json!({ "points": 5 })).await;
+        assert_eq!((status.as_u16(), problem["code"].as_str()), (409, Some("not_latest")));
+        let (status, problem) = grade(&app, &teacher, &file_submission, json!({ "points": 11 })).await;
+        assert_eq!((status.as_u16(), codes(&problem)), (422, vec!["points:out_of_range".to_owned()]));
+        let (status, problem) = grade(&app, &teacher, &file_submission, json!({ "rubric": { "method": "sound" } })).await;
+        assert_eq!((status.as_u16(), codes(&problem)), (422, vec!["rubric.results:required".to_owned()]));
+        let next = send(&app, Method::GET, &format!("{path}/next-ungraded"), &teacher, None).await.1;
+        assert_eq!(next["id"], file_submission.as_str());
+        let (status, graded) = grade(&app, &teacher, &file_submission,
+            json!({ "rubric": { "method": "sound", "results": "some" }, "comment": "Good method." })).await;
+        assert_eq!(status, 200, "{graded}");
+        // 6 (sound) + 2 (some)
+        assert_eq!(graded["grade"]["points"], 8.0);
+        assert_eq!(send(&app, Method::GET, &format!("{path}/next-ungraded?after={file_submission}"), &teacher, None).await.0, 404);
+
+        // Released by hand: until then Sam sees his work handed in, not graded.
+        let mine = send(&app, Method::GET, &format!("/api/v1/submissions/{file_submission}"), &sam, None).await.1;
+        assert_eq!((mine["status"].as_str(), mine["grade"].is_null()), (Some("submitted"), true));
+        assert_eq!(send(&app, Method::POST, &format!("{path}/release"), &sam, None).await.0, 403);
+        assert_eq!(send(&app, Method::POST, &format!("{path}/release"), &teacher, None).await.0, 200);
+        let mine = send(&app, Method::GET, &format!("/api/v1/submissions/{file_submission}"), &sam, None).await.1;
+        assert_eq!(mine["grade"]["points"], 8.0);
+        assert_eq!(mine["grade"]["comment"], "Good method.");
+
+        // Returned for revision: Sam may hand in again though out of attempts.
+        let (status, _) = send(&app, Method::POST, &format!("/api/v1/submissions/{file_submission}/return"), &teacher,
+            Some(json!({ "comment": "Add your error bars." }))).await;
+        assert_eq!(status, 200);
+        let (status, third) = send(&app, Method::POST, &format!("{path}/submissions"), &sam,
+            Some(json!({ "text": "Now with error bars." }))).await;
+        assert_eq!(status, 201, "{third}");
+        assert_eq!(third["attempt"], 3);
+        let history = send(&app, Method::GET, &format!("{path}/submissions"), &sam, None).await.1;
+        assert_eq!(history.as_array().unwrap().len(), 3, "every attempt is kept");
+
+        let events = outbox(&app).await;
+        for expected in ["assignment_published", "assignment_submitted", "submission_graded", "grades_released", "submission_returned"] {
+            assert!(events.iter().any(|e| e.contains(expected)), "{expected} in {events:?}");
+        }
+        assert_eq!(events.iter().filter(|e| e.contains("assignment_submitted")).count(), 3);
+        app.stop().await;
+    }
+
+    async fn dates_extensions_and_groups_decide_what_is_accepted(env: TestEnv) {
+        let Class { app, school, teacher, sam, kim, course } = class(&env).await;
+        let other = School::create(&app, "shelbyville").await;
+        // Due and cut off yesterday: late work is refused, except for whoever has an extension.
+        let (status, made) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &teacher, Some(json!({
+            "title": "Essay", "max_points": 20, "due_at": "2020-01-01T09:00:00Z", "cut_off_at": "2020-01-02T09:00:00Z",
+            "submission_types": ["link"] }))).await;
+        assert_eq!(status, 201, "{made}");
+        let essay = made["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/assignments/{essay}");
+        assert_eq!(send(&app, Method::POST, &format!("{path}/publish"), &teacher, None).await.0, 200);
+        let (status, problem) = send(&app, Method::POST, &format!("{path}/submissions"), &sam,
+            Some(json!({ "link": "https://docs.example.org/essay" }))).await;
+        assert_eq!((status.as_u16(), problem["code"].as_str()), (409, Some("past_cut_off")));
+        // Extensions are for the course's students, given by its teachers.
+        assert_eq!(send(&app, Method::PUT, &format!("{path}/extensions/{}", sam.id), &kim,
+            Some(json!({ "cut_off_at": "2040-01-01T00:00" }))).await.0, 403);
+        assert_eq!(send(&app, Method::PUT, &format!("{path}/extensions/{}", school.admin.id), &teacher,
+            Some(json!({ "cut_off_at": "2040-01-01T00:00" }))).await.0, 404);
+        let (status, granted) = send(&app, Method::PUT, &format!("{path}/extensions/{}", sam.id), &teacher,
+            Some(json!({ "cut_off_at": "2040-01-01T00:00" }))).await;
+        assert_eq!(status, 200, "{granted}");
+        assert_eq!(granted["cut_off_at"], "2040-01-01T00:00:00-05:00");
+        let (status, problem) = send(&app, Method::POST, &format!("{path}/submissions"), &sam,
+            Some(json!({ "link": "javascript:alert(1)", "text": "hi" }))).await;
+        assert_eq!(status, 422);
+        assert_eq!(codes(&problem), ["text:not_accepted", "link:invalid_link"]);
+        let (status, late) = send(&app, Method::POST, &format!("{path}/submissions"), &sam,
+            Some(json!({ "link": "https://docs.example.org/essay" }))).await;
+        assert_eq!(status, 201, "{late}");
+        assert!(late["days_late"].as_i64().unwrap() > 365, "counted from the due date: {late}");
+        assert_eq!(send(&app, Method::POST, &format!("{path}/submissions"), &kim,
+            Some(json!({ "link": "https://docs.example.org/kim" }))).await.0, 409);
+        // Teachers do not hand in; another school's people find nothing.
+        assert_eq!(send(&app, Method::POST, &format!("{path}/submissions"), &teacher,
+            Some(json!({ "link": "https://docs.example.org/t" }))).await.0, 403);
+        assert_eq!(send(&app, Method::GET, &path, &other.admin, None).await.0, 404);
+        assert_eq!(send(&app, Method::GET, &format!("/api/v1/courses/{course}/assignments"), &other.admin, None).await.0, 404);
+        // Nothing handed in is deleted with its assignment.
+        let (status, problem) = send(&app, Method::DELETE, &path, &teacher, None).await;
+        assert_eq!((status.as_u16(), problem["code"].as_str()), (409, Some("has_submissions")));
+
+        // A group hands in once for everyone in it; grading it grades each member.
+        let (_, made) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &teacher, Some(json!({
+            "title": "Poster", "max_points": 5, "submission_types": ["text"], "group_mode": "group" }))).await;
+        let poster = made["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/assignments/{poster}");
+        assert_eq!(send(&app, Method::POST, &format!("{path}/publish"), &teacher, None).await.0, 200);
+        let (status, problem) = send(&app, Method::POST, &format!("{path}/submissions"), &sam, Some(json!({ "text": "ours" }))).await;
+        assert_eq!((status.as_u16(), problem["code"].as_str()), (409, Some("no_group")));
+        let (status, problem) = send(&app, Method::PUT, &format!("{path}/groups"), &teacher, Some(json!({ "groups": [
+            { "name": "Red", "members": [sam.id, kim.id] }, { "name": "Blue", "members": [kim.id, teacher.id] } ] }))).await;
+        assert_eq!(status, 422);
+        assert_eq!(codes(&problem), ["groups[1].members[0]:in_two_groups", "groups[1].members[1]:not_a_student"]);
+        let (status, groups) = send(&app, Method::PUT, &format!("{path}/groups"), &teacher, Some(json!({ "groups": [
+            { "name": "Red", "members": [sam.id, kim.id] } ] }))).await;
+        assert_eq!(status, 200, "{groups}");
+        let (status, ours) = send(&app, Method::POST, &format!("{path}/submissions"), &sam, Some(json!({ "text": "ours" }))).await;
+        assert_eq!(status, 201, "{ours}");
+        let kims = send(&app, Method::GET, &format!("{path}/submissions"), &kim, None).await.1;
+        assert_eq!(kims[0]["text"], "ours", "Kim's group handed in for her");
+        let (status, _) = send(&app, Method::POST, &format!("/api/v1/submissions/{}/grade", ours["id"].as_str().unwrap()),
+            &teacher, Some(json!({ "points": 4 }))).await;
+        assert_eq!(status, 200);
+        let kims = send(&app, Method::GET, &format!("{path}/submissions"), &kim, None).await.1;
+        assert_eq!(kims[0]["grade"]["points"], 4.0, "released as graded, to every member");
+        let graded = outbox(&app).await.into_iter().filter(|e| e.contains("submission_graded")).count();
+        assert_eq!(graded, 2);
+        app.stop().await;
+    }
+
+    async fn handed_in_files_can_live_in_s3(env: TestEnv) {
+        let Ok(endpoint) = std::env::var("CAMPUS_TEST_S3_URL") else {
+            eprintln!("CAMPUS_TEST_S3_URL is not set; skipping the S3 hand-in test");
+            return;
+        };
+        let bucket = format!("campus-{}", campus_platform::id::new_id_string().to_lowercase());
+        let created = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await.unwrap();
+        assert!(created.status().is_success());
+        env.config.files.s3_bucket = Some(bucket);
+        env.config.files.s3_endpoint = Some(endpoint);
+        env.config.files.s3_access_key_id = Some(campus_platform::config::SecretText::new("campus-test"));
+        env.config.files.s3_secret_access_key = Some(campus_platform::config::SecretText::new("campus-test-secret"));
+        env.config.files.s3_allow_http = true;
+        let Class { app, teacher, sam, kim, course, .. } = class(&env).await;
+        let (_, made) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &teacher, Some(json!({
+            "title": "Scan", "max_points": 1, "submission_types": ["text", "file"], "file_types": ["application/pdf"] }))).await;
+        let assignment = made["id"].as_str().unwrap().to_owned();
+        assert_eq!(send(&app, Method::POST, &format!("/api/v1/assignments/{assignment}/publish"), &teacher, None).await.0, 200);
+        let (status, handed) = upload(&app, &assignment, &sam, "scan.pdf", PDF.to_vec()).await;
+        assert_eq!(status, 201, "{handed}");
+        let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let file = app.url(handed["file"]["url"].as_str().unwrap());
+        let answer = no_redirects.get(&file).bearer_auth(&sam.token).send().await.unwrap();
+        assert_eq!(answer.status(), 303, "a signed address, after the check");
+        let signed = answer.headers()["location"].to_str().unwrap().to_owned();
+        let fetched = reqwest::get(&signed).await.unwrap();
+        assert_eq!(fetched.status(), 200);
+        assert_eq!(fetched.bytes().await.unwrap().as_ref(), PDF);
+        assert_eq!(no_redirects.get(&file).bearer_auth(&kim.token).send().await.unwrap().status(), 404);
+        app.stop().await;
+    }
+}
