@@ -7,6 +7,7 @@ pub fn all() -> Vec<Context> {
         campus_identity::context(),
         campus_courses::context(),
         campus_assessments::context(),
+        campus_gradebook::context(),
     ]
 }
 

@@ -5,10 +5,9 @@
 //! and stores or shows the [`Calculation`]. Percentages run from 0 to 100 (extra credit may take
 //! them above) and keep full precision; [`rounded`] is for display only, so a grade shown as
 //! 89.995 never becomes an A by rounding twice.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::collections::HashMap;
 
+pub(crate) use campus_contracts::assessments::LatePolicy;
 use serde::{Deserialize, Serialize};
 
 /// What the implicit group of items in no (or an unknown) category is called.
@@ -22,7 +21,7 @@ pub(crate) const DROP_LOWEST_MAX: u32 = 50;
 const LETTER_SLACK: f64 = 1e-9;
 
 /// A course's grading setup.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct Scheme {
     #[serde(default)]
     pub(crate) categories: Vec<Category>,
@@ -38,7 +37,7 @@ pub(crate) struct Scheme {
 }
 
 /// A group of items (homework, quizzes, exams) with its weight and drop rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct Category {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -52,7 +51,7 @@ pub(crate) struct Category {
 }
 
 /// What an item without a mark means.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Ungraded {
     /// The "current grade": only marked items count, so far.
@@ -63,14 +62,14 @@ pub(crate) enum Ungraded {
 }
 
 /// A letter grade and the lowest percentage that earns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct Letter {
     pub(crate) letter: String,
     pub(crate) min_percent: f64,
 }
 
 /// A grade item: an assignment, quiz or exam that students are marked on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct Item {
     pub(crate) id: String,
     pub(crate) title: String,
@@ -87,18 +86,8 @@ pub(crate) struct Item {
     pub(crate) past_due: bool,
 }
 
-/// How much a late submission costs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub(crate) struct LatePolicy {
-    /// Percent of the item's maximum deducted per day late.
-    pub(crate) percent_per_day: f64,
-    /// Lateness never takes a mark below this percent of the maximum.
-    #[serde(default)]
-    pub(crate) floor_percent: f64,
-}
-
 /// A student's mark on an item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct Mark {
     pub(crate) item_id: String,
     /// As graded, before any late penalty; `None` while not graded.
@@ -115,7 +104,7 @@ pub(crate) struct Mark {
 }
 
 /// A student's course grade and how it came about.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct Calculation {
     /// `None` while nothing counts yet.
     pub(crate) percent: Option<f64>,
@@ -133,7 +122,7 @@ pub(crate) struct Calculation {
 }
 
 /// How a course percentage was worked out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Basis {
     /// Points over maximum points of every counted item.
@@ -143,7 +132,7 @@ pub(crate) enum Basis {
 }
 
 /// One category's part in a student's grade.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct CategoryLine {
     /// `None` for the uncategorised group.
     pub(crate) id: Option<String>,
@@ -164,7 +153,7 @@ pub(crate) struct CategoryLine {
 }
 
 /// One item's part in a student's grade.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct ItemLine {
     pub(crate) item_id: String,
     pub(crate) title: String,
@@ -185,7 +174,7 @@ pub(crate) struct ItemLine {
 }
 
 /// What became of an item in the calculation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Status {
     Counted,
@@ -276,50 +265,6 @@ impl Scheme {
                     field("min_percent"),
                     "must be lower than the letter before it",
                 );
-            }
-        }
-        problems
-    }
-}
-
-impl Item {
-    /// What is wrong with the item, as (field, message) pairs; empty when it is fine.
-    pub(crate) fn check(&self) -> Vec<(String, String)> {
-        let mut problems = Vec::new();
-        if !self.max_points.is_finite() || self.max_points < 0.0 {
-            problems.push((
-                "max_points".to_owned(),
-                "must be 0 (extra credit) or more".to_owned(),
-            ));
-        }
-        if let Some(late) = self.late {
-            if !(0.0..=100.0).contains(&late.percent_per_day) {
-                problems.push((
-                    "late.percent_per_day".to_owned(),
-                    "must be between 0 and 100".to_owned(),
-                ));
-            }
-            if !(0.0..=100.0).contains(&late.floor_percent) {
-                problems.push((
-                    "late.floor_percent".to_owned(),
-                    "must be between 0 and 100".to_owned(),
-                ));
-            }
-        }
-        problems
-    }
-}
-
-impl Mark {
-    /// What is wrong with the mark, as (field, message) pairs; empty when it is fine.
-    pub(crate) fn check(&self) -> Vec<(String, String)> {
-        let mut problems = Vec::new();
-        for (field, value) in [
-            ("points", self.points),
-            ("override_points", self.override_points),
-        ] {
-            if value.is_some_and(|v| !v.is_finite() || v < 0.0) {
-                problems.push((field.to_owned(), "must be 0 or more".to_owned()));
             }
         }
         problems
@@ -1281,29 +1226,6 @@ mod tests {
                 "letters[2].min_percent",
             ]
         );
-    }
-
-    #[test]
-    fn item_and_mark_problems() {
-        let broken = Item {
-            late: Some(LatePolicy {
-                percent_per_day: -5.0,
-                floor_percent: 120.0,
-            }),
-            ..item("a", None, -1.0)
-        };
-        let fields: Vec<String> = broken.check().into_iter().map(|(field, _)| field).collect();
-        assert_eq!(
-            fields,
-            ["max_points", "late.percent_per_day", "late.floor_percent"]
-        );
-        let broken = Mark {
-            override_points: Some(f64::NAN),
-            ..mark("a", -2.0)
-        };
-        let fields: Vec<String> = broken.check().into_iter().map(|(field, _)| field).collect();
-        assert_eq!(fields, ["points", "override_points"]);
-        assert!(mark("a", 0.0).check().is_empty());
     }
 
     #[test]

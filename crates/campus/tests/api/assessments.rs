@@ -430,3 +430,176 @@ each_storage! {
         app.stop().await;
     }
 }
+
+/// Publishes an assignment worth `points` due `due_at` (with a late policy when given).
+async fn published(
+    app: &TestApp,
+    teacher: &Person,
+    course: &str,
+    title: &str,
+    points: f64,
+    extra: Value,
+) -> String {
+    let mut body = json!({ "title": title, "max_points": points, "submission_types": ["text"] });
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    let (status, made) = send(
+        app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/assignments"),
+        teacher,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        send(
+            app,
+            Method::POST,
+            &format!("/api/v1/assignments/{id}/publish"),
+            teacher,
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    id
+}
+
+/// `student` hands in and `teacher` grades it `points`.
+async fn graded(app: &TestApp, teacher: &Person, student: &Person, assignment: &str, points: f64) {
+    let (status, handed) = send(
+        app,
+        Method::POST,
+        &format!("/api/v1/assignments/{assignment}/submissions"),
+        student,
+        Some(json!({ "text": "done" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{handed}");
+    let (status, body) = grade(
+        app,
+        teacher,
+        handed["id"].as_str().unwrap(),
+        json!({ "points": points }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+fn line<'a>(grade: &'a Value, item: &str) -> &'a Value {
+    grade["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["item_id"] == item)
+        .unwrap()
+}
+
+each_storage! {
+    async fn the_gradebook_adds_it_up_from_events(env: TestEnv) {
+        let Class { app, school, teacher, sam, kim, course } = class(&env).await;
+        let other = School::create(&app, "shelbyville").await;
+        // Two homeworks and an exam; the exam's grades wait for release. Homework 2 was due
+        // long ago and loses 10 % a day, never below half.
+        let hw1 = published(&app, &teacher, &course, "Homework 1", 10.0, json!({})).await;
+        let hw2 = published(&app, &teacher, &course, "Homework 2", 10.0, json!({
+            "due_at": "2020-01-01T00:00:00Z", "cut_off_at": "2040-01-01T00:00:00Z",
+            "late_policy": { "percent_per_day": 10, "floor_percent": 50 } })).await;
+        let exam = published(&app, &teacher, &course, "Exam", 100.0, json!({ "release": "manual" })).await;
+        graded(&app, &teacher, &sam, &hw1, 4.0).await;
+        graded(&app, &teacher, &sam, &hw2, 9.0).await;
+        graded(&app, &teacher, &sam, &exam, 90.0).await;
+        graded(&app, &teacher, &kim, &hw1, 10.0).await;
+        let (_, renamed) = send(&app, Method::PATCH, "/api/v1/me", &kim, Some(json!({ "display_name": "=HYPERLINK(\"x\")" }))).await;
+        assert_eq!(renamed["display_name"], "=HYPERLINK(\"x\")");
+
+        let book = format!("/api/v1/courses/{course}/gradebook");
+        let matrix = eventually(Duration::from_secs(20), "the gradebook hears the grades", || async {
+            let (status, matrix) = send(&app, Method::GET, &book, &teacher, None).await;
+            assert_eq!(status, 200, "{matrix}");
+            let graded = matrix["students"].as_array().unwrap().iter()
+                .flat_map(|s| s["grade"]["items"].as_array().unwrap().clone())
+                .filter(|l| !l["raw_points"].is_null()).count();
+            let renamed = matrix["students"].as_array().unwrap().iter().any(|s| s["name"] == "=HYPERLINK(\"x\")");
+            (graded == 4 && renamed).then_some(matrix)
+        }).await;
+        assert_eq!(matrix["items"].as_array().unwrap().len(), 3);
+        let sams = matrix["students"].as_array().unwrap().iter().find(|s| s["student_id"] == sam.id.as_str()).unwrap();
+        // Homework 2: 9 points, over 2,000 days late: 10 % a day takes it to the floor, 5.
+        assert_eq!(line(&sams["grade"], &hw2)["points"], 5.0);
+        // Total points: 4 + 5 + 90 of 120.
+        assert_eq!(sams["grade"]["percent"], json!(99.0 / 120.0 * 100.0));
+
+        // Sam sees released grades only: the exam waits.
+        let mine = send(&app, Method::GET, "/api/v1/me/grades", &sam, None).await.1;
+        let physics = &mine[0]["grade"];
+        assert_eq!(line(physics, &exam)["status"], "ungraded");
+        // 4 + 5 of 20
+        assert_eq!(physics["percent"], 45.0);
+        assert_eq!(physics["letter"], "F");
+        // What if the exam went well?
+        let (status, imagined) = send(&app, Method::POST, &format!("{book}/what-if"), &sam,
+            Some(json!({ "marks": [{ "item_id": exam, "points": 95 }] }))).await;
+        assert_eq!(status, 200, "{imagined}");
+        // (4 + 5 + 95) / 120
+        assert_eq!(imagined["percent"], json!(104.0 / 120.0 * 100.0));
+        assert_eq!(send(&app, Method::POST, &format!("/api/v1/assignments/{exam}/release"), &teacher, None).await.0, 200);
+        eventually(Duration::from_secs(20), "the release reaches the gradebook", || async {
+            let mine = send(&app, Method::GET, "/api/v1/me/grades", &sam, None).await.1;
+            (line(&mine[0]["grade"], &exam)["status"] == "counted").then_some(())
+        }).await;
+
+        // Categories with weights and a drop: homework 40 % (drop the lowest), exams 60 %.
+        let (status, scheme) = send(&app, Method::PUT, &format!("{book}/scheme"), &teacher, Some(json!({
+            "scheme": { "weighted": true, "categories": [
+                { "id": "hw", "name": "Homework", "weight": 40, "drop_lowest": 1 },
+                { "id": "exams", "name": "Exams", "weight": 60 } ] },
+            "item_categories": { hw1.clone(): "hw", hw2.clone(): "hw", exam.clone(): "exams" } }))).await;
+        assert_eq!(status, 200, "{scheme}");
+        let (status, problem) = send(&app, Method::PUT, &format!("{book}/scheme"), &teacher, Some(json!({
+            "scheme": { "categories": [{ "id": "hw", "name": "Homework", "weight": -1 }] },
+            "item_categories": { hw1.clone(): "nope" } }))).await;
+        assert_eq!(status, 422, "{problem}");
+        let mine = send(&app, Method::GET, "/api/v1/me/grades", &sam, None).await.1;
+        // Homework keeps 5/10 (dropping 4/10): 50 %; exams 90 %. 0.4 × 50 + 0.6 × 90 = 74.
+        let percent = mine[0]["grade"]["percent"].as_f64().unwrap();
+        assert!((percent - 74.0).abs() < 1e-9, "{percent}");
+        assert_eq!(mine[0]["grade"]["letter"], "C");
+
+        // An override with its reason, in the grade's history for the student to read.
+        let grade_path = format!("{book}/grades/{hw2}/{}", sam.id);
+        let (status, problem) = send(&app, Method::PUT, &grade_path, &teacher, Some(json!({ "override_points": 9, "reason": " " }))).await;
+        assert_eq!((status.as_u16(), codes(&problem)), (422, vec!["reason:required".to_owned()]));
+        let (status, history) = send(&app, Method::PUT, &grade_path, &teacher,
+            Some(json!({ "override_points": 9, "reason": "Late because of a school trip." }))).await;
+        assert_eq!(status, 200, "{history}");
+        let changes: Vec<&str> = history.as_array().unwrap().iter().map(|h| h["change"].as_str().unwrap()).collect();
+        assert_eq!(changes, ["graded", "overridden"]);
+        let seen = send(&app, Method::GET, &grade_path, &sam, None).await.1;
+        assert_eq!(seen[1]["reason"], "Late because of a school trip.");
+        let mine = send(&app, Method::GET, "/api/v1/me/grades", &sam, None).await.1;
+        assert_eq!(line(&mine[0]["grade"], &hw2)["status"], "overridden");
+
+        // The spreadsheet: a formula in a name stays text.
+        let csv = app.client.get(app.url(&book)).bearer_auth(&teacher.token).header("accept", "text/csv")
+            .send().await.unwrap();
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        let text = csv.text().await.unwrap();
+        assert!(text.starts_with('\u{feff}'), "a byte-order mark, so spreadsheets read UTF-8");
+        assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+        assert!(text.lines().next().unwrap().contains("Homework 2 (10)"));
+
+        // Nobody else reads or changes it.
+        assert_eq!(send(&app, Method::GET, &book, &sam, None).await.0, 403);
+        assert_eq!(send(&app, Method::GET, &format!("{book}/grades/{hw2}/{}", sam.id), &kim, None).await.0, 403);
+        assert_eq!(send(&app, Method::PUT, &grade_path, &kim, Some(json!({ "excused": true, "reason": "me" }))).await.0, 403);
+        assert_eq!(send(&app, Method::GET, &book, &other.admin, None).await.0, 404);
+        assert_eq!(send(&app, Method::PUT, &format!("{book}/scheme"), &school.admin, Some(json!({ "scheme": {} }))).await.0, 200,
+            "the school's admins may set a course's scheme");
+        app.stop().await;
+    }
+}

@@ -286,6 +286,7 @@ async fn snapshot(app: &TestApp, admin: &Person, ids: &Ids) -> Vec<(String, Valu
         "/api/v1/assignments/{id}/submissions",
         "/api/v1/assignments/{id}/extensions",
         "/api/v1/submissions/{id}",
+        "/api/v1/courses/{id}/gradebook",
     ] {
         let path = ids.fill(path).unwrap();
         let (status, body) = call(app, Method::GET, &path, Some(&admin.token), None).await;
@@ -373,9 +374,21 @@ each_storage! {
                 reqwest::multipart::Part::bytes(b"%PDF-1.4 notes".to_vec()).file_name("notes.pdf")))
             .send().await.unwrap().json().await.unwrap();
         let feedback_file = feedback["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+        // The gradebook has the assignment before the snapshots compare it.
+        eventually(std::time::Duration::from_secs(20), "the gradebook hears of the assignment", || async {
+            let known: Option<(String,)> = sqlx::query_as("SELECT id FROM grade_items WHERE id = $1")
+                .bind(&assignment)
+                .fetch_optional(app.db("gradebook").pool())
+                .await
+                .unwrap();
+            known.map(drop)
+        })
+        .await;
         let ids = Ids(HashMap::from([
             ("courses/{id}", course.clone()),
-            ("assignments/{id}", assignment),
+            ("assignments/{id}", assignment.clone()),
+            ("grades/{item_id}", assignment),
+            ("{item_id}/{student_id}", sam.id.clone()),
             ("extensions/{student_id}", sam.id.clone()),
             ("submissions/{id}", submission),
             ("feedback-files/{file_id}", feedback_file),

@@ -1,0 +1,347 @@
+//! Reading grades: the teacher's matrix (students × items, JSON or CSV for a spreadsheet), a
+//! student's own grades in every course with the calculation item by item, and "what if".
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+};
+use campus_contracts::courses::CourseRole;
+use campus_platform::{error::Problem, http::Json, people::Caller, time, Error, Result};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    book::{Book, Eyes},
+    calculation::{self, Calculation, Mark},
+    Gradebook,
+};
+
+pub(crate) fn routes(gradebook: Gradebook) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(course_gradebook))
+        .routes(routes!(my_grades))
+        .routes(routes!(what_if))
+        .with_state(gradebook)
+}
+
+/// A grade item as the matrix heads its column.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct ItemHead {
+    pub id: String,
+    /// `assignment` or `quiz`.
+    pub kind: String,
+    pub title: String,
+    pub max_points: f64,
+    pub due_at: Option<String>,
+    pub category_id: Option<String>,
+    /// Whether students see their grades on it.
+    pub released: bool,
+}
+
+/// One student's row: their course grade and every item's line of its calculation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct StudentRow {
+    pub student_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub grade: Calculation,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct Matrix {
+    pub course_id: String,
+    pub scheme: calculation::Scheme,
+    pub items: Vec<ItemHead>,
+    pub students: Vec<StudentRow>,
+}
+
+/// The course's gradebook for its staff: every student of the roster × every grade item, each
+/// student's grade worked out under the course's scheme. With `Accept: text/csv`, the same as a
+/// spreadsheet (UTF-8 with a byte-order mark, formulas neutralised).
+#[utoipa::path(get, path = "/api/v1/courses/{id}/gradebook", tag = "gradebook", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, content((Matrix = "application/json"), (String = "text/csv"))), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn course_gradebook(
+    State(gradebook): State<Gradebook>,
+    caller: Caller,
+    Path(course_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let standing = gradebook.rosters.standing(&caller, &course_id).await?;
+    standing.require_staff()?;
+    let book = Book::load(&gradebook.db, &course_id).await?;
+    let people = gradebook.people.of_school(&caller.school_id).await?;
+    let names: std::collections::HashMap<&str, (&str, &str)> = people
+        .iter()
+        .map(|p| {
+            (
+                p.user_id.as_str(),
+                (p.display_name.as_str(), p.email.as_str()),
+            )
+        })
+        .collect();
+    let now = time::now_ms();
+    let mut students: Vec<StudentRow> = gradebook
+        .rosters
+        .members(&course_id)
+        .await?
+        .into_iter()
+        .filter(|place| place.course_role == CourseRole::Student)
+        .map(|place| {
+            let known = names.get(place.user_id.as_str());
+            StudentRow {
+                grade: book.calculate(&place.user_id, Eyes::Staff, now),
+                name: known.map(|(name, _)| (*name).to_owned()),
+                email: known.map(|(_, email)| (*email).to_owned()),
+                student_id: place.user_id,
+            }
+        })
+        .collect();
+    students.sort_by(|a, b| {
+        let key = |row: &StudentRow| row.name.clone().unwrap_or_default().to_lowercase();
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.student_id.cmp(&b.student_id))
+    });
+    let items: Vec<ItemHead> = book
+        .items
+        .iter()
+        .map(|item| ItemHead {
+            id: item.id.clone(),
+            kind: item.kind.clone(),
+            title: item.title.clone(),
+            max_points: item.max_points,
+            due_at: item.due_at.map(time::rfc3339),
+            category_id: item.category_id.clone(),
+            released: item.released == 1,
+        })
+        .collect();
+    let matrix = Matrix {
+        course_id,
+        scheme: book.scheme,
+        items,
+        students,
+    };
+    if wants_csv(&headers) {
+        return csv(&matrix);
+    }
+    Ok(Json(matrix).into_response())
+}
+
+fn wants_csv(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| {
+            accept.split(',').any(|kind| {
+                kind.split(';')
+                    .next()
+                    .is_some_and(|k| k.trim().eq_ignore_ascii_case("text/csv"))
+            })
+        })
+}
+
+/// A cell a spreadsheet shows as text, never runs: text that a spreadsheet would read as a
+/// formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading apostrophe.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn number(x: f64) -> String {
+    let rounded = calculation::rounded(x);
+    if rounded.fract() == 0.0 {
+        format!("{rounded:.0}")
+    } else {
+        format!("{rounded}")
+    }
+}
+
+fn csv(matrix: &Matrix) -> Result<Response> {
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let mut head = vec!["Student".to_owned(), "Email".to_owned()];
+    head.extend(
+        matrix
+            .items
+            .iter()
+            .map(|item| cell(&format!("{} ({})", item.title, number(item.max_points)))),
+    );
+    head.extend(["Percent".to_owned(), "Letter".to_owned()]);
+    out.write_record(&head).map_err(Error::internal)?;
+    for student in &matrix.students {
+        let mut record = vec![
+            cell(student.name.as_deref().unwrap_or_default()),
+            cell(student.email.as_deref().unwrap_or_default()),
+        ];
+        for item in &matrix.items {
+            let line = student
+                .grade
+                .items
+                .iter()
+                .find(|line| line.item_id == item.id);
+            record.push(match line {
+                Some(line) if line.status == calculation::Status::Excused => "EX".to_owned(),
+                Some(line) => line.points.map(number).unwrap_or_default(),
+                None => String::new(),
+            });
+        }
+        record.push(student.grade.percent.map(number).unwrap_or_default());
+        record.push(cell(student.grade.letter.as_deref().unwrap_or_default()));
+        out.write_record(&record).map_err(Error::internal)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| Error::internal(anyhow::anyhow!("{e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"gradebook.csv\""),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A student's grade in one course.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct CourseGrade {
+    pub course_id: String,
+    pub course_title: String,
+    pub grade: Calculation,
+}
+
+/// The caller's grades in every course they are a student of: released grades only, with the
+/// calculation item by item ("why is my grade what it is").
+#[utoipa::path(get, path = "/api/v1/me/grades", tag = "gradebook", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CourseGrade>)))]
+async fn my_grades(
+    State(gradebook): State<Gradebook>,
+    caller: Caller,
+) -> Result<Json<Vec<CourseGrade>>> {
+    let now = time::now_ms();
+    let mut grades = Vec::new();
+    for place in gradebook
+        .rosters
+        .places_of(&caller.school_id, &caller.user_id)
+        .await?
+    {
+        if place.course_role != CourseRole::Student {
+            continue;
+        }
+        let Some(course) = gradebook
+            .rosters
+            .course(&caller.school_id, &place.course_id)
+            .await?
+        else {
+            continue;
+        };
+        let book = Book::load(&gradebook.db, &place.course_id).await?;
+        grades.push(CourseGrade {
+            course_id: course.course_id,
+            course_title: course.title,
+            grade: book.calculate(&caller.user_id, Eyes::Student, now),
+        });
+    }
+    Ok(Json(grades))
+}
+
+/// Grades a student imagines for some items.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WhatIfRequest {
+    #[schema(max_items = 500)]
+    pub marks: Vec<WhatIfMark>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WhatIfMark {
+    pub item_id: String,
+    #[schema(minimum = 0)]
+    pub points: f64,
+}
+
+/// "What if": the caller's course grade were the given items graded so (an item not graded
+/// yet, or one to explore). Nothing is stored.
+#[utoipa::path(post, path = "/api/v1/courses/{id}/gradebook/what-if", tag = "gradebook", params(("id" = String, Path)), request_body = WhatIfRequest, security(("bearer" = [])),
+    responses((status = 200, body = Calculation), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn what_if(
+    State(gradebook): State<Gradebook>,
+    caller: Caller,
+    Path(course_id): Path<String>,
+    Json(input): Json<WhatIfRequest>,
+) -> Result<Json<Calculation>> {
+    let standing = gradebook.rosters.standing(&caller, &course_id).await?;
+    standing.require_student()?;
+    let book = Book::load(&gradebook.db, &course_id).await?;
+    let mut hypothetical = Vec::with_capacity(input.marks.len());
+    let mut checks = campus_platform::error::Checks::default();
+    for (i, mark) in input.marks.iter().enumerate() {
+        let Some(item) = book.items.iter().find(|item| item.id == mark.item_id) else {
+            checks.push(campus_platform::error::FieldError::new(
+                format!("marks[{i}].item_id"),
+                "unknown_item",
+                "not a grade item of this course",
+            ));
+            continue;
+        };
+        if !mark.points.is_finite()
+            || mark.points < 0.0
+            || mark.points > item.max_points.max(0.0) * 2.0 + 100.0
+        {
+            checks.push(campus_platform::error::FieldError::new(
+                format!("marks[{i}].points"),
+                "out_of_range",
+                "0 up to the item's points",
+            ));
+        }
+        hypothetical.push(Mark {
+            item_id: mark.item_id.clone(),
+            points: Some(mark.points),
+            days_late: 0,
+            excused: false,
+            override_points: None,
+        });
+    }
+    checks.finish()?;
+    let now = time::now_ms();
+    Ok(Json(calculation::what_if(
+        &book.scheme,
+        &book.calculation_items(now),
+        &book.marks(&caller.user_id, Eyes::Student),
+        &hypothetical,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_never_becomes_a_formula() {
+        assert_eq!(
+            cell("=HYPERLINK(\"http://evil\")"),
+            "'=HYPERLINK(\"http://evil\")"
+        );
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-2"), "'-2");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("Ana María"), "Ana María");
+        assert_eq!(number(8.0), "8");
+        assert_eq!(number(8.125), "8.13");
+    }
+}
