@@ -8,6 +8,15 @@ use jiff::{civil::DateTime, tz::TimeZone, Timestamp};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// What a date-time field looks like: a wall-clock time (`2026-12-10T23:59`, seconds and
+/// fractions optional) with or without an offset (`Z`, `+01:00`).
+const DATE_TIME: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$";
+
+/// The API document's schema of an optional date-time field.
+pub(crate) fn date_time_schema() -> utoipa::openapi::Object {
+    campus_platform::openapi::fields::optional_pattern(DATE_TIME, 40)
+}
+
 /// The instant `text` names: exact when it carries an offset, else a wall-clock time in `zone`
 /// (an hour skipped by a clock change moves forward; one repeated takes its first pass).
 pub(crate) fn instant(field: &str, text: &str, zone: &TimeZone) -> Result<i64, FieldError> {

@@ -72,7 +72,7 @@ pub(crate) struct GradeRequest {
     pub points: Option<f64>,
     /// The level chosen for each criterion, by criterion id.
     pub rubric: Option<Marks>,
-    #[schema(max_length = 20000)]
+    #[schema(schema_with = campus_platform::openapi::fields::optional_text::<20000>)]
     pub comment: Option<String>,
 }
 
@@ -233,7 +233,7 @@ async fn everyone_graded_by(
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReturnRequest {
     /// What to revise.
-    #[schema(min_length = 1, max_length = 20000)]
+    #[schema(schema_with = campus_platform::openapi::fields::required_text::<20000>)]
     pub comment: String,
 }
 

@@ -76,6 +76,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     }));
     let routes = assignments::routes(assessments.clone())
         .merge(submissions::routes(assessments.clone()))
-        .merge(grading::routes(assessments));
-    Ok(Running::new(routes))
+        .merge(grading::routes(assessments.clone()))
+        .merge(quizzes::routes(assessments.clone()));
+    Ok(Running::new(routes).task(quizzes::attempts::closer(assessments)))
 }

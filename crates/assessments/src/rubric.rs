@@ -25,12 +25,12 @@ pub(crate) struct Rubric {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Criterion {
     /// Chosen by the teacher, unique within the rubric (`thesis`, `c1`).
-    #[schema(min_length = 1, max_length = 40)]
+    #[schema(schema_with = campus_platform::openapi::fields::required_line::<40>)]
     pub id: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = campus_platform::openapi::fields::required_line::<200>)]
     pub title: String,
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(schema_with = campus_platform::openapi::fields::text::<2000>)]
     pub description: String,
     #[schema(min_items = 1, max_items = 10)]
     pub levels: Vec<Level>,
@@ -40,9 +40,9 @@ pub(crate) struct Criterion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Level {
-    #[schema(min_length = 1, max_length = 40)]
+    #[schema(schema_with = campus_platform::openapi::fields::required_line::<40>)]
     pub id: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = campus_platform::openapi::fields::required_line::<200>)]
     pub title: String,
     #[schema(minimum = 0)]
     pub points: f64,

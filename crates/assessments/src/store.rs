@@ -1,8 +1,10 @@
 //! Assessments' SQL. Every query reaches rows through an assignment already loaded for the
-//! caller's school, or names the school itself.
+//! caller's school, or names the school itself. Quizzes' statements are in `quizzes`.
+
+pub(crate) mod quizzes;
 
 use campus_platform::{
-    db::{Db, UnitOfWork},
+    db::{Db, Double, UnitOfWork},
     Error, Result,
 };
 use sqlx::AnyConnection;
@@ -85,8 +87,8 @@ pub(crate) async fn insert_assignment(uow: &mut UnitOfWork, row: &AssignmentRow)
     .bind(&row.file_types)
     .bind(row.max_file_bytes)
     .bind(row.attempts_allowed)
-    .bind(row.late_percent_per_day)
-    .bind(row.late_floor_percent)
+    .bind(Double(row.late_percent_per_day))
+    .bind(Double(row.late_floor_percent))
     .bind(&row.rubric)
     .bind(&row.group_mode)
     .bind(&row.grade_release)
@@ -122,8 +124,8 @@ pub(crate) async fn update_assignment(uow: &mut UnitOfWork, row: &AssignmentRow)
     .bind(&row.file_types)
     .bind(row.max_file_bytes)
     .bind(row.attempts_allowed)
-    .bind(row.late_percent_per_day)
-    .bind(row.late_floor_percent)
+    .bind(Double(row.late_percent_per_day))
+    .bind(Double(row.late_floor_percent))
     .bind(&row.rubric)
     .bind(&row.group_mode)
     .bind(&row.grade_release)

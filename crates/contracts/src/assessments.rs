@@ -174,6 +174,44 @@ pub struct GradesReleased {
 }
 course_event!(GradesReleased, "campus.assessments.grades_released.v1");
 
+/// A quiz became visible to the course's students: a grade item from now on.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct QuizPublished {
+    pub quiz_id: String,
+    pub course_id: String,
+    pub school_id: String,
+    pub module_id: Option<String>,
+    pub title: String,
+    pub max_points: f64,
+    pub opens_at: Option<String>,
+    /// When the quiz closes: its due date, as the gradebook and calendars read it.
+    pub closes_at: Option<String>,
+    #[schemars(with = "String")]
+    pub release: GradeRelease,
+}
+course_event!(QuizPublished, "campus.assessments.quiz_published.v1");
+
+/// A student's quiz attempt was marked (at submission, at its deadline, or when a teacher
+/// marked its essays). `kept_points` is the student's quiz grade after it, under the quiz's
+/// rule for several attempts (highest, latest or average).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct QuizAttemptGraded {
+    pub attempt_id: String,
+    pub quiz_id: String,
+    pub course_id: String,
+    pub school_id: String,
+    pub student_id: String,
+    pub points: f64,
+    pub kept_points: f64,
+    pub max_points: f64,
+    /// Whether the student may see it now.
+    pub released: bool,
+}
+course_event!(
+    QuizAttemptGraded,
+    "campus.assessments.quiz_attempt_graded.v1"
+);
+
 pub fn published() -> Vec<EventSchema> {
     vec![
         EventSchema::of::<AssignmentPublished>(),
@@ -184,5 +222,7 @@ pub fn published() -> Vec<EventSchema> {
         EventSchema::of::<SubmissionGraded>(),
         EventSchema::of::<SubmissionReturned>(),
         EventSchema::of::<GradesReleased>(),
+        EventSchema::of::<QuizPublished>(),
+        EventSchema::of::<QuizAttemptGraded>(),
     ]
 }

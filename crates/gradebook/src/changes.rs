@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use campus_platform::{
+    db::Double,
     error::{Checks, FieldError, Problem},
     http::Json,
     id,
@@ -112,7 +113,7 @@ pub(crate) struct GradeChange {
     pub override_points: Option<Option<f64>>,
     pub excused: Option<bool>,
     /// Why: kept in the grade's history, shown to the student.
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(schema_with = campus_platform::openapi::fields::required_text::<1000>)]
     pub reason: String,
 }
 
@@ -194,7 +195,7 @@ async fn change_grade(
     let mut changes = Vec::new();
     if let Some(points) = input.override_points {
         sqlx::query("UPDATE grades SET override_points = $1, override_reason = $2, updated_at = $3 WHERE item_id = $4 AND student_id = $5")
-            .bind(points)
+            .bind(Double(points))
             .bind(points.map(|_| reason))
             .bind(now)
             .bind(&item_id)
@@ -230,7 +231,7 @@ async fn change_grade(
         .bind(&student_id)
         .bind(&course_id)
         .bind(change)
-        .bind(points)
+        .bind(Double(points))
         .bind(&caller.user_id)
         .bind(reason)
         .bind(now)

@@ -1,16 +1,16 @@
-//! What the gradebook learns from assessments: grade items appear when work is published,
-//! change with it and go when it is withdrawn; grades arrive when work is graded, and become
-//! visible to students when released. Every grade received is also written to the history.
-//! The inbox makes each event count once; assessments' events share the course as subject, so
-//! a grade never arrives before its item.
+//! What the gradebook learns from assessments: grade items appear when work (an assignment or
+//! a quiz) is published, change with it and go when it is withdrawn; grades arrive when work
+//! is graded, and become visible to students when released. Every grade received is also
+//! written to the history. The inbox makes each event count once; assessments' events share
+//! the course as subject, so a grade never arrives before its item.
 
 use async_trait::async_trait;
 use campus_contracts::assessments::{
     AssignmentPublished, AssignmentUpdated, AssignmentWithdrawn, GradeRelease, GradesReleased,
-    LatePolicy, SubmissionGraded,
+    LatePolicy, QuizAttemptGraded, QuizPublished, SubmissionGraded,
 };
 use campus_platform::{
-    db::UnitOfWork,
+    db::{Double, UnitOfWork},
     events::{Envelope, Event, Handler, Subscription},
     id, time,
 };
@@ -24,6 +24,8 @@ pub(crate) fn subscription() -> Subscription {
             AssignmentWithdrawn::TYPE,
             SubmissionGraded::TYPE,
             GradesReleased::TYPE,
+            QuizPublished::TYPE,
+            QuizAttemptGraded::TYPE,
         ],
         Intake,
     )
@@ -34,6 +36,8 @@ struct Intake;
 /// A grade item as an event describes it.
 struct ItemFacts<'a> {
     id: &'a str,
+    /// `assignment` or `quiz`.
+    kind: &'a str,
     school_id: &'a str,
     course_id: &'a str,
     title: &'a str,
@@ -41,6 +45,17 @@ struct ItemFacts<'a> {
     due_at: Option<&'a str>,
     late: Option<LatePolicy>,
     release: GradeRelease,
+}
+
+/// A grade as an event gives it.
+struct GradeFacts<'a> {
+    item_id: &'a str,
+    student_id: &'a str,
+    course_id: &'a str,
+    school_id: &'a str,
+    points: f64,
+    days_late: i64,
+    graded_by: &'a str,
 }
 
 #[async_trait]
@@ -51,16 +66,17 @@ impl Handler for Intake {
                 let a: AssignmentPublished = event.data_as()?;
                 save_item(
                     uow,
-                    &facts(
-                        &a.assignment_id,
-                        &a.school_id,
-                        &a.course_id,
-                        &a.title,
-                        a.max_points,
-                        a.due_at.as_deref(),
-                        a.late_policy,
-                        a.release,
-                    ),
+                    &ItemFacts {
+                        id: &a.assignment_id,
+                        kind: "assignment",
+                        school_id: &a.school_id,
+                        course_id: &a.course_id,
+                        title: &a.title,
+                        max_points: a.max_points,
+                        due_at: a.due_at.as_deref(),
+                        late: a.late_policy,
+                        release: a.release,
+                    },
                 )
                 .await
             }
@@ -68,16 +84,36 @@ impl Handler for Intake {
                 let a: AssignmentUpdated = event.data_as()?;
                 save_item(
                     uow,
-                    &facts(
-                        &a.assignment_id,
-                        &a.school_id,
-                        &a.course_id,
-                        &a.title,
-                        a.max_points,
-                        a.due_at.as_deref(),
-                        a.late_policy,
-                        a.release,
-                    ),
+                    &ItemFacts {
+                        id: &a.assignment_id,
+                        kind: "assignment",
+                        school_id: &a.school_id,
+                        course_id: &a.course_id,
+                        title: &a.title,
+                        max_points: a.max_points,
+                        due_at: a.due_at.as_deref(),
+                        late: a.late_policy,
+                        release: a.release,
+                    },
+                )
+                .await
+            }
+            QuizPublished::TYPE => {
+                let q: QuizPublished = event.data_as()?;
+                save_item(
+                    uow,
+                    &ItemFacts {
+                        id: &q.quiz_id,
+                        kind: "quiz",
+                        school_id: &q.school_id,
+                        course_id: &q.course_id,
+                        title: &q.title,
+                        max_points: q.max_points,
+                        // A quiz is due when it closes; attempts past that are not taken.
+                        due_at: q.closes_at.as_deref(),
+                        late: None,
+                        release: q.release,
+                    },
                 )
                 .await
             }
@@ -96,35 +132,36 @@ impl Handler for Intake {
             }
             SubmissionGraded::TYPE => {
                 let g: SubmissionGraded = event.data_as()?;
-                let now = time::now_ms();
-                sqlx::query(
-                    "INSERT INTO grades (item_id, student_id, course_id, school_id, points, days_late, \
-                     excused, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
-                     ON CONFLICT (item_id, student_id) DO UPDATE SET points = $5, days_late = $6, updated_at = $7",
+                save_grade(
+                    uow,
+                    &GradeFacts {
+                        item_id: &g.assignment_id,
+                        student_id: &g.student_id,
+                        course_id: &g.course_id,
+                        school_id: &g.school_id,
+                        points: g.points,
+                        days_late: g.days_late,
+                        graded_by: &g.graded_by,
+                    },
                 )
-                .bind(&g.assignment_id)
-                .bind(&g.student_id)
-                .bind(&g.course_id)
-                .bind(&g.school_id)
-                .bind(g.points)
-                .bind(g.days_late)
-                .bind(now)
-                .execute(uow.conn())
-                .await?;
-                sqlx::query(
-                    "INSERT INTO grade_history (id, item_id, student_id, course_id, change, points, \
-                     changed_by, reason, changed_at) VALUES ($1, $2, $3, $4, 'graded', $5, $6, NULL, $7)",
+                .await
+            }
+            QuizAttemptGraded::TYPE => {
+                // The quiz's grade is the student's kept score (highest, latest or average).
+                let g: QuizAttemptGraded = event.data_as()?;
+                save_grade(
+                    uow,
+                    &GradeFacts {
+                        item_id: &g.quiz_id,
+                        student_id: &g.student_id,
+                        course_id: &g.course_id,
+                        school_id: &g.school_id,
+                        points: g.kept_points,
+                        days_late: 0,
+                        graded_by: "quiz",
+                    },
                 )
-                .bind(id::new_id_string())
-                .bind(&g.assignment_id)
-                .bind(&g.student_id)
-                .bind(&g.course_id)
-                .bind(g.points)
-                .bind(&g.graded_by)
-                .bind(now)
-                .execute(uow.conn())
-                .await?;
-                Ok(())
+                .await
             }
             GradesReleased::TYPE => {
                 let r: GradesReleased = event.data_as()?;
@@ -140,29 +177,6 @@ impl Handler for Intake {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn facts<'a>(
-    id: &'a str,
-    school_id: &'a str,
-    course_id: &'a str,
-    title: &'a str,
-    max_points: f64,
-    due_at: Option<&'a str>,
-    late: Option<LatePolicy>,
-    release: GradeRelease,
-) -> ItemFacts<'a> {
-    ItemFacts {
-        id,
-        school_id,
-        course_id,
-        title,
-        max_points,
-        due_at,
-        late,
-        release,
-    }
-}
-
 /// Creates or updates an item; a release already given is never taken back by an update.
 async fn save_item(uow: &mut UnitOfWork, item: &ItemFacts<'_>) -> anyhow::Result<()> {
     let now = time::now_ms();
@@ -170,20 +184,55 @@ async fn save_item(uow: &mut UnitOfWork, item: &ItemFacts<'_>) -> anyhow::Result
     sqlx::query(
         "INSERT INTO grade_items (id, school_id, course_id, kind, title, max_points, due_at, \
          late_percent_per_day, late_floor_percent, released, category_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'assignment', $4, $5, $6, $7, $8, $9, NULL, $10, $10) \
-         ON CONFLICT (id) DO UPDATE SET title = $4, max_points = $5, due_at = $6, \
-         late_percent_per_day = $7, late_floor_percent = $8, \
-         released = CASE WHEN grade_items.released = 1 THEN 1 ELSE $9 END, updated_at = $10",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $11) \
+         ON CONFLICT (id) DO UPDATE SET title = $5, max_points = $6, due_at = $7, \
+         late_percent_per_day = $8, late_floor_percent = $9, \
+         released = CASE WHEN grade_items.released = 1 THEN 1 ELSE $10 END, updated_at = $11",
     )
     .bind(item.id)
     .bind(item.school_id)
     .bind(item.course_id)
+    .bind(item.kind)
     .bind(item.title)
     .bind(item.max_points)
     .bind(item.due_at.and_then(time::parse_rfc3339))
-    .bind(item.late.map(|l| l.percent_per_day))
-    .bind(item.late.map(|l| l.floor_percent))
+    .bind(Double(item.late.map(|l| l.percent_per_day)))
+    .bind(Double(item.late.map(|l| l.floor_percent)))
     .bind(released)
+    .bind(now)
+    .execute(uow.conn())
+    .await?;
+    Ok(())
+}
+
+/// Keeps a student's grade on an item (overrides and excusals stay) and writes it to the
+/// grade's history.
+async fn save_grade(uow: &mut UnitOfWork, grade: &GradeFacts<'_>) -> anyhow::Result<()> {
+    let now = time::now_ms();
+    sqlx::query(
+        "INSERT INTO grades (item_id, student_id, course_id, school_id, points, days_late, \
+         excused, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
+         ON CONFLICT (item_id, student_id) DO UPDATE SET points = $5, days_late = $6, updated_at = $7",
+    )
+    .bind(grade.item_id)
+    .bind(grade.student_id)
+    .bind(grade.course_id)
+    .bind(grade.school_id)
+    .bind(grade.points)
+    .bind(grade.days_late)
+    .bind(now)
+    .execute(uow.conn())
+    .await?;
+    sqlx::query(
+        "INSERT INTO grade_history (id, item_id, student_id, course_id, change, points, \
+         changed_by, reason, changed_at) VALUES ($1, $2, $3, $4, 'graded', $5, $6, NULL, $7)",
+    )
+    .bind(id::new_id_string())
+    .bind(grade.item_id)
+    .bind(grade.student_id)
+    .bind(grade.course_id)
+    .bind(grade.points)
+    .bind(grade.graded_by)
     .bind(now)
     .execute(uow.conn())
     .await?;

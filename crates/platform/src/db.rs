@@ -340,3 +340,31 @@ mod tests {
         assert!(combined(&[&EVENT_TABLES]).is_err());
     }
 }
+
+/// A `DOUBLE PRECISION` that may be `NULL`, to bind in place of `Option<f64>`.
+///
+/// sqlx 0.8's `Any` driver sends a `None` of `f64` to PostgreSQL as a `real` (float4) null,
+/// and PostgreSQL keeps the parameter types of a prepared statement: once a statement ran with
+/// `None`, the same statement with `Some(x)` on that connection fails ("incorrect binary data
+/// format"). This type sends `None` as a double-precision null, so both run on one statement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Double(pub Option<f64>);
+
+impl sqlx::Type<sqlx::Any> for Double {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <f64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Any> for Double {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        match self.0 {
+            Some(value) => <f64 as sqlx::Encode<sqlx::Any>>::encode_by_ref(&value, buf),
+            // The driver maps a null of `f32` (its `Real` kind) to PostgreSQL's float8.
+            None => <Option<f32> as sqlx::Encode<sqlx::Any>>::encode_by_ref(&None, buf),
+        }
+    }
+}

@@ -33,7 +33,9 @@ pub(crate) struct Extension {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewExtension {
+    #[schema(schema_with = crate::calendar::date_time_schema)]
     pub due_at: Option<String>,
+    #[schema(schema_with = crate::calendar::date_time_schema)]
     pub cut_off_at: Option<String>,
 }
 

@@ -38,7 +38,7 @@ pub(crate) struct GroupsRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewGroup {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(schema_with = campus_platform::openapi::fields::required_line::<100>)]
     pub name: String,
     /// Students of the course; each in one group at most.
     #[schema(min_items = 1, max_items = 50)]

@@ -13,6 +13,7 @@ use campus_platform::{
     error::{Checks, FieldError, Problem},
     http::Json,
     id, markdown,
+    openapi::fields,
     people::Caller,
     time, Error, Result,
 };
@@ -44,18 +45,21 @@ const DEFAULT_MAX_FILE_BYTES: i64 = 25 * 1024 * 1024;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewAssignment {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = fields::required_line::<200>)]
     pub title: String,
     /// Markdown.
     #[serde(default)]
-    #[schema(max_length = 100000)]
+    #[schema(schema_with = fields::text::<100000>)]
     pub instructions: String,
     /// A module of the course it belongs to.
     pub module_id: Option<String>,
     #[schema(minimum = 0, maximum = 100000)]
     pub max_points: f64,
+    #[schema(schema_with = crate::calendar::date_time_schema)]
     pub available_from: Option<String>,
+    #[schema(schema_with = crate::calendar::date_time_schema)]
     pub due_at: Option<String>,
+    #[schema(schema_with = crate::calendar::date_time_schema)]
     pub cut_off_at: Option<String>,
     /// Default `["text", "file"]`.
     #[schema(min_items = 1, max_items = 3)]
@@ -82,19 +86,22 @@ pub(crate) struct NewAssignment {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssignmentChanges {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(schema_with = fields::optional_required_line::<200>)]
     pub title: Option<String>,
-    #[schema(max_length = 100000)]
+    #[schema(schema_with = fields::optional_text::<100000>)]
     pub instructions: Option<String>,
     #[serde(default, with = "campus_platform::http::double_option")]
     pub module_id: Option<Option<String>>,
     #[schema(minimum = 0, maximum = 100000)]
     pub max_points: Option<f64>,
     #[serde(default, with = "campus_platform::http::double_option")]
+    #[schema(schema_with = crate::calendar::date_time_schema)]
     pub available_from: Option<Option<String>>,
     #[serde(default, with = "campus_platform::http::double_option")]
+    #[schema(schema_with = crate::calendar::date_time_schema)]
     pub due_at: Option<Option<String>>,
     #[serde(default, with = "campus_platform::http::double_option")]
+    #[schema(schema_with = crate::calendar::date_time_schema)]
     pub cut_off_at: Option<Option<String>>,
     #[schema(min_items = 1, max_items = 3)]
     pub submission_types: Option<Vec<SubmissionType>>,

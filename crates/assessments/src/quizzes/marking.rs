@@ -8,7 +8,6 @@
 //! Nothing here reads a clock or a store: randomness comes in as an `Rng`, and what was drawn
 //! is stored with the attempt by the caller, so an attempt looks the same every time it is
 //! opened.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -77,9 +76,9 @@ pub(crate) enum QuestionKind {
 pub(crate) struct ChoiceOption {
     /// Unique within the question; answers name options by it, so it must not change when
     /// the text is corrected.
-    #[schema(min_length = 1, max_length = 40)]
+    #[schema(schema_with = campus_platform::openapi::fields::required_line::<40>)]
     pub id: String,
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(schema_with = campus_platform::openapi::fields::required_text::<1000>)]
     pub text: String,
     #[serde(default)]
     pub correct: bool,
@@ -178,6 +177,7 @@ pub(crate) struct StudentOption {
     text: String,
 }
 
+#[cfg(test)]
 impl StudentOption {
     pub(crate) fn id(&self) -> &str {
         &self.id

@@ -603,3 +603,184 @@ each_storage! {
         app.stop().await;
     }
 }
+
+fn bank_questions() -> Value {
+    json!([
+        { "prompt": "The capital of France?", "points": 2, "question": { "kind": "single_choice", "options": [
+            { "id": "a", "text": "Paris", "correct": true }, { "id": "b", "text": "Lyon" }, { "id": "c", "text": "Nice" } ] } },
+        { "prompt": "Noble gases?", "points": 4, "question": { "kind": "multiple_choice", "partial_credit": true, "options": [
+            { "id": "he", "text": "Helium", "correct": true }, { "id": "ne", "text": "Neon", "correct": true },
+            { "id": "o", "text": "Oxygen" }, { "id": "n", "text": "Nitrogen" } ] } },
+        { "prompt": "Largest US city?", "points": 1, "question": { "kind": "short_answer", "accepted": ["New York", "NYC"] } },
+        { "prompt": "g in m/s²?", "points": 1, "question": { "kind": "numeric", "answer": 9.81, "tolerance": 0.05 } },
+        { "prompt": "Water is wet.", "points": 1, "question": { "kind": "true_false", "answer": true } }
+    ])
+}
+
+/// The attempt's question whose prompt contains `words`.
+fn question<'a>(attempt: &'a Value, words: &str) -> &'a Value {
+    attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["prompt_html"].as_str().unwrap().contains(words))
+        .unwrap_or_else(|| panic!("no question about {words} in {attempt}"))
+}
+
+each_storage! {
+    async fn students_take_timed_quizzes_marked_by_the_server(env: TestEnv) {
+        let Class { app, teacher, sam, kim, course, .. } = class(&env).await;
+        let banks = format!("/api/v1/courses/{course}/question-banks");
+        // A question written wrong is refused, naming what is wrong.
+        let (status, problem) = send(&app, Method::POST, &banks, &teacher, Some(json!({ "title": "Bad", "questions": [
+            { "prompt": "Pick", "points": 1, "question": { "kind": "single_choice", "options": [
+                { "id": "a", "text": "A", "correct": true }, { "id": "b", "text": "B", "correct": true } ] } } ] }))).await;
+        assert_eq!((status.as_u16(), codes(&problem)), (422, vec!["questions[0].question.options:one_correct_option".to_owned()]));
+        let (status, bank) = send(&app, Method::POST, &banks, &teacher,
+            Some(json!({ "title": "Science", "questions": bank_questions() }))).await;
+        assert_eq!(status, 201, "{bank}");
+        let bank_id = bank["id"].as_str().unwrap().to_owned();
+        let ids: Vec<String> = bank["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(send(&app, Method::GET, &format!("/api/v1/question-banks/{bank_id}"), &sam, None).await.0, 404,
+            "a bank holds the answer key: staff only");
+
+        // Two questions always, and two of the other three drawn per attempt, worth 1 each.
+        let (status, quiz) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/quizzes"), &teacher, Some(json!({
+            "title": "Science check", "time_limit_secs": 600, "attempts_allowed": 2, "keep": "highest", "shuffle_options": true,
+            "selection": [
+                { "kind": "fixed", "question_id": ids[0] }, { "kind": "fixed", "question_id": ids[1] },
+                { "kind": "random", "bank_id": bank_id, "count": 2, "points_each": 1 } ] }))).await;
+        assert_eq!(status, 201, "{quiz}");
+        assert_eq!((quiz["question_count"].as_u64(), quiz["max_points"].as_f64()), (Some(4), Some(8.0)));
+        let quiz_id = quiz["id"].as_str().unwrap().to_owned();
+        assert_eq!(send(&app, Method::POST, &format!("/api/v1/quizzes/{quiz_id}/attempts"), &sam, None).await.0, 404,
+            "a draft cannot be taken");
+        assert_eq!(send(&app, Method::POST, &format!("/api/v1/quizzes/{quiz_id}/publish"), &teacher, None).await.0, 200);
+
+        // Starting twice at the same moment gives one attempt.
+        let starts = format!("/api/v1/quizzes/{quiz_id}/attempts");
+        let start = || send(&app, Method::POST, &starts, &sam, None);
+        let (first, second) = tokio::join!(start(), start());
+        assert!([first.0.as_u16(), second.0.as_u16()].contains(&201), "{first:?} {second:?}");
+        assert_eq!(first.1["id"], second.1["id"]);
+        let attempt = first.1;
+        let attempt_id = attempt["id"].as_str().unwrap().to_owned();
+        assert_eq!(attempt["questions"].as_array().unwrap().len(), 4);
+        assert!(attempt["seconds_left"].as_i64().unwrap() > 590);
+        let shown = attempt.to_string();
+        for secret in ["\"correct\":true", "accepted", "tolerance", "9.81", "New York"] {
+            assert!(!shown.contains(secret), "the answer key leaked ({secret}): {shown}");
+        }
+        assert_eq!(send(&app, Method::GET, &format!("/api/v1/attempts/{attempt_id}"), &kim, None).await.0, 404);
+
+        // Answers are saved as Sam goes; only to this attempt's questions, of the right kind.
+        let capital = question(&attempt, "capital")["id"].as_str().unwrap().to_owned();
+        let gases = question(&attempt, "Noble")["id"].as_str().unwrap().to_owned();
+        let answers = format!("/api/v1/attempts/{attempt_id}/answers");
+        let drawn: Vec<&str> = attempt["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap()).collect();
+        let missing = ids.iter().find(|id| !drawn.contains(&id.as_str())).unwrap();
+        let (status, problem) = send(&app, Method::PUT, &answers, &sam, Some(json!({ "answers": {
+            missing.clone(): { "kind": "text", "value": "x" }, capital.clone(): { "kind": "true_false", "value": true } } }))).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(codes(&problem), [format!("answers.{capital}:wrong_kind"), format!("answers.{missing}:not_in_attempt")]);
+        let (status, saved) = send(&app, Method::PUT, &answers, &sam, Some(json!({ "answers": {
+            capital.clone(): { "kind": "choice", "option_id": "b" } } }))).await;
+        assert_eq!(status, 200, "{saved}");
+        let (status, _) = send(&app, Method::PUT, &answers, &sam, Some(json!({ "answers": {
+            capital.clone(): { "kind": "choice", "option_id": "a" },
+            gases.clone(): { "kind": "choices", "option_ids": ["he", "o"] } } }))).await;
+        assert_eq!(status, 200);
+        assert_eq!(send(&app, Method::PUT, &answers, &kim, Some(json!({ "answers": {} }))).await.0, 404);
+
+        // Submitting marks at once; submitting again marks nothing more.
+        let submit = format!("/api/v1/attempts/{attempt_id}/submit");
+        let (status, marked) = send(&app, Method::POST, &submit, &sam, None).await;
+        assert_eq!(status, 200, "{marked}");
+        assert_eq!(marked["status"], "graded");
+        // Paris: 2; helium right and oxygen wrong cancel out: 4/2 − 4/2 = 0; the two drawn, unanswered: 0.
+        assert_eq!(marked["score"], 2.0);
+        assert_eq!(question(&marked, "capital")["key"]["options"][0]["correct"], true, "released as graded: the key shows");
+        let again = send(&app, Method::POST, &submit, &sam, None).await.1;
+        assert_eq!(again["submitted_at"], marked["submitted_at"]);
+        let (status, problem) = send(&app, Method::PUT, &answers, &sam, Some(json!({ "answers": {} }))).await;
+        assert_eq!((status.as_u16(), problem["code"].as_str()), (409, Some("attempt_closed")));
+
+        // The second attempt is abandoned: its time runs out (the deadline moved into the past,
+        // as a clock would) and the closer marks what was saved.
+        let (status, second) = start().await;
+        assert_eq!(status, 201, "{second}");
+        let second_id = second["id"].as_str().unwrap().to_owned();
+        let capital = question(&second, "capital")["id"].as_str().unwrap().to_owned();
+        let gases = question(&second, "Noble")["id"].as_str().unwrap().to_owned();
+        send(&app, Method::PUT, &format!("/api/v1/attempts/{second_id}/answers"), &sam, Some(json!({ "answers": {
+            capital: { "kind": "choice", "option_id": "a" }, gases: { "kind": "choices", "option_ids": ["he", "ne"] } } }))).await;
+        sqlx::query("UPDATE attempts SET deadline = $1 WHERE id = $2")
+            .bind(campus_platform::time::now_ms() - 1000)
+            .bind(&second_id)
+            .execute(app.db("assessments").pool())
+            .await
+            .unwrap();
+        let closed = eventually(Duration::from_secs(20), "the closer marks the abandoned attempt", || async {
+            let seen = send(&app, Method::GET, &format!("/api/v1/attempts/{second_id}"), &sam, None).await.1;
+            (seen["status"] == "graded").then_some(seen)
+        }).await;
+        // 2 + 4 (both gases, nothing wrong)
+        assert_eq!(closed["score"], 6.0);
+        assert!(closed["submitted_at"].as_str().unwrap() < campus_platform::time::rfc3339(campus_platform::time::now_ms()).as_str());
+        let (status, problem) = start().await;
+        assert_eq!((status.as_u16(), problem["code"].as_str()), (409, Some("no_attempts_left")));
+
+        // The gradebook keeps the highest attempt; the teacher sees how the class answered.
+        eventually(Duration::from_secs(20), "the quiz's grade reaches the gradebook", || async {
+            let mine = send(&app, Method::GET, "/api/v1/me/grades", &sam, None).await.1;
+            let line = mine[0]["grade"]["items"].as_array()?.iter().find(|l| l["item_id"] == quiz_id.as_str())?.clone();
+            (line["points"] == 6.0).then_some(())
+        }).await;
+        let (status, analysis) = send(&app, Method::GET, &format!("/api/v1/quizzes/{quiz_id}/analysis"), &teacher, None).await;
+        assert_eq!(status, 200, "{analysis}");
+        let capital_stats = analysis.as_array().unwrap().iter().find(|q| q["question_id"] == ids[0].as_str()).unwrap();
+        assert_eq!((capital_stats["answered"].as_u64(), capital_stats["correct"].as_u64()), (Some(2), Some(2)));
+        assert_eq!(capital_stats["options"]["a"], 2);
+        assert_eq!(send(&app, Method::GET, &format!("/api/v1/quizzes/{quiz_id}/analysis"), &sam, None).await.0, 403);
+        let graded = outbox(&app).await.into_iter().filter(|e| e.contains("quiz_attempt_graded")).count();
+        assert_eq!(graded, 2, "one grade per attempt, however often it was submitted");
+        app.stop().await;
+    }
+
+    async fn essays_wait_for_a_teacher_and_results_wait_for_release(env: TestEnv) {
+        let Class { app, teacher, sam, course, .. } = class(&env).await;
+        let (_, bank) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), &teacher,
+            Some(json!({ "title": "Writing", "questions": [
+                { "prompt": "Explain inertia.", "points": 5, "question": { "kind": "essay" } },
+                { "prompt": "Water is wet.", "points": 1, "question": { "kind": "true_false", "answer": true } } ] }))).await;
+        let ids: Vec<String> = bank["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap().to_owned()).collect();
+        let (status, quiz) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/quizzes"), &teacher, Some(json!({
+            "title": "Essay", "release": "manual",
+            "selection": [{ "kind": "fixed", "question_id": ids[0] }, { "kind": "fixed", "question_id": ids[1] }] }))).await;
+        assert_eq!(status, 201, "{quiz}");
+        let quiz_id = quiz["id"].as_str().unwrap().to_owned();
+        send(&app, Method::POST, &format!("/api/v1/quizzes/{quiz_id}/publish"), &teacher, None).await;
+        let (_, attempt) = send(&app, Method::POST, &format!("/api/v1/quizzes/{quiz_id}/attempts"), &sam, None).await;
+        let attempt_id = attempt["id"].as_str().unwrap().to_owned();
+        send(&app, Method::PUT, &format!("/api/v1/attempts/{attempt_id}/answers"), &sam, Some(json!({ "answers": {
+            ids[0].clone(): { "kind": "text", "value": "Things keep doing what they do." },
+            ids[1].clone(): { "kind": "true_false", "value": true } } }))).await;
+        let (_, submitted) = send(&app, Method::POST, &format!("/api/v1/attempts/{attempt_id}/submit"), &sam, None).await;
+        assert_eq!(submitted["status"], "needs_grading");
+        assert!(submitted["score"].is_null() && submitted["questions"][1]["key"].is_null(), "results wait for release: {submitted}");
+        let mark = format!("/api/v1/attempts/{attempt_id}/grade");
+        assert_eq!(send(&app, Method::POST, &mark, &sam, Some(json!({ "marks": { ids[0].clone(): 5 } }))).await.0, 403);
+        let (status, problem) = send(&app, Method::POST, &mark, &teacher, Some(json!({ "marks": { ids[0].clone(): 6 } }))).await;
+        assert_eq!((status.as_u16(), codes(&problem)), (422, vec![format!("marks.{}:out_of_range", ids[0])]));
+        let (status, marked) = send(&app, Method::POST, &mark, &teacher, Some(json!({ "marks": { ids[0].clone(): 4 } }))).await;
+        assert_eq!(status, 200, "{marked}");
+        assert_eq!((marked["status"].as_str(), marked["score"].as_f64()), (Some("graded"), Some(5.0)));
+        let seen = send(&app, Method::GET, &format!("/api/v1/attempts/{attempt_id}"), &sam, None).await.1;
+        assert!(seen["score"].is_null(), "not released yet");
+        assert_eq!(send(&app, Method::POST, &format!("/api/v1/quizzes/{quiz_id}/release"), &teacher, None).await.0, 200);
+        let seen = send(&app, Method::GET, &format!("/api/v1/attempts/{attempt_id}"), &sam, None).await.1;
+        assert_eq!(seen["score"], 5.0);
+        assert_eq!(seen["questions"][0]["earned"], 4.0);
+        app.stop().await;
+    }
+}

@@ -287,6 +287,9 @@ async fn snapshot(app: &TestApp, admin: &Person, ids: &Ids) -> Vec<(String, Valu
         "/api/v1/assignments/{id}/extensions",
         "/api/v1/submissions/{id}",
         "/api/v1/courses/{id}/gradebook",
+        "/api/v1/question-banks/{id}",
+        "/api/v1/quizzes/{id}",
+        "/api/v1/attempts/{id}",
     ] {
         let path = ids.fill(path).unwrap();
         let (status, body) = call(app, Method::GET, &path, Some(&admin.token), None).await;
@@ -374,20 +377,37 @@ each_storage! {
                 reqwest::multipart::Part::bytes(b"%PDF-1.4 notes".to_vec()).file_name("notes.pdf")))
             .send().await.unwrap().json().await.unwrap();
         let feedback_file = feedback["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+        // A question bank and a published quiz from it, which Sam has started.
+        let (status, bank) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), Some(&tess.token),
+            Some(json!({ "title": "Motion", "questions": [{ "prompt": "Is speed a vector?", "points": 1,
+                "question": { "kind": "true_false", "answer": false } }] }))).await;
+        assert_eq!(status, 201, "{bank}");
+        let question = bank["questions"][0]["id"].as_str().unwrap().to_owned();
+        let quiz = created(&app, &format!("/api/v1/courses/{course}/quizzes"), &tess,
+            json!({ "title": "Check", "selection": [{ "kind": "fixed", "question_id": question }] })).await;
+        let (status, body) = call(&app, Method::POST, &format!("/api/v1/quizzes/{quiz}/publish"), Some(&tess.token), None).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, started) = call(&app, Method::POST, &format!("/api/v1/quizzes/{quiz}/attempts"), Some(&sam.token), None).await;
+        assert_eq!(status, 201, "{started}");
+        let quiz_attempt = started["id"].as_str().unwrap().to_owned();
         // The gradebook has the assignment before the snapshots compare it.
         eventually(std::time::Duration::from_secs(20), "the gradebook hears of the assignment", || async {
-            let known: Option<(String,)> = sqlx::query_as("SELECT id FROM grade_items WHERE id = $1")
+            let (known,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM grade_items WHERE id IN ($1, $2)")
                 .bind(&assignment)
-                .fetch_optional(app.db("gradebook").pool())
+                .bind(&quiz)
+                .fetch_one(app.db("gradebook").pool())
                 .await
                 .unwrap();
-            known.map(drop)
+            (known == 2).then_some(())
         })
         .await;
         let ids = Ids(HashMap::from([
             ("courses/{id}", course.clone()),
             ("assignments/{id}", assignment.clone()),
             ("grades/{item_id}", assignment),
+            ("question-banks/{id}", bank["id"].as_str().unwrap().to_owned()),
+            ("quizzes/{id}", quiz.clone()),
+            ("attempts/{id}", quiz_attempt),
             ("{item_id}/{student_id}", sam.id.clone()),
             ("extensions/{student_id}", sam.id.clone()),
             ("submissions/{id}", submission),
