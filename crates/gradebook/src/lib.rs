@@ -5,13 +5,14 @@
 //!
 //! Rooms: `intake` (events into items and grades), `book` (a course's scheme, items and
 //! grades, loaded in a fixed number of queries), `views` (the teacher's matrix and its CSV, a
-//! student's grades and "what if"), `changes` (scheme, overrides, excusals); `calculation` is
+//! student's grades and "what if"), `transcript` (a student's courses), `changes` (scheme, overrides, excusals); `calculation` is
 //! the pure grade maths.
 
 pub(crate) mod book;
 pub(crate) mod calculation;
 pub(crate) mod changes;
 pub(crate) mod intake;
+pub(crate) mod transcript;
 pub(crate) mod views;
 
 use std::sync::Arc;
@@ -62,6 +63,8 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         people: env.people()?,
         rosters: env.rosters()?,
     }));
-    let routes = views::routes(gradebook.clone()).merge(changes::routes(gradebook));
+    let routes = views::routes(gradebook.clone())
+        .merge(changes::routes(gradebook.clone()))
+        .merge(transcript::routes(gradebook));
     Ok(Running::new(routes).subscribe(intake::subscription()))
 }

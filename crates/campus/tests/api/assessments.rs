@@ -600,6 +600,18 @@ each_storage! {
         assert_eq!(send(&app, Method::GET, &book, &other.admin, None).await.0, 404);
         assert_eq!(send(&app, Method::PUT, &format!("{book}/scheme"), &school.admin, Some(json!({ "scheme": {} }))).await.0, 200,
             "the school's admins may set a course's scheme");
+
+        // The transcript: Sam's own, and for the school's admins; nobody else's business.
+        let transcript = format!("/api/v1/users/{}/transcript", sam.id);
+        let (status, mine) = send(&app, Method::GET, &transcript, &sam, None).await;
+        assert_eq!(status, 200, "{mine}");
+        assert_eq!(mine["courses"][0]["title"], "Physics");
+        assert_eq!(mine["courses"][0]["items"], 3);
+        let (status, theirs) = send(&app, Method::GET, &transcript, &school.admin, None).await;
+        assert_eq!((status.as_u16(), &theirs["courses"]), (200, &mine["courses"]));
+        assert_eq!(send(&app, Method::GET, &transcript, &kim, None).await.0, 403);
+        assert_eq!(send(&app, Method::GET, &transcript, &teacher, None).await.0, 403);
+        assert_eq!(send(&app, Method::GET, &transcript, &other.admin, None).await.0, 404);
         app.stop().await;
     }
 }
