@@ -307,7 +307,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn admin_sql(url: &str, sql: &str) -> anyhow::Result<()> {
+pub(crate) async fn admin_sql(url: &str, sql: &str) -> anyhow::Result<()> {
     use sqlx::{Connection, Executor};
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(url).await?;
@@ -316,7 +316,7 @@ async fn admin_sql(url: &str, sql: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn with_database(url: &str, name: &str) -> String {
+pub(crate) fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));

@@ -4,6 +4,7 @@
 //! chosen backends, drives it at a target rate for a fixed time, and prints throughput and
 //! latency percentiles as a Markdown table row for `docs/benchmarks.md`.
 
+mod assess;
 mod events;
 mod reads;
 mod startup;
@@ -30,6 +31,11 @@ enum Scenario {
     /// Event backbone: commits with one event each at a target rate; measures commit →
     /// handled latency in a consuming context.
     Events(events::Options),
+    /// A class starts a timed quiz at once and submits within the minute: latency per step,
+    /// errors, and one attempt and one grade per student afterwards.
+    Exam(assess::ExamOptions),
+    /// The gradebook's CSV export of a course of N students × M items.
+    GradebookExport(assess::ExportOptions),
     /// Cold start to ready and idle memory of the `campus` binary.
     Startup(startup::Options),
     /// Authenticated reads of the hottest routes (the catalogue, a course outline) against
@@ -61,6 +67,8 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().scenario {
         Scenario::Events(options) => events::run(options).await,
         Scenario::Startup(options) => startup::run(options),
+        Scenario::Exam(options) => assess::exam(options).await,
+        Scenario::GradebookExport(options) => assess::gradebook_export(options).await,
         Scenario::Reads(options) => reads::run(options).await,
         Scenario::ServeBare { port } => serve_bare(port).await,
     }

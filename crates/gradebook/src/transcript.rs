@@ -88,7 +88,11 @@ async fn transcript(
     let now = time::now_ms();
     let mut shown = Vec::new();
     for course_id in courses {
-        let Some(course) = gradebook.rosters.course(&caller.school_id, &course_id).await? else {
+        let Some(course) = gradebook
+            .rosters
+            .course(&caller.school_id, &course_id)
+            .await?
+        else {
             continue;
         };
         if course.visibility == Visibility::Draft {

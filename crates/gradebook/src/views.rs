@@ -70,8 +70,23 @@ async fn course_gradebook(
 ) -> Result<Response> {
     let standing = gradebook.rosters.standing(&caller, &course_id).await?;
     standing.require_staff()?;
-    let book = Book::load(&gradebook.db, &course_id).await?;
-    let people = gradebook.people.of_school(&caller.school_id).await?;
+    let matrix = matrix(&gradebook, &caller.school_id, &course_id).await?;
+    if wants_csv(&headers) {
+        return csv(&matrix);
+    }
+    Ok(Json(matrix).into_response())
+}
+
+/// The course's matrix: its roster's students × its items, each student's grade worked out.
+/// A fixed number of queries whatever the class size (the scheme, the items, every grade, the
+/// roster and the school's people), which a test counts.
+pub(crate) async fn matrix(
+    gradebook: &Gradebook,
+    school_id: &str,
+    course_id: &str,
+) -> Result<Matrix> {
+    let book = Book::load(&gradebook.db, course_id).await?;
+    let people = gradebook.people.of_school(school_id).await?;
     let names: std::collections::HashMap<&str, (&str, &str)> = people
         .iter()
         .map(|p| {
@@ -84,7 +99,7 @@ async fn course_gradebook(
     let now = time::now_ms();
     let mut students: Vec<StudentRow> = gradebook
         .rosters
-        .members(&course_id)
+        .members(course_id)
         .await?
         .into_iter()
         .filter(|place| place.course_role == CourseRole::Student)
@@ -117,16 +132,12 @@ async fn course_gradebook(
             released: item.released == 1,
         })
         .collect();
-    let matrix = Matrix {
-        course_id,
+    Ok(Matrix {
+        course_id: course_id.to_owned(),
         scheme: book.scheme,
         items,
         students,
-    };
-    if wants_csv(&headers) {
-        return csv(&matrix);
-    }
-    Ok(Json(matrix).into_response())
+    })
 }
 
 fn wants_csv(headers: &HeaderMap) -> bool {
@@ -329,7 +340,99 @@ async fn what_if(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+
+    use campus_platform::{db::Db, people::People, rosters::Rosters};
+    use campus_testkit::{Backend, Storage, TestEnv, Transport};
+    use tracing::instrument::WithSubscriber;
+    use tracing_subscriber::{layer::SubscriberExt, Layer};
+
     use super::*;
+    use crate::Parts;
+
+    /// Counts the statements sqlx runs (it reports each as an event of `sqlx::query`).
+    struct Statements(Arc<AtomicUsize>);
+
+    impl<S: tracing::Subscriber> Layer<S> for Statements {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if event.metadata().target() == "sqlx::query" {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// A course of `students` students and `items` items, every grade given, written straight
+    /// into the gradebook's tables.
+    async fn course(db: &Db, school: &str, course: &str, students: usize, items: usize) {
+        let mut uow = db.begin().await.unwrap();
+        sqlx::query("INSERT INTO roster_courses (course_id, school_id, title, visibility, updated_at) VALUES ($1, $2, 'Physics', 'published', 0)")
+            .bind(course).bind(school).execute(uow.conn()).await.unwrap();
+        for item in 0..items {
+            sqlx::query("INSERT INTO grade_items (id, school_id, course_id, kind, title, max_points, released, created_at, updated_at) \
+                         VALUES ($1, $2, $3, 'assignment', $4, 10, 1, $5, 0)")
+                .bind(format!("{course}-item-{item}")).bind(school).bind(course).bind(format!("Item {item}")).bind(item as i64)
+                .execute(uow.conn()).await.unwrap();
+        }
+        for student in 0..students {
+            let id = format!("{course}-student-{student}");
+            sqlx::query("INSERT INTO roster_places (course_id, user_id, school_id, course_role, joined_at) VALUES ($1, $2, $3, 'student', 0)")
+                .bind(course).bind(&id).bind(school).execute(uow.conn()).await.unwrap();
+            sqlx::query("INSERT INTO people (user_id, school_id, email, display_name, role, status, updated_at) \
+                         VALUES ($1, $2, $3, $4, 'student', 'active', 0)")
+                .bind(&id).bind(school).bind(format!("{id}@school.example")).bind(format!("Student {student}"))
+                .execute(uow.conn()).await.unwrap();
+            for item in 0..items {
+                sqlx::query("INSERT INTO grades (item_id, student_id, course_id, school_id, points, days_late, excused, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, 0, 0, 0)")
+                    .bind(format!("{course}-item-{item}")).bind(&id).bind(course).bind(school).bind((student % 11) as f64)
+                    .execute(uow.conn()).await.unwrap();
+            }
+        }
+        uow.commit().await.unwrap();
+    }
+
+    /// The matrix of a class of 3 and of a class of 300 takes the same number of queries.
+    #[tokio::test]
+    async fn the_matrix_takes_the_same_queries_whatever_the_class_size() {
+        // sqlx reports SQLite's statements from its worker thread, outside this task; the
+        // PostgreSQL driver reports them here.
+        let Ok(backend) = Backend::on_this_machine(Storage::Postgresql, Transport::Embedded) else {
+            eprintln!("CAMPUS_TEST_POSTGRES_URL is not set; skipping the query count");
+            return;
+        };
+        let env = TestEnv::new(&backend).await;
+        let db = Db::open(&env.config, "gradebook").await.unwrap();
+        db.migrate(&crate::context().migrators()).await.unwrap();
+        let gradebook = Gradebook(Arc::new(Parts {
+            people: People::new(db.clone()),
+            rosters: Rosters::new(db.clone()),
+            db: db.clone(),
+        }));
+        let mut counts = Vec::new();
+        for (name, students) in [("small", 3), ("large", 300)] {
+            course(&db, "school", name, students, 5).await;
+            let statements = Arc::new(AtomicUsize::new(0));
+            let subscriber = tracing_subscriber::registry().with(Statements(statements.clone()));
+            let matrix = matrix(&gradebook, "school", name)
+                .with_subscriber(subscriber)
+                .await
+                .unwrap();
+            assert_eq!(matrix.students.len(), students);
+            assert_eq!(matrix.items.len(), 5);
+            counts.push(statements.load(Ordering::Relaxed));
+        }
+        assert!(counts[0] > 0, "statements were counted");
+        assert_eq!(counts[0], counts[1], "queries for 3 and for 300 students");
+        db.close().await;
+        env.cleanup().await;
+    }
 
     #[test]
     fn a_cell_never_becomes_a_formula() {

@@ -67,7 +67,7 @@ impl Api {
                 self.call_with_body(visit, method, path, "application/json", bytes, csrf)
                     .await
             }
-            None => self.send(visit, method, path, None, csrf).await,
+            None => self.send(visit, method, path, None, csrf, None).await,
         }
     }
 
@@ -81,7 +81,7 @@ impl Api {
         body: Vec<u8>,
         csrf: Option<&str>,
     ) -> Answer {
-        self.send(visit, method, path, Some((content_type, body)), csrf)
+        self.send(visit, method, path, Some((content_type, body)), csrf, None)
             .await
     }
 
@@ -92,6 +92,7 @@ impl Api {
         path: &str,
         body: Option<(&'static str, Vec<u8>)>,
         csrf: Option<&str>,
+        accept: Option<&'static str>,
     ) -> Answer {
         let content_type = body.as_ref().map(|(content_type, _)| *content_type);
         let mut request = axum::http::Request::builder()
@@ -111,6 +112,9 @@ impl Api {
         }
         if let Some(token) = csrf.and_then(|t| HeaderValue::from_str(t).ok()) {
             headers.insert(CSRF_HEADER, token);
+        }
+        if let Some(accept) = accept {
+            headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
         }
         let extensions = request.extensions_mut();
         if let Some(peer) = visit.peer {
@@ -133,6 +137,13 @@ impl Api {
             headers: parts.headers,
             body,
         }
+    }
+
+    /// `GET path` for `visit`, asking for `accept` (a download, such as a CSV export): the
+    /// answer as the API gave it.
+    pub(crate) async fn get_as(&self, visit: &Visit, path: &str, accept: &'static str) -> Answer {
+        self.send(visit, Method::GET, path, None, None, Some(accept))
+            .await
     }
 
     pub(crate) async fn get<T: DeserializeOwned>(

@@ -53,6 +53,7 @@ impl Me {
 pub(crate) enum Section {
     Home,
     Courses,
+    Grades,
     Account,
     Admin,
     Platform,

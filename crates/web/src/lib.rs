@@ -106,6 +106,8 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             post(pages::account::end_session),
         )
         .route("/courses", get(pages::courses::catalogue))
+        .route("/grades", get(pages::grades::my_grades))
+        .route("/grades/{id}/what-if", post(pages::grades::what_if))
         .route(
             "/courses/new",
             get(pages::editor::new_course_form).post(pages::editor::create_course),
@@ -161,6 +163,8 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         )
         .route("/courses/{id}/leave", post(pages::courses::leave))
         .route("/courses/{id}/class", get(pages::teaching::class_progress))
+        .route("/courses/{id}/gradebook", get(pages::gradebook::gradebook))
+        .route("/courses/{id}/gradebook.csv", get(pages::gradebook::csv))
         .route("/courses/{id}/{action}", post(pages::editor::lifecycle))
         .route("/lessons/{id}", get(pages::lessons::lesson))
         .route("/lessons/{id}/complete", post(pages::lessons::complete))

@@ -3,9 +3,10 @@
 //! language, and the pages for what went wrong. (`browser.rs` drives the same pages in a real
 //! Chromium.)
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use campus_testkit::{
+    eventually,
     people::{call, School, PASSWORD},
     Backend, TestApp, TestEnv,
 };
@@ -159,11 +160,8 @@ pub(crate) fn linked_ids(html: &str, kind: &str) -> Vec<String> {
 }
 
 async fn app(env: &TestEnv) -> TestApp {
-    env.start_with_pages(
-        vec![campus_identity::context(), campus_courses::context()],
-        campus_web::pages,
-    )
-    .await
+    env.start_with_pages(campus::contexts::all(), campus_web::pages)
+        .await
 }
 
 /// A published course with one module of `lessons` lessons, made through the API.
@@ -1804,6 +1802,74 @@ async fn a_parked_event_is_replayed_from_the_events_page() {
     assert_eq!(
         tallied(app.db("tally")).await,
         vec![("acct-1".to_owned(), 1)]
+    );
+    env.cleanup().await;
+}
+
+/// The gradebook page and its spreadsheet are the course staff's: a student is refused both,
+/// the teacher downloads the CSV the API writes.
+#[tokio::test]
+async fn the_gradebook_downloads_as_a_spreadsheet_for_staff_only() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let course = course(&app, &tess.token, "Physics", 1).await;
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/enroll"),
+        Some(&sam.token),
+        Some(json!({})),
+    )
+    .await;
+    eventually(
+        Duration::from_secs(20),
+        "the gradebook hears of Sam",
+        || async {
+            let (known,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                    .bind(&course)
+                    .fetch_one(app.db("gradebook").pool())
+                    .await
+                    .unwrap();
+            (known == 2).then_some(())
+        },
+    )
+    .await;
+    let teacher = Visitor::signed_in(&app, "hill-valley", &tess.email).await;
+    let page = teacher.get(&format!("/courses/{course}/gradebook")).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains("Gradebook: Physics"));
+    let csv = teacher
+        .get(&format!("/courses/{course}/gradebook.csv"))
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.html.starts_with("\u{feff}Student,Email"),
+        "{}",
+        csv.html
+    );
+    assert!(
+        csv.html.contains("Sam,sam@hill-valley.example"),
+        "{}",
+        csv.html
+    );
+    let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    assert_eq!(
+        student
+            .get(&format!("/courses/{course}/gradebook"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        student
+            .get(&format!("/courses/{course}/gradebook.csv"))
+            .await
+            .status,
+        403
     );
     env.cleanup().await;
 }

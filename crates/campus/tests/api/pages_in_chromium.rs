@@ -281,11 +281,8 @@ async fn screenshot(client: &Client, name: &str) {
 }
 
 async fn app(env: &TestEnv) -> TestApp {
-    env.start_with_pages(
-        vec![campus_identity::context(), campus_courses::context()],
-        campus_web::pages,
-    )
-    .await
+    env.start_with_pages(campus::contexts::all(), campus_web::pages)
+        .await
 }
 
 /// A student who joins with `join_code`, enrolls in the course and completes its two lessons,
@@ -760,5 +757,201 @@ async fn the_web_application_in_chromium() {
     } else {
         eprintln!("CAMPUS_TEST_AXE is not set: the accessibility check did not run");
     }
+    env.cleanup().await;
+}
+
+/// A student reads their grades and asks "what if", and the teacher reads the gradebook, in
+/// Chromium; both pages checked with axe-core. The work and its grades are set up through the
+/// API (their own pages are tested with them).
+#[tokio::test]
+async fn grades_and_the_gradebook_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let mut a11y = Accessibility::new();
+    let school = campus_testkit::people::School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let (_, course) = call(
+        &app,
+        Method::POST,
+        "/api/v1/courses",
+        Some(&tess.token),
+        Some(json!({ "title": "Physics" })),
+    )
+    .await;
+    let course = course["id"].as_str().unwrap().to_owned();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/publish"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/enroll"),
+        Some(&sam.token),
+        Some(json!({})),
+    )
+    .await;
+    campus_testkit::eventually(
+        Duration::from_secs(20),
+        "assessments hears of Sam",
+        || async {
+            let (known,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                    .bind(&course)
+                    .fetch_one(app.db("assessments").pool())
+                    .await
+                    .unwrap();
+            (known == 2).then_some(())
+        },
+    )
+    .await;
+    let mut assignments = Vec::new();
+    for title in ["Lab report", "Essay"] {
+        let (status, made) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/courses/{course}/assignments"),
+            Some(&tess.token),
+            Some(json!({ "title": title, "max_points": 10, "submission_types": ["text"] })),
+        )
+        .await;
+        assert_eq!(status, 201, "{made}");
+        let id = made["id"].as_str().unwrap().to_owned();
+        call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/assignments/{id}/publish"),
+            Some(&tess.token),
+            None,
+        )
+        .await;
+        assignments.push(id);
+    }
+    let (_, handed) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/assignments/{}/submissions", assignments[0]),
+        Some(&sam.token),
+        Some(json!({ "text": "Measured." })),
+    )
+    .await;
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!(
+            "/api/v1/submissions/{}/grade",
+            handed["id"].as_str().unwrap()
+        ),
+        Some(&tess.token),
+        Some(json!({ "points": 6 })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    campus_testkit::eventually(
+        Duration::from_secs(20),
+        "the gradebook has the grade",
+        || async {
+            let (grades,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM grades WHERE course_id = $1")
+                    .bind(&course)
+                    .fetch_one(app.db("gradebook").pool())
+                    .await
+                    .unwrap();
+            (grades == 1).then_some(())
+        },
+    )
+    .await;
+
+    // Sam signs in and reads his grades: 6 of the 10 graded points so far.
+    let browser_sam = browser(&driver, true, 1280).await;
+    browser_sam
+        .goto(&format!("{}/sign-in", app.address))
+        .await
+        .unwrap();
+    fill(&browser_sam, "school", "hill-valley").await;
+    fill(&browser_sam, "email", &sam.email).await;
+    fill(&browser_sam, "password", PASSWORD).await;
+    submit(&browser_sam, "/sign-in").await;
+    click(&browser_sam, r#"nav a[href="/grades"]"#).await;
+    a11y.check(&browser_sam, "grades").await;
+    screenshot(&browser_sam, "grades").await;
+    let grade = browser_sam
+        .find(Locator::Css(".course-grade"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(grade.contains("60 %") && grade.contains("(D)"), "{grade}");
+    // What if the essay gets 10?
+    fill(&browser_sam, &format!("if-{}", assignments[1]), "10").await;
+    submit(&browser_sam, &format!("/grades/{course}/what-if")).await;
+    let imagined = browser_sam
+        .find(Locator::Css("p.notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        imagined.contains("80 %") && imagined.contains("(B)"),
+        "{imagined}"
+    );
+    a11y.check(&browser_sam, "grades (what if)").await;
+    browser_sam.close().await.unwrap();
+
+    // Tess reads the gradebook from the course page.
+    let browser_tess = browser(&driver, true, 1280).await;
+    browser_tess
+        .goto(&format!("{}/sign-in", app.address))
+        .await
+        .unwrap();
+    fill(&browser_tess, "school", "hill-valley").await;
+    fill(&browser_tess, "email", &tess.email).await;
+    fill(&browser_tess, "password", PASSWORD).await;
+    submit(&browser_tess, "/sign-in").await;
+    browser_tess
+        .goto(&format!("{}/courses/{course}", app.address))
+        .await
+        .unwrap();
+    click(
+        &browser_tess,
+        &format!(r#"a[href="/courses/{course}/gradebook"]"#),
+    )
+    .await;
+    a11y.check(&browser_tess, "gradebook").await;
+    screenshot(&browser_tess, "gradebook").await;
+    let row = browser_tess
+        .find(Locator::Css("tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("Sam") && row.contains('6') && row.contains("60 %"),
+        "{row}"
+    );
+    let csv = browser_tess
+        .find(Locator::Css(&format!(
+            r#"a[href="/courses/{course}/gradebook.csv"]"#
+        )))
+        .await
+        .unwrap();
+    assert_eq!(csv.attr("download").await.unwrap().as_deref(), Some(""));
+    browser_tess.close().await.unwrap();
     env.cleanup().await;
 }

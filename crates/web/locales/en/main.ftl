@@ -453,3 +453,33 @@ month-9 = September
 month-10 = October
 month-11 = November
 month-12 = December
+
+## Grades
+nav-grades = Grades
+grades-title = My grades
+grades-none = You are not a student in any course yet.
+grades-course-grade = Course grade so far
+grades-nothing-yet = nothing graded yet
+grades-no-items = Nothing to grade in this course yet.
+grades-caption = Grades in { $course }
+grades-item = Work
+grades-points = Points
+grades-why = How it counts
+grades-what-if = What if
+grades-what-if-for = What if I got this many points on { $item }
+grades-what-if-help = Type the points you hope for on work not graded yet, and see what your course grade would be. Nothing is saved.
+grades-what-if-button = Work out my grade
+grades-what-if-result = With those points your grade would be
+grades-late = { $points } points off for lateness
+grades-status-counted = Counts
+grades-status-dropped = Dropped (your lowest)
+grades-status-excused = Excused
+grades-status-ungraded = Not graded yet
+grades-status-missing = Missing: counts as 0
+grades-status-overridden = Set by your teacher
+
+## Gradebook
+gradebook-title = Gradebook: { $course }
+gradebook-download = Download as a spreadsheet (CSV)
+gradebook-no-students = No students in this course yet.
+course-gradebook = Gradebook

@@ -453,3 +453,33 @@ month-9 = septiembre
 month-10 = octubre
 month-11 = noviembre
 month-12 = diciembre
+
+## Grades
+nav-grades = Notas
+grades-title = Mis notas
+grades-none = Todavía no eres estudiante de ningún curso.
+grades-course-grade = Nota del curso hasta ahora
+grades-nothing-yet = nada calificado todavía
+grades-no-items = Todavía no hay nada que calificar en este curso.
+grades-caption = Notas de { $course }
+grades-item = Trabajo
+grades-points = Puntos
+grades-why = Cómo cuenta
+grades-what-if = ¿Y si…?
+grades-what-if-for = ¿Y si sacara estos puntos en { $item }?
+grades-what-if-help = Escribe los puntos que esperas en los trabajos sin calificar y mira cuál sería tu nota del curso. No se guarda nada.
+grades-what-if-button = Calcular mi nota
+grades-what-if-result = Con esos puntos tu nota sería
+grades-late = { $points } puntos menos por retraso
+grades-status-counted = Cuenta
+grades-status-dropped = Descartada (la más baja)
+grades-status-excused = Exento
+grades-status-ungraded = Sin calificar todavía
+grades-status-missing = Falta: cuenta como 0
+grades-status-overridden = Fijada por tu docente
+
+## Gradebook
+gradebook-title = Libro de calificaciones: { $course }
+gradebook-download = Descargar como hoja de cálculo (CSV)
+gradebook-no-students = Todavía no hay estudiantes en este curso.
+course-gradebook = Calificaciones

@@ -4,6 +4,8 @@ pub(crate) mod account;
 pub(crate) mod admin;
 pub(crate) mod courses;
 pub(crate) mod editor;
+pub(crate) mod gradebook;
+pub(crate) mod grades;
 pub(crate) mod home;
 pub(crate) mod lessons;
 pub(crate) mod platform;
