@@ -106,6 +106,11 @@ impl Installation {
         config.http.credential_requests_per_minute = 100_000;
         let mut cleanup_database = None;
         if let Storage::Postgres = storage {
+            // Identity seals secrets in a shared database with the installation's key.
+            let key: [u8; 32] = rand::random();
+            config.secrets.key = Some(campus_platform::config::SecretText::new(
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, key),
+            ));
             let name = format!("campus_bench_{unique}");
             crate::events::admin_sql(postgres_url, &format!("CREATE DATABASE \"{name}\"")).await?;
             config.database.url = Some(ConnectionUrl::new(crate::events::with_database(
@@ -435,6 +440,12 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
     let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE event_type = 'campus.assessments.quiz_attempt_graded.v1'")
         .fetch_one(db.pool()).await?;
     let results = results.lock().await;
+    println!(
+        "submit phase: {} students saved and submitted in {} s ({:.0} submissions/s)",
+        students.len(),
+        options.seconds.saturating_sub(options.start_within),
+        students.len() as f64 / options.seconds.saturating_sub(options.start_within).max(1) as f64
+    );
     println!("| students | took | errors | start p50 / p99 / max | save p50 / p99 / max | submit p50 / p99 / max | attempts | marked | grade events |");
     println!("|---|---|---|---|---|---|---|---|---|");
     println!(

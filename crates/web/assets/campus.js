@@ -28,6 +28,7 @@ document.addEventListener('DOMContentLoaded', () => {
     });
   }
 
+  for (const form of document.querySelectorAll('form[data-upload]')) uploadWithProgress(form);
   for (const list of document.querySelectorAll('ol[data-reorder]')) reorderByDragging(list);
   for (const source of document.querySelectorAll('textarea[data-preview]')) previewAsYouType(source);
 });
@@ -99,5 +100,45 @@ function previewAsYouType(source) {
         // Offline for a moment: the Preview button still works.
       }
     }, 400);
+  });
+}
+
+// A hand-in with a file: a file dropped on its field is taken as chosen, and the upload shows
+// how far it has got. The form is sent as the browser would send it, and the page it leads to
+// (or the form again, with its errors) replaces this one.
+function uploadWithProgress(form) {
+  const zone = form.querySelector('.dropzone');
+  const input = zone && zone.querySelector('input[type="file"]');
+  if (zone && input) {
+    zone.addEventListener('dragover', (event) => { event.preventDefault(); zone.classList.add('dragging'); });
+    zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+    zone.addEventListener('drop', (event) => {
+      event.preventDefault();
+      zone.classList.remove('dragging');
+      if (event.dataTransfer && event.dataTransfer.files.length) input.files = event.dataTransfer.files;
+    });
+  }
+  form.addEventListener('submit', (event) => {
+    if (!window.XMLHttpRequest || !window.FormData) return;
+    event.preventDefault();
+    const progress = document.getElementById(form.dataset.upload);
+    const bar = progress && progress.querySelector('progress');
+    if (progress) progress.hidden = false;
+    const request = new XMLHttpRequest();
+    request.open('POST', form.action);
+    request.upload.addEventListener('progress', (step) => {
+      if (bar && step.lengthComputable) bar.value = Math.round((step.loaded / step.total) * 100);
+    });
+    request.addEventListener('load', () => {
+      if (request.responseURL && request.responseURL !== form.action) {
+        window.location.assign(request.responseURL);
+      } else {
+        document.open();
+        document.write(request.responseText);
+        document.close();
+      }
+    });
+    request.addEventListener('error', () => form.submit());
+    request.send(new FormData(form));
   });
 }

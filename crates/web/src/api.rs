@@ -85,6 +85,32 @@ impl Api {
             .await
     }
 
+    /// `POST path` for `visit` with the body of the page's own request, streamed on as it
+    /// arrives (an upload is never held whole), its content type kept, and `extra` headers
+    /// (an `Idempotency-Key`).
+    pub(crate) async fn forward(
+        &self,
+        visit: &Visit,
+        path: &str,
+        content_type: HeaderValue,
+        body: Body,
+        csrf: &str,
+        extra: &[(header::HeaderName, HeaderValue)],
+    ) -> Answer {
+        let mut request = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .body(body)
+            .unwrap_or_default();
+        request
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type);
+        for (name, value) in extra {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
+        self.dispatch(visit, request, Some(csrf), None).await
+    }
+
     async fn send(
         &self,
         visit: &Visit,
@@ -103,12 +129,30 @@ impl Api {
                 None => Body::empty(),
             })
             .unwrap_or_default();
-        let headers = request.headers_mut();
-        for (name, value) in visit.headers.iter() {
-            headers.append(name.clone(), value.clone());
-        }
         if let Some(content_type) = content_type {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            request
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        self.dispatch(visit, request, csrf, accept).await
+    }
+
+    /// Sends `request` for `visit`: their headers and cookies, the CSRF token, and what the
+    /// API's middleware would have put in a request from the network.
+    async fn dispatch(
+        &self,
+        visit: &Visit,
+        mut request: axum::http::Request<Body>,
+        csrf: Option<&str>,
+        accept: Option<&'static str>,
+    ) -> Answer {
+        let headers = request.headers_mut();
+        // The request's own headers (its content type) win over the visitor's.
+        let own: Vec<HeaderName> = headers.keys().cloned().collect();
+        for (name, value) in visit.headers.iter() {
+            if !own.contains(name) {
+                headers.append(name.clone(), value.clone());
+            }
         }
         if let Some(token) = csrf.and_then(|t| HeaderValue::from_str(t).ok()) {
             headers.insert(CSRF_HEADER, token);

@@ -164,6 +164,12 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/courses/{id}/leave", post(pages::courses::leave))
         .route("/courses/{id}/class", get(pages::teaching::class_progress))
         .route("/courses/{id}/gradebook", get(pages::gradebook::gradebook))
+        .route("/courses/{id}/assignments", get(pages::assignments::list))
+        .route("/assignments/{id}", get(pages::assignments::assignment))
+        .route(
+            "/assignments/{id}/hand-in",
+            post(pages::assignments::hand_in),
+        )
         .route("/courses/{id}/gradebook.csv", get(pages::gradebook::csv))
         .route("/courses/{id}/{action}", post(pages::editor::lifecycle))
         .route("/lessons/{id}", get(pages::lessons::lesson))

@@ -483,6 +483,7 @@ async fn close(
     let answers = store::answers(uow.conn(), &attempt.id).await?;
     let mut score = 0.0;
     let mut waiting = false;
+    let mut marks = Vec::new();
     for drawn in attempt.drawn()? {
         let given = answers
             .iter()
@@ -496,15 +497,9 @@ async fn close(
             Some(points) => score += points,
             None => waiting = true,
         }
-        store::mark_answer(
-            &mut uow,
-            &attempt.id,
-            &drawn.question_id,
-            mark.points,
-            mark.correct,
-        )
-        .await?;
+        marks.push((drawn.question_id, mark.points, mark.correct));
     }
+    store::mark_answers(&mut uow, &attempt.id, &marks).await?;
     let status = if waiting { "needs_grading" } else { "graded" };
     if !store::close_attempt(&mut uow, &attempt.id, status, at, Some(score)).await? {
         drop(uow);

@@ -404,3 +404,41 @@ pub(crate) async fn mark_answer(
     .await?;
     Ok(())
 }
+
+/// Keeps the marks of every question of an attempt in one statement (an unanswered question
+/// gets a row too, so its mark is kept with the others): submitting costs one round trip for
+/// the marks whatever the number of questions.
+pub(crate) async fn mark_answers(
+    uow: &mut UnitOfWork,
+    attempt_id: &str,
+    marks: &[(String, Option<f64>, Option<bool>)],
+) -> Result<()> {
+    if marks.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..marks.len())
+        .map(|i| {
+            format!(
+                "($1, ${}, 'null', ${}, ${}, 0)",
+                3 * i + 2,
+                3 * i + 3,
+                3 * i + 4
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO answers (attempt_id, question_id, answer, points, correct, saved_at) VALUES {} \
+         ON CONFLICT (attempt_id, question_id) DO UPDATE SET points = excluded.points, \
+         correct = excluded.correct",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(attempt_id);
+    for (question_id, points, correct) in marks {
+        query = query
+            .bind(question_id)
+            .bind(Double(*points))
+            .bind(correct.map(i64::from));
+    }
+    query.execute(uow.conn()).await?;
+    Ok(())
+}

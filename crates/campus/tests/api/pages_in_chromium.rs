@@ -875,7 +875,22 @@ async fn grades_and_the_gradebook_in_chromium() {
     )
     .await;
 
-    // Sam signs in and reads his grades: 6 of the 10 graded points so far.
+    // A poster to hand in as a file, through its page.
+    let (_, poster) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), Some(&tess.token),
+        Some(json!({ "title": "Poster", "max_points": 0, "submission_types": ["text", "file"], "file_types": ["application/pdf"],
+            "instructions": "Make a **poster**." }))).await;
+    let poster = poster["id"].as_str().unwrap().to_owned();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/assignments/{poster}/publish"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+
+    // Sam signs in, hands in his poster from the assignment's page (the file chosen as a
+    // person would), and reads his grades: 6 of the 10 graded points so far.
     let browser_sam = browser(&driver, true, 1280).await;
     browser_sam
         .goto(&format!("{}/sign-in", app.address))
@@ -885,6 +900,74 @@ async fn grades_and_the_gradebook_in_chromium() {
     fill(&browser_sam, "email", &sam.email).await;
     fill(&browser_sam, "password", PASSWORD).await;
     submit(&browser_sam, "/sign-in").await;
+    browser_sam
+        .goto(&format!("{}/courses/{course}/assignments", app.address))
+        .await
+        .unwrap();
+    a11y.check(&browser_sam, "assignments").await;
+    click(&browser_sam, &format!(r#"a[href="/assignments/{poster}"]"#)).await;
+    a11y.check(&browser_sam, "assignment").await;
+    let pdf = std::env::temp_dir().join(format!(
+        "poster-{}.pdf",
+        campus_platform::id::new_id_string()
+    ));
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n").unwrap();
+    fill(&browser_sam, "text", "My poster, attached.").await;
+    browser_sam
+        .find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(pdf.to_str().unwrap())
+        .await
+        .unwrap();
+    let hand_in = browser_sam
+        .find(Locator::Css(r#"form[data-upload] button[type="submit"]"#))
+        .await
+        .unwrap();
+    click_and_wait(&browser_sam, hand_in).await;
+    let notice = browser_sam
+        .find(Locator::Css("p.notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("Handed in"), "{notice}");
+    let handed = browser_sam
+        .find(Locator::Css("article.submission"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        handed.contains("My poster, attached.")
+            && handed.contains(pdf.file_name().unwrap().to_str().unwrap()),
+        "{handed}"
+    );
+    screenshot(&browser_sam, "assignment").await;
+    let _ = std::fs::remove_file(&pdf);
+    let (kept,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM submissions WHERE assignment_id = $1")
+            .bind(&poster)
+            .fetch_one(app.db("assessments").pool())
+            .await
+            .unwrap();
+    assert_eq!(kept, 1, "one hand-in, kept with its file");
+    campus_testkit::eventually(
+        Duration::from_secs(20),
+        "the gradebook has the poster",
+        || async {
+            let (items,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM grade_items WHERE course_id = $1")
+                    .bind(&course)
+                    .fetch_one(app.db("gradebook").pool())
+                    .await
+                    .unwrap();
+            (items == 3).then_some(())
+        },
+    )
+    .await;
     click(&browser_sam, r#"nav a[href="/grades"]"#).await;
     a11y.check(&browser_sam, "grades").await;
     screenshot(&browser_sam, "grades").await;

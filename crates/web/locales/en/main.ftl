@@ -483,3 +483,35 @@ gradebook-title = Gradebook: { $course }
 gradebook-download = Download as a spreadsheet (CSV)
 gradebook-no-students = No students in this course yet.
 course-gradebook = Gradebook
+
+## Assignments
+course-assignments = Assignments
+assignments-title = Assignments: { $course }
+assignments-none = No assignments yet.
+assignments-back = All assignments
+assignment-draft = Draft
+assignment-due = Due { $when }
+assignment-cut-off = nothing accepted after { $when }
+assignment-points = { $points } points
+assignment-hand-in = Hand in
+assignment-text = Your answer
+assignment-link = A link to your work
+assignment-file = A file
+assignment-file-hint = Drop a file here or choose one; at most { $megabytes } MB.
+assignment-uploading = Uploading
+assignment-hand-in-button = Hand in
+assignment-handed-in = Handed in. Your teacher will see it.
+assignment-my-submissions = What you handed in
+assignment-submissions = Hand-ins
+assignment-no-submissions = Nothing handed in yet.
+assignment-attempt = { $number ->
+    [one] First attempt
+   *[other] Attempt { $number }
+}
+assignment-days-late = { $days ->
+    [one] 1 day late
+   *[other] { $days } days late
+}
+submission-status-submitted = Handed in
+submission-status-graded = Graded
+submission-status-returned = Returned for revision

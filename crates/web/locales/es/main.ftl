@@ -483,3 +483,35 @@ gradebook-title = Libro de calificaciones: { $course }
 gradebook-download = Descargar como hoja de cálculo (CSV)
 gradebook-no-students = Todavía no hay estudiantes en este curso.
 course-gradebook = Calificaciones
+
+## Assignments
+course-assignments = Tareas
+assignments-title = Tareas: { $course }
+assignments-none = Todavía no hay tareas.
+assignments-back = Todas las tareas
+assignment-draft = Borrador
+assignment-due = Entrega { $when }
+assignment-cut-off = no se acepta nada después del { $when }
+assignment-points = { $points } puntos
+assignment-hand-in = Entregar
+assignment-text = Tu respuesta
+assignment-link = Un enlace a tu trabajo
+assignment-file = Un archivo
+assignment-file-hint = Suelta un archivo aquí o elige uno; como máximo { $megabytes } MB.
+assignment-uploading = Subiendo
+assignment-hand-in-button = Entregar
+assignment-handed-in = Entregado. Tu docente lo verá.
+assignment-my-submissions = Lo que entregaste
+assignment-submissions = Entregas
+assignment-no-submissions = Todavía no se ha entregado nada.
+assignment-attempt = { $number ->
+    [one] Primer intento
+   *[other] Intento { $number }
+}
+assignment-days-late = { $days ->
+    [one] 1 día de retraso
+   *[other] { $days } días de retraso
+}
+submission-status-submitted = Entregado
+submission-status-graded = Calificado
+submission-status-returned = Devuelto para revisar

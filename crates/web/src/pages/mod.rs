@@ -2,6 +2,7 @@
 
 pub(crate) mod account;
 pub(crate) mod admin;
+pub(crate) mod assignments;
 pub(crate) mod courses;
 pub(crate) mod editor;
 pub(crate) mod gradebook;
