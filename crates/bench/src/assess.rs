@@ -313,6 +313,17 @@ fn ms(histogram: &Histogram<u64>, quantile: f64) -> f64 {
     histogram.value_at_quantile(quantile) as f64 / 1000.0
 }
 
+/// What the exam's students met.
+struct Tally {
+    start: Histogram<u64>,
+    save: Histogram<u64>,
+    submit: Histogram<u64>,
+    errors: usize,
+    /// Seconds from the opening to the first save, and to the last submission answered.
+    first_save: f64,
+    last_submit: f64,
+}
+
 pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
     let site = Installation::start(options.storage, &options.postgres_url).await?;
     let course = site.course().await?;
@@ -346,12 +357,14 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
         ProgressStyle::with_template("exam [{bar:40}] {pos}/{len} students submitted ({per_sec})")?
             .progress_chars("=> "),
     );
-    let results = Arc::new(Mutex::new((
-        histogram()?,
-        histogram()?,
-        histogram()?,
-        0usize,
-    )));
+    let results = Arc::new(Mutex::new(Tally {
+        start: histogram()?,
+        save: histogram()?,
+        submit: histogram()?,
+        errors: 0,
+        first_save: f64::MAX,
+        last_submit: 0.0,
+    }));
     let opened = Instant::now();
     let mut tasks = Vec::new();
     let count = students.len().max(1) as u64;
@@ -362,13 +375,12 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
         let quiz = quiz.clone();
         let results = results.clone();
         let progress = progress.clone();
-        // Starts spread evenly over the first seconds; submissions over the rest of the minute.
+        // Starts spread evenly over the first seconds; answers saved and submitted at random
+        // moments of the rest of the exam (its submit phase).
         let start_at = Duration::from_micros(options.start_within * 1_000_000 * n as u64 / count);
-        let submit_at = start_at
-            + Duration::from_micros(
-                (options.seconds - options.start_within) * 1_000_000 * ((n as u64 * 7919) % count)
-                    / count,
-            );
+        let rest = options.seconds.saturating_sub(options.start_within).max(1) * 1_000_000;
+        let submit_at = Duration::from_secs(options.start_within)
+            + Duration::from_micros(rand::random_range(0..rest));
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep_until((opened + start_at).into()).await;
             let timed = |started: Instant| started.elapsed().as_micros() as u64;
@@ -383,7 +395,7 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
             .await;
             let start_us = timed(began);
             let Ok(attempt) = attempt else {
-                results.lock().await.3 += 1;
+                results.lock().await.errors += 1;
                 return;
             };
             let attempt_id = attempt["id"].as_str().unwrap_or_default().to_owned();
@@ -418,12 +430,17 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
             )
             .await;
             let submit_us = timed(began);
+            let done = opened.elapsed().as_secs_f64();
             let mut results = results.lock().await;
-            results.0.saturating_record(start_us);
-            results.1.saturating_record(save_us);
-            results.2.saturating_record(submit_us);
+            results.start.saturating_record(start_us);
+            results.save.saturating_record(save_us);
+            results.submit.saturating_record(submit_us);
+            results.first_save = results
+                .first_save
+                .min(done - (save_us + submit_us) as f64 / 1e6);
+            results.last_submit = results.last_submit.max(done);
             if saved.is_err() || submitted.is_err() {
-                results.3 += 1;
+                results.errors += 1;
             }
             progress.inc(1);
         }));
@@ -440,20 +457,22 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
     let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE event_type = 'campus.assessments.quiz_attempt_graded.v1'")
         .fetch_one(db.pool()).await?;
     let results = results.lock().await;
+    let phase = results.last_submit - results.first_save;
     println!(
-        "submit phase: {} students saved and submitted in {} s ({:.0} submissions/s)",
+        "submit phase: {} saves and submissions, the first begun at {:.2} s, the last done at {:.2} s: {:.0} submissions/s",
         students.len(),
-        options.seconds.saturating_sub(options.start_within),
-        students.len() as f64 / options.seconds.saturating_sub(options.start_within).max(1) as f64
+        results.first_save,
+        results.last_submit,
+        students.len() as f64 / phase.max(0.001)
     );
     println!("| students | took | errors | start p50 / p99 / max | save p50 / p99 / max | submit p50 / p99 / max | attempts | marked | grade events |");
     println!("|---|---|---|---|---|---|---|---|---|");
     println!(
         "| {} | {:.1} s | {} | {:.1} / {:.1} / {:.1} ms | {:.1} / {:.1} / {:.1} ms | {:.1} / {:.1} / {:.1} ms | {attempts} ({students_with_one} students) | {graded} | {events} |",
-        students.len(), took.as_secs_f64(), results.3,
-        ms(&results.0, 0.5), ms(&results.0, 0.99), results.0.max() as f64 / 1000.0,
-        ms(&results.1, 0.5), ms(&results.1, 0.99), results.1.max() as f64 / 1000.0,
-        ms(&results.2, 0.5), ms(&results.2, 0.99), results.2.max() as f64 / 1000.0,
+        students.len(), took.as_secs_f64(), results.errors,
+        ms(&results.start, 0.5), ms(&results.start, 0.99), results.start.max() as f64 / 1000.0,
+        ms(&results.save, 0.5), ms(&results.save, 0.99), results.save.max() as f64 / 1000.0,
+        ms(&results.submit, 0.5), ms(&results.submit, 0.99), results.submit.max() as f64 / 1000.0,
     );
     drop(results);
     site.stop().await

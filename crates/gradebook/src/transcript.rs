@@ -115,7 +115,7 @@ async fn transcript(
             course_id,
         });
     }
-    shown.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    shown.sort_by_key(|course| course.title.to_lowercase());
     Ok(Json(Transcript {
         student_id,
         name: Some(person.display_name),
