@@ -141,6 +141,18 @@ async fn click_and_wait(client: &Client, element: fantoccini::elements::Element)
     panic!("no page followed the click");
 }
 
+/// Signs in through the sign-in page as `email` of `school`, with the shared test password.
+async fn sign_in(client: &Client, app: &TestApp, school: &str, email: &str) {
+    client
+        .goto(&format!("{}/sign-in", app.address))
+        .await
+        .unwrap();
+    fill(client, "school", school).await;
+    fill(client, "email", email).await;
+    fill(client, "password", PASSWORD).await;
+    submit(client, "/sign-in").await;
+}
+
 /// Clicks the element `css` and waits for the next page.
 async fn click(client: &Client, css: &str) {
     let element = client.find(Locator::Css(css)).await.unwrap();
@@ -892,14 +904,7 @@ async fn grades_and_the_gradebook_in_chromium() {
     // Sam signs in, hands in his poster from the assignment's page (the file chosen as a
     // person would), and reads his grades: 6 of the 10 graded points so far.
     let browser_sam = browser(&driver, true, 1280).await;
-    browser_sam
-        .goto(&format!("{}/sign-in", app.address))
-        .await
-        .unwrap();
-    fill(&browser_sam, "school", "hill-valley").await;
-    fill(&browser_sam, "email", &sam.email).await;
-    fill(&browser_sam, "password", PASSWORD).await;
-    submit(&browser_sam, "/sign-in").await;
+    sign_in(&browser_sam, &app, "hill-valley", &sam.email).await;
     browser_sam
         .goto(&format!("{}/courses/{course}/assignments", app.address))
         .await
@@ -998,14 +1003,7 @@ async fn grades_and_the_gradebook_in_chromium() {
 
     // Tess reads the gradebook from the course page.
     let browser_tess = browser(&driver, true, 1280).await;
-    browser_tess
-        .goto(&format!("{}/sign-in", app.address))
-        .await
-        .unwrap();
-    fill(&browser_tess, "school", "hill-valley").await;
-    fill(&browser_tess, "email", &tess.email).await;
-    fill(&browser_tess, "password", PASSWORD).await;
-    submit(&browser_tess, "/sign-in").await;
+    sign_in(&browser_tess, &app, "hill-valley", &tess.email).await;
     browser_tess
         .goto(&format!("{}/courses/{course}", app.address))
         .await
