@@ -29,6 +29,8 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   for (const form of document.querySelectorAll('form[data-upload]')) uploadWithProgress(form);
+  for (const countdown of document.querySelectorAll('.countdown[data-seconds-left]')) countDown(countdown);
+  for (const form of document.querySelectorAll('form[data-autosave]')) saveAsYouGo(form);
   for (const list of document.querySelectorAll('ol[data-reorder]')) reorderByDragging(list);
   for (const source of document.querySelectorAll('textarea[data-preview]')) previewAsYouType(source);
 });
@@ -140,5 +142,50 @@ function uploadWithProgress(form) {
     });
     request.addEventListener('error', () => form.submit());
     request.send(new FormData(form));
+  });
+}
+
+// A timed attempt counts down to the server's deadline (from the seconds the server said were
+// left, so a wrong clock on this device does not matter), says so a minute before, and shows
+// the closed attempt once time is up.
+function countDown(element) {
+  const ends = Date.now() + Number(element.dataset.secondsLeft) * 1000;
+  const left = element.querySelector('.left');
+  const alert = document.getElementById('countdown-alert');
+  let warned = false;
+  const tick = () => {
+    const seconds = Math.max(0, Math.round((ends - Date.now()) / 1000));
+    if (left) left.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+    if (seconds <= 60 && !warned) {
+      warned = true;
+      element.classList.add('warning');
+      if (alert) alert.textContent = element.dataset.warning;
+    }
+    if (seconds === 0) {
+      clearInterval(timer);
+      if (alert) alert.textContent = element.dataset.over;
+      // The server closes and marks the attempt at its deadline; show that.
+      setTimeout(() => window.location.reload(), 3000);
+    }
+  };
+  const timer = setInterval(tick, 1000);
+  tick();
+}
+
+// Answers are saved as the student goes: a choice at once, typing after a pause. The Save
+// button does the same without JavaScript.
+function saveAsYouGo(form) {
+  const state = form.querySelector('.autosave-state');
+  let pending = null;
+  const save = () => {
+    if (state) state.textContent = form.dataset.saving;
+    fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' })
+      .then((answer) => { if (state) state.textContent = answer.ok ? form.dataset.saved : ''; })
+      .catch(() => { if (state) state.textContent = ''; });
+  };
+  const later = (wait) => { clearTimeout(pending); pending = setTimeout(save, wait); };
+  form.addEventListener('change', () => later(300));
+  form.addEventListener('input', (event) => {
+    if (event.target.tagName === 'TEXTAREA' || event.target.type === 'text') later(1500);
   });
 }

@@ -170,6 +170,10 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             "/assignments/{id}/hand-in",
             post(pages::assignments::hand_in),
         )
+        .route("/quizzes/{id}", get(pages::quizzes::quiz))
+        .route("/quizzes/{id}/start", post(pages::quizzes::start))
+        .route("/attempts/{id}", get(pages::quizzes::attempt))
+        .route("/attempts/{id}/save", post(pages::quizzes::save))
         .route("/courses/{id}/gradebook.csv", get(pages::gradebook::csv))
         .route("/courses/{id}/{action}", post(pages::editor::lifecycle))
         .route("/lessons/{id}", get(pages::lessons::lesson))

@@ -1036,3 +1036,206 @@ async fn grades_and_the_gradebook_in_chromium() {
     browser_tess.close().await.unwrap();
     env.cleanup().await;
 }
+
+/// A student takes a timed quiz in Chromium: the countdown, answers saved as they go (still
+/// there after a reload), the warning when a minute is left, and the marked results with the
+/// answer key; each page checked with axe-core.
+#[tokio::test]
+async fn a_timed_quiz_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let mut a11y = Accessibility::new();
+    let school = campus_testkit::people::School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let (_, course) = call(
+        &app,
+        Method::POST,
+        "/api/v1/courses",
+        Some(&tess.token),
+        Some(json!({ "title": "Physics" })),
+    )
+    .await;
+    let course = course["id"].as_str().unwrap().to_owned();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/publish"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/enroll"),
+        Some(&sam.token),
+        Some(json!({})),
+    )
+    .await;
+    campus_testkit::eventually(
+        Duration::from_secs(20),
+        "assessments hears of Sam",
+        || async {
+            let (known,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                    .bind(&course)
+                    .fetch_one(app.db("assessments").pool())
+                    .await
+                    .unwrap();
+            (known == 2).then_some(())
+        },
+    )
+    .await;
+    let (status, bank) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), Some(&tess.token),
+        Some(json!({ "title": "Motion", "questions": [
+            { "prompt": "Which is a **unit of speed**?", "points": 2, "question": { "kind": "single_choice", "options": [
+                { "id": "ms", "text": "metres per second", "correct": true }, { "id": "kg", "text": "kilograms" } ] } },
+            { "prompt": "Speed has a direction.", "points": 1, "question": { "kind": "true_false", "answer": false } },
+            { "prompt": "g, in m/s²?", "points": 1, "question": { "kind": "numeric", "answer": 9.81, "tolerance": 0.1 } } ] }))).await;
+    assert_eq!(status, 201, "{bank}");
+    let ids: Vec<String> = bank["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_owned())
+        .collect();
+    let (status, quiz) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/quizzes"), Some(&tess.token),
+        Some(json!({ "title": "Motion check", "time_limit_secs": 600, "selection": ids.iter().map(|id| json!({ "kind": "fixed", "question_id": id })).collect::<Vec<_>>() }))).await;
+    assert_eq!(status, 201, "{quiz}");
+    let quiz = quiz["id"].as_str().unwrap().to_owned();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/quizzes/{quiz}/publish"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+
+    let student = browser(&driver, true, 1280).await;
+    sign_in(&student, &app, "hill-valley", &sam.email).await;
+    student
+        .goto(&format!("{}/courses/{course}/assignments", app.address))
+        .await
+        .unwrap();
+    click(&student, &format!(r#"a[href="/quizzes/{quiz}"]"#)).await;
+    a11y.check(&student, "quiz").await;
+    submit(&student, &format!("/quizzes/{quiz}/start")).await;
+    a11y.check(&student, "quiz attempt").await;
+    screenshot(&student, "quiz-attempt").await;
+    let attempt = path_of(&student.current_url().await.unwrap())
+        .trim_start_matches("/attempts/")
+        .to_owned();
+    let countdown = student
+        .find(Locator::Css(".countdown .left"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        countdown.starts_with("9:") || countdown.starts_with("10:"),
+        "{countdown}"
+    );
+
+    // A choice is saved as it is made: a reload shows it.
+    student
+        .find(Locator::Css(&format!(
+            r#"input[name="q.{}"][value="ms"]"#,
+            ids[0]
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    student
+        .find(Locator::Css(&format!(
+            r#"input[name="q.{}"][value="false"]"#,
+            ids[1]
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    campus_testkit::eventually(Duration::from_secs(10), "the choices are saved", || async {
+        let (saved,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM answers WHERE attempt_id = $1")
+            .bind(&attempt)
+            .fetch_one(app.db("assessments").pool())
+            .await
+            .unwrap();
+        (saved == 2).then_some(())
+    })
+    .await;
+    student.refresh().await.unwrap();
+    let checked = student
+        .find(Locator::Css(&format!(
+            r#"input[name="q.{}"][value="ms"]"#,
+            ids[0]
+        )))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(
+        checked.as_deref(),
+        Some("true"),
+        "saved as Sam went, still there after a reload"
+    );
+
+    // A minute before the deadline (moved there, as the clock would), the page says so.
+    sqlx::query("UPDATE attempts SET deadline = $1 WHERE id = $2")
+        .bind(campus_platform::time::now_ms() + 50_000)
+        .bind(&attempt)
+        .execute(app.db("assessments").pool())
+        .await
+        .unwrap();
+    student.refresh().await.unwrap();
+    let alert = student
+        .find(Locator::Id("countdown-alert"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(alert.contains("One minute left"), "{alert}");
+
+    fill(&student, &format!("q-{}", ids[2]), "9.8").await;
+    let submit_button = student
+        .find(Locator::Css(r#"button[name="submit"]"#))
+        .await
+        .unwrap();
+    click_and_wait(&student, submit_button).await;
+    a11y.check(&student, "quiz results").await;
+    screenshot(&student, "quiz-results").await;
+    let result = student
+        .find(Locator::Css(".course-grade"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // 2 (metres per second) + 1 (false) + 1 (9.8 within 0.1 of 9.81)
+    assert!(result.contains("4 / 4"), "{result}");
+    let key = student
+        .find(Locator::Css(".badge.ok"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(key, "right answer");
+    student.close().await.unwrap();
+    env.cleanup().await;
+}

@@ -515,3 +515,48 @@ assignment-days-late = { $days ->
 submission-status-submitted = Handed in
 submission-status-graded = Graded
 submission-status-returned = Returned for revision
+
+## Quizzes
+course-quizzes = Quizzes
+quizzes-none = No quizzes yet.
+quiz-questions = { $count ->
+    [one] 1 question
+   *[other] { $count } questions
+}
+quiz-time-limit = { $minutes ->
+    [one] 1 minute to answer
+   *[other] { $minutes } minutes to answer
+}
+quiz-opens = opens { $when }
+quiz-closes = closes { $when }
+quiz-attempts-allowed = { $count ->
+    [one] 1 attempt
+   *[other] { $count } attempts
+}
+quiz-start = Start the quiz
+quiz-continue = Go back to your attempt
+quiz-attempts = Attempts
+quiz-no-attempts = No attempts yet.
+attempt-status-in_progress = In progress
+attempt-status-needs_grading = Waiting for your teacher to mark it
+attempt-status-graded = Marked
+attempt-question = Question { $number }
+attempt-deadline = Time is up at { $when }
+attempt-minutes-left = { $minutes ->
+    [one] about 1 minute left
+   *[other] { $minutes } minutes left
+}
+attempt-one-minute = One minute left. Your answers are saved; submit when you are ready.
+attempt-time-up = Time is up. Your saved answers are being marked.
+attempt-true = True
+attempt-false = False
+attempt-your-answer = Your answer
+attempt-your-choice = your choice
+attempt-right-answer = right answer
+attempt-correct = correct
+attempt-save = Save my answers
+attempt-submit = Submit
+attempt-saved = Your answers are saved.
+attempt-saving = Saving…
+attempt-autosaved = Saved.
+attempt-results-later = your results show when your teacher releases them

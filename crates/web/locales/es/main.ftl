@@ -515,3 +515,48 @@ assignment-days-late = { $days ->
 submission-status-submitted = Entregado
 submission-status-graded = Calificado
 submission-status-returned = Devuelto para revisar
+
+## Quizzes
+course-quizzes = Cuestionarios
+quizzes-none = Todavía no hay cuestionarios.
+quiz-questions = { $count ->
+    [one] 1 pregunta
+   *[other] { $count } preguntas
+}
+quiz-time-limit = { $minutes ->
+    [one] 1 minuto para responder
+   *[other] { $minutes } minutos para responder
+}
+quiz-opens = abre el { $when }
+quiz-closes = cierra el { $when }
+quiz-attempts-allowed = { $count ->
+    [one] 1 intento
+   *[other] { $count } intentos
+}
+quiz-start = Empezar el cuestionario
+quiz-continue = Volver a tu intento
+quiz-attempts = Intentos
+quiz-no-attempts = Todavía no hay intentos.
+attempt-status-in_progress = En curso
+attempt-status-needs_grading = Esperando la corrección de tu docente
+attempt-status-graded = Corregido
+attempt-question = Pregunta { $number }
+attempt-deadline = El tiempo termina a las { $when }
+attempt-minutes-left = { $minutes ->
+    [one] queda 1 minuto aproximadamente
+   *[other] quedan { $minutes } minutos
+}
+attempt-one-minute = Queda un minuto. Tus respuestas están guardadas; entrega cuando quieras.
+attempt-time-up = Se acabó el tiempo. Se están corrigiendo tus respuestas guardadas.
+attempt-true = Verdadero
+attempt-false = Falso
+attempt-your-answer = Tu respuesta
+attempt-your-choice = tu elección
+attempt-right-answer = respuesta correcta
+attempt-correct = correcta
+attempt-save = Guardar mis respuestas
+attempt-submit = Entregar
+attempt-saved = Tus respuestas están guardadas.
+attempt-saving = Guardando…
+attempt-autosaved = Guardado.
+attempt-results-later = tus resultados se verán cuando tu docente los publique

@@ -88,6 +88,7 @@ struct AssignmentsPage {
     frame: Frame,
     course: CourseTitle,
     assignments: Vec<Assignment>,
+    quizzes: Vec<crate::pages::quizzes::Quiz>,
 }
 
 pub(crate) async fn list(
@@ -106,10 +107,16 @@ pub(crate) async fn list(
         .get(&visit, &format!("/api/v1/courses/{course_id}/assignments"))
         .await
         .map_err(|failure| visit.fail(failure))?;
+    let quizzes = web
+        .api
+        .get(&visit, &format!("/api/v1/courses/{course_id}/quizzes"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let page = AssignmentsPage {
         frame: Frame::new(&visit, Some(me), Section::Courses),
         course,
         assignments,
+        quizzes,
     };
     Ok(frame::render(&page, StatusCode::OK))
 }

@@ -10,6 +10,7 @@ pub(crate) mod grades;
 pub(crate) mod home;
 pub(crate) mod lessons;
 pub(crate) mod platform;
+pub(crate) mod quizzes;
 pub(crate) mod recovery;
 pub(crate) mod register;
 pub(crate) mod school_sign_up;
