@@ -31,6 +31,15 @@ document.addEventListener('DOMContentLoaded', () => {
   for (const form of document.querySelectorAll('form[data-upload]')) uploadWithProgress(form);
   for (const countdown of document.querySelectorAll('.countdown[data-seconds-left]')) countDown(countdown);
   for (const form of document.querySelectorAll('form[data-autosave]')) saveAsYouGo(form);
+
+  // Keyboard shortcuts a page offers on its links (`data-key`), such as j and k between
+  // hand-ins; never while typing in a field.
+  document.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest('input, textarea, select, [contenteditable]')) return;
+    const link = document.querySelector(`a[data-key="${CSS.escape(event.key)}"]`);
+    if (link) link.click();
+  });
   for (const list of document.querySelectorAll('ol[data-reorder]')) reorderByDragging(list);
   for (const source of document.querySelectorAll('textarea[data-preview]')) previewAsYouType(source);
 });

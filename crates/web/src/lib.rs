@@ -170,6 +170,10 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             "/assignments/{id}/hand-in",
             post(pages::assignments::hand_in),
         )
+        .route(
+            "/assignments/{id}/grade/{submission_id}",
+            get(pages::grading::grading).post(pages::grading::grade),
+        )
         .route("/quizzes/{id}", get(pages::quizzes::quiz))
         .route("/quizzes/{id}/start", post(pages::quizzes::start))
         .route("/attempts/{id}", get(pages::quizzes::attempt))

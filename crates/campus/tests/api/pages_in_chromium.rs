@@ -1033,6 +1033,44 @@ async fn grades_and_the_gradebook_in_chromium() {
         .await
         .unwrap();
     assert_eq!(csv.attr("download").await.unwrap().as_deref(), Some(""));
+
+    // Tess grades the poster from its page, with a comment; no hand-in is left to grade, so
+    // she is back on the assignment, where the grade shows.
+    browser_tess
+        .goto(&format!("{}/assignments/{poster}", app.address))
+        .await
+        .unwrap();
+    click(
+        &browser_tess,
+        &format!(r#"a[href^="/assignments/{poster}/grade/"]"#),
+    )
+    .await;
+    a11y.check(&browser_tess, "grading").await;
+    screenshot(&browser_tess, "grading").await;
+    fill(&browser_tess, "points", "0").await;
+    fill(&browser_tess, "comment", "Nice colours.").await;
+    let save = browser_tess
+        .find(Locator::Css(
+            r#"form[action^="/assignments/"] button:not([name])"#,
+        ))
+        .await
+        .unwrap();
+    click_and_wait(&browser_tess, save).await;
+    assert_eq!(
+        path_of(&browser_tess.current_url().await.unwrap()),
+        format!("/assignments/{poster}")
+    );
+    let graded = browser_tess
+        .find(Locator::Css("article.submission"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        graded.contains("Nice colours.") && graded.contains("Graded"),
+        "{graded}"
+    );
     browser_tess.close().await.unwrap();
     env.cleanup().await;
 }

@@ -492,7 +492,7 @@ assignments-back = All assignments
 assignment-draft = Draft
 assignment-due = Due { $when }
 assignment-cut-off = nothing accepted after { $when }
-assignment-points = { $points } points
+assignment-points = Points: { $points }
 assignment-hand-in = Hand in
 assignment-text = Your answer
 assignment-link = A link to your work
@@ -560,3 +560,17 @@ attempt-saved = Your answers are saved.
 attempt-saving = Saving…
 attempt-autosaved = Saved.
 attempt-results-later = your results show when your teacher releases them
+
+## Grading
+grading-title = Grading: { $assignment }
+grading-nav = Hand-ins
+grading-previous = Previous
+grading-next = Next
+grading-place = Hand-in { $place }
+grading-keys = Keyboard: j for the next hand-in, k for the previous one.
+grading-work = The work
+grading-points = Points (out of { $max })
+grading-comment = Comment for the student
+grading-save-next = Save the grade and go to the next
+grading-return = Return for revision
+grading-grade = Grade

@@ -492,7 +492,7 @@ assignments-back = Todas las tareas
 assignment-draft = Borrador
 assignment-due = Entrega { $when }
 assignment-cut-off = no se acepta nada después del { $when }
-assignment-points = { $points } puntos
+assignment-points = Puntos: { $points }
 assignment-hand-in = Entregar
 assignment-text = Tu respuesta
 assignment-link = Un enlace a tu trabajo
@@ -560,3 +560,17 @@ attempt-saved = Tus respuestas están guardadas.
 attempt-saving = Guardando…
 attempt-autosaved = Guardado.
 attempt-results-later = tus resultados se verán cuando tu docente los publique
+
+## Grading
+grading-title = Calificar: { $assignment }
+grading-nav = Entregas
+grading-previous = Anterior
+grading-next = Siguiente
+grading-place = Entrega { $place }
+grading-keys = Teclado: j para la siguiente entrega, k para la anterior.
+grading-work = El trabajo
+grading-points = Puntos (de { $max })
+grading-comment = Comentario para el estudiante
+grading-save-next = Guardar la nota e ir a la siguiente
+grading-return = Devolver para revisar
+grading-grade = Calificar

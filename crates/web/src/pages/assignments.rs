@@ -63,6 +63,13 @@ pub(crate) struct Submission {
     pub grade: Option<GradeView>,
 }
 
+impl Submission {
+    /// The message naming its status.
+    pub(crate) fn status_key(&self) -> String {
+        format!("submission-status-{}", self.status)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct FileInfo {
     pub name: String,
@@ -73,6 +80,8 @@ pub(crate) struct FileInfo {
 pub(crate) struct GradeView {
     pub points: Option<f64>,
     pub max_points: f64,
+    /// The level chosen for each rubric criterion.
+    pub rubric: Option<serde_json::Map<String, serde_json::Value>>,
     pub comment: Option<String>,
 }
 

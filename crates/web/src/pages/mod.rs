@@ -7,6 +7,7 @@ pub(crate) mod courses;
 pub(crate) mod editor;
 pub(crate) mod gradebook;
 pub(crate) mod grades;
+pub(crate) mod grading;
 pub(crate) mod home;
 pub(crate) mod lessons;
 pub(crate) mod platform;
