@@ -1873,3 +1873,108 @@ async fn the_gradebook_downloads_as_a_spreadsheet_for_staff_only() {
     );
     env.cleanup().await;
 }
+
+/// The grading view grades with the rubric's levels from its form, and goes back to the
+/// assignment when no hand-in is left to grade.
+#[tokio::test]
+async fn the_grading_view_grades_with_the_rubric() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let course = course(&app, &tess.token, "Physics", 1).await;
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/enroll"),
+        Some(&sam.token),
+        Some(json!({})),
+    )
+    .await;
+    eventually(
+        Duration::from_secs(20),
+        "assessments hears of Sam",
+        || async {
+            let (known,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                    .bind(&course)
+                    .fetch_one(app.db("assessments").pool())
+                    .await
+                    .unwrap();
+            (known == 2).then_some(())
+        },
+    )
+    .await;
+    let (status, made) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), Some(&tess.token),
+        Some(json!({ "title": "Essay", "max_points": 10, "submission_types": ["text"], "rubric": { "criteria": [
+            { "id": "ideas", "title": "Ideas", "levels": [{ "id": "few", "title": "Few", "points": 2 }, { "id": "rich", "title": "Rich", "points": 6 }] },
+            { "id": "style", "title": "Style", "levels": [{ "id": "plain", "title": "Plain", "points": 1 }, { "id": "clear", "title": "Clear", "points": 4 }] } ] } }))).await;
+    assert_eq!(status, 201, "{made}");
+    let essay = made["id"].as_str().unwrap().to_owned();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/assignments/{essay}/publish"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    let (_, handed) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/assignments/{essay}/submissions"),
+        Some(&sam.token),
+        Some(json!({ "text": "Inertia keeps things going." })),
+    )
+    .await;
+    let submission = handed["id"].as_str().unwrap().to_owned();
+
+    let teacher = Visitor::signed_in(&app, "hill-valley", &tess.email).await;
+    let view = teacher
+        .get(&format!("/assignments/{essay}/grade/{submission}"))
+        .await;
+    assert_eq!(view.status, 200, "{}", view.html);
+    assert!(
+        view.html.contains(r#"name="level.ideas" value="rich""#),
+        "{}",
+        view.html
+    );
+    let csrf = teacher.csrf();
+    let graded = teacher
+        .post(
+            &format!("/assignments/{essay}/grade/{submission}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("level.ideas", "rich"),
+                ("level.style", "plain"),
+                ("comment", "Say more about friction."),
+            ],
+        )
+        .await;
+    assert_eq!(graded.status, 303, "{}", graded.html);
+    assert_eq!(
+        graded.location.as_deref(),
+        Some(format!("/assignments/{essay}").as_str())
+    );
+    let (_, seen) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/submissions/{submission}"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    // 6 (rich) + 1 (plain)
+    assert_eq!(seen["grade"]["points"], 7.0);
+    assert_eq!(seen["grade"]["comment"], "Say more about friction.");
+    let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    assert_eq!(
+        student
+            .get(&format!("/assignments/{essay}/grade/{submission}"))
+            .await
+            .status,
+        404
+    );
+    env.cleanup().await;
+}

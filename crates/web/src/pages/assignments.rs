@@ -30,6 +30,8 @@ pub(crate) struct Assignment {
     pub my_due_at: Option<String>,
     pub submission_types: Vec<String>,
     pub file_types: Vec<String>,
+    /// Shown to the course's staff in the grading view.
+    pub rubric: Option<crate::pages::grading::Rubric>,
     pub max_file_bytes: i64,
     pub status: String,
 }
