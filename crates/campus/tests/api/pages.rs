@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 
 use campus_testkit::{
     eventually,
-    people::{call, School, PASSWORD},
+    people::{call, Person, School, PASSWORD},
     Backend, TestApp, TestEnv,
 };
 use reqwest::{
@@ -200,6 +200,51 @@ pub(crate) async fn course(app: &TestApp, token: &str, title: &str, lessons: usi
     .await;
     assert_eq!(status, 200);
     id
+}
+
+/// A school (`hill-valley`) with a published course (`Physics`) that Tess teaches and Sam
+/// studies, once assessments and the gradebook have heard of both places.
+pub(crate) struct Class {
+    pub teacher: Person,
+    pub student: Person,
+    pub course: String,
+}
+
+pub(crate) async fn class(app: &TestApp) -> Class {
+    let school = School::create(app, "hill-valley").await;
+    let teacher = school.add(app, "teacher", "Tess").await;
+    let student = school.add(app, "student", "Sam").await;
+    let course = course(app, &teacher.token, "Physics", 1).await;
+    let (status, body) = call(
+        app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/enroll"),
+        Some(&student.token),
+        Some(json!({})),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    for context in ["assessments", "gradebook"] {
+        eventually(
+            Duration::from_secs(20),
+            "the class reaches assessments and the gradebook",
+            || async {
+                let (known,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                        .bind(&course)
+                        .fetch_one(app.db(context).pool())
+                        .await
+                        .unwrap();
+                (known == 2).then_some(())
+            },
+        )
+        .await;
+    }
+    Class {
+        teacher,
+        student,
+        course,
+    }
 }
 
 /// A super admin, made as an operator makes the first one (`campus admin create-user`).
@@ -1812,32 +1857,12 @@ async fn a_parked_event_is_replayed_from_the_events_page() {
 async fn the_gradebook_downloads_as_a_spreadsheet_for_staff_only() {
     let env = TestEnv::new(&sqlite()).await;
     let app = app(&env).await;
-    let school = School::create(&app, "hill-valley").await;
-    let tess = school.add(&app, "teacher", "Tess").await;
-    let sam = school.add(&app, "student", "Sam").await;
-    let course = course(&app, &tess.token, "Physics", 1).await;
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/courses/{course}/enroll"),
-        Some(&sam.token),
-        Some(json!({})),
-    )
-    .await;
-    eventually(
-        Duration::from_secs(20),
-        "the gradebook hears of Sam",
-        || async {
-            let (known,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
-                    .bind(&course)
-                    .fetch_one(app.db("gradebook").pool())
-                    .await
-                    .unwrap();
-            (known == 2).then_some(())
-        },
-    )
-    .await;
+    let Class {
+        teacher: tess,
+        student: sam,
+        course,
+        ..
+    } = class(&app).await;
     let teacher = Visitor::signed_in(&app, "hill-valley", &tess.email).await;
     let page = teacher.get(&format!("/courses/{course}/gradebook")).await;
     assert_eq!(page.status, 200, "{}", page.html);
@@ -1880,32 +1905,12 @@ async fn the_gradebook_downloads_as_a_spreadsheet_for_staff_only() {
 async fn the_grading_view_grades_with_the_rubric() {
     let env = TestEnv::new(&sqlite()).await;
     let app = app(&env).await;
-    let school = School::create(&app, "hill-valley").await;
-    let tess = school.add(&app, "teacher", "Tess").await;
-    let sam = school.add(&app, "student", "Sam").await;
-    let course = course(&app, &tess.token, "Physics", 1).await;
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/courses/{course}/enroll"),
-        Some(&sam.token),
-        Some(json!({})),
-    )
-    .await;
-    eventually(
-        Duration::from_secs(20),
-        "assessments hears of Sam",
-        || async {
-            let (known,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
-                    .bind(&course)
-                    .fetch_one(app.db("assessments").pool())
-                    .await
-                    .unwrap();
-            (known == 2).then_some(())
-        },
-    )
-    .await;
+    let Class {
+        teacher: tess,
+        student: sam,
+        course,
+        ..
+    } = class(&app).await;
     let (status, made) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), Some(&tess.token),
         Some(json!({ "title": "Essay", "max_points": 10, "submission_types": ["text"], "rubric": { "criteria": [
             { "id": "ideas", "title": "Ideas", "levels": [{ "id": "few", "title": "Few", "points": 2 }, { "id": "rich", "title": "Rich", "points": 6 }] },

@@ -788,48 +788,12 @@ async fn grades_and_the_gradebook_in_chromium() {
     .await;
     let app = app(&env).await;
     let mut a11y = Accessibility::new();
-    let school = campus_testkit::people::School::create(&app, "hill-valley").await;
-    let tess = school.add(&app, "teacher", "Tess").await;
-    let sam = school.add(&app, "student", "Sam").await;
-    let (_, course) = call(
-        &app,
-        Method::POST,
-        "/api/v1/courses",
-        Some(&tess.token),
-        Some(json!({ "title": "Physics" })),
-    )
-    .await;
-    let course = course["id"].as_str().unwrap().to_owned();
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/courses/{course}/publish"),
-        Some(&tess.token),
-        None,
-    )
-    .await;
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/courses/{course}/enroll"),
-        Some(&sam.token),
-        Some(json!({})),
-    )
-    .await;
-    campus_testkit::eventually(
-        Duration::from_secs(20),
-        "assessments hears of Sam",
-        || async {
-            let (known,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
-                    .bind(&course)
-                    .fetch_one(app.db("assessments").pool())
-                    .await
-                    .unwrap();
-            (known == 2).then_some(())
-        },
-    )
-    .await;
+    let crate::pages::Class {
+        teacher: tess,
+        student: sam,
+        course,
+        ..
+    } = crate::pages::class(&app).await;
     let mut assignments = Vec::new();
     for title in ["Lab report", "Essay"] {
         let (status, made) = call(
@@ -1091,48 +1055,12 @@ async fn a_timed_quiz_in_chromium() {
     .await;
     let app = app(&env).await;
     let mut a11y = Accessibility::new();
-    let school = campus_testkit::people::School::create(&app, "hill-valley").await;
-    let tess = school.add(&app, "teacher", "Tess").await;
-    let sam = school.add(&app, "student", "Sam").await;
-    let (_, course) = call(
-        &app,
-        Method::POST,
-        "/api/v1/courses",
-        Some(&tess.token),
-        Some(json!({ "title": "Physics" })),
-    )
-    .await;
-    let course = course["id"].as_str().unwrap().to_owned();
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/courses/{course}/publish"),
-        Some(&tess.token),
-        None,
-    )
-    .await;
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/courses/{course}/enroll"),
-        Some(&sam.token),
-        Some(json!({})),
-    )
-    .await;
-    campus_testkit::eventually(
-        Duration::from_secs(20),
-        "assessments hears of Sam",
-        || async {
-            let (known,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
-                    .bind(&course)
-                    .fetch_one(app.db("assessments").pool())
-                    .await
-                    .unwrap();
-            (known == 2).then_some(())
-        },
-    )
-    .await;
+    let crate::pages::Class {
+        teacher: tess,
+        student: sam,
+        course,
+        ..
+    } = crate::pages::class(&app).await;
     let (status, bank) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), Some(&tess.token),
         Some(json!({ "title": "Motion", "questions": [
             { "prompt": "Which is a **unit of speed**?", "points": 2, "question": { "kind": "single_choice", "options": [
