@@ -567,6 +567,22 @@ pub(crate) async fn feedback_files(db: &Db, submission_id: &str) -> Result<Vec<F
     .await?)
 }
 
+/// The feedback files of every submission of the assignment, by submission and id.
+pub(crate) async fn assignment_feedback_files(
+    db: &Db,
+    assignment_id: &str,
+) -> Result<Vec<FeedbackFileRow>> {
+    Ok(sqlx::query_as(
+        "SELECT f.id, f.submission_id, f.file_key, f.file_name, f.file_type, f.file_size, \
+         f.added_by, f.added_at FROM feedback_files f \
+         JOIN submissions s ON s.id = f.submission_id WHERE s.assignment_id = $1 \
+         ORDER BY f.submission_id, f.id",
+    )
+    .bind(assignment_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
 pub(crate) async fn insert_feedback_file(
     uow: &mut UnitOfWork,
     row: &FeedbackFileRow,

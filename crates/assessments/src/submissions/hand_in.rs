@@ -108,9 +108,11 @@ pub(super) async fn hand_in(
                 })?,
         ),
     };
-    let made = store::attempts_made(&mut conn, &assignment.id, &caller.user_id).await?;
-    let returned = store::history(&assessments.db, &assignment.id, &caller.user_id)
-        .await?
+    // The student's hand-ins so far, latest first: how many, and whether the latest was
+    // returned for revision.
+    let history = store::history(&assessments.db, &assignment.id, &caller.user_id).await?;
+    let made = i64::try_from(history.len()).unwrap_or(i64::MAX);
+    let returned = history
         .first()
         .is_some_and(|latest| latest.status == "returned");
     if assignment.attempts_allowed > 0 && made >= assignment.attempts_allowed && !returned {
