@@ -174,6 +174,31 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             "/assignments/{id}/grade/{submission_id}",
             get(pages::grading::grading).post(pages::grading::grade),
         )
+        .route(
+            "/courses/{id}/question-banks",
+            get(pages::question_banks::list).post(pages::question_banks::create),
+        )
+        .route("/question-banks/{id}", get(pages::question_banks::show))
+        .route(
+            "/question-banks/{id}/title",
+            post(pages::question_banks::rename),
+        )
+        .route(
+            "/question-banks/{id}/questions",
+            post(pages::question_banks::add_question),
+        )
+        .route(
+            "/question-banks/{id}/questions/new",
+            get(pages::question_banks::new_question),
+        )
+        .route(
+            "/question-banks/{id}/questions/{question_id}",
+            get(pages::question_banks::edit_question).post(pages::question_banks::update_question),
+        )
+        .route(
+            "/question-banks/{id}/questions/{question_id}/{action}",
+            post(pages::question_banks::arrange),
+        )
         .route("/quizzes/{id}", get(pages::quizzes::quiz))
         .route("/quizzes/{id}/start", post(pages::quizzes::start))
         .route("/attempts/{id}", get(pages::quizzes::attempt))

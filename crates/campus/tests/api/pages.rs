@@ -1983,3 +1983,83 @@ async fn the_grading_view_grades_with_the_rubric() {
     );
     env.cleanup().await;
 }
+
+/// The question-bank editor is the course's teachers': a student of the course finds neither
+/// the banks nor a bank's page, and cannot post to its forms.
+#[tokio::test]
+async fn question_banks_are_for_the_course_teachers() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let Class {
+        teacher: tess,
+        student: sam,
+        course,
+    } = class(&app).await;
+    let (status, bank) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), Some(&tess.token),
+        Some(json!({ "title": "Motion", "questions": [
+            { "prompt": "Speed has a direction.", "points": 1, "question": { "kind": "true_false", "answer": false } } ] }))).await;
+    assert_eq!(status, 201, "{bank}");
+    let bank_id = bank["id"].as_str().unwrap();
+    let question = bank["questions"][0]["id"].as_str().unwrap();
+
+    let teacher = Visitor::signed_in(&app, "hill-valley", &tess.email).await;
+    let page = teacher.get(&format!("/question-banks/{bank_id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html.contains("Speed has a direction."),
+        "{}",
+        page.html
+    );
+    let form = teacher
+        .get(&format!("/question-banks/{bank_id}/questions/{question}"))
+        .await;
+    assert!(
+        form.html
+            .contains(r#"id="truth-false" name="truth" value="false" checked"#),
+        "{}",
+        form.html
+    );
+    assert_eq!(
+        teacher
+            .get(&format!(
+                "/question-banks/{bank_id}/questions/new?kind=riddle"
+            ))
+            .await
+            .status,
+        404
+    );
+
+    let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    assert_eq!(
+        student
+            .get(&format!("/courses/{course}/question-banks"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        student
+            .get(&format!("/question-banks/{bank_id}"))
+            .await
+            .status,
+        404
+    );
+    let csrf = student.csrf();
+    let deleted = student
+        .post(
+            &format!("/question-banks/{bank_id}/questions/{question}/delete"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(deleted.status, 404);
+    let (_, kept) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/question-banks/{bank_id}"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    assert_eq!(kept["questions"].as_array().unwrap().len(), 1);
+    env.cleanup().await;
+}

@@ -1205,3 +1205,160 @@ async fn a_timed_quiz_in_chromium() {
     student.close().await.unwrap();
     env.cleanup().await;
 }
+
+/// A teacher writes a question bank in Chromium: starts the bank from the course's
+/// assignments, adds a single-choice and a numeric question through their forms (a number that
+/// is not one is refused next to its field), moves a question and deletes one; every page
+/// checked with axe-core. What the forms wrote is read back from the API.
+#[tokio::test]
+async fn the_question_bank_editor_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let mut a11y = Accessibility::new();
+    let crate::pages::Class {
+        teacher: tess,
+        course,
+        ..
+    } = crate::pages::class(&app).await;
+
+    let teacher = browser(&driver, true, 1280).await;
+    sign_in(&teacher, &app, "hill-valley", &tess.email).await;
+    teacher
+        .goto(&format!("{}/courses/{course}/assignments", app.address))
+        .await
+        .unwrap();
+    click(
+        &teacher,
+        &format!(r#"a[href="/courses/{course}/question-banks"]"#),
+    )
+    .await;
+    a11y.check(&teacher, "question banks").await;
+    fill(&teacher, "title", "Forces").await;
+    submit(&teacher, &format!("/courses/{course}/question-banks")).await;
+    let bank = path_of(&teacher.current_url().await.unwrap())
+        .trim_start_matches("/question-banks/")
+        .to_owned();
+    a11y.check(&teacher, "an empty question bank").await;
+
+    click(
+        &teacher,
+        &format!(r#"a[href="/question-banks/{bank}/questions/new?kind=single_choice"]"#),
+    )
+    .await;
+    a11y.check(&teacher, "a new single-choice question").await;
+    fill(
+        &teacher,
+        "prompt",
+        "Which pushes back when you push a wall?",
+    )
+    .await;
+    fill(&teacher, "points", "2").await;
+    fill(&teacher, "option-0-text", "Nothing").await;
+    fill(&teacher, "option-1-text", "The wall").await;
+    teacher
+        .find(Locator::Id("option-1-correct"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&teacher, &format!("/question-banks/{bank}/questions")).await;
+    assert_eq!(
+        path_of(&teacher.current_url().await.unwrap()),
+        format!("/question-banks/{bank}")
+    );
+
+    click(
+        &teacher,
+        &format!(r#"a[href="/question-banks/{bank}/questions/new?kind=numeric"]"#),
+    )
+    .await;
+    fill(&teacher, "prompt", "Newtons to lift 1 kg?").await;
+    fill(&teacher, "answer", "about ten").await;
+    fill(&teacher, "tolerance", "0.2").await;
+    submit(&teacher, &format!("/question-banks/{bank}/questions")).await;
+    let summary = teacher
+        .find(Locator::Css(".error-summary"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("Right answer"), "{summary}");
+    a11y.check(&teacher, "a question refused").await;
+    fill(&teacher, "answer", "9.8").await;
+    submit(&teacher, &format!("/question-banks/{bank}/questions")).await;
+    screenshot(&teacher, "question-bank").await;
+    a11y.check(&teacher, "a question bank").await;
+
+    let (_, written) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/question-banks/{bank}"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    let questions = written["questions"].as_array().unwrap();
+    assert_eq!(questions.len(), 2, "{written}");
+    assert_eq!(
+        questions[0]["question"],
+        json!({ "kind": "single_choice", "options": [
+            { "id": "a", "text": "Nothing", "correct": false },
+            { "id": "b", "text": "The wall", "correct": true } ] })
+    );
+    assert_eq!(questions[0]["points"], 2.0);
+    assert_eq!(
+        questions[1]["question"],
+        json!({ "kind": "numeric", "answer": 9.8, "tolerance": 0.2 })
+    );
+    let numeric = questions[1]["id"].as_str().unwrap().to_owned();
+
+    // The numeric question moves up, then the choice question is deleted.
+    let up = teacher
+        .find(Locator::Css(&format!(
+            r#"form[action="/question-banks/{bank}/questions/{numeric}/move"] button[value="up"]"#
+        )))
+        .await
+        .unwrap();
+    click_and_wait(&teacher, up).await;
+    let choice = questions[0]["id"].as_str().unwrap().to_owned();
+    teacher
+        .find(Locator::Css(&format!("#q-{choice} details summary")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(
+        &teacher,
+        &format!("/question-banks/{bank}/questions/{choice}/delete"),
+    )
+    .await;
+    let (_, written) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/question-banks/{bank}"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    let left: Vec<&str> = written["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, vec![numeric.as_str()]);
+
+    teacher.close().await.unwrap();
+    env.cleanup().await;
+}
