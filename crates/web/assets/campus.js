@@ -2,6 +2,12 @@
 'use strict';
 
 document.addEventListener('DOMContentLoaded', () => {
+  // A page made to be printed (a transcript) offers the browser's print dialog.
+  for (const button of document.querySelectorAll('button[data-print]')) {
+    button.hidden = false;
+    button.addEventListener('click', () => window.print());
+  }
+
   // A form that came back with errors: take keyboard and screen-reader focus to the summary,
   // which links to each field.
   const summary = document.getElementById('error-summary');

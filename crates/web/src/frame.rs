@@ -21,6 +21,7 @@ use crate::{
 /// The signed-in person, as `/api/v1/me` describes them.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Me {
+    pub id: String,
     pub display_name: String,
     pub bio: Option<String>,
     pub role: Role,

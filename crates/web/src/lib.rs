@@ -108,6 +108,7 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/courses", get(pages::courses::catalogue))
         .route("/grades", get(pages::grades::my_grades))
         .route("/grades/{id}/what-if", post(pages::grades::what_if))
+        .route("/users/{id}/transcript", get(pages::transcript::transcript))
         .route(
             "/courses/new",
             get(pages::editor::new_course_form).post(pages::editor::create_course),

@@ -2063,3 +2063,39 @@ async fn question_banks_are_for_the_course_teachers() {
     assert_eq!(kept["questions"].as_array().unwrap().len(), 1);
     env.cleanup().await;
 }
+
+/// A transcript's page is for its student and the school's admins (who reach it from the
+/// people page); another student is refused.
+#[tokio::test]
+async fn a_transcript_page_is_for_its_student_and_the_admins() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let kim = school.add(&app, "student", "Kim").await;
+    let transcript = format!("/users/{}/transcript", sam.id);
+
+    let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    let grades = student.get("/grades").await;
+    assert!(
+        grades.html.contains(&format!(r#"href="{transcript}""#)),
+        "{}",
+        grades.html
+    );
+    let own = student.get(&transcript).await;
+    assert_eq!(own.status, 200, "{}", own.html);
+    assert!(own.html.contains(&sam.email), "{}", own.html);
+
+    let other = Visitor::signed_in(&app, "hill-valley", &kim.email).await;
+    assert_eq!(other.get(&transcript).await.status, 403);
+
+    let admin = Visitor::signed_in(&app, "hill-valley", &school.admin.email).await;
+    let people = admin.get("/admin/people").await;
+    assert!(
+        people.html.contains(&format!(r#"href="{transcript}""#)),
+        "{}",
+        people.html
+    );
+    assert_eq!(admin.get(&transcript).await.status, 200);
+    env.cleanup().await;
+}

@@ -963,6 +963,51 @@ async fn grades_and_the_gradebook_in_chromium() {
         "{imagined}"
     );
     a11y.check(&browser_sam, "grades (what if)").await;
+    // The transcript, from the grades page, prints without the frame.
+    click(
+        &browser_sam,
+        &format!(r#"a[href="/users/{}/transcript"]"#, sam.id),
+    )
+    .await;
+    a11y.check(&browser_sam, "transcript").await;
+    let row = browser_sam
+        .find(Locator::Css("tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("Physics") && row.contains("60 %") && row.contains('D'),
+        "{row}"
+    );
+    browser_sam
+        .find(Locator::Css("button[data-print]"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap()
+        .then_some(())
+        .expect("the print button shows when JavaScript runs");
+    // The page's print rules applied to the screen (through the CSS object model: the
+    // Content-Security-Policy refuses a new inline stylesheet).
+    let header_printed = browser_sam
+        .execute(
+            "const sheet = document.styleSheets[0]; \
+             for (const rule of [...sheet.cssRules]) \
+               if (rule.media && rule.media.mediaText === 'print') \
+                 sheet.insertRule(rule.cssText.replace(/^@media print/, '@media all'), sheet.cssRules.length); \
+             return getComputedStyle(document.querySelector('header.top')).display;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        header_printed, "none",
+        "the print stylesheet hides the header"
+    );
+    screenshot(&browser_sam, "transcript").await;
     browser_sam.close().await.unwrap();
 
     // Tess reads the gradebook from the course page.

@@ -621,3 +621,19 @@ field-no_correct_option = Mark the right answer.
 field-one_correct_option = A single-choice question has one right answer; use multiple choice for more.
 field-no_accepted_answer = List at least one accepted answer.
 field-invalid_prompt = Write the question (at most 10,000 characters).
+
+## Transcript
+transcript-title = Transcript
+transcript-link = Transcript
+transcript-student = Student
+transcript-generated = Issued
+transcript-print = Print
+transcript-none = No courses with grades yet.
+transcript-course = Course
+transcript-standing = Standing
+transcript-items = Graded items
+transcript-percent = Grade
+transcript-letter = Letter
+transcript-in-progress = In progress
+transcript-closed = Completed
+transcript-left = Left the course

@@ -621,3 +621,19 @@ field-no_correct_option = Marque la respuesta correcta.
 field-one_correct_option = Una pregunta de opción única tiene una sola respuesta correcta; use opción múltiple para más.
 field-no_accepted_answer = Escriba al menos una respuesta aceptada.
 field-invalid_prompt = Escriba la pregunta (10.000 caracteres como máximo).
+
+## Transcript
+transcript-title = Expediente académico
+transcript-link = Expediente
+transcript-student = Estudiante
+transcript-generated = Emitido
+transcript-print = Imprimir
+transcript-none = Todavía no hay cursos con calificaciones.
+transcript-course = Curso
+transcript-standing = Situación
+transcript-items = Elementos calificados
+transcript-percent = Nota
+transcript-letter = Letra
+transcript-in-progress = En curso
+transcript-closed = Terminado
+transcript-left = Dejó el curso

@@ -18,4 +18,5 @@ pub(crate) mod register;
 pub(crate) mod school_sign_up;
 pub(crate) mod sign_in;
 pub(crate) mod teaching;
+pub(crate) mod transcript;
 pub(crate) mod views;
