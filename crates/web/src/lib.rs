@@ -166,7 +166,19 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/courses/{id}/class", get(pages::teaching::class_progress))
         .route("/courses/{id}/gradebook", get(pages::gradebook::gradebook))
         .route("/courses/{id}/assignments", get(pages::assignments::list))
+        .route(
+            "/courses/{id}/assignments/new",
+            get(pages::assignment_editor::new_assignment).post(pages::assignment_editor::create),
+        )
         .route("/assignments/{id}", get(pages::assignments::assignment))
+        .route(
+            "/assignments/{id}/edit",
+            get(pages::assignment_editor::edit).post(pages::assignment_editor::save),
+        )
+        .route(
+            "/assignments/{id}/{action}",
+            post(pages::assignment_editor::lifecycle),
+        )
         .route(
             "/assignments/{id}/hand-in",
             post(pages::assignments::hand_in),

@@ -31,6 +31,19 @@ pub(crate) fn date_time(tr: &Tr, rfc3339: &str, time_zone: Option<&str>) -> Stri
     )
 }
 
+/// `rfc3339` as the wall-clock time in `time_zone` that a `datetime-local` field shows and
+/// the API reads back in the same zone (`2026-12-10T23:59`); blank when it is not an instant.
+pub(crate) fn wall_clock(rfc3339: &str, time_zone: &str) -> String {
+    let Ok(instant) = rfc3339.parse::<Timestamp>() else {
+        return String::new();
+    };
+    let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
+    instant
+        .to_zoned_datetime(zone)
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
 /// Every IANA time zone a person or school may choose, sorted.
 pub(crate) fn time_zones() -> &'static [String] {
     static ZONES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
@@ -50,6 +63,15 @@ mod tests {
     use axum::http::HeaderValue;
 
     use super::*;
+
+    #[test]
+    fn instants_become_the_wall_clock_of_the_schools_zone() {
+        assert_eq!(
+            wall_clock("2026-12-10T22:59:00Z", "Europe/Madrid"),
+            "2026-12-10T23:59"
+        );
+        assert_eq!(wall_clock("someday", "Europe/Madrid"), "");
+    }
 
     #[test]
     fn instants_show_in_the_persons_time_zone_and_language() {

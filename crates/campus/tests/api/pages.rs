@@ -2099,3 +2099,105 @@ async fn a_transcript_page_is_for_its_student_and_the_admins() {
     assert_eq!(admin.get(&transcript).await.status, 200);
     env.cleanup().await;
 }
+
+/// The assignment settings form saves what a teacher changes and clears a date left blank;
+/// a student finds neither the new-assignment form nor an assignment's settings.
+#[tokio::test]
+async fn assignment_settings_are_for_the_course_teachers() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let Class {
+        teacher: tess,
+        student: sam,
+        course,
+    } = class(&app).await;
+    let (status, made) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), Some(&tess.token),
+        Some(json!({ "title": "Essay", "max_points": 10, "due_at": "2026-12-10T23:59", "cut_off_at": "2026-12-12T23:59" }))).await;
+    assert_eq!(status, 201, "{made}");
+    let essay = made["id"].as_str().unwrap();
+
+    let teacher = Visitor::signed_in(&app, "hill-valley", &tess.email).await;
+    let form = teacher.get(&format!("/assignments/{essay}/edit")).await;
+    assert_eq!(form.status, 200, "{}", form.html);
+    assert!(
+        form.html.contains(r#"value="2026-12-12T23:59""#),
+        "{}",
+        form.html
+    );
+    let csrf = teacher.csrf();
+    let saved = teacher
+        .post(
+            &format!("/assignments/{essay}/edit"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Essay on motion"),
+                ("instructions", "Write **two** pages."),
+                ("max_points", "15"),
+                ("due_at", "2026-12-11T12:00"),
+                ("cut_off_at", ""),
+                ("submission_types", "text"),
+                ("submission_types", "link"),
+                ("file_types", "application/pdf"),
+                ("max_file_mb", "10"),
+                ("attempts_allowed", "1"),
+                ("late_percent_per_day", ""),
+                ("group_mode", "individual"),
+                ("release", "manual"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let (_, written) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/assignments/{essay}"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    assert_eq!(written["title"], "Essay on motion");
+    assert_eq!(written["max_points"], 15.0);
+    assert_eq!(written["due_at"], "2026-12-11T12:00:00+00:00");
+    assert_eq!(written["cut_off_at"], serde_json::Value::Null);
+    assert_eq!(written["submission_types"], json!(["text", "link"]));
+    assert_eq!(written["max_file_bytes"], 10 * 1024 * 1024);
+    assert_eq!(written["release"], "manual");
+
+    // A due date after the cut-off is the API's to refuse; the form comes back with it.
+    let refused = teacher
+        .post(
+            &format!("/assignments/{essay}/edit"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Essay on motion"),
+                ("max_points", "15"),
+                ("due_at", "2026-12-11T12:00"),
+                ("cut_off_at", "2026-12-01T12:00"),
+                ("submission_types", "text"),
+                ("max_file_mb", "10"),
+                ("attempts_allowed", "1"),
+                ("group_mode", "individual"),
+                ("release", "manual"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.html.contains("error-summary"), "{}", refused.html);
+
+    let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    assert_eq!(
+        student
+            .get(&format!("/courses/{course}/assignments/new"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        student
+            .get(&format!("/assignments/{essay}/edit"))
+            .await
+            .status,
+        404
+    );
+    env.cleanup().await;
+}

@@ -1407,3 +1407,91 @@ async fn the_question_bank_editor_in_chromium() {
     teacher.close().await.unwrap();
     env.cleanup().await;
 }
+
+/// A teacher sets an assignment in Chromium: the form from the course's assignments (points
+/// that are not a number refused next to the field), a due date in the school's time zone,
+/// the draft, publishing; each page checked with axe-core.
+#[tokio::test]
+async fn setting_an_assignment_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let mut a11y = Accessibility::new();
+    let crate::pages::Class {
+        teacher: tess,
+        course,
+        ..
+    } = crate::pages::class(&app).await;
+
+    let teacher = browser(&driver, true, 1280).await;
+    sign_in(&teacher, &app, "hill-valley", &tess.email).await;
+    teacher
+        .goto(&format!("{}/courses/{course}/assignments", app.address))
+        .await
+        .unwrap();
+    click(
+        &teacher,
+        &format!(r#"a[href="/courses/{course}/assignments/new"]"#),
+    )
+    .await;
+    a11y.check(&teacher, "a new assignment").await;
+    fill(&teacher, "title", "Lab report").await;
+    fill(&teacher, "max_points", "ten").await;
+    submit(&teacher, &format!("/courses/{course}/assignments/new")).await;
+    let summary = teacher
+        .find(Locator::Css(".error-summary"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("Points"), "{summary}");
+    a11y.check(&teacher, "an assignment refused").await;
+    fill(&teacher, "max_points", "20").await;
+    // A datetime-local field's typing order follows the browser's locale; its value does not.
+    teacher
+        .execute(
+            "document.getElementById('due_at').value = '2026-12-10T23:59'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(&teacher, "late_percent_per_day", "10").await;
+    submit(&teacher, &format!("/courses/{course}/assignments/new")).await;
+    let assignment = path_of(&teacher.current_url().await.unwrap())
+        .trim_start_matches("/assignments/")
+        .to_owned();
+    a11y.check(&teacher, "a draft assignment").await;
+    submit(&teacher, &format!("/assignments/{assignment}/publish")).await;
+    let notice = teacher
+        .find(Locator::Css("p.notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.starts_with("Published"), "{notice}");
+
+    let (_, written) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/assignments/{assignment}"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    assert_eq!(written["status"], "published", "{written}");
+    assert_eq!(written["max_points"], 20.0);
+    // The school's zone is UTC unless its admin chose one.
+    assert_eq!(written["due_at"], "2026-12-10T23:59:00+00:00");
+    assert_eq!(written["late_policy"]["percent_per_day"], 10.0);
+    teacher.close().await.unwrap();
+    env.cleanup().await;
+}

@@ -34,6 +34,9 @@ pub(crate) struct Assignment {
     pub rubric: Option<crate::pages::grading::Rubric>,
     pub max_file_bytes: i64,
     pub status: String,
+    /// `as_graded` or `manual`.
+    pub release: String,
+    pub grades_released: bool,
 }
 
 impl Assignment {
@@ -91,6 +94,15 @@ pub(crate) struct GradeView {
 struct CourseTitle {
     id: String,
     title: String,
+    /// The Markdown source: given to those who may change the course.
+    description: Option<String>,
+}
+
+impl CourseTitle {
+    /// Whether the visitor sets work in the course.
+    fn editable(&self) -> bool {
+        self.description.is_some()
+    }
 }
 
 #[derive(Template)]
@@ -149,6 +161,8 @@ struct AssignmentPage {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Shown {
     handed_in: Option<String>,
+    /// What a teacher just did: `saved`, `published` or `released`.
+    done: Option<String>,
 }
 
 pub(crate) async fn assignment(
@@ -158,9 +172,13 @@ pub(crate) async fn assignment(
     Query(shown): Query<Shown>,
 ) -> Rendered {
     let page = page(&web, &mut visit, &id, FormErrors::default()).await?;
-    let notice = shown
-        .handed_in
-        .map(|_| page.frame.t("assignment-handed-in"));
+    let notice = match (shown.handed_in, shown.done.as_deref()) {
+        (Some(_), _) => Some(page.frame.t("assignment-handed-in")),
+        (_, Some(done @ ("saved" | "published" | "released"))) => {
+            Some(page.frame.t(format!("assignment-{done}")))
+        }
+        _ => None,
+    };
     Ok(frame::render(
         &AssignmentPage { notice, ..page },
         StatusCode::OK,

@@ -448,7 +448,7 @@ impl QuestionForm {
         if !self.is_choice() {
             return;
         }
-        let wanted = (self.options.len() + 2).max(4).min(OPTIONS_MAX);
+        let wanted = (self.options.len() + 2).clamp(4, OPTIONS_MAX);
         while self.options.len() < wanted {
             self.options.push(OptionRow::default());
         }
