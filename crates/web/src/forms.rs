@@ -14,6 +14,16 @@ pub(crate) struct CsrfForm {
     pub csrf: String,
 }
 
+/// The value of the field `name` of a form read as pairs (a form with repeated or numbered
+/// fields); empty when the form has none.
+pub(crate) fn value_of(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default()
+}
+
 /// What went wrong with a form, by field and overall.
 #[derive(Debug, Default)]
 pub(crate) struct FormErrors {
@@ -92,6 +102,14 @@ impl FormErrors {
     pub(crate) fn translated(mut self, tr: &Tr) -> Self {
         for (_, message) in &mut self.fields {
             *message = tr.t(&format!("field-{message}"));
+        }
+        self
+    }
+
+    /// The errors with the API's field names turned into the form's.
+    pub(crate) fn renamed(mut self, rename: impl Fn(&str) -> String) -> Self {
+        for (field, _) in &mut self.fields {
+            *field = rename(field);
         }
         self
     }

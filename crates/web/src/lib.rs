@@ -214,6 +214,19 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         )
         .route("/quizzes/{id}", get(pages::quizzes::quiz))
         .route("/quizzes/{id}/start", post(pages::quizzes::start))
+        .route(
+            "/courses/{id}/quizzes/new",
+            get(pages::quiz_editor::new_quiz).post(pages::quiz_editor::create),
+        )
+        .route(
+            "/quizzes/{id}/edit",
+            get(pages::quiz_editor::edit).post(pages::quiz_editor::save),
+        )
+        .route("/quizzes/{id}/analysis", get(pages::quiz_editor::analysis))
+        .route(
+            "/quizzes/{id}/{action}",
+            post(pages::quiz_editor::lifecycle),
+        )
         .route("/attempts/{id}", get(pages::quizzes::attempt))
         .route("/attempts/{id}/save", post(pages::quizzes::save))
         .route("/courses/{id}/gradebook.csv", get(pages::gradebook::csv))

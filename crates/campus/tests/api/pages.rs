@@ -2201,3 +2201,93 @@ async fn assignment_settings_are_for_the_course_teachers() {
     );
     env.cleanup().await;
 }
+
+/// A quiz's settings and item analysis are the course teachers': a student of the course
+/// finds neither, nor the new-quiz form.
+#[tokio::test]
+async fn quiz_settings_are_for_the_course_teachers() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let Class {
+        teacher: tess,
+        student: sam,
+        course,
+    } = class(&app).await;
+    let (_, bank) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), Some(&tess.token),
+        Some(json!({ "title": "Motion", "questions": [
+            { "prompt": "Speed has a direction.", "points": 1, "question": { "kind": "true_false", "answer": false } } ] }))).await;
+    let question = bank["questions"][0]["id"].as_str().unwrap();
+    let (status, quiz) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/quizzes"), Some(&tess.token),
+        Some(json!({ "title": "Check", "selection": [{ "kind": "fixed", "question_id": question }] }))).await;
+    assert_eq!(status, 201, "{quiz}");
+    let quiz = quiz["id"].as_str().unwrap();
+
+    let teacher = Visitor::signed_in(&app, "hill-valley", &tess.email).await;
+    let csrf = teacher.csrf();
+    // No question ticked: the API refuses an empty quiz and the form says where.
+    let refused = teacher
+        .post(
+            &format!("/quizzes/{quiz}/edit"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Check"),
+                ("attempts_allowed", "1"),
+                ("keep", "highest"),
+                ("release", "as_graded"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(
+        refused.html.contains(r##"href="#selection""##),
+        "{}",
+        refused.html
+    );
+    let saved = teacher
+        .post(
+            &format!("/quizzes/{quiz}/edit"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Check again"),
+                ("fixed", question),
+                ("attempts_allowed", "3"),
+                ("keep", "latest"),
+                ("release", "manual"),
+                ("time_limit_minutes", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let (_, written) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/quizzes/{quiz}"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    assert_eq!(written["title"], "Check again");
+    assert_eq!(written["keep"], "latest");
+    assert_eq!(written["time_limit_secs"], 300);
+
+    let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    assert_eq!(
+        student
+            .get(&format!("/courses/{course}/quizzes/new"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        student.get(&format!("/quizzes/{quiz}/edit")).await.status,
+        404
+    );
+    assert_eq!(
+        student
+            .get(&format!("/quizzes/{quiz}/analysis"))
+            .await
+            .status,
+        404
+    );
+    env.cleanup().await;
+}

@@ -1495,3 +1495,137 @@ async fn setting_an_assignment_in_chromium() {
     teacher.close().await.unwrap();
     env.cleanup().await;
 }
+
+/// A teacher sets a quiz from a bank in Chromium (questions ticked, a time limit), publishes
+/// it, and after a student's attempt reads how the class answered each option; each page
+/// checked with axe-core.
+#[tokio::test]
+async fn setting_a_quiz_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let mut a11y = Accessibility::new();
+    let crate::pages::Class {
+        teacher: tess,
+        student: sam,
+        course,
+    } = crate::pages::class(&app).await;
+    let (status, bank) = call(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), Some(&tess.token),
+        Some(json!({ "title": "Motion", "questions": [
+            { "prompt": "Which is a unit of speed?", "points": 2, "question": { "kind": "single_choice", "options": [
+                { "id": "ms", "text": "metres per second", "correct": true }, { "id": "kg", "text": "kilograms" } ] } },
+            { "prompt": "Speed has a direction.", "points": 1, "question": { "kind": "true_false", "answer": false } } ] }))).await;
+    assert_eq!(status, 201, "{bank}");
+    let first = bank["questions"][0]["id"].as_str().unwrap().to_owned();
+    let second = bank["questions"][1]["id"].as_str().unwrap().to_owned();
+
+    let teacher = browser(&driver, true, 1280).await;
+    sign_in(&teacher, &app, "hill-valley", &tess.email).await;
+    teacher
+        .goto(&format!("{}/courses/{course}/assignments", app.address))
+        .await
+        .unwrap();
+    click(
+        &teacher,
+        &format!(r#"a[href="/courses/{course}/quizzes/new"]"#),
+    )
+    .await;
+    a11y.check(&teacher, "a new quiz").await;
+    fill(&teacher, "title", "Motion check").await;
+    for question in [&first, &second] {
+        teacher
+            .find(Locator::Id(&format!("fixed-{question}")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    fill(&teacher, "time_limit_minutes", "10").await;
+    submit(&teacher, &format!("/courses/{course}/quizzes/new")).await;
+    let quiz = path_of(&teacher.current_url().await.unwrap())
+        .trim_start_matches("/quizzes/")
+        .to_owned();
+    a11y.check(&teacher, "a draft quiz").await;
+    submit(&teacher, &format!("/quizzes/{quiz}/publish")).await;
+    let (_, written) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/quizzes/{quiz}"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    assert_eq!(written["status"], "published", "{written}");
+    assert_eq!(written["time_limit_secs"], 600);
+    assert_eq!(written["question_count"], 2);
+
+    // Sam answers the choice question wrongly.
+    let (status, attempt) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/quizzes/{quiz}/attempts"),
+        Some(&sam.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{attempt}");
+    let attempt = attempt["id"].as_str().unwrap().to_owned();
+    let (status, saved) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/attempts/{attempt}/answers"),
+        Some(&sam.token),
+        Some(json!({ "answers": { &first: { "kind": "choice", "option_id": "kg" } } })),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/attempts/{attempt}/submit"),
+        Some(&sam.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    click(&teacher, &format!(r#"a[href="/quizzes/{quiz}/analysis"]"#)).await;
+    a11y.check(&teacher, "item analysis").await;
+    let table = teacher
+        .find(Locator::Css("table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(table.contains("kilograms 1"), "{table}");
+    assert!(
+        table.contains("metres per second right answer 0"),
+        "{table}"
+    );
+
+    // The settings form shows the quiz as it was set.
+    teacher
+        .goto(&format!("{}/quizzes/{quiz}/edit", app.address))
+        .await
+        .unwrap();
+    a11y.check(&teacher, "quiz settings").await;
+    let ticked = teacher
+        .find(Locator::Id(&format!("fixed-{first}")))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(ticked.as_deref(), Some("true"));
+    teacher.close().await.unwrap();
+    env.cleanup().await;
+}

@@ -684,3 +684,44 @@ file-type-xlsx = Excel spreadsheet (.xlsx)
 file-type-png = PNG image
 file-type-jpeg = JPEG image
 file-type-text = Plain text
+
+## Setting quizzes
+quiz-new = New quiz
+quiz-edit-title = Quiz settings
+quiz-edit = Settings
+quiz-publish = Publish
+quiz-release = Release the results
+quiz-analysis = How the class answered
+quiz-saved = Settings saved.
+quiz-published = Published: the course's students can take it.
+quiz-released = Results released to the students.
+quiz-selection = Questions
+quiz-selection-hint = Tick questions every attempt asks, or draw a number of questions from a bank at random for each attempt.
+quiz-draw-count = Questions drawn at random from this bank
+quiz-draw-points = Points for each drawn question
+field-quiz-title = Title
+field-opens-at = Opens
+field-closes-at = Closes
+field-time-limit-minutes = Time limit in minutes (blank for none)
+field-keep = Which attempt counts
+keep-highest = The best
+keep-latest = The latest
+keep-average = The average of all
+field-shuffle-options = Shuffle the options of each question for each attempt
+field-quiz-release = When students see their results and the answers
+quiz-release-as-graded = As soon as an attempt is marked
+quiz-release-manual = When I release them
+analysis-title = How the class answered · { $quiz }
+analysis-none = No finished attempts yet.
+analysis-answered = { $count ->
+    [one] 1 answer
+   *[other] { $count } answers
+}
+analysis-correct = { $count ->
+    [one] 1 right
+   *[other] { $count } right
+}
+analysis-average = average { $points }
+analysis-options = How many chose each option
+analysis-option = Option
+analysis-chosen = Chosen by

@@ -684,3 +684,44 @@ file-type-xlsx = Hoja de cálculo de Excel (.xlsx)
 file-type-png = Imagen PNG
 file-type-jpeg = Imagen JPEG
 file-type-text = Texto sin formato
+
+## Setting quizzes
+quiz-new = Nuevo cuestionario
+quiz-edit-title = Ajustes del cuestionario
+quiz-edit = Ajustes
+quiz-publish = Publicar
+quiz-release = Publicar los resultados
+quiz-analysis = Cómo respondió la clase
+quiz-saved = Ajustes guardados.
+quiz-published = Publicado: los estudiantes del curso pueden hacerlo.
+quiz-released = Resultados publicados para los estudiantes.
+quiz-selection = Preguntas
+quiz-selection-hint = Marque las preguntas que tendrá cada intento, o saque al azar un número de preguntas de un banco para cada intento.
+quiz-draw-count = Preguntas al azar de este banco
+quiz-draw-points = Puntos de cada pregunta al azar
+field-quiz-title = Título
+field-opens-at = Se abre
+field-closes-at = Se cierra
+field-time-limit-minutes = Tiempo límite en minutos (en blanco si no hay)
+field-keep = Qué intento cuenta
+keep-highest = El mejor
+keep-latest = El último
+keep-average = La media de todos
+field-shuffle-options = Mezclar las opciones de cada pregunta en cada intento
+field-quiz-release = Cuándo ven los estudiantes sus resultados y las respuestas
+quiz-release-as-graded = En cuanto se corrige un intento
+quiz-release-manual = Cuando yo los publique
+analysis-title = Cómo respondió la clase · { $quiz }
+analysis-none = Todavía no hay intentos terminados.
+analysis-answered = { $count ->
+    [one] 1 respuesta
+   *[other] { $count } respuestas
+}
+analysis-correct = { $count ->
+    [one] 1 correcta
+   *[other] { $count } correctas
+}
+analysis-average = media { $points }
+analysis-options = Cuántos eligieron cada opción
+analysis-option = Opción
+analysis-chosen = Elegida por

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     api::{Failure, Visit},
-    forms::{CsrfForm, FormErrors},
+    forms::{value_of, CsrfForm, FormErrors},
     frame::{self, Frame, Rendered, Section},
     pages::{grades::number, views::CourseView},
     when, Web,
@@ -152,13 +152,7 @@ impl SettingsForm {
     }
 
     fn read(fields: &[(String, String)]) -> Self {
-        let field = |name: &str| {
-            fields
-                .iter()
-                .find(|(field, _)| field == name)
-                .map(|(_, value)| value.clone())
-                .unwrap_or_default()
-        };
+        let field = |name: &str| value_of(fields, name);
         let all = |name: &str| {
             fields
                 .iter()
@@ -346,7 +340,7 @@ pub(crate) async fn create(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Rendered {
     visit.here = format!("/courses/{course_id}/assignments/new");
-    let csrf = csrf(&fields);
+    let csrf = value_of(&fields, "csrf");
     let form = SettingsForm::read(&fields);
     let body = match form.body(false) {
         Ok(body) => body,
@@ -418,7 +412,7 @@ pub(crate) async fn save(
         .get(&visit, &format!("/api/v1/assignments/{id}"))
         .await
         .map_err(|failure| visit.fail(failure))?;
-    let csrf = csrf(&fields);
+    let csrf = value_of(&fields, "csrf");
     let form = SettingsForm::read(&fields);
     let body = match form.body(true) {
         Ok(body) => body,
@@ -476,21 +470,11 @@ pub(crate) async fn lifecycle(
     Ok(frame::see_other(&format!("/assignments/{id}?done={done}")))
 }
 
-fn csrf(fields: &[(String, String)]) -> String {
-    fields
-        .iter()
-        .find(|(name, _)| name == "csrf")
-        .map(|(_, value)| value.clone())
-        .unwrap_or_default()
-}
-
 /// The API's refusal as the form's errors, or the page for a failure that is not about it.
 fn refused(visit: &Visit, failure: Failure) -> Result<FormErrors, frame::Fault> {
-    let mut errors = FormErrors::of(&visit.tr, failure).map_err(|failure| visit.fail(failure))?;
-    for (field, _) in &mut errors.fields {
-        *field = form_field(field);
-    }
-    Ok(errors)
+    FormErrors::of(&visit.tr, failure)
+        .map(|errors| errors.renamed(form_field))
+        .map_err(|failure| visit.fail(failure))
 }
 
 #[cfg(test)]

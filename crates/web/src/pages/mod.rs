@@ -13,6 +13,7 @@ pub(crate) mod home;
 pub(crate) mod lessons;
 pub(crate) mod platform;
 pub(crate) mod question_banks;
+pub(crate) mod quiz_editor;
 pub(crate) mod quizzes;
 pub(crate) mod recovery;
 pub(crate) mod register;

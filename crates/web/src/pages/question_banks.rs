@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::{
     api::{Failure, Visit},
-    forms::FormErrors,
+    forms::{value_of, FormErrors},
     frame::{self, Frame, Rendered, Section},
     i18n::Tr,
     pages::grades::number,
@@ -39,23 +39,50 @@ const OPTIONS_MAX: usize = 10;
 #[derive(Debug, Deserialize)]
 pub(crate) struct Bank {
     id: String,
-    course_id: String,
-    title: String,
-    questions: Vec<BankQuestion>,
+    pub course_id: String,
+    pub title: String,
+    pub questions: Vec<BankQuestion>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct BankQuestion {
     id: String,
     prompt: String,
-    prompt_html: String,
-    points: f64,
+    pub prompt_html: String,
+    pub points: f64,
     /// The kind and answer key, as the API writes it; sent back unchanged for the questions a
     /// form does not touch.
     question: Value,
 }
 
+impl Bank {
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+}
+
 impl BankQuestion {
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The prompt as written, cut short to name the question in a list.
+    pub(crate) fn headline(&self) -> String {
+        const LONGEST: usize = 120;
+        let line = self.prompt.lines().next().unwrap_or_default();
+        if line.chars().count() > LONGEST || self.prompt.lines().nth(1).is_some() {
+            let cut: String = line.chars().take(LONGEST).collect();
+            format!("{}…", cut.trim_end())
+        } else {
+            line.to_owned()
+        }
+    }
+
+    /// A choice question's options with the answer key.
+    pub(crate) fn options(&self) -> Vec<OptionRow> {
+        options(&self.question)
+    }
+
     pub(crate) fn kind(&self) -> &str {
         self.question["kind"].as_str().unwrap_or_default()
     }
@@ -699,11 +726,7 @@ async fn save_question(
     fields: Vec<(String, String)>,
 ) -> Rendered {
     visit.here = format!("/question-banks/{id}");
-    let csrf = fields
-        .iter()
-        .find(|(name, _)| name == "csrf")
-        .map(|(_, value)| value.clone())
-        .unwrap_or_default();
+    let csrf = value_of(&fields, "csrf");
     let bank = bank(&web, &visit, &id)
         .await
         .map_err(|failure| visit.fail(failure))?;
@@ -740,12 +763,10 @@ async fn save_question(
             Ok(frame::see_other(&format!("/question-banks/{id}{anchor}")))
         }
         Err(failure) => {
-            let mut errors =
-                FormErrors::of(&visit.tr, failure).map_err(|failure| visit.fail(failure))?;
-            // Only this question's fields can be wrong: the others came back as they were read.
-            for (field, _) in &mut errors.fields {
-                *field = form_field(field);
-            }
+            // Only this question's fields can be wrong: the others went back as they were read.
+            let errors = FormErrors::of(&visit.tr, failure)
+                .map(|errors| errors.renamed(form_field))
+                .map_err(|failure| visit.fail(failure))?;
             form.with_blank_rows();
             question_page(&web, &mut visit, bank, question_id, form, errors).await
         }

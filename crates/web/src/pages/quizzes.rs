@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{Method, StatusCode},
     Form,
 };
@@ -33,6 +33,9 @@ pub(crate) struct Quiz {
     pub time_limit_secs: Option<i64>,
     pub attempts_allowed: i64,
     pub status: String,
+    /// `as_graded` or `manual`.
+    pub release: String,
+    pub results_released: bool,
 }
 
 impl Quiz {
@@ -156,12 +159,20 @@ struct QuizPage {
     student: bool,
     /// The student has an attempt in progress to go back to.
     open: bool,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Done {
+    /// What a teacher just did: `saved`, `published` or `released`.
+    done: Option<String>,
 }
 
 pub(crate) async fn quiz(
     State(web): State<Web>,
     mut visit: Visit,
     Path(id): Path<String>,
+    Query(done): Query<Done>,
 ) -> Rendered {
     let me = visit.me(&web).await?;
     let quiz: Quiz = web
@@ -174,8 +185,15 @@ pub(crate) async fn quiz(
         .get(&visit, &format!("/api/v1/quizzes/{id}/attempts"))
         .await
         .map_err(|failure| visit.fail(failure))?;
+    let notice = match done.done.as_deref() {
+        Some(done @ ("saved" | "published" | "released")) => {
+            Some(visit.tr.t(&format!("quiz-{done}")))
+        }
+        _ => None,
+    };
     let page = QuizPage {
         frame: Frame::new(&visit, Some(me.clone()), Section::Courses),
+        notice,
         student: !me.is_staff(),
         open: attempts.iter().any(Attempt::in_progress),
         quiz,
