@@ -54,6 +54,10 @@ pub struct ExamOptions {
     /// Questions per attempt.
     #[arg(long, default_value_t = 10)]
     questions: usize,
+    /// Save the answers with their own request before submitting (as a page without
+    /// JavaScript's Save button does), instead of sending them with the submission.
+    #[arg(long)]
+    save_separately: bool,
     #[arg(
         long,
         env = "CAMPUS_TEST_POSTGRES_URL",
@@ -375,6 +379,7 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
         let quiz = quiz.clone();
         let results = results.clone();
         let progress = progress.clone();
+        let save_separately = options.save_separately;
         // Starts spread evenly over the first seconds; answers saved and submitted at random
         // moments of the rest of the exam (its submit phase).
         let start_at = Duration::from_micros(options.start_within * 1_000_000 * n as u64 / count);
@@ -411,14 +416,19 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
                 .collect();
             tokio::time::sleep_until((opened + submit_at).into()).await;
             let began = Instant::now();
-            let saved = call(
-                &client,
-                Method::PUT,
-                &format!("{base}/api/v1/attempts/{attempt_id}/answers"),
-                Some(&token),
-                Some(json!({ "answers": answers })),
-            )
-            .await;
+            let (saved, last) = if save_separately {
+                let saved = call(
+                    &client,
+                    Method::PUT,
+                    &format!("{base}/api/v1/attempts/{attempt_id}/answers"),
+                    Some(&token),
+                    Some(json!({ "answers": answers })),
+                )
+                .await;
+                (saved.map(|_| ()), None)
+            } else {
+                (Ok(()), Some(json!({ "answers": answers })))
+            };
             let save_us = timed(began);
             let began = Instant::now();
             let submitted = call(
@@ -426,7 +436,7 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
                 Method::POST,
                 &format!("{base}/api/v1/attempts/{attempt_id}/submit"),
                 Some(&token),
-                None,
+                last,
             )
             .await;
             let submit_us = timed(began);

@@ -46,11 +46,17 @@ struct Inner {
     pool: AnyPool,
     backend: Backend,
     context: String,
-    /// SQLite allows one writer at a time; taking this lock before `BEGIN` queues writers in
-    /// the process instead of letting them collide into `SQLITE_BUSY`.
-    writer: Option<Arc<Mutex<()>>>,
+    /// SQLite's writer (none on PostgreSQL, where units of work use the pool).
+    writer: Option<Writer>,
     /// Woken after a transaction that recorded events commits, so the relay moves them at once.
     committed: Notify,
+}
+
+/// SQLite allows one writer at a time: units of work queue for their turn in the process
+/// (instead of colliding into `SQLITE_BUSY`) and then use the writer's own connection.
+struct Writer {
+    pool: AnyPool,
+    turn: Arc<Mutex<()>>,
 }
 
 impl Db {
@@ -96,40 +102,60 @@ impl Db {
             SqliteSynchronous::Normal => "NORMAL",
             SqliteSynchronous::Full => "FULL",
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(database.max_connections)
-            .acquire_timeout(Duration::from_secs(database.acquire_timeout_secs))
-            .after_connect(move |conn, _| {
-                let schema = schema.clone();
-                Box::pin(async move {
-                    match backend {
-                        Backend::Sqlite => {
-                            let pragmas = format!(
-                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous};"
-                            );
-                            conn.execute(sqlx::raw_sql(&pragmas)).await?;
+        let pool_options = move |connections: u32| {
+            let schema = schema.clone();
+            AnyPoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(Duration::from_secs(database.acquire_timeout_secs))
+                // A local file does not drop its connections: checking one before each use
+                // would cost a round trip to SQLite's worker thread every time.
+                .test_before_acquire(backend == Backend::Postgres)
+                .after_connect(move |conn, _| {
+                    let schema = schema.clone();
+                    Box::pin(async move {
+                        match backend {
+                            Backend::Sqlite => {
+                                let pragmas = format!(
+                                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous};"
+                                );
+                                conn.execute(sqlx::raw_sql(&pragmas)).await?;
+                            }
+                            Backend::Postgres if layout == DatabaseLayout::Schema => {
+                                conn.execute(sqlx::raw_sql(&format!(
+                                    "SET search_path TO \"{schema}\""
+                                )))
+                                .await?;
+                            }
+                            Backend::Postgres => {}
                         }
-                        Backend::Postgres if layout == DatabaseLayout::Schema => {
-                            conn.execute(sqlx::raw_sql(&format!(
-                                "SET search_path TO \"{schema}\""
-                            )))
-                            .await?;
-                        }
-                        Backend::Postgres => {}
-                    }
-                    Ok(())
+                        Ok(())
+                    })
                 })
-            })
-            .connect_with(options)
+        };
+        let pool = pool_options(database.max_connections)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("Failed to connect to the {context} database"))?;
+        // SQLite writes one transaction at a time: its units of work get a connection of their
+        // own, so a writer never waits for the readers to hand one back while it holds the
+        // write lock.
+        let writer = match backend {
+            Backend::Sqlite => Some(Writer {
+                pool: pool_options(1)
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("Failed to connect to the {context} database"))?,
+                turn: Arc::new(Mutex::new(())),
+            }),
+            Backend::Postgres => None,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
                 backend,
                 context: context.to_owned(),
-                writer: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+                writer,
                 committed: Notify::new(),
             }),
         })
@@ -151,15 +177,15 @@ impl Db {
     /// Starts a unit of work: a transaction in which state changes and the events announcing
     /// them are written together.
     pub async fn begin(&self) -> crate::Result<UnitOfWork> {
-        let writer = match &self.inner.writer {
-            Some(lock) => Some(lock.clone().lock_owned().await),
-            None => None,
-        };
-        // On SQLite, take the write lock at BEGIN: a transaction that read first and then
-        // wrote could otherwise meet another connection's lock mid-way and fail at once.
-        let tx = match self.inner.backend {
-            Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.inner.pool.begin().await?,
+        let (tx, writer) = match &self.inner.writer {
+            Some(writer) => {
+                let turn = writer.turn.clone().lock_owned().await;
+                // Take SQLite's write lock at BEGIN: a transaction that read first and then
+                // wrote could otherwise meet another connection's lock mid-way and fail.
+                let tx = writer.pool.begin_with("BEGIN IMMEDIATE").await?;
+                (tx, Some(turn))
+            }
+            None => (self.inner.pool.begin().await?, None),
         };
         Ok(UnitOfWork {
             tx,
@@ -194,6 +220,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = &self.inner.writer {
+            writer.pool.close().await;
+        }
         self.inner.pool.close().await;
     }
 }

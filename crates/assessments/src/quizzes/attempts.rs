@@ -16,7 +16,7 @@ use campus_contracts::assessments::QuizAttemptGraded;
 use campus_platform::{
     db::UnitOfWork,
     error::{Checks, FieldError, Problem},
-    http::Json,
+    http::{Json, OptionalJson},
     id,
     people::Caller,
     tasks::Task,
@@ -243,7 +243,7 @@ pub(super) async fn start_attempt(
             ));
         }
         // Its time ran out before the closer came by: close it now, as of its deadline.
-        close(&assessments, &quiz, open, now).await?;
+        close(&assessments, &quiz, open, now, &[]).await?;
     }
     if quiz.closes_at.is_some_and(|closes| now >= closes) {
         return Err(Error::conflict("quiz_closed", "the quiz has closed"));
@@ -275,6 +275,7 @@ pub(super) async fn start_attempt(
         status: "in_progress".to_owned(),
         submitted_at: None,
         score: None,
+        answers_version: 0,
     };
     let mut uow = assessments.db.begin().await?;
     if store::insert_attempt(&mut uow, &attempt).await? {
@@ -362,7 +363,7 @@ pub(super) async fn get_attempt(
 }
 
 /// Answers by question id; `null` clears an answer.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AnswersInput {
     #[schema(schema_with = answers_schema)]
@@ -408,7 +409,7 @@ pub(super) async fn save_answers(
     }
     let now = time::now_ms();
     if attempt.is_open() && attempt.deadline.is_some_and(|deadline| now > deadline) {
-        close(&assessments, &quiz, &mut attempt, now).await?;
+        close(&assessments, &quiz, &mut attempt, now, &[]).await?;
     }
     if !attempt.is_open() {
         return Err(Error::conflict(
@@ -416,6 +417,27 @@ pub(super) async fn save_answers(
             "this attempt is over; nothing more is saved",
         ));
     }
+    let answers = checked(&attempt, &input)?;
+    let mut uow = assessments.db.begin().await?;
+    if !store::save_answers(&mut uow, &attempt.id, &answers, now).await? {
+        // Submitted or closed since it was read.
+        return Err(Error::conflict(
+            "attempt_closed",
+            "this attempt is over; nothing more is saved",
+        ));
+    }
+    uow.commit().await?;
+    Ok(Json(Saved {
+        saved: answers.len(),
+        seconds_left: attempt
+            .deadline
+            .map(|deadline| ((deadline - now).max(0) + 999) / 1000),
+    }))
+}
+
+/// The answers checked against the attempt's questions, as the rows to save (`(question id,
+/// answer as JSON)`).
+fn checked(attempt: &AttemptRow, input: &AnswersInput) -> Result<Vec<(String, String)>> {
     let drawn = attempt.drawn()?;
     let mut checks = Checks::default();
     for (question_id, answer) in &input.answers {
@@ -436,98 +458,137 @@ pub(super) async fn save_answers(
         }
     }
     checks.finish()?;
-    let mut uow = assessments.db.begin().await?;
-    for (question_id, answer) in &input.answers {
-        let text = serde_json::to_string(answer).map_err(Error::internal)?;
-        store::save_answer(&mut uow, &attempt.id, question_id, &text, now).await?;
-    }
-    uow.commit().await?;
-    Ok(Json(Saved {
-        saved: input.answers.len(),
-        seconds_left: attempt
-            .deadline
-            .map(|deadline| ((deadline - now).max(0) + 999) / 1000),
-    }))
+    input
+        .answers
+        .iter()
+        .map(|(question_id, answer)| {
+            let text = serde_json::to_string(answer).map_err(Error::internal)?;
+            Ok((question_id.clone(), text))
+        })
+        .collect()
 }
 
-/// Submits the attempt and marks it at once (as of its deadline, when submitted late). A
-/// second submission changes nothing and answers the marked attempt again.
-#[utoipa::path(post, path = "/api/v1/attempts/{id}/submit", tag = "assessments", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Attempt), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// Submits the attempt and marks it at once (as of its deadline, when submitted late). The
+/// body may carry the last answers, saved and marked in the same step (one write instead of a
+/// save and a submission); answers that arrive after the deadline are not kept. A second
+/// submission changes nothing and answers the marked attempt again.
+#[utoipa::path(post, path = "/api/v1/attempts/{id}/submit", tag = "assessments", params(("id" = String, Path)),
+    request_body(content = Option<AnswersInput>, description = "The last answers, optional"), security(("bearer" = [])),
+    responses((status = 200, body = Attempt), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The answers kept changing while the attempt was being submitted (`attempt_busy`); submit again", body = Problem),
+        (status = 422, description = "An answer names a question not in the attempt, or does not fit its question", body = Problem)))]
 pub(super) async fn submit_attempt(
     State(assessments): State<Assessments>,
     caller: Caller,
     Path(id): Path<String>,
+    OptionalJson(input): OptionalJson<AnswersInput>,
 ) -> Result<Json<Attempt>> {
     let (mut attempt, quiz, _) = load_attempt(&assessments, &caller, &id).await?;
     if attempt.student_id != caller.user_id {
         return Err(Error::forbidden("only the attempt's student submits it"));
     }
+    let last = checked(&attempt, &input)?;
     if attempt.is_open() {
-        close(&assessments, &quiz, &mut attempt, time::now_ms()).await?;
+        let now = time::now_ms();
+        let in_time = attempt.deadline.is_none_or(|deadline| now <= deadline);
+        let last = if in_time { last.as_slice() } else { &[] };
+        close(&assessments, &quiz, &mut attempt, now, last).await?;
     }
     Ok(Json(view(&assessments, &quiz, &attempt, false).await?))
 }
 
-/// Closes an attempt in progress at `at` (or its deadline, if sooner) and marks it, in one
-/// unit of work with its event. When another request closed it first, `attempt` becomes what
-/// that one wrote.
+/// Closes an attempt in progress at `at` (or its deadline, if sooner) with `last` answers
+/// added to those saved, and marks it, in one unit of work with its event. When another
+/// request closed it first, `attempt` becomes what that one wrote.
+///
+/// The saved answers are read before the write lock is taken, so the locked part is only the
+/// writes; the attempt closes only if no save landed since (its answers' version), and a save
+/// that did land is marked on the next try.
 async fn close(
     assessments: &Assessments,
     quiz: &QuizRow,
     attempt: &mut AttemptRow,
     at: i64,
+    last: &[(String, String)],
 ) -> Result<()> {
+    const TRIES: usize = 5;
+    let saved_at = at;
     let at = attempt.deadline.map_or(at, |deadline| at.min(deadline));
-    let mut uow = assessments.db.begin().await?;
-    let answers = store::answers(uow.conn(), &attempt.id).await?;
-    let mut score = 0.0;
-    let mut waiting = false;
-    let mut marks = Vec::new();
-    for drawn in attempt.drawn()? {
-        let given = answers
-            .iter()
-            .find(|a| a.question_id == drawn.question_id)
-            .map(|a| serde_json::from_str::<Option<Answer>>(&a.answer))
-            .transpose()
-            .map_err(Error::internal)?
-            .flatten();
-        let mark = marking::mark(&drawn.question, drawn.points, given.as_ref());
-        match mark.points {
-            Some(points) => score += points,
-            None => waiting = true,
-        }
-        marks.push((drawn.question_id, mark.points, mark.correct));
-    }
-    store::mark_answers(&mut uow, &attempt.id, &marks).await?;
-    let status = if waiting { "needs_grading" } else { "graded" };
-    if !store::close_attempt(&mut uow, &attempt.id, status, at, Some(score)).await? {
-        drop(uow);
+    let drawn = attempt.drawn()?;
+    for _ in 0..TRIES {
         let mut conn = assessments.db.pool().acquire().await?;
-        *attempt = store::attempt(&mut conn, &attempt.school_id, &attempt.id).await?;
-        return Ok(());
+        let mut given: BTreeMap<String, (String, i64)> = store::answers(&mut conn, &attempt.id)
+            .await?
+            .into_iter()
+            .map(|row| (row.question_id, (row.answer, row.saved_at)))
+            .collect();
+        let earlier = store::attempts_of(&mut conn, &quiz.id, &attempt.student_id).await?;
+        drop(conn);
+        for (question_id, answer) in last {
+            given.insert(question_id.clone(), (answer.clone(), saved_at));
+        }
+        let mut score = 0.0;
+        let mut waiting = false;
+        let mut marks = Vec::with_capacity(drawn.len());
+        for question in &drawn {
+            let (answer, saved_at) = given
+                .remove(&question.question_id)
+                .unwrap_or_else(|| ("null".to_owned(), 0));
+            let parsed: Option<Answer> = serde_json::from_str(&answer).map_err(Error::internal)?;
+            let mark = marking::mark(&question.question, question.points, parsed.as_ref());
+            match mark.points {
+                Some(points) => score += points,
+                None => waiting = true,
+            }
+            marks.push(store::MarkedAnswer {
+                question_id: question.question_id.clone(),
+                answer,
+                saved_at,
+                points: mark.points,
+                correct: mark.correct,
+            });
+        }
+        let status = if waiting { "needs_grading" } else { "graded" };
+        let mut uow = assessments.db.begin().await?;
+        if !store::close_attempt(&mut uow, attempt, status, at, Some(score)).await? {
+            drop(uow);
+            let mut conn = assessments.db.pool().acquire().await?;
+            *attempt = store::attempt(&mut conn, &attempt.school_id, &attempt.id).await?;
+            if !attempt.is_open() {
+                return Ok(());
+            }
+            continue;
+        }
+        store::mark_answers(&mut uow, &attempt.id, &marks).await?;
+        attempt.status = status.to_owned();
+        attempt.submitted_at = Some(at);
+        attempt.score = Some(score);
+        if !waiting {
+            announce(&mut uow, quiz, attempt, score, &earlier).await?;
+        }
+        return uow.commit().await;
     }
-    attempt.status = status.to_owned();
-    attempt.submitted_at = Some(at);
-    attempt.score = Some(score);
-    if !waiting {
-        announce(&mut uow, quiz, attempt, score).await?;
-    }
-    uow.commit().await
+    Err(Error::conflict(
+        "attempt_busy",
+        "the answers kept changing while the attempt was being submitted; submit again",
+    ))
 }
 
-/// Records the marked attempt with the student's quiz grade after it.
+/// Records the attempt's mark and the student's kept score at the quiz, from their attempts
+/// (`attempts`, which may hold this one as it was before it closed).
 async fn announce(
     uow: &mut UnitOfWork,
     quiz: &QuizRow,
     attempt: &AttemptRow,
     score: f64,
+    attempts: &[AttemptRow],
 ) -> Result<()> {
-    let scores: Vec<(i64, f64)> = store::attempts_of(uow.conn(), &quiz.id, &attempt.student_id)
-        .await?
-        .into_iter()
+    let scores: Vec<(i64, f64)> = attempts
+        .iter()
         .filter(|a| a.status == "graded" || a.id == attempt.id)
         .map(|a| {
+            // This attempt as it is now, however it was read.
+            let a = if a.id == attempt.id { attempt } else { a };
             let score = if a.id == attempt.id {
                 Some(score)
             } else {
@@ -620,7 +681,8 @@ pub(super) async fn mark_attempt(
     attempt.status = status.to_owned();
     attempt.score = Some(score);
     if !waiting {
-        announce(&mut uow, &quiz, &attempt, score).await?;
+        let attempts = store::attempts_of(uow.conn(), &quiz.id, &attempt.student_id).await?;
+        announce(&mut uow, &quiz, &attempt, score, &attempts).await?;
     }
     uow.commit().await?;
     Ok(Json(view(&assessments, &quiz, &attempt, true).await?))
@@ -647,7 +709,7 @@ async fn close_overdue(assessments: &Assessments) -> Result<()> {
         let mut attempt = store::attempt(&mut conn, &school_id, &attempt_id).await?;
         drop(conn);
         let quiz = store::quiz(&assessments.db, &school_id, &attempt.quiz_id).await?;
-        close(assessments, &quiz, &mut attempt, time::now_ms()).await?;
+        close(assessments, &quiz, &mut attempt, time::now_ms(), &[]).await?;
     }
     Ok(())
 }

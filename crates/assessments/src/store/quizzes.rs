@@ -211,10 +211,12 @@ pub(crate) struct AttemptRow {
     pub status: String,
     pub submitted_at: Option<i64>,
     pub score: Option<f64>,
+    /// How many times answers were saved; marking checks it did not change meanwhile.
+    pub answers_version: i64,
 }
 
 const ATTEMPT_COLUMNS: &str = "id, school_id, course_id, quiz_id, student_id, number, questions, \
-    max_points, started_at, deadline, status, submitted_at, score";
+    max_points, started_at, deadline, status, submitted_at, score, answers_version";
 
 pub(crate) async fn attempt(
     conn: &mut AnyConnection,
@@ -275,7 +277,7 @@ pub(crate) async fn overdue_attempts(
 /// number at the same moment): the unit is then spent.
 pub(crate) async fn insert_attempt(uow: &mut UnitOfWork, attempt: &AttemptRow) -> Result<bool> {
     let done = sqlx::query(&format!(
-        "INSERT INTO attempts ({ATTEMPT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        "INSERT INTO attempts ({ATTEMPT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     ))
     .bind(&attempt.id)
     .bind(&attempt.school_id)
@@ -290,6 +292,7 @@ pub(crate) async fn insert_attempt(uow: &mut UnitOfWork, attempt: &AttemptRow) -
     .bind(&attempt.status)
     .bind(attempt.submitted_at)
     .bind(Double(attempt.score))
+    .bind(attempt.answers_version)
     .execute(uow.conn())
     .await;
     match done {
@@ -300,20 +303,24 @@ pub(crate) async fn insert_attempt(uow: &mut UnitOfWork, attempt: &AttemptRow) -
 }
 
 /// Closes an attempt in progress; `false` when another request closed it first.
+/// Closes an attempt still in progress whose answers are still at `answers_version`;
+/// `false` when it was closed meanwhile or a save landed since the answers were read.
 pub(crate) async fn close_attempt(
     uow: &mut UnitOfWork,
-    id: &str,
+    attempt: &AttemptRow,
     status: &str,
     submitted_at: i64,
     score: Option<f64>,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE attempts SET status = $1, submitted_at = $2, score = $3 WHERE id = $4 AND status = 'in_progress'",
+        "UPDATE attempts SET status = $1, submitted_at = $2, score = $3 \
+         WHERE id = $4 AND status = 'in_progress' AND answers_version = $5",
     )
     .bind(status)
     .bind(submitted_at)
     .bind(Double(score))
-    .bind(id)
+    .bind(&attempt.id)
+    .bind(attempt.answers_version)
     .execute(uow.conn())
     .await?;
     Ok(done.rows_affected() == 1)
@@ -340,11 +347,12 @@ pub(crate) struct AnswerRow {
     pub answer: String,
     pub points: Option<f64>,
     pub correct: Option<i64>,
+    pub saved_at: i64,
 }
 
 pub(crate) async fn answers(conn: &mut AnyConnection, attempt_id: &str) -> Result<Vec<AnswerRow>> {
     Ok(sqlx::query_as(
-        "SELECT question_id, answer, points, correct FROM answers WHERE attempt_id = $1",
+        "SELECT question_id, answer, points, correct, saved_at FROM answers WHERE attempt_id = $1",
     )
     .bind(attempt_id)
     .fetch_all(conn)
@@ -354,7 +362,7 @@ pub(crate) async fn answers(conn: &mut AnyConnection, attempt_id: &str) -> Resul
 /// Every answer given in the quiz's closed attempts, for item analysis (one query).
 pub(crate) async fn quiz_answers(db: &Db, quiz_id: &str) -> Result<Vec<AnswerRow>> {
     Ok(sqlx::query_as(
-        "SELECT a.question_id, a.answer, a.points, a.correct FROM answers a \
+        "SELECT a.question_id, a.answer, a.points, a.correct, a.saved_at FROM answers a \
          JOIN attempts t ON t.id = a.attempt_id WHERE t.quiz_id = $1 AND t.status <> 'in_progress'",
     )
     .bind(quiz_id)
@@ -362,25 +370,42 @@ pub(crate) async fn quiz_answers(db: &Db, quiz_id: &str) -> Result<Vec<AnswerRow
     .await?)
 }
 
-pub(crate) async fn save_answer(
+/// Saves answers (`(question id, answer as JSON)`) to an attempt in progress; `false` when it
+/// is over (nothing is written).
+pub(crate) async fn save_answers(
     uow: &mut UnitOfWork,
     attempt_id: &str,
-    question_id: &str,
-    answer: &str,
+    answers: &[(String, String)],
     at: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO answers (attempt_id, question_id, answer, points, correct, saved_at) \
-         VALUES ($1, $2, $3, NULL, NULL, $4) ON CONFLICT (attempt_id, question_id) \
-         DO UPDATE SET answer = $3, saved_at = $4",
+) -> Result<bool> {
+    let open = sqlx::query(
+        "UPDATE attempts SET answers_version = answers_version + 1 \
+         WHERE id = $1 AND status = 'in_progress'",
     )
     .bind(attempt_id)
-    .bind(question_id)
-    .bind(answer)
-    .bind(at)
     .execute(uow.conn())
     .await?;
-    Ok(())
+    if open.rows_affected() == 0 {
+        return Ok(false);
+    }
+    if answers.is_empty() {
+        return Ok(true);
+    }
+    let rows: Vec<String> = (0..answers.len())
+        .map(|i| format!("($1, ${}, ${}, NULL, NULL, $2)", 2 * i + 3, 2 * i + 4))
+        .collect();
+    let sql = format!(
+        "INSERT INTO answers (attempt_id, question_id, answer, points, correct, saved_at) VALUES {} \
+         ON CONFLICT (attempt_id, question_id) DO UPDATE SET answer = excluded.answer, \
+         saved_at = excluded.saved_at",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(attempt_id).bind(at);
+    for (question_id, answer) in answers {
+        query = query.bind(question_id).bind(answer);
+    }
+    query.execute(uow.conn()).await?;
+    Ok(true)
 }
 
 pub(crate) async fn mark_answer(
@@ -408,36 +433,51 @@ pub(crate) async fn mark_answer(
 /// Keeps the marks of every question of an attempt in one statement (an unanswered question
 /// gets a row too, so its mark is kept with the others): submitting costs one round trip for
 /// the marks whatever the number of questions.
+/// One question's answer with its mark, as a closed attempt keeps it.
+pub(crate) struct MarkedAnswer {
+    pub question_id: String,
+    /// JSON; `null` for a question left unanswered (it still gets a row, with its mark).
+    pub answer: String,
+    pub saved_at: i64,
+    pub points: Option<f64>,
+    pub correct: Option<bool>,
+}
+
+/// Writes the answers of a closing attempt with their marks, in one statement.
 pub(crate) async fn mark_answers(
     uow: &mut UnitOfWork,
     attempt_id: &str,
-    marks: &[(String, Option<f64>, Option<bool>)],
+    marks: &[MarkedAnswer],
 ) -> Result<()> {
     if marks.is_empty() {
         return Ok(());
     }
     let rows: Vec<String> = (0..marks.len())
         .map(|i| {
+            let at = 5 * i + 2;
             format!(
-                "($1, ${}, 'null', ${}, ${}, 0)",
-                3 * i + 2,
-                3 * i + 3,
-                3 * i + 4
+                "($1, ${at}, ${}, ${}, ${}, ${})",
+                at + 1,
+                at + 2,
+                at + 3,
+                at + 4
             )
         })
         .collect();
     let sql = format!(
         "INSERT INTO answers (attempt_id, question_id, answer, points, correct, saved_at) VALUES {} \
-         ON CONFLICT (attempt_id, question_id) DO UPDATE SET points = excluded.points, \
-         correct = excluded.correct",
+         ON CONFLICT (attempt_id, question_id) DO UPDATE SET answer = excluded.answer, \
+         points = excluded.points, correct = excluded.correct, saved_at = excluded.saved_at",
         rows.join(", ")
     );
     let mut query = sqlx::query(&sql).bind(attempt_id);
-    for (question_id, points, correct) in marks {
+    for mark in marks {
         query = query
-            .bind(question_id)
-            .bind(Double(*points))
-            .bind(correct.map(i64::from));
+            .bind(&mark.question_id)
+            .bind(&mark.answer)
+            .bind(Double(mark.points))
+            .bind(mark.correct.map(i64::from))
+            .bind(mark.saved_at);
     }
     query.execute(uow.conn()).await?;
     Ok(())

@@ -759,6 +759,55 @@ each_storage! {
         app.stop().await;
     }
 
+    async fn the_last_answers_ride_with_the_submission(env: TestEnv) {
+        let Class { app, teacher, sam, course, .. } = class(&env).await;
+        let (_, bank) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), &teacher,
+            Some(json!({ "title": "Facts", "questions": [
+                { "prompt": "Water is wet.", "points": 1, "question": { "kind": "true_false", "answer": true } },
+                { "prompt": "g in m/s²?", "points": 2, "question": { "kind": "numeric", "answer": 9.81, "tolerance": 0.1 } } ] }))).await;
+        let ids: Vec<String> = bank["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap().to_owned()).collect();
+        let (status, quiz) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/quizzes"), &teacher, Some(json!({
+            "title": "Facts", "attempts_allowed": 2, "time_limit_secs": 600,
+            "selection": [{ "kind": "fixed", "question_id": ids[0] }, { "kind": "fixed", "question_id": ids[1] }] }))).await;
+        assert_eq!(status, 201, "{quiz}");
+        let quiz_id = quiz["id"].as_str().unwrap().to_owned();
+        send(&app, Method::POST, &format!("/api/v1/quizzes/{quiz_id}/publish"), &teacher, None).await;
+        let starts = format!("/api/v1/quizzes/{quiz_id}/attempts");
+
+        // An answer that does not fit its question refuses the whole submission: still open.
+        let (_, attempt) = send(&app, Method::POST, &starts, &sam, None).await;
+        let attempt_id = attempt["id"].as_str().unwrap().to_owned();
+        let submit = format!("/api/v1/attempts/{attempt_id}/submit");
+        let (status, problem) = send(&app, Method::POST, &submit, &sam, Some(json!({ "answers": {
+            ids[0].clone(): { "kind": "true_false", "value": true }, ids[1].clone(): { "kind": "choice", "option_id": "a" } } }))).await;
+        assert_eq!(status, 422, "{problem}");
+        let seen = send(&app, Method::GET, &format!("/api/v1/attempts/{attempt_id}"), &sam, None).await.1;
+        assert_eq!(seen["status"], "in_progress");
+        assert!(seen["questions"][0]["answer"].is_null(), "nothing half-written: {seen}");
+        // In time, the answers sent with the submission are saved and marked in the same step.
+        let (status, marked) = send(&app, Method::POST, &submit, &sam, Some(json!({ "answers": {
+            ids[0].clone(): { "kind": "true_false", "value": true }, ids[1].clone(): { "kind": "number", "value": 9.8 } } }))).await;
+        assert_eq!(status, 200, "{marked}");
+        assert_eq!((marked["status"].as_str(), marked["score"].as_f64()), (Some("graded"), Some(3.0)));
+
+        // After the deadline, answers sent with the submission are not kept: marked as it was.
+        let (_, late) = send(&app, Method::POST, &starts, &sam, None).await;
+        let late_id = late["id"].as_str().unwrap().to_owned();
+        sqlx::query("UPDATE attempts SET deadline = $1 WHERE id = $2")
+            .bind(campus_platform::time::now_ms() - 1000)
+            .bind(&late_id)
+            .execute(app.db("assessments").pool())
+            .await
+            .unwrap();
+        let (status, marked) = send(&app, Method::POST, &format!("/api/v1/attempts/{late_id}/submit"), &sam, Some(json!({ "answers": {
+            ids[0].clone(): { "kind": "true_false", "value": true } } }))).await;
+        assert_eq!(status, 200, "{marked}");
+        assert_eq!((marked["status"].as_str(), marked["score"].as_f64()), (Some("graded"), Some(0.0)));
+        let graded = outbox(&app).await.into_iter().filter(|e| e.contains("quiz_attempt_graded")).count();
+        assert_eq!(graded, 2);
+        app.stop().await;
+    }
+
     async fn essays_wait_for_a_teacher_and_results_wait_for_release(env: TestEnv) {
         let Class { app, teacher, sam, course, .. } = class(&env).await;
         let (_, bank) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), &teacher,

@@ -330,22 +330,22 @@ pub(crate) async fn save(
         .get(&visit, &format!("/api/v1/attempts/{id}"))
         .await
         .map_err(|failure| visit.fail(failure))?;
-    if attempt.in_progress() {
-        let saved = web
+    // Submitting sends the last answers with the submission: saved and marked in one step.
+    let (method, path) = if submitting {
+        (Method::POST, format!("/api/v1/attempts/{id}/submit"))
+    } else {
+        (Method::PUT, format!("/api/v1/attempts/{id}/answers"))
+    };
+    if attempt.in_progress() || submitting {
+        let body = attempt.in_progress().then(|| answers(&attempt, &fields));
+        let sent = web
             .api
-            .call(
-                &visit,
-                Method::PUT,
-                &format!("/api/v1/attempts/{id}/answers"),
-                Some(&answers(&attempt, &fields)),
-                Some(&csrf),
-            )
+            .call(&visit, method, &path, body.as_ref(), Some(&csrf))
             .await;
-        // Time ran out meanwhile: the attempt is closed and marked as it was; submitting
-        // shows it.
-        let closed = saved.problem_code().as_deref() == Some("attempt_closed");
+        // Time ran out meanwhile: the attempt is closed and marked as it was.
+        let closed = sent.problem_code().as_deref() == Some("attempt_closed");
         if !closed {
-            if let Err(failure) = saved.done() {
+            if let Err(failure) = sent.done() {
                 let errors =
                     FormErrors::of(&visit.tr, failure).map_err(|failure| visit.fail(failure))?;
                 let page = attempt_page(&web, &mut visit, &id, errors, None).await?;
@@ -355,17 +355,6 @@ pub(crate) async fn save(
         }
     }
     if submitting {
-        let submitted = web
-            .api
-            .call(
-                &visit,
-                Method::POST,
-                &format!("/api/v1/attempts/{id}/submit"),
-                None,
-                Some(&csrf),
-            )
-            .await;
-        submitted.done().map_err(|failure| visit.fail(failure))?;
         return Ok(frame::see_other(&format!("/attempts/{id}")));
     }
     let notice = Some(visit.tr.t("attempt-saved"));
