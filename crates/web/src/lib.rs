@@ -165,6 +165,14 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/courses/{id}/leave", post(pages::courses::leave))
         .route("/courses/{id}/class", get(pages::teaching::class_progress))
         .route("/courses/{id}/gradebook", get(pages::gradebook::gradebook))
+        .route(
+            "/courses/{id}/gradebook/settings",
+            get(pages::gradebook_settings::settings).post(pages::gradebook_settings::save_settings),
+        )
+        .route(
+            "/courses/{id}/gradebook/{item_id}/{student_id}",
+            get(pages::gradebook_settings::grade).post(pages::gradebook_settings::change),
+        )
         .route("/courses/{id}/assignments", get(pages::assignments::list))
         .route(
             "/courses/{id}/assignments/new",

@@ -2291,3 +2291,115 @@ async fn quiz_settings_are_for_the_course_teachers() {
     );
     env.cleanup().await;
 }
+
+/// The grading rules and a grade's page are the course teachers': a student of the course is
+/// refused both, and cannot post to them; a letter line the page cannot read comes back with
+/// its field named.
+#[tokio::test]
+async fn gradebook_rules_and_grades_are_for_the_course_teachers() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let Class {
+        teacher: tess,
+        student: sam,
+        course,
+    } = class(&app).await;
+    let (_, made) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/assignments"),
+        Some(&tess.token),
+        Some(json!({ "title": "Essay", "max_points": 10, "submission_types": ["text"] })),
+    )
+    .await;
+    let essay = made["id"].as_str().unwrap().to_owned();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/assignments/{essay}/publish"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    eventually(
+        Duration::from_secs(20),
+        "the essay reaches the gradebook",
+        || async {
+            let (_, book) = call(
+                &app,
+                Method::GET,
+                &format!("/api/v1/courses/{course}/gradebook"),
+                Some(&tess.token),
+                None,
+            )
+            .await;
+            (book["items"].as_array().map(Vec::len) == Some(1)).then_some(())
+        },
+    )
+    .await;
+    let settings = format!("/courses/{course}/gradebook/settings");
+    let grade = format!("/courses/{course}/gradebook/{essay}/{}", sam.id);
+
+    let teacher = Visitor::signed_in(&app, "hill-valley", &tess.email).await;
+    assert_eq!(teacher.get(&settings).await.status, 200);
+    let csrf = teacher.csrf();
+    let refused = teacher
+        .post(
+            &settings,
+            &[
+                ("csrf", csrf.as_str()),
+                ("ungraded", "exclude"),
+                ("letters", "A\nB 80"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(
+        refused.html.contains(r##"href="#letters""##),
+        "{}",
+        refused.html
+    );
+    let excused = teacher
+        .post(
+            &grade,
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "excuse"),
+                ("reason", "Away on a trip."),
+            ],
+        )
+        .await;
+    assert_eq!(excused.status, 303, "{}", excused.html);
+    let page = teacher.get(&grade).await;
+    assert!(page.html.contains("Away on a trip."), "{}", page.html);
+    // A reason is required: the API says so next to the field.
+    let bare = teacher
+        .post(
+            &grade,
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "unexcuse"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bare.status, 422, "{}", bare.html);
+    assert!(bare.html.contains(r##"href="#reason""##), "{}", bare.html);
+
+    let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    assert_eq!(student.get(&settings).await.status, 403);
+    assert_eq!(student.get(&grade).await.status, 403);
+    let csrf = student.csrf();
+    let posted = student
+        .post(
+            &grade,
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "unexcuse"),
+                ("reason", "Please"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, 403);
+    env.cleanup().await;
+}

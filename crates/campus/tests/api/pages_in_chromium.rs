@@ -1043,6 +1043,66 @@ async fn grades_and_the_gradebook_in_chromium() {
         .unwrap();
     assert_eq!(csv.attr("download").await.unwrap().as_deref(), Some(""));
 
+    // Tess overrides Sam's lab report with a reason, from its cell; the history keeps both.
+    click(
+        &browser_tess,
+        &format!(
+            r#"a[href="/courses/{course}/gradebook/{}/{}"]"#,
+            assignments[0], sam.id
+        ),
+    )
+    .await;
+    a11y.check(&browser_tess, "a grade").await;
+    fill(&browser_tess, "override_points", "8").await;
+    fill(&browser_tess, "reason", "Redone in class.").await;
+    let set = browser_tess
+        .find(Locator::Css(r#"button[value="override"]"#))
+        .await
+        .unwrap();
+    click_and_wait(&browser_tess, set).await;
+    let history = browser_tess
+        .find(Locator::Css("ol.history"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        history.contains("Graded (6)")
+            && history.contains("Set by the teacher (8): “Redone in class.”"),
+        "{history}"
+    );
+    // The grading rules: one weighted category with the lab report in it.
+    browser_tess
+        .goto(&format!(
+            "{}/courses/{course}/gradebook/settings",
+            app.address
+        ))
+        .await
+        .unwrap();
+    a11y.check(&browser_tess, "grading rules").await;
+    fill(&browser_tess, "category-0-name", "Labs").await;
+    fill(&browser_tess, "category-0-weight", "100").await;
+    submit(
+        &browser_tess,
+        &format!("/courses/{course}/gradebook/settings"),
+    )
+    .await;
+    assert_eq!(
+        path_of(&browser_tess.current_url().await.unwrap()),
+        format!("/courses/{course}/gradebook")
+    );
+    let (_, book) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/courses/{course}/gradebook"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    assert_eq!(book["scheme"]["categories"][0]["name"], "Labs", "{book}");
+    assert_eq!(book["scheme"]["categories"][0]["weight"], 100.0);
+
     // Tess grades the poster from its page, with a comment; no hand-in is left to grade, so
     // she is back on the assignment, where the grade shows.
     browser_tess

@@ -31,6 +31,7 @@ struct ItemHead {
 
 #[derive(Debug, Deserialize)]
 struct StudentRow {
+    student_id: String,
     name: Option<String>,
     email: Option<String>,
     grade: Calculation,

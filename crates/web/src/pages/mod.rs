@@ -7,6 +7,7 @@ pub(crate) mod assignments;
 pub(crate) mod courses;
 pub(crate) mod editor;
 pub(crate) mod gradebook;
+pub(crate) mod gradebook_settings;
 pub(crate) mod grades;
 pub(crate) mod grading;
 pub(crate) mod home;
