@@ -180,6 +180,14 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         )
         .route("/assignments/{id}", get(pages::assignments::assignment))
         .route(
+            "/assignments/{id}/extensions",
+            get(pages::extensions::extensions).post(pages::extensions::grant),
+        )
+        .route(
+            "/assignments/{id}/extensions/{student_id}/remove",
+            post(pages::extensions::remove),
+        )
+        .route(
             "/assignments/{id}/edit",
             get(pages::assignment_editor::edit).post(pages::assignment_editor::save),
         )

@@ -2403,3 +2403,88 @@ async fn gradebook_rules_and_grades_are_for_the_course_teachers() {
     assert_eq!(posted.status, 403);
     env.cleanup().await;
 }
+
+/// Extensions are given and taken back by the course's teachers; a student of the course is
+/// refused the page and its forms.
+#[tokio::test]
+async fn extensions_are_for_the_course_teachers() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let Class {
+        teacher: tess,
+        student: sam,
+        course,
+    } = class(&app).await;
+    let (_, made) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/assignments"),
+        Some(&tess.token),
+        Some(json!({ "title": "Essay", "max_points": 10, "due_at": "2026-12-10T23:59" })),
+    )
+    .await;
+    let essay = made["id"].as_str().unwrap().to_owned();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/assignments/{essay}/publish"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    let page = format!("/assignments/{essay}/extensions");
+
+    let teacher = Visitor::signed_in(&app, "hill-valley", &tess.email).await;
+    let shown = teacher.get(&page).await;
+    assert_eq!(shown.status, 200, "{}", shown.html);
+    assert!(
+        shown
+            .html
+            .contains(&format!(r#"<option value="{}""#, sam.id)),
+        "{}",
+        shown.html
+    );
+    let csrf = teacher.csrf();
+    let nobody = teacher
+        .post(&page, &[("csrf", csrf.as_str()), ("student", "")])
+        .await;
+    assert_eq!(nobody.status, 422, "{}", nobody.html);
+    let given = teacher
+        .post(
+            &page,
+            &[
+                ("csrf", csrf.as_str()),
+                ("student", sam.id.as_str()),
+                ("due_at", "2026-12-12T23:59"),
+            ],
+        )
+        .await;
+    assert_eq!(given.status, 303, "{}", given.html);
+    let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    assert_eq!(student.get(&page).await.status, 403);
+    let student_csrf = student.csrf();
+    let taken = student
+        .post(
+            &format!("{page}/{}/remove", sam.id),
+            &[("csrf", student_csrf.as_str())],
+        )
+        .await;
+    assert_eq!(taken.status, 403);
+    let removed = teacher
+        .post(
+            &format!("{page}/{}/remove", sam.id),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.html);
+    let (_, left) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/assignments/{essay}/extensions"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    assert_eq!(left, json!([]));
+    env.cleanup().await;
+}

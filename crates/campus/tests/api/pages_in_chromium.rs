@@ -1486,8 +1486,8 @@ async fn setting_an_assignment_in_chromium() {
     let mut a11y = Accessibility::new();
     let crate::pages::Class {
         teacher: tess,
+        student: sam,
         course,
-        ..
     } = crate::pages::class(&app).await;
 
     let teacher = browser(&driver, true, 1280).await;
@@ -1552,6 +1552,43 @@ async fn setting_an_assignment_in_chromium() {
     // The school's zone is UTC unless its admin chose one.
     assert_eq!(written["due_at"], "2026-12-10T23:59:00+00:00");
     assert_eq!(written["late_policy"]["percent_per_day"], 10.0);
+
+    // Sam gets two more days, from the assignment's extensions.
+    click(
+        &teacher,
+        &format!(r#"a[href="/assignments/{assignment}/extensions"]"#),
+    )
+    .await;
+    a11y.check(&teacher, "extensions").await;
+    teacher
+        .find(Locator::Css(&format!(
+            r#"#student option[value="{}"]"#,
+            sam.id
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    teacher
+        .execute(
+            "document.getElementById('due_at').value = '2026-12-12T23:59'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit(&teacher, &format!("/assignments/{assignment}/extensions")).await;
+    let (_, extensions) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/assignments/{assignment}/extensions"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    assert_eq!(extensions[0]["student_id"], sam.id.as_str(), "{extensions}");
+    assert_eq!(extensions[0]["due_at"], "2026-12-12T23:59:00+00:00");
+    a11y.check(&teacher, "an extension given").await;
     teacher.close().await.unwrap();
     env.cleanup().await;
 }

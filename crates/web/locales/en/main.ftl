@@ -761,3 +761,13 @@ grade-override = Set these points
 grade-remove-override = Take my mark back
 grade-excuse = Excuse the student
 grade-unexcuse = Stop excusing
+
+## Extensions
+extensions = Extensions
+extensions-title = Extensions · { $assignment }
+extensions-none = No student has dates of their own.
+extensions-grant = Give a student more time
+extensions-grant-button = Give the extension
+extensions-remove = Take back
+extensions-choose = Choose a student
+field-extension-student = Student

@@ -761,3 +761,13 @@ grade-override = Poner estos puntos
 grade-remove-override = Retirar mi nota
 grade-excuse = Eximir al estudiante
 grade-unexcuse = Dejar de eximir
+
+## Extensions
+extensions = Prórrogas
+extensions-title = Prórrogas · { $assignment }
+extensions-none = Ningún estudiante tiene fechas propias.
+extensions-grant = Dar más tiempo a un estudiante
+extensions-grant-button = Conceder la prórroga
+extensions-remove = Retirar
+extensions-choose = Elija un estudiante
+field-extension-student = Estudiante

@@ -6,6 +6,7 @@ pub(crate) mod assignment_editor;
 pub(crate) mod assignments;
 pub(crate) mod courses;
 pub(crate) mod editor;
+pub(crate) mod extensions;
 pub(crate) mod gradebook;
 pub(crate) mod gradebook_settings;
 pub(crate) mod grades;

@@ -104,25 +104,9 @@ async fn people_page(
         .get(visit, &format!("/api/v1/courses/{id}"))
         .await
         .map_err(|failure| visit.fail(failure))?;
-    let mut members = Vec::new();
-    let mut cursor: Option<String> = None;
-    // Every member: a class is a few hundred people at most, so the pages are read through.
-    loop {
-        let path = match &cursor {
-            Some(cursor) => format!("/api/v1/courses/{id}/members?limit=200&cursor={cursor}"),
-            None => format!("/api/v1/courses/{id}/members?limit=200"),
-        };
-        let page: Page<Member> = web
-            .api
-            .get(visit, &path)
-            .await
-            .map_err(|failure| visit.fail(failure))?;
-        members.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let members = members(web, visit, id)
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let status = errors.status();
     let page = PeoplePage {
         frame: Frame::new(visit, Some(me), Section::Courses),
@@ -346,4 +330,23 @@ pub(crate) async fn class_progress(
         stuck_count,
     };
     Ok(frame::render(&page, StatusCode::OK))
+}
+
+/// Every member of the course: a class is a few hundred people at most, so the API's pages are
+/// read through.
+pub(crate) async fn members(web: &Web, visit: &Visit, id: &str) -> Result<Vec<Member>, Failure> {
+    let mut members = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/api/v1/courses/{id}/members?limit=200&cursor={cursor}"),
+            None => format!("/api/v1/courses/{id}/members?limit=200"),
+        };
+        let page: Page<Member> = web.api.get(visit, &path).await?;
+        members.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(members),
+        }
+    }
 }
