@@ -396,8 +396,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
-/// A JSON body that may be left out: an empty body reads as `T::default()`; one that is
-/// there is read like [`Json`].
+/// A JSON body that may be left out: an empty body, or JSON `null` (which the OpenAPI schema
+/// of an optional body allows), reads as `T::default()`; one that is there is read like
+/// [`Json`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OptionalJson<T>(pub T);
 
@@ -412,6 +413,9 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
         }
         if !is_json {
             return Err(crate::Error::UnsupportedMediaType);
+        }
+        if body.trim_ascii() == b"null" {
+            return Ok(Self(T::default()));
         }
         json_object(&body).map(OptionalJson)
     }
