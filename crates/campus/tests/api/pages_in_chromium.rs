@@ -1726,3 +1726,148 @@ async fn setting_a_quiz_in_chromium() {
     teacher.close().await.unwrap();
     env.cleanup().await;
 }
+
+/// The grading view moves between hand-ins with `j` and `k` in Chromium, and not while the
+/// teacher types in a field.
+#[tokio::test]
+async fn grading_moves_with_j_and_k_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let school = campus_testkit::people::School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let course = crate::pages::course(&app, &tess.token, "Physics", 1).await;
+    let (_, made) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/assignments"),
+        Some(&tess.token),
+        Some(json!({ "title": "Essay", "max_points": 10, "submission_types": ["text"] })),
+    )
+    .await;
+    let essay = made["id"].as_str().unwrap().to_owned();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/assignments/{essay}/publish"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    for name in ["Ann", "Bea"] {
+        let student = school.add(&app, "student", name).await;
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/courses/{course}/enroll"),
+            Some(&student.token),
+            Some(json!({})),
+        )
+        .await;
+        assert!(status.is_success(), "{status} {body}");
+        let handed = campus_testkit::eventually(
+            Duration::from_secs(20),
+            "the student's place reaches assessments",
+            || async {
+                let (status, handed) = call(
+                    &app,
+                    Method::POST,
+                    &format!("/api/v1/assignments/{essay}/submissions"),
+                    Some(&student.token),
+                    Some(json!({ "text": format!("{name}'s essay.") })),
+                )
+                .await;
+                (status == 201).then_some(handed)
+            },
+        )
+        .await;
+        assert!(handed["id"].is_string(), "{handed}");
+    }
+
+    let teacher = browser(&driver, true, 1280).await;
+    sign_in(&teacher, &app, "hill-valley", &tess.email).await;
+    teacher
+        .goto(&format!("{}/assignments/{essay}", app.address))
+        .await
+        .unwrap();
+    click(
+        &teacher,
+        &format!(r#"a[href^="/assignments/{essay}/grade/"]"#),
+    )
+    .await;
+    let first = path_of(&teacher.current_url().await.unwrap());
+    let heading = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css("h1"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let first_name = heading(&teacher).await;
+    // Typing a `j` into the comment stays in the comment.
+    teacher
+        .find(Locator::Id("comment"))
+        .await
+        .unwrap()
+        .send_keys("just")
+        .await
+        .unwrap();
+    assert_eq!(path_of(&teacher.current_url().await.unwrap()), first);
+    // Outside a field, `j` goes to the next hand-in and `k` back.
+    let body = teacher.find(Locator::Css("body")).await.unwrap();
+    teacher
+        .execute("document.activeElement.blur(); return true;", vec![])
+        .await
+        .unwrap();
+    let html = teacher.find(Locator::Css("html")).await.unwrap();
+    teacher
+        .active_element()
+        .await
+        .unwrap_or(body)
+        .send_keys("j")
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if html.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let second = path_of(&teacher.current_url().await.unwrap());
+    assert_ne!(second, first, "j moves to the next hand-in");
+    let second_name = heading(&teacher).await;
+    assert_ne!(first_name, second_name);
+    let html = teacher.find(Locator::Css("html")).await.unwrap();
+    teacher
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("k")
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if html.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        path_of(&teacher.current_url().await.unwrap()),
+        first,
+        "k moves back"
+    );
+    teacher.close().await.unwrap();
+    env.cleanup().await;
+}
