@@ -204,6 +204,10 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             get(pages::grading::grading).post(pages::grading::grade),
         )
         .route(
+            "/assignments/{id}/grade/{submission_id}/feedback-file",
+            post(pages::grading::attach),
+        )
+        .route(
             "/courses/{id}/question-banks",
             get(pages::question_banks::list).post(pages::question_banks::create),
         )

@@ -1728,7 +1728,8 @@ async fn setting_a_quiz_in_chromium() {
 }
 
 /// The grading view moves between hand-ins with `j` and `k` in Chromium, and not while the
-/// teacher types in a field.
+/// teacher types in a field; a file handed back with the feedback is listed there (checked
+/// with axe-core).
 #[tokio::test]
 async fn grading_moves_with_j_and_k_in_chromium() {
     let Some(driver) = start_driver().await else {
@@ -1868,6 +1869,37 @@ async fn grading_moves_with_j_and_k_in_chromium() {
         first,
         "k moves back"
     );
+
+    // A marked-up copy handed back with the feedback.
+    let pdf = std::env::temp_dir().join(format!(
+        "marked-{}.pdf",
+        campus_platform::id::new_id_string()
+    ));
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n").unwrap();
+    teacher
+        .find(Locator::Id("feedback-file"))
+        .await
+        .unwrap()
+        .send_keys(pdf.to_str().unwrap())
+        .await
+        .unwrap();
+    let attach = teacher
+        .find(Locator::Css(r#"#feedback-files button[type="submit"]"#))
+        .await
+        .unwrap();
+    click_and_wait(&teacher, attach).await;
+    let files = teacher
+        .find(Locator::Css("#feedback-files ul"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(files.contains("marked-"), "{files}");
+    Accessibility::new()
+        .check(&teacher, "grading with a file handed back")
+        .await;
+    std::fs::remove_file(&pdf).ok();
     teacher.close().await.unwrap();
     env.cleanup().await;
 }

@@ -771,3 +771,7 @@ extensions-grant-button = Give the extension
 extensions-remove = Take back
 extensions-choose = Choose a student
 field-extension-student = Student
+grading-feedback-files = Files handed back
+grading-no-feedback-files = No file handed back yet.
+grading-feedback-file = A file for the student (a marked-up copy, a recording)
+grading-attach = Hand back the file

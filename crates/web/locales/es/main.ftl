@@ -771,3 +771,7 @@ extensions-grant-button = Conceder la prórroga
 extensions-remove = Retirar
 extensions-choose = Elija un estudiante
 field-extension-student = Estudiante
+grading-feedback-files = Archivos devueltos
+grading-no-feedback-files = Todavía no se ha devuelto ningún archivo.
+grading-feedback-file = Un archivo para el estudiante (una copia corregida, una grabación)
+grading-attach = Devolver el archivo

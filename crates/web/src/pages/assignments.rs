@@ -66,6 +66,9 @@ pub(crate) struct Submission {
     pub days_late: i64,
     pub status: String,
     pub grade: Option<GradeView>,
+    /// Files the teacher handed back (shown to the student once the grade is released).
+    #[serde(default)]
+    pub feedback_files: Vec<FileInfo>,
 }
 
 impl Submission {

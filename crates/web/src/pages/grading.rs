@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{Method, StatusCode},
     Form,
 };
@@ -207,4 +207,43 @@ pub(crate) async fn grade(
         ))),
         Err(_) => Ok(frame::see_other(&format!("/assignments/{assignment_id}"))),
     }
+}
+
+/// The form that attaches a feedback file (`multipart/form-data`): streamed on to the API as
+/// it arrives, like a hand-in; the CSRF token rides in the form's address.
+pub(crate) async fn attach(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path((assignment_id, submission_id)): Path<(String, String)>,
+    Query(ticket): Query<crate::forms::CsrfForm>,
+    request: axum::extract::Request,
+) -> Rendered {
+    let here = format!("/assignments/{assignment_id}/grade/{submission_id}");
+    visit.here = here.clone();
+    let content_type = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(axum::http::HeaderValue::from_static(
+            "application/octet-stream",
+        ));
+    let answer = web
+        .api
+        .forward(
+            &visit,
+            &format!("/api/v1/submissions/{submission_id}/feedback-files"),
+            content_type,
+            axum::body::Body::new(request.into_body()),
+            &ticket.csrf,
+            &[],
+        )
+        .await;
+    if answer.status.is_success() {
+        return Ok(frame::see_other(&format!("{here}#feedback-files")));
+    }
+    let errors =
+        FormErrors::of(&visit.tr, answer.failure()).map_err(|failure| visit.fail(failure))?;
+    let page = page(&web, &mut visit, &assignment_id, &submission_id, errors).await?;
+    let status = page.errors.status();
+    Ok(frame::render(&page, status))
 }
