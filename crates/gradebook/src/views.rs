@@ -362,8 +362,26 @@ mod tests {
             event: &tracing::Event<'_>,
             _: tracing_subscriber::layer::Context<'_, S>,
         ) {
+            /// Whether the statement is a connection's setup (`SET search_path`), which the
+            /// pool runs whenever it opens a connection, whatever the query.
+            struct Setup(bool);
+            impl tracing::field::Visit for Setup {
+                fn record_debug(
+                    &mut self,
+                    field: &tracing::field::Field,
+                    value: &dyn std::fmt::Debug,
+                ) {
+                    if field.name() == "summary" {
+                        self.0 = format!("{value:?}").starts_with("\"SET ");
+                    }
+                }
+            }
             if event.metadata().target() == "sqlx::query" {
-                self.0.fetch_add(1, Ordering::Relaxed);
+                let mut setup = Setup(false);
+                event.record(&mut setup);
+                if !setup.0 {
+                    self.0.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
     }
