@@ -24,6 +24,24 @@ pub(crate) fn value_of(fields: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A number as a person types it (`2.5`, or `2,5` with a decimal comma), or the field's
+/// `not_a_decimal` error.
+pub(crate) fn decimal(field: &str, text: &str) -> Result<f64, FormErrors> {
+    text.trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .ok_or_else(|| FormErrors::of_code(field, "not_a_decimal"))
+}
+
+/// A whole number, or the field's `not_a_number` error.
+pub(crate) fn whole<T: std::str::FromStr>(field: &str, text: &str) -> Result<T, FormErrors> {
+    text.trim()
+        .parse::<T>()
+        .map_err(|_| FormErrors::of_code(field, "not_a_number"))
+}
+
 /// What went wrong with a form, by field and overall.
 #[derive(Debug, Default)]
 pub(crate) struct FormErrors {

@@ -14,9 +14,9 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     api::{Failure, Visit},
-    forms::{value_of, CsrfForm, FormErrors},
+    forms::{decimal, value_of, whole, CsrfForm, FormErrors},
     frame::{self, Frame, Rendered, Section},
-    pages::{grades::number, views::CourseView},
+    pages::{editor::editable_course, grades::number},
     when, Web,
 };
 
@@ -197,19 +197,6 @@ impl SettingsForm {
     /// The settings as the API takes them. Blank optional fields are left out of a new
     /// assignment and cleared (`null`) from an existing one.
     fn body(&self, clearing: bool) -> Result<Value, FormErrors> {
-        let decimal = |name: &str, text: &str| {
-            text.trim()
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| FormErrors::of_code(name, "not_a_decimal"))
-        };
-        let whole = |name: &str, text: &str| {
-            text.trim()
-                .parse::<i64>()
-                .map_err(|_| FormErrors::of_code(name, "not_a_number"))
-        };
         let mut body = Map::new();
         body.insert("title".into(), json!(self.title));
         body.insert("instructions".into(), json!(self.instructions));
@@ -238,7 +225,7 @@ impl SettingsForm {
         );
         body.insert(
             "attempts_allowed".into(),
-            json!(whole("attempts_allowed", &self.attempts_allowed)?),
+            json!(whole::<i64>("attempts_allowed", &self.attempts_allowed)?),
         );
         let per_day = self.late_percent_per_day.trim();
         if per_day.is_empty() {
@@ -313,14 +300,7 @@ pub(crate) async fn new_assignment(
     mut visit: Visit,
     Path(course_id): Path<String>,
 ) -> Rendered {
-    let course: CourseView = web
-        .api
-        .get(&visit, &format!("/api/v1/courses/{course_id}"))
-        .await
-        .map_err(|failure| visit.fail(failure))?;
-    if !course.editable() {
-        return Err(visit.fail(Failure::Forbidden));
-    }
+    editable_course(&web, &visit, &course_id).await?;
     editor_page(
         &web,
         &mut visit,

@@ -180,14 +180,7 @@ async fn edit_page(
     notice: Option<String>,
 ) -> Rendered {
     let me = visit.me(web).await?;
-    let course: CourseView = web
-        .api
-        .get(visit, &format!("/api/v1/courses/{id}"))
-        .await
-        .map_err(|failure| visit.fail(failure))?;
-    if !course.editable() {
-        return Err(visit.fail(Failure::Forbidden));
-    }
+    let course = editable_course(web, visit, id).await?;
     // 422 if either form on the page has errors.
     let status = errors.status().max(module_errors.status());
     let page = EditPage {
@@ -667,14 +660,7 @@ async fn lesson_page(
     errors: FormErrors,
 ) -> Rendered {
     let me = visit.me(web).await?;
-    let course: CourseView = web
-        .api
-        .get(visit, &format!("/api/v1/courses/{course_id}"))
-        .await
-        .map_err(|failure| visit.fail(failure))?;
-    if !course.editable() {
-        return Err(visit.fail(Failure::Forbidden));
-    }
+    let course = editable_course(web, visit, course_id).await?;
     let status = errors.status();
     let page = LessonEditPage {
         frame: Frame::new(visit, Some(me), Section::Courses),
@@ -878,6 +864,23 @@ pub(crate) async fn delete_lesson(
     Ok(web
         .act(&visit, Method::DELETE, &path, None, &form.csrf, &then)
         .await)
+}
+
+/// The course, for those who may change it and set work in it; anyone else is refused.
+pub(crate) async fn editable_course(
+    web: &Web,
+    visit: &Visit,
+    id: &str,
+) -> Result<CourseView, frame::Fault> {
+    let course: CourseView = web
+        .api
+        .get(visit, &format!("/api/v1/courses/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    if !course.editable() {
+        return Err(visit.fail(Failure::Forbidden));
+    }
+    Ok(course)
 }
 
 #[cfg(test)]

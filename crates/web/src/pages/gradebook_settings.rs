@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::{
     api::{Failure, Visit},
-    forms::{value_of, FormErrors},
+    forms::{decimal, value_of, whole, FormErrors},
     frame::{self, Frame, Rendered, Section},
     pages::grades::number,
     Web,
@@ -192,20 +192,11 @@ impl SchemeForm {
             }
             let weight = match row.weight.trim() {
                 "" => 0.0,
-                weight => weight
-                    .replace(',', ".")
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|w| w.is_finite())
-                    .ok_or_else(|| {
-                        FormErrors::of_code(&format!("category-{n}-weight"), "not_a_decimal")
-                    })?,
+                weight => decimal(&format!("category-{n}-weight"), weight)?,
             };
-            let drop_lowest = match row.drop_lowest.trim() {
+            let drop_lowest: u32 = match row.drop_lowest.trim() {
                 "" => 0,
-                drop => drop.parse::<u32>().map_err(|_| {
-                    FormErrors::of_code(&format!("category-{n}-drop"), "not_a_number")
-                })?,
+                drop => whole(&format!("category-{n}-drop"), drop)?,
             };
             let id = if row.id.is_empty() {
                 campus_platform::id::new_id_string()
@@ -485,13 +476,10 @@ pub(crate) async fn change(
     let reason = value_of(&fields, "reason");
     let ids = (course_id.clone(), item_id.clone(), student_id.clone());
     let body = match value_of(&fields, "action").as_str() {
-        "override" => match points.trim().replace(',', ".").parse::<f64>() {
-            Ok(points) if points.is_finite() => {
-                json!({ "override_points": points, "reason": reason })
-            }
-            _ => {
-                let errors =
-                    FormErrors::of_code("override_points", "not_a_decimal").translated(&visit.tr);
+        "override" => match decimal("override_points", &points) {
+            Ok(points) => json!({ "override_points": points, "reason": reason }),
+            Err(errors) => {
+                let errors = errors.translated(&visit.tr);
                 return grade_page(&web, &mut visit, ids, (points, reason), errors).await;
             }
         },

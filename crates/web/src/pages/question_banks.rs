@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::{
     api::{Failure, Visit},
-    forms::{value_of, FormErrors},
+    forms::{decimal, value_of, FormErrors},
     frame::{self, Frame, Rendered, Section},
     i18n::Tr,
     pages::grades::number,
@@ -526,14 +526,6 @@ impl QuestionForm {
     /// The question as the API takes it (with `id` when it is an existing question), or the
     /// fields the page can tell are wrong before asking.
     fn input(&self, id: Option<&str>) -> Result<Value, FormErrors> {
-        let decimal = |name: &str, text: &str| {
-            text.trim()
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| FormErrors::of_code(name, "not_a_decimal"))
-        };
         let points = decimal("points", &self.points)?;
         let question = match self.kind.as_str() {
             "single_choice" | "multiple_choice" => {

@@ -17,12 +17,12 @@ use serde_json::{json, Value};
 
 use crate::{
     api::{Failure, Visit},
-    forms::{value_of, CsrfForm, FormErrors},
+    forms::{decimal, value_of, whole, CsrfForm, FormErrors},
     frame::{self, Frame, Rendered, Section},
     pages::{
+        editor::editable_course,
         grades::number,
         question_banks::{Bank, BankQuestion},
-        views::CourseView,
     },
     when, Web,
 };
@@ -170,19 +170,6 @@ impl QuizForm {
     /// The quiz as the API takes it: the picked questions in the banks' order, then the
     /// draws.
     fn body(&self, banks: &[Bank]) -> Result<Value, FormErrors> {
-        let whole = |name: &str, text: &str| {
-            text.trim()
-                .parse::<i64>()
-                .map_err(|_| FormErrors::of_code(name, "not_a_number"))
-        };
-        let decimal = |name: &str, text: &str| {
-            text.trim()
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| FormErrors::of_code(name, "not_a_decimal"))
-        };
         let mut selection: Vec<Value> = banks
             .iter()
             .flat_map(|bank| bank.questions.iter())
@@ -195,7 +182,7 @@ impl QuizForm {
                 continue;
             }
             let field = format!("draw-count-{}", bank.id());
-            let count = whole(&field, &draw.count)?;
+            let count: i64 = whole(&field, &draw.count)?;
             let points = match draw.points_each.trim() {
                 "" => 1.0,
                 points => decimal(&format!("draw-points-{}", bank.id()), points)?,
@@ -206,7 +193,7 @@ impl QuizForm {
             "title": self.title,
             "instructions": self.instructions,
             "selection": selection,
-            "attempts_allowed": whole("attempts_allowed", &self.attempts_allowed)?,
+            "attempts_allowed": whole::<i64>("attempts_allowed", &self.attempts_allowed)?,
             "keep": self.keep,
             "shuffle_options": self.shuffle_options,
             "release": self.release,
@@ -217,7 +204,7 @@ impl QuizForm {
             }
         }
         if !self.time_limit_minutes.trim().is_empty() {
-            let minutes = whole("time_limit_minutes", &self.time_limit_minutes)?;
+            let minutes = whole::<i64>("time_limit_minutes", &self.time_limit_minutes)?;
             body["time_limit_secs"] = json!(minutes.saturating_mul(60));
         }
         Ok(body)
@@ -283,14 +270,7 @@ pub(crate) async fn new_quiz(
     mut visit: Visit,
     Path(course_id): Path<String>,
 ) -> Rendered {
-    let course: CourseView = web
-        .api
-        .get(&visit, &format!("/api/v1/courses/{course_id}"))
-        .await
-        .map_err(|failure| visit.fail(failure))?;
-    if !course.editable() {
-        return Err(visit.fail(Failure::Forbidden));
-    }
+    editable_course(&web, &visit, &course_id).await?;
     editor_page(
         &web,
         &mut visit,
