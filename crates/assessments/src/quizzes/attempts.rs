@@ -6,7 +6,7 @@
 //! marks once. The answer key reaches a student only once their attempt is marked and the
 //! results are released.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use axum::{
     extract::{Path, State},
@@ -277,15 +277,23 @@ pub(super) async fn start_attempt(
         score: None,
         answers_version: 0,
     };
-    let mut uow = assessments.db.begin().await?;
-    if store::insert_attempt(&mut uow, &attempt).await? {
-        uow.commit().await?;
+    // Committed with the other starts of the moment (a class pressing start together).
+    let started = {
+        let attempt = Arc::new(attempt.clone());
+        assessments
+            .db
+            .write_grouped(move |uow| {
+                let attempt = attempt.clone();
+                Box::pin(async move { store::insert_attempt(uow, &attempt).await })
+            })
+            .await?
+    };
+    if started {
         return Ok((
             StatusCode::CREATED,
             Json(view(&assessments, &quiz, &attempt, false).await?),
         ));
     }
-    drop(uow);
     // Another start won the race: answer its attempt.
     let mut conn = assessments.db.pool().acquire().await?;
     let open = store::attempts_of(&mut conn, &quiz.id, &caller.user_id)
@@ -417,16 +425,24 @@ pub(super) async fn save_answers(
             "this attempt is over; nothing more is saved",
         ));
     }
-    let answers = checked(&attempt, &input)?;
-    let mut uow = assessments.db.begin().await?;
-    if !store::save_answers(&mut uow, &attempt.id, &answers, now).await? {
+    let answers = Arc::new(checked(&attempt, &input)?);
+    let saved = {
+        let (attempt_id, answers) = (Arc::new(attempt.id.clone()), answers.clone());
+        assessments
+            .db
+            .write_grouped(move |uow| {
+                let (attempt_id, answers) = (attempt_id.clone(), answers.clone());
+                Box::pin(async move { store::save_answers(uow, &attempt_id, &answers, now).await })
+            })
+            .await?
+    };
+    if !saved {
         // Submitted or closed since it was read.
         return Err(Error::conflict(
             "attempt_closed",
             "this attempt is over; nothing more is saved",
         ));
     }
-    uow.commit().await?;
     Ok(Json(Saved {
         saved: answers.len(),
         seconds_left: attempt
@@ -549,24 +565,45 @@ async fn close(
             });
         }
         let status = if waiting { "needs_grading" } else { "graded" };
-        let mut uow = assessments.db.begin().await?;
-        if !store::close_attempt(&mut uow, attempt, status, at, Some(score)).await? {
-            drop(uow);
-            let mut conn = assessments.db.pool().acquire().await?;
-            *attempt = store::attempt(&mut conn, &attempt.school_id, &attempt.id).await?;
-            if !attempt.is_open() {
-                return Ok(());
-            }
-            continue;
+        let mut closed = attempt.clone();
+        closed.status = status.to_owned();
+        closed.submitted_at = Some(at);
+        closed.score = Some(score);
+        // Committed with the other submissions of the moment (an exam's last minute).
+        let writes = Arc::new((
+            quiz.clone(),
+            attempt.clone(),
+            closed.clone(),
+            marks,
+            earlier,
+        ));
+        let done = assessments
+            .db
+            .write_grouped(move |uow| {
+                let writes = writes.clone();
+                Box::pin(async move {
+                    let (quiz, open, closed, marks, earlier) = &*writes;
+                    if !store::close_attempt(uow, open, status, at, Some(score)).await? {
+                        return Ok(false);
+                    }
+                    store::mark_answers(uow, &closed.id, marks).await?;
+                    if !waiting {
+                        announce(uow, quiz, closed, score, earlier).await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .await?;
+        if done {
+            *attempt = closed;
+            return Ok(());
         }
-        store::mark_answers(&mut uow, &attempt.id, &marks).await?;
-        attempt.status = status.to_owned();
-        attempt.submitted_at = Some(at);
-        attempt.score = Some(score);
-        if !waiting {
-            announce(&mut uow, quiz, attempt, score, &earlier).await?;
+        // Closed, or saved to, since it was read.
+        let mut conn = assessments.db.pool().acquire().await?;
+        *attempt = store::attempt(&mut conn, &attempt.school_id, &attempt.id).await?;
+        if !attempt.is_open() {
+            return Ok(());
         }
-        return uow.commit().await;
     }
     Err(Error::conflict(
         "attempt_busy",

@@ -302,7 +302,6 @@ pub(crate) async fn insert_attempt(uow: &mut UnitOfWork, attempt: &AttemptRow) -
     }
 }
 
-/// Closes an attempt in progress; `false` when another request closed it first.
 /// Closes an attempt still in progress whose answers are still at `answers_version`;
 /// `false` when it was closed meanwhile or a save landed since the answers were read.
 pub(crate) async fn close_attempt(
@@ -430,9 +429,6 @@ pub(crate) async fn mark_answer(
     Ok(())
 }
 
-/// Keeps the marks of every question of an attempt in one statement (an unanswered question
-/// gets a row too, so its mark is kept with the others): submitting costs one round trip for
-/// the marks whatever the number of questions.
 /// One question's answer with its mark, as a closed attempt keeps it.
 pub(crate) struct MarkedAnswer {
     pub question_id: String,
@@ -443,7 +439,9 @@ pub(crate) struct MarkedAnswer {
     pub correct: Option<bool>,
 }
 
-/// Writes the answers of a closing attempt with their marks, in one statement.
+/// Keeps the marks of every question of an attempt in one statement (an unanswered question
+/// gets a row too, so its mark is kept with the others): submitting costs one round trip for
+/// the marks whatever the number of questions.
 pub(crate) async fn mark_answers(
     uow: &mut UnitOfWork,
     attempt_id: &str,
