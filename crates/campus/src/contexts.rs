@@ -8,6 +8,7 @@ pub fn all() -> Vec<Context> {
         campus_courses::context(),
         campus_assessments::context(),
         campus_gradebook::context(),
+        campus_notifications::context(),
     ]
 }
 

@@ -123,7 +123,8 @@ pub struct EnrollmentGranted {
     /// `teacher`, `assistant` or `student`.
     #[schemars(with = "String")]
     pub course_role: CourseRole,
-    /// `self` (enrolled themselves), `teacher` (added by staff) or `roster` (a class list).
+    /// `self` (enrolled themselves), `teacher` (added by staff), `roster` (a class list) or
+    /// `creator` (made the course, or a copy of one).
     pub source: String,
 }
 course_event!(EnrollmentGranted, "campus.courses.enrollment_granted.v1");

@@ -24,6 +24,7 @@ mod http;
 mod identity;
 mod layout;
 mod mail;
+mod notifications;
 mod pages;
 mod pages_in_chromium;
 mod rate_limits;

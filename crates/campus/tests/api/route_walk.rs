@@ -401,8 +401,15 @@ each_storage! {
             (known == 2).then_some(())
         })
         .await;
+        // Sam has been told of the published work.
+        let notification = eventually(std::time::Duration::from_secs(20), "Sam is notified", || async {
+            let (_, page) = call(&app, Method::GET, "/api/v1/notifications", Some(&sam.token), None).await;
+            page["items"][0]["id"].as_str().map(str::to_owned)
+        })
+        .await;
         let ids = Ids(HashMap::from([
             ("courses/{id}", course.clone()),
+            ("notifications/{id}", notification),
             ("assignments/{id}", assignment.clone()),
             ("grades/{item_id}", assignment),
             ("question-banks/{id}", bank["id"].as_str().unwrap().to_owned()),

@@ -96,7 +96,7 @@ async fn start(
                 school_id: course.school_id.clone(),
                 user_id: teacher.to_owned(),
                 course_role: CourseRole::Teacher,
-                source: "teacher".into(),
+                source: "creator".into(),
             },
         )
         .await?;

@@ -1,0 +1,250 @@
+//! The in-app channel: a person's notifications, newest first, with their unread count, and
+//! marking one or all of them read. Only the person sees theirs.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use campus_platform::{
+    error::Problem,
+    http::{Json, Query},
+    pagination::{self, Page},
+    people::Caller,
+    time, Error, Result,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    wording::{self, About},
+    Notifications,
+};
+
+pub(crate) fn routes(notifications: Notifications) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(list_notifications))
+        .routes(routes!(unread_count))
+        .routes(routes!(mark_read))
+        .routes(routes!(mark_all_read))
+        .with_state(notifications)
+}
+
+/// A notification as its reader sees it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct Notification {
+    pub id: String,
+    /// `assignments`, `submissions`, `grades`, `announcements` or `courses`.
+    pub category: String,
+    /// `assignment_published`, `quiz_published`, `assignment_submitted`, `submission_graded`,
+    /// `quiz_graded`, `announcement_posted` or `enrolled`.
+    pub kind: String,
+    /// What it says, in the reader's language.
+    pub text: String,
+    /// How many similar events it stands for (a burst in one course collapses into one).
+    pub count: i64,
+    pub course_id: Option<String>,
+    /// The assignment, quiz, announcement or course it is about.
+    pub subject_id: Option<String>,
+    /// The page to open it on.
+    pub link: String,
+    pub created_at: String,
+    pub read_at: Option<String>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct NotificationRow {
+    id: String,
+    category: String,
+    kind: String,
+    course_id: Option<String>,
+    subject_id: Option<String>,
+    title: String,
+    course_title: Option<String>,
+    count: i64,
+    created_at: i64,
+    read_at: Option<i64>,
+}
+
+impl NotificationRow {
+    fn shown(self, locale: Option<&str>) -> Notification {
+        let text = wording::text(
+            &About {
+                kind: &self.kind,
+                count: self.count,
+                title: &self.title,
+                course_title: self.course_title.as_deref(),
+            },
+            locale,
+        );
+        let subject = self.subject_id.clone().unwrap_or_default();
+        let course = self.course_id.clone().unwrap_or_default();
+        let link = match self.kind.as_str() {
+            "assignment_published" | "submission_graded" | "assignment_submitted"
+                if self.count == 1 =>
+            {
+                format!("/assignments/{subject}")
+            }
+            "quiz_published" | "quiz_graded" if self.count == 1 => format!("/quizzes/{subject}"),
+            "submission_graded" | "quiz_graded" => "/grades".to_owned(),
+            "announcement_posted" => format!("/courses/{course}/announcements"),
+            _ => format!("/courses/{course}"),
+        };
+        Notification {
+            id: self.id,
+            category: self.category,
+            kind: self.kind,
+            text,
+            count: self.count,
+            course_id: self.course_id,
+            subject_id: self.subject_id,
+            link,
+            created_at: time::rfc3339(self.created_at),
+            read_at: self.read_at.map(time::rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub(crate) struct ListQuery {
+    /// The `next_cursor` of the page before.
+    pub cursor: Option<String>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
+    /// Only those not read yet.
+    pub unread: Option<bool>,
+}
+
+/// The caller's notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<Notification>), (status = 401, body = Problem), (status = 422, description = "A malformed query (`limit` out of 1 to 200)", body = Problem)))]
+async fn list_notifications(
+    State(notifications): State<Notifications>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Page<Notification>>> {
+    let limit = pagination::limit(query.limit);
+    let unread = if query.unread.unwrap_or(false) {
+        " AND n.read_at IS NULL"
+    } else {
+        ""
+    };
+    let before = match query.cursor.as_deref() {
+        Some(cursor) if !cursor.is_empty() => " AND n.id < $3",
+        _ => "",
+    };
+    let sql = format!(
+        "SELECT n.id, n.category, n.kind, n.course_id, n.subject_id, n.title, \
+         COALESCE(c.title, n.course_title) AS course_title, n.count, n.created_at, n.read_at \
+         FROM notifications n LEFT JOIN roster_courses c ON c.course_id = n.course_id \
+         WHERE n.user_id = $1 AND n.school_id = $2{unread}{before} ORDER BY n.id DESC LIMIT {}",
+        limit + 1
+    );
+    let mut rows = sqlx::query_as::<_, NotificationRow>(&sql)
+        .bind(&caller.user_id)
+        .bind(&caller.school_id);
+    if !before.is_empty() {
+        rows = rows.bind(query.cursor.unwrap_or_default());
+    }
+    let rows = rows.fetch_all(notifications.db.pool()).await?;
+    let locale = locale_of(&notifications, &caller).await?;
+    Ok(Json(
+        Page::of(rows, limit, |row| row.id.clone()).map(|row| row.shown(locale.as_deref())),
+    ))
+}
+
+/// The reader's language, as the people directory last heard it.
+async fn locale_of(notifications: &Notifications, caller: &Caller) -> Result<Option<String>> {
+    Ok(notifications
+        .people
+        .person(&caller.school_id, &caller.user_id)
+        .await?
+        .and_then(|person| person.locale))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct Unread {
+    pub unread: i64,
+}
+
+/// How many of the caller's notifications are unread: the number on the bell.
+#[utoipa::path(get, path = "/api/v1/notifications/unread-count", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = Unread), (status = 401, body = Problem)))]
+async fn unread_count(
+    State(notifications): State<Notifications>,
+    caller: Caller,
+) -> Result<Json<Unread>> {
+    let (unread,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND school_id = $2 \
+         AND read_at IS NULL",
+    )
+    .bind(&caller.user_id)
+    .bind(&caller.school_id)
+    .fetch_one(notifications.db.pool())
+    .await?;
+    Ok(Json(Unread { unread }))
+}
+
+/// Marks one of the caller's notifications read (again: no change).
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "Read"), (status = 401, body = Problem), (status = 404, description = "Not one of the caller's notifications", body = Problem)))]
+async fn mark_read(
+    State(notifications): State<Notifications>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    let mut uow = notifications.db.begin().await?;
+    let mine: Option<(Option<i64>,)> = sqlx::query_as(
+        "SELECT read_at FROM notifications WHERE id = $1 AND user_id = $2 AND school_id = $3",
+    )
+    .bind(&id)
+    .bind(&caller.user_id)
+    .bind(&caller.school_id)
+    .fetch_optional(uow.conn())
+    .await?;
+    match mine {
+        None => {
+            return Err(Error::NotFound {
+                what: "notification",
+            })
+        }
+        Some((Some(_),)) => return Ok(StatusCode::NO_CONTENT),
+        Some((None,)) => {}
+    }
+    sqlx::query("UPDATE notifications SET read_at = $1 WHERE id = $2")
+        .bind(time::now_ms())
+        .bind(&id)
+        .execute(uow.conn())
+        .await?;
+    uow.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct MarkedRead {
+    pub marked: u64,
+}
+
+/// Marks every unread notification of the caller read.
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = MarkedRead), (status = 401, body = Problem)))]
+async fn mark_all_read(
+    State(notifications): State<Notifications>,
+    caller: Caller,
+) -> Result<Json<MarkedRead>> {
+    let mut uow = notifications.db.begin().await?;
+    let done = sqlx::query(
+        "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND school_id = $3 \
+         AND read_at IS NULL",
+    )
+    .bind(time::now_ms())
+    .bind(&caller.user_id)
+    .bind(&caller.school_id)
+    .execute(uow.conn())
+    .await?;
+    uow.commit().await?;
+    Ok(Json(MarkedRead {
+        marked: done.rows_affected(),
+    }))
+}

@@ -1,0 +1,133 @@
+//! Writing one notification for many people in the event's unit of work: never to the person
+//! whose action it was, never to a deactivated account, and folded into an unread notification
+//! of the same kind in the same course from the last half hour (it then counts one more and
+//! moves to the top), so a burst of hand-ins is one line, not thirty.
+
+use std::collections::{BTreeSet, HashMap};
+
+use campus_platform::{db::UnitOfWork, id, time};
+
+/// How long an unread notification keeps absorbing similar ones.
+pub(crate) const COLLAPSE_WINDOW_MS: i64 = 30 * 60 * 1000;
+
+/// Rows per `INSERT`: twelve parameters each, well under both databases' limits.
+const ROWS_PER_INSERT: usize = 200;
+
+/// What happened, for everyone it concerns alike.
+pub(crate) struct Notice<'a> {
+    pub school_id: &'a str,
+    /// What a person can tune: `assignments`, `grades`, `announcements` or `courses`.
+    pub category: &'static str,
+    pub kind: &'static str,
+    pub course_id: &'a str,
+    /// The assignment, quiz or announcement it is about (the course, for an enrollment).
+    pub subject_id: &'a str,
+    pub title: &'a str,
+    /// Whose action it was: they are not told.
+    pub actor: Option<&'a str>,
+}
+
+/// Tells `recipients` about `notice`; answers how many were told.
+pub(crate) async fn tell(
+    uow: &mut UnitOfWork,
+    notice: &Notice<'_>,
+    recipients: impl IntoIterator<Item = String>,
+) -> anyhow::Result<usize> {
+    let mut told: BTreeSet<String> = recipients.into_iter().collect();
+    if let Some(actor) = notice.actor {
+        told.remove(actor);
+    }
+    if told.is_empty() {
+        return Ok(0);
+    }
+    let deactivated: Vec<(String,)> = sqlx::query_as(
+        "SELECT user_id FROM people WHERE school_id = $1 AND status = 'deactivated'",
+    )
+    .bind(notice.school_id)
+    .fetch_all(uow.conn())
+    .await?;
+    for (user_id,) in deactivated {
+        told.remove(&user_id);
+    }
+    if told.is_empty() {
+        return Ok(0);
+    }
+    let course_title: Option<(String,)> =
+        sqlx::query_as("SELECT title FROM roster_courses WHERE course_id = $1")
+            .bind(notice.course_id)
+            .fetch_optional(uow.conn())
+            .await?;
+    let course_title = course_title.map(|(title,)| title);
+    let now = time::now_ms();
+    let collapse_key = format!("{}:{}", notice.kind, notice.course_id);
+    // What each person has unread of the same kind in the same course: absorbed, then gone.
+    let since = now - COLLAPSE_WINDOW_MS;
+    let unread: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT user_id, count FROM notifications \
+         WHERE collapse_key = $1 AND read_at IS NULL AND created_at >= $2",
+    )
+    .bind(&collapse_key)
+    .bind(since)
+    .fetch_all(uow.conn())
+    .await?;
+    let mut earlier: HashMap<String, i64> = HashMap::new();
+    for (user_id, count) in unread {
+        if told.contains(&user_id) {
+            *earlier.entry(user_id).or_default() += count;
+        }
+    }
+    if !earlier.is_empty() {
+        let people: Vec<&String> = earlier.keys().collect();
+        for chunk in people.chunks(ROWS_PER_INSERT) {
+            let marks = (0..chunk.len())
+                .map(|i| format!("${}", i + 3))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "DELETE FROM notifications WHERE collapse_key = $1 AND read_at IS NULL \
+                 AND created_at >= $2 AND user_id IN ({marks})"
+            );
+            let mut delete = sqlx::query(&sql).bind(&collapse_key).bind(since);
+            for user_id in chunk {
+                delete = delete.bind(*user_id);
+            }
+            delete.execute(uow.conn()).await?;
+        }
+    }
+    let told: Vec<String> = told.into_iter().collect();
+    for chunk in told.chunks(ROWS_PER_INSERT) {
+        let rows = (0..chunk.len())
+            .map(|row| {
+                let at = row * 12;
+                let marks = (1..=12)
+                    .map(|column| format!("${}", at + column))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("({marks})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO notifications (id, school_id, user_id, category, kind, course_id, \
+             subject_id, title, course_title, count, collapse_key, created_at) VALUES {rows}"
+        );
+        let mut insert = sqlx::query(&sql);
+        for user_id in chunk {
+            insert = insert
+                .bind(id::new_id_string())
+                .bind(notice.school_id)
+                .bind(user_id)
+                .bind(notice.category)
+                .bind(notice.kind)
+                .bind(notice.course_id)
+                .bind(notice.subject_id)
+                .bind(notice.title)
+                .bind(course_title.clone())
+                .bind(earlier.get(user_id).copied().unwrap_or(0) + 1)
+                .bind(&collapse_key)
+                .bind(now);
+        }
+        insert.execute(uow.conn()).await?;
+    }
+    Ok(told.len())
+}
