@@ -32,6 +32,9 @@ pub(crate) struct Me {
     pub second_factor: Option<bool>,
     /// The zone times are shown in when the person has none of their own.
     pub school_time_zone: Option<String>,
+    /// Unread notifications, the number on the bell (from the notifications context).
+    #[serde(default)]
+    pub unread: i64,
 }
 
 impl Me {
@@ -49,12 +52,18 @@ impl Me {
     }
 }
 
+#[derive(Debug, Deserialize)]
+struct Unread {
+    unread: i64,
+}
+
 /// The parts of the navigation, so the current one is marked for assistive technology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Section {
     Home,
     Courses,
     Grades,
+    Notifications,
     Account,
     Admin,
     Platform,
@@ -186,12 +195,21 @@ impl Visit {
 
     /// The person signed in for this visit; their profile's language from now on.
     pub(crate) async fn me(&mut self, web: &Web) -> Result<Me, Fault> {
-        let me: Me = web
+        let mut me: Me = web
             .api
             .get(self, "/api/v1/me")
             .await
             .map_err(self.fault())?;
         self.speak(me.locale.as_deref());
+        // The bell is no reason to refuse a page: without its count, it shows none.
+        match web
+            .api
+            .get::<Unread>(self, "/api/v1/notifications/unread-count")
+            .await
+        {
+            Ok(count) => me.unread = count.unread,
+            Err(_) => tracing::debug!("the unread count is not available"),
+        }
         Ok(me)
     }
 }

@@ -107,6 +107,12 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         )
         .route("/courses", get(pages::courses::catalogue))
         .route("/grades", get(pages::grades::my_grades))
+        .route("/notifications", get(pages::notifications::inbox))
+        .route(
+            "/notifications/read-all",
+            post(pages::notifications::read_all),
+        )
+        .route("/notifications/{id}/open", post(pages::notifications::open))
         .route("/grades/{id}/what-if", post(pages::grades::what_if))
         .route("/users/{id}/transcript", get(pages::transcript::transcript))
         .route(

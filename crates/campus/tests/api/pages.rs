@@ -2488,3 +2488,119 @@ async fn extensions_are_for_the_course_teachers() {
     assert_eq!(left, json!([]));
     env.cleanup().await;
 }
+
+/// The bell shows the unread count on every page; the inbox opens a notification on its page
+/// (marking it read) and marks all read; a forged destination stays on the site; another
+/// person cannot open someone's notification.
+#[tokio::test]
+async fn the_bell_and_the_inbox_show_what_is_new() {
+    let env = TestEnv::new(&sqlite()).await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let kim = school.add(&app, "student", "Kim").await;
+    for title in ["Biology", "Chemistry"] {
+        let id = course(&app, &tess.token, title, 1).await;
+        let (status, body) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/courses/{id}/members/{}", sam.id),
+            Some(&tess.token),
+            Some(json!({ "role": "student" })),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    eventually(Duration::from_secs(20), "Sam is told twice", || async {
+        let (_, count) = call(
+            &app,
+            Method::GET,
+            "/api/v1/notifications/unread-count",
+            Some(&sam.token),
+            None,
+        )
+        .await;
+        (count["unread"] == 2).then_some(())
+    })
+    .await;
+
+    let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    let home = student.get("/").await;
+    assert!(
+        home.html.contains(r#"href="/notifications""#),
+        "{}",
+        home.html
+    );
+    assert!(home.html.contains("data-unread>2<"), "{}", home.html);
+    let inbox = student.get("/notifications").await;
+    assert_eq!(inbox.status, 200);
+    assert!(
+        inbox.html.contains("You were added to Biology"),
+        "{}",
+        inbox.html
+    );
+    assert!(
+        inbox.html.contains("You were added to Chemistry"),
+        "{}",
+        inbox.html
+    );
+    assert_eq!(inbox.html.matches(r#"class="unread""#).count(), 2);
+    let ids: Vec<String> = linked_ids(
+        &inbox
+            .html
+            .replace("action=\"/notifications/", "href=\"/notifications/"),
+        "notifications",
+    )
+    .into_iter()
+    .filter(|id| id.len() == 26)
+    .collect();
+    assert_eq!(ids.len(), 2, "{}", inbox.html);
+
+    // Another person's notification is not theirs to open.
+    let other = Visitor::signed_in(&app, "hill-valley", &kim.email).await;
+    let refused = other
+        .post(
+            &format!("/notifications/{}/open", ids[0]),
+            &[("csrf", &other.csrf()), ("to", "/courses")],
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+
+    let opened = student
+        .post(
+            &format!("/notifications/{}/open", ids[0]),
+            &[("csrf", &student.csrf()), ("to", "/courses")],
+        )
+        .await;
+    assert_eq!(opened.status, 303);
+    assert_eq!(opened.location.as_deref(), Some("/courses"));
+    assert!(student.get("/").await.html.contains("data-unread>1<"));
+    let forged = student
+        .post(
+            &format!("/notifications/{}/open", ids[1]),
+            &[("csrf", &student.csrf()), ("to", "//elsewhere.example")],
+        )
+        .await;
+    assert_eq!(forged.location.as_deref(), Some("/notifications"));
+    let (_, count) = call(
+        &app,
+        Method::GET,
+        "/api/v1/notifications/unread-count",
+        Some(&sam.token),
+        None,
+    )
+    .await;
+    assert_eq!(count["unread"], 0);
+
+    let kims = other.get("/notifications").await;
+    assert!(kims.html.contains(r#"class="empty""#), "{}", kims.html);
+    assert!(!kims.html.contains("data-unread"));
+    let spanish = Visitor::new(&app, "es");
+    assert_eq!(
+        spanish.get("/notifications").await.status,
+        303,
+        "signed out: to the sign-in page"
+    );
+    env.cleanup().await;
+}

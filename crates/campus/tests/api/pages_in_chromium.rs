@@ -1903,3 +1903,77 @@ async fn grading_moves_with_j_and_k_in_chromium() {
     teacher.close().await.unwrap();
     env.cleanup().await;
 }
+
+/// A student added to a course sees the bell's count, opens the notification from the inbox
+/// (it takes them to the course and the count goes), in an accessible page.
+#[tokio::test]
+async fn the_inbox_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let school = campus_testkit::people::School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let course = crate::pages::course(&app, &tess.token, "Physics", 1).await;
+    let (status, body) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/courses/{course}/members/{}", sam.id),
+        Some(&tess.token),
+        Some(json!({ "role": "student" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    campus_testkit::eventually(Duration::from_secs(20), "Sam is told", || async {
+        let (_, count) = call(
+            &app,
+            Method::GET,
+            "/api/v1/notifications/unread-count",
+            Some(&sam.token),
+            None,
+        )
+        .await;
+        (count["unread"] == 1).then_some(())
+    })
+    .await;
+
+    let student = browser(&driver, true, 1280).await;
+    sign_in(&student, &app, "hill-valley", &sam.email).await;
+    let bell = student.find(Locator::Css("a.bell")).await.unwrap();
+    let said = bell.text().await.unwrap();
+    assert_eq!(
+        said.split_whitespace().collect::<Vec<_>>().join(" "),
+        "Notifications 1 unread"
+    );
+    click_and_wait(&student, bell).await;
+    assert_eq!(
+        path_of(&student.current_url().await.unwrap()),
+        "/notifications"
+    );
+    let mut a11y = Accessibility::new();
+    a11y.check(&student, "the inbox").await;
+    let item = student
+        .find(Locator::Css(".notifications li.unread button"))
+        .await
+        .unwrap();
+    let said = item.text().await.unwrap();
+    assert_eq!(
+        said.split_whitespace().collect::<Vec<_>>().join(" "),
+        "Unread: You were added to Physics"
+    );
+    click_and_wait(&student, item).await;
+    assert_eq!(
+        path_of(&student.current_url().await.unwrap()),
+        format!("/courses/{course}")
+    );
+    assert!(student.find(Locator::Css("a.bell .count")).await.is_err());
+    student.close().await.unwrap();
+    env.cleanup().await;
+}

@@ -775,3 +775,11 @@ grading-feedback-files = Files handed back
 grading-no-feedback-files = No file handed back yet.
 grading-feedback-file = A file for the student (a marked-up copy, a recording)
 grading-attach = Hand back the file
+
+nav-notifications = Notifications
+nav-unread = unread
+notifications-title = Notifications
+notifications-none = Nothing new. You will find here what happens in your courses: new work, grades, announcements.
+notifications-mark-all = Mark all as read
+notifications-unread = Unread
+notifications-more = Older notifications

@@ -775,3 +775,11 @@ grading-feedback-files = Archivos devueltos
 grading-no-feedback-files = Todavía no se ha devuelto ningún archivo.
 grading-feedback-file = Un archivo para el estudiante (una copia corregida, una grabación)
 grading-attach = Devolver el archivo
+
+nav-notifications = Avisos
+nav-unread = sin leer
+notifications-title = Avisos
+notifications-none = Nada nuevo. Aquí verás lo que pasa en tus cursos: tareas nuevas, notas, anuncios.
+notifications-mark-all = Marcar todo como leído
+notifications-unread = Sin leer
+notifications-more = Avisos anteriores

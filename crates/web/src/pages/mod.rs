@@ -13,6 +13,7 @@ pub(crate) mod grades;
 pub(crate) mod grading;
 pub(crate) mod home;
 pub(crate) mod lessons;
+pub(crate) mod notifications;
 pub(crate) mod platform;
 pub(crate) mod question_banks;
 pub(crate) mod quiz_editor;
