@@ -40,14 +40,19 @@ pub(crate) async fn tell(
     if told.is_empty() {
         return Ok(0);
     }
-    let deactivated: Vec<(String,)> = sqlx::query_as(
-        "SELECT user_id FROM people WHERE school_id = $1 AND status = 'deactivated'",
-    )
-    .bind(notice.school_id)
-    .fetch_all(uow.conn())
-    .await?;
-    for (user_id,) in deactivated {
-        told.remove(&user_id);
+    let recipients: Vec<String> = told.iter().cloned().collect();
+    for chunk in recipients.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "SELECT user_id FROM people WHERE status = 'deactivated' AND user_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut deactivated = sqlx::query_as::<_, (String,)>(&sql);
+        for user_id in chunk {
+            deactivated = deactivated.bind(user_id);
+        }
+        for (user_id,) in deactivated.fetch_all(uow.conn()).await? {
+            told.remove(&user_id);
+        }
     }
     if told.is_empty() {
         return Ok(0);
@@ -79,13 +84,10 @@ pub(crate) async fn tell(
     if !earlier.is_empty() {
         let people: Vec<&String> = earlier.keys().collect();
         for chunk in people.chunks(ROWS_PER_INSERT) {
-            let marks = (0..chunk.len())
-                .map(|i| format!("${}", i + 3))
-                .collect::<Vec<_>>()
-                .join(", ");
             let sql = format!(
                 "DELETE FROM notifications WHERE collapse_key = $1 AND read_at IS NULL \
-                 AND created_at >= $2 AND user_id IN ({marks})"
+                 AND created_at >= $2 AND user_id IN ({})",
+                placeholders(3, chunk.len())
             );
             let mut delete = sqlx::query(&sql).bind(&collapse_key).bind(since);
             for user_id in chunk {
@@ -97,14 +99,7 @@ pub(crate) async fn tell(
     let told: Vec<String> = told.into_iter().collect();
     for chunk in told.chunks(ROWS_PER_INSERT) {
         let rows = (0..chunk.len())
-            .map(|row| {
-                let at = row * 12;
-                let marks = (1..=12)
-                    .map(|column| format!("${}", at + column))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("({marks})")
-            })
+            .map(|row| format!("({})", placeholders(row * 12 + 1, 12)))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
@@ -130,4 +125,21 @@ pub(crate) async fn tell(
         insert.execute(uow.conn()).await?;
     }
     Ok(told.len())
+}
+
+/// `count` numbered parameters from `$first`: `$3, $4, $5`.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_numbered_from_the_first() {
+        assert_eq!(super::placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(super::placeholders(13, 2), "$13, $14");
+    }
 }

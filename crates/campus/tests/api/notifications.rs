@@ -76,6 +76,7 @@ each_storage! {
         let tess = school.add(&app, "teacher", "Tess").await;
         let sam = school.add(&app, "student", "Sam").await;
         let kim = school.add(&app, "student", "Kim").await;
+        let lee = school.add(&app, "student", "Lee").await;
         let course = send(&app, Method::POST, "/api/v1/courses", &tess, Some(json!({ "title": "Physics" }))).await;
         let course = course["id"].as_str().unwrap().to_owned();
         send(&app, Method::POST, &format!("/api/v1/courses/{course}/publish"), &tess, None).await;
@@ -83,11 +84,16 @@ each_storage! {
         send(&app, Method::PUT, &format!("/api/v1/courses/{course}/members/{}", sam.id), &tess,
             Some(json!({ "role": "student" }))).await;
         send(&app, Method::POST, &format!("/api/v1/courses/{course}/enroll"), &kim, Some(json!({}))).await;
+        // Lee enrolls, then leaves the school: a deactivated account is told nothing more.
+        send(&app, Method::POST, &format!("/api/v1/courses/{course}/enroll"), &lee, Some(json!({}))).await;
+        send(&app, Method::POST, &format!("/api/v1/users/{}/deactivate", lee.id), &school.admin, None).await;
         until_told(&app, &sam, "enrolled").await;
-        eventually(WITHIN, "the roster", || async {
+        eventually(WITHIN, "the roster and Lee's departure", || async {
             let (places,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
                 .bind(&course).fetch_one(app.db("notifications").pool()).await.unwrap();
-            (places == 3).then_some(())
+            let (gone,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM people WHERE user_id = $1 AND status = 'deactivated'")
+                .bind(&lee.id).fetch_one(app.db("notifications").pool()).await.unwrap();
+            (places == 4 && gone == 1).then_some(())
         }).await;
         assert_eq!(told(&app, &sam).await[0].1, "You were added to Physics");
 
@@ -103,6 +109,9 @@ each_storage! {
         assert!(kims.iter().all(|(kind, _, _)| kind != "enrolled"), "{kims:?}");
         assert!(kims.contains(&("announcement_posted".into(), "Announcement in Physics: Lab on Friday".into(), 1)), "{kims:?}");
         assert!(kims.contains(&("assignment_published".into(), "New assignment: Lab report".into(), 1)), "{kims:?}");
+        let (lees,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1")
+            .bind(&lee.id).fetch_one(app.db("notifications").pool()).await.unwrap();
+        assert_eq!(lees, 0, "nothing for a deactivated account");
 
         // Both hand in: their teacher gets one line for the two.
         let mut submissions = Vec::new();
