@@ -45,6 +45,11 @@ pub struct JetStreamLog {
 }
 
 impl JetStreamLog {
+    /// The connection, shared with live fan-out.
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
     pub async fn connect(url: &str, config: &BusConfig) -> anyhow::Result<Self> {
         let client = async_nats::ConnectOptions::new()
             .name("campus")

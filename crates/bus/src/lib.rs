@@ -16,6 +16,7 @@ pub mod admin;
 pub mod consumer;
 pub mod embedded;
 pub mod jetstream;
+mod live;
 mod log;
 pub mod relay;
 mod retention;
@@ -24,7 +25,7 @@ pub mod schema;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use campus_platform::tasks::every;
+use campus_platform::tasks::{every, Task};
 use campus_platform::{
     config::Config,
     db::Db,
@@ -60,6 +61,8 @@ struct Inner {
 /// What the process hands the bus before it starts.
 pub struct BusPlan {
     log: Arc<dyn EventLog>,
+    /// The NATS connection, in the distributed shape.
+    nats: Option<async_nats::Client>,
     producers: HashMap<String, Db>,
     subscriptions: Vec<(Db, Subscription)>,
 }
@@ -67,19 +70,30 @@ pub struct BusPlan {
 impl BusPlan {
     /// Connects to the configured bus: NATS JetStream when `bus.url` is set, else embedded.
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
-        let log: Arc<dyn EventLog> = match &config.bus.url {
-            Some(url) => Arc::new(
-                jetstream::JetStreamLog::connect(url.expose(), &config.bus)
+        let (log, nats): (Arc<dyn EventLog>, _) = match &config.bus.url {
+            Some(url) => {
+                let log = jetstream::JetStreamLog::connect(url.expose(), &config.bus)
                     .await
-                    .with_context(|| format!("Failed to connect to NATS at {url} (bus.url)"))?,
-            ),
-            None => Arc::new(embedded::EmbeddedLog::default()),
+                    .with_context(|| format!("Failed to connect to NATS at {url} (bus.url)"))?;
+                let client = log.client().clone();
+                (Arc::new(log), Some(client))
+            }
+            None => (Arc::new(embedded::EmbeddedLog::default()), None),
         };
         Ok(Self {
             log,
+            nats,
             producers: HashMap::new(),
             subscriptions: Vec::new(),
         })
+    }
+
+    /// Live dispatches reach every process of the installation: through NATS in the
+    /// distributed shape (the returned task follows what the others publish), in memory in
+    /// the embedded one.
+    pub fn fan_out(&self, live: &campus_platform::live::Live, config: &Config) -> Option<Task> {
+        let client = self.nats.clone()?;
+        Some(live::NatsFanout::new(client, &config.bus.namespace).install(live))
     }
 
     /// A context running in this process: its outbox is relayed from here.
@@ -96,6 +110,7 @@ impl BusPlan {
     pub async fn build(self, config: &Config) -> anyhow::Result<Bus> {
         let Self {
             log,
+            nats: _,
             producers,
             subscriptions,
         } = self;

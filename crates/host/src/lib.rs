@@ -63,10 +63,11 @@ impl Application {
         let keys = KeyRing::default();
         let services = Arc::new(Services::default());
         let mut plan = BusPlan::connect(&config).await?;
+        let mut tasks = Vec::new();
+        tasks.extend(plan.fan_out(services.live(), &config));
         let mut readiness = Readiness::default();
         let mut api = OpenApiRouter::with_openapi(openapi::base());
         let mut databases = Vec::new();
-        let mut tasks = Vec::new();
         for context in &contexts {
             let db = open_and_migrate(&config, context).await?;
             let people = context.keeps_people.then(|| People::new(db.clone()));

@@ -6,6 +6,7 @@ use axum::{
     http::StatusCode,
 };
 use campus_platform::{
+    db::Db,
     error::Problem,
     http::{Json, Query},
     pagination::{self, Page},
@@ -27,6 +28,7 @@ pub(crate) fn routes(notifications: Notifications) -> OpenApiRouter {
         .routes(routes!(unread_count))
         .routes(routes!(mark_read))
         .routes(routes!(mark_all_read))
+        .routes(routes!(crate::socket::open_socket))
         .with_state(notifications)
 }
 
@@ -52,22 +54,28 @@ pub(crate) struct Notification {
     pub read_at: Option<String>,
 }
 
+/// A notification as stored, before it is worded for its reader.
 #[derive(Debug, sqlx::FromRow)]
-struct NotificationRow {
-    id: String,
-    category: String,
-    kind: String,
-    course_id: Option<String>,
-    subject_id: Option<String>,
-    title: String,
-    course_title: Option<String>,
-    count: i64,
-    created_at: i64,
-    read_at: Option<i64>,
+pub(crate) struct NotificationRow {
+    pub id: String,
+    pub category: String,
+    pub kind: String,
+    pub course_id: Option<String>,
+    pub subject_id: Option<String>,
+    pub title: String,
+    pub course_title: Option<String>,
+    pub count: i64,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
 }
 
+/// The columns of a [`NotificationRow`], for a query on `notifications n` joined with the
+/// roster's `roster_courses c` (the course's current title).
+pub(crate) const ROW_COLUMNS: &str = "n.id, n.category, n.kind, n.course_id, n.subject_id, \
+     n.title, COALESCE(c.title, n.course_title) AS course_title, n.count, n.created_at, n.read_at";
+
 impl NotificationRow {
-    fn shown(self, locale: Option<&str>) -> Notification {
+    pub(crate) fn shown(self, locale: Option<&str>) -> Notification {
         let text = wording::text(
             &About {
                 kind: &self.kind,
@@ -135,9 +143,7 @@ async fn list_notifications(
         _ => "",
     };
     let sql = format!(
-        "SELECT n.id, n.category, n.kind, n.course_id, n.subject_id, n.title, \
-         COALESCE(c.title, n.course_title) AS course_title, n.count, n.created_at, n.read_at \
-         FROM notifications n LEFT JOIN roster_courses c ON c.course_id = n.course_id \
+        "SELECT {ROW_COLUMNS} FROM notifications n LEFT JOIN roster_courses c ON c.course_id = n.course_id \
          WHERE n.user_id = $1 AND n.school_id = $2{unread}{before} ORDER BY n.id DESC LIMIT {}",
         limit + 1
     );
@@ -163,6 +169,19 @@ async fn locale_of(notifications: &Notifications, caller: &Caller) -> Result<Opt
         .and_then(|person| person.locale))
 }
 
+/// How many of a person's notifications are unread.
+pub(crate) async fn unread_of(db: &Db, school_id: &str, user_id: &str) -> Result<i64> {
+    let (unread,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND school_id = $2 \
+         AND read_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(school_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(unread)
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct Unread {
     pub unread: i64,
@@ -175,14 +194,7 @@ async fn unread_count(
     State(notifications): State<Notifications>,
     caller: Caller,
 ) -> Result<Json<Unread>> {
-    let (unread,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND school_id = $2 \
-         AND read_at IS NULL",
-    )
-    .bind(&caller.user_id)
-    .bind(&caller.school_id)
-    .fetch_one(notifications.db.pool())
-    .await?;
+    let unread = unread_of(&notifications.db, &caller.school_id, &caller.user_id).await?;
     Ok(Json(Unread { unread }))
 }
 

@@ -16,11 +16,12 @@ use campus_contracts::{
 use campus_platform::{
     db::UnitOfWork,
     events::{Envelope, Event, Handler, Subscription},
+    live::Live,
 };
 
 use crate::telling::{tell, Notice};
 
-pub(crate) fn subscription() -> Subscription {
+pub(crate) fn subscription(live: Live) -> Subscription {
     Subscription::new(
         "notices",
         vec![
@@ -34,11 +35,14 @@ pub(crate) fn subscription() -> Subscription {
             AnnouncementPosted::TYPE,
             EnrollmentGranted::TYPE,
         ],
-        Intake,
+        Intake { live },
     )
 }
 
-struct Intake;
+struct Intake {
+    /// Where what is told goes live, once it has committed.
+    live: Live,
+}
 
 /// Which places of a course a notice goes to.
 #[derive(Clone, Copy)]
@@ -65,7 +69,7 @@ impl Handler for Intake {
                     title: &a.title,
                     actor: None,
                 };
-                tell(uow, &notice, students).await?;
+                tell(uow, &self.live, &notice, students).await?;
             }
             AssignmentUpdated::TYPE => {
                 let a: AssignmentUpdated = event.data_as()?;
@@ -84,7 +88,7 @@ impl Handler for Intake {
                     title: &q.title,
                     actor: None,
                 };
-                tell(uow, &notice, students).await?;
+                tell(uow, &self.live, &notice, students).await?;
             }
             AssignmentSubmitted::TYPE => {
                 let s: AssignmentSubmitted = event.data_as()?;
@@ -99,7 +103,7 @@ impl Handler for Intake {
                     title: &title,
                     actor: Some(&s.student_id),
                 };
-                tell(uow, &notice, staff).await?;
+                tell(uow, &self.live, &notice, staff).await?;
             }
             SubmissionGraded::TYPE => {
                 let g: SubmissionGraded = event.data_as()?;
@@ -124,7 +128,7 @@ impl Handler for Intake {
                     title: &title,
                     actor: Some(&g.graded_by),
                 };
-                tell(uow, &notice, [g.student_id]).await?;
+                tell(uow, &self.live, &notice, [g.student_id]).await?;
             }
             QuizAttemptGraded::TYPE => {
                 let g: QuizAttemptGraded = event.data_as()?;
@@ -142,7 +146,7 @@ impl Handler for Intake {
                     title: &title,
                     actor: None,
                 };
-                tell(uow, &notice, [g.student_id]).await?;
+                tell(uow, &self.live, &notice, [g.student_id]).await?;
             }
             GradesReleased::TYPE => {
                 let r: GradesReleased = event.data_as()?;
@@ -169,7 +173,13 @@ impl Handler for Intake {
                     title: &title,
                     actor: None,
                 };
-                tell(uow, &notice, held.into_iter().map(|(student,)| student)).await?;
+                tell(
+                    uow,
+                    &self.live,
+                    &notice,
+                    held.into_iter().map(|(student,)| student),
+                )
+                .await?;
             }
             AnnouncementPosted::TYPE => {
                 let a: AnnouncementPosted = event.data_as()?;
@@ -183,7 +193,7 @@ impl Handler for Intake {
                     title: &a.title,
                     actor: Some(&a.author_id),
                 };
-                tell(uow, &notice, everyone).await?;
+                tell(uow, &self.live, &notice, everyone).await?;
             }
             EnrollmentGranted::TYPE => {
                 let e: EnrollmentGranted = event.data_as()?;
@@ -203,7 +213,7 @@ impl Handler for Intake {
                     title: &title,
                     actor: None,
                 };
-                tell(uow, &notice, [e.user_id]).await?;
+                tell(uow, &self.live, &notice, [e.user_id]).await?;
             }
             _ => {}
         }

@@ -5,16 +5,21 @@
 //!
 //! Rooms: `intake` (events into notifications: who is told what), `telling` (writing one
 //! notification for many people, collapsing bursts), `wording` (what a notification says, in
-//! the reader's language), `in_app` (the in-app list, its unread count, marking read).
+//! the reader's language), `in_app` (the in-app list, its unread count, marking read), `hub`
+//! (which sockets are open for whom, and live frames to them) and `socket` (the WebSocket
+//! itself: authenticating, resuming, heartbeats).
 
+pub(crate) mod hub;
 pub(crate) mod in_app;
 pub(crate) mod intake;
+pub(crate) mod socket;
 pub(crate) mod telling;
 pub(crate) mod wording;
 
 use std::sync::Arc;
 
 use campus_platform::{
+    auth::KeyRing,
     context::{Context, ContextEnv, Running},
     db::Db,
     people::People,
@@ -30,6 +35,12 @@ pub(crate) struct Notifications(Arc<Parts>);
 pub(crate) struct Parts {
     pub db: Db,
     pub people: People,
+    /// Verifies the access token a socket authenticates with.
+    pub keys: KeyRing,
+    /// Where the site is served, for the socket's `Origin` check.
+    pub public_url: Option<String>,
+    /// The sockets open in this process.
+    pub switchboard: hub::Switchboard,
 }
 
 impl std::ops::Deref for Notifications {
@@ -53,9 +64,17 @@ pub fn context() -> Context {
 }
 
 async fn start(env: ContextEnv) -> anyhow::Result<Running> {
+    let live = env.live();
+    let switchboard = hub::Switchboard::default();
     let notifications = Notifications(Arc::new(Parts {
         db: env.db.clone(),
         people: env.people()?,
+        keys: env.keys.clone(),
+        public_url: env.config.public_url.clone(),
+        switchboard: switchboard.clone(),
     }));
-    Ok(Running::new(in_app::routes(notifications)).subscribe(intake::subscription()))
+    Ok(Running::new(in_app::routes(notifications))
+        .subscribe(intake::subscription(live.clone()))
+        .subscribe(hub::sign_outs(live.clone()))
+        .task(switchboard.task(&live)))
 }

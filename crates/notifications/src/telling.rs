@@ -5,7 +5,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use campus_platform::{db::UnitOfWork, id, time};
+use campus_platform::{
+    db::UnitOfWork,
+    id,
+    live::{Dispatch, Live},
+    time,
+};
+
+use crate::in_app::NotificationRow;
 
 /// How long an unread notification keeps absorbing similar ones.
 pub(crate) const COLLAPSE_WINDOW_MS: i64 = 30 * 60 * 1000;
@@ -27,9 +34,11 @@ pub(crate) struct Notice<'a> {
     pub actor: Option<&'a str>,
 }
 
-/// Tells `recipients` about `notice`; answers how many were told.
+/// Tells `recipients` about `notice`, live too once the unit of work commits; answers how
+/// many were told.
 pub(crate) async fn tell(
     uow: &mut UnitOfWork,
+    live: &Live,
     notice: &Notice<'_>,
     recipients: impl IntoIterator<Item = String>,
 ) -> anyhow::Result<usize> {
@@ -41,17 +50,23 @@ pub(crate) async fn tell(
         return Ok(0);
     }
     let recipients: Vec<String> = told.iter().cloned().collect();
+    // Each person's language, for what goes live; deactivated accounts are told nothing.
+    let mut locales: HashMap<String, String> = HashMap::new();
     for chunk in recipients.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "SELECT user_id FROM people WHERE status = 'deactivated' AND user_id IN ({})",
+            "SELECT user_id, status, locale FROM people WHERE user_id IN ({})",
             placeholders(1, chunk.len())
         );
-        let mut deactivated = sqlx::query_as::<_, (String,)>(&sql);
+        let mut people = sqlx::query_as::<_, (String, String, Option<String>)>(&sql);
         for user_id in chunk {
-            deactivated = deactivated.bind(user_id);
+            people = people.bind(user_id);
         }
-        for (user_id,) in deactivated.fetch_all(uow.conn()).await? {
-            told.remove(&user_id);
+        for (user_id, status, locale) in people.fetch_all(uow.conn()).await? {
+            if status == "deactivated" {
+                told.remove(&user_id);
+            } else if let Some(locale) = locale {
+                locales.insert(user_id, locale);
+            }
         }
     }
     if told.is_empty() {
@@ -97,6 +112,7 @@ pub(crate) async fn tell(
         }
     }
     let told: Vec<String> = told.into_iter().collect();
+    let mut frames = Vec::with_capacity(told.len());
     for chunk in told.chunks(ROWS_PER_INSERT) {
         let rows = (0..chunk.len())
             .map(|row| format!("({})", placeholders(row * 12 + 1, 12)))
@@ -108,8 +124,20 @@ pub(crate) async fn tell(
         );
         let mut insert = sqlx::query(&sql);
         for user_id in chunk {
+            let row = NotificationRow {
+                id: id::new_id_string(),
+                category: notice.category.to_owned(),
+                kind: notice.kind.to_owned(),
+                course_id: Some(notice.course_id.to_owned()),
+                subject_id: Some(notice.subject_id.to_owned()),
+                title: notice.title.to_owned(),
+                course_title: course_title.clone(),
+                count: earlier.get(user_id).copied().unwrap_or(0) + 1,
+                created_at: now,
+                read_at: None,
+            };
             insert = insert
-                .bind(id::new_id_string())
+                .bind(row.id.clone())
                 .bind(notice.school_id)
                 .bind(user_id)
                 .bind(notice.category)
@@ -118,13 +146,34 @@ pub(crate) async fn tell(
                 .bind(notice.subject_id)
                 .bind(notice.title)
                 .bind(course_title.clone())
-                .bind(earlier.get(user_id).copied().unwrap_or(0) + 1)
+                .bind(row.count)
                 .bind(&collapse_key)
                 .bind(now);
+            frames.push(live_frame(notice.school_id, user_id, row, &locales)?);
         }
         insert.execute(uow.conn()).await?;
     }
+    let live = live.clone();
+    uow.after_commit(move || live.send(frames));
     Ok(told.len())
+}
+
+/// The `notification` frame for one reader, worded in their language.
+fn live_frame(
+    school_id: &str,
+    user_id: &str,
+    row: NotificationRow,
+    locales: &HashMap<String, String>,
+) -> anyhow::Result<Dispatch> {
+    let id = row.id.clone();
+    let shown = row.shown(locales.get(user_id).map(String::as_str));
+    Ok(Dispatch::frame(
+        school_id,
+        user_id,
+        "notification",
+        Some(&id),
+        &shown,
+    )?)
 }
 
 /// `count` numbered parameters from `$first`: `$3, $4, $5`.

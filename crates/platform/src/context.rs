@@ -12,8 +12,8 @@ use sqlx::migrate::Migrator;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    auth::KeyRing, config::Config, db::Db, events::Subscription, mail::Mailer, people::People,
-    rosters::Rosters, sealing::Sealer, shared_redis::SharedRedis, tasks::Task,
+    auth::KeyRing, config::Config, db::Db, events::Subscription, live::Live, mail::Mailer,
+    people::People, rosters::Rosters, sealing::Sealer, shared_redis::SharedRedis, tasks::Task,
 };
 
 type StartFn = Box<
@@ -144,6 +144,11 @@ impl ContextEnv {
         self.services.redis(&self.config)
     }
 
+    /// Live delivery to the real-time hub (see [`crate::live`]).
+    pub fn live(&self) -> Live {
+        self.services.live.clone()
+    }
+
     /// What seals the context's secrets at rest, with the installation's key.
     pub fn sealer(&self) -> anyhow::Result<Arc<Sealer>> {
         self.services.sealer(&self.config)
@@ -157,6 +162,7 @@ pub struct Services {
     mailer: std::sync::OnceLock<Mailer>,
     redis: std::sync::OnceLock<Option<SharedRedis>>,
     sealer: std::sync::OnceLock<Arc<Sealer>>,
+    live: Live,
 }
 
 impl Services {
@@ -183,6 +189,11 @@ impl Services {
         }
         let sealer = Arc::new(Sealer::from_config(config)?);
         Ok(self.sealer.get_or_init(|| sealer).clone())
+    }
+
+    /// The process's live delivery, shared by every context in it.
+    pub fn live(&self) -> &Live {
+        &self.live
     }
 
     /// Redis, if a context asked for it and it is configured (for `/readyz`).

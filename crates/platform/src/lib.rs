@@ -15,6 +15,7 @@ pub mod files;
 pub mod health;
 pub mod http;
 pub mod id;
+pub mod live;
 pub mod locale;
 pub mod mail;
 pub mod markdown;

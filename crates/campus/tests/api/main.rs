@@ -23,6 +23,7 @@ mod courses;
 mod http;
 mod identity;
 mod layout;
+mod live;
 mod mail;
 mod notifications;
 mod pages;
