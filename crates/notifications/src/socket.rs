@@ -27,7 +27,7 @@ use utoipa::IntoParams;
 
 use crate::{
     hub::{Closing, Line, Outgoing, SIGNED_OUT},
-    in_app::{unread_of, NotificationRow, ROW_COLUMNS},
+    in_app::{NotificationRow, ROW_COLUMNS},
     Notifications,
 };
 
@@ -58,7 +58,8 @@ struct Holder {
 }
 
 /// Opens the live connection (WebSocket). Frames are JSON `{"type": ..., "data": ...}`:
-/// `ready` (`{"unread": n}`), `notification` (a notification as `GET /api/v1/notifications`
+/// `ready` (`{"unread": n, "newest": id}`: the unread count, and the newest notification it
+/// includes), `notification` (a notification as `GET /api/v1/notifications`
 /// shows it), `resync` (frames were missed: fetch the list afresh) and `pong` (the answer to a
 /// client's `{"type":"ping"}`). Authenticate with the session cookie or, as the first message,
 /// `{"type":"auth","data":{"token":"<access token>","after":"<id>"}}`. Close codes: 4401 (not
@@ -227,10 +228,20 @@ async fn converse(
 ) -> Option<Closing> {
     // Registered first, then caught up: whatever is made meanwhile waits in the queue, and
     // what the catching up already sent is skipped there.
-    let unread = unread_of(&notifications.db, &line.school_id, &line.user_id)
-        .await
-        .unwrap_or(0);
-    let ready = format!(r#"{{"type":"ready","data":{{"unread":{unread}}}}}"#);
+    let standing: (i64, Option<String>) = sqlx::query_as(
+        "SELECT COUNT(CASE WHEN read_at IS NULL THEN 1 END), MAX(id) FROM notifications \
+         WHERE user_id = $1 AND school_id = $2",
+    )
+    .bind(&line.user_id)
+    .bind(&line.school_id)
+    .fetch_one(notifications.db.pool())
+    .await
+    .unwrap_or_default();
+    let ready = live::frame_text(
+        "ready",
+        &serde_json::json!({ "unread": standing.0, "newest": standing.1 }),
+    )
+    .ok()?;
     send(socket, ready).await.ok()?;
     let mut caught_up_to = None;
     if let Some(after) = after.filter(|after| !after.is_empty()) {

@@ -48,7 +48,86 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   for (const list of document.querySelectorAll('ol[data-reorder]')) reorderByDragging(list);
   for (const source of document.querySelectorAll('textarea[data-preview]')) previewAsYouType(source);
+  const bell = document.querySelector('a.bell[data-live]');
+  if (bell && 'WebSocket' in window) followLive(bell);
 });
+
+// The bell follows the live connection: its count changes as notifications arrive, and each
+// new one is said in the page's status region (a screen reader hears it) with a link to it.
+// A dropped connection is opened again with growing pauses, asking for what it missed; a
+// lapsed sign-in is renewed once, as pages renew it.
+function followLive(bell) {
+  const count = bell.querySelector('[data-unread]');
+  const number = bell.querySelector('[data-unread-number]');
+  const news = document.getElementById('live-news');
+  let unread = Number(number.textContent) || 0;
+  let newest = '';
+  let lastSeen = '';
+  let pause = 1000;
+  let renewed = false;
+  const show = () => {
+    number.textContent = String(unread);
+    count.hidden = unread <= 0;
+  };
+  const announce = (notification) => {
+    if (!news) return;
+    const link = document.createElement('a');
+    link.href = notification.link;
+    link.textContent = notification.text;
+    news.replaceChildren(link);
+    clearTimeout(news.clearing);
+    news.clearing = setTimeout(() => news.replaceChildren(), 15000);
+  };
+  const renew = () => fetch('/api/v1/auth/session/refresh', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'x-csrf-token': bell.dataset.csrf },
+  }).then((answer) => answer.ok);
+  const connect = () => {
+    const url = new URL(bell.dataset.live, window.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (lastSeen) url.searchParams.set('after', lastSeen);
+    const socket = new WebSocket(url);
+    let opened = false;
+    socket.addEventListener('open', () => { opened = true; });
+    socket.addEventListener('message', (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch { return; }
+      if (frame.type === 'ready') {
+        unread = frame.data.unread;
+        newest = frame.data.newest || '';
+        pause = 1000;
+        renewed = false;
+        show();
+        bell.dataset.connected = 'true';
+      } else if (frame.type === 'notification') {
+        const notification = frame.data;
+        lastSeen = notification.id;
+        // One that folded an earlier unread one into it (count above one) adds nothing.
+        if (notification.id > newest && notification.count === 1 && !notification.read_at) {
+          unread += 1;
+          show();
+        }
+        if (notification.id > newest) announce(notification);
+      } else if (frame.type === 'resync') {
+        socket.close();
+      }
+    });
+    socket.addEventListener('close', (event) => {
+      delete bell.dataset.connected;
+      // Refused at the door (the access cookie lapsed) or signed out: renew once.
+      if ((event.code === 4401 || !opened) && !renewed) {
+        renewed = true;
+        renew().then((ok) => { if (ok) setTimeout(connect, 200); }).catch(() => {});
+        return;
+      }
+      if (event.code === 4401) return;
+      setTimeout(connect, pause);
+      pause = Math.min(pause * 2, 30000);
+    });
+  };
+  connect();
+}
 
 // Dragging a module or lesson to a new place posts the list's new order, as the Up and Down
 // buttons (the keyboard's way) post one move.

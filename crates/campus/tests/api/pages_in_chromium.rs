@@ -372,7 +372,7 @@ async fn student_completes_the_course(
         .unwrap();
     assert_eq!(progress.as_deref(), Some("100"));
     let status = client
-        .find(Locator::Css("[role=status]"))
+        .find(Locator::Css("main [role=status]"))
         .await
         .unwrap()
         .text()
@@ -1973,7 +1973,111 @@ async fn the_inbox_in_chromium() {
         path_of(&student.current_url().await.unwrap()),
         format!("/courses/{course}")
     );
-    assert!(student.find(Locator::Css("a.bell .count")).await.is_err());
+    let count = student.find(Locator::Css("a.bell .count")).await.unwrap();
+    assert!(
+        !count.is_displayed().await.unwrap(),
+        "no count once all is read"
+    );
+
+    // The page stays open while the teacher sets work and grades it: the bell counts each
+    // notification as it arrives, and the status region says it with a link to it.
+    wait_for(&student, "a.bell[data-connected]").await;
+    let made = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/assignments"),
+        Some(&tess.token),
+        Some(json!({ "title": "Lab report", "max_points": 10, "submission_types": ["text"] })),
+    )
+    .await
+    .1;
+    let assignment = made["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/assignments/{assignment}/publish");
+    assert_eq!(
+        call(&app, Method::POST, &path, Some(&tess.token), None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        live_bell(&student).await,
+        (
+            "Notifications 1 unread".to_owned(),
+            "New assignment: Lab report".to_owned()
+        )
+    );
+    let path = format!("/api/v1/assignments/{assignment}/submissions");
+    let handed = call(
+        &app,
+        Method::POST,
+        &path,
+        Some(&sam.token),
+        Some(json!({ "text": "done" })),
+    )
+    .await;
+    assert_eq!(handed.0, 201, "{}", handed.1);
+    let path = format!(
+        "/api/v1/submissions/{}/grade",
+        handed.1["id"].as_str().unwrap()
+    );
+    let graded = call(
+        &app,
+        Method::POST,
+        &path,
+        Some(&tess.token),
+        Some(json!({ "points": 9 })),
+    )
+    .await;
+    assert!(graded.0.is_success(), "{graded:?}");
+    let (bell, said) = eventually_said(&student, "Your work on Lab report has a grade").await;
+    assert_eq!(bell, "Notifications 2 unread");
+    assert_eq!(said, "Your work on Lab report has a grade");
+    let link = student.find(Locator::Css("#live-news a")).await.unwrap();
+    assert_eq!(
+        link.attr("href").await.unwrap().as_deref(),
+        Some(format!("/assignments/{assignment}").as_str())
+    );
+    a11y.check(&student, "a page with live news").await;
     student.close().await.unwrap();
     env.cleanup().await;
+}
+
+/// Waits until `css` matches on the page.
+async fn wait_for(client: &Client, css: &str) {
+    campus_testkit::eventually(Duration::from_secs(20), css, || async {
+        client.find(Locator::Css(css)).await.ok().map(|_| ())
+    })
+    .await;
+}
+
+/// The bell's words and the live status region's, once the region says something new.
+async fn live_bell(client: &Client) -> (String, String) {
+    let words = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    campus_testkit::eventually(Duration::from_secs(20), "live news", || async {
+        let said = client
+            .find(Locator::Css("#live-news"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let bell = client
+            .find(Locator::Css("a.bell"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (!said.trim().is_empty()).then(|| (words(bell), words(said)))
+    })
+    .await
+}
+
+/// The bell and the status region once the region says `text`.
+async fn eventually_said(client: &Client, text: &str) -> (String, String) {
+    campus_testkit::eventually(Duration::from_secs(20), text, || async {
+        let (bell, said) = live_bell(client).await;
+        (said == text).then_some((bell, said))
+    })
+    .await
 }
