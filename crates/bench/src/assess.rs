@@ -86,10 +86,10 @@ pub struct ExportOptions {
 }
 
 /// A running installation of every context, with a school and its admin.
-struct Installation {
-    base: String,
-    client: reqwest::Client,
-    admin: String,
+pub(crate) struct Installation {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub admin: String,
     school: String,
     signing: Vec<u8>,
     app_dbs: Vec<(&'static str, Db)>,
@@ -99,7 +99,7 @@ struct Installation {
 }
 
 impl Installation {
-    async fn start(storage: Storage, postgres_url: &str) -> anyhow::Result<Self> {
+    pub async fn start(storage: Storage, postgres_url: &str) -> anyhow::Result<Self> {
         let unique = id::new_id_string().to_lowercase();
         let mut config = Config {
             listen: "127.0.0.1:0".parse()?,
@@ -131,7 +131,7 @@ impl Installation {
             Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| anyhow::anyhow!("key"))?;
         keys.insert_ed25519(BENCH_KEY, pair.public_key().as_ref());
         let base = format!("http://{}", app.address());
-        let app_dbs = ["assessments", "gradebook"]
+        let app_dbs = ["assessments", "gradebook", "notifications"]
             .into_iter()
             .filter_map(|name| app.database(name).map(|db| (name, db.clone())))
             .collect();
@@ -178,7 +178,7 @@ impl Installation {
         })
     }
 
-    fn db(&self, name: &str) -> anyhow::Result<&Db> {
+    pub fn db(&self, name: &str) -> anyhow::Result<&Db> {
         self.app_dbs
             .iter()
             .find(|(n, _)| *n == name)
@@ -187,7 +187,7 @@ impl Installation {
     }
 
     /// A student's access token, signed with the bench key.
-    fn token(&self, user: &str) -> anyhow::Result<String> {
+    pub fn token(&self, user: &str) -> anyhow::Result<String> {
         let now = time::now_ms() / 1000;
         let claims = Claims {
             sub: user.to_owned(),
@@ -208,8 +208,8 @@ impl Installation {
         )?)
     }
 
-    /// A published course, known to assessments and the gradebook.
-    async fn course(&self) -> anyhow::Result<String> {
+    /// A published course, known to assessments, the gradebook and notifications.
+    pub async fn course(&self) -> anyhow::Result<String> {
         let course = call(
             &self.client,
             Method::POST,
@@ -227,8 +227,7 @@ impl Installation {
             None,
         )
         .await?;
-        for name in ["assessments", "gradebook"] {
-            let db = self.db(name)?;
+        for (name, db) in &self.app_dbs {
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
                 let known: Option<(String,)> =
@@ -251,18 +250,31 @@ impl Installation {
 
     /// `count` students of the course, written into the contexts' directories and rosters.
     async fn students(&self, course: &str, count: usize) -> anyhow::Result<Vec<String>> {
+        self.students_of_school(course, count, count).await
+    }
+
+    /// `count` students of the school, the first `enrolled` of them in the course.
+    pub async fn students_of_school(
+        &self,
+        course: &str,
+        count: usize,
+        enrolled: usize,
+    ) -> anyhow::Result<Vec<String>> {
         let ids: Vec<String> = (0..count).map(|_| id::new_id_string()).collect();
         for (_, db) in &self.app_dbs {
-            for chunk in ids.chunks(500) {
+            for (c, chunk) in ids.chunks(500).enumerate() {
                 let mut uow = db.begin().await?;
                 for (n, user) in chunk.iter().enumerate() {
+                    let n = c * 500 + n;
                     sqlx::query("INSERT INTO people (user_id, school_id, email, display_name, role, status, updated_at) \
                                  VALUES ($1, $2, $3, $4, 'student', 'active', 0)")
                         .bind(user).bind(&self.school).bind(format!("{user}@bench.example")).bind(format!("Student {n}"))
                         .execute(uow.conn()).await?;
-                    sqlx::query("INSERT INTO roster_places (course_id, user_id, school_id, course_role, joined_at) \
-                                 VALUES ($1, $2, $3, 'student', 0)")
-                        .bind(course).bind(user).bind(&self.school).execute(uow.conn()).await?;
+                    if n < enrolled {
+                        sqlx::query("INSERT INTO roster_places (course_id, user_id, school_id, course_role, joined_at) \
+                                     VALUES ($1, $2, $3, 'student', 0)")
+                            .bind(course).bind(user).bind(&self.school).execute(uow.conn()).await?;
+                    }
                 }
                 uow.commit().await?;
             }
@@ -270,7 +282,7 @@ impl Installation {
         Ok(ids)
     }
 
-    async fn stop(mut self) -> anyhow::Result<()> {
+    pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -288,7 +300,7 @@ impl Installation {
     }
 }
 
-async fn call(
+pub(crate) async fn call(
     client: &reqwest::Client,
     method: Method,
     url: &str,
@@ -309,11 +321,11 @@ async fn call(
     Ok(answer)
 }
 
-fn histogram() -> anyhow::Result<Histogram<u64>> {
+pub(crate) fn histogram() -> anyhow::Result<Histogram<u64>> {
     Ok(Histogram::new_with_bounds(1, 120_000_000, 3)?)
 }
 
-fn ms(histogram: &Histogram<u64>, quantile: f64) -> f64 {
+pub(crate) fn ms(histogram: &Histogram<u64>, quantile: f64) -> f64 {
     histogram.value_at_quantile(quantile) as f64 / 1000.0
 }
 

@@ -6,6 +6,7 @@
 
 mod assess;
 mod events;
+mod live;
 mod reads;
 mod startup;
 
@@ -36,6 +37,12 @@ enum Scenario {
     Exam(assess::ExamOptions),
     /// The gradebook's CSV export of a course of N students × M items.
     GradebookExport(assess::ExportOptions),
+    /// The real-time hub: N open live connections, grade → frame latency, memory per
+    /// connection, and an announcement to a whole course of connected students.
+    Live(live::Options),
+    /// Holds the live connections for `live` in a process of their own.
+    #[command(hide = true)]
+    LiveClients(live::ClientOptions),
     /// Cold start to ready and idle memory of the `campus` binary.
     Startup(startup::Options),
     /// Authenticated reads of the hottest routes (the catalogue, a course outline) against
@@ -70,6 +77,8 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Exam(options) => assess::exam(options).await,
         Scenario::GradebookExport(options) => assess::gradebook_export(options).await,
         Scenario::Reads(options) => reads::run(options).await,
+        Scenario::Live(options) => live::run(options).await,
+        Scenario::LiveClients(options) => live::clients(options).await,
         Scenario::ServeBare { port } => serve_bare(port).await,
     }
 }

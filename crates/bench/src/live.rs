@@ -1,0 +1,421 @@
+//! The real-time hub under load, embedded shape:
+//!
+//! - N students hold a live connection open (by default 20,000); a sample of them have handed
+//!   in work, and the teacher grades it at a steady rate. Latency is from the grade request
+//!   being sent to the `notification` frame arriving at that student's socket.
+//! - An announcement to a course of M students (by default 2,000), all connected: time until
+//!   every in-app notification exists, and until every socket has its frame.
+//! - Memory per open connection: the server's resident memory before and after the
+//!   connections open, divided by their number.
+//!
+//! The sockets are held by a second process (this binary's hidden `live-clients` scenario), so
+//! the server's memory is its own; the two processes share the machine's two cores, and the
+//! clock that times a frame from request to arrival. A process may hold at most as many sockets
+//! as its open-file limit allows (`ulimit -n`), which bounds the connections one server holds.
+
+use std::{
+    collections::HashMap,
+    io::Write as _,
+    process::Stdio,
+    sync::Arc,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use anyhow::Context as _;
+use clap::Args;
+use futures::{SinkExt, StreamExt};
+use indicatif::{ProgressBar, ProgressStyle};
+use reqwest::Method;
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    sync::{Mutex, Semaphore},
+};
+use tokio_tungstenite::tungstenite::{protocol::WebSocketConfig, Message};
+
+use crate::{
+    assess::{call, histogram, ms, Installation},
+    startup::resident_kib,
+    Storage,
+};
+
+#[derive(Args)]
+pub struct Options {
+    #[arg(long, value_enum, default_value = "sqlite")]
+    storage: Storage,
+    /// Students holding a live connection.
+    #[arg(long, default_value_t = 20_000)]
+    connections: usize,
+    /// Of them, in the course the announcement goes to.
+    #[arg(long, default_value_t = 2_000)]
+    course_size: usize,
+    /// Grades given (each to a different student of the course), one frame each.
+    #[arg(long, default_value_t = 1_000)]
+    grades: usize,
+    /// Grades per second.
+    #[arg(long, default_value_t = 50)]
+    rate: u64,
+    #[arg(
+        long,
+        env = "CAMPUS_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+    )]
+    postgres_url: String,
+}
+
+#[derive(Args)]
+pub struct ClientOptions {
+    /// The socket's address (`ws://host:port/api/v1/ws`).
+    #[arg(long)]
+    url: String,
+    /// A file of access tokens, one per line: line n is client `first + n`.
+    #[arg(long)]
+    tokens: std::path::PathBuf,
+    #[arg(long, default_value_t = 0)]
+    first: usize,
+}
+
+/// Sockets per client process: a process may hold 20,000 open files on this machine (a hard
+/// limit a container cannot raise), so the clients are spread over processes.
+const SOCKETS_PER_CLIENT_PROCESS: usize = 9_000;
+
+fn epoch_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| since.as_micros() as u64)
+        .unwrap_or_default()
+}
+
+/// The second process: opens a socket per token, says `ready <opened> <failed> <rss KiB>`
+/// once all have answered, then `frame <client> <kind> <epoch µs>` for each notification.
+pub async fn clients(options: ClientOptions) -> anyhow::Result<()> {
+    let tokens: Vec<String> = std::fs::read_to_string(&options.tokens)?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let (said, mut to_say) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let opening = Arc::new(Semaphore::new(256));
+    let (opened, mut answered) = tokio::sync::mpsc::unbounded_channel::<bool>();
+    for (n, token) in tokens.into_iter().enumerate() {
+        let n = options.first + n;
+        let url = options.url.clone();
+        let said = said.clone();
+        let opened = opened.clone();
+        let opening = opening.clone();
+        tokio::spawn(async move {
+            // At most so many handshakes at once; the socket stays open after.
+            let mut permit = Some(opening.acquire_owned().await);
+            let mut config = WebSocketConfig::default();
+            config.read_buffer_size = 4096;
+            config.write_buffer_size = 0;
+            let connected =
+                tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), false)
+                    .await;
+            let Ok((mut socket, _)) = connected else {
+                let _ = opened.send(false);
+                return;
+            };
+            let auth = json!({ "type": "auth", "data": { "token": token } }).to_string();
+            if socket.send(Message::Text(auth.into())).await.is_err() {
+                let _ = opened.send(false);
+                return;
+            }
+            let mut ready = false;
+            while let Some(Ok(message)) = socket.next().await {
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                let arrived = epoch_us();
+                let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
+                match frame["type"].as_str() {
+                    Some("ready") if !ready => {
+                        ready = true;
+                        permit.take();
+                        let _ = opened.send(true);
+                    }
+                    Some("notification") => {
+                        let kind = frame["data"]["kind"].as_str().unwrap_or("?");
+                        let _ = said.send(format!("frame {n} {kind} {arrived}"));
+                    }
+                    _ => {}
+                }
+            }
+            if !ready {
+                let _ = opened.send(false);
+            }
+        });
+    }
+    drop(said);
+    drop(opened);
+    let expected = std::fs::read_to_string(&options.tokens)?.lines().count();
+    let (mut ok, mut failed) = (0, 0);
+    while ok + failed < expected {
+        match answered.recv().await {
+            Some(true) => ok += 1,
+            Some(false) => failed += 1,
+            None => break,
+        }
+    }
+    let rss = resident_kib(std::process::id()).unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ready {ok} {failed} {rss}")?;
+    out.flush()?;
+    drop(out);
+    while let Some(line) = to_say.recv().await {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Frame arrivals by client, per kind, as the second process reports them.
+type Arrivals = Arc<Mutex<HashMap<(usize, String), u64>>>;
+
+pub async fn run(options: Options) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        options.course_size <= options.connections && options.grades <= options.course_size,
+        "grades ≤ course size ≤ connections"
+    );
+    let site = Installation::start(options.storage, &options.postgres_url).await?;
+    let course = site.course().await?;
+    let students = site
+        .students_of_school(&course, options.connections, options.course_size)
+        .await?;
+    // The graded students hand in first, before anyone is connected.
+    let assignment = call(&site.client, Method::POST, &format!("{}/api/v1/courses/{course}/assignments", site.base),
+        Some(&site.admin), Some(json!({ "title": "Essay", "max_points": 10, "submission_types": ["text"] }))).await?;
+    let assignment = assignment["id"].as_str().context("assignment")?.to_owned();
+    call(
+        &site.client,
+        Method::POST,
+        &format!("{}/api/v1/assignments/{assignment}/publish", site.base),
+        Some(&site.admin),
+        None,
+    )
+    .await?;
+    let progress = bar(options.grades, "hand-ins")?;
+    let mut submissions = Vec::with_capacity(options.grades);
+    for student in students.iter().take(options.grades) {
+        let handed = call(
+            &site.client,
+            Method::POST,
+            &format!("{}/api/v1/assignments/{assignment}/submissions", site.base),
+            Some(&site.token(student)?),
+            Some(json!({ "text": "My essay." })),
+        )
+        .await?;
+        submissions.push(handed["id"].as_str().context("submission")?.to_owned());
+        progress.inc(1);
+    }
+    progress.finish();
+    // Let the publication's notifications settle, so the frames counted below are the
+    // grades' and the announcement's.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let server_before = resident_kib(std::process::id())?;
+    let socket_url = format!("{}/api/v1/ws", site.base.replacen("http://", "ws://", 1));
+    let opening = Instant::now();
+    let mut children = Vec::new();
+    let mut outputs = Vec::new();
+    let mut token_files = Vec::new();
+    for (part, group) in students.chunks(SOCKETS_PER_CLIENT_PROCESS).enumerate() {
+        let file = std::env::temp_dir()
+            .join(format!("campus-bench-tokens-{}-{part}", std::process::id()));
+        let mut tokens = String::new();
+        for student in group {
+            tokens.push_str(&site.token(student)?);
+            tokens.push('\n');
+        }
+        std::fs::write(&file, tokens)?;
+        let first = (part * SOCKETS_PER_CLIENT_PROCESS).to_string();
+        let mut child = tokio::process::Command::new(std::env::current_exe()?)
+            .args(["live-clients", "--url", &socket_url, "--first", &first, "--tokens"])
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        outputs.push(BufReader::new(child.stdout.take().context("client output")?).lines());
+        children.push(child);
+        token_files.push(file);
+    }
+    let (mut opened, mut failed, mut client_rss) = (0, 0, 0);
+    for lines in &mut outputs {
+        let ready = lines.next_line().await?.context("the clients stopped")?;
+        let fields: Vec<u64> = ready
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|field| field.parse().ok())
+            .collect();
+        let [ok, refused, rss] = fields[..] else {
+            anyhow::bail!("unexpected from the clients: {ready}");
+        };
+        opened += ok;
+        failed += refused;
+        client_rss += rss;
+    }
+    let opened_in = opening.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let server_after = resident_kib(std::process::id())?;
+    let per_connection =
+        (server_after.saturating_sub(server_before)) as f64 * 1024.0 / opened.max(1) as f64;
+
+    let arrivals: Arrivals = Arc::default();
+    let mut listening = Vec::new();
+    for mut lines in outputs {
+        let arrivals = arrivals.clone();
+        listening.push(tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut fields = line.split_whitespace().skip(1);
+                let (Some(n), Some(kind), Some(at)) = (fields.next(), fields.next(), fields.next()) else {
+                    continue;
+                };
+                if let (Ok(n), Ok(at)) = (n.parse::<usize>(), at.parse::<u64>()) {
+                    arrivals.lock().await.insert((n, kind.to_owned()), at);
+                }
+            }
+        }));
+    }
+
+    // Grades at a steady rate, each timed from its request to its student's frame.
+    let progress = bar(options.grades, "grades")?;
+    let sent_at: Arc<Mutex<HashMap<usize, u64>>> = Arc::default();
+    let began = Instant::now();
+    let mut grading = Vec::new();
+    for (n, submission) in submissions.iter().enumerate() {
+        let due = began + Duration::from_micros(n as u64 * 1_000_000 / options.rate.max(1));
+        tokio::time::sleep_until(due.into()).await;
+        let (client, base, admin, sent_at, progress) = (
+            site.client.clone(),
+            site.base.clone(),
+            site.admin.clone(),
+            sent_at.clone(),
+            progress.clone(),
+        );
+        let submission = submission.clone();
+        grading.push(tokio::spawn(async move {
+            sent_at.lock().await.insert(n, epoch_us());
+            let graded = call(&client, Method::POST, &format!("{base}/api/v1/submissions/{submission}/grade"),
+                Some(&admin), Some(json!({ "points": 8 }))).await;
+            progress.inc(1);
+            graded.is_ok()
+        }));
+    }
+    let mut grade_errors = 0;
+    for task in grading {
+        if !task.await? {
+            grade_errors += 1;
+        }
+    }
+    progress.finish();
+    let graded_in = began.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut latency = histogram()?;
+    let mut missing = options.grades;
+    while Instant::now() < deadline {
+        let got = arrivals.lock().await;
+        missing = (0..options.grades)
+            .filter(|n| !got.contains_key(&(*n, "submission_graded".to_owned())))
+            .count();
+        if missing == 0 {
+            break;
+        }
+        drop(got);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    {
+        let got = arrivals.lock().await;
+        let sent = sent_at.lock().await;
+        for (n, at) in sent.iter() {
+            if let Some(arrived) = got.get(&(*n, "submission_graded".to_owned())) {
+                latency.saturating_record(arrived.saturating_sub(*at));
+            }
+        }
+    }
+
+    // One announcement to the whole course.
+    let notifications = site.db("notifications")?.clone();
+    let announced_at = epoch_us();
+    let posted = Instant::now();
+    call(&site.client, Method::POST, &format!("{}/api/v1/courses/{course}/announcements", site.base),
+        Some(&site.admin), Some(json!({ "title": "Assembly", "body": "In the hall at nine." }))).await?;
+    let mut stored_in = None;
+    let mut delivered_in = None;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline && (stored_in.is_none() || delivered_in.is_none()) {
+        if stored_in.is_none() {
+            let (stored,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM notifications WHERE kind = 'announcement_posted'",
+            )
+            .fetch_one(notifications.pool())
+            .await?;
+            if stored as usize >= options.course_size {
+                stored_in = Some(posted.elapsed());
+            }
+        }
+        if delivered_in.is_none() {
+            let got = arrivals.lock().await;
+            let frames: Vec<u64> = got
+                .iter()
+                .filter(|((_, kind), _)| kind == "announcement_posted")
+                .map(|(_, at)| *at)
+                .collect();
+            if frames.len() >= options.course_size {
+                let last = frames.iter().max().copied().unwrap_or(announced_at);
+                delivered_in = Some(Duration::from_micros(last.saturating_sub(announced_at)));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for mut child in children {
+        let _ = child.kill().await;
+    }
+    for task in listening {
+        task.abort();
+    }
+    for file in token_files {
+        let _ = std::fs::remove_file(file);
+    }
+
+    println!("| open connections | opened in | failed | server memory per connection | client processes | grades | rate | grade → frame p50 / p99 / max | frames missing | grade errors |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {opened} | {:.1} s | {failed} | {:.1} KB | {} MB ({} processes) | {} in {:.1} s | {}/s | {:.1} / {:.1} / {:.1} ms | {missing} | {grade_errors} |",
+        opened_in.as_secs_f64(),
+        per_connection / 1024.0,
+        client_rss / 1024,
+        client_processes(options.connections),
+        options.grades,
+        graded_in.as_secs_f64(),
+        options.rate,
+        ms(&latency, 0.5),
+        ms(&latency, 0.99),
+        latency.max() as f64 / 1000.0,
+    );
+    let shown = |took: Option<Duration>| {
+        took.map_or("not within 60 s".to_owned(), |took| format!("{:.0} ms", took.as_secs_f64() * 1000.0))
+    };
+    println!();
+    println!("| announcement to | every in-app notification stored | every connected client has its frame |");
+    println!("|---|---|---|");
+    println!(
+        "| {} students | {} | {} |",
+        options.course_size,
+        shown(stored_in),
+        shown(delivered_in)
+    );
+    site.stop().await
+}
+
+fn client_processes(connections: usize) -> usize {
+    connections.div_ceil(SOCKETS_PER_CLIENT_PROCESS)
+}
+
+fn bar(len: usize, what: &str) -> anyhow::Result<ProgressBar> {
+    Ok(ProgressBar::new(len as u64).with_style(
+        ProgressStyle::with_template(&format!("{what} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}})"))?
+            .progress_chars("=> "),
+    ))
+}
