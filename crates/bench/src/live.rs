@@ -185,8 +185,14 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         .students_of_school(&course, options.connections, options.course_size)
         .await?;
     // The graded students hand in first, before anyone is connected.
-    let assignment = call(&site.client, Method::POST, &format!("{}/api/v1/courses/{course}/assignments", site.base),
-        Some(&site.admin), Some(json!({ "title": "Essay", "max_points": 10, "submission_types": ["text"] }))).await?;
+    let assignment = call(
+        &site.client,
+        Method::POST,
+        &format!("{}/api/v1/courses/{course}/assignments", site.base),
+        Some(&site.admin),
+        Some(json!({ "title": "Essay", "max_points": 10, "submission_types": ["text"] })),
+    )
+    .await?;
     let assignment = assignment["id"].as_str().context("assignment")?.to_owned();
     call(
         &site.client,
@@ -222,8 +228,8 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let mut outputs = Vec::new();
     let mut token_files = Vec::new();
     for (part, group) in students.chunks(SOCKETS_PER_CLIENT_PROCESS).enumerate() {
-        let file = std::env::temp_dir()
-            .join(format!("campus-bench-tokens-{}-{part}", std::process::id()));
+        let file =
+            std::env::temp_dir().join(format!("campus-bench-tokens-{}-{part}", std::process::id()));
         let mut tokens = String::new();
         for student in group {
             tokens.push_str(&site.token(student)?);
@@ -232,7 +238,14 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         std::fs::write(&file, tokens)?;
         let first = (part * SOCKETS_PER_CLIENT_PROCESS).to_string();
         let mut child = tokio::process::Command::new(std::env::current_exe()?)
-            .args(["live-clients", "--url", &socket_url, "--first", &first, "--tokens"])
+            .args([
+                "live-clients",
+                "--url",
+                &socket_url,
+                "--first",
+                &first,
+                "--tokens",
+            ])
             .arg(&file)
             .stdout(Stdio::piped())
             .kill_on_drop(true)
@@ -269,7 +282,8 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         listening.push(tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {
                 let mut fields = line.split_whitespace().skip(1);
-                let (Some(n), Some(kind), Some(at)) = (fields.next(), fields.next(), fields.next()) else {
+                let (Some(n), Some(kind), Some(at)) = (fields.next(), fields.next(), fields.next())
+                else {
                     continue;
                 };
                 if let (Ok(n), Ok(at)) = (n.parse::<usize>(), at.parse::<u64>()) {
@@ -297,8 +311,14 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         let submission = submission.clone();
         grading.push(tokio::spawn(async move {
             sent_at.lock().await.insert(n, epoch_us());
-            let graded = call(&client, Method::POST, &format!("{base}/api/v1/submissions/{submission}/grade"),
-                Some(&admin), Some(json!({ "points": 8 }))).await;
+            let graded = call(
+                &client,
+                Method::POST,
+                &format!("{base}/api/v1/submissions/{submission}/grade"),
+                Some(&admin),
+                Some(json!({ "points": 8 })),
+            )
+            .await;
             progress.inc(1);
             graded.is_ok()
         }));
@@ -339,8 +359,14 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let notifications = site.db("notifications")?.clone();
     let announced_at = epoch_us();
     let posted = Instant::now();
-    call(&site.client, Method::POST, &format!("{}/api/v1/courses/{course}/announcements", site.base),
-        Some(&site.admin), Some(json!({ "title": "Assembly", "body": "In the hall at nine." }))).await?;
+    call(
+        &site.client,
+        Method::POST,
+        &format!("{}/api/v1/courses/{course}/announcements", site.base),
+        Some(&site.admin),
+        Some(json!({ "title": "Assembly", "body": "In the hall at nine." })),
+    )
+    .await?;
     let mut stored_in = None;
     let mut delivered_in = None;
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -395,7 +421,9 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         latency.max() as f64 / 1000.0,
     );
     let shown = |took: Option<Duration>| {
-        took.map_or("not within 60 s".to_owned(), |took| format!("{:.0} ms", took.as_secs_f64() * 1000.0))
+        took.map_or("not within 60 s".to_owned(), |took| {
+            format!("{:.0} ms", took.as_secs_f64() * 1000.0)
+        })
     };
     println!();
     println!("| announcement to | every in-app notification stored | every connected client has its frame |");
@@ -415,7 +443,9 @@ fn client_processes(connections: usize) -> usize {
 
 fn bar(len: usize, what: &str) -> anyhow::Result<ProgressBar> {
     Ok(ProgressBar::new(len as u64).with_style(
-        ProgressStyle::with_template(&format!("{what} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}})"))?
-            .progress_chars("=> "),
+        ProgressStyle::with_template(&format!(
+            "{what} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}})"
+        ))?
+        .progress_chars("=> "),
     ))
 }

@@ -11,7 +11,7 @@ pub(crate) mod password_hashing;
 pub(crate) mod recovery;
 pub(crate) mod roster;
 pub(crate) mod school_admin;
-pub(crate) mod secrets;
+pub(crate) use campus_platform::secrets;
 pub(crate) mod sessions;
 pub(crate) mod store;
 pub(crate) mod throttle;

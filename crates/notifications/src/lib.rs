@@ -7,8 +7,10 @@
 //! notification for many people, collapsing bursts), `wording` (what a notification says, in
 //! the reader's language), `in_app` (the in-app list, its unread count, marking read), `hub`
 //! (which sockets are open for whom, and live frames to them) and `socket` (the WebSocket
-//! itself: authenticating, resuming, heartbeats).
+//! itself: authenticating, resuming, heartbeats) and `calendar` (due dates as a list and a
+//! private iCalendar feed).
 
+pub(crate) mod calendar;
 pub(crate) mod hub;
 pub(crate) mod in_app;
 pub(crate) mod intake;
@@ -23,6 +25,7 @@ use campus_platform::{
     context::{Context, ContextEnv, Running},
     db::Db,
     people::People,
+    sealing::Sealer,
 };
 use sqlx::migrate::Migrator;
 
@@ -41,6 +44,8 @@ pub(crate) struct Parts {
     pub public_url: Option<String>,
     /// The sockets open in this process.
     pub switchboard: hub::Switchboard,
+    /// Seals calendar feed addresses at rest.
+    pub sealer: Arc<Sealer>,
 }
 
 impl std::ops::Deref for Notifications {
@@ -72,9 +77,13 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         keys: env.keys.clone(),
         public_url: env.config.public_url.clone(),
         switchboard: switchboard.clone(),
+        sealer: env.sealer()?,
     }));
-    Ok(Running::new(in_app::routes(notifications))
-        .subscribe(intake::subscription(live.clone()))
-        .subscribe(hub::sign_outs(live.clone()))
-        .task(switchboard.task(&live)))
+    Ok(Running::new(
+        in_app::routes(notifications.clone()).merge(calendar::routes::routes(notifications)),
+    )
+    .subscribe(intake::subscription(live.clone()))
+    .subscribe(calendar::dates::subscription())
+    .subscribe(hub::sign_outs(live.clone()))
+    .task(switchboard.task(&live)))
 }

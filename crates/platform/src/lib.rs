@@ -26,6 +26,7 @@ pub mod people;
 pub mod rate_limit;
 pub mod rosters;
 pub mod sealing;
+pub mod secrets;
 pub mod shared_redis;
 pub mod tasks;
 pub mod telemetry;

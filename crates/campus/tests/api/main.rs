@@ -17,6 +17,7 @@ mod fixtures;
 mod assessments;
 mod browser;
 mod bus;
+mod calendar;
 mod catalogue;
 mod cli;
 mod courses;

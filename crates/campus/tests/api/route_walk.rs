@@ -41,6 +41,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/password-reset/confirm"),
     ("post", "/api/v1/auth/invitation/accept"),
     ("post", "/api/v1/auth/verify-email"),
+    // A private calendar feed: its address is the credential (calendar applications send no
+    // other).
+    ("get", "/api/v1/calendar/feeds/{file}"),
 ];
 
 /// One operation of the document.
@@ -424,6 +427,7 @@ each_storage! {
             ("lessons/{id}", lesson),
             ("users/{id}", sam.id.clone()),
             ("sessions/{id}", session_of(&school.admin.token)),
+            ("feeds/{file}", format!("{}.ics", campus_platform::id::new_id_string())),
             // Parked events are the platform's, not a school's.
             ("parked/{id}", campus_platform::id::new_id_string()),
         ]));

@@ -1,5 +1,5 @@
-//! The secrets identity hands out by link or token (refresh tokens, emailed links, recovery
-//! codes): made from the system's randomness, stored only as digests.
+//! Secrets handed out by link or token (refresh tokens, emailed links, recovery codes, private
+//! calendar feeds): made from the system's randomness, stored only as digests.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use ring::rand::{SecureRandom, SystemRandom};
