@@ -48,6 +48,18 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   for (const list of document.querySelectorAll('ol[data-reorder]')) reorderByDragging(list);
   for (const source of document.querySelectorAll('textarea[data-preview]')) previewAsYouType(source);
+  // A read-only address offers a button that copies it, and says so.
+  for (const button of document.querySelectorAll('button[data-copy]')) {
+    const field = document.getElementById(button.dataset.copy);
+    const said = button.parentElement.querySelector('.copied');
+    if (!field || !navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener('click', () => {
+      navigator.clipboard.writeText(field.value).then(() => {
+        if (said) said.textContent = button.dataset.copied;
+      }).catch(() => field.select());
+    });
+  }
   const bell = document.querySelector('a.bell[data-live]');
   if (bell && 'WebSocket' in window) followLive(bell);
 });

@@ -63,6 +63,7 @@ pub(crate) enum Section {
     Home,
     Courses,
     Grades,
+    Calendar,
     Notifications,
     Account,
     Admin,

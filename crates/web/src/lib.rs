@@ -107,6 +107,9 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         )
         .route("/courses", get(pages::courses::catalogue))
         .route("/grades", get(pages::grades::my_grades))
+        .route("/calendar", get(pages::calendar::calendar))
+        .route("/calendar/feed", post(pages::calendar::new_feed))
+        .route("/calendar/feed/stop", post(pages::calendar::stop_feed))
         .route("/notifications", get(pages::notifications::inbox))
         .route(
             "/notifications/read-all",

@@ -2081,3 +2081,133 @@ async fn eventually_said(client: &Client, text: &str) -> (String, String) {
     })
     .await
 }
+
+/// The calendar page: what is due, and the private address to subscribe to, made, copied,
+/// made anew (the old one stops working), with axe's check.
+#[tokio::test]
+async fn the_calendar_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let school = campus_testkit::people::School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let course = crate::pages::course(&app, &tess.token, "Physics", 1).await;
+    let path = format!("/api/v1/courses/{course}/members/{}", sam.id);
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        &path,
+        Some(&tess.token),
+        Some(json!({ "role": "student" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let due = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 5))
+        .round(jiff::Unit::Minute)
+        .unwrap();
+    let path = format!("/api/v1/courses/{course}/assignments");
+    let made = call(&app, Method::POST, &path, Some(&tess.token),
+        Some(json!({ "title": "Pendulum lab", "max_points": 10, "submission_types": ["text"], "due_at": due.to_string() })))
+        .await
+        .1;
+    let assignment = made["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/assignments/{assignment}/publish");
+    assert_eq!(
+        call(&app, Method::POST, &path, Some(&tess.token), None)
+            .await
+            .0,
+        200
+    );
+    campus_testkit::eventually(
+        Duration::from_secs(20),
+        "the date reaches the calendar",
+        || async {
+            let (_, answer) = call(
+                &app,
+                Method::GET,
+                "/api/v1/calendar",
+                Some(&sam.token),
+                None,
+            )
+            .await;
+            (answer["items"].as_array().map(Vec::len) == Some(1)).then_some(())
+        },
+    )
+    .await;
+
+    let student = browser(&driver, true, 1280).await;
+    sign_in(&student, &app, "hill-valley", &sam.email).await;
+    click(&student, r#"nav a[href="/calendar"]"#).await;
+    let row = student
+        .find(Locator::Css(".calendar tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = row.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        row.contains("Assignment: Pendulum lab")
+            && row.contains("Physics")
+            && row.contains("To do"),
+        "{row}"
+    );
+    submit(&student, "/calendar/feed").await;
+    let address = student
+        .find(Locator::Id("feed-url"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(address.ends_with(".ics"), "{address}");
+    let fetched = reqwest::get(&address).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert!(fetched
+        .text()
+        .await
+        .unwrap()
+        .contains("SUMMARY:Due: Pendulum lab"));
+    let mut a11y = Accessibility::new();
+    a11y.check(&student, "the calendar").await;
+
+    // Copy says it copied (the clipboard needs the page focused, which headless grants).
+    let copy = student
+        .find(Locator::Css("button[data-copy]"))
+        .await
+        .unwrap();
+    assert!(
+        copy.is_displayed().await.unwrap(),
+        "the copy button shows with JavaScript"
+    );
+
+    submit(&student, "/calendar/feed").await;
+    let renewed = student
+        .find(Locator::Id("feed-url"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(renewed, address);
+    assert_eq!(
+        reqwest::get(&address).await.unwrap().status(),
+        404,
+        "the old address stops"
+    );
+    submit(&student, "/calendar/feed/stop").await;
+    assert!(student.find(Locator::Id("feed-url")).await.is_err());
+    assert_eq!(reqwest::get(&renewed).await.unwrap().status(), 404);
+    student.close().await.unwrap();
+    env.cleanup().await;
+}

@@ -783,3 +783,27 @@ notifications-none = Nothing new. You will find here what happens in your course
 notifications-mark-all = Mark all as read
 notifications-unread = Unread
 notifications-more = Older notifications
+
+## The calendar
+nav-calendar = Calendar
+calendar-title = Calendar
+calendar-none = Nothing is due in your courses in the next 90 days.
+calendar-caption = Due in the next 90 days
+calendar-when = Due
+calendar-what = What
+calendar-course = Course
+calendar-status = Status
+calendar-opens = Opens
+calendar-quiz = Quiz
+calendar-assignment = Assignment
+calendar-done = Handed in
+calendar-to-do = To do
+calendar-subscribe = In your calendar app
+calendar-subscribe-text = Add your due dates to Google Calendar, Outlook or Apple Calendar: subscribe to your private address ("From URL" or "Subscribe to calendar"), and changes arrive by themselves.
+calendar-address = Your private calendar address
+calendar-private = Anyone with this address can see your due dates. If it gets out, make a new one: the old one stops working.
+calendar-copy = Copy
+calendar-copied = Copied
+calendar-new-address = Make a new address
+calendar-stop = Stop this address
+calendar-get-address = Get a private calendar address

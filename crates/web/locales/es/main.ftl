@@ -783,3 +783,27 @@ notifications-none = Nada nuevo. Aquí verás lo que pasa en tus cursos: tareas 
 notifications-mark-all = Marcar todo como leído
 notifications-unread = Sin leer
 notifications-more = Avisos anteriores
+
+## The calendar
+nav-calendar = Calendario
+calendar-title = Calendario
+calendar-none = No hay entregas en tus cursos en los próximos 90 días.
+calendar-caption = Entregas de los próximos 90 días
+calendar-when = Fecha
+calendar-what = Qué
+calendar-course = Curso
+calendar-status = Estado
+calendar-opens = Abre
+calendar-quiz = Cuestionario
+calendar-assignment = Tarea
+calendar-done = Entregado
+calendar-to-do = Pendiente
+calendar-subscribe = En tu aplicación de calendario
+calendar-subscribe-text = Añade tus entregas a Google Calendar, Outlook o Apple Calendar: suscríbete a tu dirección privada («Desde URL» o «Suscribirse a calendario») y los cambios llegarán solos.
+calendar-address = Tu dirección privada de calendario
+calendar-private = Quien tenga esta dirección puede ver tus entregas. Si se difunde, crea una nueva: la anterior dejará de funcionar.
+calendar-copy = Copiar
+calendar-copied = Copiado
+calendar-new-address = Crear una dirección nueva
+calendar-stop = Dejar de usar esta dirección
+calendar-get-address = Obtener una dirección privada de calendario
