@@ -42,3 +42,14 @@ CREATE TABLE calendar_feeds (
     sealed_token TEXT NOT NULL,
     created_at   BIGINT NOT NULL
 );
+
+-- Reminders sent: one per student, piece of work and due date (a new date, after an
+-- extension or an edit, is reminded of again). The scheduler finds what is due within a day
+-- and not yet reminded of, so a restart neither loses nor repeats a reminder.
+CREATE TABLE reminders_sent (
+    item_id    TEXT NOT NULL,
+    student_id TEXT NOT NULL,
+    due_at     BIGINT NOT NULL,
+    sent_at    BIGINT NOT NULL,
+    PRIMARY KEY (item_id, student_id, due_at)
+);

@@ -36,10 +36,10 @@ pub(crate) fn routes(notifications: Notifications) -> OpenApiRouter {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct Notification {
     pub id: String,
-    /// `assignments`, `submissions`, `grades`, `announcements` or `courses`.
+    /// `assignments`, `submissions`, `grades`, `announcements`, `courses` or `deadlines`.
     pub category: String,
     /// `assignment_published`, `quiz_published`, `assignment_submitted`, `submission_graded`,
-    /// `quiz_graded`, `announcement_posted` or `enrolled`.
+    /// `quiz_graded`, `announcement_posted`, `enrolled`, `assignment_due_soon` or `quiz_due_soon`.
     pub kind: String,
     /// What it says, in the reader's language.
     pub text: String,
@@ -93,7 +93,11 @@ impl NotificationRow {
             {
                 format!("/assignments/{subject}")
             }
-            "quiz_published" | "quiz_graded" if self.count == 1 => format!("/quizzes/{subject}"),
+            "quiz_published" | "quiz_graded" | "quiz_due_soon" if self.count == 1 => {
+                format!("/quizzes/{subject}")
+            }
+            "assignment_due_soon" if self.count == 1 => format!("/assignments/{subject}"),
+            "assignment_due_soon" | "quiz_due_soon" => "/calendar".to_owned(),
             "submission_graded" | "quiz_graded" => "/grades".to_owned(),
             "announcement_posted" => format!("/courses/{course}/announcements"),
             _ => format!("/courses/{course}"),

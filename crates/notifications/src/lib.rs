@@ -8,12 +8,13 @@
 //! the reader's language), `in_app` (the in-app list, its unread count, marking read), `hub`
 //! (which sockets are open for whom, and live frames to them) and `socket` (the WebSocket
 //! itself: authenticating, resuming, heartbeats) and `calendar` (due dates as a list and a
-//! private iCalendar feed).
+//! private iCalendar feed) and `reminders` (work due within a day, not yet handed in).
 
 pub(crate) mod calendar;
 pub(crate) mod hub;
 pub(crate) mod in_app;
 pub(crate) mod intake;
+pub(crate) mod reminders;
 pub(crate) mod socket;
 pub(crate) mod telling;
 pub(crate) mod wording;
@@ -85,5 +86,6 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     .subscribe(intake::subscription(live.clone()))
     .subscribe(calendar::dates::subscription())
     .subscribe(hub::sign_outs(live.clone()))
-    .task(switchboard.task(&live)))
+    .task(switchboard.task(&live))
+    .task(reminders::task(env.db.clone(), live)))
 }

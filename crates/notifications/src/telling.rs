@@ -23,7 +23,8 @@ const ROWS_PER_INSERT: usize = 200;
 /// What happened, for everyone it concerns alike.
 pub(crate) struct Notice<'a> {
     pub school_id: &'a str,
-    /// What a person can tune: `assignments`, `grades`, `announcements` or `courses`.
+    /// What a person can tune: `assignments`, `submissions`, `grades`, `announcements`,
+    /// `courses` or `deadlines`.
     pub category: &'static str,
     pub kind: &'static str,
     pub course_id: &'a str,

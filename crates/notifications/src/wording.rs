@@ -28,6 +28,12 @@ pub(crate) fn text(about: &About<'_>, locale: Option<&str>) -> String {
         (false, "announcement_posted", false) => format!("Announcement in {course}: {title}"),
         (false, "announcement_posted", true) => format!("{n} new announcements in {course}"),
         (false, "enrolled", _) => format!("You were added to {course}"),
+        (false, "assignment_due_soon", false) => format!("Due within a day: {title}"),
+        (false, "assignment_due_soon", true) => {
+            format!("{n} assignments due within a day in {course}")
+        }
+        (false, "quiz_due_soon", false) => format!("Closes within a day: {title}"),
+        (false, "quiz_due_soon", true) => format!("{n} quizzes close within a day in {course}"),
         (true, "assignment_published", false) => format!("Nueva tarea: {title}"),
         (true, "assignment_published", true) => format!("{n} tareas nuevas en {course}"),
         (true, "quiz_published", false) => format!("Nuevo cuestionario: {title}"),
@@ -41,6 +47,14 @@ pub(crate) fn text(about: &About<'_>, locale: Option<&str>) -> String {
         (true, "announcement_posted", false) => format!("Anuncio en {course}: {title}"),
         (true, "announcement_posted", true) => format!("{n} anuncios nuevos en {course}"),
         (true, "enrolled", _) => format!("Te han añadido a {course}"),
+        (true, "assignment_due_soon", false) => format!("Se entrega en menos de un día: {title}"),
+        (true, "assignment_due_soon", true) => {
+            format!("{n} tareas se entregan en menos de un día en {course}")
+        }
+        (true, "quiz_due_soon", false) => format!("Cierra en menos de un día: {title}"),
+        (true, "quiz_due_soon", true) => {
+            format!("{n} cuestionarios cierran en menos de un día en {course}")
+        }
         (_, other, _) => format!("{other}: {title}"),
     }
 }

@@ -170,3 +170,62 @@ each_storage! {
         app.stop().await;
     }
 }
+
+each_storage! {
+    async fn work_due_within_a_day_is_reminded_of_once(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school = School::create(&app, "reminded").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let sam = school.add(&app, "student", "Sam").await;
+        let kim = school.add(&app, "student", "Kim").await;
+        let course = send(&app, Method::POST, "/api/v1/courses", &tess, Some(json!({ "title": "Biology" }))).await;
+        let course = course["id"].as_str().unwrap().to_owned();
+        send(&app, Method::POST, &format!("/api/v1/courses/{course}/publish"), &tess, None).await;
+        for student in [&sam, &kim] {
+            send(&app, Method::PUT, &format!("/api/v1/courses/{course}/members/{}", student.id), &tess,
+                Some(json!({ "role": "student" }))).await;
+        }
+        let in_hours = |hours: i64| {
+            (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(hours)).round(jiff::Unit::Minute).unwrap().to_string()
+        };
+        // Due in three hours; another in three days (not yet).
+        let soon = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &tess,
+            Some(json!({ "title": "Cell diagram", "max_points": 10, "submission_types": ["text"], "due_at": in_hours(3) }))).await;
+        let soon = soon["id"].as_str().unwrap().to_owned();
+        let later = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &tess,
+            Some(json!({ "title": "Field notes", "max_points": 10, "submission_types": ["text"], "due_at": in_hours(72) }))).await;
+        let later = later["id"].as_str().unwrap().to_owned();
+        for work in [&soon, &later] {
+            send(&app, Method::POST, &format!("/api/v1/assignments/{work}/publish"), &tess, None).await;
+        }
+        // Kim hands in at once: she is not reminded.
+        send(&app, Method::POST, &format!("/api/v1/assignments/{soon}/submissions"), &kim, Some(json!({ "text": "Done." }))).await;
+        eventually(WITHIN, "the hand-in and the dates reach the calendar", || async {
+            let items = calendar(&app, &kim).await;
+            (items.len() == 2 && items[0]["done"] == true).then_some(())
+        }).await;
+
+        // The scheduler looks when the server starts (and every minute): a restart is when the
+        // reminder goes, and the next restart does not repeat it.
+        app.stop().await;
+        let app = env.start(campus::contexts::all()).await;
+        let sams = eventually(WITHIN, "Sam is reminded", || async {
+            let page = send(&app, Method::GET, "/api/v1/notifications", &sam, None).await;
+            let found: Vec<(String, String)> = page["items"].as_array().unwrap().iter()
+                .filter(|n| n["kind"] == "assignment_due_soon")
+                .map(|n| (n["text"].as_str().unwrap().to_owned(), n["link"].as_str().unwrap().to_owned()))
+                .collect();
+            (!found.is_empty()).then_some(found)
+        }).await;
+        assert_eq!(sams, vec![("Due within a day: Cell diagram".to_owned(), format!("/assignments/{soon}"))]);
+        app.stop().await;
+        let app = env.start(campus::contexts::all()).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (reminded,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE kind = 'assignment_due_soon'")
+            .fetch_one(app.db("notifications").pool()).await.unwrap();
+        assert_eq!(reminded, 1, "one reminder, for Sam, once");
+        let page = send(&app, Method::GET, "/api/v1/notifications", &kim, None).await;
+        assert!(page["items"].as_array().unwrap().iter().all(|n| n["kind"] != "assignment_due_soon"), "Kim handed in");
+        app.stop().await;
+    }
+}
