@@ -55,6 +55,8 @@ struct Holder {
     school_id: String,
     user_id: String,
     session_id: String,
+    /// Their language, for the frames the socket itself words (what a resume sends).
+    locale: Option<String>,
 }
 
 /// Opens the live connection (WebSocket). Frames are JSON `{"type": ..., "data": ...}`:
@@ -88,12 +90,13 @@ pub(crate) async fn open_socket(
                     Error::forbidden("the live connection must be opened from this site's pages")
                 })?;
             }
-            let holder = Holder {
+            let mut holder = Holder {
                 school_id: user.school_id,
                 user_id: user.user_id,
                 session_id: user.session_id,
+                locale: None,
             };
-            still_active(&notifications, &holder).await?;
+            holder.locale = still_active(&notifications, &holder).await?;
             Some(holder)
         }
         None => None,
@@ -163,13 +166,6 @@ async fn serve(
             }
         },
     };
-    let locale = match still_active(&notifications, &holder).await {
-        Ok(locale) => locale,
-        Err(error) => {
-            close(&mut socket, SIGNED_OUT.code, &error.to_string()).await;
-            return;
-        }
-    };
     let (line, mut frames) =
         notifications
             .switchboard
@@ -179,7 +175,7 @@ async fn serve(
         &mut socket,
         &line,
         &mut frames,
-        locale,
+        holder.locale,
         after,
     )
     .await;
@@ -207,14 +203,16 @@ async fn authenticate(
         .keys
         .verify(&token)
         .map_err(|error| error.to_string())?;
-    Ok((
-        Holder {
-            school_id: claims.school,
-            user_id: claims.sub,
-            session_id: claims.sid,
-        },
-        after,
-    ))
+    let mut holder = Holder {
+        school_id: claims.school,
+        user_id: claims.sub,
+        session_id: claims.sid,
+        locale: None,
+    };
+    holder.locale = still_active(notifications, &holder)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok((holder, after))
 }
 
 /// Talks with the client until either side ends; answers why the server ended it, if it did.

@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 /// Dispatch batches a hub may fall behind by before it skips some (it then counts them).
 const HUB_BACKLOG: usize = 4096;
@@ -83,11 +83,16 @@ pub trait Fanout: Send + Sync {
     async fn publish(&self, dispatches: &[Dispatch]) -> anyhow::Result<()>;
 }
 
+/// Dispatch batches waiting for the fan-out; past this, live frames are dropped (and
+/// counted) rather than held, as a client's resume finds them again.
+const FANOUT_BACKLOG: usize = 4096;
+
 /// The process's live delivery. Cheap to clone; clones share the hub's channel.
 #[derive(Clone)]
 pub struct Live {
     local: broadcast::Sender<Arc<Vec<Dispatch>>>,
-    fanout: Arc<OnceLock<Arc<dyn Fanout>>>,
+    /// To the one task that publishes through the fan-out, in the order sent.
+    fanout: Arc<OnceLock<mpsc::Sender<Vec<Dispatch>>>>,
 }
 
 impl Default for Live {
@@ -100,9 +105,21 @@ impl Default for Live {
 }
 
 impl Live {
-    /// Dispatches reach every process through `fanout` from now on (set once, at start-up).
+    /// Dispatches reach every process through `fanout` from now on (set once, at start-up,
+    /// inside the runtime): one task publishes them, so they leave in the order sent.
     pub fn fan_out_through(&self, fanout: Arc<dyn Fanout>) {
-        let _ = self.fanout.set(fanout);
+        let (queue, mut batches) = mpsc::channel::<Vec<Dispatch>>(FANOUT_BACKLOG);
+        if self.fanout.set(queue).is_err() {
+            return;
+        }
+        tokio::spawn(async move {
+            while let Some(batch) = batches.recv().await {
+                if let Err(error) = fanout.publish(&batch).await {
+                    metrics::counter!("campus_live_fanout_failures_total").increment(1);
+                    tracing::warn!(%error, "live dispatches could not be fanned out");
+                }
+            }
+        });
     }
 
     /// Sends `dispatches` to the hubs; call it once the change they describe has committed.
@@ -114,14 +131,11 @@ impl Live {
         metrics::counter!("campus_live_dispatches_total").increment(dispatches.len() as u64);
         match self.fanout.get() {
             None => self.deliver_here(dispatches),
-            Some(fanout) => {
-                let fanout = fanout.clone();
-                tokio::spawn(async move {
-                    if let Err(error) = fanout.publish(&dispatches).await {
-                        metrics::counter!("campus_live_fanout_failures_total").increment(1);
-                        tracing::warn!(%error, "live dispatches could not be fanned out");
-                    }
-                });
+            Some(queue) => {
+                if queue.try_send(dispatches).is_err() {
+                    metrics::counter!("campus_live_fanout_failures_total").increment(1);
+                    tracing::warn!("the live fan-out is behind; dispatches dropped");
+                }
             }
         }
     }
