@@ -19,7 +19,10 @@ use campus_platform::{
     live::Live,
 };
 
-use crate::telling::{tell, Notice};
+use crate::{
+    preferences::Category,
+    telling::{tell, Notice},
+};
 
 pub(crate) fn subscription(live: Live) -> Subscription {
     Subscription::new(
@@ -62,7 +65,7 @@ impl Handler for Intake {
                 let students = members(uow, &a.course_id, Places::Students).await?;
                 let notice = Notice {
                     school_id: &a.school_id,
-                    category: "assignments",
+                    category: Category::Assignments,
                     kind: "assignment_published",
                     course_id: &a.course_id,
                     subject_id: &a.assignment_id,
@@ -81,7 +84,7 @@ impl Handler for Intake {
                 let students = members(uow, &q.course_id, Places::Students).await?;
                 let notice = Notice {
                     school_id: &q.school_id,
-                    category: "assignments",
+                    category: Category::Assignments,
                     kind: "quiz_published",
                     course_id: &q.course_id,
                     subject_id: &q.quiz_id,
@@ -96,7 +99,7 @@ impl Handler for Intake {
                 let staff = members(uow, &s.course_id, Places::Staff).await?;
                 let notice = Notice {
                     school_id: &s.school_id,
-                    category: "submissions",
+                    category: Category::Submissions,
                     kind: "assignment_submitted",
                     course_id: &s.course_id,
                     subject_id: &s.assignment_id,
@@ -121,7 +124,7 @@ impl Handler for Intake {
                 let title = title_of(uow, &g.assignment_id).await?;
                 let notice = Notice {
                     school_id: &g.school_id,
-                    category: "grades",
+                    category: Category::Grades,
                     kind: "submission_graded",
                     course_id: &g.course_id,
                     subject_id: &g.assignment_id,
@@ -139,7 +142,7 @@ impl Handler for Intake {
                 let title = title_of(uow, &g.quiz_id).await?;
                 let notice = Notice {
                     school_id: &g.school_id,
-                    category: "grades",
+                    category: Category::Grades,
                     kind: "quiz_graded",
                     course_id: &g.course_id,
                     subject_id: &g.quiz_id,
@@ -166,7 +169,7 @@ impl Handler for Intake {
                 };
                 let notice = Notice {
                     school_id: &r.school_id,
-                    category: "grades",
+                    category: Category::Grades,
                     kind,
                     course_id: &r.course_id,
                     subject_id: &r.item_id,
@@ -186,7 +189,7 @@ impl Handler for Intake {
                 let everyone = members(uow, &a.course_id, Places::Everyone).await?;
                 let notice = Notice {
                     school_id: &a.school_id,
-                    category: "announcements",
+                    category: Category::Announcements,
                     kind: "announcement_posted",
                     course_id: &a.course_id,
                     subject_id: &a.announcement_id,
@@ -206,7 +209,7 @@ impl Handler for Intake {
                 let title = String::new();
                 let notice = Notice {
                     school_id: &e.school_id,
-                    category: "courses",
+                    category: Category::Courses,
                     kind: "enrolled",
                     course_id: &e.course_id,
                     subject_id: &e.course_id,

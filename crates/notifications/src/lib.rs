@@ -5,7 +5,8 @@
 //!
 //! Rooms: `intake` (events into notifications: who is told what), `telling` (writing one
 //! notification for many people, collapsing bursts), `wording` (what a notification says, in
-//! the reader's language), `in_app` (the in-app list, its unread count, marking read), `hub`
+//! the reader's language), `preferences` (which categories a person is told of), `in_app` (the
+//! in-app list, its unread count, marking read), `hub`
 //! (which sockets are open for whom, and live frames to them) and `socket` (the WebSocket
 //! itself: authenticating, resuming, heartbeats) and `calendar` (due dates as a list and a
 //! private iCalendar feed) and `reminders` (work due within a day, not yet handed in).
@@ -14,6 +15,7 @@ pub(crate) mod calendar;
 pub(crate) mod hub;
 pub(crate) mod in_app;
 pub(crate) mod intake;
+pub(crate) mod preferences;
 pub(crate) mod reminders;
 pub(crate) mod socket;
 pub(crate) mod telling;
@@ -81,7 +83,9 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         sealer: env.sealer()?,
     }));
     Ok(Running::new(
-        in_app::routes(notifications.clone()).merge(calendar::routes::routes(notifications)),
+        in_app::routes(notifications.clone())
+            .merge(preferences::routes(notifications.clone()))
+            .merge(calendar::routes::routes(notifications)),
     )
     .subscribe(intake::subscription(live.clone()))
     .subscribe(calendar::dates::subscription())

@@ -8,7 +8,10 @@ use std::{collections::BTreeMap, time::Duration};
 
 use campus_platform::{db::Db, live::Live, tasks::Task, time};
 
-use crate::telling::{tell, Notice};
+use crate::{
+    preferences::Category,
+    telling::{tell, Notice},
+};
 
 /// How far ahead a due date is reminded of.
 const AHEAD_MS: i64 = 24 * 60 * 60 * 1000;
@@ -86,7 +89,7 @@ pub(crate) async fn remind(db: &Db, live: &Live, now: i64) -> anyhow::Result<usi
         let first = pairs[0];
         let notice = Notice {
             school_id: &first.school_id,
-            category: "deadlines",
+            category: Category::Deadlines,
             kind: if first.kind == "quiz" {
                 "quiz_due_soon"
             } else {

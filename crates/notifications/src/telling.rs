@@ -12,7 +12,7 @@ use campus_platform::{
     time,
 };
 
-use crate::in_app::NotificationRow;
+use crate::{in_app::NotificationRow, preferences::Category};
 
 /// How long an unread notification keeps absorbing similar ones.
 pub(crate) const COLLAPSE_WINDOW_MS: i64 = 30 * 60 * 1000;
@@ -23,9 +23,8 @@ const ROWS_PER_INSERT: usize = 200;
 /// What happened, for everyone it concerns alike.
 pub(crate) struct Notice<'a> {
     pub school_id: &'a str,
-    /// What a person can tune: `assignments`, `submissions`, `grades`, `announcements`,
-    /// `courses` or `deadlines`.
-    pub category: &'static str,
+    /// What a person can tune.
+    pub category: Category,
     pub kind: &'static str,
     pub course_id: &'a str,
     /// The assignment, quiz or announcement it is about (the course, for an enrollment).
@@ -51,19 +50,23 @@ pub(crate) async fn tell(
         return Ok(0);
     }
     let recipients: Vec<String> = told.iter().cloned().collect();
-    // Each person's language, for what goes live; deactivated accounts are told nothing.
+    // Each person's language, for what goes live; deactivated accounts, and people who
+    // turned the category off, are told nothing.
     let mut locales: HashMap<String, String> = HashMap::new();
     for chunk in recipients.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "SELECT user_id, status, locale FROM people WHERE user_id IN ({})",
-            placeholders(1, chunk.len())
+            "SELECT p.user_id, p.status, p.locale, c.in_app FROM people p \
+             LEFT JOIN notification_preferences c ON c.user_id = p.user_id AND c.category = $1 \
+             WHERE p.user_id IN ({})",
+            placeholders(2, chunk.len())
         );
-        let mut people = sqlx::query_as::<_, (String, String, Option<String>)>(&sql);
+        let mut people = sqlx::query_as::<_, (String, String, Option<String>, Option<i64>)>(&sql)
+            .bind(notice.category.as_str());
         for user_id in chunk {
             people = people.bind(user_id);
         }
-        for (user_id, status, locale) in people.fetch_all(uow.conn()).await? {
-            if status == "deactivated" {
+        for (user_id, status, locale, in_app) in people.fetch_all(uow.conn()).await? {
+            if status == "deactivated" || in_app == Some(0) {
                 told.remove(&user_id);
             } else if let Some(locale) = locale {
                 locales.insert(user_id, locale);
@@ -127,7 +130,7 @@ pub(crate) async fn tell(
         for user_id in chunk {
             let row = NotificationRow {
                 id: id::new_id_string(),
-                category: notice.category.to_owned(),
+                category: notice.category.as_str().to_owned(),
                 kind: notice.kind.to_owned(),
                 course_id: Some(notice.course_id.to_owned()),
                 subject_id: Some(notice.subject_id.to_owned()),
@@ -141,7 +144,7 @@ pub(crate) async fn tell(
                 .bind(row.id.clone())
                 .bind(notice.school_id)
                 .bind(user_id)
-                .bind(notice.category)
+                .bind(notice.category.as_str())
                 .bind(notice.kind)
                 .bind(notice.course_id)
                 .bind(notice.subject_id)

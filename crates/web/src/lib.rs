@@ -112,6 +112,10 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/calendar/feed/stop", post(pages::calendar::stop_feed))
         .route("/notifications", get(pages::notifications::inbox))
         .route(
+            "/notifications/preferences",
+            get(pages::notifications::preferences).post(pages::notifications::save_preferences),
+        )
+        .route(
             "/notifications/read-all",
             post(pages::notifications::read_all),
         )

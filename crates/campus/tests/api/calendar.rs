@@ -26,6 +26,23 @@ async fn send(
     answer
 }
 
+/// Sends until it succeeds: assessments learns who is in a course from courses' events, so
+/// a student added a moment ago may not be known to it yet.
+async fn once_known(app: &TestApp, method: Method, path: &str, who: &Person, body: Value) -> Value {
+    eventually(WITHIN, path, || async {
+        let (status, answer) = call(
+            app,
+            method.clone(),
+            path,
+            Some(&who.token),
+            Some(body.clone()),
+        )
+        .await;
+        status.is_success().then_some(answer)
+    })
+    .await
+}
+
 async fn calendar(app: &TestApp, who: &Person) -> Vec<Value> {
     send(app, Method::GET, "/api/v1/calendar", who, None).await["items"]
         .as_array()
@@ -81,8 +98,8 @@ each_storage! {
                          "due_at": in_days(10) }))).await;
         let assignment = made["id"].as_str().unwrap().to_owned();
         send(&app, Method::POST, &format!("/api/v1/assignments/{assignment}/publish"), &tess, None).await;
-        send(&app, Method::PUT, &format!("/api/v1/assignments/{assignment}/extensions/{}", sam.id), &tess,
-            Some(json!({ "due_at": in_days(12) }))).await;
+        once_known(&app, Method::PUT, &format!("/api/v1/assignments/{assignment}/extensions/{}", sam.id), &tess,
+            json!({ "due_at": in_days(12) })).await;
         let bank = send(&app, Method::POST, &format!("/api/v1/courses/{course}/question-banks"), &tess,
             Some(json!({ "title": "Acids", "questions": [{ "prompt": "Is lemon juice acidic?", "points": 1,
                 "question": { "kind": "true_false", "answer": true } }] }))).await;
@@ -114,8 +131,8 @@ each_storage! {
             < jiff::Timestamp::from_str(sams[0]["due_at"].as_str().unwrap()).unwrap(), "the extension is Sam's alone");
         assert_eq!(calendar(&app, &kim).await, Vec::<Value>::new(), "not in the course");
 
-        send(&app, Method::POST, &format!("/api/v1/assignments/{assignment}/submissions"), &sam,
-            Some(json!({ "text": "Done." }))).await;
+        once_known(&app, Method::POST, &format!("/api/v1/assignments/{assignment}/submissions"), &sam,
+            json!({ "text": "Done." })).await;
         eventually(WITHIN, "the hand-in on the calendar", || async {
             (calendar(&app, &sam).await[0]["done"] == true).then_some(())
         }).await;
@@ -199,7 +216,7 @@ each_storage! {
             send(&app, Method::POST, &format!("/api/v1/assignments/{work}/publish"), &tess, None).await;
         }
         // Kim hands in at once: she is not reminded.
-        send(&app, Method::POST, &format!("/api/v1/assignments/{soon}/submissions"), &kim, Some(json!({ "text": "Done." }))).await;
+        once_known(&app, Method::POST, &format!("/api/v1/assignments/{soon}/submissions"), &kim, json!({ "text": "Done." })).await;
         eventually(WITHIN, "the hand-in and the dates reach the calendar", || async {
             let items = calendar(&app, &kim).await;
             (items.len() == 2 && items[0]["done"] == true).then_some(())

@@ -179,3 +179,60 @@ each_storage! {
         app.stop().await;
     }
 }
+
+each_storage! {
+    async fn a_category_turned_off_is_not_told(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school = School::create(&app, "chosen").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let sam = school.add(&app, "student", "Sam").await;
+        let course = send(&app, Method::POST, "/api/v1/courses", &tess, Some(json!({ "title": "Music" }))).await;
+        let course = course["id"].as_str().unwrap().to_owned();
+        send(&app, Method::POST, &format!("/api/v1/courses/{course}/publish"), &tess, None).await;
+
+        // Everything is on until turned off; only the categories named change.
+        let shown = send(&app, Method::GET, "/api/v1/me/notification-preferences", &sam, None).await;
+        assert_eq!(shown["categories"].as_array().unwrap().len(), 6);
+        assert!(shown["categories"].as_array().unwrap().iter().all(|c| c["in_app"] == true), "{shown}");
+        let changed = send(&app, Method::PUT, "/api/v1/me/notification-preferences", &sam,
+            Some(json!({ "categories": [{ "category": "announcements", "in_app": false },
+                                        { "category": "courses", "in_app": false },
+                                        { "category": "courses", "in_app": true }] }))).await;
+        let off: Vec<&str> = changed["categories"].as_array().unwrap().iter()
+            .filter(|c| c["in_app"] == false).map(|c| c["category"].as_str().unwrap()).collect();
+        assert_eq!(off, vec!["announcements"], "the last setting of a category named twice wins");
+        // Tess's choices are hers alone.
+        let hers = send(&app, Method::GET, "/api/v1/me/notification-preferences", &tess, None).await;
+        assert!(hers["categories"].as_array().unwrap().iter().all(|c| c["in_app"] == true));
+        // A category that does not exist, a body that is not the shape: refused, nothing saved.
+        let (status, problem) = call(&app, Method::PUT, "/api/v1/me/notification-preferences", Some(&sam.token),
+            Some(json!({ "categories": [{ "category": "announcements", "in_app": true }, { "category": "gossip", "in_app": false }] }))).await;
+        assert!(status == 400 || status == 422, "{status} {problem}");
+        let again = send(&app, Method::GET, "/api/v1/me/notification-preferences", &sam, None).await;
+        assert_eq!(again, changed, "nothing half-written");
+
+        let kim = school.add(&app, "student", "Kim").await;
+        for student in [&sam, &kim] {
+            send(&app, Method::PUT, &format!("/api/v1/courses/{course}/members/{}", student.id), &tess,
+                Some(json!({ "role": "student" }))).await;
+        }
+        send(&app, Method::POST, &format!("/api/v1/courses/{course}/announcements"), &tess,
+            Some(json!({ "title": "Concert", "body": "Friday." }))).await;
+        // A place in a second course comes after the announcement on the same stream: once Sam
+        // is told of it, the announcement has been handled too.
+        let choir = send(&app, Method::POST, "/api/v1/courses", &tess, Some(json!({ "title": "Choir" }))).await;
+        let choir = choir["id"].as_str().unwrap().to_owned();
+        send(&app, Method::POST, &format!("/api/v1/courses/{choir}/publish"), &tess, None).await;
+        send(&app, Method::PUT, &format!("/api/v1/courses/{choir}/members/{}", sam.id), &tess,
+            Some(json!({ "role": "student" }))).await;
+        eventually(WITHIN, "both places told", || async {
+            let enrolled = told(&app, &sam).await.iter().filter(|(kind, _, _)| kind == "enrolled").count();
+            (enrolled == 2).then_some(())
+        }).await;
+        let sams = told(&app, &sam).await;
+        assert!(sams.iter().all(|(kind, _, _)| kind != "announcement_posted"), "{sams:?}");
+        // Kim left the category on: she is told.
+        assert!(told(&app, &kim).await.iter().any(|(kind, _, _)| kind == "announcement_posted"));
+        app.stop().await;
+    }
+}

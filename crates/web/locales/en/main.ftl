@@ -807,3 +807,23 @@ calendar-copied = Copied
 calendar-new-address = Make a new address
 calendar-stop = Stop this address
 calendar-get-address = Get a private calendar address
+
+## What a person is told
+notifications-choose = Choose what you are told
+preferences-title = What you are told
+preferences-saved = Saved. Notifications follow your choice from now on.
+preferences-legend = Tell me in Campus Hub about
+preferences-assignments = New work
+preferences-assignments-hint = Assignments and quizzes published in your courses.
+preferences-submissions = Hand-ins
+preferences-submissions-hint = Work handed in to courses you teach.
+preferences-grades = Grades
+preferences-grades-hint = Your grades and quiz results, once released.
+preferences-announcements = Announcements
+preferences-announcements-hint = Announcements in your courses.
+preferences-courses = Courses
+preferences-courses-hint = A place in a course given to you.
+preferences-deadlines = Deadlines
+preferences-deadlines-hint = Work due within a day that you have not handed in.
+preferences-save = Save
+preferences-back = Back to your notifications

@@ -807,3 +807,23 @@ calendar-copied = Copiado
 calendar-new-address = Crear una dirección nueva
 calendar-stop = Dejar de usar esta dirección
 calendar-get-address = Obtener una dirección privada de calendario
+
+## What a person is told
+notifications-choose = Elige de qué se te avisa
+preferences-title = De qué se te avisa
+preferences-saved = Guardado. Los avisos siguen tu elección desde ahora.
+preferences-legend = Avísame en Campus Hub de
+preferences-assignments = Trabajo nuevo
+preferences-assignments-hint = Tareas y cuestionarios publicados en tus cursos.
+preferences-submissions = Entregas
+preferences-submissions-hint = Trabajos entregados en los cursos que impartes.
+preferences-grades = Notas
+preferences-grades-hint = Tus notas y resultados de cuestionarios, cuando se publican.
+preferences-announcements = Anuncios
+preferences-announcements-hint = Anuncios en tus cursos.
+preferences-courses = Cursos
+preferences-courses-hint = Una plaza en un curso que se te ha dado.
+preferences-deadlines = Plazos
+preferences-deadlines-hint = Trabajo que se entrega en menos de un día y aún no has entregado.
+preferences-save = Guardar
+preferences-back = Volver a tus avisos

@@ -124,3 +124,102 @@ pub(crate) async fn read_all(
         .map_err(|failure| visit.fail(failure))?;
     Ok(frame::see_other("/notifications"))
 }
+
+#[derive(Debug, Deserialize)]
+struct Choice {
+    category: String,
+    in_app: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Preferences {
+    categories: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "notification_preferences.html")]
+struct PreferencesPage {
+    frame: Frame,
+    choices: Vec<ChoiceView>,
+    saved: bool,
+}
+
+/// One checkbox: the category, whether it is told, its label and what it covers.
+struct ChoiceView {
+    category: String,
+    on: bool,
+    label: String,
+    hint: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Saved {
+    saved: Option<String>,
+}
+
+/// Which categories the person is told of, as checkboxes.
+pub(crate) async fn preferences(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Query(saved): Query<Saved>,
+) -> Rendered {
+    let me = visit.me(&web).await?;
+    let preferences: Preferences = web
+        .api
+        .get(&visit, "/api/v1/me/notification-preferences")
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    let frame = Frame::new(&visit, Some(me), Section::Notifications);
+    let choices = preferences
+        .categories
+        .into_iter()
+        .map(|choice| ChoiceView {
+            label: frame.t(format!("preferences-{}", choice.category)),
+            hint: frame.t(format!("preferences-{}-hint", choice.category)),
+            category: choice.category,
+            on: choice.in_app,
+        })
+        .collect();
+    let page = PreferencesPage {
+        frame,
+        choices,
+        saved: saved.saved.is_some(),
+    };
+    Ok(frame::render(&page, StatusCode::OK))
+}
+
+/// Saves the checkboxes: a category checked is told, one left unchecked is not.
+pub(crate) async fn save_preferences(
+    State(web): State<Web>,
+    visit: Visit,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Rendered {
+    let current: Preferences = web
+        .api
+        .get(&visit, "/api/v1/me/notification-preferences")
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    let categories: Vec<serde_json::Value> = current
+        .categories
+        .iter()
+        .map(|choice| {
+            serde_json::json!({
+                "category": choice.category,
+                "in_app": form.contains_key(&choice.category),
+            })
+        })
+        .collect();
+    let csrf = form.get("csrf").map(String::as_str).unwrap_or_default();
+    web.api
+        .call(
+            &visit,
+            Method::PUT,
+            "/api/v1/me/notification-preferences",
+            Some(&serde_json::json!({ "categories": categories })),
+            Some(csrf),
+        )
+        .await
+        .done()
+        .map_err(|failure| visit.fail(failure))?;
+    Ok(frame::see_other("/notifications/preferences?saved=1"))
+}
