@@ -13,6 +13,7 @@ use crate::Notifications;
 /// What a person can tune, as the notifications store it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = NotificationCategory)]
 pub(crate) enum Category {
     /// Work set in their courses.
     Assignments,
@@ -57,6 +58,7 @@ pub(crate) fn routes(notifications: Notifications) -> OpenApiRouter {
 
 /// One category's setting.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = NotificationChoice)]
 pub(crate) struct Choice {
     pub category: Category,
     /// Told in the app (and live on open pages).
@@ -64,6 +66,7 @@ pub(crate) struct Choice {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = NotificationPreferences)]
 pub(crate) struct Preferences {
     /// Every category, in a fixed order (on a `PUT`, only those to change; a category named
     /// twice takes its last setting).

@@ -103,8 +103,10 @@ pub(crate) enum Answer {
     Number { value: f64 },
 }
 
-/// The outcome of marking one answer.
+/// The outcome of marking one answer. (Named apart from the gradebook's `Mark`: the API
+/// document has one namespace of schemas.)
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = AnswerMark)]
 pub(crate) struct Mark {
     /// Points earned; `None` while the answer waits for a teacher (an essay).
     pub points: Option<f64>,

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 /// One date on a person's calendar.
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+#[schema(as = CalendarEntry)]
 pub(crate) struct Entry {
     /// The assignment or quiz.
     pub id: String,
