@@ -29,6 +29,19 @@ pub async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Calls the API as `who` and requires success; answers the body.
+pub async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    who: &Person,
+    body: Option<Value>,
+) -> Value {
+    let (status, answer) = call(app, method.clone(), path, Some(&who.token), body).await;
+    assert!(status.is_success(), "{method} {path}: {status} {answer}");
+    answer
+}
+
 /// Someone signed in.
 #[derive(Debug, Clone)]
 pub struct Person {

@@ -6,25 +6,13 @@ use std::{str::FromStr, time::Duration};
 
 use campus_testkit::{
     each_storage, eventually,
-    people::{call, Person, School},
+    people::{call, send, Person, School},
     TestApp, TestEnv,
 };
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const WITHIN: Duration = Duration::from_secs(20);
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    who: &Person,
-    body: Option<Value>,
-) -> Value {
-    let (status, answer) = call(app, method.clone(), path, Some(&who.token), body).await;
-    assert!(status.is_success(), "{method} {path}: {status} {answer}");
-    answer
-}
 
 /// Sends until it succeeds: assessments learns who is in a course from courses' events, so
 /// a student added a moment ago may not be known to it yet.

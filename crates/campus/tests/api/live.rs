@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use campus_testkit::{
     each_storage, nats_url,
-    people::{call, Person, School, PASSWORD},
+    people::{call, send, Person, School, PASSWORD},
     postgres_url, Backend, TestApp, TestEnv,
 };
 use futures::{SinkExt, StreamExt};
@@ -71,18 +71,6 @@ async fn closed(socket: &mut Socket) -> CloseFrame {
             Some(Ok(_)) => {}
         }
     }
-}
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    who: &Person,
-    body: Option<Value>,
-) -> Value {
-    let (status, answer) = call(app, method.clone(), path, Some(&who.token), body).await;
-    assert!(status.is_success(), "{method} {path}: {status} {answer}");
-    answer
 }
 
 /// A published course taught by `teacher` with `students` in it; answers its id.

@@ -7,25 +7,13 @@ use std::time::Duration;
 
 use campus_testkit::{
     each_storage, eventually,
-    people::{call, Person, School},
+    people::{call, send, Person, School},
     TestApp, TestEnv,
 };
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const WITHIN: Duration = Duration::from_secs(20);
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    who: &Person,
-    body: Option<Value>,
-) -> Value {
-    let (status, answer) = call(app, method.clone(), path, Some(&who.token), body).await;
-    assert!(status.is_success(), "{method} {path}: {status} {answer}");
-    answer
-}
 
 /// The person's notifications, newest first, as `(kind, text, count)`.
 async fn told(app: &TestApp, who: &Person) -> Vec<(String, String, i64)> {
