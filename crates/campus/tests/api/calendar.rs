@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 const WITHIN: Duration = Duration::from_secs(20);
 
-/// Sends until it succeeds: assessments learns who is in a course from courses' events, so
-/// a student added a moment ago may not be known to it yet.
+/// Sends until it succeeds: assessments learns of courses and who is in them from courses'
+/// events, so a course made (or a student added) a moment ago may not be known to it yet.
 async fn once_known(app: &TestApp, method: Method, path: &str, who: &Person, body: Value) -> Value {
     eventually(WITHIN, path, || async {
         let (status, answer) = call(
@@ -81,9 +81,9 @@ each_storage! {
             let at = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * days);
             at.round(jiff::Unit::Minute).unwrap().to_string()
         };
-        let made = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &tess,
-            Some(json!({ "title": "Titration report", "max_points": 10, "submission_types": ["text"],
-                         "due_at": in_days(10) }))).await;
+        let made = once_known(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &tess,
+            json!({ "title": "Titration report", "max_points": 10, "submission_types": ["text"],
+                    "due_at": in_days(10) })).await;
         let assignment = made["id"].as_str().unwrap().to_owned();
         send(&app, Method::POST, &format!("/api/v1/assignments/{assignment}/publish"), &tess, None).await;
         once_known(&app, Method::PUT, &format!("/api/v1/assignments/{assignment}/extensions/{}", sam.id), &tess,
@@ -194,8 +194,8 @@ each_storage! {
             (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(hours)).round(jiff::Unit::Minute).unwrap().to_string()
         };
         // Due in three hours; another in three days (not yet).
-        let soon = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &tess,
-            Some(json!({ "title": "Cell diagram", "max_points": 10, "submission_types": ["text"], "due_at": in_hours(3) }))).await;
+        let soon = once_known(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &tess,
+            json!({ "title": "Cell diagram", "max_points": 10, "submission_types": ["text"], "due_at": in_hours(3) })).await;
         let soon = soon["id"].as_str().unwrap().to_owned();
         let later = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &tess,
             Some(json!({ "title": "Field notes", "max_points": 10, "submission_types": ["text"], "due_at": in_hours(72) }))).await;

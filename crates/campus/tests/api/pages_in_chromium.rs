@@ -2111,11 +2111,14 @@ async fn the_calendar_in_chromium() {
     let due = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 5))
         .round(jiff::Unit::Minute)
         .unwrap();
+    // (Assessments learns of the course from courses' events; retried until it has.)
     let path = format!("/api/v1/courses/{course}/assignments");
-    let made = call(&app, Method::POST, &path, Some(&tess.token),
-        Some(json!({ "title": "Pendulum lab", "max_points": 10, "submission_types": ["text"], "due_at": due.to_string() })))
-        .await
-        .1;
+    let made = campus_testkit::eventually(Duration::from_secs(20), "the assignment is made", || async {
+        let body = json!({ "title": "Pendulum lab", "max_points": 10, "submission_types": ["text"], "due_at": due.to_string() });
+        let (status, answer) = call(&app, Method::POST, &path, Some(&tess.token), Some(body)).await;
+        (status == 201).then_some(answer)
+    })
+    .await;
     let assignment = made["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/assignments/{assignment}/publish");
     assert_eq!(
