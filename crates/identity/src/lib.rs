@@ -6,7 +6,7 @@ pub(crate) mod domain;
 pub(crate) mod keys;
 pub(crate) mod onboarding;
 pub mod operator;
-pub(crate) mod outgoing_mail;
+pub(crate) use campus_platform::outgoing_mail;
 pub(crate) mod password_hashing;
 pub(crate) mod recovery;
 pub(crate) mod roster;
@@ -33,11 +33,9 @@ static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 const ROTATION_CHECK: Duration = Duration::from_secs(60);
 /// How often idle per-client rate-limit counters and stale sign-in failures are dropped.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
-/// How often sent mail older than a week is forgotten.
-const FORGET_SENT_MAIL_EVERY: Duration = Duration::from_secs(600);
 
 pub fn context() -> Context {
-    Context::new("identity", &MIGRATIONS, start)
+    Context::new("identity", &MIGRATIONS, start).with_outgoing_mail()
 }
 
 async fn start(env: ContextEnv) -> anyhow::Result<Running> {
@@ -86,24 +84,11 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         .merge(two_factor::routes(identity.clone()))
         .merge(recovery::routes(identity));
     let db = env.db.clone();
-    let mail = postman.clone();
     Ok(Running::new(routes)
-        .task(Task::new("postman", move |shutdown| postman.run(shutdown)))
+        .task(postman.task())
         .task(Task::new("password-reset desk", move |shutdown| {
             reset_desk.run(shutdown)
         }))
-        .task(Task::every(
-            "forget sent mail",
-            FORGET_SENT_MAIL_EVERY,
-            move || {
-                let mail = mail.clone();
-                async move {
-                    if let Err(error) = mail.forget_sent().await {
-                        tracing::warn!(%error, "pruning sent mail failed");
-                    }
-                }
-            },
-        ))
         .task(Task::every(
             "signing key rotation",
             ROTATION_CHECK,

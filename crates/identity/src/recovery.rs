@@ -154,6 +154,7 @@ pub(crate) fn invitation_letter(
             user.display_name, school.name, school.slug
         ),
         link: Some(link),
+        unsubscribe: None,
     }
 }
 
@@ -181,6 +182,7 @@ pub async fn queue_verification(
                 subject: "Confirm your email address".into(),
                 body,
                 link: Some(link),
+                unsubscribe: None,
             },
         )
         .await?;
@@ -221,6 +223,7 @@ pub async fn queue_registration_attempt(
             subject: format!("Your {} account", school.name),
             body,
             link: None,
+            unsubscribe: None,
         },
     )
     .await
@@ -390,6 +393,7 @@ impl ResetDesk {
                         subject: "Reset your password".into(),
                         body,
                         link: Some(link),
+                        unsubscribe: None,
                     },
                 )
                 .await?;

@@ -305,6 +305,7 @@ pub(crate) async fn tell_owner(
             subject: "Your account's sign-in settings changed".into(),
             body,
             link: None,
+            unsubscribe: None,
         },
     )
     .await

@@ -148,7 +148,7 @@ async fn list_notifications(
     };
     let sql = format!(
         "SELECT {ROW_COLUMNS} FROM notifications n LEFT JOIN roster_courses c ON c.course_id = n.course_id \
-         WHERE n.user_id = $1 AND n.school_id = $2{unread}{before} ORDER BY n.id DESC LIMIT {}",
+         WHERE n.user_id = $1 AND n.school_id = $2 AND n.in_app = 1{unread}{before} ORDER BY n.id DESC LIMIT {}",
         limit + 1
     );
     let mut rows = sqlx::query_as::<_, NotificationRow>(&sql)
@@ -177,7 +177,7 @@ async fn locale_of(notifications: &Notifications, caller: &Caller) -> Result<Opt
 pub(crate) async fn unread_of(db: &Db, school_id: &str, user_id: &str) -> Result<i64> {
     let (unread,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND school_id = $2 \
-         AND read_at IS NULL",
+         AND in_app = 1 AND read_at IS NULL",
     )
     .bind(user_id)
     .bind(school_id)
@@ -212,7 +212,8 @@ async fn mark_read(
 ) -> Result<StatusCode> {
     let mut uow = notifications.db.begin().await?;
     let mine: Option<(Option<i64>,)> = sqlx::query_as(
-        "SELECT read_at FROM notifications WHERE id = $1 AND user_id = $2 AND school_id = $3",
+        "SELECT read_at FROM notifications \
+         WHERE id = $1 AND user_id = $2 AND school_id = $3 AND in_app = 1",
     )
     .bind(&id)
     .bind(&caller.user_id)
@@ -252,7 +253,7 @@ async fn mark_all_read(
     let mut uow = notifications.db.begin().await?;
     let done = sqlx::query(
         "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND school_id = $3 \
-         AND read_at IS NULL",
+         AND in_app = 1 AND read_at IS NULL",
     )
     .bind(time::now_ms())
     .bind(&caller.user_id)

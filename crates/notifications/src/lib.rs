@@ -5,13 +5,15 @@
 //!
 //! Rooms: `intake` (events into notifications: who is told what), `telling` (writing one
 //! notification for many people, collapsing bursts), `wording` (what a notification says, in
-//! the reader's language), `preferences` (which categories a person is told of), `in_app` (the
-//! in-app list, its unread count, marking read), `hub`
-//! (which sockets are open for whom, and live frames to them) and `socket` (the WebSocket
-//! itself: authenticating, resuming, heartbeats) and `calendar` (due dates as a list and a
+//! the reader's language), `preferences` (which categories a person is told of, on which
+//! channel, and when email must wait), `in_app` (the in-app list, its unread count, marking
+//! read), `email` (mail at the person's pace, daily digests, one-click unsubscribe), `hub`
+//! (which sockets are open for whom, and live frames to them), `socket` (the WebSocket
+//! itself: authenticating, resuming, heartbeats), `calendar` (due dates as a list and a
 //! private iCalendar feed) and `reminders` (work due within a day, not yet handed in).
 
 pub(crate) mod calendar;
+pub(crate) mod email;
 pub(crate) mod hub;
 pub(crate) mod in_app;
 pub(crate) mod intake;
@@ -27,6 +29,7 @@ use campus_platform::{
     auth::KeyRing,
     context::{Context, ContextEnv, Running},
     db::Db,
+    outgoing_mail::Postman,
     people::People,
     sealing::Sealer,
 };
@@ -69,27 +72,44 @@ pub fn context() -> Context {
     Context::new("notifications", &MIGRATIONS, start)
         .with_people()
         .with_rosters()
+        .with_outgoing_mail()
 }
 
 async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     let live = env.live();
     let switchboard = hub::Switchboard::default();
+    let sealer = env.sealer()?;
+    let postman = Postman::new(env.db.clone(), env.mailer()?, sealer.clone());
+    let resealed = postman.reseal().await?;
+    if resealed > 0 {
+        tracing::info!(resealed, "waiting mail sealed with the current key");
+    }
     let notifications = Notifications(Arc::new(Parts {
         db: env.db.clone(),
         people: env.people()?,
         keys: env.keys.clone(),
         public_url: env.config.public_url.clone(),
         switchboard: switchboard.clone(),
-        sealer: env.sealer()?,
+        sealer: sealer.clone(),
     }));
+    let sender = email::Sender {
+        db: env.db.clone(),
+        people: notifications.people.clone(),
+        sealer,
+        postman: postman.clone(),
+        site: env.config.public_url(),
+    };
     Ok(Running::new(
         in_app::routes(notifications.clone())
             .merge(preferences::routes(notifications.clone()))
+            .merge(email::unsubscribe::routes(notifications.clone()))
             .merge(calendar::routes::routes(notifications)),
     )
     .subscribe(intake::subscription(live.clone()))
     .subscribe(calendar::dates::subscription())
     .subscribe(hub::sign_outs(live.clone()))
     .task(switchboard.task(&live))
-    .task(reminders::task(env.db.clone(), live)))
+    .task(reminders::task(env.db.clone(), live))
+    .task(sender.task())
+    .task(postman.task()))
 }

@@ -228,7 +228,7 @@ async fn converse(
     // what the catching up already sent is skipped there.
     let standing: (i64, Option<String>) = sqlx::query_as(
         "SELECT COUNT(CASE WHEN read_at IS NULL THEN 1 END), MAX(id) FROM notifications \
-         WHERE user_id = $1 AND school_id = $2",
+         WHERE user_id = $1 AND school_id = $2 AND in_app = 1",
     )
     .bind(&line.user_id)
     .bind(&line.school_id)
@@ -322,7 +322,7 @@ async fn missed(
     let sql = format!(
         "SELECT {ROW_COLUMNS} FROM notifications n \
          LEFT JOIN roster_courses c ON c.course_id = n.course_id \
-         WHERE n.user_id = $1 AND n.school_id = $2 AND n.id > $3 ORDER BY n.id LIMIT {}",
+         WHERE n.user_id = $1 AND n.school_id = $2 AND n.in_app = 1 AND n.id > $3 ORDER BY n.id LIMIT {}",
         RESUME_AT_MOST + 1
     );
     let mut rows: Vec<NotificationRow> = sqlx::query_as(&sql)

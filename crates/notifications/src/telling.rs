@@ -1,5 +1,6 @@
 //! Writing one notification for many people in the event's unit of work: never to the person
-//! whose action it was, never to a deactivated account, and folded into an unread notification
+//! whose action it was, never to a deactivated account, on the channels each person chose
+//! (the app and live, and email through the [`crate::email`] sender), and folded into an unread notification
 //! of the same kind in the same course from the last half hour (it then counts one more and
 //! moves to the top), so a burst of hand-ins is one line, not thirty.
 
@@ -12,13 +13,24 @@ use campus_platform::{
     time,
 };
 
-use crate::{in_app::NotificationRow, preferences::Category};
+use crate::{
+    in_app::NotificationRow,
+    preferences::{Category, EmailMode},
+};
 
 /// How long an unread notification keeps absorbing similar ones.
 pub(crate) const COLLAPSE_WINDOW_MS: i64 = 30 * 60 * 1000;
 
-/// Rows per `INSERT`: twelve parameters each, well under both databases' limits.
+/// Rows per `INSERT`: [`COLUMNS`] parameters each, well under both databases' limits.
 const ROWS_PER_INSERT: usize = 200;
+const COLUMNS: usize = 14;
+
+/// Where one person is told of one category.
+#[derive(Clone, Copy)]
+struct Channels {
+    in_app: bool,
+    email: EmailMode,
+}
 
 /// What happened, for everyone it concerns alike.
 pub(crate) struct Notice<'a> {
@@ -50,27 +62,41 @@ pub(crate) async fn tell(
         return Ok(0);
     }
     let recipients: Vec<String> = told.iter().cloned().collect();
-    // Each person's language, for what goes live; deactivated accounts, and people who
-    // turned the category off, are told nothing.
+    // Each person's language (for what goes live) and channels; deactivated accounts, and
+    // people who turned the category off everywhere, are told nothing.
     let mut locales: HashMap<String, String> = HashMap::new();
+    let mut channels: HashMap<String, Channels> = HashMap::new();
     for chunk in recipients.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "SELECT p.user_id, p.status, p.locale, c.in_app FROM people p \
+            "SELECT p.user_id, p.status, p.locale, c.in_app, c.email FROM people p \
              LEFT JOIN notification_preferences c ON c.user_id = p.user_id AND c.category = $1 \
              WHERE p.user_id IN ({})",
             placeholders(2, chunk.len())
         );
-        let mut people = sqlx::query_as::<_, (String, String, Option<String>, Option<i64>)>(&sql)
-            .bind(notice.category.as_str());
+        let mut people = sqlx::query_as::<
+            _,
+            (String, String, Option<String>, Option<i64>, Option<String>),
+        >(&sql)
+        .bind(notice.category.as_str());
         for user_id in chunk {
             people = people.bind(user_id);
         }
-        for (user_id, status, locale, in_app) in people.fetch_all(uow.conn()).await? {
-            if status == "deactivated" || in_app == Some(0) {
+        for (user_id, status, locale, in_app, email) in people.fetch_all(uow.conn()).await? {
+            let chosen = Channels {
+                in_app: in_app != Some(0),
+                email: email
+                    .as_deref()
+                    .and_then(EmailMode::parse)
+                    .unwrap_or(notice.category.default_email()),
+            };
+            if status == "deactivated" || (!chosen.in_app && chosen.email == EmailMode::Off) {
                 told.remove(&user_id);
-            } else if let Some(locale) = locale {
-                locales.insert(user_id, locale);
+                continue;
             }
+            if let Some(locale) = locale {
+                locales.insert(user_id.clone(), locale);
+            }
+            channels.insert(user_id, chosen);
         }
     }
     if told.is_empty() {
@@ -119,15 +145,21 @@ pub(crate) async fn tell(
     let mut frames = Vec::with_capacity(told.len());
     for chunk in told.chunks(ROWS_PER_INSERT) {
         let rows = (0..chunk.len())
-            .map(|row| format!("({})", placeholders(row * 12 + 1, 12)))
+            .map(|row| format!("({})", placeholders(row * COLUMNS + 1, COLUMNS)))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
             "INSERT INTO notifications (id, school_id, user_id, category, kind, course_id, \
-             subject_id, title, course_title, count, collapse_key, created_at) VALUES {rows}"
+             subject_id, title, course_title, count, collapse_key, created_at, in_app, email) \
+             VALUES {rows}"
         );
         let mut insert = sqlx::query(&sql);
         for user_id in chunk {
+            // Someone the directory has not heard of yet gets the defaults.
+            let chosen = channels.get(user_id).copied().unwrap_or(Channels {
+                in_app: true,
+                email: notice.category.default_email(),
+            });
             let row = NotificationRow {
                 id: id::new_id_string(),
                 category: notice.category.as_str().to_owned(),
@@ -152,8 +184,12 @@ pub(crate) async fn tell(
                 .bind(course_title.clone())
                 .bind(row.count)
                 .bind(&collapse_key)
-                .bind(now);
-            frames.push(live_frame(notice.school_id, user_id, row, &locales)?);
+                .bind(now)
+                .bind(i64::from(chosen.in_app))
+                .bind(chosen.email.mailed_as());
+            if chosen.in_app {
+                frames.push(live_frame(notice.school_id, user_id, row, &locales)?);
+            }
         }
         insert.execute(uow.conn()).await?;
     }

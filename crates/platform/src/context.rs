@@ -31,6 +31,8 @@ pub struct Context {
     pub keeps_people: bool,
     /// Whether the context keeps course rosters (see [`crate::rosters`]).
     pub keeps_rosters: bool,
+    /// Whether the context sends mail (see [`crate::outgoing_mail`]).
+    pub sends_mail: bool,
     start: StartFn,
 }
 
@@ -46,6 +48,7 @@ impl Context {
             migrations,
             keeps_people: false,
             keeps_rosters: false,
+            sends_mail: false,
             start: Box::new(move |env| Box::pin(start(env))),
         }
     }
@@ -65,6 +68,13 @@ impl Context {
         self
     }
 
+    /// The context sends mail: its database gets the outgoing-mail queue, which its
+    /// [`Postman`](crate::outgoing_mail::Postman) delivers.
+    pub fn with_outgoing_mail(mut self) -> Self {
+        self.sends_mail = true;
+        self
+    }
+
     /// Every migrator the context's database needs, in addition to the event tables.
     pub fn migrators(&self) -> Vec<&'static Migrator> {
         let mut all = vec![self.migrations];
@@ -73,6 +83,9 @@ impl Context {
         }
         if self.keeps_rosters {
             all.push(&crate::rosters::MIGRATIONS);
+        }
+        if self.sends_mail {
+            all.push(&crate::outgoing_mail::MIGRATIONS);
         }
         all
     }

@@ -6,11 +6,24 @@ use std::{path::PathBuf, sync::Arc};
 
 use anyhow::Context as _;
 use lettre::{
-    message::{header::ContentType, Mailbox},
+    message::{
+        header::{ContentType, HeaderName, HeaderValue},
+        Mailbox,
+    },
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
 use crate::config::Config;
+
+/// One message as it goes out.
+pub struct Envelope<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub link: Option<&'a str>,
+    /// The one-click unsubscribe address (RFC 8058), when the message has one.
+    pub unsubscribe: Option<&'a str>,
+}
 
 #[derive(Clone)]
 pub struct Mailer {
@@ -51,21 +64,28 @@ impl Mailer {
         })
     }
 
-    /// Sends a plain-text message. `link` (when given) is logged for file delivery, so a local
-    /// user can follow it from the terminal; it is never logged when sending over SMTP.
-    pub async fn send(
-        &self,
-        to: &str,
-        subject: &str,
-        body: &str,
-        link: Option<&str>,
-    ) -> anyhow::Result<()> {
-        let message = Message::builder()
+    /// Sends a plain-text message. Its link (when given) is logged for file delivery, so a
+    /// local user can follow it from the terminal; it is never logged when sending over SMTP.
+    pub async fn send(&self, envelope: &Envelope<'_>) -> anyhow::Result<()> {
+        let mut message = Message::builder()
             .from(self.from.clone())
-            .to(to.parse().context("invalid recipient")?)
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body.to_owned())?;
+            .to(envelope.to.parse().context("invalid recipient")?)
+            .subject(envelope.subject)
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(url) = envelope.unsubscribe {
+            // RFC 8058: the address in angle brackets, and the one-click POST it takes.
+            message = message
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = message.body(envelope.body.to_owned())?;
+        let (subject, link) = (envelope.subject, envelope.link);
         match self.inner.as_ref() {
             Transport::Smtp(transport) => {
                 transport

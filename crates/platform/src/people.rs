@@ -170,6 +170,20 @@ impl People {
             .await
     }
 
+    /// The time zone a person lives by: their own choice when this build knows it, otherwise
+    /// the school's.
+    pub async fn time_zone_of(&self, school_id: &str, user_id: &str) -> Result<jiff::tz::TimeZone> {
+        let own = self
+            .person(school_id, user_id)
+            .await?
+            .and_then(|person| person.time_zone)
+            .and_then(|name| jiff::tz::TimeZone::get(&name).ok());
+        match own {
+            Some(zone) => Ok(zone),
+            None => self.school_time_zone(school_id).await,
+        }
+    }
+
     /// The subscription that keeps the directory current from identity's events.
     pub fn subscription(&self) -> Subscription {
         Subscription::new(

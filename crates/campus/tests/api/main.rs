@@ -21,6 +21,7 @@ mod calendar;
 mod catalogue;
 mod cli;
 mod courses;
+mod email;
 mod http;
 mod identity;
 mod layout;

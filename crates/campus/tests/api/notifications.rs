@@ -204,6 +204,13 @@ each_storage! {
             send(&app, Method::PUT, &format!("/api/v1/courses/{course}/members/{}", student.id), &tess,
                 Some(json!({ "role": "student" }))).await;
         }
+        // The roster is kept by its own consumer: both students are on it before the news.
+        eventually(WITHIN, "both students on the roster", || async {
+            let (places,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM roster_places WHERE course_id = $1 AND course_role = 'student'")
+                .bind(&course).fetch_one(app.db("notifications").pool()).await.unwrap();
+            (places == 2).then_some(())
+        }).await;
         send(&app, Method::POST, &format!("/api/v1/courses/{course}/announcements"), &tess,
             Some(json!({ "title": "Concert", "body": "Friday." }))).await;
         // A place in a second course comes after the announcement on the same stream: once Sam
@@ -219,6 +226,12 @@ each_storage! {
         }).await;
         let sams = told(&app, &sam).await;
         assert!(sams.iter().all(|(kind, _, _)| kind != "announcement_posted"), "{sams:?}");
+        // Kept only to be mailed (email about announcements is still on for him), never listed.
+        let (in_app, email): (i64, Option<String>) = sqlx::query_as(
+            "SELECT in_app, email FROM notifications WHERE user_id = $1 AND kind = 'announcement_posted'")
+            .bind(&sam.id).fetch_one(app.db("notifications").pool()).await.unwrap();
+        assert_eq!((in_app, email.as_deref()), (0, Some("immediately")));
+        assert_eq!(unread(&app, &sam).await, 2, "the bell counts what the app shows");
         // Kim left the category on: she is told.
         assert!(told(&app, &kim).await.iter().any(|(kind, _, _)| kind == "announcement_posted"));
         app.stop().await;

@@ -44,6 +44,10 @@ const PUBLIC: &[(&str, &str)] = &[
     // A private calendar feed: its address is the credential (calendar applications send no
     // other).
     ("get", "/api/v1/calendar/feeds/{file}"),
+    // A message's one-click unsubscribe address: mail clients post to it with no sign-in
+    // (RFC 8058); the address is the credential.
+    ("get", "/api/v1/unsubscribe/{token}"),
+    ("post", "/api/v1/unsubscribe/{token}"),
 ];
 
 /// One operation of the document.
@@ -138,6 +142,11 @@ async fn operations(app: &TestApp) -> Vec<Operation> {
                             b"--walk\r\nContent-Disposition: form-data; name=\"file\"; filename=\"walk.pdf\"\r\n\
                               Content-Type: application/pdf\r\n\r\n%PDF-1.4 walk\r\n--walk--\r\n"
                                 .to_vec(),
+                        )
+                    } else if content.contains_key("application/x-www-form-urlencoded") {
+                        (
+                            "application/x-www-form-urlencoded".to_owned(),
+                            b"List-Unsubscribe=One-Click".to_vec(),
                         )
                     } else if content.contains_key("text/csv") {
                         (
@@ -428,6 +437,7 @@ each_storage! {
             ("users/{id}", sam.id.clone()),
             ("sessions/{id}", session_of(&school.admin.token)),
             ("feeds/{file}", format!("{}.ics", campus_platform::id::new_id_string())),
+            ("unsubscribe/{token}", campus_platform::id::new_id_string()),
             // Parked events are the platform's, not a school's.
             ("parked/{id}", campus_platform::id::new_id_string()),
         ]));

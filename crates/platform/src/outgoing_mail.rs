@@ -1,23 +1,32 @@
-//! Outgoing mail as an outbox: a message is queued in the same transaction as the token or
-//! account it announces, and a postman delivers it afterwards, retrying with backoff while the
-//! mail server is down and parking it after [`MAX_ATTEMPTS`]. A request never waits for SMTP,
-//! so its answer and its timing are the same whether or not a message was sent.
+//! Outgoing mail as an outbox: a message is queued in the same transaction as what it
+//! announces (a token, an account, a notification), and a postman delivers it afterwards,
+//! retrying with backoff while the mail server is down and parking it after
+//! [`MAX_ATTEMPTS`]. A request never waits for SMTP, so its answer and its timing are the same
+//! whether or not a message was sent.
 //!
 //! Delivery is at least once: a process that stops between sending and recording it sends
-//! that message again after [`LEASE_MS`]. Any number of identity processes may deliver; each
-//! message is claimed by one at a time.
+//! that message again after [`LEASE_MS`]. Any number of processes of a context may deliver;
+//! each message is claimed by one at a time. A context that sends mail registers
+//! [`Context::with_outgoing_mail`](crate::context::Context::with_outgoing_mail): the queue's
+//! table lives in its own database, and the context runs one [`Postman`].
 
 use std::{sync::Arc, time::Duration};
 
-use campus_platform::{
+use sqlx::migrate::Migrator;
+
+use crate::{
     db::{Db, UnitOfWork},
     id,
-    mail::Mailer,
+    mail::{Envelope, Mailer},
     sealing::Sealer,
+    tasks::Task,
     time, Result,
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+
+/// The queue's table, in the database of each context that sends mail.
+pub static MIGRATIONS: Migrator = sqlx::migrate!("./mail_migrations");
 
 /// Attempts before a message is parked.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -27,6 +36,8 @@ const FIRST_RETRY_MS: i64 = 30_000;
 const LONGEST_RETRY_MS: i64 = 3_600_000;
 /// Sent messages are kept (without their body) this long, then forgotten.
 const KEEP_SENT_MS: i64 = 7 * 24 * 3_600_000;
+/// How often sent messages past [`KEEP_SENT_MS`] are forgotten.
+const FORGET_EVERY: Duration = Duration::from_secs(600);
 /// How often the queue is looked at when nothing wakes the postman.
 const POLL: Duration = Duration::from_secs(5);
 const BATCH: i64 = 20;
@@ -34,12 +45,16 @@ const BATCH: i64 = 20;
 /// A plain-text message. `link` is logged when mail is written to files (never with SMTP), so
 /// a local installation can follow it from the terminal.
 pub struct Letter {
-    /// What it is for: `verification`, `password_reset`, `invitation`, `registration_attempt`.
+    /// What it is for: `verification`, `password_reset`, `invitation`, `registration_attempt`,
+    /// `notifications`, `digest`.
     pub kind: &'static str,
     pub to: String,
     pub subject: String,
     pub body: String,
     pub link: Option<String>,
+    /// Where a mail client stops messages like this one with one click (RFC 8058): sent as
+    /// `List-Unsubscribe` with `List-Unsubscribe-Post`.
+    pub unsubscribe: Option<String>,
 }
 
 /// Queues `letter` with the rest of `uow`: it goes out only if the transaction commits. Its
@@ -47,14 +62,20 @@ pub struct Letter {
 pub async fn queue(uow: &mut UnitOfWork, sealer: &Sealer, letter: &Letter) -> Result<()> {
     let now = time::now_ms();
     let id = id::new_id_string();
-    let body = sealer.seal(&letter.body, &body_purpose(&id))?;
+    let context = uow.db().context().to_owned();
+    let body = sealer.seal(&letter.body, &body_purpose(&context, &id))?;
     let link = match &letter.link {
-        Some(link) => Some(sealer.seal(link, &link_purpose(&id))?),
+        Some(link) => Some(sealer.seal(link, &link_purpose(&context, &id))?),
+        None => None,
+    };
+    // The address stops mail for its owner: sealed like a sign-in link.
+    let unsubscribe = match &letter.unsubscribe {
+        Some(url) => Some(sealer.seal(url, &unsubscribe_purpose(&context, &id))?),
         None => None,
     };
     sqlx::query(
-        "INSERT INTO outgoing_mail (id, kind, recipient, subject, body, link, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO outgoing_mail (id, kind, recipient, subject, body, link, unsubscribe, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&id)
     .bind(letter.kind)
@@ -62,6 +83,7 @@ pub async fn queue(uow: &mut UnitOfWork, sealer: &Sealer, letter: &Letter) -> Re
     .bind(&letter.subject)
     .bind(&body)
     .bind(&link)
+    .bind(&unsubscribe)
     .bind(now)
     .bind(now)
     .execute(uow.conn())
@@ -69,12 +91,17 @@ pub async fn queue(uow: &mut UnitOfWork, sealer: &Sealer, letter: &Letter) -> Re
     Ok(())
 }
 
-fn body_purpose(id: &str) -> String {
-    format!("identity.mail.body:{id}")
+// Each sealed field is bound to its context and message: a value copied elsewhere opens no more.
+fn body_purpose(context: &str, id: &str) -> String {
+    format!("{context}.mail.body:{id}")
 }
 
-fn link_purpose(id: &str) -> String {
-    format!("identity.mail.link:{id}")
+fn link_purpose(context: &str, id: &str) -> String {
+    format!("{context}.mail.link:{id}")
+}
+
+fn unsubscribe_purpose(context: &str, id: &str) -> String {
+    format!("{context}.mail.unsubscribe:{id}")
 }
 
 /// Whether a message of `kind` to `to` was queued since `since` (ms).
@@ -103,8 +130,16 @@ struct Queued {
     subject: String,
     body: String,
     link: Option<String>,
+    unsubscribe: Option<String>,
     attempts: i64,
     next_attempt_at: i64,
+}
+
+/// A queued message's sealed fields, opened.
+struct Unsealed {
+    body: String,
+    link: Option<String>,
+    unsubscribe: Option<String>,
 }
 
 /// What one round of delivery did.
@@ -149,7 +184,7 @@ impl Postman {
         while !stop.is_cancelled() {
             let now = time::now_ms();
             let due: Vec<Queued> = sqlx::query_as(
-                "SELECT id, recipient, subject, body, link, attempts, next_attempt_at \
+                "SELECT id, recipient, subject, body, link, unsubscribe, attempts, next_attempt_at \
                  FROM outgoing_mail WHERE sent_at IS NULL AND parked_at IS NULL \
                  AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
             )
@@ -197,9 +232,19 @@ impl Postman {
     async fn deliver(&self, letter: Queued) -> Result<bool> {
         let attempts = letter.attempts + 1;
         let outcome = match self.unsealed(&letter) {
-            Ok((body, link)) => {
+            Ok(Unsealed {
+                body,
+                link,
+                unsubscribe,
+            }) => {
                 self.mailer
-                    .send(&letter.recipient, &letter.subject, &body, link.as_deref())
+                    .send(&Envelope {
+                        to: &letter.recipient,
+                        subject: &letter.subject,
+                        body: &body,
+                        link: link.as_deref(),
+                        unsubscribe: unsubscribe.as_deref(),
+                    })
                     .await
             }
             Err(error) => Err(error),
@@ -208,7 +253,7 @@ impl Postman {
         match outcome {
             Ok(()) => {
                 sqlx::query(
-                    "UPDATE outgoing_mail SET sent_at = $1, body = '', link = NULL, last_error = NULL \
+                    "UPDATE outgoing_mail SET sent_at = $1, body = '', link = NULL, unsubscribe = NULL, last_error = NULL \
                      WHERE id = $2",
                 )
                 .bind(now)
@@ -240,47 +285,63 @@ impl Postman {
         }
     }
 
-    /// The letter's body and link in clear, for sending.
-    fn unsealed(&self, letter: &Queued) -> anyhow::Result<(String, Option<String>)> {
-        let body = self.sealer.open(&letter.body, &body_purpose(&letter.id))?;
-        let link = match &letter.link {
-            Some(link) => Some(self.sealer.open(link, &link_purpose(&letter.id))?),
-            None => None,
+    /// The letter's sealed fields in clear, for sending.
+    fn unsealed(&self, letter: &Queued) -> anyhow::Result<Unsealed> {
+        let context = self.db.context();
+        let open = |sealed: &Option<String>, purpose: String| -> anyhow::Result<Option<String>> {
+            sealed
+                .as_deref()
+                .map(|value| self.sealer.open(value, &purpose))
+                .transpose()
         };
-        Ok((body, link))
+        Ok(Unsealed {
+            body: self
+                .sealer
+                .open(&letter.body, &body_purpose(context, &letter.id))?,
+            link: open(&letter.link, link_purpose(context, &letter.id))?,
+            unsubscribe: open(
+                &letter.unsubscribe,
+                unsubscribe_purpose(context, &letter.id),
+            )?,
+        })
     }
 
     /// Seals what is waiting in clear or under a previous key with the current key.
     pub async fn reseal(&self) -> anyhow::Result<usize> {
-        let waiting: Vec<(String, String, Option<String>)> =
-            sqlx::query_as("SELECT id, body, link FROM outgoing_mail WHERE sent_at IS NULL")
-                .fetch_all(self.db.pool())
-                .await?;
+        let context = self.db.context().to_owned();
+        let waiting: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, body, link, unsubscribe FROM outgoing_mail WHERE sent_at IS NULL",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
         let mut resealed = 0;
-        for (id, body, link) in waiting {
-            let stale = self.sealer.needs_resealing(&body)
-                || link
+        for (id, body, link, unsubscribe) in waiting {
+            let stale = |value: &Option<String>| {
+                value
                     .as_deref()
-                    .is_some_and(|l| self.sealer.needs_resealing(l));
-            if !stale {
+                    .is_some_and(|v| self.sealer.needs_resealing(v))
+            };
+            if !self.sealer.needs_resealing(&body) && !stale(&link) && !stale(&unsubscribe) {
                 continue;
             }
-            let body = self.sealer.seal(
-                &self.sealer.open(&body, &body_purpose(&id))?,
-                &body_purpose(&id),
-            )?;
-            let link = match link {
-                Some(link) => Some(self.sealer.seal(
-                    &self.sealer.open(&link, &link_purpose(&id))?,
-                    &link_purpose(&id),
-                )?),
-                None => None,
+            let reseal = |value: &str, purpose: &str| -> anyhow::Result<String> {
+                self.sealer
+                    .seal(&self.sealer.open(value, purpose)?, purpose)
             };
+            let body = reseal(&body, &body_purpose(&context, &id))?;
+            let link = link
+                .map(|link| reseal(&link, &link_purpose(&context, &id)))
+                .transpose()?;
+            let unsubscribe = unsubscribe
+                .map(|url| reseal(&url, &unsubscribe_purpose(&context, &id)))
+                .transpose()?;
             sqlx::query(
-                "UPDATE outgoing_mail SET body = $1, link = $2 WHERE id = $3 AND sent_at IS NULL",
+                "UPDATE outgoing_mail SET body = $1, link = $2, unsubscribe = $3 \
+                 WHERE id = $4 AND sent_at IS NULL",
             )
             .bind(&body)
             .bind(&link)
+            .bind(&unsubscribe)
             .bind(&id)
             .execute(self.db.pool())
             .await?;
@@ -290,7 +351,7 @@ impl Postman {
     }
 
     /// Forgets sent messages after a week.
-    pub async fn forget_sent(&self) -> Result<()> {
+    async fn forget_sent(&self) -> Result<()> {
         sqlx::query("DELETE FROM outgoing_mail WHERE sent_at IS NOT NULL AND sent_at < $1")
             .bind(time::now_ms() - KEEP_SENT_MS)
             .execute(self.db.pool())
@@ -298,13 +359,26 @@ impl Postman {
         Ok(())
     }
 
+    /// The process's delivery task (see [`Postman::run`]).
+    pub fn task(self) -> Task {
+        Task::new("postman", move |shutdown| self.run(shutdown))
+    }
+
     /// Delivers until shutdown: when rung, and every few seconds for retries and for mail
-    /// queued by other processes (or by `campus admin` while the server was down). A message
-    /// being sent when shutdown comes is finished and recorded before this returns.
+    /// queued by other processes (or by `campus admin` while the server was down); forgets
+    /// what was sent a week ago now and then. A message being sent when shutdown comes is
+    /// finished and recorded before this returns.
     pub async fn run(self, shutdown: CancellationToken) {
+        let mut forgotten_at = None::<std::time::Instant>;
         while !shutdown.is_cancelled() {
             if let Err(error) = self.deliver_due(&|| {}, &shutdown).await {
                 tracing::warn!(%error, "mail delivery round failed");
+            }
+            if forgotten_at.is_none_or(|at| at.elapsed() >= FORGET_EVERY) {
+                forgotten_at = Some(std::time::Instant::now());
+                if let Err(error) = self.forget_sent().await {
+                    tracing::warn!(%error, "pruning sent mail failed");
+                }
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,

@@ -1,0 +1,302 @@
+//! The email channel. Notifications to be mailed are marked so when they are written (see
+//! [`crate::telling`]); a sender looks every few seconds for people with mail waiting and
+//! whose time has come ([`schedule`]), words one message for everything waiting
+//! ([`letters`]) and queues it in the outgoing-mail outbox in the same unit of work that marks
+//! the notifications mailed, so a crash neither loses nor repeats one. Every message carries
+//! a one-click unsubscribe address for its categories ([`unsubscribe`]).
+//!
+//! What a person reads in the app before it is mailed is not mailed; a deactivated account, or
+//! an address its owner has not confirmed, gets nothing.
+
+pub(crate) mod letters;
+pub(crate) mod schedule;
+pub(crate) mod unsubscribe;
+
+use std::{sync::Arc, time::Duration};
+
+use campus_platform::{
+    db::Db,
+    outgoing_mail::{self, Postman},
+    people::People,
+    sealing::Sealer,
+    secrets,
+    tasks::Task,
+    time,
+};
+
+use crate::{
+    in_app::{NotificationRow, ROW_COLUMNS},
+    preferences::{Category, Rhythm},
+};
+use letters::{Addresses, Kind};
+
+/// How often the sender looks for mail whose time has come.
+const EVERY: Duration = Duration::from_secs(5);
+/// People mailed in one look; the rest wait for the next.
+const PEOPLE_PER_ROUND: i64 = 500;
+/// How long a message's unsubscribe address keeps working.
+const KEEP_LINKS_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+/// Notifications marked mailed per statement.
+const IDS_PER_UPDATE: usize = 500;
+
+/// Turns waiting notifications into mail.
+#[derive(Clone)]
+pub(crate) struct Sender {
+    pub db: Db,
+    pub people: People,
+    pub sealer: Arc<Sealer>,
+    pub postman: Postman,
+    /// The site's address, for links in messages.
+    pub site: String,
+}
+
+/// What one look did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Round {
+    pub news: usize,
+    pub digests: usize,
+}
+
+impl Sender {
+    pub(crate) fn task(self) -> Task {
+        Task::new("notification mail", move |shutdown| async move {
+            let mut ticks = tokio::time::interval(EVERY);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    _ = ticks.tick() => {
+                        if let Err(error) = self.round(time::now_ms()).await {
+                            tracing::warn!(error = format!("{error:#}"), "notification mail will be tried again");
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// Mails everyone whose time has come as of `now`.
+    pub(crate) async fn round(&self, now: i64) -> anyhow::Result<Round> {
+        // Read in the app meanwhile: no longer to be mailed.
+        sqlx::query(
+            "UPDATE notifications SET email = NULL \
+             WHERE email IS NOT NULL AND emailed_at IS NULL AND read_at IS NOT NULL",
+        )
+        .execute(self.db.pool())
+        .await?;
+        sqlx::query("DELETE FROM unsubscribe_links WHERE created_at < $1")
+            .bind(now - KEEP_LINKS_MS)
+            .execute(self.db.pool())
+            .await?;
+        let mut round = Round::default();
+        for kind in [Kind::News, Kind::Digest] {
+            for (user_id, school_id, oldest) in self.waiting(kind, now).await? {
+                if self.mail(kind, &school_id, &user_id, oldest, now).await? {
+                    match kind {
+                        Kind::News => round.news += 1,
+                        Kind::Digest => round.digests += 1,
+                    }
+                }
+            }
+        }
+        if round.news + round.digests > 0 {
+            self.postman.ring();
+        }
+        Ok(round)
+    }
+
+    /// People with `kind` mail waiting that they are not known to be unable to receive yet,
+    /// with when the oldest of it was written.
+    async fn waiting(&self, kind: Kind, now: i64) -> anyhow::Result<Vec<(String, String, i64)>> {
+        let not_before = match kind {
+            Kind::News => "r.next_mail_at",
+            Kind::Digest => "r.next_digest_at",
+        };
+        Ok(sqlx::query_as(&format!(
+            "SELECT n.user_id, n.school_id, MIN(n.created_at) FROM notifications n \
+             LEFT JOIN email_rhythm r ON r.user_id = n.user_id \
+             WHERE n.email = $1 AND n.emailed_at IS NULL AND n.read_at IS NULL \
+             AND ({not_before} IS NULL OR {not_before} <= $2) \
+             GROUP BY n.user_id, n.school_id ORDER BY n.user_id LIMIT {PEOPLE_PER_ROUND}"
+        ))
+        .bind(mode(kind))
+        .bind(now)
+        .fetch_all(self.db.pool())
+        .await?)
+    }
+
+    /// Mails one person what waits of `kind` if its time has come, or notes when it will;
+    /// answers whether a message was queued.
+    async fn mail(
+        &self,
+        kind: Kind,
+        school_id: &str,
+        user_id: &str,
+        oldest: i64,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        // Not heard of yet: the directory will catch up and a later look will mail them.
+        let Some(person) = self.people.person(school_id, user_id).await? else {
+            return Ok(false);
+        };
+        if !person.is_active() || !person.address_trusted {
+            sqlx::query(
+                "UPDATE notifications SET email = NULL \
+                 WHERE user_id = $1 AND email = $2 AND emailed_at IS NULL",
+            )
+            .bind(user_id)
+            .bind(mode(kind))
+            .execute(self.db.pool())
+            .await?;
+            return Ok(false);
+        }
+        let zone = self.people.time_zone_of(school_id, user_id).await?;
+        let (rhythm, last_sent_at) = Rhythm::of(&self.db, user_id).await?;
+        let due = match kind {
+            Kind::News => schedule::mail_due(now, last_sent_at, &zone, &rhythm),
+            Kind::Digest => schedule::digest_due(oldest, &zone, &rhythm),
+        };
+        let mut uow = self.db.begin().await?;
+        if due > now {
+            remember(&mut uow, kind, school_id, user_id, Some(due), None, now).await?;
+            uow.commit().await?;
+            return Ok(false);
+        }
+        let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
+            "SELECT {ROW_COLUMNS} FROM notifications n \
+             LEFT JOIN roster_courses c ON c.course_id = n.course_id \
+             WHERE n.user_id = $1 AND n.email = $2 AND n.emailed_at IS NULL \
+             AND n.read_at IS NULL ORDER BY n.id DESC"
+        ))
+        .bind(user_id)
+        .bind(mode(kind))
+        .fetch_all(uow.conn())
+        .await?;
+        if rows.is_empty() {
+            return Ok(false);
+        }
+        // Claimed by this look; another process that got there first leaves nothing to claim.
+        let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+        let mut claimed = 0;
+        for chunk in ids.chunks(IDS_PER_UPDATE) {
+            let list = (3..3 + chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "UPDATE notifications SET emailed_at = $1 \
+                 WHERE user_id = $2 AND emailed_at IS NULL AND id IN ({list})"
+            );
+            let mut update = sqlx::query(&sql).bind(now).bind(user_id);
+            for id in chunk {
+                update = update.bind(*id);
+            }
+            claimed += update.execute(uow.conn()).await?.rows_affected() as usize;
+        }
+        if claimed != ids.len() {
+            // Dropped unfinished: nothing of this look is kept.
+            drop(uow);
+            return Ok(false);
+        }
+        let mut categories: Vec<Category> = Vec::new();
+        for row in &rows {
+            if let Some(category) = Category::parse(&row.category) {
+                if !categories.contains(&category) {
+                    categories.push(category);
+                }
+            }
+        }
+        categories.sort_by_key(|c| Category::ALL.iter().position(|a| a == c));
+        let token = secrets::random_token()?;
+        sqlx::query(
+            "INSERT INTO unsubscribe_links (token_digest, user_id, school_id, categories, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(secrets::digest(&token))
+        .bind(user_id)
+        .bind(school_id)
+        .bind(
+            categories
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .bind(now)
+        .execute(uow.conn())
+        .await?;
+        let more = rows.len().saturating_sub(letters::MOST_LINES);
+        let news: Vec<_> = rows
+            .into_iter()
+            .take(letters::MOST_LINES)
+            .map(|row| row.shown(person.locale.as_deref()))
+            .collect();
+        let letter = letters::letter(
+            kind,
+            &person.email,
+            person.locale.as_deref(),
+            &news,
+            more,
+            &categories,
+            &Addresses {
+                site: &self.site,
+                token: &token,
+            },
+        );
+        outgoing_mail::queue(&mut uow, &self.sealer, &letter).await?;
+        match kind {
+            Kind::News => {
+                let next = now + schedule::PACE_MS;
+                remember(
+                    &mut uow,
+                    kind,
+                    school_id,
+                    user_id,
+                    Some(next),
+                    Some(now),
+                    now,
+                )
+                .await?
+            }
+            Kind::Digest => remember(&mut uow, kind, school_id, user_id, None, None, now).await?,
+        }
+        uow.commit().await?;
+        Ok(true)
+    }
+}
+
+/// What a notification's `email` column holds for mail of `kind`.
+fn mode(kind: Kind) -> &'static str {
+    match kind {
+        Kind::News => "immediately",
+        Kind::Digest => "daily",
+    }
+}
+
+/// Records when `kind` mail may next go for the person (and, for news just sent, when).
+async fn remember(
+    uow: &mut campus_platform::db::UnitOfWork,
+    kind: Kind,
+    school_id: &str,
+    user_id: &str,
+    not_before: Option<i64>,
+    sent_at: Option<i64>,
+    now: i64,
+) -> anyhow::Result<()> {
+    let column = match kind {
+        Kind::News => "next_mail_at",
+        Kind::Digest => "next_digest_at",
+    };
+    sqlx::query(&format!(
+        "INSERT INTO email_rhythm (user_id, school_id, {column}, last_sent_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET \
+         {column} = $3, last_sent_at = COALESCE($4, email_rhythm.last_sent_at)"
+    ))
+    .bind(user_id)
+    .bind(school_id)
+    .bind(not_before)
+    .bind(sent_at)
+    .bind(now)
+    .execute(uow.conn())
+    .await?;
+    Ok(())
+}
