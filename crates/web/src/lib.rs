@@ -120,6 +120,10 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             post(pages::notifications::read_all),
         )
         .route("/notifications/{id}/open", post(pages::notifications::open))
+        .route(
+            "/unsubscribe/{token}",
+            get(pages::unsubscribe::page).post(pages::unsubscribe::stop),
+        )
         .route("/grades/{id}/what-if", post(pages::grades::what_if))
         .route("/users/{id}/transcript", get(pages::transcript::transcript))
         .route(

@@ -2289,6 +2289,182 @@ async fn notification_preferences_in_chromium() {
         .map(|c| c["category"].as_str().unwrap())
         .collect();
     assert_eq!(off, vec!["announcements"]);
+
+    // Email: new work at once, and no quiet hours.
+    student
+        .find(Locator::Css(
+            r#"#assignments-email option[value="immediately"]"#,
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    student
+        .find(Locator::Css(r#"label[for="quiet"]"#))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&student, "/notifications/preferences").await;
+    let (_, chosen) = call(
+        &app,
+        Method::GET,
+        "/api/v1/me/notification-preferences",
+        Some(&sam.token),
+        None,
+    )
+    .await;
+    let assignments = chosen["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "assignments")
+        .unwrap();
+    assert_eq!(assignments["email"], "immediately", "{chosen}");
+    assert_eq!(chosen["quiet_hours"], Value::Null, "{chosen}");
+    // A digest time that is no time: the form comes back with the error at the field.
+    student
+        .execute(
+            "document.getElementById('digest_at').value = ''; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit(&student, "/notifications/preferences").await;
+    let summary = student
+        .find(Locator::Css("#error-summary"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        summary.contains("Daily digest at: Enter a time such as 07:30."),
+        "{summary}"
+    );
+    assert_eq!(
+        student
+            .find(Locator::Id("digest_at"))
+            .await
+            .unwrap()
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    a11y.check(&student, "notification preferences with an error")
+        .await;
+
+    // A message's "stop these emails" link: the page asks, the button stops.
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let course = campus_testkit::people::send(
+        &app,
+        Method::POST,
+        "/api/v1/courses",
+        &tess,
+        Some(json!({ "title": "Music" })),
+    )
+    .await;
+    let course = course["id"].as_str().unwrap().to_owned();
+    campus_testkit::people::send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/publish"),
+        &tess,
+        None,
+    )
+    .await;
+    campus_testkit::people::send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/courses/{course}/members/{}", sam.id),
+        &tess,
+        Some(json!({ "role": "student" })),
+    )
+    .await;
+    campus_testkit::people::send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/announcements"),
+        &tess,
+        Some(json!({ "title": "Concert", "body": "Friday." })),
+    )
+    .await;
+    let mailed = campus_testkit::eventually(
+        Duration::from_secs(30),
+        "the announcement by email",
+        || async {
+            campus_testkit::people::mailed_texts(&env, Some(&sam.email))
+                .into_iter()
+                .find(|text| text.contains("Subject: Announcement in Music: Concert"))
+        },
+    )
+    .await;
+    let start = mailed.find("/unsubscribe/").unwrap() + "/unsubscribe/".len();
+    let token: String = mailed[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let reader = browser(&driver, true, 1280).await;
+    reader
+        .goto(&app.url(&format!("/unsubscribe/{token}")))
+        .await
+        .unwrap();
+    let asked = reader
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        asked.contains("Stop emails about: Announcements?"),
+        "{asked}"
+    );
+    a11y.check(&reader, "unsubscribe").await;
+    submit(&reader, &format!("/unsubscribe/{token}")).await;
+    let said = reader
+        .find(Locator::Css("main [role=status]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        said,
+        "Done. You will no longer get emails about: Announcements."
+    );
+    let (_, chosen) = call(
+        &app,
+        Method::GET,
+        "/api/v1/me/notification-preferences",
+        Some(&sam.token),
+        None,
+    )
+    .await;
+    let announcements = chosen["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "announcements")
+        .unwrap();
+    assert_eq!(announcements["email"], "off", "{chosen}");
+    reader
+        .goto(&app.url("/unsubscribe/not-a-real-token"))
+        .await
+        .unwrap();
+    let gone = reader
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(gone.contains("This address no longer works."), "{gone}");
+    reader.close().await.unwrap();
     student.close().await.unwrap();
     env.cleanup().await;
 }

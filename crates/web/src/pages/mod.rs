@@ -25,4 +25,5 @@ pub(crate) mod school_sign_up;
 pub(crate) mod sign_in;
 pub(crate) mod teaching;
 pub(crate) mod transcript;
+pub(crate) mod unsubscribe;
 pub(crate) mod views;

@@ -1,5 +1,6 @@
 //! The person's notifications: newest first, unread marked, each opened through a form that
-//! marks it read on the way to its page, and all marked read at once.
+//! marks it read on the way to its page, and all marked read at once; and the choice of what
+//! they are told, in the app and by email, and when email must wait.
 
 use askama::Template;
 use axum::{
@@ -7,11 +8,13 @@ use axum::{
     http::{Method, StatusCode},
     Form,
 };
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 use crate::{
     api::Visit,
-    forms::CsrfForm,
+    forms::{CsrfForm, FormErrors},
     frame::{self, Frame, Rendered, Section},
     Web,
 };
@@ -129,11 +132,21 @@ pub(crate) async fn read_all(
 struct Choice {
     category: String,
     in_app: bool,
+    email: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct QuietHours {
+    from: String,
+    until: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct Preferences {
     categories: Vec<Choice>,
+    quiet_hours: Option<QuietHours>,
+    digest_at: String,
+    time_zone: String,
 }
 
 #[derive(Template)]
@@ -141,15 +154,25 @@ struct Preferences {
 struct PreferencesPage {
     frame: Frame,
     choices: Vec<ChoiceView>,
+    /// Email held during quiet hours.
+    quiet: bool,
+    quiet_from: String,
+    quiet_until: String,
+    digest_at: String,
+    /// "In your time zone, Europe/Madrid."
+    zone_hint: String,
+    errors: FormErrors,
     saved: bool,
 }
 
-/// One checkbox: the category, whether it is told, its label and what it covers.
+/// One category: whether it is told in the app, how by email, its label and what it covers.
 struct ChoiceView {
     category: String,
-    on: bool,
+    in_app: bool,
     label: String,
     hint: String,
+    /// `(value, label, selected)` of the email choice.
+    email: Vec<(&'static str, String, bool)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,7 +180,10 @@ pub(crate) struct Saved {
     saved: Option<String>,
 }
 
-/// Which categories the person is told of, as checkboxes.
+/// Email's three ways, in the order the choice lists them.
+const EMAIL_MODES: [&str; 3] = ["immediately", "daily", "off"];
+
+/// What the person is told of, where, and when email must wait.
 pub(crate) async fn preferences(
     State(web): State<Web>,
     mut visit: Visit,
@@ -170,29 +196,93 @@ pub(crate) async fn preferences(
         .await
         .map_err(|failure| visit.fail(failure))?;
     let frame = Frame::new(&visit, Some(me), Section::Notifications);
-    let choices = preferences
-        .categories
-        .into_iter()
-        .map(|choice| ChoiceView {
-            label: frame.t(format!("preferences-{}", choice.category)),
-            hint: frame.t(format!("preferences-{}-hint", choice.category)),
-            category: choice.category,
-            on: choice.in_app,
-        })
-        .collect();
-    let page = PreferencesPage {
-        frame,
-        choices,
-        saved: saved.saved.is_some(),
-    };
+    let page = preferences_page(frame, preferences, None, saved.saved.is_some());
     Ok(frame::render(&page, StatusCode::OK))
 }
 
-/// Saves the checkboxes: a category checked is told, one left unchecked is not.
+/// The page for `preferences`, or for what the person sent (`sent`) with its errors.
+fn preferences_page(
+    frame: Frame,
+    preferences: Preferences,
+    sent: Option<(&HashMap<String, String>, FormErrors)>,
+    saved: bool,
+) -> PreferencesPage {
+    let choices = preferences
+        .categories
+        .into_iter()
+        .map(|choice| {
+            let (in_app, email) = match &sent {
+                Some((form, _)) => (
+                    form.contains_key(&format!("{}-app", choice.category)),
+                    form.get(&format!("{}-email", choice.category))
+                        .cloned()
+                        .unwrap_or(choice.email),
+                ),
+                None => (choice.in_app, choice.email),
+            };
+            ChoiceView {
+                label: frame.t(format!("preferences-{}", choice.category)),
+                hint: frame.t(format!("preferences-{}-hint", choice.category)),
+                email: EMAIL_MODES
+                    .iter()
+                    .map(|mode| {
+                        (
+                            *mode,
+                            frame.t(format!("preferences-email-{mode}")),
+                            *mode == email,
+                        )
+                    })
+                    .collect(),
+                category: choice.category,
+                in_app,
+            }
+        })
+        .collect();
+    let zone_hint = frame
+        .tr
+        .s("preferences-zone", "zone", &preferences.time_zone);
+    let stored = preferences.quiet_hours;
+    let (quiet, quiet_from, quiet_until, digest_at, errors) = match sent {
+        Some((form, errors)) => {
+            let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+            (
+                form.contains_key("quiet"),
+                field("quiet_from"),
+                field("quiet_until"),
+                field("digest_at"),
+                errors,
+            )
+        }
+        None => (
+            stored.is_some(),
+            stored
+                .as_ref()
+                .map_or_else(|| "21:00".to_owned(), |q| q.from.clone()),
+            stored
+                .as_ref()
+                .map_or_else(|| "07:00".to_owned(), |q| q.until.clone()),
+            preferences.digest_at,
+            FormErrors::default(),
+        ),
+    };
+    PreferencesPage {
+        frame,
+        choices,
+        quiet,
+        quiet_from,
+        quiet_until,
+        digest_at,
+        zone_hint,
+        errors,
+        saved,
+    }
+}
+
+/// Saves the whole form: each category's two channels, the quiet hours and the digest time.
 pub(crate) async fn save_preferences(
     State(web): State<Web>,
-    visit: Visit,
-    Form(form): Form<std::collections::HashMap<String, String>>,
+    mut visit: Visit,
+    Form(form): Form<HashMap<String, String>>,
 ) -> Rendered {
     let current: Preferences = web
         .api
@@ -203,23 +293,61 @@ pub(crate) async fn save_preferences(
         .categories
         .iter()
         .map(|choice| {
+            let email = form
+                .get(&format!("{}-email", choice.category))
+                .filter(|mode| EMAIL_MODES.contains(&mode.as_str()))
+                .unwrap_or(&choice.email);
             serde_json::json!({
                 "category": choice.category,
-                "in_app": form.contains_key(&choice.category),
+                "in_app": form.contains_key(&format!("{}-app", choice.category)),
+                "email": email,
             })
         })
         .collect();
+    let field = |name: &str| {
+        form.get(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let quiet_hours = if form.contains_key("quiet") {
+        serde_json::json!({ "from": field("quiet_from"), "until": field("quiet_until") })
+    } else {
+        serde_json::Value::Null
+    };
     let csrf = form.get("csrf").map(String::as_str).unwrap_or_default();
-    web.api
+    let answer = web
+        .api
         .call(
             &visit,
             Method::PUT,
             "/api/v1/me/notification-preferences",
-            Some(&serde_json::json!({ "categories": categories })),
+            Some(&serde_json::json!({
+                "categories": categories,
+                "quiet_hours": quiet_hours,
+                "digest_at": field("digest_at"),
+            })),
             Some(csrf),
         )
-        .await
-        .done()
-        .map_err(|failure| visit.fail(failure))?;
-    Ok(frame::see_other("/notifications/preferences?saved=1"))
+        .await;
+    match answer.done() {
+        Ok(_) => Ok(frame::see_other("/notifications/preferences?saved=1")),
+        Err(failure) => {
+            let errors = FormErrors::of(&visit.tr, failure)
+                .map_err(|failure| visit.fail(failure))?
+                .renamed(|field| field.replace('.', "_").replace("quiet_hours_", "quiet_"))
+                .labelled(
+                    &visit.tr,
+                    &[
+                        ("quiet_from", "preferences-quiet-from"),
+                        ("quiet_until", "preferences-quiet-until"),
+                        ("digest_at", "preferences-digest-at"),
+                    ],
+                );
+            let me = visit.me(&web).await?;
+            let frame = Frame::new(&visit, Some(me), Section::Notifications);
+            let page = preferences_page(frame, current, Some((&form, errors)), false);
+            let status = page.errors.status();
+            Ok(frame::render(&page, status))
+        }
+    }
 }
