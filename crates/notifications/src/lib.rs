@@ -7,7 +7,8 @@
 //! notification for many people, collapsing bursts), `wording` (what a notification says, in
 //! the reader's language), `preferences` (which categories a person is told of, on which
 //! channel, and when email must wait), `in_app` (the in-app list, its unread count, marking
-//! read), `email` (mail at the person's pace, daily digests, one-click unsubscribe), `hub`
+//! read), `email` (mail at the person's pace, daily digests, one-click unsubscribe), `push`
+//! (Web Push to subscribed browsers), `hub`
 //! (which sockets are open for whom, and live frames to them), `socket` (the WebSocket
 //! itself: authenticating, resuming, heartbeats), `calendar` (due dates as a list and a
 //! private iCalendar feed) and `reminders` (work due within a day, not yet handed in).
@@ -18,6 +19,7 @@ pub(crate) mod hub;
 pub(crate) mod in_app;
 pub(crate) mod intake;
 pub(crate) mod preferences;
+pub(crate) mod push;
 pub(crate) mod reminders;
 pub(crate) mod socket;
 pub(crate) mod telling;
@@ -50,8 +52,12 @@ pub(crate) struct Parts {
     pub public_url: Option<String>,
     /// The sockets open in this process.
     pub switchboard: hub::Switchboard,
-    /// Seals calendar feed addresses at rest.
+    /// Seals calendar feed addresses and push secrets at rest.
     pub sealer: Arc<Sealer>,
+    /// The VAPID public key browsers subscribe with.
+    pub push_key: String,
+    /// The push services subscriptions may name.
+    pub push_hosts: Vec<String>,
 }
 
 impl std::ops::Deref for Notifications {
@@ -84,6 +90,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     if resealed > 0 {
         tracing::info!(resealed, "waiting mail sealed with the current key");
     }
+    let vapid = Arc::new(push::keys::load_or_make(&env.db, &sealer).await?);
     let notifications = Notifications(Arc::new(Parts {
         db: env.db.clone(),
         people: env.people()?,
@@ -91,7 +98,20 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         public_url: env.config.public_url.clone(),
         switchboard: switchboard.clone(),
         sealer: sealer.clone(),
+        push_key: vapid.public_key.clone(),
+        push_hosts: env.config.push.allowed_hosts.clone(),
     }));
+    let pusher = push::Pusher {
+        db: env.db.clone(),
+        people: notifications.people.clone(),
+        sealer: sealer.clone(),
+        keys: vapid,
+        contact: push::contact_of(&env.config.mail.from),
+        site: env.config.public_url(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?,
+    };
     let sender = email::Sender {
         db: env.db.clone(),
         people: notifications.people.clone(),
@@ -103,6 +123,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         in_app::routes(notifications.clone())
             .merge(preferences::routes(notifications.clone()))
             .merge(email::unsubscribe::routes(notifications.clone()))
+            .merge(push::subscriptions::routes(notifications.clone()))
             .merge(calendar::routes::routes(notifications)),
     )
     .subscribe(intake::subscription(live.clone()))
@@ -111,5 +132,6 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     .task(switchboard.task(&live))
     .task(reminders::task(env.db.clone(), live))
     .task(sender.task())
+    .task(pusher.task())
     .task(postman.task()))
 }

@@ -57,6 +57,15 @@ impl Category {
         }
     }
 
+    /// Whether the category is pushed to subscribed browsers until the person chooses: what a
+    /// phone should buzz for.
+    pub(crate) fn default_push(self) -> bool {
+        matches!(
+            self,
+            Category::Grades | Category::Announcements | Category::Deadlines
+        )
+    }
+
     pub(crate) fn parse(name: &str) -> Option<Category> {
         Category::ALL.into_iter().find(|c| c.as_str() == name)
     }
@@ -125,6 +134,8 @@ pub(crate) struct Choice {
     /// Told in the app (and live on open pages).
     pub in_app: bool,
     pub email: EmailMode,
+    /// Pushed to the browsers the person subscribed (see `/api/v1/me/push-subscriptions`).
+    pub push: bool,
 }
 
 /// Hours in which no email is sent (what comes meanwhile waits for their end), as local
@@ -161,6 +172,7 @@ pub(crate) struct ChoiceChange {
     pub category: Category,
     pub in_app: Option<bool>,
     pub email: Option<EmailMode>,
+    pub push: Option<bool>,
 }
 
 /// What to change; everything left out keeps its setting.
@@ -231,16 +243,18 @@ async fn set_preferences(
     for change in &input.categories {
         let email = change.email.map(EmailMode::as_str);
         sqlx::query(
-            "INSERT INTO notification_preferences (user_id, school_id, category, in_app, email, updated_at) \
-             VALUES ($1, $2, $3, COALESCE($4, 1), $5, $6) ON CONFLICT (user_id, category) \
+            "INSERT INTO notification_preferences (user_id, school_id, category, in_app, email, push, updated_at) \
+             VALUES ($1, $2, $3, COALESCE($4, 1), $5, $6, $7) ON CONFLICT (user_id, category) \
              DO UPDATE SET in_app = COALESCE($4, notification_preferences.in_app), \
-             email = COALESCE($5, notification_preferences.email), updated_at = excluded.updated_at",
+             email = COALESCE($5, notification_preferences.email), \
+             push = COALESCE($6, notification_preferences.push), updated_at = excluded.updated_at",
         )
         .bind(&caller.user_id)
         .bind(&caller.school_id)
         .bind(change.category.as_str())
         .bind(change.in_app.map(i64::from))
         .bind(email)
+        .bind(change.push.map(i64::from))
         .bind(now)
         .execute(uow.conn())
         .await?;
@@ -338,8 +352,8 @@ struct RhythmRow {
 }
 
 async fn current(notifications: &Notifications, caller: &Caller) -> Result<Preferences> {
-    let chosen: Vec<(String, i64, Option<String>)> = sqlx::query_as(
-        "SELECT category, in_app, email FROM notification_preferences \
+    let chosen: Vec<(String, i64, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT category, in_app, email, push FROM notification_preferences \
          WHERE user_id = $1 AND school_id = $2",
     )
     .bind(&caller.user_id)
@@ -358,10 +372,13 @@ async fn current(notifications: &Notifications, caller: &Caller) -> Result<Prefe
                 let row = chosen.iter().find(|(name, ..)| name == category.as_str());
                 Choice {
                     category,
-                    in_app: row.is_none_or(|(_, in_app, _)| *in_app != 0),
+                    in_app: row.is_none_or(|(_, in_app, ..)| *in_app != 0),
                     email: row
-                        .and_then(|(_, _, email)| email.as_deref().and_then(EmailMode::parse))
+                        .and_then(|(_, _, email, _)| email.as_deref().and_then(EmailMode::parse))
                         .unwrap_or(category.default_email()),
+                    push: row
+                        .and_then(|(.., push)| *push)
+                        .map_or(category.default_push(), |push| push != 0),
                 }
             })
             .collect(),

@@ -30,7 +30,21 @@ const COLUMNS: usize = 14;
 struct Channels {
     in_app: bool,
     email: EmailMode,
+    /// Pushed to their browsers: they want it and have subscribed one.
+    push: bool,
 }
+
+/// A recipient as the preferences query reads them: id, status, language, and the category's
+/// in-app, email and push settings, and how many browsers they subscribed.
+type Chosen = (
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
 
 /// What happened, for everyone it concerns alike.
 pub(crate) struct Notice<'a> {
@@ -68,28 +82,31 @@ pub(crate) async fn tell(
     let mut channels: HashMap<String, Channels> = HashMap::new();
     for chunk in recipients.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "SELECT p.user_id, p.status, p.locale, c.in_app, c.email FROM people p \
+            "SELECT p.user_id, p.status, p.locale, c.in_app, c.email, c.push, \
+             (SELECT COUNT(*) FROM push_subscriptions s WHERE s.user_id = p.user_id) \
+             FROM people p \
              LEFT JOIN notification_preferences c ON c.user_id = p.user_id AND c.category = $1 \
              WHERE p.user_id IN ({})",
             placeholders(2, chunk.len())
         );
-        let mut people = sqlx::query_as::<
-            _,
-            (String, String, Option<String>, Option<i64>, Option<String>),
-        >(&sql)
-        .bind(notice.category.as_str());
+        let mut people = sqlx::query_as::<_, Chosen>(&sql).bind(notice.category.as_str());
         for user_id in chunk {
             people = people.bind(user_id);
         }
-        for (user_id, status, locale, in_app, email) in people.fetch_all(uow.conn()).await? {
+        for (user_id, status, locale, in_app, email, push, browsers) in
+            people.fetch_all(uow.conn()).await?
+        {
             let chosen = Channels {
                 in_app: in_app != Some(0),
                 email: email
                     .as_deref()
                     .and_then(EmailMode::parse)
                     .unwrap_or(notice.category.default_email()),
+                push: browsers > 0 && push.map_or(notice.category.default_push(), |p| p != 0),
             };
-            if status == "deactivated" || (!chosen.in_app && chosen.email == EmailMode::Off) {
+            if status == "deactivated"
+                || (!chosen.in_app && chosen.email == EmailMode::Off && !chosen.push)
+            {
                 told.remove(&user_id);
                 continue;
             }
@@ -159,6 +176,7 @@ pub(crate) async fn tell(
             let chosen = channels.get(user_id).copied().unwrap_or(Channels {
                 in_app: true,
                 email: notice.category.default_email(),
+                push: false,
             });
             let row = NotificationRow {
                 id: id::new_id_string(),
@@ -192,6 +210,26 @@ pub(crate) async fn tell(
             }
         }
         insert.execute(uow.conn()).await?;
+        // One push per subscribed browser of those who want this category pushed.
+        let pushed: Vec<&String> = chunk
+            .iter()
+            .filter(|user_id| channels.get(*user_id).is_some_and(|c| c.push))
+            .collect();
+        if !pushed.is_empty() {
+            let sql = format!(
+                "INSERT INTO push_deliveries (notification_id, subscription_id, user_id, attempts, next_attempt_at) \
+                 SELECT n.id, s.id, n.user_id, 0, $1 FROM notifications n \
+                 JOIN push_subscriptions s ON s.user_id = n.user_id \
+                 WHERE n.collapse_key = $2 AND n.created_at = $1 AND n.user_id IN ({}) \
+                 ON CONFLICT (notification_id, subscription_id) DO NOTHING",
+                placeholders(3, pushed.len())
+            );
+            let mut deliveries = sqlx::query(&sql).bind(now).bind(&collapse_key);
+            for user_id in pushed {
+                deliveries = deliveries.bind(user_id);
+            }
+            deliveries.execute(uow.conn()).await?;
+        }
     }
     let live = live.clone();
     uow.after_commit(move || live.send(frames));

@@ -36,6 +36,34 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub secrets: SecretsConfig,
     pub files: FilesConfig,
+    pub push: PushConfig,
+}
+
+/// Web Push: where the server may deliver browser notifications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PushConfig {
+    /// Push services a browser subscription may name, by host (`*.` matches any subdomain).
+    /// The server posts to the endpoint a browser gives, so only these are accepted: another
+    /// address could aim the server at the school's own network. Endpoints must be `https`,
+    /// except on `localhost` and `127.0.0.1` when listed here (a local test push service).
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        Self {
+            // The push services of Chrome, Edge, Firefox and Safari.
+            allowed_hosts: [
+                "fcm.googleapis.com",
+                "*.notify.windows.com",
+                "updates.push.services.mozilla.com",
+                "*.push.apple.com",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -278,6 +306,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             secrets: SecretsConfig::default(),
             files: FilesConfig::default(),
+            push: PushConfig::default(),
         }
     }
 }

@@ -30,6 +30,7 @@ mod mail;
 mod notifications;
 mod pages;
 mod pages_in_chromium;
+mod push;
 mod rate_limits;
 mod readiness;
 mod roster;

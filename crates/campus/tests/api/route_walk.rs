@@ -438,6 +438,7 @@ each_storage! {
             ("sessions/{id}", session_of(&school.admin.token)),
             ("feeds/{file}", format!("{}.ics", campus_platform::id::new_id_string())),
             ("unsubscribe/{token}", campus_platform::id::new_id_string()),
+            ("push-subscriptions/{id}", campus_platform::id::new_id_string()),
             // Parked events are the platform's, not a school's.
             ("parked/{id}", campus_platform::id::new_id_string()),
         ]));
