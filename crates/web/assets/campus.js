@@ -62,7 +62,39 @@ document.addEventListener('DOMContentLoaded', () => {
   }
   const bell = document.querySelector('a.bell[data-live]');
   if (bell && 'WebSocket' in window) followLive(bell);
+  const pushHere = document.querySelector('button[data-push-key]');
+  if (pushHere && 'serviceWorker' in navigator && 'PushManager' in window) offerPush(pushHere);
 });
+
+// "Get notifications on this device": the push worker is registered, the browser subscribes
+// with the server's key (asking the person's permission), and the subscription is sent to
+// the API; the page then lists the device. Browsers without push never see the button.
+function offerPush(button) {
+  const said = document.querySelector('[data-push-said]');
+  const key = Uint8Array.from(
+    atob(button.dataset.pushKey.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const registration = await navigator.serviceWorker.register('/push-worker.js');
+      const subscription = await registration.pushManager.subscribe({
+        userVisibleOnly: true, applicationServerKey: key });
+      const answer = await fetch('/api/v1/me/push-subscriptions', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': button.dataset.csrf },
+        body: JSON.stringify(subscription),
+      });
+      if (!answer.ok) throw new Error(String(answer.status));
+      said.textContent = button.dataset.saidOn;
+      window.location.reload();
+    } catch {
+      said.textContent = button.dataset.saidFailed;
+      button.disabled = false;
+    }
+  });
+}
 
 // The bell follows the live connection: its count changes as notifications arrive, and each
 // new one is said in the page's status region (a screen reader hears it) with a link to it.

@@ -81,3 +81,16 @@ pub(crate) async fn serve(Path(name): Path<String>) -> Response {
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
+
+/// The push worker, at the site's root so that its scope is every page. Browsers check it
+/// for updates on their own; it is not kept long.
+pub(crate) async fn push_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../assets/push-worker.js"),
+    )
+        .into_response()
+}

@@ -121,6 +121,10 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         )
         .route("/notifications/{id}/open", post(pages::notifications::open))
         .route(
+            "/notifications/devices/{id}/stop",
+            post(pages::notifications::stop_device),
+        )
+        .route(
             "/unsubscribe/{token}",
             get(pages::unsubscribe::page).post(pages::unsubscribe::stop),
         )
@@ -290,6 +294,7 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/platform/events", get(pages::platform::events))
         .route("/platform/events/replay", post(pages::platform::replay))
         .route("/assets/{name}", get(assets::serve))
+        .route("/push-worker.js", get(assets::push_worker))
         .fallback(api_or_not_found)
         .with_state(web)
 }

@@ -2220,11 +2220,13 @@ async fn notification_preferences_in_chromium() {
         eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
         return;
     };
-    let env = TestEnv::new(&Backend {
+    let mut env = TestEnv::new(&Backend {
         postgres: None,
         nats: None,
     })
     .await;
+    // A local push service may be named (nothing listens there; pushes to it are retried).
+    env.config.push.allowed_hosts.push("127.0.0.1".into());
     let app = app(&env).await;
     let school = campus_testkit::people::School::create(&app, "hill-valley").await;
     let sam = school.add(&app, "student", "Sam").await;
@@ -2357,6 +2359,88 @@ async fn notification_preferences_in_chromium() {
     );
     a11y.check(&student, "notification preferences with an error")
         .await;
+
+    // Devices: one subscribed earlier is listed and can be stopped; this browser is offered
+    // the button (it has push), and push can be turned off per category.
+    let device = campus_testkit::people::send(&app, Method::POST, "/api/v1/me/push-subscriptions", &sam, Some(json!({
+        "endpoint": "http://127.0.0.1:9/push/sams-phone",
+        "keys": { "p256dh": "BDBMjYud4or-GcIk4IiNa3edurjJlR21c35xkCFy_UckygDyE6BvGxmNbrhZkWdic_rHwgI-w4_SZCj5g-j5MSM",
+                  "auth": "tBHItJI5svbpez7KI4CCXg" } }))).await;
+    student
+        .goto(&app.url("/notifications/preferences"))
+        .await
+        .unwrap();
+    let devices = student
+        .find(Locator::Css("section.devices"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(devices.contains("127.0.0.1, since"), "{devices}");
+    let offered = student
+        .find(Locator::Css("button[data-push-key]"))
+        .await
+        .unwrap();
+    assert!(
+        offered.is_displayed().await.unwrap(),
+        "a browser with push is offered the button"
+    );
+    a11y.check(&student, "notification preferences with a device")
+        .await;
+    student
+        .find(Locator::Css(r#"label[for="grades-push"]"#))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&student, "/notifications/preferences").await;
+    let (_, chosen) = call(
+        &app,
+        Method::GET,
+        "/api/v1/me/notification-preferences",
+        Some(&sam.token),
+        None,
+    )
+    .await;
+    let grades = chosen["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "grades")
+        .unwrap();
+    assert_eq!(grades["push"], false, "{chosen}");
+    submit(
+        &student,
+        &format!(
+            "/notifications/devices/{}/stop",
+            device["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    let devices = student
+        .find(Locator::Css("section.devices"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        devices.contains("No device gets notifications yet."),
+        "{devices}"
+    );
+    let worker = app
+        .client
+        .get(app.url("/push-worker.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        worker.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(worker.text().await.unwrap().contains("showNotification"));
 
     // A message's "stop these emails" link: the page asks, the button stops.
     let tess = school.add(&app, "teacher", "Tess").await;

@@ -133,6 +133,21 @@ struct Choice {
     category: String,
     in_app: bool,
     email: String,
+    push: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct PushSubscriptions {
+    public_key: String,
+    subscriptions: Vec<Device>,
+}
+
+/// A browser the person subscribed to push.
+#[derive(Debug, Deserialize)]
+struct Device {
+    id: String,
+    service: String,
+    created_at: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +178,10 @@ struct PreferencesPage {
     zone_hint: String,
     errors: FormErrors,
     saved: bool,
+    /// The key a browser subscribes to push with.
+    push_key: String,
+    /// `(id, "Chrome's push service, since 3 December")`.
+    devices: Vec<(String, String)>,
 }
 
 /// One category: whether it is told in the app, how by email, its label and what it covers.
@@ -171,6 +190,7 @@ struct ChoiceView {
     in_app: bool,
     label: String,
     hint: String,
+    push: bool,
     /// `(value, label, selected)` of the email choice.
     email: Vec<(&'static str, String, bool)>,
 }
@@ -195,8 +215,13 @@ pub(crate) async fn preferences(
         .get(&visit, "/api/v1/me/notification-preferences")
         .await
         .map_err(|failure| visit.fail(failure))?;
+    let devices: PushSubscriptions = web
+        .api
+        .get(&visit, "/api/v1/me/push-subscriptions")
+        .await
+        .map_err(|failure| visit.fail(failure))?;
     let frame = Frame::new(&visit, Some(me), Section::Notifications);
-    let page = preferences_page(frame, preferences, None, saved.saved.is_some());
+    let page = preferences_page(frame, preferences, devices, None, saved.saved.is_some());
     Ok(frame::render(&page, StatusCode::OK))
 }
 
@@ -204,6 +229,7 @@ pub(crate) async fn preferences(
 fn preferences_page(
     frame: Frame,
     preferences: Preferences,
+    devices: PushSubscriptions,
     sent: Option<(&HashMap<String, String>, FormErrors)>,
     saved: bool,
 ) -> PreferencesPage {
@@ -211,14 +237,15 @@ fn preferences_page(
         .categories
         .into_iter()
         .map(|choice| {
-            let (in_app, email) = match &sent {
+            let (in_app, email, push) = match &sent {
                 Some((form, _)) => (
                     form.contains_key(&format!("{}-app", choice.category)),
                     form.get(&format!("{}-email", choice.category))
                         .cloned()
                         .unwrap_or(choice.email),
+                    form.contains_key(&format!("{}-push", choice.category)),
                 ),
-                None => (choice.in_app, choice.email),
+                None => (choice.in_app, choice.email, choice.push),
             };
             ChoiceView {
                 label: frame.t(format!("preferences-{}", choice.category)),
@@ -235,6 +262,7 @@ fn preferences_page(
                     .collect(),
                 category: choice.category,
                 in_app,
+                push,
             }
         })
         .collect();
@@ -265,7 +293,22 @@ fn preferences_page(
             FormErrors::default(),
         ),
     };
+    let time_zone = preferences.time_zone.clone();
+    let devices_shown = devices
+        .subscriptions
+        .into_iter()
+        .map(|device| {
+            let since = crate::when::date_time(&frame.tr, &device.created_at, Some(&time_zone));
+            let label = frame.tr.with(
+                "preferences-device",
+                &[("service", device.service.into()), ("since", since.into())],
+            );
+            (device.id, label)
+        })
+        .collect();
     PreferencesPage {
+        push_key: devices.public_key,
+        devices: devices_shown,
         frame,
         choices,
         quiet,
@@ -301,6 +344,7 @@ pub(crate) async fn save_preferences(
                 "category": choice.category,
                 "in_app": form.contains_key(&format!("{}-app", choice.category)),
                 "email": email,
+                "push": form.contains_key(&format!("{}-push", choice.category)),
             })
         })
         .collect();
@@ -343,11 +387,37 @@ pub(crate) async fn save_preferences(
                         ("digest_at", "preferences-digest-at"),
                     ],
                 );
+            let devices: PushSubscriptions = web
+                .api
+                .get(&visit, "/api/v1/me/push-subscriptions")
+                .await
+                .map_err(|failure| visit.fail(failure))?;
             let me = visit.me(&web).await?;
             let frame = Frame::new(&visit, Some(me), Section::Notifications);
-            let page = preferences_page(frame, current, Some((&form, errors)), false);
+            let page = preferences_page(frame, current, devices, Some((&form, errors)), false);
             let status = page.errors.status();
             Ok(frame::render(&page, status))
         }
     }
+}
+
+/// Stops pushing to one of the person's browsers.
+pub(crate) async fn stop_device(
+    State(web): State<Web>,
+    visit: Visit,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Rendered {
+    web.api
+        .call(
+            &visit,
+            Method::DELETE,
+            &format!("/api/v1/me/push-subscriptions/{id}"),
+            None,
+            Some(&form.csrf),
+        )
+        .await
+        .done()
+        .map_err(|failure| visit.fail(failure))?;
+    Ok(frame::see_other("/notifications/preferences?saved=1"))
 }
