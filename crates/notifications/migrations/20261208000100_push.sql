@@ -20,6 +20,8 @@ CREATE TABLE push_subscriptions (
     id           TEXT PRIMARY KEY,
     user_id      TEXT NOT NULL,
     school_id    TEXT NOT NULL,
+    -- the sign-in session that subscribed it: signing out stops pushes to a shared computer
+    session_id   TEXT NOT NULL,
     endpoint     TEXT NOT NULL UNIQUE,
     -- the browser's P-256 public key, base64url
     p256dh       TEXT NOT NULL,
@@ -29,6 +31,7 @@ CREATE TABLE push_subscriptions (
     last_pushed_at BIGINT
 );
 CREATE INDEX push_subscriptions_person ON push_subscriptions (user_id, created_at);
+CREATE INDEX push_subscriptions_session ON push_subscriptions (session_id);
 
 -- Pushes waiting to go: one per notification and subscription, written with the notification.
 CREATE TABLE push_deliveries (

@@ -221,8 +221,9 @@ impl Switchboard {
     }
 }
 
-/// Sign-outs and deactivations close the person's sockets on every node: identity's events
-/// reach one process, which dispatches the closing to all.
+/// Sign-outs and deactivations close the person's sockets on every node (identity's events
+/// reach one process, which dispatches the closing to all) and retire the browsers subscribed
+/// to push in those sessions.
 pub(crate) fn sign_outs(live: Live) -> Subscription {
     Subscription::new(
         "sign_outs",
@@ -241,6 +242,11 @@ impl Handler for SignOuts {
         let closing = match event.event_type.as_str() {
             SessionsEnded::TYPE => {
                 let ended: SessionsEnded = event.data_as()?;
+                // A browser subscribed in an ended session (a shared computer) is pushed to
+                // no more.
+                for session_id in &ended.session_ids {
+                    forget_browsers(uow, "session_id", session_id).await?;
+                }
                 Dispatch::Close {
                     school_id: ended.school_id,
                     user_id: ended.user_id,
@@ -249,6 +255,7 @@ impl Handler for SignOuts {
             }
             UserDeactivated::TYPE => {
                 let gone: UserDeactivated = event.data_as()?;
+                forget_browsers(uow, "user_id", &gone.user_id).await?;
                 Dispatch::Close {
                     school_id: gone.school_id,
                     user_id: gone.user_id,
@@ -261,6 +268,24 @@ impl Handler for SignOuts {
         uow.after_commit(move || live.send(vec![closing]));
         Ok(())
     }
+}
+
+/// Retires the push subscriptions whose `column` is `value`, with what waited for them.
+async fn forget_browsers(uow: &mut UnitOfWork, column: &str, value: &str) -> anyhow::Result<()> {
+    sqlx::query(&format!(
+        "DELETE FROM push_deliveries WHERE subscription_id IN \
+         (SELECT id FROM push_subscriptions WHERE {column} = $1)"
+    ))
+    .bind(value)
+    .execute(uow.conn())
+    .await?;
+    sqlx::query(&format!(
+        "DELETE FROM push_subscriptions WHERE {column} = $1"
+    ))
+    .bind(value)
+    .execute(uow.conn())
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -340,6 +340,8 @@ pub struct Caller {
     pub role: Role,
     /// The access token's id.
     pub token_id: String,
+    /// The sign-in session the token belongs to (what signing out ends).
+    pub session_id: String,
 }
 
 impl Caller {
@@ -387,6 +389,7 @@ where
             school_id: user.school_id,
             role,
             token_id: user.token_id,
+            session_id: user.session_id,
         })
     }
 }

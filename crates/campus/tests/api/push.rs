@@ -280,6 +280,21 @@ each_storage! {
         assert_eq!(status, 404);
         let (status, _) = call(&app, Method::DELETE, &format!("/api/v1/me/push-subscriptions/{id}"), Some(&sam.token), None).await;
         assert_eq!(status, 204);
+
+        // A browser subscribed in a session that signs out (a shared computer) is retired.
+        let (status, tokens) = call(&app, Method::POST, "/api/v1/auth/login", None,
+            Some(json!({ "school": "pushed", "email": sam.email, "password": campus_testkit::people::PASSWORD }))).await;
+        assert_eq!(status, 200, "{tokens}");
+        let lab = Person { id: sam.id.clone(), email: sam.email.clone(), token: tokens["access_token"].as_str().unwrap().to_owned() };
+        send(&app, Method::POST, "/api/v1/me/push-subscriptions", &lab,
+            Some(Browser::new(11).subscription(&format!("{service}/push/lab")))).await;
+        let (status, _) = call(&app, Method::POST, "/api/v1/auth/logout", None,
+            Some(json!({ "refresh_token": tokens["refresh_token"] }))).await;
+        assert!(status.is_success(), "{status}");
+        eventually(WITHIN, "the lab computer retired", || async {
+            let his = send(&app, Method::GET, "/api/v1/me/push-subscriptions", &sam, None).await;
+            (his["subscriptions"] == json!([])).then_some(())
+        }).await;
         app.stop().await;
 
         // The key pair is kept: the next start signs with the same key.

@@ -93,7 +93,8 @@ async fn subscriptions(
 }
 
 /// Subscribes a browser (the same browser again: its keys are renewed). A browser subscribed
-/// by someone else before follows the caller from now on.
+/// by someone else before follows the caller from now on; signing out of the session that
+/// subscribed it (or deactivation) stops it.
 #[utoipa::path(post, path = "/api/v1/me/push-subscriptions", tag = "notifications", request_body = NewPushSubscription, security(("bearer" = [])),
     responses((status = 201, description = "Subscribed", body = PushSubscriptionShown),
         (status = 200, description = "Already subscribed by the caller; keys renewed", body = PushSubscriptionShown),
@@ -151,13 +152,15 @@ async fn subscribe_push(
         .execute(uow.conn())
         .await?;
     sqlx::query(
-        "INSERT INTO push_subscriptions (id, user_id, school_id, endpoint, p256dh, sealed_auth, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) \
-         DO UPDATE SET p256dh = excluded.p256dh, sealed_auth = excluded.sealed_auth",
+        "INSERT INTO push_subscriptions (id, user_id, school_id, session_id, endpoint, p256dh, sealed_auth, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) \
+         DO UPDATE SET p256dh = excluded.p256dh, sealed_auth = excluded.sealed_auth, \
+         session_id = excluded.session_id",
     )
     .bind(&id)
     .bind(&caller.user_id)
     .bind(&caller.school_id)
+    .bind(&caller.session_id)
     .bind(&input.endpoint)
     .bind(&p256dh)
     .bind(&sealed_auth)
