@@ -57,8 +57,8 @@ async fn what_it_stops(
 /// body `List-Unsubscribe=One-Click`, or none; needs no sign-in, as the address is the secret.
 #[utoipa::path(post, path = "/api/v1/unsubscribe/{token}", tag = "notifications",
     params(("token" = String, Path, description = "The token from a message's unsubscribe address")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "`List-Unsubscribe=One-Click` (optional; anything else is ignored)"),
+    request_body(content = OneClick, content_type = "application/x-www-form-urlencoded",
+        description = "`List-Unsubscribe=One-Click`, as RFC 8058 clients send it (optional; anything else is ignored)"),
     responses((status = 200, body = Unsubscribe),
         (status = 404, description = "No such address, or one older than 90 days, or its owner's account is closed", body = Problem)))]
 async fn unsubscribe(
@@ -95,6 +95,16 @@ async fn unsubscribe(
         categories: link.categories,
         stopped: true,
     }))
+}
+
+/// The body of a one-click unsubscribe (RFC 8058), for the document: the address alone
+/// decides, so the route reads no body.
+#[derive(ToSchema)]
+#[schema(as = EmailOneClick)]
+#[allow(dead_code, reason = "describes the body in the OpenAPI document only")]
+pub(crate) struct OneClick {
+    #[schema(rename = "List-Unsubscribe", example = "One-Click")]
+    list_unsubscribe: Option<String>,
 }
 
 struct Link {
