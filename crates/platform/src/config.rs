@@ -421,25 +421,11 @@ impl Config {
     /// `campus`, and those must not stop start-up. Within a section, an unknown key is still
     /// an error, so a typo such as `CAMPUS_DATABASE__URLL` is caught.
     fn environment() -> Env {
-        const SETTINGS: &[&str] = &[
-            "data_dir",
-            "listen",
-            "public_url",
-            "contexts",
-            "database",
-            "bus",
-            "http",
-            "log",
-            "telemetry",
-            "auth",
-            "mail",
-            "signup",
-            "redis",
-        ];
-        Env::prefixed("CAMPUS_").split("__").filter(|key| {
+        let settings = top_level_settings();
+        Env::prefixed("CAMPUS_").split("__").filter(move |key| {
             let key = key.as_str().to_ascii_lowercase();
             let top = key.split('.').next().unwrap_or_default();
-            SETTINGS.contains(&top)
+            settings.iter().any(|setting| setting == top)
         })
     }
 
@@ -787,9 +773,47 @@ impl Serialize for ConnectionUrl {
     }
 }
 
+/// The names of the top-level settings and sections, read off the struct itself so that a new
+/// section can be set from the environment like every other.
+fn top_level_settings() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(fields)) => fields.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_section_can_be_set_from_the_environment() {
+        let settings = top_level_settings();
+        for section in [
+            "data_dir",
+            "listen",
+            "public_url",
+            "contexts",
+            "database",
+            "bus",
+            "http",
+            "log",
+            "telemetry",
+            "auth",
+            "mail",
+            "signup",
+            "redis",
+            "metrics",
+            "secrets",
+            "files",
+            "push",
+        ] {
+            assert!(
+                settings.iter().any(|s| s == section),
+                "{section} in {settings:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_connection_url_never_prints_its_password() {

@@ -131,11 +131,25 @@ fn config_prints_the_effective_settings_with_secrets_masked() {
             "postgres://campus:hunter2@db/campus",
         ])
         .env("CAMPUS_HTTP__REQUEST_TIMEOUT_SECS", "12")
+        // Every section is read from the environment, the sealing key included.
+        .env(
+            "CAMPUS_SECRETS__KEY",
+            "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LWtleSE=",
+        )
+        .env("CAMPUS_PUSH__ALLOWED_HOSTS", "[push.school.example]")
+        .env("CAMPUS_FILES__UPLOAD_LIMIT_BYTES", "1000000")
         .output()
         .unwrap();
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(!text.contains("hunter2"), "{text}");
+    assert!(!text.contains("c2VjcmV0"), "{text}");
+    assert!(text.contains("[secrets]\nkey = \"********\""), "{text}");
+    assert!(
+        text.contains("allowed_hosts = [\"push.school.example\"]"),
+        "{text}"
+    );
+    assert!(text.contains("upload_limit_bytes = 1000000"), "{text}");
     assert!(
         text.contains("postgres://campus:********@db/campus"),
         "{text}"
