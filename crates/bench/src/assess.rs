@@ -36,7 +36,7 @@ use tokio::sync::Mutex;
 
 use crate::Storage;
 
-const BENCH_KEY: &str = "bench-key";
+pub(crate) const BENCH_KEY: &str = "bench-key";
 
 #[derive(Args)]
 pub struct ExamOptions {
@@ -93,6 +93,10 @@ pub(crate) struct Installation {
     school: String,
     signing: Vec<u8>,
     app_dbs: Vec<(&'static str, Db)>,
+    /// The installation's settings, for a second process to join it.
+    pub config: Config,
+    /// The public half of the key the bench signs tokens with.
+    pub bench_public_key: Vec<u8>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     cleanup_database: Option<(String, String)>,
@@ -100,6 +104,16 @@ pub(crate) struct Installation {
 
 impl Installation {
     pub async fn start(storage: Storage, postgres_url: &str) -> anyhow::Result<Self> {
+        Self::start_with_bus(storage, postgres_url, None).await
+    }
+
+    /// An installation whose events go through NATS at `nats_url` (when given), so other
+    /// processes can run its contexts beside it.
+    pub async fn start_with_bus(
+        storage: Storage,
+        postgres_url: &str,
+        nats_url: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let unique = id::new_id_string().to_lowercase();
         let mut config = Config {
             listen: "127.0.0.1:0".parse()?,
@@ -123,7 +137,11 @@ impl Installation {
             )));
             cleanup_database = Some((postgres_url.to_owned(), name));
         }
-        let app = Application::build(config, campus::contexts::all()).await?;
+        if let Some(url) = nats_url {
+            config.bus.url = Some(ConnectionUrl::new(url.to_owned()));
+            config.bus.namespace = format!("bench{unique}");
+        }
+        let app = Application::build(config.clone(), campus::contexts::all()).await?;
         let keys: KeyRing = app.keys();
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
             .map_err(|_| anyhow::anyhow!("key"))?;
@@ -172,6 +190,8 @@ impl Installation {
             school,
             signing: pkcs8.as_ref().to_vec(),
             app_dbs,
+            config,
+            bench_public_key: pair.public_key().as_ref().to_vec(),
             stop: Some(stop),
             server: Some(server),
             cleanup_database,

@@ -8,10 +8,14 @@
 //! - Memory per open connection: the server's resident memory before and after the
 //!   connections open, divided by their number.
 //!
-//! The sockets are held by a second process (this binary's hidden `live-clients` scenario), so
-//! the server's memory is its own; the two processes share the machine's two cores, and the
-//! clock that times a frame from request to arrival. A process may hold at most as many sockets
-//! as its open-file limit allows (`ulimit -n`), which bounds the connections one server holds.
+//! The sockets are held by other processes (this binary's hidden `live-clients` scenario), so
+//! the server's memory is its own; all processes share the machine's two cores, and the clock
+//! that times a frame from request to arrival. A process may hold at most as many sockets as
+//! its open-file limit allows (`ulimit -n`), which bounds the connections one server holds.
+//! With `--second-node` (PostgreSQL and NATS) a second `campus serve` process runs the
+//! notifications context beside the first, the students' sockets are dealt alternately to the
+//! two, and a frame reaches a socket on the other node through NATS: the distributed shape,
+//! and the way past one process's open-file limit.
 
 use std::{
     collections::HashMap,
@@ -61,6 +65,16 @@ pub struct Options {
         default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
     )]
     postgres_url: String,
+    /// A second server process (`campus serve --contexts notifications`, the `campus` binary
+    /// beside this one) holds half the sockets; needs `--storage postgres` and NATS.
+    #[arg(long)]
+    second_node: bool,
+    #[arg(
+        long,
+        env = "CAMPUS_TEST_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    nats_url: String,
 }
 
 #[derive(Args)]
@@ -68,11 +82,9 @@ pub struct ClientOptions {
     /// The socket's address (`ws://host:port/api/v1/ws`).
     #[arg(long)]
     url: String,
-    /// A file of access tokens, one per line: line n is client `first + n`.
+    /// A file of `<client number> <access token>` lines.
     #[arg(long)]
     tokens: std::path::PathBuf,
-    #[arg(long, default_value_t = 0)]
-    first: usize,
 }
 
 /// Sockets per client process: a process may hold 20,000 open files on this machine (a hard
@@ -89,15 +101,18 @@ fn epoch_us() -> u64 {
 /// The second process: opens a socket per token, says `ready <opened> <failed> <rss KiB>`
 /// once all have answered, then `frame <client> <kind> <epoch µs>` for each notification.
 pub async fn clients(options: ClientOptions) -> anyhow::Result<()> {
-    let tokens: Vec<String> = std::fs::read_to_string(&options.tokens)?
+    let tokens: Vec<(usize, String)> = std::fs::read_to_string(&options.tokens)?
         .lines()
-        .map(str::to_owned)
+        .filter_map(|line| {
+            let (n, token) = line.split_once(' ')?;
+            Some((n.parse().ok()?, token.to_owned()))
+        })
         .collect();
+    let expected = tokens.len();
     let (said, mut to_say) = tokio::sync::mpsc::unbounded_channel::<String>();
     let opening = Arc::new(Semaphore::new(256));
     let (opened, mut answered) = tokio::sync::mpsc::unbounded_channel::<bool>();
-    for (n, token) in tokens.into_iter().enumerate() {
-        let n = options.first + n;
+    for (n, token) in tokens {
         let url = options.url.clone();
         let said = said.clone();
         let opened = opened.clone();
@@ -149,7 +164,6 @@ pub async fn clients(options: ClientOptions) -> anyhow::Result<()> {
     }
     drop(said);
     drop(opened);
-    let expected = std::fs::read_to_string(&options.tokens)?.lines().count();
     let (mut ok, mut failed) = (0, 0);
     while ok + failed < expected {
         match answered.recv().await {
@@ -179,7 +193,20 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         options.course_size <= options.connections && options.grades <= options.course_size,
         "grades ≤ course size ≤ connections"
     );
-    let site = Installation::start(options.storage, &options.postgres_url).await?;
+    anyhow::ensure!(
+        !options.second_node || matches!(options.storage, Storage::Postgres),
+        "--second-node needs --storage postgres"
+    );
+    let site = if options.second_node {
+        Installation::start_with_bus(
+            options.storage,
+            &options.postgres_url,
+            Some(&options.nats_url),
+        )
+        .await?
+    } else {
+        Installation::start(options.storage, &options.postgres_url).await?
+    };
     let course = site.course().await?;
     let students = site
         .students_of_school(&course, options.connections, options.course_size)
@@ -221,38 +248,59 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     // grades' and the announcement's.
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    let server_before = resident_kib(std::process::id())?;
-    let socket_url = format!("{}/api/v1/ws", site.base.replacen("http://", "ws://", 1));
+    let second = match options.second_node {
+        true => Some(SecondNode::start(&site).await?),
+        false => None,
+    };
+    let mut nodes = vec![(site.base.clone(), None)];
+    if let Some(node) = &second {
+        nodes.push((node.base.clone(), node.child.id()));
+    }
+    let before: Vec<u64> = nodes
+        .iter()
+        .map(|(_, pid)| resident_kib(pid.unwrap_or(std::process::id())))
+        .collect::<anyhow::Result<_>>()?;
     let opening = Instant::now();
     let mut children = Vec::new();
     let mut outputs = Vec::new();
     let mut token_files = Vec::new();
-    for (part, group) in students.chunks(SOCKETS_PER_CLIENT_PROCESS).enumerate() {
-        let file =
-            std::env::temp_dir().join(format!("campus-bench-tokens-{}-{part}", std::process::id()));
-        let mut tokens = String::new();
-        for student in group {
-            tokens.push_str(&site.token(student)?);
-            tokens.push('\n');
+    // Student n's socket goes to node n mod nodes: each node holds every other student, graded
+    // or not, so grades cross between the nodes as often as not.
+    let processes_per_node = students
+        .len()
+        .div_ceil(nodes.len())
+        .div_ceil(SOCKETS_PER_CLIENT_PROCESS)
+        .max(1);
+    for (node, (base, _)) in nodes.iter().enumerate() {
+        let socket_url = format!("{}/api/v1/ws", base.replacen("http://", "ws://", 1));
+        let mine: Vec<(usize, &String)> = students
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| n % nodes.len() == node)
+            .collect();
+        for (part, group) in mine
+            .chunks(mine.len().div_ceil(processes_per_node).max(1))
+            .enumerate()
+        {
+            let file = std::env::temp_dir().join(format!(
+                "campus-bench-tokens-{}-{node}-{part}",
+                std::process::id()
+            ));
+            let mut tokens = String::new();
+            for (n, student) in group {
+                tokens.push_str(&format!("{n} {}\n", site.token(student)?));
+            }
+            std::fs::write(&file, tokens)?;
+            let mut child = tokio::process::Command::new(std::env::current_exe()?)
+                .args(["live-clients", "--url", &socket_url, "--tokens"])
+                .arg(&file)
+                .stdout(Stdio::piped())
+                .kill_on_drop(true)
+                .spawn()?;
+            outputs.push(BufReader::new(child.stdout.take().context("client output")?).lines());
+            children.push(child);
+            token_files.push(file);
         }
-        std::fs::write(&file, tokens)?;
-        let first = (part * SOCKETS_PER_CLIENT_PROCESS).to_string();
-        let mut child = tokio::process::Command::new(std::env::current_exe()?)
-            .args([
-                "live-clients",
-                "--url",
-                &socket_url,
-                "--first",
-                &first,
-                "--tokens",
-            ])
-            .arg(&file)
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()?;
-        outputs.push(BufReader::new(child.stdout.take().context("client output")?).lines());
-        children.push(child);
-        token_files.push(file);
     }
     let (mut opened, mut failed, mut client_rss) = (0, 0, 0);
     for lines in &mut outputs {
@@ -271,9 +319,11 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     }
     let opened_in = opening.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let server_after = resident_kib(std::process::id())?;
-    let per_connection =
-        (server_after.saturating_sub(server_before)) as f64 * 1024.0 / opened.max(1) as f64;
+    let mut grew = 0;
+    for ((_, pid), before) in nodes.iter().zip(&before) {
+        grew += resident_kib(pid.unwrap_or(std::process::id()))?.saturating_sub(*before);
+    }
+    let per_connection = grew as f64 * 1024.0 / opened.max(1) as f64;
 
     let arrivals: Arrivals = Arc::default();
     let mut listening = Vec::new();
@@ -395,6 +445,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let children_count = children.len();
     for mut child in children {
         let _ = child.kill().await;
     }
@@ -404,7 +455,20 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     for file in token_files {
         let _ = std::fs::remove_file(file);
     }
+    if let Some(node) = second {
+        node.stop().await;
+    }
 
+    println!(
+        "Server processes: {} ({}).",
+        nodes.len(),
+        if nodes.len() > 1 {
+            "PostgreSQL and NATS; sockets dealt alternately, frames cross through NATS"
+        } else {
+            "embedded in this process"
+        }
+    );
+    println!();
     println!("| open connections | opened in | failed | server memory per connection | client processes | grades | rate | grade → frame p50 / p99 / max | frames missing | grade errors |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     println!(
@@ -412,7 +476,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         opened_in.as_secs_f64(),
         per_connection / 1024.0,
         client_rss / 1024,
-        client_processes(options.connections),
+        children_count,
         options.grades,
         graded_in.as_secs_f64(),
         options.rate,
@@ -437,8 +501,92 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     site.stop().await
 }
 
-fn client_processes(connections: usize) -> usize {
-    connections.div_ceil(SOCKETS_PER_CLIENT_PROCESS)
+/// A second `campus serve` running the notifications context beside the bench's own server,
+/// on the same PostgreSQL database and NATS namespace, trusting the bench's token key through
+/// a JWKS document the bench serves.
+struct SecondNode {
+    base: String,
+    child: tokio::process::Child,
+    jwks: tokio::task::JoinHandle<()>,
+    data_dir: std::path::PathBuf,
+}
+
+impl SecondNode {
+    async fn start(site: &Installation) -> anyhow::Result<Self> {
+        use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+        let jwks = json!({ "keys": [{ "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
+            "kid": crate::assess::BENCH_KEY, "x": URL_SAFE_NO_PAD.encode(&site.bench_public_key) }] });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let jwks_url = format!("http://{}/jwks.json", listener.local_addr()?);
+        let router = axum::Router::new().route(
+            "/jwks.json",
+            axum::routing::get(move || {
+                let jwks = jwks.clone();
+                async move { axum::Json(jwks) }
+            }),
+        );
+        let jwks = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let data_dir = site.config.data_dir.with_extension("second-node");
+        let campus = std::env::current_exe()?
+            .parent()
+            .context("the bench's folder")?
+            .join("campus");
+        let config = &site.config;
+        let mut command = tokio::process::Command::new(&campus);
+        command
+            .arg("serve")
+            .env("CAMPUS_LISTEN", format!("127.0.0.1:{port}"))
+            .env("CAMPUS_DATA_DIR", &data_dir)
+            .env("CAMPUS_CONTEXTS", "[notifications]")
+            .env("CAMPUS_AUTH__JWKS_URL", &jwks_url)
+            .env("CAMPUS_LOG__FILTER", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        if let Some(url) = &config.database.url {
+            command.env("CAMPUS_DATABASE__URL", url.expose());
+        }
+        if let Some(url) = &config.bus.url {
+            command.env("CAMPUS_BUS__URL", url.expose());
+        }
+        command.env("CAMPUS_BUS__NAMESPACE", &config.bus.namespace);
+        if let Some(key) = &config.secrets.key {
+            command.env("CAMPUS_SECRETS__KEY", key.expose());
+        }
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {}", campus.display()))?;
+        let ready = format!("{base}/readyz");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let answer = site.client.get(&ready).send().await;
+            if answer.is_ok_and(|a| a.status().is_success()) {
+                break;
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the second node was not ready within 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok(Self {
+            base,
+            child,
+            jwks,
+            data_dir,
+        })
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        self.jwks.abort();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
 }
 
 fn bar(len: usize, what: &str) -> anyhow::Result<ProgressBar> {
