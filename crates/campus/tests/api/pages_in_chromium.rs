@@ -103,6 +103,30 @@ async fn browser(driver: &Driver, javascript: bool, width: u32) -> Client {
     client
 }
 
+/// `who`'s notification preferences, and the setting of `category` among them.
+async fn chosen_for(
+    app: &TestApp,
+    who: &campus_testkit::people::Person,
+    category: &str,
+) -> (Value, Value) {
+    let (_, chosen) = call(
+        app,
+        Method::GET,
+        "/api/v1/me/notification-preferences",
+        Some(&who.token),
+        None,
+    )
+    .await;
+    let setting = chosen["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == category)
+        .unwrap()
+        .clone();
+    (chosen, setting)
+}
+
 /// Types `text` into the field with id `id`.
 async fn fill(client: &Client, id: &str, text: &str) {
     let field = client.find(Locator::Id(id)).await.unwrap();
@@ -2310,20 +2334,7 @@ async fn notification_preferences_in_chromium() {
         .await
         .unwrap();
     submit(&student, "/notifications/preferences").await;
-    let (_, chosen) = call(
-        &app,
-        Method::GET,
-        "/api/v1/me/notification-preferences",
-        Some(&sam.token),
-        None,
-    )
-    .await;
-    let assignments = chosen["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["category"] == "assignments")
-        .unwrap();
+    let (chosen, assignments) = chosen_for(&app, &sam, "assignments").await;
     assert_eq!(assignments["email"], "immediately", "{chosen}");
     assert_eq!(chosen["quiet_hours"], Value::Null, "{chosen}");
     // A digest time that is no time: the form comes back with the error at the field.
@@ -2396,20 +2407,7 @@ async fn notification_preferences_in_chromium() {
         .await
         .unwrap();
     submit(&student, "/notifications/preferences").await;
-    let (_, chosen) = call(
-        &app,
-        Method::GET,
-        "/api/v1/me/notification-preferences",
-        Some(&sam.token),
-        None,
-    )
-    .await;
-    let grades = chosen["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["category"] == "grades")
-        .unwrap();
+    let (chosen, grades) = chosen_for(&app, &sam, "grades").await;
     assert_eq!(grades["push"], false, "{chosen}");
     submit(
         &student,
@@ -2521,20 +2519,7 @@ async fn notification_preferences_in_chromium() {
         said,
         "Done. You will no longer get emails about: Announcements."
     );
-    let (_, chosen) = call(
-        &app,
-        Method::GET,
-        "/api/v1/me/notification-preferences",
-        Some(&sam.token),
-        None,
-    )
-    .await;
-    let announcements = chosen["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["category"] == "announcements")
-        .unwrap();
+    let (chosen, announcements) = chosen_for(&app, &sam, "announcements").await;
     assert_eq!(announcements["email"], "off", "{chosen}");
     reader
         .goto(&app.url("/unsubscribe/not-a-real-token"))

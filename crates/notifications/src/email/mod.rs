@@ -59,16 +59,14 @@ pub(crate) struct Round {
 
 impl Sender {
     pub(crate) fn task(self) -> Task {
-        Task::new("notification mail", move |shutdown| async move {
-            let mut ticks = tokio::time::interval(EVERY);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    _ = ticks.tick() => {
-                        if let Err(error) = self.round(time::now_ms()).await {
-                            tracing::warn!(error = format!("{error:#}"), "notification mail will be tried again");
-                        }
-                    }
+        Task::every("notification mail", EVERY, move || {
+            let sender = self.clone();
+            async move {
+                if let Err(error) = sender.round(time::now_ms()).await {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "notification mail will be tried again"
+                    );
                 }
             }
         })

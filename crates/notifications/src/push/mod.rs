@@ -78,16 +78,11 @@ enum Outcome {
 
 impl Pusher {
     pub(crate) fn task(self) -> Task {
-        Task::new("web push", move |shutdown| async move {
-            let mut ticks = tokio::time::interval(EVERY);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    _ = ticks.tick() => {
-                        if let Err(error) = self.round(time::now_ms()).await {
-                            tracing::warn!(error = format!("{error:#}"), "web push will be tried again");
-                        }
-                    }
+        Task::every("web push", EVERY, move || {
+            let pusher = self.clone();
+            async move {
+                if let Err(error) = pusher.round(time::now_ms()).await {
+                    tracing::warn!(error = format!("{error:#}"), "web push will be tried again");
                 }
             }
         })

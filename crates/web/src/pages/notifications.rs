@@ -407,17 +407,14 @@ pub(crate) async fn stop_device(
     visit: Visit,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
-) -> Rendered {
-    web.api
-        .call(
-            &visit,
-            Method::DELETE,
-            &format!("/api/v1/me/push-subscriptions/{id}"),
-            None,
-            Some(&form.csrf),
-        )
-        .await
-        .done()
-        .map_err(|failure| visit.fail(failure))?;
-    Ok(frame::see_other("/notifications/preferences?saved=1"))
+) -> axum::response::Response {
+    web.act(
+        &visit,
+        Method::DELETE,
+        &format!("/api/v1/me/push-subscriptions/{id}"),
+        None,
+        &form.csrf,
+        "/notifications/preferences?saved=1",
+    )
+    .await
 }
