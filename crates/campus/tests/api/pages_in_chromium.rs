@@ -127,6 +127,28 @@ async fn chosen_for(
     (chosen, setting)
 }
 
+/// The text of the first element matching `css`.
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Clicks the first element matching `css`, where no page follows (a label, a choice).
+async fn press(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Types `text` into the field with id `id`.
 async fn fill(client: &Client, id: &str, text: &str) {
     let field = client.find(Locator::Id(id)).await.unwrap();
@@ -2269,21 +2291,9 @@ async fn notification_preferences_in_chromium() {
         "on until turned off"
     );
     // The label is what a pointer or a screen reader uses.
-    student
-        .find(Locator::Css(r#"label[for="category-announcements"]"#))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&student, r#"label[for="category-announcements"]"#).await;
     submit(&student, "/notifications/preferences").await;
-    let said = student
-        .find(Locator::Css("main [role=status]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let said = text_of(&student, "main [role=status]").await;
     assert!(said.starts_with("Saved."), "{said}");
     assert!(!student
         .find(Locator::Id("category-announcements"))
@@ -2326,13 +2336,7 @@ async fn notification_preferences_in_chromium() {
         .click()
         .await
         .unwrap();
-    student
-        .find(Locator::Css(r#"label[for="quiet"]"#))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&student, r#"label[for="quiet"]"#).await;
     submit(&student, "/notifications/preferences").await;
     let (chosen, assignments) = chosen_for(&app, &sam, "assignments").await;
     assert_eq!(assignments["email"], "immediately", "{chosen}");
@@ -2346,13 +2350,7 @@ async fn notification_preferences_in_chromium() {
         .await
         .unwrap();
     submit(&student, "/notifications/preferences").await;
-    let summary = student
-        .find(Locator::Css("#error-summary"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let summary = text_of(&student, "#error-summary").await;
     assert!(
         summary.contains("Daily digest at: Enter a time such as 07:30."),
         "{summary}"
@@ -2381,13 +2379,7 @@ async fn notification_preferences_in_chromium() {
         .goto(&app.url("/notifications/preferences"))
         .await
         .unwrap();
-    let devices = student
-        .find(Locator::Css("section.devices"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let devices = text_of(&student, "section.devices").await;
     assert!(devices.contains("127.0.0.1, since"), "{devices}");
     let offered = student
         .find(Locator::Css("button[data-push-key]"))
@@ -2399,13 +2391,7 @@ async fn notification_preferences_in_chromium() {
     );
     a11y.check(&student, "notification preferences with a device")
         .await;
-    student
-        .find(Locator::Css(r#"label[for="grades-push"]"#))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&student, r#"label[for="grades-push"]"#).await;
     submit(&student, "/notifications/preferences").await;
     let (chosen, grades) = chosen_for(&app, &sam, "grades").await;
     assert_eq!(grades["push"], false, "{chosen}");
@@ -2417,13 +2403,7 @@ async fn notification_preferences_in_chromium() {
         ),
     )
     .await;
-    let devices = student
-        .find(Locator::Css("section.devices"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let devices = text_of(&student, "section.devices").await;
     assert!(
         devices.contains("No device gets notifications yet."),
         "{devices}"
@@ -2495,26 +2475,14 @@ async fn notification_preferences_in_chromium() {
         .goto(&app.url(&format!("/unsubscribe/{token}")))
         .await
         .unwrap();
-    let asked = reader
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let asked = text_of(&reader, "main").await;
     assert!(
         asked.contains("Stop emails about: Announcements?"),
         "{asked}"
     );
     a11y.check(&reader, "unsubscribe").await;
     submit(&reader, &format!("/unsubscribe/{token}")).await;
-    let said = reader
-        .find(Locator::Css("main [role=status]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let said = text_of(&reader, "main [role=status]").await;
     assert_eq!(
         said,
         "Done. You will no longer get emails about: Announcements."
@@ -2525,13 +2493,7 @@ async fn notification_preferences_in_chromium() {
         .goto(&app.url("/unsubscribe/not-a-real-token"))
         .await
         .unwrap();
-    let gone = reader
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let gone = text_of(&reader, "main").await;
     assert!(gone.contains("This address no longer works."), "{gone}");
     reader.close().await.unwrap();
     student.close().await.unwrap();
