@@ -201,6 +201,10 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         )
         .route("/assignments/{id}", get(pages::assignments::assignment))
         .route(
+            "/assignments/{id}/groups",
+            get(pages::groups::groups).post(pages::groups::save),
+        )
+        .route(
             "/assignments/{id}/extensions",
             get(pages::extensions::extensions).post(pages::extensions::grant),
         )

@@ -2499,3 +2499,169 @@ async fn notification_preferences_in_chromium() {
     student.close().await.unwrap();
     env.cleanup().await;
 }
+
+/// A teacher puts the students of a group assignment into groups by name, in the browser;
+/// once someone has handed in, the groups can no longer change and the page says so.
+#[tokio::test]
+async fn groups_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let school = campus_testkit::people::School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let students = [
+        school.add(&app, "student", "Sam").await,
+        school.add(&app, "student", "Kim").await,
+        school.add(&app, "student", "Lee").await,
+    ];
+    let send = campus_testkit::people::send;
+    let course = send(
+        &app,
+        Method::POST,
+        "/api/v1/courses",
+        &tess,
+        Some(json!({ "title": "Art" })),
+    )
+    .await;
+    let course = course["id"].as_str().unwrap().to_owned();
+    send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/publish"),
+        &tess,
+        None,
+    )
+    .await;
+    for student in &students {
+        send(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/courses/{course}/members/{}", student.id),
+            &tess,
+            Some(json!({ "role": "student" })),
+        )
+        .await;
+    }
+    let poster = send(&app, Method::POST, &format!("/api/v1/courses/{course}/assignments"), &tess,
+        Some(json!({ "title": "Poster", "max_points": 5, "submission_types": ["text"], "group_mode": "group" }))).await;
+    let poster = poster["id"].as_str().unwrap().to_owned();
+    send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/assignments/{poster}/publish"),
+        &tess,
+        None,
+    )
+    .await;
+    // The assessments context learns the roster from courses' events.
+    campus_testkit::eventually(
+        Duration::from_secs(20),
+        "the roster in assessments",
+        || async {
+            let (status, _) = call(
+                &app,
+                Method::PUT,
+                &format!("/api/v1/assignments/{poster}/groups"),
+                Some(&tess.token),
+                Some(json!({ "groups": [{ "name": "Probe", "members": [students[2].id] }] })),
+            )
+            .await;
+            (status == 200).then_some(())
+        },
+    )
+    .await;
+    send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/assignments/{poster}/groups"),
+        &tess,
+        Some(json!({ "groups": [] })),
+    )
+    .await;
+
+    let teacher = browser(&driver, true, 1280).await;
+    sign_in(&teacher, &app, "hill-valley", &tess.email).await;
+    teacher
+        .goto(&app.url(&format!("/assignments/{poster}")))
+        .await
+        .unwrap();
+    click(
+        &teacher,
+        &format!(r#"a[href="/assignments/{poster}/groups"]"#),
+    )
+    .await;
+    let mut a11y = Accessibility::new();
+    a11y.check(&teacher, "groups").await;
+    // Names are matched ignoring case and spaces: Sam and Kim are one group, Lee is in none.
+    fill(&teacher, &format!("group-{}", students[0].id), "Red team").await;
+    fill(&teacher, &format!("group-{}", students[1].id), " red TEAM ").await;
+    submit(&teacher, &format!("/assignments/{poster}/groups")).await;
+    assert_eq!(
+        text_of(&teacher, "main [role=status]").await,
+        "Groups saved."
+    );
+    let (_, groups) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/assignments/{poster}/groups"),
+        Some(&tess.token),
+        None,
+    )
+    .await;
+    let groups = groups.as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    // Under the spelling of whichever of the two the page lists first, trimmed.
+    let name = groups[0]["name"].as_str().unwrap();
+    assert!(name == "Red team" || name == "red TEAM", "{name}");
+    let mut members: Vec<&str> = groups[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    members.sort_unstable();
+    let mut expected = vec![students[0].id.as_str(), students[1].id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(members, expected);
+    let lee = teacher
+        .find(Locator::Id(&format!("group-{}", students[2].id)))
+        .await
+        .unwrap();
+    assert_eq!(lee.prop("value").await.unwrap().as_deref(), Some(""));
+
+    // Once the group has handed in, the groups stay as they are: the form says why.
+    send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/assignments/{poster}/submissions"),
+        &students[0],
+        Some(json!({ "text": "Our poster." })),
+    )
+    .await;
+    fill(&teacher, &format!("group-{}", students[2].id), "Blue").await;
+    submit(&teacher, &format!("/assignments/{poster}/groups")).await;
+    let summary = text_of(&teacher, "#error-summary").await;
+    assert!(!summary.is_empty(), "the refusal is shown");
+    assert_eq!(
+        teacher
+            .find(Locator::Id(&format!("group-{}", students[2].id)))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Blue"),
+        "what was typed comes back"
+    );
+    a11y.check(&teacher, "groups refused").await;
+    teacher.close().await.unwrap();
+    env.cleanup().await;
+}

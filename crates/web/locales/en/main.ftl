@@ -763,6 +763,15 @@ grade-excuse = Excuse the student
 grade-unexcuse = Stop excusing
 
 ## Extensions
+groups = Groups
+groups-title = Groups · { $assignment }
+groups-hint = Give students who work together the same group name; leave it empty for a student in no group. One member hands in for the whole group.
+groups-student = Student
+groups-group = Group
+groups-save = Save the groups
+groups-saved = Groups saved.
+groups-no-students = The course has no students yet.
+groups-not-group-work = Each student hands in their own work for this assignment; groups are for group assignments.
 extensions = Extensions
 extensions-title = Extensions · { $assignment }
 extensions-none = No student has dates of their own.

@@ -763,6 +763,15 @@ grade-excuse = Eximir al estudiante
 grade-unexcuse = Dejar de eximir
 
 ## Extensions
+groups = Grupos
+groups-title = Grupos · { $assignment }
+groups-hint = Da el mismo nombre de grupo a quienes trabajan juntos; déjalo vacío para un estudiante sin grupo. Un miembro entrega por todo el grupo.
+groups-student = Estudiante
+groups-group = Grupo
+groups-save = Guardar los grupos
+groups-saved = Grupos guardados.
+groups-no-students = El curso aún no tiene estudiantes.
+groups-not-group-work = En esta tarea cada estudiante entrega su propio trabajo; los grupos son para tareas en grupo.
 extensions = Prórrogas
 extensions-title = Prórrogas · { $assignment }
 extensions-none = Ningún estudiante tiene fechas propias.

@@ -34,6 +34,8 @@ pub(crate) struct Assignment {
     pub rubric: Option<crate::pages::grading::Rubric>,
     pub max_file_bytes: i64,
     pub status: String,
+    /// `individual` or `group`.
+    pub group_mode: String,
     /// `as_graded` or `manual`.
     pub release: String,
     pub grades_released: bool,

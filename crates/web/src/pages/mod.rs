@@ -12,6 +12,7 @@ pub(crate) mod gradebook;
 pub(crate) mod gradebook_settings;
 pub(crate) mod grades;
 pub(crate) mod grading;
+pub(crate) mod groups;
 pub(crate) mod home;
 pub(crate) mod lessons;
 pub(crate) mod notifications;

@@ -195,9 +195,16 @@ struct ChoiceView {
     email: Vec<(&'static str, String, bool)>,
 }
 
+/// `?saved=1`: the page comes back from a save.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Saved {
     saved: Option<String>,
+}
+
+impl Saved {
+    pub(crate) fn is_saved(&self) -> bool {
+        self.saved.is_some()
+    }
 }
 
 /// Email's three ways, in the order the choice lists them.
