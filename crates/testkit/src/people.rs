@@ -137,9 +137,36 @@ pub async fn newest_of_mailed_tokens(
     None
 }
 
+/// The token of the message to `to` whose link contains `path` and whose text contains
+/// `about`: for a test whose messages were written too close together for their files'
+/// times to order them.
+pub async fn mailed_token_about(
+    env: &TestEnv,
+    to: Option<&str>,
+    path: &str,
+    about: &str,
+) -> Option<String> {
+    for _ in 0..100 {
+        let texts: Vec<String> = mailed_texts(env, to)
+            .into_iter()
+            .filter(|text| text.contains(about))
+            .collect();
+        if let Some(token) = tokens_in(&texts, path).into_iter().next() {
+            return Some(token);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}
+
 /// Matching tokens, newest first.
 fn mailed_tokens_now(env: &TestEnv, to: Option<&str>, path: &str) -> Vec<String> {
-    mailed_texts(env, to)
+    tokens_in(&mailed_texts(env, to), path)
+}
+
+/// The tokens of the links containing `path` in `texts`, in their order.
+fn tokens_in(texts: &[String], path: &str) -> Vec<String> {
+    texts
         .iter()
         .filter_map(|text| {
             let start = text.find(&format!("{path}?token="))? + path.len() + "?token=".len();
