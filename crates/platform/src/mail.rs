@@ -10,7 +10,7 @@ use lettre::{
         header::{ContentType, HeaderName, HeaderValue},
         Mailbox,
     },
-    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
 use crate::config::Config;
@@ -33,9 +33,9 @@ pub struct Mailer {
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `<id>.eml` files, named by a new id so that they sort in the order they were written.
     Files {
         dir: PathBuf,
-        transport: AsyncFileTransport<Tokio1Executor>,
     },
 }
 
@@ -52,10 +52,7 @@ impl Mailer {
                 let dir = config.data_dir.join("mail");
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("Failed to create {}", dir.display()))?;
-                Transport::Files {
-                    transport: AsyncFileTransport::new(&dir),
-                    dir,
-                }
+                Transport::Files { dir }
             }
         };
         Ok(Self {
@@ -93,12 +90,17 @@ impl Mailer {
                     .await
                     .context("SMTP delivery failed")?;
             }
-            Transport::Files { dir, transport } => {
-                let id = transport
-                    .send(message)
+            Transport::Files { dir } => {
+                // Written whole under another name first: a reader never sees half a message.
+                let file = dir.join(format!("{}.eml", crate::id::new_id_string()));
+                let part = file.with_extension("eml.part");
+                tokio::fs::write(&part, message.formatted())
                     .await
                     .context("writing the message failed")?;
-                tracing::info!(file = %dir.join(format!("{id}.eml")).display(), link = link.unwrap_or(""), subject, "mail written");
+                tokio::fs::rename(&part, &file)
+                    .await
+                    .context("writing the message failed")?;
+                tracing::info!(file = %file.display(), link = link.unwrap_or(""), subject, "mail written");
             }
         }
         Ok(())

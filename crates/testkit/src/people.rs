@@ -187,8 +187,12 @@ pub fn mailed_texts(env: &TestEnv, to: Option<&str>) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
-    let mut files: Vec<_> = entries.filter_map(Result::ok).collect();
-    files.sort_by_key(|f| f.metadata().and_then(|m| m.modified()).ok());
+    // Named by ids that sort in the order the messages were written.
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .filter(|f| f.path().extension().is_some_and(|e| e == "eml"))
+        .collect();
+    files.sort_by_key(|f| f.file_name());
     files
         .iter()
         .rev()
