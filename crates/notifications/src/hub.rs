@@ -24,6 +24,8 @@ use campus_platform::{
     tasks::Task,
 };
 use tokio::sync::{broadcast::error::RecvError, mpsc};
+
+use crate::push::subscriptions::{retire, Browsers};
 use tokio_util::sync::CancellationToken;
 
 /// Frames a socket may have waiting before its client counts as too slow.
@@ -245,7 +247,7 @@ impl Handler for SignOuts {
                 // A browser subscribed in an ended session (a shared computer) is pushed to
                 // no more.
                 for session_id in &ended.session_ids {
-                    forget_browsers(uow, "session_id", session_id).await?;
+                    retire(uow, Browsers::OfSession(session_id)).await?;
                 }
                 Dispatch::Close {
                     school_id: ended.school_id,
@@ -255,7 +257,7 @@ impl Handler for SignOuts {
             }
             UserDeactivated::TYPE => {
                 let gone: UserDeactivated = event.data_as()?;
-                forget_browsers(uow, "user_id", &gone.user_id).await?;
+                retire(uow, Browsers::Of(&gone.user_id)).await?;
                 Dispatch::Close {
                     school_id: gone.school_id,
                     user_id: gone.user_id,
@@ -268,24 +270,6 @@ impl Handler for SignOuts {
         uow.after_commit(move || live.send(vec![closing]));
         Ok(())
     }
-}
-
-/// Retires the push subscriptions whose `column` is `value`, with what waited for them.
-async fn forget_browsers(uow: &mut UnitOfWork, column: &str, value: &str) -> anyhow::Result<()> {
-    sqlx::query(&format!(
-        "DELETE FROM push_deliveries WHERE subscription_id IN \
-         (SELECT id FROM push_subscriptions WHERE {column} = $1)"
-    ))
-    .bind(value)
-    .execute(uow.conn())
-    .await?;
-    sqlx::query(&format!(
-        "DELETE FROM push_subscriptions WHERE {column} = $1"
-    ))
-    .bind(value)
-    .execute(uow.conn())
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

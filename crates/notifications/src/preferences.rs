@@ -6,7 +6,7 @@
 
 use axum::extract::State;
 use campus_platform::{
-    db::Db,
+    db::{Db, UnitOfWork},
     error::{Checks, FieldError, Problem},
     http::Json,
     people::Caller,
@@ -259,16 +259,7 @@ async fn set_preferences(
         .execute(uow.conn())
         .await?;
         if let Some(mode) = change.email {
-            // What waits to be mailed goes the new way (or not at all).
-            sqlx::query(
-                "UPDATE notifications SET email = $1 WHERE user_id = $2 AND category = $3 \
-                 AND email IS NOT NULL AND emailed_at IS NULL",
-            )
-            .bind(mode.mailed_as())
-            .bind(&caller.user_id)
-            .bind(change.category.as_str())
-            .execute(uow.conn())
-            .await?;
+            mail_waiting_as(&mut uow, &caller.user_id, change.category, mode).await?;
         }
     }
     if quiet.is_some() || digest_at.is_some() {
@@ -301,6 +292,26 @@ async fn set_preferences(
     }
     uow.commit().await?;
     Ok(Json(current(&notifications, &caller).await?))
+}
+
+/// Makes what still waits to be mailed of `category` to the person go as `mode` (or not at
+/// all), after their email setting for it changed.
+pub(crate) async fn mail_waiting_as(
+    uow: &mut UnitOfWork,
+    user_id: &str,
+    category: Category,
+    mode: EmailMode,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE notifications SET email = $1 WHERE user_id = $2 AND category = $3 \
+         AND email IS NOT NULL AND emailed_at IS NULL",
+    )
+    .bind(mode.mailed_as())
+    .bind(user_id)
+    .bind(category.as_str())
+    .execute(uow.conn())
+    .await?;
+    Ok(())
 }
 
 /// A person's email rhythm: quiet hours (minutes after local midnight) and the digest time.

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{preferences::Category, Notifications};
+use crate::{
+    preferences::{mail_waiting_as, Category, EmailMode},
+    Notifications,
+};
 
 pub(crate) fn routes(notifications: Notifications) -> OpenApiRouter {
     OpenApiRouter::new()
@@ -80,14 +83,7 @@ async fn unsubscribe(
         .bind(now)
         .execute(uow.conn())
         .await?;
-        sqlx::query(
-            "UPDATE notifications SET email = NULL WHERE user_id = $1 AND category = $2 \
-             AND email IS NOT NULL AND emailed_at IS NULL",
-        )
-        .bind(&link.user_id)
-        .bind(category.as_str())
-        .execute(uow.conn())
-        .await?;
+        mail_waiting_as(&mut uow, &link.user_id, *category, EmailMode::Off).await?;
     }
     uow.commit().await?;
     tracing::info!(user = %link.user_id, categories = link.categories.len(), "email unsubscribed by one-click address");

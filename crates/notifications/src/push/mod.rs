@@ -256,14 +256,11 @@ impl Pusher {
                 .await?;
             }
             Outcome::Gone => {
-                sqlx::query("DELETE FROM push_deliveries WHERE subscription_id = $1")
-                    .bind(&delivery.subscription_id)
-                    .execute(uow.conn())
-                    .await?;
-                sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
-                    .bind(&delivery.subscription_id)
-                    .execute(uow.conn())
-                    .await?;
+                subscriptions::retire(
+                    &mut uow,
+                    subscriptions::Browsers::Id(&delivery.subscription_id),
+                )
+                .await?;
             }
             _ => {
                 if *outcome == Outcome::Later {

@@ -12,6 +12,7 @@ use base64::{
     Engine as _,
 };
 use campus_platform::{
+    db::UnitOfWork,
     error::{Checks, FieldError, Problem},
     http::Json,
     id,
@@ -139,18 +140,17 @@ async fn subscribe_push(
         Some((id, owner, created_at, last)) if owner == caller.user_id => {
             (id, StatusCode::OK, created_at, last)
         }
-        _ => (id::new_id_string(), StatusCode::CREATED, now, None),
+        Some((earlier, ..)) => {
+            // Whoever had this browser before is no longer pushed to through it.
+            retire(&mut uow, Browsers::Id(&earlier)).await?;
+            (id::new_id_string(), StatusCode::CREATED, now, None)
+        }
+        None => (id::new_id_string(), StatusCode::CREATED, now, None),
     };
     let sealed_auth = notifications
         .sealer
         .seal(&auth, &auth_purpose(&id))
         .map_err(Error::internal)?;
-    // Whoever had this browser before is no longer pushed to through it.
-    sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = $1 AND id <> $2")
-        .bind(&input.endpoint)
-        .bind(&id)
-        .execute(uow.conn())
-        .await?;
     sqlx::query(
         "INSERT INTO push_subscriptions (id, user_id, school_id, session_id, endpoint, p256dh, sealed_auth, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) \
@@ -176,10 +176,7 @@ async fn subscribe_push(
     .fetch_all(uow.conn())
     .await?;
     for (old,) in kept {
-        sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
-            .bind(&old)
-            .execute(uow.conn())
-            .await?;
+        retire(&mut uow, Browsers::Id(&old)).await?;
     }
     uow.commit().await?;
     Ok((
@@ -198,26 +195,57 @@ async fn unsubscribe_push(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     let mut uow = notifications.db.begin().await?;
-    let gone = sqlx::query(
-        "DELETE FROM push_subscriptions WHERE id = $1 AND user_id = $2 AND school_id = $3",
+    let mine: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM push_subscriptions WHERE id = $1 AND user_id = $2 AND school_id = $3",
     )
     .bind(&id)
     .bind(&caller.user_id)
     .bind(&caller.school_id)
-    .execute(uow.conn())
-    .await?
-    .rows_affected();
-    if gone == 0 {
+    .fetch_optional(uow.conn())
+    .await?;
+    if mine.is_none() {
         return Err(Error::NotFound {
             what: "push subscription",
         });
     }
-    sqlx::query("DELETE FROM push_deliveries WHERE subscription_id = $1")
-        .bind(&id)
-        .execute(uow.conn())
-        .await?;
+    retire(&mut uow, Browsers::Id(&id)).await?;
     uow.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which subscribed browsers to retire.
+pub(crate) enum Browsers<'a> {
+    /// One subscription, by id.
+    Id(&'a str),
+    /// Those subscribed in a sign-in session.
+    OfSession(&'a str),
+    /// All of a person's.
+    Of(&'a str),
+}
+
+/// Retires subscribed browsers, with the pushes still waiting for them: the one way a
+/// subscription ends (its owner stops it, its push service says it is gone, a newer one
+/// replaces it, its session or its owner's account ends).
+pub(crate) async fn retire(uow: &mut UnitOfWork, browsers: Browsers<'_>) -> Result<()> {
+    let (column, value) = match browsers {
+        Browsers::Id(id) => ("id", id),
+        Browsers::OfSession(session_id) => ("session_id", session_id),
+        Browsers::Of(user_id) => ("user_id", user_id),
+    };
+    sqlx::query(&format!(
+        "DELETE FROM push_deliveries WHERE subscription_id IN \
+         (SELECT id FROM push_subscriptions WHERE {column} = $1)"
+    ))
+    .bind(value)
+    .execute(uow.conn())
+    .await?;
+    sqlx::query(&format!(
+        "DELETE FROM push_subscriptions WHERE {column} = $1"
+    ))
+    .bind(value)
+    .execute(uow.conn())
+    .await?;
+    Ok(())
 }
 
 /// What the browser's secret is sealed for.
