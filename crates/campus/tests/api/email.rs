@@ -90,6 +90,13 @@ each_storage! {
         send(&app, Method::POST, &format!("/api/v1/courses/{course}/publish"), &tess, None).await;
         send(&app, Method::PUT, &format!("/api/v1/courses/{course}/members/{}", sam.id), &tess,
             Some(json!({ "role": "student" }))).await;
+        // The roster is kept by its own consumer: Sam is on it before the news.
+        eventually(WITHIN, "Sam on the roster", || async {
+            let (places,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM roster_places WHERE course_id = $1 AND user_id = $2")
+                .bind(&course).bind(&sam.id).fetch_one(app.db("notifications").pool()).await.unwrap();
+            (places == 1).then_some(())
+        }).await;
         send(&app, Method::POST, &format!("/api/v1/courses/{course}/announcements"), &tess,
             Some(json!({ "title": "Lab on Friday", "body": "Bring goggles." }))).await;
         let first = eventually(WITHIN, "the announcement by email", || async {

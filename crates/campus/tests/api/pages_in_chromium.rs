@@ -2447,6 +2447,19 @@ async fn notification_preferences_in_chromium() {
         Some(json!({ "role": "student" })),
     )
     .await;
+    // The roster is kept by its own consumer: Sam is on it before the news.
+    campus_testkit::eventually(Duration::from_secs(20), "Sam on the roster", || async {
+        let (places,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM roster_places WHERE course_id = $1 AND user_id = $2",
+        )
+        .bind(&course)
+        .bind(&sam.id)
+        .fetch_one(app.db("notifications").pool())
+        .await
+        .unwrap();
+        (places == 1).then_some(())
+    })
+    .await;
     campus_testkit::people::send(
         &app,
         Method::POST,
