@@ -14,6 +14,15 @@ pub(crate) struct CsrfForm {
     pub csrf: String,
 }
 
+/// A form's fields as pairs, the way a posted form is read (for tests).
+#[cfg(test)]
+pub(crate) fn posted(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 /// The value of the field `name` of a form read as pairs (a form with repeated or numbered
 /// fields); empty when the form has none.
 pub(crate) fn value_of(fields: &[(String, String)], name: &str) -> String {
@@ -50,7 +59,7 @@ pub(crate) struct FormErrors {
     /// What applies to the whole form.
     pub general: Option<String>,
     /// `(field, label)` of the form's fields, so the summary names the field of each message.
-    labels: Vec<(&'static str, String)>,
+    labels: Vec<(String, String)>,
 }
 
 impl FormErrors {
@@ -136,8 +145,15 @@ impl FormErrors {
     pub(crate) fn labelled(mut self, tr: &Tr, fields: &[(&'static str, &str)]) -> Self {
         self.labels = fields
             .iter()
-            .map(|(field, label)| (*field, tr.t(label)))
+            .map(|(field, label)| ((*field).to_owned(), tr.t(label)))
             .collect();
+        self
+    }
+
+    /// Names more fields for the summary: `(field, label)` already in words, for fields a
+    /// form numbers as it grows (a rubric's rows).
+    pub(crate) fn also_labelled(mut self, labels: Vec<(String, String)>) -> Self {
+        self.labels.extend(labels);
         self
     }
 

@@ -98,7 +98,7 @@ impl AttemptRow {
     }
 }
 
-/// The attempt as its student (or the course's staff) may see it.
+/// The attempt as its student (or the course's staff) may see it, with its answers as saved.
 async fn view(
     assessments: &Assessments,
     quiz: &QuizRow,
@@ -107,10 +107,22 @@ async fn view(
 ) -> Result<Attempt> {
     let mut conn = assessments.db.pool().acquire().await?;
     let answers = store::answers(&mut conn, &attempt.id).await?;
+    drop(conn);
+    shown(quiz, attempt, &attempt.drawn()?, &answers, staff)
+}
+
+/// The attempt with its questions (`drawn`) and `answers`, as the student (or staff) may see it.
+fn shown(
+    quiz: &QuizRow,
+    attempt: &AttemptRow,
+    drawn: &[Drawn],
+    answers: &[store::AnswerRow],
+    staff: bool,
+) -> Result<Attempt> {
     let revealed = staff || (!attempt.is_open() && quiz.results_released()?);
     let now = time::now_ms();
-    let mut questions = Vec::new();
-    for drawn in attempt.drawn()? {
+    let mut questions = Vec::with_capacity(drawn.len());
+    for drawn in drawn {
         let given = answers.iter().find(|a| a.question_id == drawn.question_id);
         let answer = given
             .map(|a| serde_json::from_str::<Option<Answer>>(&a.answer))
@@ -243,7 +255,8 @@ pub(super) async fn start_attempt(
             ));
         }
         // Its time ran out before the closer came by: close it now, as of its deadline.
-        close(&assessments, &quiz, open, now, &[]).await?;
+        let drawn = open.drawn()?;
+        close(&assessments, &quiz, open, &drawn, now, &[]).await?;
     }
     if quiz.closes_at.is_some_and(|closes| now >= closes) {
         return Err(Error::conflict("quiz_closed", "the quiz has closed"));
@@ -416,8 +429,9 @@ pub(super) async fn save_answers(
         return Err(Error::forbidden("only the attempt's student answers it"));
     }
     let now = time::now_ms();
+    let drawn = attempt.drawn()?;
     if attempt.is_open() && attempt.deadline.is_some_and(|deadline| now > deadline) {
-        close(&assessments, &quiz, &mut attempt, now, &[]).await?;
+        close(&assessments, &quiz, &mut attempt, &drawn, now, &[]).await?;
     }
     if !attempt.is_open() {
         return Err(Error::conflict(
@@ -425,7 +439,7 @@ pub(super) async fn save_answers(
             "this attempt is over; nothing more is saved",
         ));
     }
-    let answers = Arc::new(checked(&attempt, &input)?);
+    let answers = Arc::new(checked(&drawn, &input)?);
     let saved = {
         let (attempt_id, answers) = (Arc::new(attempt.id.clone()), answers.clone());
         assessments
@@ -453,8 +467,7 @@ pub(super) async fn save_answers(
 
 /// The answers checked against the attempt's questions, as the rows to save (`(question id,
 /// answer as JSON)`).
-fn checked(attempt: &AttemptRow, input: &AnswersInput) -> Result<Vec<(String, String)>> {
-    let drawn = attempt.drawn()?;
+fn checked(drawn: &[Drawn], input: &AnswersInput) -> Result<Vec<(String, String)>> {
     let mut checks = Checks::default();
     for (question_id, answer) in &input.answers {
         let field = format!("answers.{question_id}");
@@ -503,19 +516,25 @@ pub(super) async fn submit_attempt(
     if attempt.student_id != caller.user_id {
         return Err(Error::forbidden("only the attempt's student submits it"));
     }
-    let last = checked(&attempt, &input)?;
+    // Parsed once: checking, marking and answering all read the attempt's questions.
+    let drawn = attempt.drawn()?;
+    let last = checked(&drawn, &input)?;
     if attempt.is_open() {
         let now = time::now_ms();
         let in_time = attempt.deadline.is_none_or(|deadline| now <= deadline);
         let last = if in_time { last.as_slice() } else { &[] };
-        close(&assessments, &quiz, &mut attempt, now, last).await?;
+        if let Some(answers) = close(&assessments, &quiz, &mut attempt, &drawn, now, last).await? {
+            // Answered from what was just written, without reading it back.
+            return Ok(Json(shown(&quiz, &attempt, &drawn, &answers, false)?));
+        }
     }
     Ok(Json(view(&assessments, &quiz, &attempt, false).await?))
 }
 
-/// Closes an attempt in progress at `at` (or its deadline, if sooner) with `last` answers
-/// added to those saved, and marks it, in one unit of work with its event. When another
-/// request closed it first, `attempt` becomes what that one wrote.
+/// Closes an attempt in progress (its questions `drawn`) at `at` (or its deadline, if sooner)
+/// with `last` answers added to those saved, and marks it, in one unit of work with its event;
+/// answers the marked answers as written. When another request closed it first, `attempt`
+/// becomes what that one wrote, and the answer is None.
 ///
 /// The saved answers are read before the write lock is taken, so the locked part is only the
 /// writes; the attempt closes only if no save landed since (its answers' version), and a save
@@ -524,13 +543,13 @@ async fn close(
     assessments: &Assessments,
     quiz: &QuizRow,
     attempt: &mut AttemptRow,
+    drawn: &[Drawn],
     at: i64,
     last: &[(String, String)],
-) -> Result<()> {
+) -> Result<Option<Vec<store::AnswerRow>>> {
     const TRIES: usize = 5;
     let saved_at = at;
     let at = attempt.deadline.map_or(at, |deadline| at.min(deadline));
-    let drawn = attempt.drawn()?;
     for _ in 0..TRIES {
         let mut conn = assessments.db.pool().acquire().await?;
         let mut given: BTreeMap<String, (String, i64)> = store::answers(&mut conn, &attempt.id)
@@ -546,7 +565,7 @@ async fn close(
         let mut score = 0.0;
         let mut waiting = false;
         let mut marks = Vec::with_capacity(drawn.len());
-        for question in &drawn {
+        for question in drawn {
             let (answer, saved_at) = given
                 .remove(&question.question_id)
                 .unwrap_or_else(|| ("null".to_owned(), 0));
@@ -570,6 +589,16 @@ async fn close(
         closed.submitted_at = Some(at);
         closed.score = Some(score);
         // Committed with the other submissions of the moment (an exam's last minute).
+        let answers = marks
+            .iter()
+            .map(|mark| store::AnswerRow {
+                question_id: mark.question_id.clone(),
+                answer: mark.answer.clone(),
+                points: mark.points,
+                correct: mark.correct.map(i64::from),
+                saved_at: mark.saved_at,
+            })
+            .collect();
         let writes = Arc::new((
             quiz.clone(),
             attempt.clone(),
@@ -596,13 +625,13 @@ async fn close(
             .await?;
         if done {
             *attempt = closed;
-            return Ok(());
+            return Ok(Some(answers));
         }
         // Closed, or saved to, since it was read.
         let mut conn = assessments.db.pool().acquire().await?;
         *attempt = store::attempt(&mut conn, &attempt.school_id, &attempt.id).await?;
         if !attempt.is_open() {
-            return Ok(());
+            return Ok(None);
         }
     }
     Err(Error::conflict(
@@ -746,7 +775,16 @@ async fn close_overdue(assessments: &Assessments) -> Result<()> {
         let mut attempt = store::attempt(&mut conn, &school_id, &attempt_id).await?;
         drop(conn);
         let quiz = store::quiz(&assessments.db, &school_id, &attempt.quiz_id).await?;
-        close(assessments, &quiz, &mut attempt, time::now_ms(), &[]).await?;
+        let drawn = attempt.drawn()?;
+        close(
+            assessments,
+            &quiz,
+            &mut attempt,
+            &drawn,
+            time::now_ms(),
+            &[],
+        )
+        .await?;
     }
     Ok(())
 }

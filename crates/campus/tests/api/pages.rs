@@ -1974,6 +1974,17 @@ async fn the_grading_view_grades_with_the_rubric() {
     assert_eq!(seen["grade"]["points"], 7.0);
     assert_eq!(seen["grade"]["comment"], "Say more about friction.");
     let student = Visitor::signed_in(&app, "hill-valley", &sam.email).await;
+    // The student reads the rubric, and (the grade released as given) which level each
+    // criterion got.
+    let page = student.get(&format!("/assignments/{essay}")).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains("How it is graded"), "{}", page.html);
+    assert!(
+        page.html
+            .contains("Ideas: <strong>Rich</strong> (6)</li><li>Style: <strong>Plain</strong> (1)"),
+        "{}",
+        page.html
+    );
     assert_eq!(
         student
             .get(&format!("/assignments/{essay}/grade/{submission}"))

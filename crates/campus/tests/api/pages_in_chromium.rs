@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use crate::{browser::chromium, identity::code_at, pages::make_super_admin};
 
 /// A running chromedriver, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     process: Child,
     url: String,
 }
@@ -50,7 +50,7 @@ fn chromedriver_path() -> Option<String> {
         .then(|| "chromedriver".to_owned())
 }
 
-async fn start_driver() -> Option<Driver> {
+pub(crate) async fn start_driver() -> Option<Driver> {
     let (path, _) = (chromedriver_path()?, chromium()?);
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -80,7 +80,7 @@ async fn start_driver() -> Option<Driver> {
 
 /// A new browser (its own profile, so its own cookies), `width` wide, with or without
 /// JavaScript.
-async fn browser(driver: &Driver, javascript: bool, width: u32) -> Client {
+pub(crate) async fn browser(driver: &Driver, javascript: bool, width: u32) -> Client {
     let mut options = json!({
         "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -150,14 +150,14 @@ async fn press(client: &Client, css: &str) {
 }
 
 /// Types `text` into the field with id `id`.
-async fn fill(client: &Client, id: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, id: &str, text: &str) {
     let field = client.find(Locator::Id(id)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
 /// Clicks the submit button of the page's form `action`, and waits for the next page.
-async fn submit(client: &Client, action: &str) {
+pub(crate) async fn submit(client: &Client, action: &str) {
     let button = client
         .find(Locator::Css(&format!(
             r#"form[action="{action}"] button[type="submit"]"#
@@ -1570,7 +1570,27 @@ async fn setting_an_assignment_in_chromium() {
         .await
         .unwrap();
     fill(&teacher, "late_percent_per_day", "10").await;
+    // A rubric whose best levels fall short of the points comes back with the reason, and
+    // with a blank criterion to add the rest.
+    press(&teacher, "#rubric > summary").await;
+    fill(&teacher, "criterion-0-title", "Method").await;
+    fill(&teacher, "criterion-0-level-0-title", "Sound").await;
+    fill(&teacher, "criterion-0-level-0-points", "12").await;
+    fill(&teacher, "criterion-0-level-1-title", "Shaky").await;
+    fill(&teacher, "criterion-0-level-1-points", "4").await;
     submit(&teacher, &format!("/courses/{course}/assignments/new")).await;
+    let refusal = text_of(&teacher, "#rubric-error").await;
+    assert!(refusal.contains("add up"), "{refusal}");
+    a11y.check(&teacher, "a rubric refused").await;
+    fill(&teacher, "criterion-1-title", "Writing").await;
+    fill(&teacher, "criterion-1-level-0-title", "Clear").await;
+    fill(&teacher, "criterion-1-level-0-points", "8").await;
+    submit(&teacher, &format!("/courses/{course}/assignments/new")).await;
+    let rubric = text_of(&teacher, "section.rubric").await;
+    assert!(
+        rubric.contains("Method") && rubric.contains("Clear"),
+        "{rubric}"
+    );
     let assignment = path_of(&teacher.current_url().await.unwrap())
         .trim_start_matches("/assignments/")
         .to_owned();
@@ -1598,6 +1618,40 @@ async fn setting_an_assignment_in_chromium() {
     // The school's zone is UTC unless its admin chose one.
     assert_eq!(written["due_at"], "2026-12-10T23:59:00+00:00");
     assert_eq!(written["late_policy"]["percent_per_day"], 10.0);
+    assert_eq!(
+        written["rubric"],
+        json!({ "criteria": [
+            { "id": "c1", "title": "Method", "description": "", "levels": [
+                { "id": "l1", "title": "Sound", "points": 12.0 },
+                { "id": "l2", "title": "Shaky", "points": 4.0 },
+            ] },
+            { "id": "c2", "title": "Writing", "description": "", "levels": [
+                { "id": "l1", "title": "Clear", "points": 8.0 },
+            ] },
+        ] })
+    );
+    // The settings form shows the rubric to change, each criterion with room for a level.
+    teacher
+        .goto(&format!("{}/assignments/{assignment}/edit", app.address))
+        .await
+        .unwrap();
+    assert_eq!(
+        teacher
+            .find(Locator::Id("criterion-1-level-0-title"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Clear")
+    );
+    a11y.check(&teacher, "assignment settings with a rubric")
+        .await;
+    teacher
+        .goto(&format!("{}/assignments/{assignment}", app.address))
+        .await
+        .unwrap();
 
     // Sam gets two more days, from the assignment's extensions.
     click(
@@ -2095,7 +2149,7 @@ async fn wait_for(client: &Client, css: &str) {
 }
 
 /// The bell's words and the live status region's, once the region says something new.
-async fn live_bell(client: &Client) -> (String, String) {
+pub(crate) async fn live_bell(client: &Client) -> (String, String) {
     let words = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
     campus_testkit::eventually(Duration::from_secs(20), "live news", || async {
         let said = client

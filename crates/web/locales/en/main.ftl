@@ -866,3 +866,17 @@ preferences-push-on = This device now gets notifications.
 preferences-push-failed = This browser could not be set up for notifications (they may be blocked in its settings).
 preferences-save = Save
 preferences-back = Back to your notifications
+
+rubric = Rubric (optional)
+rubric-hint = The criteria the work is judged on, each with levels worth points. The best levels of all criteria add up to the assignment's points. Empty a row to remove it; the blank rows at the end add a level or a criterion.
+rubric-criterion = Criterion { $number }
+rubric-criterion-title = What is judged
+rubric-criterion-description = What to look for (optional)
+rubric-level = Level { $number }
+rubric-level-title = name
+rubric-level-points = points
+rubric-shown = How it is graded
+rubric-chosen = given
+field-rubric_total = The best levels of all criteria must add up to the assignment's points.
+field-levels_count = A criterion has 1 to 10 levels.
+field-criteria_count = A rubric has 1 to 30 criteria.

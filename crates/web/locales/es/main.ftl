@@ -866,3 +866,17 @@ preferences-push-on = Este dispositivo ya recibe avisos.
 preferences-push-failed = No se pudo preparar este navegador para recibir avisos (puede que estén bloqueados en su configuración).
 preferences-save = Guardar
 preferences-back = Volver a tus avisos
+
+rubric = Rúbrica (opcional)
+rubric-hint = Los criterios con los que se juzga el trabajo, cada uno con niveles que valen puntos. Los mejores niveles de todos los criterios suman los puntos de la tarea. Vacíe una fila para quitarla; las filas en blanco del final añaden un nivel o un criterio.
+rubric-criterion = Criterio { $number }
+rubric-criterion-title = Qué se juzga
+rubric-criterion-description = Qué se busca (opcional)
+rubric-level = Nivel { $number }
+rubric-level-title = nombre
+rubric-level-points = puntos
+rubric-shown = Cómo se califica
+rubric-chosen = obtenido
+field-rubric_total = Los mejores niveles de todos los criterios deben sumar los puntos de la tarea.
+field-levels_count = Un criterio tiene de 1 a 10 niveles.
+field-criteria_count = Una rúbrica tiene de 1 a 30 criterios.

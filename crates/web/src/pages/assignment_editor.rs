@@ -1,7 +1,7 @@
 //! Setting work, for a course's teachers: a new assignment and its settings (instructions in
 //! Markdown, points, when it opens, is due and closes in the school's time zone, what may be
 //! handed in, attempts, the late penalty, groups, when grades show), then publishing it and
-//! releasing its grades. A rubric written through the API is kept as it is.
+//! releasing its grades. The rubric's rows are [`rubric_form`]'s.
 
 use askama::Template;
 use axum::{
@@ -16,7 +16,12 @@ use crate::{
     api::{Failure, Visit},
     forms::{decimal, value_of, whole, CsrfForm, FormErrors},
     frame::{self, Frame, Rendered, Section},
-    pages::{editor::editable_course, grades::number},
+    pages::{
+        editor::editable_course,
+        grades::number,
+        grading::Rubric,
+        rubric_form::{self, RubricForm},
+    },
     when, Web,
 };
 
@@ -76,6 +81,7 @@ pub(crate) struct Settings {
     max_file_bytes: i64,
     attempts_allowed: i64,
     late_policy: Option<LatePolicy>,
+    rubric: Option<Rubric>,
     group_mode: String,
     release: String,
 }
@@ -101,6 +107,7 @@ pub(crate) struct SettingsForm {
     pub attempts_allowed: String,
     pub late_percent_per_day: String,
     pub late_floor_percent: String,
+    pub rubric: RubricForm,
     pub group_mode: String,
     pub release: String,
 }
@@ -146,6 +153,7 @@ impl SettingsForm {
                 .as_ref()
                 .map(|late| number(&late.floor_percent))
                 .unwrap_or_default(),
+            rubric: RubricForm::of(settings.rubric.as_ref()),
             group_mode: settings.group_mode.clone(),
             release: settings.release.clone(),
         }
@@ -173,6 +181,7 @@ impl SettingsForm {
             attempts_allowed: field("attempts_allowed"),
             late_percent_per_day: field("late_percent_per_day"),
             late_floor_percent: field("late_floor_percent"),
+            rubric: RubricForm::read(fields),
             group_mode: field("group_mode"),
             release: field("release"),
         }
@@ -242,6 +251,10 @@ impl SettingsForm {
                 json!({ "percent_per_day": decimal("late_percent_per_day", per_day)?, "floor_percent": floor }),
             );
         }
+        let rubric = self.rubric.body()?;
+        if clearing || !rubric.is_null() {
+            body.insert("rubric".into(), rubric);
+        }
         body.insert("group_mode".into(), json!(self.group_mode));
         body.insert("release".into(), json!(self.release));
         Ok(Value::Object(body))
@@ -250,6 +263,9 @@ impl SettingsForm {
 
 /// The API's names for the settings' fields, as the form's.
 fn form_field(api_field: &str) -> String {
+    if let Some(field) = rubric_form::form_field(api_field) {
+        return field;
+    }
     match api_field {
         "max_file_bytes" => "max_file_mb".into(),
         "late_policy.percent_per_day" | "late_policy" => "late_percent_per_day".into(),
@@ -276,11 +292,14 @@ async fn editor_page(
     visit: &mut Visit,
     course_id: String,
     assignment_id: Option<String>,
-    form: SettingsForm,
+    mut form: SettingsForm,
     errors: FormErrors,
 ) -> Rendered {
     let me = visit.me(web).await?;
-    let errors = errors.labelled(&visit.tr, LABELS);
+    form.rubric = std::mem::take(&mut form.rubric).with_blank_rows();
+    let errors = errors
+        .labelled(&visit.tr, LABELS)
+        .also_labelled(form.rubric.labels(&visit.tr));
     let status = errors.status();
     let page = EditorPage {
         frame: Frame::new(visit, Some(me), Section::Courses),
@@ -460,13 +479,7 @@ fn refused(visit: &Visit, failure: Failure) -> Result<FormErrors, frame::Fault> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::forms::posted as fields;
 
     #[test]
     fn a_new_assignment_leaves_blank_dates_out_and_an_edit_clears_them() {

@@ -30,7 +30,7 @@ pub(crate) struct Assignment {
     pub my_due_at: Option<String>,
     pub submission_types: Vec<String>,
     pub file_types: Vec<String>,
-    /// Shown to the course's staff in the grading view.
+    /// Shown to students before they hand in, and to the course's staff in the grading view.
     pub rubric: Option<crate::pages::grading::Rubric>,
     pub max_file_bytes: i64,
     pub status: String,
@@ -49,6 +49,27 @@ impl Assignment {
     /// The due date that applies to the visitor.
     pub(crate) fn due(&self) -> Option<&String> {
         self.my_due_at.as_ref().or(self.due_at.as_ref())
+    }
+
+    /// What a grade's rubric marks say, criterion by criterion: `(criterion, level, points)`.
+    /// A mark naming a level the rubric no longer has is left out.
+    pub(crate) fn marked(&self, grade: &GradeView) -> Vec<(String, String, String)> {
+        let (Some(rubric), Some(marks)) = (&self.rubric, &grade.rubric) else {
+            return Vec::new();
+        };
+        rubric
+            .criteria
+            .iter()
+            .filter_map(|criterion| {
+                let chosen = marks.get(&criterion.id)?.as_str()?;
+                let level = criterion.levels.iter().find(|level| level.id == chosen)?;
+                Some((
+                    criterion.title.clone(),
+                    level.title.clone(),
+                    number(&level.points),
+                ))
+            })
+            .collect()
     }
 
     pub(crate) fn max_megabytes(&self) -> String {

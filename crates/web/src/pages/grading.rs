@@ -30,6 +30,8 @@ pub(crate) struct Rubric {
 pub(crate) struct Criterion {
     pub id: String,
     pub title: String,
+    #[serde(default)]
+    pub description: String,
     pub levels: Vec<Level>,
 }
 

@@ -22,6 +22,7 @@ pub(crate) mod quiz_editor;
 pub(crate) mod quizzes;
 pub(crate) mod recovery;
 pub(crate) mod register;
+pub(crate) mod rubric_form;
 pub(crate) mod school_sign_up;
 pub(crate) mod sign_in;
 pub(crate) mod teaching;
