@@ -113,4 +113,10 @@ impl Probe for LogProbe {
     async fn check(&self) -> anyhow::Result<()> {
         self.0.ping().await
     }
+
+    /// Without the bus, writes go on (their events wait in the outbox for the relay) and so
+    /// do reads; consumers and live frames to other processes resume when it is back.
+    fn essential(&self) -> bool {
+        false
+    }
 }

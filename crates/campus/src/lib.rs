@@ -1,6 +1,7 @@
-//! The `campus` binary's library: which contexts Campus Hub has, the operator's commands and
-//! the demo school. Running them is [`campus_host`]'s job.
+//! The `campus` binary's library: which contexts Campus Hub has, the operator's commands,
+//! backup and restore of the embedded shape, and the demo school. Running them is [`campus_host`]'s job.
 
 pub mod admin;
+pub mod backup;
 pub mod contexts;
 pub mod demo;

@@ -1,4 +1,5 @@
-//! `campus`: run Campus Hub, migrate its databases, show its configuration.
+//! `campus`: run Campus Hub, migrate its databases, show its configuration, back it up and
+//! restore it.
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
@@ -38,6 +39,23 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Copy the embedded shape's data into a new folder while it serves: every context's
+    /// database as of one moment, the uploaded files and the secrets key.
+    Backup {
+        /// The folder to write (new, or empty).
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Bring a backup back into an empty data directory, after checking every file of it.
+    Restore {
+        /// The backup's folder.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
     },
     /// Check the event catalogue in docs/events against the code, or rewrite it.
     Events {
@@ -299,6 +317,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     campus::admin::import_users(&config, &school, &file, dry_run).await?
                 }
             };
+            println!("{done}");
+            Ok(())
+        }
+        Command::Backup { to, settings } => {
+            let config = Config::load(settings)?;
+            let done =
+                tokio::task::spawn_blocking(move || campus::backup::backup(&config, &to)).await??;
+            println!("{done}");
+            Ok(())
+        }
+        Command::Restore { from, settings } => {
+            let config = Config::load(settings)?;
+            let done = tokio::task::spawn_blocking(move || campus::backup::restore(&config, &from))
+                .await??;
             println!("{done}");
             Ok(())
         }

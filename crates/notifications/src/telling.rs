@@ -128,37 +128,29 @@ pub(crate) async fn tell(
     let now = time::now_ms();
     let collapse_key = format!("{}:{}", notice.kind, notice.course_id);
     // What each person has unread of the same kind in the same course: absorbed, then gone.
+    // Counted from the rows this unit deleted, not from a read before it: when two processes
+    // tell the same course at once (PostgreSQL, read committed), the second one's delete waits
+    // for the first and then finds those rows gone, so it starts a line of its own instead of
+    // counting the first one's events a second time.
     let since = now - COLLAPSE_WINDOW_MS;
-    let unread: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT user_id, count FROM notifications \
-         WHERE collapse_key = $1 AND read_at IS NULL AND created_at >= $2",
-    )
-    .bind(&collapse_key)
-    .bind(since)
-    .fetch_all(uow.conn())
-    .await?;
+    let told: Vec<String> = told.into_iter().collect();
     let mut earlier: HashMap<String, i64> = HashMap::new();
-    for (user_id, count) in unread {
-        if told.contains(&user_id) {
+    for chunk in told.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "DELETE FROM notifications WHERE collapse_key = $1 AND read_at IS NULL \
+             AND created_at >= $2 AND user_id IN ({}) RETURNING user_id, count",
+            placeholders(3, chunk.len())
+        );
+        let mut delete = sqlx::query_as::<_, (String, i64)>(&sql)
+            .bind(&collapse_key)
+            .bind(since);
+        for user_id in chunk {
+            delete = delete.bind(user_id);
+        }
+        for (user_id, count) in delete.fetch_all(uow.conn()).await? {
             *earlier.entry(user_id).or_default() += count;
         }
     }
-    if !earlier.is_empty() {
-        let people: Vec<&String> = earlier.keys().collect();
-        for chunk in people.chunks(ROWS_PER_INSERT) {
-            let sql = format!(
-                "DELETE FROM notifications WHERE collapse_key = $1 AND read_at IS NULL \
-                 AND created_at >= $2 AND user_id IN ({})",
-                placeholders(3, chunk.len())
-            );
-            let mut delete = sqlx::query(&sql).bind(&collapse_key).bind(since);
-            for user_id in chunk {
-                delete = delete.bind(*user_id);
-            }
-            delete.execute(uow.conn()).await?;
-        }
-    }
-    let told: Vec<String> = told.into_iter().collect();
     let mut frames = Vec::with_capacity(told.len());
     for chunk in told.chunks(ROWS_PER_INSERT) {
         let rows = (0..chunk.len())

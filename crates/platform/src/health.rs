@@ -1,7 +1,11 @@
 //! `/healthz` (the process answers) and `/readyz` (its dependencies answer too).
 //!
 //! A load balancer takes an instance out of rotation on a 503 from `/readyz`; the body names
-//! the dependency that failed, so an operator knows where to look.
+//! the dependency that failed, so an operator knows where to look. Only a dependency the
+//! process cannot serve without (its databases, the signing keys) makes it 503: with Redis or
+//! the bus down it serves on (rate limits counted alone, events waiting in the outbox) and
+//! answers 200 `degraded`, naming what is down, so an outage of one shared service does not
+//! take every process out of rotation at once.
 
 use std::{sync::Arc, time::Duration};
 
@@ -32,6 +36,11 @@ pub trait Probe: Send + Sync + 'static {
     /// Which one of them, e.g. the context whose database it is.
     fn target(&self) -> String;
     async fn check(&self) -> anyhow::Result<()>;
+    /// Whether the process cannot serve while it is down (the default). Those it can serve
+    /// without make `/readyz` answer 200 `degraded` instead of 503.
+    fn essential(&self) -> bool {
+        true
+    }
 }
 
 #[async_trait]
@@ -73,6 +82,7 @@ pub struct Check {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReadyReport {
+    /// `ready`, or `degraded` when a dependency the process serves without is down.
     pub status: &'static str,
     pub checks: Vec<Check>,
 }
@@ -103,21 +113,27 @@ async fn readyz(State(readiness): State<Readiness>) -> Response {
         }
     }))
     .await;
-    let mut down: Vec<&str> = checks
-        .iter()
-        .filter(|c| c.error.is_some())
-        .map(|c| c.dependency)
-        .collect();
-    down.dedup();
+    for check in checks.iter().filter(|c| c.error.is_some()) {
+        tracing::warn!(dependency = check.dependency, target = %check.target, error = ?check.error, "not ready");
+    }
+    let essential_down = |essential: bool| {
+        let mut down: Vec<&str> = checks
+            .iter()
+            .zip(&readiness.probes)
+            .filter(|(check, probe)| check.error.is_some() && probe.essential() == essential)
+            .map(|(check, _)| check.dependency)
+            .collect();
+        down.dedup();
+        down
+    };
+    let down = essential_down(true);
     if down.is_empty() {
+        let degraded = !essential_down(false).is_empty();
         return Json(ReadyReport {
-            status: "ready",
+            status: if degraded { "degraded" } else { "ready" },
             checks,
         })
         .into_response();
-    }
-    for check in checks.iter().filter(|c| c.error.is_some()) {
-        tracing::warn!(dependency = check.dependency, target = %check.target, error = ?check.error, "not ready");
     }
     let body = serde_json::json!({
         "type": problem_type("not_ready"),

@@ -62,6 +62,12 @@ impl Probe for SharedRedis {
         "shared".into()
     }
 
+    /// Without Redis each process counts rate limits on its own and passes ended sessions on
+    /// through the bus only: it serves on.
+    fn essential(&self) -> bool {
+        false
+    }
+
     async fn check(&self) -> anyhow::Result<()> {
         let mut connection = self.connection();
         let _: String = redis::cmd("PING").query_async(&mut connection).await?;

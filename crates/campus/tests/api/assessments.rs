@@ -2,7 +2,8 @@
 //! school's time zone, students hand in text, links and files (retries made safe by
 //! `Idempotency-Key`), the teacher grades with a rubric, returns work and releases grades —
 //! and nobody sees what is not theirs. Files go to the data directory, or to S3 when
-//! `CAMPUS_TEST_S3_URL` names a server. Runs on every storage backend.
+//! `CAMPUS_TEST_S3_URL` names a server (and the bucket is then backed up and restored with the
+//! AWS CLI when `CAMPUS_TEST_AWS` names it). Runs on every storage backend.
 
 use std::time::Duration;
 
@@ -407,7 +408,7 @@ each_storage! {
         let created = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await.unwrap();
         assert!(created.status().is_success());
         env.config.files.s3_bucket = Some(bucket);
-        env.config.files.s3_endpoint = Some(endpoint);
+        env.config.files.s3_endpoint = Some(endpoint.clone());
         env.config.files.s3_access_key_id = Some(campus_platform::config::SecretText::new("campus-test"));
         env.config.files.s3_secret_access_key = Some(campus_platform::config::SecretText::new("campus-test-secret"));
         env.config.files.s3_allow_http = true;
@@ -428,7 +429,68 @@ each_storage! {
         assert_eq!(fetched.bytes().await.unwrap().as_ref(), PDF);
         assert_eq!(no_redirects.get(&file).bearer_auth(&kim.token).send().await.unwrap().status(), 404);
         app.stop().await;
+        let path = handed["file"]["url"].as_str().unwrap().to_owned();
+        backed_up_and_restored_with_the_aws_cli(env, &endpoint, &path, &sam.token).await;
     }
+}
+
+/// The bucket backed up and brought back with the AWS command-line tool, as deploy/README.md's
+/// "Backups of the distributed shape" says (`aws s3 sync` to a folder, then into a new bucket),
+/// and a server pointed at the new bucket serves the same bytes. Needs `CAMPUS_TEST_AWS` naming
+/// the `aws` program (`.ci/run` installs it from PyPI); says so and returns without it.
+async fn backed_up_and_restored_with_the_aws_cli(
+    mut env: TestEnv,
+    endpoint: &str,
+    path: &str,
+    token: &str,
+) {
+    let Ok(aws) = std::env::var("CAMPUS_TEST_AWS") else {
+        eprintln!("CAMPUS_TEST_AWS is not set; skipping the bucket's backup with the AWS CLI");
+        return;
+    };
+    let bucket = env.config.files.s3_bucket.clone().unwrap();
+    let copy = std::env::temp_dir().join(format!("campus-bucket-{bucket}"));
+    let restored = format!("{bucket}-restored");
+    let run = |args: Vec<String>| {
+        let done = std::process::Command::new(&aws)
+            .args(["--endpoint-url", endpoint])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "campus-test")
+            .env("AWS_SECRET_ACCESS_KEY", "campus-test-secret")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .output()
+            .unwrap();
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    };
+    run(vec![
+        "s3".into(),
+        "sync".into(),
+        format!("s3://{bucket}"),
+        copy.display().to_string(),
+    ]);
+    run(vec!["s3".into(), "mb".into(), format!("s3://{restored}")]);
+    run(vec![
+        "s3".into(),
+        "sync".into(),
+        copy.display().to_string(),
+        format!("s3://{restored}"),
+    ]);
+    env.config.files.s3_bucket = Some(restored);
+    let app = env.start(campus::contexts::all()).await;
+    let answer = reqwest::Client::new()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "the signed address, followed");
+    assert_eq!(answer.bytes().await.unwrap().as_ref(), PDF);
+    app.stop().await;
+    std::fs::remove_dir_all(copy).ok();
 }
 
 /// Publishes an assignment worth `points` due `due_at` (with a late policy when given).

@@ -494,3 +494,91 @@ each_storage! {
         app.stop().await;
     }
 }
+
+/// A relay that publishes an event again after JetStream's two-minute duplicate window (it
+/// crashed after NATS took the event and before the outbox row was marked, and came back
+/// later): JetStream stores the event a second time, and the consumer's inbox, not the window,
+/// keeps its effect to one. The second copy is published with another message id, which is
+/// what the window's expiry amounts to.
+#[tokio::test]
+async fn an_event_published_again_past_the_duplicate_window_is_applied_once() {
+    let Some(url) = campus_testkit::nats_url() else {
+        eprintln!("CAMPUS_TEST_NATS_URL is not set; skipped");
+        return;
+    };
+    let env = TestEnv::new(&campus_testkit::Backend {
+        postgres: None,
+        nats: Some(url.clone()),
+    })
+    .await;
+    let behaviour = Arc::new(TallyBehaviour::default());
+    let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+    let envelope = record_entry(app.db("ledger"), "acct-window", 1).await;
+    eventually(WITHIN, "the first delivery", || async {
+        (tallied(app.db("tally")).await.len() == 1).then_some(())
+    })
+    .await;
+    let (event_type, payload): (String, String) =
+        sqlx::query_as("SELECT event_type, envelope FROM outbox WHERE id = $1")
+            .bind(&envelope.id)
+            .fetch_one(app.db("ledger").pool())
+            .await
+            .unwrap();
+    let subject = format!(
+        "{}.{}",
+        env.config.bus.namespace,
+        event_type.strip_prefix("campus.").unwrap()
+    );
+    let nats = async_nats::connect(&url).await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(
+        "Nats-Msg-Id",
+        format!("{}-after-the-window", envelope.id).as_str(),
+    );
+    headers.insert("Content-Type", "application/cloudevents+json");
+    js.publish_with_headers(subject, headers, payload.into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let log = campus_bus::jetstream::JetStreamLog::connect(&url, &env.config.bus)
+        .await
+        .unwrap();
+    assert_eq!(
+        log.stored_messages("ledger").await.unwrap(),
+        2,
+        "JetStream stored the event again"
+    );
+    // Every consumer of the stream has taken and acknowledged the second copy too.
+    let stream = js
+        .get_stream(format!("{}_ledger", env.config.bus.namespace).to_uppercase())
+        .await
+        .unwrap();
+    let names: Vec<String> = {
+        use futures::TryStreamExt;
+        stream.consumer_names().try_collect().await.unwrap()
+    };
+    assert!(!names.is_empty());
+    eventually(WITHIN, "the second copy consumed", || {
+        let (stream, names) = (stream.clone(), names.clone());
+        async move {
+            for name in &names {
+                let info = stream.consumer_info(name).await.ok()?;
+                if info.delivered.stream_sequence < 2 || info.num_ack_pending > 0 {
+                    return None;
+                }
+            }
+            Some(())
+        }
+    })
+    .await;
+    assert_eq!(tallied(app.db("tally")).await.len(), 1, "applied once");
+    let (inbox,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM inbox")
+        .fetch_one(app.db("tally").pool())
+        .await
+        .unwrap();
+    assert_eq!(inbox, 1);
+    app.stop().await;
+    env.cleanup().await;
+}

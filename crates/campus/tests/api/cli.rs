@@ -548,16 +548,22 @@ async fn admin_commands_create_the_first_super_admin_and_schools() {
 /// Starts `campus serve --demo` in `dir` and returns it with the printed lines up to the one
 /// containing `until` and the instructions after it; fails after 60 s without it.
 fn serve_demo(dir: &std::path::Path, until: &str) -> (std::process::Child, Vec<String>) {
+    serve_demo_at(dir, "data", "127.0.0.1:0", &[], until)
+}
+
+/// [`serve_demo`] on the data directory `data` (under `dir`), listening on `listen`, with more
+/// settings as `CAMPUS_*` variables.
+fn serve_demo_at(
+    dir: &std::path::Path,
+    data: &str,
+    listen: &str,
+    settings: &[(&str, &str)],
+    until: &str,
+) -> (std::process::Child, Vec<String>) {
     let mut child = campus()
         .current_dir(dir)
-        .args([
-            "serve",
-            "--demo",
-            "--data-dir",
-            "data",
-            "--listen",
-            "127.0.0.1:0",
-        ])
+        .envs(settings.iter().copied())
+        .args(["serve", "--demo", "--data-dir", data, "--listen", listen])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -594,6 +600,70 @@ fn serve_demo(dir: &std::path::Path, until: &str) -> (std::process::Child, Vec<S
     panic!("`{until}` was not printed: {seen:#?}");
 }
 
+/// The password `serve --demo` printed for every demo account.
+fn demo_password(printed: &[String]) -> String {
+    printed
+        .join("\n")
+        .split("password for every demo account: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned()
+}
+
+/// The server's address, from the `curl` line `serve --demo` printed.
+fn demo_base(printed: &[String]) -> String {
+    printed
+        .join("\n")
+        .split("curl -X POST ")
+        .nth(1)
+        .and_then(|rest| rest.split("/api/v1/auth/login").next())
+        .unwrap()
+        .to_owned()
+}
+
+/// Signs `email` of the demo school in at `base`; answers the access token.
+async fn demo_sign_in(client: &reqwest::Client, base: &str, password: &str, email: &str) -> String {
+    let tokens: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "school": "demo", "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Waits until the assessments context has learned of `course` from its event (the course's
+/// assignments answer 200 once it has); fails at `deadline`.
+async fn assessments_learns_of(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    course: &str,
+    deadline: Instant,
+) {
+    loop {
+        let status = client
+            .get(format!("{base}/api/v1/courses/{course}/assignments"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == 200 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "assessments never learned of course {course} ({status})"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn stop(mut child: std::process::Child) {
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -607,7 +677,7 @@ fn stop(mut child: std::process::Child) {
 #[cfg(unix)]
 #[tokio::test]
 async fn serve_demo_seeds_a_school_to_sign_in_to_once() {
-    use serde_json::{json, Value};
+    use serde_json::Value;
     let dir = temp_dir();
     let (child, printed) = {
         let dir = dir.clone();
@@ -615,30 +685,9 @@ async fn serve_demo_seeds_a_school_to_sign_in_to_once() {
             .await
             .unwrap()
     };
-    let text = printed.join("\n");
-    let password = text
-        .split("password for every demo account: ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap()
-        .to_owned();
-    let base = text
-        .split("curl -X POST ")
-        .nth(1)
-        .and_then(|rest| rest.split("/api/v1/auth/login").next())
-        .unwrap()
-        .to_owned();
+    let (password, base) = (demo_password(&printed), demo_base(&printed));
     let client = reqwest::Client::new();
-    let tokens: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "school": "demo", "email": "marty@demo.campus.test", "password": password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = tokens["access_token"].as_str().expect("Marty signs in");
+    let token = &demo_sign_in(&client, &base, &password, "marty@demo.campus.test").await;
     let mine: Value = client
         .get(format!("{base}/api/v1/courses?mine=true"))
         .bearer_auth(token)
@@ -678,5 +727,448 @@ async fn serve_demo_seeds_a_school_to_sign_in_to_once() {
         "the password is printed only when it is made"
     );
     stop(child);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// `campus backup` copies the embedded shape while courses are being created, and `campus
+/// restore` brings it back into an empty data directory only: every course acknowledged before
+/// the backup began is there, people sign in with their passwords (the secrets key came too),
+/// and a new course's event still reaches the other contexts (their saved positions in each
+/// other's event streams were copied as of one moment).
+#[cfg(unix)]
+#[tokio::test]
+async fn backup_while_serving_and_restore_into_an_empty_data_directory() {
+    use serde_json::{json, Value};
+    let dir = temp_dir();
+    let (child, printed) = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || serve_demo(&dir, "Demo school ready"))
+            .await
+            .unwrap()
+    };
+    let (password, base) = (demo_password(&printed), demo_base(&printed));
+    let client = reqwest::Client::new();
+    let teacher = demo_sign_in(&client, &base, &password, "tess@demo.campus.test").await;
+
+    // A teacher keeps creating courses; each acknowledged one is noted with when it was.
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = {
+        let (client, base, teacher, writing) = (
+            client.clone(),
+            base.clone(),
+            teacher.clone(),
+            writing.clone(),
+        );
+        tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            let mut n = 0;
+            while writing.load(std::sync::atomic::Ordering::SeqCst) {
+                n += 1;
+                let answer = client
+                    .post(format!("{base}/api/v1/courses"))
+                    .bearer_auth(&teacher)
+                    .json(&json!({ "title": format!("Course {n}") }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(answer.status(), 201);
+                let made: Value = answer.json().await.unwrap();
+                acknowledged.push((Instant::now(), made["id"].as_str().unwrap().to_owned()));
+            }
+            acknowledged
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let began = Instant::now();
+    let backup = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            finish(campus().current_dir(&dir).args([
+                "backup",
+                "--data-dir",
+                "data",
+                "--to",
+                "backup",
+            ]))
+        })
+        .await
+        .unwrap()
+    };
+    let said = String::from_utf8_lossy(&backup.stdout);
+    assert!(
+        backup.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert!(said.contains("backed up"), "{said}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    writing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let acknowledged = writer.await.unwrap();
+    let before: Vec<&String> = acknowledged
+        .iter()
+        .filter(|(at, _)| *at < began)
+        .map(|(_, id)| id)
+        .collect();
+    assert!(!before.is_empty());
+    assert!(
+        acknowledged.len() > before.len(),
+        "courses were being created while the backup ran"
+    );
+    stop(child);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("backup/campus-backup.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["secrets_key"], true, "{manifest}");
+    assert!(
+        manifest["databases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["path"] == "courses.db"),
+        "{manifest}"
+    );
+
+    // Not over the data it came from, nor from a folder that is not a backup.
+    let refused = finish(campus().current_dir(&dir).args([
+        "restore",
+        "--data-dir",
+        "data",
+        "--from",
+        "backup",
+    ]));
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("already holds databases"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let not_a_backup = finish(campus().current_dir(&dir).args([
+        "restore",
+        "--data-dir",
+        "elsewhere",
+        "--from",
+        "data",
+    ]));
+    assert!(!not_a_backup.status.success());
+
+    let restored = finish(campus().current_dir(&dir).args([
+        "restore",
+        "--data-dir",
+        "restored",
+        "--from",
+        "backup",
+    ]));
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    // Every consumer's saved position is one its producer's copy had reached.
+    let mut heads = std::collections::HashMap::new();
+    let mut positions: Vec<(String, String, i64)> = Vec::new();
+    for entry in std::fs::read_dir(dir.join("restored")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "db") {
+            continue;
+        }
+        use sqlx::Connection as _;
+        let mut db =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
+                .await
+                .unwrap();
+        let Ok((head,)) = sqlx::query_as::<_, (Option<i64>,)>("SELECT MAX(position) FROM outbox")
+            .fetch_one(&mut db)
+            .await
+        else {
+            continue;
+        };
+        let context = path.file_stem().unwrap().to_string_lossy().into_owned();
+        heads.insert(context, head.unwrap_or(0));
+        positions.extend(
+            sqlx::query_as::<_, (String, String, i64)>(
+                "SELECT subscription, stream, position FROM consumer_positions",
+            )
+            .fetch_all(&mut db)
+            .await
+            .unwrap(),
+        );
+    }
+    assert!(positions.iter().any(|(_, stream, _)| stream == "courses"));
+    for (subscription, stream, position) in &positions {
+        assert!(
+            *position <= heads[stream],
+            "{subscription} had read {stream} to {position}, past its copy's {}",
+            heads[stream]
+        );
+    }
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let (child, _) = {
+        let (dir, listen) = (dir.clone(), listen.clone());
+        tokio::task::spawn_blocking(move || {
+            serve_demo_at(&dir, "restored", &listen, &[], "exists already")
+        })
+        .await
+        .unwrap()
+    };
+    let base = format!("http://{listen}");
+    let teacher = demo_sign_in(&client, &base, &password, "tess@demo.campus.test").await;
+    for id in &before {
+        let answer = client
+            .get(format!("{base}/api/v1/courses/{id}"))
+            .bearer_auth(&teacher)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.status(),
+            200,
+            "course {id} was acknowledged before the backup"
+        );
+    }
+    let made: Value = client
+        .post(format!("{base}/api/v1/courses"))
+        .bearer_auth(&teacher)
+        .json(&json!({ "title": "After the restore" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let course = made["id"].as_str().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    assessments_learns_of(&client, &base, &teacher, course, deadline).await;
+    stop(child);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The embedded shape killed with SIGKILL while a teacher keeps creating courses: after a
+/// restart on the same data directory every acknowledged course is there, and the other
+/// contexts learn of each (their consumers resume from where they had got to).
+#[cfg(unix)]
+#[tokio::test]
+async fn kill_9_under_write_load_loses_no_acknowledged_write() {
+    use serde_json::{json, Value};
+    let dir = temp_dir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let base = format!("http://{listen}");
+    let (mut child, printed) = {
+        let (dir, listen) = (dir.clone(), listen.clone());
+        tokio::task::spawn_blocking(move || {
+            serve_demo_at(&dir, "data", &listen, &[], "Demo school ready")
+        })
+        .await
+        .unwrap()
+    };
+    let password = demo_password(&printed);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let teacher = demo_sign_in(&client, &base, &password, "tess@demo.campus.test").await;
+
+    // Four writers; a course counts once its 201 arrived.
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (client, base, teacher) = (client.clone(), base.clone(), teacher.clone());
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                for n in 0.. {
+                    let answer = client
+                        .post(format!("{base}/api/v1/courses"))
+                        .bearer_auth(&teacher)
+                        .json(&json!({ "title": format!("Course {w}-{n}") }))
+                        .send()
+                        .await;
+                    match answer {
+                        Ok(answer) if answer.status() == 201 => {
+                            let made: Value = answer.json().await.unwrap();
+                            acknowledged.push(made["id"].as_str().unwrap().to_owned());
+                        }
+                        // The process is gone: what was acknowledged so far is the record.
+                        _ => return acknowledged,
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed = Instant::now();
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        acknowledged.extend(writer.await.unwrap());
+    }
+    assert!(acknowledged.len() > 20, "{} courses", acknowledged.len());
+
+    let (child, _) = {
+        let (dir, listen) = (dir.clone(), listen.clone());
+        tokio::task::spawn_blocking(move || {
+            serve_demo_at(&dir, "data", &listen, &[], "exists already")
+        })
+        .await
+        .unwrap()
+    };
+    let ready = loop {
+        let answer = client.get(format!("{base}/readyz")).send().await;
+        if answer.is_ok_and(|a| a.status() == 200) {
+            break killed.elapsed();
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(30),
+            "not ready again"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let teacher = demo_sign_in(&client, &base, &password, "tess@demo.campus.test").await;
+    let mut lost = 0;
+    for id in &acknowledged {
+        let status = client
+            .get(format!("{base}/api/v1/courses/{id}"))
+            .bearer_auth(&teacher)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status != 200 {
+            lost += 1;
+        }
+    }
+    assert_eq!(lost, 0, "acknowledged courses lost after kill -9");
+    // Assessments learns of every course from its event, the last ones after the restart.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for id in &acknowledged {
+        assessments_learns_of(&client, &base, &teacher, id, deadline).await;
+    }
+    eprintln!(
+        "kill -9 under load: {} acknowledged courses, 0 lost; ready again {} ms after the kill",
+        acknowledged.len(),
+        ready.as_millis()
+    );
+    stop(child);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The distributed shape's databases backed up with PostgreSQL's own tools, as
+/// deploy/README.md's "Backups of the distributed shape" says: `pg_dump --format=custom` of the
+/// database while the server runs, `pg_restore` into an empty database, and a server started on
+/// that one finds the school, its people (who sign in) and their course.
+#[cfg(unix)]
+#[tokio::test]
+async fn postgresql_is_backed_up_with_pg_dump_and_restored_with_pg_restore() {
+    let Some(postgres) = campus_testkit::postgres_url() else {
+        eprintln!("CAMPUS_TEST_POSTGRES_URL is not set; skipped");
+        return;
+    };
+    if Command::new("pg_dump").arg("--version").output().is_err() {
+        eprintln!("pg_dump is not installed; skipped");
+        return;
+    }
+    let psql = |sql: String| {
+        let done = Command::new("psql")
+            .args([postgres.as_str(), "-qc", &sql])
+            .output()
+            .unwrap();
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    };
+    let suffix = campus_platform::id::new_id_string().to_lowercase();
+    let (original, restored) = (format!("campus_bk_{suffix}"), format!("campus_rs_{suffix}"));
+    let url_of = |database: &str| format!("{}/{database}", postgres.rsplit_once('/').unwrap().0);
+    psql(format!("CREATE DATABASE \"{original}\""));
+    psql(format!("CREATE DATABASE \"{restored}\""));
+    let key = "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c=";
+    let dir = temp_dir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let base = format!("http://{listen}");
+    let serve = |database: String, until: &'static str| {
+        let (dir, listen) = (dir.clone(), listen.clone());
+        tokio::task::spawn_blocking(move || {
+            serve_demo_at(
+                &dir,
+                "data",
+                &listen,
+                &[
+                    ("CAMPUS_DATABASE__URL", &database),
+                    ("CAMPUS_SECRETS__KEY", key),
+                ],
+                until,
+            )
+        })
+    };
+    let (child, printed) = serve(url_of(&original), "Demo school ready").await.unwrap();
+    let password = demo_password(&printed);
+    let client = reqwest::Client::new();
+    let teacher = demo_sign_in(&client, &base, &password, "tess@demo.campus.test").await;
+    let made: serde_json::Value = client
+        .post(format!("{base}/api/v1/courses"))
+        .bearer_auth(&teacher)
+        .json(&serde_json::json!({ "title": "Kept in the dump" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let course = made["id"].as_str().unwrap().to_owned();
+
+    // While it serves: one consistent snapshot of the database, every context's schema in it.
+    let dump = dir.join("campus.dump");
+    let dumped = Command::new("pg_dump")
+        .args(["--format=custom", "--file"])
+        .arg(&dump)
+        .arg(url_of(&original))
+        .output()
+        .unwrap();
+    assert!(
+        dumped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dumped.stderr)
+    );
+    stop(child);
+    let restoring = Command::new("pg_restore")
+        .args(["--no-owner", "--dbname", &url_of(&restored)])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(
+        restoring.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restoring.stderr)
+    );
+
+    let (child, _) = serve(url_of(&restored), "exists already").await.unwrap();
+    let teacher = demo_sign_in(&client, &base, &password, "tess@demo.campus.test").await;
+    let kept = client
+        .get(format!("{base}/api/v1/courses/{course}"))
+        .bearer_auth(&teacher)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), 200);
+    stop(child);
+    psql(format!("DROP DATABASE \"{original}\" WITH (FORCE)"));
+    psql(format!("DROP DATABASE \"{restored}\" WITH (FORCE)"));
     std::fs::remove_dir_all(dir).ok();
 }

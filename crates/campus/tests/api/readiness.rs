@@ -1,4 +1,5 @@
-//! `/readyz` names the dependency that is down and recovers by itself when it returns.
+//! `/readyz` names the dependency that is down and recovers by itself when it returns: 503
+//! for a database, 200 `degraded` for the bus (the process serves on without it).
 
 use std::time::Duration;
 
@@ -17,7 +18,8 @@ async fn readiness(app: &TestApp) -> (u16, Value) {
     (status, response.json().await.unwrap())
 }
 
-/// Cuts the dependency, expects 503 naming it, restores it, expects 200 again.
+/// Cuts a dependency the process cannot serve without, expects 503 naming it, restores it,
+/// expects 200 again.
 async fn goes_down_and_recovers(app: &TestApp, proxy: &Proxy, dependency: &str) {
     let (status, body) = readiness(app).await;
     assert_eq!(status, 200, "{body}");
@@ -69,13 +71,43 @@ async fn readyz_names_postgresql_when_it_is_down_and_recovers() {
     env.config.database.acquire_timeout_secs = 1;
     let app = env.start(vec![ledger()]).await;
     goes_down_and_recovers(&app, &proxy, "postgresql").await;
+    // During an outage a write fails fast with 503 (no hang), and nothing is half-written;
+    // once the database is back the same write succeeds.
+    let write = || async {
+        let began = std::time::Instant::now();
+        let status = app
+            .client
+            .post(app.url("/api/v1/ledger/entries"))
+            .json(&serde_json::json!({ "account": "outage", "seq": 1 }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        (status, began.elapsed())
+    };
+    proxy.cut();
+    let (status, took) = write().await;
+    assert_eq!(status, 503);
+    assert!(took < Duration::from_secs(5), "answered after {took:?}");
+    eprintln!(
+        "a write while PostgreSQL is unreachable: {status} after {} ms",
+        took.as_millis()
+    );
+    proxy.restore();
+    eventually(
+        Duration::from_secs(30),
+        "writes to succeed again",
+        || async { (write().await.0 == 201).then_some(()) },
+    )
+    .await;
     app.stop().await;
     env.config.database.url = Some(direct);
     env.cleanup().await;
 }
 
 #[tokio::test]
-async fn readyz_names_nats_when_it_is_down_and_recovers() {
+async fn readyz_says_degraded_while_nats_is_down_and_recovers() {
     let Some(url) = nats_url() else {
         eprintln!("CAMPUS_TEST_NATS_URL is not set; skipped");
         return;
@@ -91,7 +123,30 @@ async fn readyz_names_nats_when_it_is_down_and_recovers() {
         proxy.address,
     )));
     let app = env.start(vec![ledger()]).await;
-    goes_down_and_recovers(&app, &proxy, "nats").await;
+    let (status, body) = readiness(&app).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("ready")),
+        "{body}"
+    );
+    proxy.cut();
+    let body = eventually(Duration::from_secs(20), "nats down on /readyz", || async {
+        let (status, body) = readiness(&app).await;
+        body["checks"]
+            .as_array()?
+            .iter()
+            .any(|c| c["dependency"] == "nats" && c["status"] == "down")
+            .then_some((status, body))
+    })
+    .await;
+    assert_eq!(body.0, 200, "still in rotation: {}", body.1);
+    assert_eq!(body.1["status"], "degraded", "{}", body.1);
+    proxy.restore();
+    eventually(Duration::from_secs(30), "/readyz to recover", || async {
+        let (status, body) = readiness(&app).await;
+        (status == 200 && body["status"] == "ready").then_some(())
+    })
+    .await;
     app.stop().await;
     env.cleanup().await;
 }
