@@ -14,7 +14,11 @@ use std::{
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use campus_platform::{db::Db, events::Envelope, time};
+use campus_platform::{
+    db::{placeholders, Db},
+    events::Envelope,
+    time,
+};
 use sqlx::Row;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -183,13 +187,6 @@ async fn save_position(spec: &ConsumerSpec, position: i64) -> anyhow::Result<()>
     .await?;
     uow.commit().await?;
     Ok(())
-}
-
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn read_query(types: usize) -> String {

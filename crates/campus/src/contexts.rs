@@ -9,6 +9,7 @@ pub fn all() -> Vec<Context> {
         campus_assessments::context(),
         campus_gradebook::context(),
         campus_notifications::context(),
+        campus_messaging::context(),
     ]
 }
 

@@ -11,6 +11,7 @@
 pub mod assessments;
 pub mod courses;
 pub mod identity;
+pub mod messaging;
 
 use schemars::JsonSchema;
 use serde::{de::DeserializeOwned, Serialize};
@@ -47,6 +48,7 @@ pub fn catalogue() -> Vec<EventSchema> {
     let mut all = identity::published();
     all.extend(courses::published());
     all.extend(assessments::published());
+    all.extend(messaging::published());
     all
 }
 

@@ -42,37 +42,7 @@ campus_contracts::text_enum!(EnrollmentMode, "enrollment mode", {
     Closed => "closed",
 });
 
-/// Trimmed text of 1..=`max` characters.
-pub fn required_text(field: &str, text: &str, max: usize) -> Result<String, FieldError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(FieldError::new(field, "required", "must not be empty"));
-    }
-    bounded_text(field, text, max)
-}
-
-/// Trimmed text of at most `max` characters (may be empty).
-pub fn bounded_text(field: &str, text: &str, max: usize) -> Result<String, FieldError> {
-    let text = text.trim();
-    if text.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            format!("at most {max} characters"),
-        ));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            "control characters are not allowed",
-        ));
-    }
-    Ok(text.to_owned())
-}
+pub use campus_platform::text::{bounded_text, required_text};
 
 /// An optional short label (subject, grade level): `None` when blank.
 pub fn optional_label(

@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use campus_platform::{
-    db::UnitOfWork,
+    db::{placeholders, UnitOfWork},
     id,
     live::{Dispatch, Live},
     time,
@@ -244,21 +244,4 @@ fn live_frame(
         Some(&id),
         &shown,
     )?)
-}
-
-/// `count` numbered parameters from `$first`: `$3, $4, $5`.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_are_numbered_from_the_first() {
-        assert_eq!(super::placeholders(3, 3), "$3, $4, $5");
-        assert_eq!(super::placeholders(13, 2), "$13, $14");
-    }
 }

@@ -533,6 +533,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn placeholders_are_numbered_from_the_first() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(placeholders(13, 2), "$13, $14");
+    }
+
+    #[test]
     fn the_event_tables_come_first() {
         let migrator = combined(&[&Migrator::DEFAULT]).unwrap();
         assert_eq!(migrator.iter().count(), EVENT_TABLES.iter().count());
@@ -599,6 +605,15 @@ mod tests {
         db.close().await;
         std::fs::remove_dir_all(dir).ok();
     }
+}
+
+/// `count` numbered parameters from `$first` (`$3, $4, $5`), for an `IN (...)` list or a
+/// many-row `VALUES` written once for both backends.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A `DOUBLE PRECISION` that may be `NULL`, to bind in place of `Option<f64>`.

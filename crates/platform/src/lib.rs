@@ -31,6 +31,7 @@ pub mod secrets;
 pub mod shared_redis;
 pub mod tasks;
 pub mod telemetry;
+pub mod text;
 pub mod time;
 pub mod web_session;
 

@@ -1,4 +1,5 @@
-//! Per-client rate limits for credential endpoints (sign-in, registration, refresh, reset).
+//! Rate limits: per client for credential endpoints (sign-in, registration, refresh, reset),
+//! and per person for what one person could flood others with (messages, posts).
 //!
 //! Keyed by client address: the socket peer, or — when the peer is one of
 //! `http.trusted_proxies` — the last address in `X-Forwarded-For` that the proxy appended. A
@@ -63,6 +64,8 @@ pub struct ClientLimiter {
 #[derive(Clone)]
 struct Shared {
     redis: SharedRedis,
+    /// What is limited, in the key: `ratelimit:<scope>:<who>`.
+    scope: &'static str,
     script: Arc<redis::Script>,
     interval_ms: u64,
     burst: u32,
@@ -70,12 +73,24 @@ struct Shared {
 }
 
 impl Shared {
+    fn new(redis: SharedRedis, scope: &'static str, per_minute: NonZeroU32) -> Self {
+        Self {
+            redis,
+            scope,
+            script: Arc::new(redis::Script::new(GCRA)),
+            interval_ms: (60_000 / u64::from(per_minute.get())).max(1),
+            burst: per_minute.get(),
+            warned_at: Arc::new(AtomicI64::new(i64::MIN / 2)),
+        }
+    }
+
     /// `Ok(None)` when allowed, `Ok(Some(seconds))` to wait, `Err` when Redis did not answer.
-    async fn check(&self, client: IpAddr) -> redis::RedisResult<Option<u64>> {
+    async fn check(&self, who: &str) -> redis::RedisResult<Option<u64>> {
         let mut connection = self.redis.connection();
+        let scope = self.scope;
         let (allowed, wait_ms): (i64, i64) = self
             .script
-            .key(self.redis.key(&format!("ratelimit:credentials:{client}")))
+            .key(self.redis.key(&format!("ratelimit:{scope}:{who}")))
             .arg(self.interval_ms)
             .arg(self.burst)
             .invoke_async(&mut connection)
@@ -92,7 +107,8 @@ impl Shared {
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            tracing::warn!(%error, "Redis did not answer; credential rate limits are counted in this process until it does");
+            let scope = self.scope;
+            tracing::warn!(%error, scope, "Redis did not answer; rate limits are counted in this process until it does");
         }
     }
 }
@@ -104,13 +120,7 @@ impl ClientLimiter {
             NonZeroU32::new(config.credential_requests_per_minute).unwrap_or(NonZeroU32::MIN);
         Self {
             local: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
-            shared: redis.map(|redis| Shared {
-                redis,
-                script: Arc::new(redis::Script::new(GCRA)),
-                interval_ms: (60_000 / u64::from(per_minute.get())).max(1),
-                burst: per_minute.get(),
-                warned_at: Arc::new(AtomicI64::new(i64::MIN / 2)),
-            }),
+            shared: redis.map(|redis| Shared::new(redis, "credentials", per_minute)),
             trusted_proxies: Arc::new(
                 config
                     .trusted_proxies
@@ -124,17 +134,12 @@ impl ClientLimiter {
     /// `Some(seconds to wait)` when `client` is over its quota.
     pub async fn check(&self, client: IpAddr) -> Option<u64> {
         if let Some(shared) = &self.shared {
-            match shared.check(client).await {
+            match shared.check(&client.to_string()).await {
                 Ok(outcome) => return outcome,
                 Err(error) => shared.warn(&error),
             }
         }
-        self.local.check_key(&client).err().map(|not_until| {
-            not_until
-                .wait_time_from(governor::clock::DefaultClock::default().now())
-                .as_secs()
-                .max(1)
-        })
+        self.local.check_key(&client).err().map(seconds_until)
     }
 
     /// The client, as the limit counts it: its address seen through trusted proxies only, and
@@ -156,6 +161,57 @@ impl ClientLimiter {
     }
 
     /// Forgets clients that have not been limited lately; keeps memory bounded.
+    pub fn forget_idle(&self) {
+        self.local.retain_recent();
+        self.local.shrink_to_fit();
+    }
+}
+
+/// Whole seconds until governor allows the next request (at least one).
+fn seconds_until(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> u64 {
+    not_until
+        .wait_time_from(governor::clock::DefaultClock::default().now())
+        .as_secs()
+        .max(1)
+}
+
+/// How fast one person may do one thing (send messages, post): a burst of `per_minute` at
+/// once, then one every `1 / per_minute` minute. Shared by every process through Redis when
+/// it is configured, counted in each process when it is not or does not answer.
+#[derive(Clone)]
+pub struct PersonLimiter {
+    local: Arc<DefaultKeyedRateLimiter<String>>,
+    shared: Option<Shared>,
+}
+
+impl PersonLimiter {
+    /// A limit on `scope` (`messages`, `posts`), counted in `redis` when given.
+    pub fn new(scope: &'static str, per_minute: u32, redis: Option<SharedRedis>) -> Self {
+        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        Self {
+            local: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            shared: redis.map(|redis| Shared::new(redis, scope, per_minute)),
+        }
+    }
+
+    /// `Err(RateLimited)` when the person is over their allowance.
+    pub async fn check(&self, user_id: &str) -> crate::Result<()> {
+        if let Some(shared) = &self.shared {
+            match shared.check(user_id).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(retry_after_secs)) => return Err(Error::RateLimited { retry_after_secs }),
+                Err(error) => shared.warn(&error),
+            }
+        }
+        match self.local.check_key(&user_id.to_owned()) {
+            Ok(()) => Ok(()),
+            Err(not_until) => Err(Error::RateLimited {
+                retry_after_secs: seconds_until(not_until),
+            }),
+        }
+    }
+
+    /// Forgets people who have not been limited lately; keeps memory bounded.
     pub fn forget_idle(&self) {
         self.local.retain_recent();
         self.local.shrink_to_fit();

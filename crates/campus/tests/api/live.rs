@@ -19,7 +19,7 @@ use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
 };
 
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 const WITHIN: Duration = Duration::from_secs(20);
 
@@ -29,7 +29,7 @@ fn socket_url(app: &TestApp, query: &str) -> String {
 }
 
 /// Opens a socket and authenticates with the first message; answers it and its `ready` frame.
-async fn open(app: &TestApp, who: &Person, after: Option<&str>) -> (Socket, Value) {
+pub(crate) async fn open(app: &TestApp, who: &Person, after: Option<&str>) -> (Socket, Value) {
     let (mut socket, _) = connect_async(socket_url(app, "")).await.unwrap();
     let auth = json!({ "type": "auth", "data": { "token": who.token, "after": after } });
     socket
@@ -42,7 +42,7 @@ async fn open(app: &TestApp, who: &Person, after: Option<&str>) -> (Socket, Valu
 }
 
 /// The next JSON frame (pings are answered by the client library).
-async fn next_frame(socket: &mut Socket) -> Value {
+pub(crate) async fn next_frame(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(WITHIN, socket.next())
             .await
@@ -74,7 +74,7 @@ async fn closed(socket: &mut Socket) -> CloseFrame {
 }
 
 /// A published course taught by `teacher` with `students` in it; answers its id.
-async fn course_with(app: &TestApp, teacher: &Person, students: &[&Person]) -> String {
+pub(crate) async fn course_with(app: &TestApp, teacher: &Person, students: &[&Person]) -> String {
     let course = send(
         app,
         Method::POST,

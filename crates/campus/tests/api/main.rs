@@ -27,6 +27,7 @@ mod identity;
 mod layout;
 mod live;
 mod mail;
+mod messaging;
 mod migrations;
 mod notifications;
 mod one_machine;

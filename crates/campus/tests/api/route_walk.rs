@@ -419,7 +419,26 @@ each_storage! {
             page["items"][0]["id"].as_str().map(str::to_owned)
         })
         .await;
+        // A conversation between Tess and her student Sam, with a message, once messaging
+        // has heard that Sam is in her course.
+        eventually(std::time::Duration::from_secs(20), "messaging hears of the course", || async {
+            let known: Option<(String,)> = sqlx::query_as(
+                "SELECT user_id FROM roster_places WHERE course_id = $1 AND user_id = $2",
+            )
+            .bind(&course)
+            .bind(&sam.id)
+            .fetch_optional(app.db("messaging").pool())
+            .await
+            .unwrap();
+            known.map(drop)
+        })
+        .await;
+        let conversation = created(&app, "/api/v1/conversations", &tess, json!({ "member_ids": [sam.id] })).await;
+        let message = created(&app, &format!("/api/v1/conversations/{conversation}/messages"), &sam,
+            json!({ "body": "Is the lab on Friday?" })).await;
         let ids = Ids(HashMap::from([
+            ("conversations/{id}", conversation),
+            ("messages/{message_id}", message),
             ("courses/{id}", course.clone()),
             ("notifications/{id}", notification),
             ("assignments/{id}", assignment.clone()),

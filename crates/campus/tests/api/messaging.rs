@@ -1,0 +1,335 @@
+//! Messaging through the real contexts: who may start a conversation with whom under the
+//! school's rules, one direct conversation per pair, class channels that follow the course's
+//! roster, unread counts and receipts, editing and deleting for a while, the per-person burst
+//! limit, and messages, receipts and typing arriving live on the members' sockets. Runs on
+//! every storage backend.
+
+use std::time::Duration;
+
+use campus_testkit::{
+    each_storage, eventually,
+    people::{call, send, Person, School},
+    TestApp, TestEnv,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::live::{course_with, next_frame, open, Socket};
+
+const WITHIN: Duration = Duration::from_secs(20);
+
+/// Waits until messaging's roster holds `places` places in the course.
+async fn roster_has(app: &TestApp, course: &str, places: i64) {
+    eventually(
+        WITHIN,
+        "messaging hears of the course's members",
+        || async {
+            let (known,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                    .bind(course)
+                    .fetch_one(app.db("messaging").pool())
+                    .await
+                    .unwrap();
+            (known == places).then_some(())
+        },
+    )
+    .await;
+}
+
+async fn start(
+    app: &TestApp,
+    who: &Person,
+    with: &[&Person],
+    title: Option<&str>,
+) -> (StatusCode, Value) {
+    let ids: Vec<&str> = with.iter().map(|p| p.id.as_str()).collect();
+    call(
+        app,
+        Method::POST,
+        "/api/v1/conversations",
+        Some(&who.token),
+        Some(json!({ "member_ids": ids, "title": title })),
+    )
+    .await
+}
+
+async fn say(app: &TestApp, who: &Person, conversation: &str, body: &str) -> Value {
+    let (status, message) = call(
+        app,
+        Method::POST,
+        &format!("/api/v1/conversations/{conversation}/messages"),
+        Some(&who.token),
+        Some(json!({ "body": body })),
+    )
+    .await;
+    assert_eq!(status, 201, "{message}");
+    message
+}
+
+/// The caller's conversation `id` as their list shows it.
+async fn listed(app: &TestApp, who: &Person, id: &str) -> Option<Value> {
+    let list = send(app, Method::GET, "/api/v1/conversations", who, None).await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .cloned()
+}
+
+/// The next frame of `kind`, past any other.
+async fn next_of(socket: &mut Socket, kind: &str) -> Value {
+    loop {
+        let frame = next_frame(socket).await;
+        if frame["type"] == kind {
+            return frame["data"].clone();
+        }
+    }
+}
+
+each_storage! {
+    async fn people_reach_whom_the_school_lets_them(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school = School::create(&app, "chatty").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let tom = school.add(&app, "teacher", "Tom").await;
+        let sam = school.add(&app, "student", "Sam").await;
+        let kim = school.add(&app, "student", "Kim").await;
+        let lee = school.add(&app, "student", "Lee").await;
+        let other = School::create(&app, "elsewhere").await;
+        let stranger = other.add(&app, "student", "Stan").await;
+        let course = course_with(&app, &tess, &[&sam, &kim]).await;
+        roster_has(&app, &course, 3).await;
+
+        // Classmates: one direct conversation for the pair, whoever starts it.
+        let (status, direct) = start(&app, &sam, &[&kim], None).await;
+        assert_eq!(status, 201, "{direct}");
+        assert_eq!(direct["kind"], "direct");
+        assert_eq!(direct["title"], "Kim");
+        let id = direct["id"].as_str().unwrap();
+        let (status, again) = start(&app, &kim, &[&sam], None).await;
+        assert_eq!((status, again["id"].as_str()), (StatusCode::OK, Some(id)));
+        // A student and their teacher, both ways; adults freely.
+        assert_eq!(start(&app, &sam, &[&tess], None).await.0, 201);
+        assert_eq!(start(&app, &tom, &[&tess], None).await.0, 201);
+        // Nobody outside a student's courses: not another student, not another teacher.
+        let (status, refused) = start(&app, &sam, &[&lee], None).await;
+        assert_eq!(status, 403, "{refused}");
+        assert!(refused["detail"].as_str().unwrap().contains("classmates"), "{refused}");
+        assert_eq!(start(&app, &tom, &[&sam], None).await.0, 403);
+        assert_eq!(start(&app, &lee, &[&tess], None).await.0, 403);
+        assert_eq!(start(&app, &school.admin, &[&lee], None).await.0, 403);
+        // A group is allowed only if every member may be reached.
+        assert_eq!(start(&app, &tess, &[&sam, &lee], Some("Lab")).await.0, 403);
+        let (status, group) = start(&app, &tess, &[&sam, &kim], Some("Lab partners")).await;
+        assert_eq!(status, 201, "{group}");
+        assert_eq!((group["kind"].as_str(), group["title"].as_str()), (Some("group"), Some("Lab partners")));
+        assert_eq!(group["members"].as_array().unwrap().len(), 3);
+        // Nobody of another school, nobody unknown, nobody at all.
+        for wrong in [json!({ "member_ids": [stranger.id] }), json!({ "member_ids": ["01J00000000000000000000000"] }),
+            json!({ "member_ids": [] }), json!({ "member_ids": [sam.id] }), json!({ "member_ids": "x" })] {
+            let (status, body) = call(&app, Method::POST, "/api/v1/conversations", Some(&sam.token), Some(wrong.clone())).await;
+            assert_eq!(status, 422, "{wrong}: {body}");
+            assert_eq!(body["type"].as_str().map(|t| t.ends_with("validation_failed")), Some(true), "{body}");
+        }
+
+        // The school turns student-to-student messages off: new ones are refused, a student
+        // may not change the rule, existing conversations go on.
+        let (status, _) = call(&app, Method::PUT, "/api/v1/messaging/settings", Some(&sam.token),
+            Some(json!({ "student_direct_messages": true }))).await;
+        assert_eq!(status, 403);
+        send(&app, Method::PUT, "/api/v1/messaging/settings", &school.admin,
+            Some(json!({ "student_direct_messages": false }))).await;
+        let rules = send(&app, Method::GET, "/api/v1/messaging/settings", &kim, None).await;
+        assert_eq!(rules["student_direct_messages"], false);
+        let (status, refused) = start(&app, &kim, &[&sam], Some("Us")).await;
+        assert_eq!(status, 403, "{refused}");
+        assert_eq!(start(&app, &sam, &[&tess, &kim], None).await.0, 403);
+        say(&app, &sam, id, "Still here?").await;
+        // Another school's rule is its own.
+        let theirs = send(&app, Method::GET, "/api/v1/messaging/settings", &other.admin, None).await;
+        assert_eq!(theirs["student_direct_messages"], true);
+        env.cleanup().await;
+    }
+
+    async fn a_conversation_keeps_its_messages_reads_and_members(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school = School::create(&app, "talkative").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let sam = school.add(&app, "student", "Sam").await;
+        let kim = school.add(&app, "student", "Kim").await;
+        let lee = school.add(&app, "student", "Lee").await;
+        let other = School::create(&app, "faraway").await;
+        let course = course_with(&app, &tess, &[&sam, &kim]).await;
+        roster_has(&app, &course, 3).await;
+        let (_, direct) = start(&app, &sam, &[&kim], None).await;
+        let id = direct["id"].as_str().unwrap().to_owned();
+
+        // Kim is connected; what Sam writes, reads and types reaches her at once.
+        let (mut kims, _) = open(&app, &kim, None).await;
+        let first = say(&app, &sam, &id, "Did you do **question 3**? <script>alert(1)</script>").await;
+        assert_eq!(first["author_name"], "Sam");
+        assert!(first["body_html"].as_str().unwrap().contains("<strong>question 3</strong>"), "{first}");
+        assert!(!first["body_html"].as_str().unwrap().contains("<script"), "sanitized: {first}");
+        let live = next_of(&mut kims, "message").await;
+        assert_eq!(live["id"], first["id"]);
+        let (status, _) = call(&app, Method::POST, &format!("/api/v1/conversations/{id}/typing"), Some(&sam.token), None).await;
+        assert_eq!(status, 204);
+        let typing = next_of(&mut kims, "typing").await;
+        assert_eq!((typing["user_id"].as_str(), typing["name"].as_str()), (Some(sam.id.as_str()), Some("Sam")));
+
+        // Unread until Kim reads; then Sam sees her receipt, live and in the conversation.
+        let second = say(&app, &sam, &id, "Or question 4?").await;
+        assert_eq!(listed(&app, &kim, &id).await.unwrap()["unread"], 2);
+        assert_eq!(listed(&app, &sam, &id).await.unwrap()["unread"], 0, "one's own messages are read");
+        let (mut sams, _) = open(&app, &sam, None).await;
+        let receipt = send(&app, Method::POST, &format!("/api/v1/conversations/{id}/read"), &kim,
+            Some(json!({ "message_id": first["id"] }))).await;
+        assert_eq!(receipt["last_read_id"], first["id"]);
+        assert_eq!(listed(&app, &kim, &id).await.unwrap()["unread"], 1);
+        let heard = next_of(&mut sams, "receipt").await;
+        assert_eq!((heard["user_id"].as_str(), heard["last_read_id"].as_str()), (Some(kim.id.as_str()), first["id"].as_str()));
+        send(&app, Method::POST, &format!("/api/v1/conversations/{id}/read"), &kim, Some(json!({}))).await;
+        let shown = send(&app, Method::GET, &format!("/api/v1/conversations/{id}"), &sam, None).await;
+        let kims_read = shown["reads"].as_array().unwrap().iter().find(|r| r["user_id"] == kim.id.as_str()).unwrap().clone();
+        assert_eq!(kims_read["last_read_id"], second["id"]);
+        // Reading never goes back, and only this conversation's messages count.
+        send(&app, Method::POST, &format!("/api/v1/conversations/{id}/read"), &kim,
+            Some(json!({ "message_id": first["id"] }))).await;
+        assert_eq!(listed(&app, &kim, &id).await.unwrap()["unread"], 0);
+        let (status, _) = call(&app, Method::POST, &format!("/api/v1/conversations/{id}/read"), Some(&kim.token),
+            Some(json!({ "message_id": "01J00000000000000000000000" }))).await;
+        assert_eq!(status, 422);
+
+        // History newest first, paged; and what came after a message, oldest first.
+        for n in 3..=5 { say(&app, &kim, &id, &format!("message {n}")).await; }
+        let page = send(&app, Method::GET, &format!("/api/v1/conversations/{id}/messages?limit=2"), &sam, None).await;
+        assert_eq!(page["items"][0]["body_html"], "<p>message 5</p>\n");
+        let older = send(&app, Method::GET, &format!("/api/v1/conversations/{id}/messages?limit=10&cursor={}",
+            page["next_cursor"].as_str().unwrap()), &sam, None).await;
+        assert_eq!(older["items"].as_array().unwrap().len(), 3);
+        let after = send(&app, Method::GET, &format!("/api/v1/conversations/{id}/messages?after={}", second["id"].as_str().unwrap()), &sam, None).await;
+        let bodies: Vec<&str> = after["items"].as_array().unwrap().iter().map(|m| m["body_html"].as_str().unwrap()).collect();
+        assert_eq!(bodies, ["<p>message 3</p>\n", "<p>message 4</p>\n", "<p>message 5</p>\n"]);
+
+        // Authors edit and delete their own messages; nobody else does.
+        let path = format!("/api/v1/conversations/{id}/messages/{}", second["id"].as_str().unwrap());
+        let (status, _) = call(&app, Method::PATCH, &path, Some(&kim.token), Some(json!({ "body": "mine now" }))).await;
+        assert_eq!(status, 403);
+        let edited = send(&app, Method::PATCH, &path, &sam, Some(json!({ "body": "Or question 5?" }))).await;
+        assert!(edited["edited_at"].is_string());
+        assert_eq!(next_of(&mut kims, "message").await["id"], second["id"], "edits arrive live");
+        let (status, _) = call(&app, Method::DELETE, &path, Some(&sam.token), None).await;
+        assert_eq!(status, 204);
+        let (status, body) = call(&app, Method::DELETE, &path, Some(&sam.token), None).await;
+        assert_eq!(status, 409, "{body}");
+        let (status, body) = call(&app, Method::PATCH, &path, Some(&sam.token), Some(json!({ "body": "back" }))).await;
+        assert_eq!((status.as_u16(), body["type"].as_str().unwrap().ends_with("message_deleted")), (409, true), "{body}");
+        let gone = send(&app, Method::GET, &format!("/api/v1/conversations/{id}/messages?after={}", first["id"].as_str().unwrap()), &kim, None).await;
+        assert_eq!((gone["items"][0]["deleted"].as_bool(), gone["items"][0]["body_html"].as_str()), (Some(true), Some("")));
+        let (stored,): (String,) = sqlx::query_as("SELECT body FROM messages WHERE id = $1")
+            .bind(second["id"].as_str().unwrap()).fetch_one(app.db("messaging").pool()).await.unwrap();
+        assert_eq!(stored, "", "a deleted message's text is gone for good");
+
+        // Bad input changes nothing.
+        let count = || async {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM messages").fetch_one(app.db("messaging").pool()).await.unwrap();
+            n
+        };
+        let before = count().await;
+        for wrong in [json!({ "body": "" }), json!({ "body": "   " }), json!({ "body": "x".repeat(4001) }),
+            json!({ "body": "bell\u{7}" }), json!({ "text": "hi" }), json!({})] {
+            let (status, body) = call(&app, Method::POST, &format!("/api/v1/conversations/{id}/messages"),
+                Some(&sam.token), Some(wrong.clone())).await;
+            assert_eq!(status, 422, "{wrong}: {body}");
+        }
+        assert_eq!(count().await, before);
+
+        // Outsiders see nothing: another student, another school's admin, nobody signed in.
+        for (who, token) in [("Lee", Some(lee.token.as_str())), ("another school", Some(other.admin.token.as_str()))] {
+            for (method, path, body) in [
+                (Method::GET, format!("/api/v1/conversations/{id}"), None),
+                (Method::GET, format!("/api/v1/conversations/{id}/messages"), None),
+                (Method::POST, format!("/api/v1/conversations/{id}/messages"), Some(json!({ "body": "hi" }))),
+                (Method::POST, format!("/api/v1/conversations/{id}/read"), Some(json!({}))),
+                (Method::POST, format!("/api/v1/conversations/{id}/typing"), None),
+            ] {
+                let (status, _) = call(&app, method.clone(), &path, token, body).await;
+                assert_eq!(status, 404, "{who}: {method} {path}");
+            }
+        }
+        assert!(listed(&app, &lee, &id).await.is_none());
+        env.cleanup().await;
+    }
+
+    async fn a_course_has_a_class_channel_for_its_members(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school = School::create(&app, "channels").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let sam = school.add(&app, "student", "Sam").await;
+        let kim = school.add(&app, "student", "Kim").await;
+        let lee = school.add(&app, "student", "Lee").await;
+        let course = course_with(&app, &tess, &[&sam, &kim]).await;
+        roster_has(&app, &course, 3).await;
+
+        let channel = listed(&app, &sam, &course).await.expect("Sam's class channel");
+        assert_eq!((channel["kind"].as_str(), channel["title"].as_str()), (Some("course"), Some("Biology")));
+        assert!(listed(&app, &lee, &course).await.is_none());
+        let (mut kims, _) = open(&app, &kim, None).await;
+        let hello = say(&app, &tess, &course, "Welcome to the class channel").await;
+        assert_eq!(next_of(&mut kims, "message").await["id"], hello["id"]);
+        assert_eq!(listed(&app, &sam, &course).await.unwrap()["unread"], 1);
+        let (status, _) = call(&app, Method::GET, &format!("/api/v1/conversations/{course}/messages"), Some(&lee.token), None).await;
+        assert_eq!(status, 404);
+
+        // Lee joins the course and the channel with it; Kim leaves and loses it.
+        send(&app, Method::PUT, &format!("/api/v1/courses/{course}/members/{}", lee.id), &tess,
+            Some(json!({ "role": "student" }))).await;
+        send(&app, Method::DELETE, &format!("/api/v1/courses/{course}/members/{}", kim.id), &tess, None).await;
+        eventually(WITHIN, "the channel follows the roster", || async {
+            let (lees, _) = call(&app, Method::GET, &format!("/api/v1/conversations/{course}/messages"), Some(&lee.token), None).await;
+            let (kims, _) = call(&app, Method::GET, &format!("/api/v1/conversations/{course}/messages"), Some(&kim.token), None).await;
+            (lees == 200 && kims == 404).then_some(())
+        }).await;
+        say(&app, &lee, &course, "Hi all").await;
+
+        // An archived course's channel is read-only.
+        send(&app, Method::POST, &format!("/api/v1/courses/{course}/archive"), &tess, None).await;
+        eventually(WITHIN, "messaging hears the course is archived", || async {
+            let (visibility,): (String,) = sqlx::query_as("SELECT visibility FROM roster_courses WHERE course_id = $1")
+                .bind(&course).fetch_one(app.db("messaging").pool()).await.unwrap();
+            (visibility == "archived").then_some(())
+        }).await;
+        let (status, body) = call(&app, Method::POST, &format!("/api/v1/conversations/{course}/messages"),
+            Some(&sam.token), Some(json!({ "body": "late" }))).await;
+        assert_eq!(status, 409, "{body}");
+        let history = send(&app, Method::GET, &format!("/api/v1/conversations/{course}/messages"), &sam, None).await;
+        assert_eq!(history["items"].as_array().unwrap().len(), 2);
+        env.cleanup().await;
+    }
+
+    async fn a_burst_of_messages_from_one_person_is_limited(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school = School::create(&app, "bursty").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let tom = school.add(&app, "teacher", "Tom").await;
+        let (_, direct) = start(&app, &tess, &[&tom], None).await;
+        let id = direct["id"].as_str().unwrap();
+        let mut refused = None;
+        for n in 0..70 {
+            let (status, body) = call(&app, Method::POST, &format!("/api/v1/conversations/{id}/messages"),
+                Some(&tess.token), Some(json!({ "body": format!("spam {n}") }))).await;
+            if status == 429 {
+                refused = Some((n, body));
+                break;
+            }
+            assert_eq!(status, 201, "{body}");
+        }
+        let (n, body) = refused.expect("a burst is limited");
+        assert!(n >= 60, "60 at once are allowed; refused at {n}");
+        assert!(body["type"].as_str().unwrap().ends_with("rate_limited"), "{body}");
+        // Tom is not limited by Tess's burst.
+        say(&app, &tom, id, "calm down").await;
+        env.cleanup().await;
+    }
+}

@@ -1,0 +1,323 @@
+//! A conversation's messages: its history a page at a time (or what came after the last one
+//! a client showed), sending, and editing or deleting one's own message for a while. Each
+//! change reaches the members' sockets at once, as a `message` frame with the message's whole
+//! current state.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use campus_contracts::messaging::{MessageDeleted, MessageEdited, MessageSent};
+use campus_platform::{
+    error::Problem,
+    http::{Json, Query},
+    id, markdown,
+    openapi::fields,
+    pagination::{self, Page},
+    people::Caller,
+    text, time, Error, Result,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    access::Seat,
+    domain, frames,
+    store::{self, MessageRow, NewMessage},
+    Messaging,
+};
+
+pub(crate) fn routes(messaging: Messaging) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(list_messages, send_message))
+        .routes(routes!(edit_message, delete_message))
+        .with_state(messaging)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct Message {
+    pub id: String,
+    pub conversation_id: String,
+    pub author_id: String,
+    pub author_name: Option<String>,
+    /// Rendered from Markdown and sanitized; empty once deleted.
+    pub body_html: String,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub deleted: bool,
+}
+
+impl From<MessageRow> for Message {
+    fn from(row: MessageRow) -> Self {
+        Self {
+            id: row.id,
+            conversation_id: row.conversation_id,
+            author_id: row.author_id,
+            author_name: row.author_name,
+            body_html: row.body_html,
+            created_at: time::rfc3339(row.created_at),
+            edited_at: row.edited_at.map(time::rfc3339),
+            deleted: row.deleted_at.is_some(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub(crate) struct History {
+    /// Older messages than this one (the previous page's `next_cursor`), newest first.
+    pub cursor: Option<String>,
+    /// Instead: the messages after this one, oldest first (what a client that lost its
+    /// connection missed); `next_cursor` then continues forwards.
+    pub after: Option<String>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
+}
+
+/// The conversation's messages, newest first a page at a time; or, with `after`, those that
+/// came after a message, oldest first.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "messaging", params(("id" = String, Path), History), security(("bearer" = [])),
+    responses((status = 200, body = Page<Message>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn list_messages(
+    State(messaging): State<Messaging>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(history): Query<History>,
+) -> Result<Json<Page<Message>>> {
+    let seat = Seat::load(&messaging, &caller, &id).await?;
+    let limit = pagination::limit(history.limit);
+    let conversation = &seat.conversation.id;
+    let rows = match (history.after, history.cursor) {
+        (Some(_), Some(_)) => {
+            return Err(Error::bad_request(
+                "cursor_and_after",
+                "page backwards with `cursor` or forwards with `after`, not both",
+            ))
+        }
+        (Some(after), None) => {
+            store::messages_after(&messaging.db, conversation, &after, limit).await?
+        }
+        (None, cursor) => {
+            store::messages_before(
+                &messaging.db,
+                conversation,
+                cursor.as_deref().unwrap_or_default(),
+                limit,
+            )
+            .await?
+        }
+    };
+    Ok(Json(
+        Page::of(rows, limit, |row| row.id.clone()).map(Message::from),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Writing {
+    /// Markdown; rendered and sanitized for readers.
+    #[schema(schema_with = fields::required_text::<{ domain::MESSAGE_MAX }>)]
+    pub body: String,
+}
+
+/// Sends a message to the conversation; its members' open pages show it at once. One person
+/// may send a burst of 60, then one a second.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messaging", params(("id" = String, Path)), request_body = Writing, security(("bearer" = [])),
+    responses((status = 201, body = Message), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "Too many messages at once; see `Retry-After`", body = Problem)))]
+async fn send_message(
+    State(messaging): State<Messaging>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(input): Json<Writing>,
+) -> Result<(StatusCode, Json<Message>)> {
+    let body = text::required_text("body", &input.body, domain::MESSAGE_MAX)
+        .map_err(|error| Error::Validation(vec![error]))?;
+    let seat = Seat::load(&messaging, &caller, &id).await?;
+    seat.require_writable()?;
+    messaging.sending.check(&caller.user_id).await?;
+    let body_html = markdown::render(&body);
+    let message_id = id::new_id_string();
+    let now = time::now_ms();
+    let conversation = seat.conversation.clone();
+    let sent = MessageSent {
+        message_id: message_id.clone(),
+        conversation_id: conversation.id.clone(),
+        school_id: caller.school_id.clone(),
+        kind: conversation.kind,
+        course_id: conversation.course_id.clone(),
+        author_id: caller.user_id.clone(),
+        body: body.clone(),
+    };
+    let html = body_html.clone();
+    // Grouped with other sends of the same moment: one commit for a burst of messages.
+    messaging
+        .db
+        .write_grouped(move |uow| {
+            let (conversation, sent, html) = (conversation.clone(), sent.clone(), html.clone());
+            Box::pin(async move {
+                store::insert_message(
+                    uow.conn(),
+                    &NewMessage {
+                        id: &sent.message_id,
+                        conversation: &conversation,
+                        author_id: &sent.author_id,
+                        body: &sent.body,
+                        body_html: &html,
+                        now,
+                    },
+                )
+                .await?;
+                uow.record(&sent.school_id, &sent).await?;
+                Ok(())
+            })
+        })
+        .await?;
+    let author_name = messaging
+        .people
+        .person(&caller.school_id, &caller.user_id)
+        .await?
+        .map(|person| person.display_name);
+    let message = Message {
+        id: message_id,
+        conversation_id: id,
+        author_id: caller.user_id.clone(),
+        author_name,
+        body_html,
+        created_at: time::rfc3339(now),
+        edited_at: None,
+        deleted: false,
+    };
+    tell(&messaging, &seat, &caller, &message).await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}
+
+/// Shows the message's current state on every member's open page.
+async fn tell(
+    messaging: &Messaging,
+    seat: &Seat,
+    caller: &Caller,
+    message: &Message,
+) -> Result<()> {
+    let audience = seat.audience(messaging).await?;
+    messaging.live.send(frames::to_all(
+        &caller.school_id,
+        &audience,
+        None,
+        "message",
+        message,
+    ));
+    Ok(())
+}
+
+/// The caller's own message of the conversation, still within the time it may be changed.
+async fn own_changeable(
+    messaging: &Messaging,
+    caller: &Caller,
+    seat: &Seat,
+    message_id: &str,
+) -> Result<MessageRow> {
+    let message = store::message(&messaging.db, &caller.school_id, message_id)
+        .await?
+        .filter(|message| message.conversation_id == seat.conversation.id)
+        .ok_or(Error::NotFound { what: "message" })?;
+    if message.author_id != caller.user_id {
+        return Err(Error::forbidden("only its author may change a message"));
+    }
+    if message.deleted_at.is_some() {
+        return Err(Error::conflict(
+            "message_deleted",
+            "the message was deleted",
+        ));
+    }
+    if !domain::still_changeable(message.created_at, time::now_ms()) {
+        return Err(Error::conflict(
+            "change_window_passed",
+            "a message may be changed for 15 minutes after it was sent",
+        ));
+    }
+    Ok(message)
+}
+
+/// Changes the text of the caller's own message, within 15 minutes of sending it.
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messaging", params(("id" = String, Path), ("message_id" = String, Path)), request_body = Writing, security(("bearer" = [])),
+    responses((status = 200, body = Message), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Past the 15 minutes (`change_window_passed`), deleted (`message_deleted`), or the course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
+async fn edit_message(
+    State(messaging): State<Messaging>,
+    caller: Caller,
+    Path((id, message_id)): Path<(String, String)>,
+    Json(input): Json<Writing>,
+) -> Result<Json<Message>> {
+    let body = text::required_text("body", &input.body, domain::MESSAGE_MAX)
+        .map_err(|error| Error::Validation(vec![error]))?;
+    let seat = Seat::load(&messaging, &caller, &id).await?;
+    seat.require_writable()?;
+    let mut message = own_changeable(&messaging, &caller, &seat, &message_id).await?;
+    let body_html = markdown::render(&body);
+    let now = time::now_ms();
+    let mut uow = messaging.db.begin().await?;
+    if !store::edit_message(&mut uow, &message_id, &body, &body_html, now).await? {
+        return Err(Error::conflict(
+            "message_deleted",
+            "the message was deleted",
+        ));
+    }
+    uow.record(
+        &caller.school_id,
+        &MessageEdited {
+            message_id: message_id.clone(),
+            conversation_id: id.clone(),
+            school_id: caller.school_id.clone(),
+            body: body.clone(),
+        },
+    )
+    .await?;
+    uow.commit().await?;
+    message.body = body;
+    message.body_html = body_html;
+    message.edited_at = Some(now);
+    let message = Message::from(message);
+    tell(&messaging, &seat, &caller, &message).await?;
+    Ok(Json(message))
+}
+
+/// Deletes the caller's own message for everyone, within 15 minutes of sending it; its place
+/// in the conversation stays, marked deleted.
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messaging", params(("id" = String, Path), ("message_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Past the 15 minutes (`change_window_passed`), already deleted (`message_deleted`), or the course is archived (`course_archived`)", body = Problem)))]
+async fn delete_message(
+    State(messaging): State<Messaging>,
+    caller: Caller,
+    Path((id, message_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    let seat = Seat::load(&messaging, &caller, &id).await?;
+    seat.require_writable()?;
+    let mut message = own_changeable(&messaging, &caller, &seat, &message_id).await?;
+    let now = time::now_ms();
+    let mut uow = messaging.db.begin().await?;
+    if !store::delete_message(&mut uow, &message_id, now).await? {
+        return Err(Error::conflict(
+            "message_deleted",
+            "the message was deleted",
+        ));
+    }
+    uow.record(
+        &caller.school_id,
+        &MessageDeleted {
+            message_id: message_id.clone(),
+            conversation_id: id.clone(),
+            school_id: caller.school_id.clone(),
+        },
+    )
+    .await?;
+    uow.commit().await?;
+    message.body.clear();
+    message.body_html.clear();
+    message.deleted_at = Some(now);
+    tell(&messaging, &seat, &caller, &Message::from(message)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

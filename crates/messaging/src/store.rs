@@ -1,0 +1,422 @@
+//! Messaging's SQL. Every query names the school, or reaches rows through a conversation
+//! already loaded for the caller's school.
+
+use std::collections::HashMap;
+
+use campus_contracts::messaging::ConversationKind;
+use campus_platform::{
+    db::{placeholders, Db, UnitOfWork},
+    Result,
+};
+use sqlx::AnyConnection;
+
+use crate::domain::Rules;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct ConversationRow {
+    pub id: String,
+    pub school_id: String,
+    #[sqlx(try_from = "String")]
+    pub kind: ConversationKind,
+    pub course_id: Option<String>,
+    pub title: Option<String>,
+    pub last_message_at: Option<i64>,
+}
+
+const CONVERSATION: &str =
+    "SELECT id, school_id, kind, course_id, title, last_message_at FROM conversations";
+
+pub(crate) async fn conversation(
+    db: &Db,
+    school_id: &str,
+    id: &str,
+) -> Result<Option<ConversationRow>> {
+    Ok(
+        sqlx::query_as(&format!("{CONVERSATION} WHERE id = $1 AND school_id = $2"))
+            .bind(id)
+            .bind(school_id)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
+/// The direct and group conversations a person is in.
+pub(crate) async fn conversations_of(
+    db: &Db,
+    school_id: &str,
+    user_id: &str,
+) -> Result<Vec<ConversationRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{CONVERSATION} WHERE id IN (SELECT conversation_id FROM conversation_members \
+         WHERE school_id = $1 AND user_id = $2)"
+    ))
+    .bind(school_id)
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The class channels among `course_ids` that have had a message.
+pub(crate) async fn channels(
+    db: &Db,
+    school_id: &str,
+    course_ids: &[String],
+) -> Result<Vec<ConversationRow>> {
+    if course_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{CONVERSATION} WHERE school_id = $1 AND id IN ({})",
+        placeholders(2, course_ids.len())
+    );
+    let mut query = sqlx::query_as(&sql).bind(school_id);
+    for id in course_ids {
+        query = query.bind(id);
+    }
+    Ok(query.fetch_all(db.pool()).await?)
+}
+
+pub(crate) async fn direct_between(db: &Db, pair_key: &str) -> Result<Option<String>> {
+    let found: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM conversations WHERE pair_key = $1")
+            .bind(pair_key)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(found.map(|(id,)| id))
+}
+
+pub(crate) async fn is_member(db: &Db, conversation_id: &str, user_id: &str) -> Result<bool> {
+    let found: Option<(String,)> = sqlx::query_as(
+        "SELECT user_id FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+    )
+    .bind(conversation_id)
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(found.is_some())
+}
+
+pub(crate) async fn members(db: &Db, conversation_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT user_id FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id",
+    )
+    .bind(conversation_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+pub(crate) struct NewConversation<'a> {
+    pub id: &'a str,
+    pub school_id: &'a str,
+    pub kind: ConversationKind,
+    pub title: Option<&'a str>,
+    pub started_by: &'a str,
+    pub pair_key: Option<&'a str>,
+    pub members: &'a [String],
+    pub now: i64,
+}
+
+/// Writes a direct or group conversation with its members. `false` when the pair already has
+/// a direct conversation (another request started it a moment ago).
+pub(crate) async fn insert_conversation(
+    uow: &mut UnitOfWork,
+    new: &NewConversation<'_>,
+) -> Result<bool> {
+    let written = sqlx::query(
+        "INSERT INTO conversations (id, school_id, kind, course_id, title, started_by, pair_key, \
+         created_at, last_message_at) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, NULL) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(new.id)
+    .bind(new.school_id)
+    .bind(new.kind.as_str())
+    .bind(new.title)
+    .bind(new.started_by)
+    .bind(new.pair_key)
+    .bind(new.now)
+    .execute(uow.conn())
+    .await?
+    .rows_affected();
+    if written == 0 {
+        return Ok(false);
+    }
+    for member in new.members {
+        sqlx::query(
+            "INSERT INTO conversation_members (conversation_id, user_id, school_id, joined_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new.id)
+        .bind(member)
+        .bind(new.school_id)
+        .bind(new.now)
+        .execute(uow.conn())
+        .await?;
+    }
+    Ok(true)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct MessageRow {
+    pub id: String,
+    pub conversation_id: String,
+    pub author_id: String,
+    pub author_name: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+const MESSAGE: &str =
+    "SELECT m.id, m.conversation_id, m.author_id, p.display_name AS author_name, \
+     m.body, m.body_html, m.created_at, m.edited_at, m.deleted_at FROM messages m \
+     LEFT JOIN people p ON p.user_id = m.author_id";
+
+/// A page of the conversation's messages, newest first, older than `before` (or the newest).
+pub(crate) async fn messages_before(
+    db: &Db,
+    conversation_id: &str,
+    before: &str,
+    limit: i64,
+) -> Result<Vec<MessageRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{MESSAGE} WHERE m.conversation_id = $1 AND ($2 = '' OR m.id < $2) \
+         ORDER BY m.id DESC LIMIT $3"
+    ))
+    .bind(conversation_id)
+    .bind(before)
+    .bind(limit + 1)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The conversation's messages newer than `after`, oldest first: what a client that lost its
+/// connection missed.
+pub(crate) async fn messages_after(
+    db: &Db,
+    conversation_id: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<MessageRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{MESSAGE} WHERE m.conversation_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3"
+    ))
+    .bind(conversation_id)
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+pub(crate) async fn message(db: &Db, school_id: &str, id: &str) -> Result<Option<MessageRow>> {
+    Ok(
+        sqlx::query_as(&format!("{MESSAGE} WHERE m.id = $1 AND m.school_id = $2"))
+            .bind(id)
+            .bind(school_id)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
+pub(crate) struct NewMessage<'a> {
+    pub id: &'a str,
+    pub conversation: &'a ConversationRow,
+    pub author_id: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub now: i64,
+}
+
+/// Writes a message and moves its conversation to the top of everyone's list; a class
+/// channel's row is written with its first message.
+pub(crate) async fn insert_message(conn: &mut AnyConnection, new: &NewMessage<'_>) -> Result<()> {
+    let conversation = new.conversation;
+    sqlx::query(
+        "INSERT INTO conversations (id, school_id, kind, course_id, title, started_by, pair_key, \
+         created_at, last_message_at) VALUES ($1, $2, $3, $4, NULL, $5, NULL, $6, $6) \
+         ON CONFLICT (id) DO UPDATE SET last_message_at = $6",
+    )
+    .bind(&conversation.id)
+    .bind(&conversation.school_id)
+    .bind(conversation.kind.as_str())
+    .bind(&conversation.course_id)
+    .bind(new.author_id)
+    .bind(new.now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO messages (id, conversation_id, school_id, author_id, body, body_html, \
+         created_at, edited_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL)",
+    )
+    .bind(new.id)
+    .bind(&conversation.id)
+    .bind(&conversation.school_id)
+    .bind(new.author_id)
+    .bind(new.body)
+    .bind(new.body_html)
+    .bind(new.now)
+    .execute(&mut *conn)
+    .await?;
+    // The author has read what they wrote.
+    mark_read(conn, &conversation.id, new.author_id, new.id, new.now).await?;
+    Ok(())
+}
+
+/// Changes a message's text; `false` when it was deleted meanwhile.
+pub(crate) async fn edit_message(
+    uow: &mut UnitOfWork,
+    id: &str,
+    body: &str,
+    body_html: &str,
+    now: i64,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE messages SET body = $1, body_html = $2, edited_at = $3 \
+         WHERE id = $4 AND deleted_at IS NULL",
+    )
+    .bind(body)
+    .bind(body_html)
+    .bind(now)
+    .bind(id)
+    .execute(uow.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Deletes a message's text for good, keeping its place in the conversation; `false` when
+/// it was already deleted.
+pub(crate) async fn delete_message(uow: &mut UnitOfWork, id: &str, now: i64) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE messages SET body = '', body_html = '', deleted_at = $1 \
+         WHERE id = $2 AND deleted_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(uow.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Moves the person's read position forward to `message_id` (never back); `true` if it moved.
+pub(crate) async fn mark_read(
+    conn: &mut AnyConnection,
+    conversation_id: &str,
+    user_id: &str,
+    message_id: &str,
+    now: i64,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO conversation_reads (conversation_id, user_id, last_read_id, read_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id, user_id) DO UPDATE \
+         SET last_read_id = $3, read_at = $4 WHERE conversation_reads.last_read_id < $3",
+    )
+    .bind(conversation_id)
+    .bind(user_id)
+    .bind(message_id)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// The newest message of the conversation, if any.
+pub(crate) async fn newest_message(db: &Db, conversation_id: &str) -> Result<Option<String>> {
+    let found: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(conversation_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(found.map(|(id,)| id))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct ReadRow {
+    pub user_id: String,
+    pub last_read_id: String,
+    pub read_at: i64,
+}
+
+/// How far each person has read the conversation.
+pub(crate) async fn reads(db: &Db, conversation_id: &str) -> Result<Vec<ReadRow>> {
+    Ok(sqlx::query_as(
+        "SELECT user_id, last_read_id, read_at FROM conversation_reads \
+         WHERE conversation_id = $1 ORDER BY user_id",
+    )
+    .bind(conversation_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// For each of `conversation_ids`: how many messages from others the person has not read,
+/// in one query however many conversations they have.
+pub(crate) async fn unread_counts(
+    db: &Db,
+    user_id: &str,
+    conversation_ids: &[String],
+) -> Result<HashMap<String, i64>> {
+    if conversation_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT m.conversation_id, COUNT(*) FROM messages m \
+         LEFT JOIN conversation_reads r ON r.conversation_id = m.conversation_id \
+         AND r.user_id = $1 \
+         WHERE m.conversation_id IN ({}) AND m.author_id <> $1 AND m.deleted_at IS NULL \
+         AND m.id > COALESCE(r.last_read_id, '') GROUP BY m.conversation_id",
+        placeholders(2, conversation_ids.len())
+    );
+    let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(user_id);
+    for id in conversation_ids {
+        query = query.bind(id);
+    }
+    Ok(query.fetch_all(db.pool()).await?.into_iter().collect())
+}
+
+/// How many messages from others the person has not read in one conversation.
+pub(crate) async fn unread_in(db: &Db, user_id: &str, conversation_id: &str) -> Result<i64> {
+    let ids = [conversation_id.to_owned()];
+    Ok(unread_counts(db, user_id, &ids)
+        .await?
+        .get(conversation_id)
+        .copied()
+        .unwrap_or(0))
+}
+
+pub(crate) async fn rules(db: &Db, school_id: &str) -> Result<Rules> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT student_direct_messages FROM messaging_settings WHERE school_id = $1",
+    )
+    .bind(school_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(found.map_or_else(Rules::default, |(students,)| Rules {
+        student_direct_messages: students != 0,
+    }))
+}
+
+pub(crate) async fn save_rules(
+    uow: &mut UnitOfWork,
+    school_id: &str,
+    rules: Rules,
+    by: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO messaging_settings (school_id, student_direct_messages, updated_by, \
+         updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (school_id) DO UPDATE \
+         SET student_direct_messages = $2, updated_by = $3, updated_at = $4",
+    )
+    .bind(school_id)
+    .bind(i64::from(rules.student_direct_messages))
+    .bind(by)
+    .bind(now)
+    .execute(uow.conn())
+    .await?;
+    Ok(())
+}
