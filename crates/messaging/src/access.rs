@@ -1,9 +1,15 @@
 //! A conversation as one caller may use it. A direct or group conversation is open to its
 //! members; a class channel to the course's members (and the school's admins, who read but
 //! are not listed as members). To anyone else a conversation does not exist: the answer is
-//! 404, as for an id that names nothing.
+//! 404, as for an id that names nothing. And the courses that join people, which the school's
+//! rules of who may message whom are about.
 
-use campus_contracts::{courses::Visibility, messaging::ConversationKind};
+use std::collections::HashMap;
+
+use campus_contracts::{
+    courses::{CourseRole, Visibility},
+    messaging::ConversationKind,
+};
 use campus_platform::{auth::Permission, people::Caller, rosters::Standing, Error, Result};
 
 use crate::{
@@ -101,4 +107,24 @@ impl Seat {
             _ => store::members(&messaging.db, &self.conversation.id).await,
         }
     }
+}
+
+/// The published courses a person holds a place in, with that place.
+pub(crate) async fn published_places(
+    messaging: &Messaging,
+    school_id: &str,
+    user_id: &str,
+) -> Result<HashMap<String, CourseRole>> {
+    let mut places = HashMap::new();
+    for place in messaging.rosters.places_of(school_id, user_id).await? {
+        let open = messaging
+            .rosters
+            .course(school_id, &place.course_id)
+            .await?
+            .is_some_and(|course| course.visibility == Visibility::Published);
+        if open {
+            places.insert(place.course_id, place.course_role);
+        }
+    }
+    Ok(places)
 }

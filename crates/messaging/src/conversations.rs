@@ -8,10 +8,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use campus_contracts::{
-    courses::{CourseRole, Visibility},
-    messaging::{ConversationKind, ConversationStarted},
-};
+use campus_contracts::messaging::{ConversationKind, ConversationStarted};
 use campus_platform::{
     auth::Permission,
     error::{Checks, FieldError, Problem},
@@ -26,7 +23,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    access::Seat,
+    access::{published_places, Seat},
     domain,
     frames::{self, Receipt, Typing},
     store::{self, ConversationRow, NewConversation},
@@ -233,7 +230,7 @@ async fn start_conversation(
     }
     checks.finish()?;
     let rules = store::rules(&messaging.db, &caller.school_id).await?;
-    let mine = shared_places(&messaging, &caller.school_id, &caller.user_id).await?;
+    let mine = published_places(&messaging, &caller.school_id, &caller.user_id).await?;
     let mut members = Vec::with_capacity(others.len() + 1);
     for other in &others {
         let person = messaging
@@ -248,7 +245,7 @@ async fn start_conversation(
                     format!("{other} is not an active person of the school"),
                 )])
             })?;
-        let theirs = shared_places(&messaging, &caller.school_id, other).await?;
+        let theirs = published_places(&messaging, &caller.school_id, other).await?;
         let shared: Vec<domain::Shared> = mine
             .iter()
             .filter_map(|(course, role)| theirs.get(course).map(|their| (*role, *their)))
@@ -337,26 +334,6 @@ async fn existing(
         StatusCode::OK,
         Json(shown(messaging, caller, seat.conversation, unread, None).await?),
     ))
-}
-
-/// The published courses a person holds a place in, with that place.
-async fn shared_places(
-    messaging: &Messaging,
-    school_id: &str,
-    user_id: &str,
-) -> Result<HashMap<String, CourseRole>> {
-    let mut places = HashMap::new();
-    for place in messaging.rosters.places_of(school_id, user_id).await? {
-        let open = messaging
-            .rosters
-            .course(school_id, &place.course_id)
-            .await?
-            .is_some_and(|course| course.visibility == Visibility::Published);
-        if open {
-            places.insert(place.course_id, place.course_role);
-        }
-    }
-    Ok(places)
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -5,11 +5,13 @@
 //! for a school of minors (see `domain`).
 //!
 //! Rooms: `domain` (the rules, no I/O), `store` (SQL), `access` (a conversation as one caller
-//! may use it, and who hears of it), `conversations` (listing, starting, receipts, typing),
+//! may use it, who hears of it, and the courses that join people), `contacts` (whom the caller
+//! may reach), `conversations` (listing, starting, receipts, typing),
 //! `messages` (history, sending, editing, deleting), `settings` (the school's rules) and
 //! `frames` (what the live socket carries).
 
 pub(crate) mod access;
+pub(crate) mod contacts;
 pub(crate) mod conversations;
 pub(crate) mod domain;
 pub(crate) mod frames;
@@ -77,6 +79,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     }));
     let routes = conversations::routes(messaging.clone())
         .merge(messages::routes(messaging.clone()))
+        .merge(contacts::routes(messaging.clone()))
         .merge(settings::routes(messaging));
     Ok(Running::new(routes).task(forget_idle_senders(sending)))
 }

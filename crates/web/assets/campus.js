@@ -60,6 +60,8 @@ document.addEventListener('DOMContentLoaded', () => {
       }).catch(() => field.select());
     });
   }
+  const chat = document.getElementById('chat');
+  if (chat) followConversation(chat);
   const bell = document.querySelector('a.bell[data-live]');
   if (bell && 'WebSocket' in window) followLive(bell);
   const pushHere = document.querySelector('button[data-push-key]');
@@ -137,6 +139,8 @@ function followLive(bell) {
     socket.addEventListener('message', (event) => {
       let frame;
       try { frame = JSON.parse(event.data); } catch { return; }
+      // Whatever else the page follows live (a conversation) hears every frame too.
+      document.dispatchEvent(new CustomEvent('campus:frame', { detail: frame }));
       if (frame.type === 'ready') {
         unread = frame.data.unread;
         newest = frame.data.newest || '';
@@ -327,3 +331,155 @@ function saveAsYouGo(form) {
     if (event.target.tagName === 'TEXTAREA' || event.target.type === 'text') later(1500);
   });
 }
+
+// A conversation follows the live connection: new, edited and deleted messages appear (or
+// change) in place, a receipt says who has seen the newest message, and "… is typing" shows
+// for a few seconds. What is written is sent through the API and the form stays on the page;
+// a send the API refuses falls back to the form, whose page explains why. After a dropped
+// connection the messages missed meanwhile are fetched.
+function followConversation(chat) {
+  const id = chat.dataset.conversation;
+  const api = `/api/v1/conversations/${id}`;
+  const list = document.getElementById('messages');
+  const seen = document.getElementById('seen');
+  const typing = document.getElementById('typing');
+  const form = document.getElementById('send-message');
+  const headers = { 'content-type': 'application/json', 'x-csrf-token': chat.dataset.csrf };
+  const post = (path, body) => fetch(api + path, {
+    method: 'POST', credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const names = new Map();
+  for (const member of document.querySelectorAll('.members [data-user]')) names.set(member.dataset.user, member.textContent);
+  const newest = () => { const last = list.lastElementChild; return last ? last.dataset.id : ''; };
+  const readers = new Map();
+  chat.scrollTop = chat.scrollHeight;
+
+  const show = (message) => {
+    const item = document.createElement('li');
+    item.className = message.author_id === chat.dataset.me ? 'message mine' : 'message';
+    item.id = `m-${message.id}`;
+    item.dataset.id = message.id;
+    const meta = document.createElement('p');
+    meta.className = 'meta';
+    const author = document.createElement('span');
+    author.className = 'author';
+    author.textContent = message.author_name || '';
+    const time = document.createElement('time');
+    time.dateTime = message.created_at;
+    time.textContent = new Date(message.created_at).toLocaleString(document.documentElement.lang || undefined,
+      { dateStyle: 'medium', timeStyle: 'short' });
+    meta.append(author, ' ', time);
+    if (message.edited_at && !message.deleted) {
+      const edited = document.createElement('span');
+      edited.className = 'muted';
+      edited.textContent = chat.dataset.edited;
+      meta.append(' ', edited);
+    }
+    let body;
+    if (message.deleted) {
+      body = document.createElement('p');
+      body.className = 'body deleted';
+      body.textContent = chat.dataset.deleted;
+    } else {
+      body = document.createElement('div');
+      body.className = 'body';
+      // Rendered from Markdown and sanitized by the server.
+      body.innerHTML = message.body_html;
+    }
+    item.append(meta, body);
+    const shown = document.getElementById(item.id);
+    if (shown) {
+      shown.replaceWith(item);
+      return;
+    }
+    const empty = document.getElementById('chat-empty');
+    if (empty) empty.remove();
+    // In id order: a message that arrives late goes where it belongs.
+    const later = [...list.children].find((other) => other.dataset.id > message.id);
+    list.insertBefore(item, later || null);
+    if (!later) chat.scrollTop = chat.scrollHeight;
+    readers.clear();
+    showSeen();
+    if (message.author_id !== chat.dataset.me) readSoon();
+  };
+
+  const showSeen = () => {
+    const who = [...readers.entries()].filter(([, last]) => last >= newest()).map(([user]) => names.get(user)).filter(Boolean);
+    seen.textContent = who.length ? chat.dataset.seen.replace('__NAMES__', who.join(', ')) : '';
+  };
+
+  let reading = null;
+  const readSoon = () => {
+    if (document.visibilityState !== 'visible') return;
+    clearTimeout(reading);
+    reading = setTimeout(() => { const last = newest(); if (last) post('/read', { message_id: last }).catch(() => {}); }, 500);
+  };
+  document.addEventListener('visibilitychange', readSoon);
+
+  let quiet = null;
+  const catchUp = () => {
+    const after = newest();
+    if (!after) return;
+    fetch(`${api}/messages?after=${encodeURIComponent(after)}&limit=200`, { credentials: 'same-origin' })
+      .then((answer) => (answer.ok ? answer.json() : { items: [] }))
+      .then((page) => page.items.forEach(show))
+      .catch(() => {});
+  };
+
+  let connectedBefore = false;
+  document.addEventListener('campus:frame', (event) => {
+    const frame = event.detail;
+    if (frame.type === 'ready') {
+      if (connectedBefore) catchUp();
+      connectedBefore = true;
+      chat.dataset.connected = 'true';
+      return;
+    }
+    if (!frame.data || frame.data.conversation_id !== id) return;
+    if (frame.type === 'message') {
+      show(frame.data);
+      if (frame.data.author_id !== chat.dataset.me) typing.textContent = '';
+    } else if (frame.type === 'receipt') {
+      readers.set(frame.data.user_id, frame.data.last_read_id);
+      showSeen();
+    } else if (frame.type === 'typing') {
+      typing.textContent = chat.dataset.typing.replace('__NAME__', frame.data.name);
+      clearTimeout(quiet);
+      quiet = setTimeout(() => { typing.textContent = ''; }, 5000);
+    }
+  });
+
+  if (!form) return;
+  const field = form.querySelector('textarea');
+  let toldAt = 0;
+  field.addEventListener('input', () => {
+    if (Date.now() - toldAt < 3000 || !field.value.trim()) return;
+    toldAt = Date.now();
+    post('/typing').catch(() => {});
+  });
+  // Enter sends; Shift+Enter starts a new line.
+  field.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener('submit', (event) => {
+    if (!field.value.trim()) { event.preventDefault(); return; }
+    event.preventDefault();
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    post('/messages', { body: field.value })
+      .then((answer) => {
+        if (answer.status !== 201) { form.submit(); return; }
+        return answer.json().then((message) => {
+          show(message);
+          field.value = '';
+          toldAt = 0;
+        });
+      })
+      .catch(() => form.submit())
+      .finally(() => { button.disabled = false; field.focus(); });
+  });
+}
+

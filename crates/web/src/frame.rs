@@ -64,6 +64,7 @@ pub(crate) enum Section {
     Courses,
     Grades,
     Calendar,
+    Messages,
     Notifications,
     Account,
     Admin,

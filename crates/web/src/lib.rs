@@ -110,6 +110,14 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/calendar", get(pages::calendar::calendar))
         .route("/calendar/feed", post(pages::calendar::new_feed))
         .route("/calendar/feed/stop", post(pages::calendar::stop_feed))
+        .route(
+            "/messages",
+            get(pages::messages::inbox).post(pages::messages::start),
+        )
+        .route(
+            "/messages/{id}",
+            get(pages::messages::conversation).post(pages::messages::send),
+        )
         .route("/notifications", get(pages::notifications::inbox))
         .route(
             "/notifications/preferences",

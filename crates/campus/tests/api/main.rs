@@ -19,6 +19,7 @@ mod browser;
 mod bus;
 mod calendar;
 mod catalogue;
+mod chat_in_chromium;
 mod cli;
 mod courses;
 mod email;

@@ -77,6 +77,17 @@ async fn listed(app: &TestApp, who: &Person, id: &str) -> Option<Value> {
         .cloned()
 }
 
+/// The names of the people `who` may start a conversation with.
+async fn contacts(app: &TestApp, who: &Person) -> Vec<String> {
+    let contacts = send(app, Method::GET, "/api/v1/messaging/contacts", who, None).await;
+    contacts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The next frame of `kind`, past any other.
 async fn next_of(socket: &mut Socket, kind: &str) -> Value {
     loop {
@@ -100,6 +111,12 @@ each_storage! {
         let stranger = other.add(&app, "student", "Stan").await;
         let course = course_with(&app, &tess, &[&sam, &kim]).await;
         roster_has(&app, &course, 3).await;
+
+        // Whom each may reach, as the page that starts a conversation offers them.
+        assert_eq!(contacts(&app, &sam).await, ["Kim", "Tess"]);
+        assert_eq!(contacts(&app, &tom).await, ["Ada Admin", "Tess"]);
+        assert_eq!(contacts(&app, &tess).await, ["Ada Admin", "Kim", "Sam", "Tom"]);
+        assert_eq!(contacts(&app, &lee).await, Vec::<String>::new());
 
         // Classmates: one direct conversation for the pair, whoever starts it.
         let (status, direct) = start(&app, &sam, &[&kim], None).await;
@@ -142,6 +159,7 @@ each_storage! {
             Some(json!({ "student_direct_messages": false }))).await;
         let rules = send(&app, Method::GET, "/api/v1/messaging/settings", &kim, None).await;
         assert_eq!(rules["student_direct_messages"], false);
+        assert_eq!(contacts(&app, &sam).await, ["Tess"]);
         let (status, refused) = start(&app, &kim, &[&sam], Some("Us")).await;
         assert_eq!(status, 403, "{refused}");
         assert_eq!(start(&app, &sam, &[&tess, &kim], None).await.0, 403);

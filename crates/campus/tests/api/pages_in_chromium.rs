@@ -128,7 +128,7 @@ async fn chosen_for(
 }
 
 /// The text of the first element matching `css`.
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
         .await
@@ -168,7 +168,7 @@ pub(crate) async fn submit(client: &Client, action: &str) {
 }
 
 /// Clicks `element` and waits until the page it leads to has replaced this one.
-async fn click_and_wait(client: &Client, element: fantoccini::elements::Element) {
+pub(crate) async fn click_and_wait(client: &Client, element: fantoccini::elements::Element) {
     let html = client.find(Locator::Css("html")).await.unwrap();
     element.click().await.unwrap();
     for _ in 0..100 {
@@ -188,7 +188,7 @@ async fn click_and_wait(client: &Client, element: fantoccini::elements::Element)
 }
 
 /// Signs in through the sign-in page as `email` of `school`, with the shared test password.
-async fn sign_in(client: &Client, app: &TestApp, school: &str, email: &str) {
+pub(crate) async fn sign_in(client: &Client, app: &TestApp, school: &str, email: &str) {
     client
         .goto(&format!("{}/sign-in", app.address))
         .await
@@ -200,7 +200,7 @@ async fn sign_in(client: &Client, app: &TestApp, school: &str, email: &str) {
 }
 
 /// Clicks the element `css` and waits for the next page.
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     let element = client.find(Locator::Css(css)).await.unwrap();
     click_and_wait(client, element).await;
 }
@@ -252,7 +252,7 @@ async fn drag(client: &Client, dragged: &str, onto: &str) {
     panic!("dragging posted no new order");
 }
 
-fn path_of(url: &url::Url) -> String {
+pub(crate) fn path_of(url: &url::Url) -> String {
     match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
@@ -261,13 +261,13 @@ fn path_of(url: &url::Url) -> String {
 
 /// axe-core's serious and critical violations of WCAG 2.1 A and AA on the open page (none when
 /// axe-core is not installed: then `checked` says so).
-struct Accessibility {
+pub(crate) struct Accessibility {
     axe: Option<String>,
     checked: Vec<String>,
 }
 
 impl Accessibility {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let axe = std::env::var("CAMPUS_TEST_AXE").ok().map(|path| {
             std::fs::read_to_string(&path).unwrap_or_else(|e| {
                 panic!("CAMPUS_TEST_AXE names {path}, which cannot be read: {e}")
@@ -279,7 +279,7 @@ impl Accessibility {
         }
     }
 
-    async fn check(&mut self, client: &Client, page: &str) {
+    pub(crate) async fn check(&mut self, client: &Client, page: &str) {
         let Some(axe) = &self.axe else {
             return;
         };
@@ -338,7 +338,7 @@ async fn screenshot(client: &Client, name: &str) {
     client.set_window_size(1280, 900).await.unwrap();
 }
 
-async fn app(env: &TestEnv) -> TestApp {
+pub(crate) async fn app(env: &TestEnv) -> TestApp {
     env.start_with_pages(campus::contexts::all(), campus_web::pages)
         .await
 }
@@ -2141,7 +2141,7 @@ async fn the_inbox_in_chromium() {
 }
 
 /// Waits until `css` matches on the page.
-async fn wait_for(client: &Client, css: &str) {
+pub(crate) async fn wait_for(client: &Client, css: &str) {
     campus_testkit::eventually(Duration::from_secs(20), css, || async {
         client.find(Locator::Css(css)).await.ok().map(|_| ())
     })

@@ -880,3 +880,31 @@ rubric-chosen = given
 field-rubric_total = The best levels of all criteria must add up to the assignment's points.
 field-levels_count = A criterion has 1 to 10 levels.
 field-criteria_count = A rubric has 1 to 30 criteria.
+nav-messages = Messages
+messages-title = Messages
+messages-none = No conversations yet. Your courses' class channels appear here once you are in a course.
+messages-kind-direct = Direct
+messages-kind-group = Group
+messages-kind-course = Class channel
+messages-unread = { $count ->
+    [one] 1 unread
+   *[other] { $count } unread
+}
+messages-start = Start a conversation
+messages-no-contacts = There is nobody you can start a conversation with yet. Students write to the teachers and classmates of their courses.
+messages-with = With
+messages-group-title = Group name (optional)
+messages-group-hint = Choose one person for a direct conversation, or several (with a name, if you like) for a group.
+messages-start-button = Start
+messages-members = Members
+messages-older = Older messages
+messages-empty = No messages yet. Say hello.
+messages-typing = { $name } is typing…
+messages-seen-by = Seen by { $names }
+messages-deleted = This message was deleted.
+messages-edited = (edited)
+messages-write = Write a message
+messages-body = Message
+messages-send = Send
+messages-read-only = This conversation is read-only: its course is archived.
+field-choose_someone = Choose at least one person.

@@ -880,3 +880,31 @@ rubric-chosen = obtenido
 field-rubric_total = Los mejores niveles de todos los criterios deben sumar los puntos de la tarea.
 field-levels_count = Un criterio tiene de 1 a 10 niveles.
 field-criteria_count = Una rúbrica tiene de 1 a 30 criterios.
+nav-messages = Mensajes
+messages-title = Mensajes
+messages-none = Todavía no hay conversaciones. Los canales de clase de tus cursos aparecen aquí en cuanto estás en un curso.
+messages-kind-direct = Directa
+messages-kind-group = Grupo
+messages-kind-course = Canal de clase
+messages-unread = { $count ->
+    [one] 1 sin leer
+   *[other] { $count } sin leer
+}
+messages-start = Empezar una conversación
+messages-no-contacts = Todavía no hay nadie con quien puedas empezar una conversación. Los estudiantes escriben a los docentes y compañeros de sus cursos.
+messages-with = Con
+messages-group-title = Nombre del grupo (opcional)
+messages-group-hint = Elige a una persona para una conversación directa, o a varias (con un nombre, si quieres) para un grupo.
+messages-start-button = Empezar
+messages-members = Participantes
+messages-older = Mensajes anteriores
+messages-empty = Todavía no hay mensajes. Saluda.
+messages-typing = { $name } está escribiendo…
+messages-seen-by = Visto por { $names }
+messages-deleted = Este mensaje fue eliminado.
+messages-edited = (editado)
+messages-write = Escribir un mensaje
+messages-body = Mensaje
+messages-send = Enviar
+messages-read-only = Esta conversación es de solo lectura: su curso está archivado.
+field-choose_someone = Elige al menos a una persona.

@@ -15,6 +15,7 @@ pub(crate) mod grading;
 pub(crate) mod groups;
 pub(crate) mod home;
 pub(crate) mod lessons;
+pub(crate) mod messages;
 pub(crate) mod notifications;
 pub(crate) mod platform;
 pub(crate) mod question_banks;

@@ -1,0 +1,217 @@
+//! Messages in a real headless Chromium: two students of one course start a conversation from
+//! the messages page and chat live — what one writes, that they are typing, and that the other
+//! has read it reach the other's open page without a reload — and the same conversation works
+//! as plain forms with JavaScript turned off. The pages pass axe-core's check.
+
+use std::time::Duration;
+
+use campus_testkit::{
+    eventually,
+    people::{call, School},
+    Backend, TestEnv,
+};
+use fantoccini::{Client, Locator};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::pages_in_chromium::{
+    app, browser, click, path_of, sign_in, start_driver, submit, text_of, wait_for, Accessibility,
+};
+
+const WITHIN: Duration = Duration::from_secs(20);
+
+/// The texts of the conversation's messages on the open page, in order.
+async fn messages(client: &Client) -> Vec<String> {
+    let mut texts = Vec::new();
+    for item in client
+        .find_all(Locator::Css("#messages .body"))
+        .await
+        .unwrap()
+    {
+        texts.push(item.text().await.unwrap());
+    }
+    texts
+}
+
+/// Waits until the open page shows `text` as its newest message.
+async fn until_newest(client: &Client, text: &str) {
+    eventually(WITHIN, text, || async {
+        (messages(client).await.last().map(String::as_str) == Some(text)).then_some(())
+    })
+    .await;
+}
+
+/// Waits until the element `css` says `text`.
+async fn until_says(client: &Client, css: &str, text: &str) {
+    eventually(WITHIN, text, || async {
+        (text_of(client, css).await == text).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_students_chat_live_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let kim = school.add(&app, "student", "Kim").await;
+    school.add(&app, "student", "Lee").await;
+    let course = crate::pages::course(&app, &tess.token, "Physics", 1).await;
+    for student in [&sam, &kim] {
+        let (status, body) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/courses/{course}/members/{}", student.id),
+            Some(&tess.token),
+            Some(json!({ "role": "student" })),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    eventually(WITHIN, "messaging hears of the class", || async {
+        let (places,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                .bind(&course)
+                .fetch_one(app.db("messaging").pool())
+                .await
+                .unwrap();
+        (places == 3).then_some(())
+    })
+    .await;
+    let mut a11y = Accessibility::new();
+
+    // Sam starts a conversation with Kim: the page offers his classmate and his teacher only.
+    let sams = browser(&driver, true, 1280).await;
+    sign_in(&sams, &app, "hill-valley", &sam.email).await;
+    click(&sams, r#"header a[href="/messages"]"#).await;
+    let offered: Vec<String> = {
+        let mut names = Vec::new();
+        for label in sams
+            .find_all(Locator::Css("form[action=\"/messages\"] .choice label"))
+            .await
+            .unwrap()
+        {
+            names.push(
+                label
+                    .text()
+                    .await
+                    .unwrap()
+                    .split(" · ")
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        names
+    };
+    assert_eq!(offered, ["Kim", "Tess"]);
+    assert!(
+        text_of(&sams, ".conversations").await.contains("Physics"),
+        "the class channel is listed"
+    );
+    a11y.check(&sams, "the messages page").await;
+    sams.find(Locator::Css(&format!("label[for=\"contact-{}\"]", kim.id)))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&sams, "/messages").await;
+    let conversation = path_of(&sams.current_url().await.unwrap());
+    assert!(conversation.starts_with("/messages/"), "{conversation}");
+    assert_eq!(text_of(&sams, "h1").await, "Kim");
+
+    // Kim opens it too; both pages follow the live connection.
+    let kims = browser(&driver, true, 1280).await;
+    sign_in(&kims, &app, "hill-valley", &kim.email).await;
+    kims.goto(&format!("{}{conversation}", app.address))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&kims, "h1").await, "Sam");
+    wait_for(&kims, "#chat[data-connected]").await;
+    wait_for(&sams, "#chat[data-connected]").await;
+
+    // Sam types: Kim sees that he is typing, then his message, without a reload.
+    let field = sams.find(Locator::Id("body")).await.unwrap();
+    field
+        .send_keys("Did you finish the **lab**?")
+        .await
+        .unwrap();
+    until_says(&kims, "#typing", "Sam is typing…").await;
+    field.send_keys("\u{E007}").await.unwrap(); // Enter sends
+    until_newest(&kims, "Did you finish the lab?").await;
+    until_newest(&sams, "Did you finish the lab?").await;
+    assert_eq!(
+        text_of(&sams, "#body").await,
+        "",
+        "the field is emptied once sent"
+    );
+    assert_eq!(
+        path_of(&sams.current_url().await.unwrap()),
+        conversation,
+        "no page was loaded"
+    );
+    let bold = kims
+        .find(Locator::Css("#messages .body strong"))
+        .await
+        .unwrap();
+    assert_eq!(bold.text().await.unwrap(), "lab");
+    // Kim's open page read it: Sam sees the receipt.
+    until_says(&sams, "#seen", "Seen by Kim").await;
+
+    // Kim answers with the button.
+    let field = kims.find(Locator::Id("body")).await.unwrap();
+    field.send_keys("Yes, just now").await.unwrap();
+    kims.find(Locator::Css("#send-message button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until_newest(&sams, "Yes, just now").await;
+    assert_eq!(
+        messages(&kims).await,
+        ["Did you finish the lab?", "Yes, just now"]
+    );
+    a11y.check(&kims, "a live conversation").await;
+
+    // Without JavaScript the same conversation is a page and a form.
+    let plain = browser(&driver, false, 360).await;
+    sign_in(&plain, &app, "hill-valley", &kim.email).await;
+    plain
+        .goto(&format!("{}{conversation}", app.address))
+        .await
+        .unwrap();
+    assert_eq!(
+        messages(&plain).await,
+        ["Did you finish the lab?", "Yes, just now"]
+    );
+    crate::pages_in_chromium::fill(&plain, "body", "Sent without JavaScript").await;
+    submit(&plain, &conversation).await;
+    assert_eq!(
+        messages(&plain).await.last().map(String::as_str),
+        Some("Sent without JavaScript")
+    );
+    until_newest(&sams, "Sent without JavaScript").await;
+    // An empty message is refused with the reason, next to the field.
+    submit(&plain, &conversation).await;
+    assert!(
+        text_of(&plain, "#error-summary").await.contains("Message"),
+        "the summary names the field"
+    );
+
+    for client in [sams, kims, plain] {
+        client.close().await.unwrap();
+    }
+    env.cleanup().await;
+}

@@ -1,0 +1,336 @@
+//! Messages: the person's conversations with their unread counts and a form to start one with
+//! whom the school lets them reach; a conversation, where messages, read receipts and typing
+//! arrive live (the page's script follows the live socket and sends through the API), and
+//! which works as plain forms without JavaScript.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::Method,
+    Form,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    api::Visit,
+    forms::{value_of, FormErrors},
+    frame::{self, Frame, Rendered, Section},
+    Web,
+};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Member {
+    pub user_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Conversation {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub members: Vec<Member>,
+    pub last_message_at: Option<String>,
+    pub unread: i64,
+}
+
+impl Conversation {
+    /// The message key of the conversation's kind.
+    pub(crate) fn kind_key(&self) -> String {
+        format!("messages-kind-{}", self.kind)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Conversations {
+    items: Vec<Conversation>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Contact {
+    pub user_id: String,
+    pub name: String,
+    pub courses: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Contacts {
+    items: Vec<Contact>,
+}
+
+#[derive(Template)]
+#[template(path = "messages.html")]
+struct MessagesPage {
+    frame: Frame,
+    conversations: Vec<Conversation>,
+    contacts: Vec<Contact>,
+    errors: FormErrors,
+    /// What the start form held, when it comes back: `(chosen ids, title)`.
+    typed: (Vec<String>, String),
+}
+
+async fn messages_page(
+    web: &Web,
+    visit: &mut Visit,
+    typed: (Vec<String>, String),
+    errors: FormErrors,
+) -> Rendered {
+    let me = visit.me(web).await?;
+    let conversations: Conversations = web
+        .api
+        .get(visit, "/api/v1/conversations")
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    let contacts: Contacts = web
+        .api
+        .get(visit, "/api/v1/messaging/contacts")
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    let errors = errors.labelled(
+        &visit.tr,
+        &[
+            ("member_ids", "messages-with"),
+            ("title", "messages-group-title"),
+        ],
+    );
+    let status = errors.status();
+    let page = MessagesPage {
+        frame: Frame::new(visit, Some(me), Section::Messages),
+        conversations: conversations.items,
+        contacts: contacts.items,
+        errors,
+        typed,
+    };
+    Ok(frame::render(&page, status))
+}
+
+/// The person's conversations and the form to start one.
+pub(crate) async fn inbox(State(web): State<Web>, mut visit: Visit) -> Rendered {
+    messages_page(&web, &mut visit, Default::default(), FormErrors::default()).await
+}
+
+/// Starts a conversation with the people chosen (one: a direct conversation, or the pair's
+/// existing one) and opens it.
+pub(crate) async fn start(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Rendered {
+    visit.here = "/messages".to_owned();
+    let chosen: Vec<String> = fields
+        .iter()
+        .filter(|(name, _)| name == "member_ids")
+        .map(|(_, id)| id.clone())
+        .collect();
+    let title = value_of(&fields, "title").trim().to_owned();
+    let typed = (chosen.clone(), title.clone());
+    if chosen.is_empty() {
+        let errors = FormErrors::of_code("member_ids", "choose_someone").translated(&visit.tr);
+        return messages_page(&web, &mut visit, typed, errors).await;
+    }
+    let mut body = json!({ "member_ids": chosen });
+    if !title.is_empty() {
+        body["title"] = json!(title);
+    }
+    let answer = web
+        .api
+        .call(
+            &visit,
+            Method::POST,
+            "/api/v1/conversations",
+            Some(&body),
+            Some(&value_of(&fields, "csrf")),
+        )
+        .await;
+    match answer.json::<Conversation>() {
+        Ok(conversation) => Ok(frame::see_other(&format!("/messages/{}", conversation.id))),
+        Err(failure) => {
+            let errors =
+                FormErrors::of(&visit.tr, failure).map_err(|failure| visit.fail(failure))?;
+            messages_page(&web, &mut visit, typed, errors).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Read {
+    user_id: String,
+    last_read_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Detail {
+    #[serde(flatten)]
+    conversation: Conversation,
+    reads: Vec<Read>,
+    writable: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Message {
+    pub id: String,
+    pub author_id: String,
+    pub author_name: Option<String>,
+    pub body_html: String,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct MessagePage {
+    items: Vec<Message>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "conversation.html")]
+struct ConversationPage {
+    frame: Frame,
+    me: String,
+    conversation: Conversation,
+    writable: bool,
+    /// Oldest first.
+    messages: Vec<Message>,
+    /// The page of older messages, if any.
+    older: Option<String>,
+    /// The others who have read the newest message shown.
+    seen_by: Vec<String>,
+    errors: FormErrors,
+    typed: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Paging {
+    cursor: Option<String>,
+}
+
+async fn conversation_page(
+    web: &Web,
+    visit: &mut Visit,
+    id: &str,
+    cursor: Option<&str>,
+    typed: String,
+    errors: FormErrors,
+) -> Rendered {
+    let me = visit.me(web).await?;
+    let detail: Detail = web
+        .api
+        .get(visit, &format!("/api/v1/conversations/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    // A cursor is a message's id; anything else starts from the newest.
+    let path = match cursor {
+        Some(cursor) if !cursor.is_empty() && cursor.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            format!("/api/v1/conversations/{id}/messages?cursor={cursor}")
+        }
+        _ => format!("/api/v1/conversations/{id}/messages"),
+    };
+    let page: MessagePage = web
+        .api
+        .get(visit, &path)
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    let mut messages = page.items;
+    messages.reverse();
+    let newest = messages.last().map(|message| message.id.clone());
+    // Opening the conversation is reading it (the newest page only).
+    if let (Some(newest), None) = (&newest, cursor) {
+        let answer = web
+            .api
+            .call(
+                visit,
+                Method::POST,
+                &format!("/api/v1/conversations/{id}/read"),
+                Some(&json!({ "message_id": newest })),
+                visit.csrf.as_deref(),
+            )
+            .await;
+        if let Err(failure) = answer.done() {
+            tracing::debug!(?failure, "the conversation could not be marked read");
+        }
+    }
+    let seen_by = match &newest {
+        Some(newest) => detail
+            .reads
+            .iter()
+            .filter(|read| read.user_id != me.id && read.last_read_id >= *newest)
+            .filter_map(|read| {
+                detail
+                    .conversation
+                    .members
+                    .iter()
+                    .find(|member| member.user_id == read.user_id)
+                    .map(|member| member.name.clone())
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let errors = errors.labelled(&visit.tr, &[("body", "messages-body")]);
+    let status = errors.status();
+    let page = ConversationPage {
+        frame: Frame::new(visit, Some(me.clone()), Section::Messages),
+        me: me.id,
+        conversation: detail.conversation,
+        writable: detail.writable,
+        messages,
+        older: page.next_cursor,
+        seen_by,
+        errors,
+        typed,
+    };
+    Ok(frame::render(&page, status))
+}
+
+/// One conversation: its newest messages (or an older page), and the form to write.
+pub(crate) async fn conversation(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Rendered {
+    conversation_page(
+        &web,
+        &mut visit,
+        &id,
+        paging.cursor.as_deref(),
+        String::new(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Writing {
+    csrf: String,
+    body: String,
+}
+
+/// Sends a message (the form's way, without JavaScript) and shows the conversation again.
+pub(crate) async fn send(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Form(form): Form<Writing>,
+) -> Rendered {
+    visit.here = format!("/messages/{id}");
+    let answer = web
+        .api
+        .call(
+            &visit,
+            Method::POST,
+            &format!("/api/v1/conversations/{id}/messages"),
+            Some(&json!({ "body": form.body })),
+            Some(&form.csrf),
+        )
+        .await;
+    match answer.done() {
+        Ok(_) => Ok(frame::see_other(&format!("/messages/{id}#write"))),
+        Err(failure) => {
+            let errors =
+                FormErrors::of(&visit.tr, failure).map_err(|failure| visit.fail(failure))?;
+            conversation_page(&web, &mut visit, &id, None, form.body, errors).await
+        }
+    }
+}
