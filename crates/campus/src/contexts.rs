@@ -10,6 +10,7 @@ pub fn all() -> Vec<Context> {
         campus_gradebook::context(),
         campus_notifications::context(),
         campus_messaging::context(),
+        campus_social::context(),
     ]
 }
 

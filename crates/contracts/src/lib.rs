@@ -12,6 +12,7 @@ pub mod assessments;
 pub mod courses;
 pub mod identity;
 pub mod messaging;
+pub mod social;
 
 use schemars::JsonSchema;
 use serde::{de::DeserializeOwned, Serialize};
@@ -49,6 +50,7 @@ pub fn catalogue() -> Vec<EventSchema> {
     all.extend(courses::published());
     all.extend(assessments::published());
     all.extend(messaging::published());
+    all.extend(social::published());
     all
 }
 

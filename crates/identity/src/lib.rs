@@ -4,6 +4,7 @@
 pub(crate) mod api;
 pub(crate) mod domain;
 pub(crate) mod keys;
+pub(crate) mod moderation_audit;
 pub(crate) mod onboarding;
 pub mod operator;
 pub(crate) use campus_platform::outgoing_mail;
@@ -85,6 +86,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         .merge(recovery::routes(identity));
     let db = env.db.clone();
     Ok(Running::new(routes)
+        .subscribe(moderation_audit::subscription())
         .task(postman.task())
         .task(Task::new("password-reset desk", move |shutdown| {
             reset_desk.run(shutdown)

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{access::published_places, domain, store, Messaging};
+use crate::{access::published_places, blocks, domain, store, Messaging};
 
 pub(crate) fn routes(messaging: Messaging) -> OpenApiRouter {
     OpenApiRouter::new()
@@ -35,7 +35,8 @@ pub(crate) struct Contacts {
 }
 
 /// Everyone the caller may start a conversation with: the people of their courses the school's
-/// rules let them reach and, for adults, the school's other adults.
+/// rules let them reach and, for adults, the school's other adults; nobody with a block between
+/// them and the caller.
 #[utoipa::path(get, path = "/api/v1/messaging/contacts", tag = "messaging", security(("bearer" = [])),
     responses((status = 200, body = Contacts), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn list_contacts(
@@ -63,9 +64,11 @@ async fn list_contacts(
                 .push((course_id.clone(), (*my_role, place.course_role)));
         }
     }
+    let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
     let mut items = Vec::new();
     for person in messaging.people.of_school(&caller.school_id).await? {
         if person.user_id == caller.user_id
+            || apart.contains(&person.user_id)
             || !person.is_active()
             || !person.can(Permission::Socialize)
         {

@@ -24,7 +24,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     access::{published_places, Seat},
-    domain,
+    blocks, domain,
     frames::{self, Receipt, Typing},
     store::{self, ConversationRow, NewConversation},
     Messaging,
@@ -231,6 +231,7 @@ async fn start_conversation(
     checks.finish()?;
     let rules = store::rules(&messaging.db, &caller.school_id).await?;
     let mine = published_places(&messaging, &caller.school_id, &caller.user_id).await?;
+    let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
     let mut members = Vec::with_capacity(others.len() + 1);
     for other in &others {
         let person = messaging
@@ -245,6 +246,12 @@ async fn start_conversation(
                     format!("{other} is not an active person of the school"),
                 )])
             })?;
+        if apart.contains(other) {
+            return Err(Error::forbidden(format!(
+                "{}: one of you blocked the other",
+                person.display_name
+            )));
+        }
         let theirs = published_places(&messaging, &caller.school_id, other).await?;
         let shared: Vec<domain::Shared> = mine
             .iter()

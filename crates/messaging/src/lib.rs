@@ -7,10 +7,11 @@
 //! Rooms: `domain` (the rules, no I/O), `store` (SQL), `access` (a conversation as one caller
 //! may use it, who hears of it, and the courses that join people), `contacts` (whom the caller
 //! may reach), `conversations` (listing, starting, receipts, typing),
-//! `messages` (history, sending, editing, deleting), `settings` (the school's rules) and
-//! `frames` (what the live socket carries).
+//! `messages` (history, sending, editing, deleting), `settings` (the school's rules), `blocks`
+//! (blocks learned from social) and `frames` (what the live socket carries).
 
 pub(crate) mod access;
+pub(crate) mod blocks;
 pub(crate) mod contacts;
 pub(crate) mod conversations;
 pub(crate) mod domain;
@@ -81,7 +82,9 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         .merge(messages::routes(messaging.clone()))
         .merge(contacts::routes(messaging.clone()))
         .merge(settings::routes(messaging));
-    Ok(Running::new(routes).task(forget_idle_senders(sending)))
+    Ok(Running::new(routes)
+        .subscribe(blocks::subscription())
+        .task(forget_idle_senders(sending)))
 }
 
 /// Keeps the per-person send allowance's memory bounded.

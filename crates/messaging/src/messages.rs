@@ -7,7 +7,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use campus_contracts::messaging::{MessageDeleted, MessageEdited, MessageSent};
+use campus_contracts::messaging::{ConversationKind, MessageDeleted, MessageEdited, MessageSent};
 use campus_platform::{
     error::Problem,
     http::{Json, Query},
@@ -23,8 +23,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     access::Seat,
-    domain, frames,
-    store::{self, MessageRow, NewMessage},
+    blocks, domain, frames,
+    store::{self, Direction, MessageRow, NewMessage},
     Messaging,
 };
 
@@ -88,26 +88,26 @@ async fn list_messages(
     let seat = Seat::load(&messaging, &caller, &id).await?;
     let limit = pagination::limit(history.limit);
     let conversation = &seat.conversation.id;
-    let rows = match (history.after, history.cursor) {
+    let (direction, cursor) = match (history.after, history.cursor) {
         (Some(_), Some(_)) => {
             return Err(Error::bad_request(
                 "cursor_and_after",
                 "page backwards with `cursor` or forwards with `after`, not both",
             ))
         }
-        (Some(after), None) => {
-            store::messages_after(&messaging.db, conversation, &after, limit).await?
-        }
-        (None, cursor) => {
-            store::messages_before(
-                &messaging.db,
-                conversation,
-                cursor.as_deref().unwrap_or_default(),
-                limit,
-            )
-            .await?
-        }
+        (Some(after), None) => (Direction::Newer, after),
+        (None, cursor) => (Direction::Older, cursor.unwrap_or_default()),
     };
+    let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
+    let rows = store::messages(
+        &messaging.db,
+        conversation,
+        direction,
+        &cursor,
+        &apart,
+        limit,
+    )
+    .await?;
     Ok(Json(
         Page::of(rows, limit, |row| row.id.clone()).map(Message::from),
     ))
@@ -137,6 +137,15 @@ async fn send_message(
         .map_err(|error| Error::Validation(vec![error]))?;
     let seat = Seat::load(&messaging, &caller, &id).await?;
     seat.require_writable()?;
+    if seat.conversation.kind == ConversationKind::Direct {
+        let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
+        let members = store::members(&messaging.db, &seat.conversation.id).await?;
+        if members.iter().any(|member| apart.contains(member)) {
+            return Err(Error::forbidden(
+                "one of you blocked the other: no direct messages go through",
+            ));
+        }
+    }
     messaging.sending.check(&caller.user_id).await?;
     let body_html = markdown::render(&body);
     let message_id = id::new_id_string();
@@ -194,14 +203,17 @@ async fn send_message(
     Ok((StatusCode::CREATED, Json(message)))
 }
 
-/// Shows the message's current state on every member's open page.
+/// Shows the message's current state on every member's open page, but to nobody with a block
+/// between them and its author.
 async fn tell(
     messaging: &Messaging,
     seat: &Seat,
     caller: &Caller,
     message: &Message,
 ) -> Result<()> {
-    let audience = seat.audience(messaging).await?;
+    let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
+    let mut audience = seat.audience(messaging).await?;
+    audience.retain(|member| !apart.contains(member));
     messaging.live.send(frames::to_all(
         &caller.school_id,
         &audience,

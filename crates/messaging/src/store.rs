@@ -174,40 +174,47 @@ const MESSAGE: &str =
      m.body, m.body_html, m.created_at, m.edited_at, m.deleted_at FROM messages m \
      LEFT JOIN people p ON p.user_id = m.author_id";
 
-/// A page of the conversation's messages, newest first, older than `before` (or the newest).
-pub(crate) async fn messages_before(
-    db: &Db,
-    conversation_id: &str,
-    before: &str,
-    limit: i64,
-) -> Result<Vec<MessageRow>> {
-    Ok(sqlx::query_as(&format!(
-        "{MESSAGE} WHERE m.conversation_id = $1 AND ($2 = '' OR m.id < $2) \
-         ORDER BY m.id DESC LIMIT $3"
-    ))
-    .bind(conversation_id)
-    .bind(before)
-    .bind(limit + 1)
-    .fetch_all(db.pool())
-    .await?)
+/// Which way a page of messages goes from its cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Newest first, older than the cursor (or from the newest).
+    Older,
+    /// Oldest first, newer than the cursor: what a client that lost its connection missed.
+    Newer,
 }
 
-/// The conversation's messages newer than `after`, oldest first: what a client that lost its
-/// connection missed.
-pub(crate) async fn messages_after(
+/// A page of the conversation's messages from `cursor`, leaving out those of `unwanted`
+/// authors (a block between them and the reader).
+pub(crate) async fn messages(
     db: &Db,
     conversation_id: &str,
-    after: &str,
+    direction: Direction,
+    cursor: &str,
+    unwanted: &[String],
     limit: i64,
 ) -> Result<Vec<MessageRow>> {
-    Ok(sqlx::query_as(&format!(
-        "{MESSAGE} WHERE m.conversation_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3"
-    ))
-    .bind(conversation_id)
-    .bind(after)
-    .bind(limit + 1)
-    .fetch_all(db.pool())
-    .await?)
+    let (from, order) = match direction {
+        Direction::Older => ("($2 = '' OR m.id < $2)", "DESC"),
+        Direction::Newer => ("m.id > $2", "ASC"),
+    };
+    let unwanted_sql = if unwanted.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " AND m.author_id NOT IN ({})",
+            placeholders(3, unwanted.len())
+        )
+    };
+    let sql = format!(
+        "{MESSAGE} WHERE m.conversation_id = $1 AND {from}{unwanted_sql} \
+         ORDER BY m.id {order} LIMIT {}",
+        limit + 1
+    );
+    let mut query = sqlx::query_as(&sql).bind(conversation_id).bind(cursor);
+    for author in unwanted {
+        query = query.bind(author);
+    }
+    Ok(query.fetch_all(db.pool()).await?)
 }
 
 pub(crate) async fn message(db: &Db, school_id: &str, id: &str) -> Result<Option<MessageRow>> {

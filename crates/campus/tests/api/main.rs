@@ -43,4 +43,5 @@ mod school_admin;
 mod second_factor;
 mod secrets_at_rest;
 mod sessions;
+mod social;
 mod web_session;

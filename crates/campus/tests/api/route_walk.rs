@@ -436,7 +436,28 @@ each_storage! {
         let conversation = created(&app, "/api/v1/conversations", &tess, json!({ "member_ids": [sam.id] })).await;
         let message = created(&app, &format!("/api/v1/conversations/{conversation}/messages"), &sam,
             json!({ "body": "Is the lab on Friday?" })).await;
+        // A post in the course's feed with Sam's comment, once social has heard of the course.
+        eventually(std::time::Duration::from_secs(20), "social hears of the course", || async {
+            let known: Option<(String,)> = sqlx::query_as(
+                "SELECT user_id FROM roster_places WHERE course_id = $1 AND user_id = $2",
+            )
+            .bind(&course)
+            .bind(&sam.id)
+            .fetch_optional(app.db("social").pool())
+            .await
+            .unwrap();
+            known.map(drop)
+        })
+        .await;
+        let post = created(&app, "/api/v1/posts", &tess,
+            json!({ "place": "course", "course_id": course, "body": "Lab on Friday" })).await;
+        let comment = created(&app, &format!("/api/v1/posts/{post}/comments"), &sam,
+            json!({ "body": "Which room?" })).await;
         let ids = Ids(HashMap::from([
+            ("posts/{id}", post),
+            ("comments/{id}", comment),
+            ("follows/{id}", course.clone()),
+            ("blocks/{user_id}", dee.id.clone()),
             ("conversations/{id}", conversation),
             ("messages/{message_id}", message),
             ("courses/{id}", course.clone()),

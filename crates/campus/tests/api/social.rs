@@ -1,0 +1,305 @@
+//! The social context through the real server: posts in the places the school's rules allow,
+//! who reads a student's profile, the home feed and follows, comments one level deep,
+//! reactions, mutes and blocks (which messaging honours too), the word list holding posts for
+//! a moderator, reports, and the moderation queue whose actions reach the audit log. Runs on
+//! every storage backend.
+
+use std::time::Duration;
+
+use campus_testkit::{
+    each_storage, eventually,
+    people::{call, send, Person, School},
+    TestApp, TestEnv,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::live::course_with;
+
+const WITHIN: Duration = Duration::from_secs(20);
+
+/// Waits until social's roster holds `places` places in the course.
+async fn roster_has(app: &TestApp, course: &str, places: i64) {
+    eventually(WITHIN, "social hears of the course's members", || async {
+        let (known,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                .bind(course)
+                .fetch_one(app.db("social").pool())
+                .await
+                .unwrap();
+        (known == places).then_some(())
+    })
+    .await;
+}
+
+async fn post(app: &TestApp, who: &Person, place: Value, body: &str) -> (StatusCode, Value) {
+    let mut request = place;
+    request["body"] = json!(body);
+    call(
+        app,
+        Method::POST,
+        "/api/v1/posts",
+        Some(&who.token),
+        Some(request),
+    )
+    .await
+}
+
+async fn posted(app: &TestApp, who: &Person, place: Value, body: &str) -> String {
+    let (status, answer) = post(app, who, place, body).await;
+    assert_eq!(status, 201, "{answer}");
+    answer["id"].as_str().unwrap().to_owned()
+}
+
+/// The bodies of a list of posts (or comments), in its order.
+fn bodies(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let html = item["body_html"].as_str().unwrap();
+            html.trim()
+                .trim_start_matches("<p>")
+                .trim_end_matches("</p>")
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn feed(app: &TestApp, who: &Person) -> Vec<String> {
+    bodies(&send(app, Method::GET, "/api/v1/feed", who, None).await)
+}
+
+fn school() -> Value {
+    json!({ "place": "school" })
+}
+
+fn course(id: &str) -> Value {
+    json!({ "place": "course", "course_id": id })
+}
+
+fn profile(id: &str) -> Value {
+    json!({ "place": "profile", "profile_id": id })
+}
+
+each_storage! {
+    async fn people_post_where_the_school_lets_them(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school_ = School::create(&app, "posting").await;
+        let tess = school_.add(&app, "teacher", "Tess").await;
+        let sam = school_.add(&app, "student", "Sam").await;
+        let kim = school_.add(&app, "student", "Kim").await;
+        let lee = school_.add(&app, "student", "Lee").await;
+        let other = School::create(&app, "elsewhere").await;
+        let physics = course_with(&app, &tess, &[&sam, &kim]).await;
+        roster_has(&app, &physics, 3).await;
+
+        // The school's feed is staff's until the school opens it to students.
+        let welcome = posted(&app, &tess, school(), "Welcome back, everyone").await;
+        let (status, refused) = post(&app, &sam, school(), "Hi school").await;
+        assert_eq!(status, 403, "{refused}");
+        send(&app, Method::PUT, "/api/v1/social/settings", &school_.admin, Some(json!({
+            "students_post_to_school": true, "students_post_on_profiles": true, "student_profiles_public": false }))).await;
+        posted(&app, &sam, school(), "Hi school").await;
+        // A course's feed is its members'; a profile is its owner's to post on.
+        posted(&app, &sam, course(&physics), "Lab notes are up").await;
+        assert_eq!(post(&app, &lee, course(&physics), "Let me in").await.0, 403);
+        posted(&app, &sam, profile(&sam.id), "I like **rockets**").await;
+        assert_eq!(post(&app, &sam, profile(&kim.id), "On your wall").await.0, 403);
+
+        // Reading: a course's feed for its members; a student's profile for the people of
+        // their courses (and the admins).
+        let (status, _) = call(&app, Method::GET, &format!("/api/v1/posts?place=course&course_id={physics}"), Some(&lee.token), None).await;
+        assert_eq!(status, 404);
+        let lab = send(&app, Method::GET, &format!("/api/v1/posts?place=course&course_id={physics}"), &kim, None).await;
+        assert_eq!(bodies(&lab), ["Lab notes are up"]);
+        let path = format!("/api/v1/posts?place=profile&profile_id={}", sam.id);
+        assert_eq!(call(&app, Method::GET, &path, Some(&lee.token), None).await.0, 403);
+        for reader in [&kim, &tess, &school_.admin] {
+            assert_eq!(bodies(&send(&app, Method::GET, &path, reader, None).await), ["I like <strong>rockets</strong>"]);
+        }
+
+        // The home feed: the school's, one's courses', and the profiles one follows.
+        assert_eq!(feed(&app, &kim).await, ["Lab notes are up", "Hi school", "Welcome back, everyone"]);
+        assert_eq!(feed(&app, &lee).await, ["Hi school", "Welcome back, everyone"]);
+        let (status, _) = call(&app, Method::POST, "/api/v1/follows", Some(&lee.token), Some(json!({ "kind": "person", "id": sam.id }))).await;
+        assert_eq!(status, 403, "Lee may not see Sam's profile, so may not follow it");
+        let (status, _) = call(&app, Method::POST, "/api/v1/follows", Some(&kim.token), Some(json!({ "kind": "person", "id": sam.id }))).await;
+        assert_eq!(status, 201);
+        let (status, _) = call(&app, Method::POST, "/api/v1/follows", Some(&kim.token), Some(json!({ "kind": "person", "id": sam.id }))).await;
+        assert_eq!(status, 200, "following twice is one follow");
+        assert_eq!(feed(&app, &kim).await[0], "I like <strong>rockets</strong>");
+        let follows = send(&app, Method::GET, "/api/v1/follows", &kim, None).await;
+        assert_eq!(follows["items"][0]["id"], sam.id.as_str());
+        assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/follows/{}", sam.id), Some(&kim.token), None).await.0, 204);
+        assert_eq!(feed(&app, &kim).await.len(), 3);
+        // Paging: newest first, one at a time.
+        let first = send(&app, Method::GET, "/api/v1/feed?limit=1", &kim, None).await;
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let second = send(&app, Method::GET, &format!("/api/v1/feed?limit=1&cursor={cursor}"), &kim, None).await;
+        assert_eq!(bodies(&second), ["Hi school"]);
+
+        // Bad input changes nothing.
+        let count = || async {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM posts").fetch_one(app.db("social").pool()).await.unwrap();
+            n
+        };
+        let before = count().await;
+        for wrong in [json!({ "place": "school", "body": "" }), json!({ "place": "school", "body": "x".repeat(5001) }),
+            json!({ "place": "course", "body": "where?" }), json!({ "place": "school", "course_id": physics, "body": "both" }),
+            json!({ "place": "moon", "body": "hi" }), json!({ "place": "school", "body": "hi", "pinned": true })] {
+            let (status, body) = call(&app, Method::POST, "/api/v1/posts", Some(&tess.token), Some(wrong.clone())).await;
+            assert_eq!(status, 422, "{wrong}: {body}");
+        }
+        assert_eq!(count().await, before);
+        // Nothing crosses schools.
+        assert_eq!(call(&app, Method::GET, &format!("/api/v1/posts/{welcome}"), Some(&other.admin.token), None).await.0, 404);
+        assert_eq!(feed(&app, &other.admin).await, Vec::<String>::new());
+        env.cleanup().await;
+    }
+
+    async fn comments_reactions_mutes_and_blocks(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school_ = School::create(&app, "reacting").await;
+        let tess = school_.add(&app, "teacher", "Tess").await;
+        let sam = school_.add(&app, "student", "Sam").await;
+        let kim = school_.add(&app, "student", "Kim").await;
+        let physics = course_with(&app, &tess, &[&sam, &kim]).await;
+        roster_has(&app, &physics, 3).await;
+        let notes = posted(&app, &sam, course(&physics), "Lab notes are up").await;
+        let kims_post = posted(&app, &kim, course(&physics), "Who has the key?").await;
+
+        // Comments, one level of replies.
+        let path = format!("/api/v1/posts/{notes}/comments");
+        let (status, top) = call(&app, Method::POST, &path, Some(&kim.token), Some(json!({ "body": "Thanks!" }))).await;
+        assert_eq!(status, 201, "{top}");
+        let (status, reply) = call(&app, Method::POST, &path, Some(&sam.token),
+            Some(json!({ "body": "You're welcome", "parent_id": top["id"] }))).await;
+        assert_eq!(status, 201, "{reply}");
+        let (status, _) = call(&app, Method::POST, &path, Some(&kim.token),
+            Some(json!({ "body": "Deeper", "parent_id": reply["id"] }))).await;
+        assert_eq!(status, 422, "replies go one level deep");
+        assert_eq!(bodies(&send(&app, Method::GET, &path, &tess, None).await), ["Thanks!", "You're welcome"]);
+
+        // Reactions: one per person, a new one replaces the old.
+        let path = format!("/api/v1/posts/{notes}/reactions");
+        send(&app, Method::PUT, &path, &kim, Some(json!({ "kind": "like" }))).await;
+        let now = send(&app, Method::PUT, &path, &kim, Some(json!({ "kind": "celebrate" }))).await;
+        assert_eq!(now["my_reaction"], "celebrate");
+        send(&app, Method::PUT, &path, &tess, Some(json!({ "kind": "like" }))).await;
+        let shown = send(&app, Method::GET, &format!("/api/v1/posts/{notes}"), &sam, None).await;
+        assert_eq!(shown["reactions"], json!([{ "kind": "celebrate", "count": 1 }, { "kind": "like", "count": 1 }]));
+        assert_eq!((shown["comments"].as_i64(), shown["my_reaction"].is_null()), (Some(2), true));
+        let (status, _) = call(&app, Method::PUT, &path, Some(&kim.token), Some(json!({ "kind": "angry" }))).await;
+        assert_eq!(status, 422, "only the fixed set");
+        let after = send(&app, Method::DELETE, &path, &kim, None).await;
+        assert_eq!(after["reactions"], json!([{ "kind": "like", "count": 1 }]));
+
+        // Kim mutes Sam: his posts and comments leave her view, and nobody else's.
+        let on_kims = format!("/api/v1/posts/{kims_post}/comments");
+        send(&app, Method::POST, &on_kims, &sam, Some(json!({ "body": "I do" }))).await;
+        send(&app, Method::POST, &on_kims, &tess, Some(json!({ "body": "So do I" }))).await;
+        send(&app, Method::POST, "/api/v1/blocks", &kim, Some(json!({ "user_id": sam.id, "kind": "mute" }))).await;
+        assert_eq!(feed(&app, &kim).await, ["Who has the key?"]);
+        assert_eq!(bodies(&send(&app, Method::GET, &on_kims, &kim, None).await), ["So do I"]);
+        assert_eq!(call(&app, Method::GET, &format!("/api/v1/posts/{notes}"), Some(&kim.token), None).await.0, 404);
+        assert_eq!(bodies(&send(&app, Method::GET, &on_kims, &tess, None).await), ["I do", "So do I"]);
+        assert_eq!(feed(&app, &sam).await.len(), 2);
+        // She blocks him: he no longer sees her posts, and messaging refuses him too.
+        send(&app, Method::POST, "/api/v1/blocks", &kim, Some(json!({ "user_id": sam.id, "kind": "block" }))).await;
+        assert_eq!(feed(&app, &sam).await, ["Lab notes are up"]);
+        assert_eq!(call(&app, Method::GET, &format!("/api/v1/posts/{kims_post}"), Some(&sam.token), None).await.0, 404);
+        eventually(WITHIN, "messaging hears of the block", || async {
+            let (status, _) = call(&app, Method::POST, "/api/v1/conversations", Some(&sam.token),
+                Some(json!({ "member_ids": [kim.id] }))).await;
+            (status == 403).then_some(())
+        }).await;
+        let blocks = send(&app, Method::GET, "/api/v1/blocks", &kim, None).await;
+        assert_eq!((blocks["items"][0]["kind"].as_str(), blocks["items"][0]["name"].as_str()), (Some("block"), Some("Sam")));
+        assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/blocks/{}", sam.id), Some(&kim.token), None).await.0, 204);
+        assert_eq!(feed(&app, &sam).await.len(), 2);
+        eventually(WITHIN, "messaging hears the block is lifted", || async {
+            let (status, _) = call(&app, Method::POST, "/api/v1/conversations", Some(&sam.token),
+                Some(json!({ "member_ids": [kim.id] }))).await;
+            status.is_success().then_some(())
+        }).await;
+        assert_eq!(call(&app, Method::POST, "/api/v1/blocks", Some(&kim.token), Some(json!({ "user_id": kim.id, "kind": "block" }))).await.0, 422);
+        env.cleanup().await;
+    }
+
+    async fn moderators_act_on_reports_and_the_word_list(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school_ = School::create(&app, "moderated").await;
+        let tess = school_.add(&app, "teacher", "Tess").await;
+        let tom = school_.add(&app, "teacher", "Tom").await;
+        let sam = school_.add(&app, "student", "Sam").await;
+        let kim = school_.add(&app, "student", "Kim").await;
+        let physics = course_with(&app, &tess, &[&sam, &kim]).await;
+        course_with(&app, &tom, &[]).await;
+        roster_has(&app, &physics, 3).await;
+        send(&app, Method::PUT, "/api/v1/social/settings", &school_.admin, Some(json!({
+            "students_post_to_school": false, "students_post_on_profiles": true, "student_profiles_public": false,
+            "words": "darn\nvery bad idea" }))).await;
+        let settings = send(&app, Method::GET, "/api/v1/social/settings", &sam, None).await;
+        assert!(settings["words"].is_null(), "the list is the admins' to read");
+
+        // The word list holds a post before anyone sees it; its author sees it held.
+        let (status, held) = post(&app, &sam, course(&physics), "Darn, the lab is closed").await;
+        assert_eq!((status.as_u16(), held["status"].as_str()), (201, Some("held")), "{held}");
+        let held = held["id"].as_str().unwrap().to_owned();
+        assert_eq!(feed(&app, &kim).await, Vec::<String>::new());
+        assert_eq!(call(&app, Method::GET, &format!("/api/v1/posts/{held}"), Some(&kim.token), None).await.0, 404);
+        assert_eq!(send(&app, Method::GET, &format!("/api/v1/posts/{held}"), &sam, None).await["status"], "held");
+        // Its course's teacher finds it in the queue; another teacher and students do not.
+        let queue = send(&app, Method::GET, "/api/v1/moderation", &tess, None).await;
+        assert_eq!(queue["items"][0]["subject_id"], held.as_str());
+        assert_eq!(send(&app, Method::GET, "/api/v1/moderation", &tom, None).await["items"], json!([]));
+        assert_eq!(call(&app, Method::GET, "/api/v1/moderation", Some(&sam.token), None).await.0, 403);
+        let path = format!("/api/v1/moderation/posts/{held}");
+        assert_eq!(call(&app, Method::POST, &path, Some(&tom.token), Some(json!({ "action": "restore" }))).await.0, 404,
+            "Tom cannot even see the course's feed");
+        let restored = send(&app, Method::POST, &path, &tess, Some(json!({ "action": "restore", "note": "Harmless" }))).await;
+        assert_eq!(restored["status"], "visible");
+        assert_eq!(feed(&app, &kim).await, ["Darn, the lab is closed"]);
+
+        // A report: the reporter's reasons reach the queue, once per reporter; hiding it takes it
+        // out of every feed.
+        let rude = posted(&app, &sam, course(&physics), "Kim is slow").await;
+        let report = json!({ "subject_kind": "post", "subject_id": rude, "reason": "Unkind about me" });
+        let (status, _) = call(&app, Method::POST, "/api/v1/reports", Some(&kim.token), Some(report.clone())).await;
+        assert_eq!(status, 201);
+        let (status, again) = call(&app, Method::POST, "/api/v1/reports", Some(&kim.token), Some(report)).await;
+        assert_eq!((status.as_u16(), again["new"].as_bool()), (200, Some(false)));
+        let queue = send(&app, Method::GET, "/api/v1/moderation", &school_.admin, None).await;
+        let item = queue["items"].as_array().unwrap().iter().find(|i| i["subject_id"] == rude.as_str()).unwrap().clone();
+        assert_eq!(item["reasons"], json!(["Unkind about me"]));
+        let path = format!("/api/v1/moderation/posts/{rude}");
+        let hidden = send(&app, Method::POST, &path, &tess, Some(json!({ "action": "hide", "note": "Unkind" }))).await;
+        assert_eq!((hidden["status"].as_str(), hidden["reports_closed"].as_u64()), (Some("hidden"), Some(1)));
+        for reader in [&kim, &sam, &tess] {
+            assert!(!feed(&app, reader).await.contains(&"Kim is slow".to_owned()));
+        }
+        assert_eq!(send(&app, Method::GET, &format!("/api/v1/posts/{rude}"), &sam, None).await["status"], "hidden");
+        let (status, body) = call(&app, Method::POST, &path, Some(&tess.token), Some(json!({ "action": "hide" }))).await;
+        assert_eq!(status, 409, "{body}");
+        let (status, _) = call(&app, Method::POST, &path, Some(&tess.token), Some(json!({ "action": "dismiss" }))).await;
+        assert_eq!(status, 409, "no open reports to dismiss");
+        // Comments too.
+        let comment = send(&app, Method::POST, &format!("/api/v1/posts/{held}/comments"), &kim, Some(json!({ "body": "Very bad idea!" }))).await;
+        assert_eq!(comment["status"], "held");
+        let comment_id = comment["id"].as_str().unwrap();
+        send(&app, Method::POST, &format!("/api/v1/moderation/comments/{comment_id}"), &tess, Some(json!({ "action": "hide" }))).await;
+
+        // Every action is in the school's audit log.
+        let logged = eventually(WITHIN, "the audit log records the moderation", || async {
+            let log = send(&app, Method::GET, "/api/v1/audit?action=moderation.hide", &school_.admin, None).await;
+            (log["items"].as_array().map_or(0, Vec::len) == 2).then_some(log)
+        }).await;
+        assert_eq!(logged["items"][0]["actor_id"], tess.id.as_str());
+        assert_eq!(logged["items"][0]["target"], format!("post:{rude}"));
+        let restores = send(&app, Method::GET, "/api/v1/audit?action=moderation.restore", &school_.admin, None).await;
+        assert_eq!(restores["items"].as_array().unwrap().len(), 1);
+        env.cleanup().await;
+    }
+}

@@ -1,0 +1,539 @@
+//! Posts in their places, their comments (one level of replies) and reactions.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use campus_contracts::social::{CommentAdded, PostPlace, PostPublished, PostWithdrawn};
+use campus_platform::{
+    auth::Permission,
+    error::{FieldError, Problem},
+    http::{Json, Query},
+    id, markdown,
+    openapi::fields,
+    pagination::{self, Page},
+    people::Caller,
+    text, time, Error, Result,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    domain::{self, Reaction},
+    reading,
+    store::{
+        self,
+        posts::{CommentRow, NewComment, NewPost, PostRow, Scope, Tallies},
+    },
+    Social,
+};
+
+pub(crate) fn routes(social: Social) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(list_posts, write_post))
+        .routes(routes!(show_post, delete_post))
+        .routes(routes!(list_comments, write_comment))
+        .routes(routes!(react, unreact))
+        .with_state(social)
+}
+
+/// How many people reacted one way.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct ReactionCount {
+    pub kind: Reaction,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct Post {
+    pub id: String,
+    pub place: PostPlace,
+    pub course_id: Option<String>,
+    pub profile_id: Option<String>,
+    pub author_id: String,
+    pub author_name: Option<String>,
+    /// Rendered from Markdown and sanitized.
+    pub body_html: String,
+    /// `visible`; `held` (the school's word list: waiting for a moderator) or `hidden`, as its
+    /// author and moderators see it.
+    pub status: String,
+    pub created_at: String,
+    pub reactions: Vec<ReactionCount>,
+    pub my_reaction: Option<Reaction>,
+    /// Visible comments.
+    pub comments: i64,
+}
+
+impl Post {
+    pub(crate) fn of(row: PostRow, tallies: &Tallies) -> Self {
+        let reactions = tallies
+            .reactions
+            .get(&row.id)
+            .map(|counts| {
+                counts
+                    .iter()
+                    .filter_map(|(kind, count)| {
+                        kind.parse().ok().map(|kind| ReactionCount {
+                            kind,
+                            count: *count,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            my_reaction: tallies.mine.get(&row.id).and_then(|kind| kind.parse().ok()),
+            comments: tallies.comments.get(&row.id).copied().unwrap_or(0),
+            reactions,
+            id: row.id,
+            place: row.place,
+            course_id: row.course_id,
+            profile_id: row.profile_id,
+            author_id: row.author_id,
+            author_name: row.author_name,
+            body_html: row.body_html,
+            status: row.status,
+            created_at: time::rfc3339(row.created_at),
+        }
+    }
+}
+
+/// A page of posts as the reader sees them, with their tallies.
+pub(crate) async fn shown(
+    social: &Social,
+    reader_id: &str,
+    rows: Vec<PostRow>,
+    limit: i64,
+) -> Result<Page<Post>> {
+    let page = Page::of(rows, limit, |row| row.id.clone());
+    let ids: Vec<String> = page.items.iter().map(|row| row.id.clone()).collect();
+    let tallies = store::posts::tallies(&social.db, reader_id, &ids).await?;
+    Ok(page.map(|row| Post::of(row, &tallies)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub(crate) struct PlaceQuery {
+    /// Which feed: the school's, a course's or a profile's.
+    #[param(inline)]
+    pub place: PostPlace,
+    /// The course, for `place=course`.
+    pub course_id: Option<String>,
+    /// The person, for `place=profile`.
+    pub profile_id: Option<String>,
+    pub cursor: Option<String>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
+}
+
+/// The visible posts of one place, newest first: the school's feed, a course's (its members)
+/// or a person's profile (as the school's rules allow).
+#[utoipa::path(get, path = "/api/v1/posts", tag = "social", params(PlaceQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<Post>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn list_posts(
+    State(social): State<Social>,
+    caller: Caller,
+    Query(query): Query<PlaceQuery>,
+) -> Result<Json<Page<Post>>> {
+    caller.require(Permission::Socialize)?;
+    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let scope = match (query.place, &query.course_id, &query.profile_id) {
+        (PostPlace::School, None, None) => Scope::School,
+        (PostPlace::Course, Some(course_id), None) => {
+            if !reading::may_read_course(&social, &caller, course_id).await? {
+                return Err(Error::NotFound { what: "course" });
+            }
+            Scope::Course(course_id)
+        }
+        (PostPlace::Profile, None, Some(profile_id)) => {
+            if !reading::may_see_profile(&social, &caller, profile_id, &rules).await? {
+                return Err(Error::forbidden(
+                    "the school shows a student's profile to the people of their courses",
+                ));
+            }
+            Scope::Profile(profile_id)
+        }
+        _ => {
+            return Err(Error::bad_request(
+                "place_mismatch",
+                "name `course_id` with place=course, `profile_id` with place=profile, and neither with place=school",
+            ))
+        }
+    };
+    let unwanted = store::graph::unwanted_by(&social.db, &caller.user_id).await?;
+    let limit = pagination::limit(query.limit);
+    let rows = store::posts::visible(
+        &social.db,
+        &caller.school_id,
+        scope,
+        &unwanted,
+        query.cursor.as_deref().unwrap_or_default(),
+        limit,
+    )
+    .await?;
+    Ok(Json(shown(&social, &caller.user_id, rows, limit).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewPostRequest {
+    pub place: PostPlace,
+    /// For `place=course`.
+    pub course_id: Option<String>,
+    /// For `place=profile`: one's own.
+    pub profile_id: Option<String>,
+    /// Markdown; rendered and sanitized for readers.
+    #[schema(schema_with = fields::required_text::<{ domain::POST_MAX }>)]
+    pub body: String,
+}
+
+/// Posts in a place, as the school's rules allow (by default students post in their courses'
+/// feeds and on their own profile). A post with a word of the school's list is held for a
+/// moderator (`status: held`) and shown to nobody else until restored. One person may write a
+/// burst of 20 posts and comments, then one every three seconds.
+#[utoipa::path(post, path = "/api/v1/posts", tag = "social", request_body = NewPostRequest, security(("bearer" = [])),
+    responses((status = 201, body = Post), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "Too many posts at once; see `Retry-After`", body = Problem)))]
+async fn write_post(
+    State(social): State<Social>,
+    caller: Caller,
+    Json(input): Json<NewPostRequest>,
+) -> Result<(StatusCode, Json<Post>)> {
+    caller.require(Permission::Socialize)?;
+    let body = text::required_text("body", &input.body, domain::POST_MAX)
+        .map_err(|error| Error::Validation(vec![error]))?;
+    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let (course_id, profile_id, member) = match (input.place, input.course_id, input.profile_id) {
+        (PostPlace::School, None, None) => (None, None, false),
+        (PostPlace::Course, Some(course_id), None) => {
+            let standing = social.rosters.standing(&caller, &course_id).await?;
+            standing.require_open()?;
+            (Some(course_id), None, standing.role.is_some())
+        }
+        (PostPlace::Profile, None, Some(profile_id)) => (None, Some(profile_id), false),
+        (place, _, _) => {
+            let field = match place {
+                PostPlace::Course => "course_id",
+                PostPlace::Profile => "profile_id",
+                PostPlace::School => "place",
+            };
+            return Err(Error::Validation(vec![FieldError::new(
+                field,
+                "place_mismatch",
+                "name `course_id` for a course's feed, `profile_id` for a profile, neither for the school's feed",
+            )]));
+        }
+    };
+    let own = profile_id.as_deref() == Some(caller.user_id.as_str());
+    domain::may_post(caller.role, input.place, member, own, &rules)
+        .map_err(|refusal| Error::forbidden(refusal.detail()))?;
+    social.writing.check(&caller.user_id).await?;
+    let held = domain::held_by(&body, &rules.words);
+    let status = if held { "held" } else { "visible" };
+    let body_html = markdown::render(&body);
+    let id = id::new_id_string();
+    let now = time::now_ms();
+    let mut uow = social.db.begin().await?;
+    store::posts::insert_post(
+        &mut uow,
+        &NewPost {
+            id: &id,
+            school_id: &caller.school_id,
+            place: input.place,
+            course_id: course_id.as_deref(),
+            profile_id: profile_id.as_deref(),
+            author_id: &caller.user_id,
+            body: &body,
+            body_html: &body_html,
+            status,
+            now,
+        },
+    )
+    .await?;
+    if !held {
+        uow.record(
+            &caller.school_id,
+            &PostPublished {
+                post_id: id.clone(),
+                school_id: caller.school_id.clone(),
+                place: input.place,
+                course_id: course_id.clone(),
+                profile_id: profile_id.clone(),
+                author_id: caller.user_id.clone(),
+                body: body.clone(),
+            },
+        )
+        .await?;
+    }
+    uow.commit().await?;
+    let row = store::posts::post(&social.db, &caller.school_id, &id)
+        .await?
+        .ok_or(Error::NotFound { what: "post" })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Post::of(row, &Tallies::default())),
+    ))
+}
+
+/// One post: for whoever may read its place.
+#[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "social", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Post), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn show_post(
+    State(social): State<Social>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Post>> {
+    let (post, _) = reading::readable_post(&social, &caller, &id).await?;
+    let tallies =
+        store::posts::tallies(&social.db, &caller.user_id, std::slice::from_ref(&id)).await?;
+    Ok(Json(Post::of(post, &tallies)))
+}
+
+/// Deletes a post: its author, or a moderator (who would rather hide it from the queue, which
+/// the audit log records).
+#[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "social", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn delete_post(
+    State(social): State<Social>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    let (post, moderator) = reading::readable_post(&social, &caller, &id).await?;
+    if post.author_id != caller.user_id && !moderator {
+        return Err(Error::forbidden("only its author may delete a post"));
+    }
+    let mut uow = social.db.begin().await?;
+    if store::posts::set_post_status(&mut uow, &id, &["visible", "held", "hidden"], "deleted")
+        .await?
+    {
+        uow.record(
+            &caller.school_id,
+            &PostWithdrawn {
+                post_id: id.clone(),
+                comment_id: None,
+                school_id: caller.school_id.clone(),
+            },
+        )
+        .await?;
+    }
+    uow.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct Comment {
+    pub id: String,
+    pub post_id: String,
+    /// The comment this one answers (replies go one level deep).
+    pub parent_id: Option<String>,
+    pub author_id: String,
+    pub author_name: Option<String>,
+    pub body_html: String,
+    pub status: String,
+    pub created_at: String,
+}
+
+impl From<CommentRow> for Comment {
+    fn from(row: CommentRow) -> Self {
+        Self {
+            id: row.id,
+            post_id: row.post_id,
+            parent_id: row.parent_id,
+            author_id: row.author_id,
+            author_name: row.author_name,
+            body_html: row.body_html,
+            status: row.status,
+            created_at: time::rfc3339(row.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub(crate) struct CommentPaging {
+    /// Comments after this one (the previous page's `next_cursor`), oldest first.
+    pub cursor: Option<String>,
+    /// How many to list (default 50).
+    #[param(inline)]
+    pub limit: Option<pagination::Limit>,
+}
+
+/// The post's visible comments, oldest first.
+#[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "social", params(("id" = String, Path), CommentPaging), security(("bearer" = [])),
+    responses((status = 200, body = Page<Comment>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn list_comments(
+    State(social): State<Social>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(paging): Query<CommentPaging>,
+) -> Result<Json<Page<Comment>>> {
+    reading::readable_post(&social, &caller, &id).await?;
+    let unwanted = store::graph::unwanted_by(&social.db, &caller.user_id).await?;
+    let limit = pagination::limit(paging.limit);
+    let rows = store::posts::comments(
+        &social.db,
+        &id,
+        &unwanted,
+        paging.cursor.as_deref().unwrap_or_default(),
+        limit,
+    )
+    .await?;
+    Ok(Json(
+        Page::of(rows, limit, |row| row.id.clone()).map(Comment::from),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewCommentRequest {
+    /// Markdown; rendered and sanitized for readers.
+    #[schema(schema_with = fields::required_text::<{ domain::COMMENT_MAX }>)]
+    pub body: String,
+    /// A top-level comment of the same post this one answers.
+    #[schema(schema_with = fields::optional_line::<40>)]
+    pub parent_id: Option<String>,
+}
+
+/// Comments on a visible post, or answers a top-level comment of it. Held by the school's word
+/// list like a post.
+#[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "social", params(("id" = String, Path)), request_body = NewCommentRequest, security(("bearer" = [])),
+    responses((status = 201, body = Comment), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The post is not visible (`post_not_visible`)", body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "Too many posts and comments at once; see `Retry-After`", body = Problem)))]
+async fn write_comment(
+    State(social): State<Social>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(input): Json<NewCommentRequest>,
+) -> Result<(StatusCode, Json<Comment>)> {
+    let body = text::required_text("body", &input.body, domain::COMMENT_MAX)
+        .map_err(|error| Error::Validation(vec![error]))?;
+    let (post, _) = reading::readable_post(&social, &caller, &id).await?;
+    if post.status != "visible" {
+        return Err(Error::conflict(
+            "post_not_visible",
+            "only a visible post takes comments",
+        ));
+    }
+    if let Some(parent_id) = &input.parent_id {
+        let parent = store::posts::comment(&social.db, &caller.school_id, parent_id).await?;
+        if !parent.is_some_and(|parent| parent.post_id == id && parent.parent_id.is_none()) {
+            return Err(Error::invalid(
+                "parent_id",
+                "not_a_top_level_comment",
+                "answer a top-level comment of this post",
+            ));
+        }
+    }
+    social.writing.check(&caller.user_id).await?;
+    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let held = domain::held_by(&body, &rules.words);
+    let status = if held { "held" } else { "visible" };
+    let body_html = markdown::render(&body);
+    let comment_id = id::new_id_string();
+    let now = time::now_ms();
+    let mut uow = social.db.begin().await?;
+    store::posts::insert_comment(
+        &mut uow,
+        &NewComment {
+            id: &comment_id,
+            post_id: &id,
+            parent_id: input.parent_id.as_deref(),
+            school_id: &caller.school_id,
+            author_id: &caller.user_id,
+            body: &body,
+            body_html: &body_html,
+            status,
+            now,
+        },
+    )
+    .await?;
+    if !held {
+        uow.record(
+            &caller.school_id,
+            &CommentAdded {
+                comment_id: comment_id.clone(),
+                post_id: id.clone(),
+                school_id: caller.school_id.clone(),
+                author_id: caller.user_id.clone(),
+                post_author_id: post.author_id.clone(),
+                body: body.clone(),
+            },
+        )
+        .await?;
+    }
+    uow.commit().await?;
+    let row = store::posts::comment(&social.db, &caller.school_id, &comment_id)
+        .await?
+        .ok_or(Error::NotFound { what: "comment" })?;
+    Ok((StatusCode::CREATED, Json(Comment::from(row))))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Reacting {
+    pub kind: Reaction,
+}
+
+/// The post's reactions after a change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct Reactions {
+    pub reactions: Vec<ReactionCount>,
+    pub my_reaction: Option<Reaction>,
+}
+
+async fn reactions_now(social: &Social, caller: &Caller, id: &str) -> Result<Reactions> {
+    let tallies = store::posts::tallies(&social.db, &caller.user_id, &[id.to_owned()]).await?;
+    let (post, _) = reading::readable_post(social, caller, id).await?;
+    let post = Post::of(post, &tallies);
+    Ok(Reactions {
+        reactions: post.reactions,
+        my_reaction: post.my_reaction,
+    })
+}
+
+/// Reacts to a visible post (one reaction per person: a new one replaces the old).
+#[utoipa::path(put, path = "/api/v1/posts/{id}/reactions", tag = "social", params(("id" = String, Path)), request_body = Reacting, security(("bearer" = [])),
+    responses((status = 200, body = Reactions), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The post is not visible (`post_not_visible`)", body = Problem), (status = 422, body = Problem)))]
+async fn react(
+    State(social): State<Social>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(input): Json<Reacting>,
+) -> Result<Json<Reactions>> {
+    let (post, _) = reading::readable_post(&social, &caller, &id).await?;
+    if post.status != "visible" {
+        return Err(Error::conflict(
+            "post_not_visible",
+            "only a visible post takes reactions",
+        ));
+    }
+    let mut uow = social.db.begin().await?;
+    store::posts::react(
+        &mut uow,
+        &id,
+        &caller.user_id,
+        input.kind.as_str(),
+        time::now_ms(),
+    )
+    .await?;
+    uow.commit().await?;
+    Ok(Json(reactions_now(&social, &caller, &id).await?))
+}
+
+/// Takes the caller's reaction back.
+#[utoipa::path(delete, path = "/api/v1/posts/{id}/reactions", tag = "social", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Reactions), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn unreact(
+    State(social): State<Social>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Reactions>> {
+    reading::readable_post(&social, &caller, &id).await?;
+    let mut uow = social.db.begin().await?;
+    store::posts::unreact(&mut uow, &id, &caller.user_id).await?;
+    uow.commit().await?;
+    Ok(Json(reactions_now(&social, &caller, &id).await?))
+}
