@@ -61,7 +61,10 @@ impl Application {
             jwks::check_url(&config.jwks_url(), config.auth.allow_plain_http_jwks)?;
         }
         let keys = KeyRing::default();
-        let services = Arc::new(Services::default());
+        let services = Arc::new(Services::new(
+            contexts.iter().map(|context| context.name).collect(),
+            config.bus.url.is_some(),
+        ));
         let mut plan = BusPlan::connect(&config).await?;
         let mut tasks = Vec::new();
         tasks.extend(plan.fan_out(services.live(), &config));

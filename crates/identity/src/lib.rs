@@ -85,8 +85,11 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         .merge(two_factor::routes(identity.clone()))
         .merge(recovery::routes(identity));
     let db = env.db.clone();
-    Ok(Running::new(routes)
-        .subscribe(moderation_audit::subscription())
+    let mut running = Running::new(routes);
+    if env.hears_from("social") {
+        running = running.subscribe(moderation_audit::subscription());
+    }
+    Ok(running
         .task(postman.task())
         .task(Task::new("password-reset desk", move |shutdown| {
             reset_desk.run(shutdown)

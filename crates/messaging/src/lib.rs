@@ -82,9 +82,12 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         .merge(messages::routes(messaging.clone()))
         .merge(contacts::routes(messaging.clone()))
         .merge(settings::routes(messaging));
-    Ok(Running::new(routes)
-        .subscribe(blocks::subscription())
-        .task(forget_idle_senders(sending)))
+    let mut running = Running::new(routes).task(forget_idle_senders(sending));
+    // Blocks are social's: where social runs nowhere this process can hear, nobody blocks.
+    if env.hears_from("social") {
+        running = running.subscribe(blocks::subscription());
+    }
+    Ok(running)
 }
 
 /// Keeps the per-person send allowance's memory bounded.

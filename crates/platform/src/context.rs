@@ -162,6 +162,15 @@ impl ContextEnv {
         self.services.live.clone()
     }
 
+    /// Whether the context can follow `context`'s events: always through NATS JetStream, and in
+    /// the embedded shape only when that context runs in this process (its log is a table of
+    /// its database). A subscription that is a courtesy rather than the context's purpose (an
+    /// audit entry for another context's action) is made only when this holds, so a process
+    /// running a few contexts on the embedded bus still starts.
+    pub fn hears_from(&self, context: &str) -> bool {
+        self.services.shared_bus || self.services.here.iter().any(|here| *here == context)
+    }
+
     /// What seals the context's secrets at rest, with the installation's key.
     pub fn sealer(&self) -> anyhow::Result<Arc<Sealer>> {
         self.services.sealer(&self.config)
@@ -176,9 +185,22 @@ pub struct Services {
     redis: std::sync::OnceLock<Option<SharedRedis>>,
     sealer: std::sync::OnceLock<Arc<Sealer>>,
     live: Live,
+    /// The contexts this process runs.
+    here: Vec<&'static str>,
+    /// Events travel through NATS JetStream, between processes.
+    shared_bus: bool,
 }
 
 impl Services {
+    /// The services of a process running `here`, on a bus shared between processes or not.
+    pub fn new(here: Vec<&'static str>, shared_bus: bool) -> Self {
+        Self {
+            here,
+            shared_bus,
+            ..Self::default()
+        }
+    }
+
     fn mailer(&self, config: &Config) -> anyhow::Result<Mailer> {
         if let Some(mailer) = self.mailer.get() {
             return Ok(mailer.clone());

@@ -8,7 +8,7 @@
 //!
 //! Rooms: `domain` (the rules, no I/O), `store/` (SQL), `reading` (what a caller may see and
 //! moderate), `posts` (posts, comments, reactions), `feed` (the home feed), `follows`,
-//! `blocks`, `moderation` (reports, the queue, moderators' actions) and `settings` (the
+//! `profiles` (a person as the caller sees them), `blocks`, `moderation` (reports, the queue, moderators' actions) and `settings` (the
 //! school's rules and word list).
 
 pub(crate) mod blocks;
@@ -17,6 +17,7 @@ pub(crate) mod feed;
 pub(crate) mod follows;
 pub(crate) mod moderation;
 pub(crate) mod posts;
+pub(crate) mod profiles;
 pub(crate) mod reading;
 pub(crate) mod settings;
 pub(crate) mod store;
@@ -80,6 +81,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         .merge(follows::routes(social.clone()))
         .merge(blocks::routes(social.clone()))
         .merge(moderation::routes(social.clone()))
+        .merge(profiles::routes(social.clone()))
         .merge(settings::routes(social));
     Ok(Running::new(routes).task(Task::every(
         "forget idle writers",

@@ -47,6 +47,17 @@ impl Me {
         matches!(self.role, Role::SchoolAdmin | Role::SuperAdmin)
     }
 
+    /// Posts, comments and chats: everyone of a school (the platform's operators belong to
+    /// none).
+    pub(crate) fn socializes(&self) -> bool {
+        self.role != Role::SuperAdmin
+    }
+
+    /// Has a moderation queue: the school's admins and teachers.
+    pub(crate) fn moderates(&self) -> bool {
+        matches!(self.role, Role::SchoolAdmin | Role::Teacher)
+    }
+
     pub(crate) fn is_super_admin(&self) -> bool {
         self.role == Role::SuperAdmin
     }
@@ -61,10 +72,12 @@ struct Unread {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Section {
     Home,
+    Feed,
     Courses,
     Grades,
     Calendar,
     Messages,
+    Moderation,
     Notifications,
     Account,
     Admin,

@@ -110,6 +110,16 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/calendar", get(pages::calendar::calendar))
         .route("/calendar/feed", post(pages::calendar::new_feed))
         .route("/calendar/feed/stop", post(pages::calendar::stop_feed))
+        .route("/feed", get(pages::feed::feed).post(pages::feed::write))
+        .route("/posts/{id}", get(pages::feed::post))
+        .route("/posts/{id}/comments", post(pages::feed::comment))
+        .route("/posts/{id}/react", post(pages::feed::react))
+        .route("/posts/{id}/report", post(pages::feed::report))
+        .route("/moderation", get(pages::moderation::queue))
+        .route("/moderation/{kind}/{id}", post(pages::moderation::decide))
+        .route("/people/{id}", get(pages::profiles::profile))
+        .route("/people/{id}/relation", post(pages::profiles::relate))
+        .route("/people/{id}/message", post(pages::profiles::message))
         .route(
             "/messages",
             get(pages::messages::inbox).post(pages::messages::start),

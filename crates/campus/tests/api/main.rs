@@ -44,4 +44,5 @@ mod second_factor;
 mod secrets_at_rest;
 mod sessions;
 mod social;
+mod social_in_chromium;
 mod web_session;

@@ -458,6 +458,7 @@ each_storage! {
             ("comments/{id}", comment),
             ("follows/{id}", course.clone()),
             ("blocks/{user_id}", dee.id.clone()),
+            ("profiles/{id}", sam.id.clone()),
             ("conversations/{id}", conversation),
             ("messages/{message_id}", message),
             ("courses/{id}", course.clone()),

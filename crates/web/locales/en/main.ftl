@@ -908,3 +908,63 @@ messages-body = Message
 messages-send = Send
 messages-read-only = This conversation is read-only: its course is archived.
 field-choose_someone = Choose at least one person.
+nav-feed = Feed
+nav-moderation = Moderation
+feed-title = Feed
+feed-empty = Nothing here yet. Posts in the school's feed, your courses and the people you follow appear here.
+feed-older = Older posts
+feed-write = Post something
+feed-nowhere = There is nowhere you can post yet.
+posts-title = Post
+posts-place = Where
+posts-place-school = The school's feed
+posts-place-profile = My profile
+posts-body = What you want to say
+posts-publish = Post
+posts-status-held = Waiting for a moderator
+posts-status-hidden = Hidden by a moderator
+posts-status-visible = Visible
+posts-status-deleted = Deleted
+posts-reactions = Reactions
+posts-comments = { $count ->
+    [one] 1 comment
+   *[other] { $count } comments
+}
+posts-comment = Comment
+posts-comment-body = Your comment
+posts-reply = Reply
+posts-reply-body = Your reply
+posts-report = Report this post
+posts-report-comment = Report this comment
+posts-report-reason = What is wrong with it?
+posts-report-send = Send the report
+posts-reported = Thank you. The moderators will look at it.
+reaction-like = Like
+reaction-love = Love
+reaction-celebrate = Celebrate
+reaction-insightful = Insightful
+reaction-thanks = Thanks
+moderation-title = Moderation
+moderation-empty = Nothing is waiting: no reports and nothing held by the word list.
+moderation-kind-post = Post
+moderation-kind-comment = Comment
+moderation-open-post = Open the post
+moderation-held = Held by the school's word list.
+moderation-reports = { $count ->
+    [one] 1 report
+   *[other] { $count } reports
+}
+moderation-note = Note for the audit log (optional)
+moderation-hide = Hide
+moderation-restore = Restore
+moderation-dismiss = Dismiss the reports
+profile-follow = Follow
+profile-unfollow = Stop following
+profile-mute = Mute
+profile-unmute = Unmute
+profile-block = Block
+profile-unblock = Unblock
+profile-message = Message
+profile-private = The school shows a student's profile to the people of their courses.
+profile-post-here = Post on your profile from the feed.
+profile-no-posts = No posts on this profile yet.

@@ -908,3 +908,63 @@ messages-body = Mensaje
 messages-send = Enviar
 messages-read-only = Esta conversación es de solo lectura: su curso está archivado.
 field-choose_someone = Elige al menos a una persona.
+nav-feed = Muro
+nav-moderation = Moderación
+feed-title = Muro
+feed-empty = Todavía no hay nada. Aquí aparecen las publicaciones del muro de la escuela, de tus cursos y de las personas que sigues.
+feed-older = Publicaciones anteriores
+feed-write = Publicar algo
+feed-nowhere = Todavía no hay ningún lugar donde puedas publicar.
+posts-title = Publicación
+posts-place = Dónde
+posts-place-school = El muro de la escuela
+posts-place-profile = Mi perfil
+posts-body = Lo que quieres decir
+posts-publish = Publicar
+posts-status-held = Esperando a un moderador
+posts-status-hidden = Ocultada por un moderador
+posts-status-visible = Visible
+posts-status-deleted = Eliminada
+posts-reactions = Reacciones
+posts-comments = { $count ->
+    [one] 1 comentario
+   *[other] { $count } comentarios
+}
+posts-comment = Comentar
+posts-comment-body = Tu comentario
+posts-reply = Responder
+posts-reply-body = Tu respuesta
+posts-report = Denunciar esta publicación
+posts-report-comment = Denunciar este comentario
+posts-report-reason = ¿Qué tiene de malo?
+posts-report-send = Enviar la denuncia
+posts-reported = Gracias. Los moderadores lo revisarán.
+reaction-like = Me gusta
+reaction-love = Me encanta
+reaction-celebrate = Celebrar
+reaction-insightful = Interesante
+reaction-thanks = Gracias
+moderation-title = Moderación
+moderation-empty = No hay nada pendiente: ni denuncias ni nada retenido por la lista de palabras.
+moderation-kind-post = Publicación
+moderation-kind-comment = Comentario
+moderation-open-post = Abrir la publicación
+moderation-held = Retenido por la lista de palabras de la escuela.
+moderation-reports = { $count ->
+    [one] 1 denuncia
+   *[other] { $count } denuncias
+}
+moderation-note = Nota para el registro de auditoría (opcional)
+moderation-hide = Ocultar
+moderation-restore = Restaurar
+moderation-dismiss = Descartar las denuncias
+profile-follow = Seguir
+profile-unfollow = Dejar de seguir
+profile-mute = Silenciar
+profile-unmute = Dejar de silenciar
+profile-block = Bloquear
+profile-unblock = Desbloquear
+profile-message = Enviar un mensaje
+profile-private = La escuela muestra el perfil de un estudiante a las personas de sus cursos.
+profile-post-here = Publica en tu perfil desde el muro.
+profile-no-posts = Todavía no hay publicaciones en este perfil.

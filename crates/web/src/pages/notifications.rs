@@ -100,7 +100,7 @@ pub(crate) async fn open(
         .done()
         .map_err(|failure| visit.fail(failure))?;
     // Only a page of this site: a forged form must not send the reader elsewhere.
-    let local = form.to.starts_with('/') && !form.to.starts_with("//") && !form.to.contains('\\');
+    let local = campus_platform::web_session::is_local_path(&form.to);
     Ok(frame::see_other(if local {
         &form.to
     } else {

@@ -1,0 +1,186 @@
+//! The feed in a real headless Chromium: a student posts in his course's feed, a classmate
+//! reacts and reports the post, the course's teacher hides it from her moderation queue, and
+//! it disappears from everyone's feed. The feed, a post, the queue and a profile pass
+//! axe-core's check.
+
+use std::time::Duration;
+
+use campus_testkit::{
+    eventually,
+    people::{call, School},
+    Backend, TestEnv,
+};
+use fantoccini::{Client, Locator};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::pages_in_chromium::{
+    app, browser, click, fill, sign_in, start_driver, submit, text_of, Accessibility,
+};
+
+const WITHIN: Duration = Duration::from_secs(20);
+
+/// The texts of the posts on the open page, in order.
+async fn posts(client: &Client) -> Vec<String> {
+    let mut texts = Vec::new();
+    for body in client.find_all(Locator::Css(".post .body")).await.unwrap() {
+        texts.push(body.text().await.unwrap());
+    }
+    texts
+}
+
+#[tokio::test]
+async fn a_reported_post_leaves_every_feed_once_hidden_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let school = School::create(&app, "hill-valley").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let kim = school.add(&app, "student", "Kim").await;
+    let course = crate::pages::course(&app, &tess.token, "Physics", 1).await;
+    for student in [&sam, &kim] {
+        let (status, body) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/courses/{course}/members/{}", student.id),
+            Some(&tess.token),
+            Some(json!({ "role": "student" })),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    eventually(WITHIN, "social hears of the class", || async {
+        let (places,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                .bind(&course)
+                .fetch_one(app.db("social").pool())
+                .await
+                .unwrap();
+        (places == 3).then_some(())
+    })
+    .await;
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        "/api/v1/posts",
+        Some(&tess.token),
+        Some(json!({ "place": "school", "body": "Welcome back, everyone" })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let mut a11y = Accessibility::new();
+
+    // Sam posts in his course's feed (the school's feed is not offered to students).
+    let sams = browser(&driver, true, 1280).await;
+    sign_in(&sams, &app, "hill-valley", &sam.email).await;
+    click(&sams, r#"header a[href="/feed"]"#).await;
+    let mut offered = Vec::new();
+    for option in sams.find_all(Locator::Css("#place option")).await.unwrap() {
+        offered.push(option.text().await.unwrap());
+    }
+    assert_eq!(offered, ["Physics", "My profile"]);
+    sams.find(Locator::Css(&format!(
+        "#place option[value=\"course:{course}\"]"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    fill(&sams, "body", "Kim is *slow*").await;
+    submit(&sams, "/feed").await;
+    assert_eq!(
+        posts(&sams).await,
+        ["Kim is slow", "Welcome back, everyone"]
+    );
+    a11y.check(&sams, "the feed").await;
+
+    // Kim sees it, likes it, then thinks better of it and reports it.
+    let kims = browser(&driver, true, 1280).await;
+    sign_in(&kims, &app, "hill-valley", &kim.email).await;
+    click(&kims, r#"header a[href="/feed"]"#).await;
+    assert_eq!(
+        posts(&kims).await,
+        ["Kim is slow", "Welcome back, everyone"]
+    );
+    click(&kims, ".post a[href$=\"#comments\"]").await;
+    a11y.check(&kims, "a post").await;
+    click(&kims, "button.reaction[value=like]").await;
+    let like = kims
+        .find(Locator::Css("button.reaction[value=like]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        like.attr("aria-pressed").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(like.text().await.unwrap(), "Like 1");
+    kims.find(Locator::Css("details.report summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&kims, "reason", "It is unkind about me").await;
+    let post_path = crate::pages_in_chromium::path_of(&kims.current_url().await.unwrap());
+    submit(&kims, &format!("{post_path}/report")).await;
+    assert_eq!(
+        text_of(&kims, ".notice[role=status]").await,
+        "Thank you. The moderators will look at it."
+    );
+
+    // Tess finds it in her queue with Kim's reason, and hides it.
+    let tesss = browser(&driver, true, 1280).await;
+    sign_in(&tesss, &app, "hill-valley", &tess.email).await;
+    click(&tesss, r#"header a[href="/moderation"]"#).await;
+    assert!(text_of(&tesss, ".queue")
+        .await
+        .contains("It is unkind about me"));
+    a11y.check(&tesss, "the moderation queue").await;
+    click(&tesss, ".queue button[value=hide]").await;
+    assert!(text_of(&tesss, "main").await.contains("Nothing is waiting"));
+
+    // Gone from everyone's feed.
+    for client in [&kims, &sams, &tesss] {
+        client.goto(&format!("{}/feed", app.address)).await.unwrap();
+        assert_eq!(posts(client).await, ["Welcome back, everyone"]);
+    }
+    // The audit log has it.
+    eventually(WITHIN, "the audit log records the hiding", || async {
+        let (_, log) = call(
+            &app,
+            Method::GET,
+            "/api/v1/audit?action=moderation.hide",
+            Some(&school.admin.token),
+            None,
+        )
+        .await;
+        (log["items"].as_array().map_or(0, Vec::len) == 1).then_some(())
+    })
+    .await;
+
+    // Kim's classmate's profile: she may follow him, mute or block him, or write to him.
+    kims.goto(&format!("{}/people/{}", app.address, sam.id))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&kims, "h1").await, "Sam");
+    a11y.check(&kims, "a profile").await;
+    click(&kims, "button[value=follow]").await;
+    assert!(kims
+        .find(Locator::Css("button[value=unfollow]"))
+        .await
+        .is_ok());
+
+    for client in [sams, kims, tesss] {
+        client.close().await.unwrap();
+    }
+    env.cleanup().await;
+}
