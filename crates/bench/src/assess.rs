@@ -149,10 +149,16 @@ impl Installation {
             Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| anyhow::anyhow!("key"))?;
         keys.insert_ed25519(BENCH_KEY, pair.public_key().as_ref());
         let base = format!("http://{}", app.address());
-        let app_dbs = ["assessments", "gradebook", "notifications"]
-            .into_iter()
-            .filter_map(|name| app.database(name).map(|db| (name, db.clone())))
-            .collect();
+        let app_dbs = [
+            "assessments",
+            "gradebook",
+            "notifications",
+            "messaging",
+            "social",
+        ]
+        .into_iter()
+        .filter_map(|name| app.database(name).map(|db| (name, db.clone())))
+        .collect();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;

@@ -5,6 +5,7 @@
 //! latency percentiles as a Markdown table row for `docs/benchmarks.md`.
 
 mod assess;
+mod chat;
 mod events;
 mod live;
 mod reads;
@@ -35,6 +36,9 @@ enum Scenario {
     /// A class starts a timed quiz at once and submits within the minute: latency per step,
     /// errors, and one attempt and one grade per student afterwards.
     Exam(assess::ExamOptions),
+    /// Chat: connected students in direct conversations, messages at a target rate; send →
+    /// frame latency at the other member.
+    Chat(chat::Options),
     /// The gradebook's CSV export of a course of N students × M items.
     GradebookExport(assess::ExportOptions),
     /// The real-time hub: N open live connections, grade → frame latency, memory per
@@ -75,6 +79,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Events(options) => events::run(options).await,
         Scenario::Startup(options) => startup::run(options),
         Scenario::Exam(options) => assess::exam(options).await,
+        Scenario::Chat(options) => chat::run(options).await,
         Scenario::GradebookExport(options) => assess::gradebook_export(options).await,
         Scenario::Reads(options) => reads::run(options).await,
         Scenario::Live(options) => live::run(options).await,

@@ -45,6 +45,10 @@ pub enum Route {
     /// `GET /courses/{id}`, the web page of the outlined course (outline, progress,
     /// announcements) as an enrolled student.
     CoursePage,
+    /// `GET /api/v1/feed`, the home feed of a student who follows `--follows` people (each
+    /// with `--posts-each` profile posts) and is in `--enrolled` courses (each with
+    /// `--posts-each` posts), under the school's own posts.
+    Feed,
 }
 
 impl Route {
@@ -90,6 +94,12 @@ pub struct Options {
     /// Announcements posted in the outlined course.
     #[arg(long, default_value_t = 0)]
     announcements: usize,
+    /// For `feed`: the people each student follows (teachers, whose profiles the school
+    /// shows to all), and the posts each of them, and each enrolled course, has.
+    #[arg(long, default_value_t = 200)]
+    follows: usize,
+    #[arg(long, default_value_t = 5)]
+    posts_each: usize,
     /// Who sends the requests: this harness (reqwest, per-request latencies) or `wrk` (a
     /// separate, lighter C process; every connection then reads as the first student).
     #[arg(long, value_enum, default_value = "harness")]
@@ -323,7 +333,106 @@ async fn seed(base: &str, options: &Options) -> anyhow::Result<(Vec<String>, Str
             .await?;
         }
     }
+    if let Route::Feed = options.route {
+        seed_feed(
+            &client,
+            base,
+            &admin,
+            &teacher,
+            &students,
+            &enrolled_in,
+            options,
+        )
+        .await?;
+    }
     Ok((students, outlined))
+}
+
+/// The home feed's world: `--follows` teachers who each post `--posts-each` times on their
+/// profile and are followed by every student, `--posts-each` posts in each enrolled course,
+/// and as many in the school's feed.
+async fn seed_feed(
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    teacher: &str,
+    students: &[String],
+    courses: &[String],
+    options: &Options,
+) -> anyhow::Result<()> {
+    use reqwest::Method;
+    let progress = indicatif::ProgressBar::new(options.follows as u64);
+    let post = |token: String, place: Value, n: usize| {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/posts");
+        async move {
+            let mut body = place;
+            body["body"] = json!(format!(
+                "Post number **{n}** with a [link](https://example.org)."
+            ));
+            send(&client, Method::POST, url, Some(&token), body).await
+        }
+    };
+    for n in 0..options.follows {
+        let email = format!("followed{n}@bench.example");
+        let person = send(client, Method::POST, format!("{base}/api/v1/users"), Some(admin),
+            json!({ "email": email, "display_name": format!("Teacher {n}"), "role": "teacher", "password": PASSWORD })).await?;
+        let id = person["id"].as_str().context("no id")?.to_owned();
+        let signed_in = send(
+            client,
+            Method::POST,
+            format!("{base}/api/v1/auth/login"),
+            None,
+            json!({ "school": "bench-high", "email": email, "password": PASSWORD }),
+        )
+        .await?;
+        let token = signed_in["access_token"]
+            .as_str()
+            .context("no token")?
+            .to_owned();
+        for p in 0..options.posts_each {
+            post(
+                token.clone(),
+                json!({ "place": "profile", "profile_id": id }),
+                p,
+            )
+            .await?;
+        }
+        for student in students {
+            send(
+                client,
+                Method::POST,
+                format!("{base}/api/v1/follows"),
+                Some(student),
+                json!({ "kind": "person", "id": id }),
+            )
+            .await?;
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    for course in courses {
+        for p in 0..options.posts_each {
+            // Social learns the course's places from courses' events: a first post may come
+            // before it has.
+            let mut tries = 0;
+            while let Err(error) = post(
+                teacher.to_owned(),
+                json!({ "place": "course", "course_id": course }),
+                p,
+            )
+            .await
+            {
+                tries += 1;
+                anyhow::ensure!(tries < 100, "social never heard of the course: {error}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    for p in 0..options.posts_each {
+        post(teacher.to_owned(), json!({ "place": "school" }), p).await?;
+    }
+    Ok(())
 }
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -397,6 +506,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         Route::SignIn => format!("{}/api/v1/auth/login", server.base),
         Route::Dashboard => format!("{}/", server.base),
         Route::CoursePage => format!("{}/courses/{course}", server.base),
+        Route::Feed => format!("{}/api/v1/feed?limit=20", server.base),
     });
     if options.load == Load::Wrk {
         return run_wrk(&options, &url, &tokens[0]);

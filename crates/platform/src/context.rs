@@ -168,7 +168,7 @@ impl ContextEnv {
     /// audit entry for another context's action) is made only when this holds, so a process
     /// running a few contexts on the embedded bus still starts.
     pub fn hears_from(&self, context: &str) -> bool {
-        self.services.shared_bus || self.services.here.iter().any(|here| *here == context)
+        self.services.shared_bus || self.services.here.contains(&context)
     }
 
     /// What seals the context's secrets at rest, with the installation's key.
