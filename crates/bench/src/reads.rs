@@ -373,6 +373,7 @@ async fn seed_feed(
             send(&client, Method::POST, url, Some(&token), body).await
         }
     };
+    let mut followed = Vec::new();
     for n in 0..options.follows {
         let email = format!("followed{n}@bench.example");
         let person = send(client, Method::POST, format!("{base}/api/v1/users"), Some(admin),
@@ -408,16 +409,27 @@ async fn seed_feed(
             )
             .await?;
         }
+        followed.push((id, token));
         progress.inc(1);
     }
     progress.finish_and_clear();
-    for course in courses {
+    // Each course's posts come from a followed teacher who teaches it too (one person may
+    // only post so fast).
+    for (course, (id, token)) in courses.iter().zip(followed.iter().cycle()) {
+        send(
+            client,
+            Method::PUT,
+            format!("{base}/api/v1/courses/{course}/members/{id}"),
+            Some(teacher),
+            json!({ "role": "teacher" }),
+        )
+        .await?;
         for p in 0..options.posts_each {
             // Social learns the course's places from courses' events: a first post may come
             // before it has.
             let mut tries = 0;
             while let Err(error) = post(
-                teacher.to_owned(),
+                token.clone(),
                 json!({ "place": "course", "course_id": course }),
                 p,
             )

@@ -64,7 +64,14 @@ impl Seat {
                 })
             }
             _ => {
-                if store::is_member(&messaging.db, &conversation.id, &caller.user_id).await? {
+                if store::is_member(
+                    &messaging.db,
+                    &messaging.caches,
+                    &conversation.id,
+                    &caller.user_id,
+                )
+                .await?
+                {
                     Ok(Self {
                         conversation,
                         course: None,
@@ -104,7 +111,12 @@ impl Seat {
                 .into_iter()
                 .map(|place| place.user_id)
                 .collect()),
-            _ => store::members(&messaging.db, &self.conversation.id).await,
+            _ => Ok(
+                store::members(&messaging.db, &messaging.caches, &self.conversation.id)
+                    .await?
+                    .as_ref()
+                    .clone(),
+            ),
         }
     }
 }

@@ -64,7 +64,7 @@ async fn list_contacts(
                 .push((course_id.clone(), (*my_role, place.course_role)));
         }
     }
-    let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
+    let apart = blocks::apart_from(&messaging.db, &messaging.caches, &caller.user_id).await?;
     let mut items = Vec::new();
     for person in messaging.people.of_school(&caller.school_id).await? {
         if person.user_id == caller.user_id

@@ -141,7 +141,11 @@ async fn shown(
 ) -> Result<Conversation> {
     let mut members = Vec::new();
     if row.kind != ConversationKind::Course {
-        for user_id in store::members(&messaging.db, &row.id).await? {
+        for user_id in store::members(&messaging.db, &messaging.caches, &row.id)
+            .await?
+            .iter()
+            .cloned()
+        {
             let name = match messaging.people.person(&caller.school_id, &user_id).await? {
                 Some(person) => person.display_name,
                 None => String::new(),
@@ -231,7 +235,7 @@ async fn start_conversation(
     checks.finish()?;
     let rules = store::rules(&messaging.db, &caller.school_id).await?;
     let mine = published_places(&messaging, &caller.school_id, &caller.user_id).await?;
-    let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
+    let apart = blocks::apart_from(&messaging.db, &messaging.caches, &caller.user_id).await?;
     let mut members = Vec::with_capacity(others.len() + 1);
     for other in &others {
         let person = messaging
@@ -351,6 +355,8 @@ pub(crate) struct ConversationDetail {
     pub reads: Vec<Receipt>,
     /// Whether the caller may write in it (an archived course's channel is read-only).
     pub writable: bool,
+    /// The members (of a direct or group conversation) who have the app open now.
+    pub online: Vec<String>,
 }
 
 /// One conversation with everyone's read receipts: for its members.
@@ -378,10 +384,24 @@ async fn show_conversation(
             read_at: time::rfc3339(row.read_at),
         })
         .collect();
+    let conversation = shown(&messaging, &caller, seat.conversation, unread, course_title).await?;
+    let members: Vec<String> = conversation
+        .members
+        .iter()
+        .map(|member| member.user_id.clone())
+        .collect();
+    let mut online: Vec<String> = messaging
+        .presence
+        .online(&caller.school_id, &members)
+        .await
+        .into_iter()
+        .collect();
+    online.sort();
     Ok(Json(ConversationDetail {
-        conversation: shown(&messaging, &caller, seat.conversation, unread, course_title).await?,
+        conversation,
         reads,
         writable,
+        online,
     }))
 }
 

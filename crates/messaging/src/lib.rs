@@ -27,6 +27,7 @@ use campus_platform::{
     db::Db,
     live::Live,
     people::People,
+    presence::Presence,
     rate_limit::PersonLimiter,
     rosters::Rosters,
     tasks::Task,
@@ -45,8 +46,12 @@ pub(crate) struct Parts {
     pub rosters: Rosters,
     /// Frames to the members' sockets, wherever the hub runs.
     pub live: Live,
+    /// Which members have the app open.
+    pub presence: Presence,
     /// How fast one person may send messages.
     pub sending: PersonLimiter,
+    /// Hot reads of every send, kept in memory (see `store::Caches`).
+    pub caches: store::Caches,
 }
 
 impl std::ops::Deref for Messaging {
@@ -76,8 +81,11 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         people: env.people()?,
         rosters: env.rosters()?,
         live: env.live(),
+        presence: env.presence()?,
         sending: sending.clone(),
+        caches: store::Caches::default(),
     }));
+    let messaging_caches = messaging.caches.clone();
     let routes = conversations::routes(messaging.clone())
         .merge(messages::routes(messaging.clone()))
         .merge(contacts::routes(messaging.clone()))
@@ -85,7 +93,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     let mut running = Running::new(routes).task(forget_idle_senders(sending));
     // Blocks are social's: where social runs nowhere this process can hear, nobody blocks.
     if env.hears_from("social") {
-        running = running.subscribe(blocks::subscription());
+        running = running.subscribe(blocks::subscription(messaging_caches));
     }
     Ok(running)
 }

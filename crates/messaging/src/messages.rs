@@ -98,7 +98,7 @@ async fn list_messages(
         (Some(after), None) => (Direction::Newer, after),
         (None, cursor) => (Direction::Older, cursor.unwrap_or_default()),
     };
-    let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
+    let apart = blocks::apart_from(&messaging.db, &messaging.caches, &caller.user_id).await?;
     let rows = store::messages(
         &messaging.db,
         conversation,
@@ -138,8 +138,9 @@ async fn send_message(
     let seat = Seat::load(&messaging, &caller, &id).await?;
     seat.require_writable()?;
     if seat.conversation.kind == ConversationKind::Direct {
-        let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
-        let members = store::members(&messaging.db, &seat.conversation.id).await?;
+        let apart = blocks::apart_from(&messaging.db, &messaging.caches, &caller.user_id).await?;
+        let members =
+            store::members(&messaging.db, &messaging.caches, &seat.conversation.id).await?;
         if members.iter().any(|member| apart.contains(member)) {
             return Err(Error::forbidden(
                 "one of you blocked the other: no direct messages go through",
@@ -211,7 +212,7 @@ async fn tell(
     caller: &Caller,
     message: &Message,
 ) -> Result<()> {
-    let apart = blocks::apart_from(&messaging.db, &caller.user_id).await?;
+    let apart = blocks::apart_from(&messaging.db, &messaging.caches, &caller.user_id).await?;
     let mut audience = seat.audience(messaging).await?;
     audience.retain(|member| !apart.contains(member));
     messaging.live.send(frames::to_all(

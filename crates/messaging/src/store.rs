@@ -1,12 +1,13 @@
 //! Messaging's SQL. Every query names the school, or reaches rows through a conversation
 //! already loaded for the caller's school.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use campus_contracts::messaging::ConversationKind;
 use campus_platform::{
+    cache::ReadCache,
     db::{placeholders, Db, UnitOfWork},
-    Result,
+    Error, Result,
 };
 use sqlx::AnyConnection;
 
@@ -85,25 +86,58 @@ pub(crate) async fn direct_between(db: &Db, pair_key: &str) -> Result<Option<Str
     Ok(found.map(|(id,)| id))
 }
 
-pub(crate) async fn is_member(db: &Db, conversation_id: &str, user_id: &str) -> Result<bool> {
-    let found: Option<(String,)> = sqlx::query_as(
-        "SELECT user_id FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
-    )
-    .bind(conversation_id)
-    .bind(user_id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(found.is_some())
+/// What every send reads, kept in memory: a direct or group conversation's members (fixed
+/// once it starts, so never stale) and each person's blocks (forgotten when a block event is
+/// handled here, and at most [`BLOCKS_TTL`] old when another process handled it).
+#[derive(Clone)]
+pub(crate) struct Caches {
+    members: Arc<ReadCache<String, Arc<Vec<String>>>>,
+    pub(crate) apart: Arc<ReadCache<String, Arc<Vec<String>>>>,
 }
 
-pub(crate) async fn members(db: &Db, conversation_id: &str) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT user_id FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id",
-    )
-    .bind(conversation_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+/// How stale a person's blocks may be when another process learned of a change.
+pub(crate) const BLOCKS_TTL: Duration = Duration::from_secs(2);
+
+impl Default for Caches {
+    fn default() -> Self {
+        Self {
+            members: Arc::new(ReadCache::new(100_000, Duration::from_secs(3600))),
+            apart: Arc::new(ReadCache::new(100_000, BLOCKS_TTL)),
+        }
+    }
+}
+
+pub(crate) async fn is_member(
+    db: &Db,
+    caches: &Caches,
+    conversation_id: &str,
+    user_id: &str,
+) -> Result<bool> {
+    Ok(members(db, caches, conversation_id)
+        .await?
+        .iter()
+        .any(|member| member == user_id))
+}
+
+/// The people of a direct or group conversation, by id.
+pub(crate) async fn members(
+    db: &Db,
+    caches: &Caches,
+    conversation_id: &str,
+) -> Result<Arc<Vec<String>>> {
+    caches
+        .members
+        .get_or_load(&conversation_id.to_owned(), || async {
+            let rows: Vec<(String,)> = sqlx::query_as(
+                "SELECT user_id FROM conversation_members WHERE conversation_id = $1 \
+                 ORDER BY user_id",
+            )
+            .bind(conversation_id)
+            .fetch_all(db.pool())
+            .await?;
+            Ok::<_, Error>(Arc::new(rows.into_iter().map(|(id,)| id).collect()))
+        })
+        .await
 }
 
 pub(crate) struct NewConversation<'a> {

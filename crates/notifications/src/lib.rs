@@ -33,6 +33,7 @@ use campus_platform::{
     db::Db,
     outgoing_mail::Postman,
     people::People,
+    presence::Presence,
     sealing::Sealer,
 };
 use sqlx::migrate::Migrator;
@@ -52,6 +53,8 @@ pub(crate) struct Parts {
     pub public_url: Option<String>,
     /// The sockets open in this process.
     pub switchboard: hub::Switchboard,
+    /// Who has the app open, for the other contexts (kept as sockets open and close).
+    pub presence: Presence,
     /// Seals calendar feed addresses and push secrets at rest.
     pub sealer: Arc<Sealer>,
     /// The VAPID public key browsers subscribe with.
@@ -97,6 +100,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         keys: env.keys.clone(),
         public_url: env.config.public_url.clone(),
         switchboard: switchboard.clone(),
+        presence: env.presence()?,
         sealer: sealer.clone(),
         push_key: vapid.public_key.clone(),
         push_hosts: env.config.push.allowed_hosts.clone(),

@@ -170,6 +170,9 @@ async fn serve(
         notifications
             .switchboard
             .connect(&holder.school_id, &holder.user_id, &holder.session_id);
+    notifications
+        .presence
+        .arrived(&holder.school_id, &holder.user_id);
     let ended = converse(
         &notifications,
         &mut socket,
@@ -180,6 +183,9 @@ async fn serve(
     )
     .await;
     notifications.switchboard.disconnect(&line);
+    notifications
+        .presence
+        .left(&holder.school_id, &holder.user_id);
     if let Some(why) = ended {
         close(&mut socket, why.code, why.reason).await;
     }
@@ -296,6 +302,7 @@ async fn converse(
                 if heard_at.elapsed() > SILENT_FOR {
                     return None;
                 }
+                notifications.presence.still_here(&line.school_id, &line.user_id);
                 // A backstop for a sign-out or deactivation whose dispatch did not arrive.
                 if notifications.keys.ended_sessions().has_ended(&line.session_id) {
                     return Some(SIGNED_OUT);

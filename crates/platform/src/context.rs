@@ -13,7 +13,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     auth::KeyRing, config::Config, db::Db, events::Subscription, live::Live, mail::Mailer,
-    people::People, rosters::Rosters, sealing::Sealer, shared_redis::SharedRedis, tasks::Task,
+    people::People, presence::Presence, rosters::Rosters, sealing::Sealer,
+    shared_redis::SharedRedis, tasks::Task,
 };
 
 type StartFn = Box<
@@ -171,6 +172,11 @@ impl ContextEnv {
         self.services.shared_bus || self.services.here.contains(&context)
     }
 
+    /// Who has the app open (see [`crate::presence`]): the hub keeps it, others ask it.
+    pub fn presence(&self) -> anyhow::Result<Presence> {
+        self.services.presence(&self.config)
+    }
+
     /// What seals the context's secrets at rest, with the installation's key.
     pub fn sealer(&self) -> anyhow::Result<Arc<Sealer>> {
         self.services.sealer(&self.config)
@@ -184,6 +190,7 @@ pub struct Services {
     mailer: std::sync::OnceLock<Mailer>,
     redis: std::sync::OnceLock<Option<SharedRedis>>,
     sealer: std::sync::OnceLock<Arc<Sealer>>,
+    presence: std::sync::OnceLock<Presence>,
     live: Live,
     /// The contexts this process runs.
     here: Vec<&'static str>,
@@ -224,6 +231,15 @@ impl Services {
         }
         let sealer = Arc::new(Sealer::from_config(config)?);
         Ok(self.sealer.get_or_init(|| sealer).clone())
+    }
+
+    /// The process's presence, shared by every context in it (and through Redis, if set).
+    fn presence(&self, config: &Config) -> anyhow::Result<Presence> {
+        if let Some(presence) = self.presence.get() {
+            return Ok(presence.clone());
+        }
+        let presence = Presence::new(self.redis(config)?);
+        Ok(self.presence.get_or_init(|| presence).clone())
     }
 
     /// The process's live delivery, shared by every context in it.

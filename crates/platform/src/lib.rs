@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod outgoing_mail;
 pub mod pagination;
 pub mod people;
+pub mod presence;
 pub mod rate_limit;
 pub mod rosters;
 pub mod sealing;

@@ -110,6 +110,7 @@ async fn block(
     let mut uow = social.db.begin().await?;
     let before = store::graph::block(
         &mut uow,
+        &social.caches,
         &caller.school_id,
         &caller.user_id,
         &input.user_id,
@@ -163,7 +164,7 @@ async fn unblock(
 ) -> Result<StatusCode> {
     caller.require(Permission::Socialize)?;
     let mut uow = social.db.begin().await?;
-    let before = store::graph::unblock(&mut uow, &caller.user_id, &user_id).await?;
+    let before = store::graph::unblock(&mut uow, &social.caches, &caller.user_id, &user_id).await?;
     if before.as_deref() == Some("block") {
         uow.record(
             &caller.school_id,

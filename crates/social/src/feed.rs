@@ -45,7 +45,7 @@ async fn home_feed(
     Query(paging): Query<FeedPaging>,
 ) -> Result<Json<Page<Post>>> {
     caller.require(Permission::Socialize)?;
-    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
     let mut courses: Vec<String> = social
         .rosters
         .places_of(&caller.school_id, &caller.user_id)
@@ -54,7 +54,14 @@ async fn home_feed(
         .map(|place| place.course_id)
         .collect();
     let mut profiles = vec![caller.user_id.clone()];
-    for follow in store::graph::follows_of(&social.db, &caller.school_id, &caller.user_id).await? {
+    let follows = store::graph::follows_of(
+        &social.db,
+        &social.caches,
+        &caller.school_id,
+        &caller.user_id,
+    )
+    .await?;
+    for follow in follows.iter().cloned() {
         match follow.target_kind.as_str() {
             "course" if !courses.contains(&follow.target_id) => courses.push(follow.target_id),
             "person"
@@ -74,7 +81,7 @@ async fn home_feed(
             readable.push(course_id);
         }
     }
-    let unwanted = store::graph::unwanted_by(&social.db, &caller.user_id).await?;
+    let unwanted = store::graph::unwanted_by(&social.db, &social.caches, &caller.user_id).await?;
     let limit = pagination::limit(paging.limit);
     let rows = store::posts::visible(
         &social.db,

@@ -57,10 +57,17 @@ pub(crate) struct FollowView {
     responses((status = 200, body = Following), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn list_follows(State(social): State<Social>, caller: Caller) -> Result<Json<Following>> {
     caller.require(Permission::Socialize)?;
-    let rows = store::graph::follows_of(&social.db, &caller.school_id, &caller.user_id).await?;
+    let rows = store::graph::follows_of(
+        &social.db,
+        &social.caches,
+        &caller.school_id,
+        &caller.user_id,
+    )
+    .await?;
     Ok(Json(Following {
         items: rows
-            .into_iter()
+            .iter()
+            .cloned()
             .filter_map(|row| {
                 Some(FollowView {
                     kind: row.target_kind.parse().ok()?,
@@ -91,7 +98,7 @@ async fn follow(
                     "people do not follow themselves",
                 ));
             }
-            let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+            let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
             if !reading::may_see_profile(&social, &caller, &input.id, &rules).await? {
                 return Err(Error::forbidden(
                     "the school shows a student's profile to the people of their courses",
@@ -107,6 +114,7 @@ async fn follow(
     let mut uow = social.db.begin().await?;
     let new = store::graph::follow(
         &mut uow,
+        &social.caches,
         &caller.school_id,
         &caller.user_id,
         input.kind.as_str(),
@@ -133,7 +141,7 @@ async fn unfollow(
 ) -> Result<StatusCode> {
     caller.require(Permission::Socialize)?;
     let mut uow = social.db.begin().await?;
-    let gone = store::graph::unfollow(&mut uow, &caller.user_id, &id).await?;
+    let gone = store::graph::unfollow(&mut uow, &social.caches, &caller.user_id, &id).await?;
     uow.commit().await?;
     if gone {
         Ok(StatusCode::NO_CONTENT)

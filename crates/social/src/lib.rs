@@ -46,6 +46,8 @@ pub(crate) struct Parts {
     pub rosters: Rosters,
     /// How fast one person may post and comment.
     pub writing: PersonLimiter,
+    /// The feed's hot reads (rules, follows, blocks), kept in memory for a moment.
+    pub caches: store::Caches,
 }
 
 impl std::ops::Deref for Social {
@@ -75,6 +77,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         people: env.people()?,
         rosters: env.rosters()?,
         writing: writing.clone(),
+        caches: store::Caches::default(),
     }));
     let routes = posts::routes(social.clone())
         .merge(feed::routes(social.clone()))

@@ -137,7 +137,7 @@ async fn list_posts(
     Query(query): Query<PlaceQuery>,
 ) -> Result<Json<Page<Post>>> {
     caller.require(Permission::Socialize)?;
-    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
     let scope = match (query.place, &query.course_id, &query.profile_id) {
         (PostPlace::School, None, None) => Scope::School,
         (PostPlace::Course, Some(course_id), None) => {
@@ -161,7 +161,7 @@ async fn list_posts(
             ))
         }
     };
-    let unwanted = store::graph::unwanted_by(&social.db, &caller.user_id).await?;
+    let unwanted = store::graph::unwanted_by(&social.db, &social.caches, &caller.user_id).await?;
     let limit = pagination::limit(query.limit);
     let rows = store::posts::visible(
         &social.db,
@@ -204,7 +204,7 @@ async fn write_post(
     caller.require(Permission::Socialize)?;
     let body = text::required_text("body", &input.body, domain::POST_MAX)
         .map_err(|error| Error::Validation(vec![error]))?;
-    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
     let (course_id, profile_id, member) = match (input.place, input.course_id, input.profile_id) {
         (PostPlace::School, None, None) => (None, None, false),
         (PostPlace::Course, Some(course_id), None) => {
@@ -369,7 +369,7 @@ async fn list_comments(
     Query(paging): Query<CommentPaging>,
 ) -> Result<Json<Page<Comment>>> {
     reading::readable_post(&social, &caller, &id).await?;
-    let unwanted = store::graph::unwanted_by(&social.db, &caller.user_id).await?;
+    let unwanted = store::graph::unwanted_by(&social.db, &social.caches, &caller.user_id).await?;
     let limit = pagination::limit(paging.limit);
     let rows = store::posts::comments(
         &social.db,
@@ -427,7 +427,7 @@ async fn write_comment(
         }
     }
     social.writing.check(&caller.user_id).await?;
-    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
     let held = domain::held_by(&body, &rules.words);
     let status = if held { "held" } else { "visible" };
     let body_html = markdown::render(&body);

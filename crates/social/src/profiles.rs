@@ -49,12 +49,17 @@ async fn show_profile(
         .await?
         .filter(|person| person.is_active())
         .ok_or(Error::NotFound { what: "person" })?;
-    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
     let visible = reading::may_see_profile(&social, &caller, &id, &rules).await?;
-    let following = store::graph::follows_of(&social.db, &caller.school_id, &caller.user_id)
-        .await?
-        .iter()
-        .any(|follow| follow.target_id == id);
+    let following = store::graph::follows_of(
+        &social.db,
+        &social.caches,
+        &caller.school_id,
+        &caller.user_id,
+    )
+    .await?
+    .iter()
+    .any(|follow| follow.target_id == id);
     let block = store::graph::blocks_of(&social.db, &caller.school_id, &caller.user_id)
         .await?
         .into_iter()

@@ -124,7 +124,7 @@ pub(crate) async fn readable_post(
     let post = store::posts::post(&social.db, &caller.school_id, post_id)
         .await?
         .ok_or_else(not_found)?;
-    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
     if !may_read_place(social, caller, &post, &rules).await? {
         return Err(not_found());
     }
@@ -133,7 +133,7 @@ pub(crate) async fn readable_post(
         "visible" => {
             post.author_id == caller.user_id
                 || moderator
-                || !store::graph::unwanted_by(&social.db, &caller.user_id)
+                || !store::graph::unwanted_by(&social.db, &social.caches, &caller.user_id)
                     .await?
                     .contains(&post.author_id)
         }

@@ -43,7 +43,7 @@ async fn show_settings(
     State(social): State<Social>,
     caller: Caller,
 ) -> Result<Json<SocialSettings>> {
-    let rules = store::rules::rules(&social.db, &caller.school_id).await?;
+    let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
     let admin = caller.can(Permission::ManageSchool);
     Ok(Json(SocialSettings {
         students_post_to_school: rules.students_post_to_school,
@@ -68,7 +68,7 @@ async fn change_settings(
             .map(|words| domain::word_list(&words))
             .map_err(|error| Error::Validation(vec![error]))?,
         None => {
-            store::rules::rules(&social.db, &caller.school_id)
+            store::rules::rules(&social.db, &social.caches, &caller.school_id)
                 .await?
                 .words
         }
@@ -97,6 +97,7 @@ async fn change_settings(
     let mut uow = social.db.begin().await?;
     store::rules::save(
         &mut uow,
+        &social.caches,
         &caller.school_id,
         &rules,
         &caller.user_id,

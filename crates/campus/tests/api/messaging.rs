@@ -183,8 +183,15 @@ each_storage! {
         let (_, direct) = start(&app, &sam, &[&kim], None).await;
         let id = direct["id"].as_str().unwrap().to_owned();
 
-        // Kim is connected; what Sam writes, reads and types reaches her at once.
+        // Kim is connected: Sam sees her online, and what he writes, reads and types reaches
+        // her at once.
+        let online = |who: &Person| {
+            let (app, path, who) = (&app, format!("/api/v1/conversations/{id}"), who.clone());
+            async move { send(app, Method::GET, &path, &who, None).await["online"].clone() }
+        };
+        assert_eq!(online(&sam).await, json!([]));
         let (mut kims, _) = open(&app, &kim, None).await;
+        assert_eq!(online(&sam).await, json!([kim.id]));
         let first = say(&app, &sam, &id, "Did you do **question 3**? <script>alert(1)</script>").await;
         assert_eq!(first["author_name"], "Sam");
         assert!(first["body_html"].as_str().unwrap().contains("<strong>question 3</strong>"), "{first}");
@@ -262,6 +269,10 @@ each_storage! {
             assert_eq!(status, 422, "{wrong}: {body}");
         }
         assert_eq!(count().await, before);
+
+        // Kim closes the app: she is no longer online (Sam, whose page is open, still is).
+        drop(kims);
+        eventually(WITHIN, "Kim goes offline", || async { (online(&sam).await == json!([sam.id])).then_some(()) }).await;
 
         // Outsiders see nothing: another student, another school's admin, nobody signed in.
         for (who, token) in [("Lee", Some(lee.token.as_str())), ("another school", Some(other.admin.token.as_str()))] {

@@ -1,9 +1,13 @@
 //! Who follows whom (people and courses), and who blocked or muted whom.
 
+use std::sync::Arc;
+
 use campus_platform::{
     db::{Db, UnitOfWork},
     Result,
 };
+
+use super::Caches;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct FollowRow {
@@ -12,7 +16,22 @@ pub(crate) struct FollowRow {
     pub created_at: i64,
 }
 
-pub(crate) async fn follows_of(db: &Db, school_id: &str, user_id: &str) -> Result<Vec<FollowRow>> {
+/// Whom and what the person follows (kept in memory for a moment).
+pub(crate) async fn follows_of(
+    db: &Db,
+    caches: &Caches,
+    school_id: &str,
+    user_id: &str,
+) -> Result<Arc<Vec<FollowRow>>> {
+    caches
+        .follows
+        .get_or_load(&user_id.to_owned(), || async {
+            read_follows(db, school_id, user_id).await.map(Arc::new)
+        })
+        .await
+}
+
+async fn read_follows(db: &Db, school_id: &str, user_id: &str) -> Result<Vec<FollowRow>> {
     Ok(sqlx::query_as(
         "SELECT target_kind, target_id, created_at FROM follows \
          WHERE school_id = $1 AND follower_id = $2 ORDER BY target_id",
@@ -25,13 +44,14 @@ pub(crate) async fn follows_of(db: &Db, school_id: &str, user_id: &str) -> Resul
 
 pub(crate) async fn follow(
     uow: &mut UnitOfWork,
+    caches: &Caches,
     school_id: &str,
     follower_id: &str,
     kind: &str,
     target_id: &str,
     now: i64,
 ) -> Result<bool> {
-    Ok(sqlx::query(
+    let new = sqlx::query(
         "INSERT INTO follows (follower_id, target_kind, target_id, school_id, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (follower_id, target_id) DO NOTHING",
     )
@@ -43,14 +63,18 @@ pub(crate) async fn follow(
     .execute(uow.conn())
     .await?
     .rows_affected()
-        == 1)
+        == 1;
+    Caches::forget_after(uow, &caches.follows, &[follower_id]);
+    Ok(new)
 }
 
 pub(crate) async fn unfollow(
     uow: &mut UnitOfWork,
+    caches: &Caches,
     follower_id: &str,
     target_id: &str,
 ) -> Result<bool> {
+    Caches::forget_after(uow, &caches.follows, &[follower_id]);
     Ok(
         sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND target_id = $2")
             .bind(follower_id)
@@ -81,8 +105,21 @@ pub(crate) async fn blocks_of(db: &Db, school_id: &str, user_id: &str) -> Result
 }
 
 /// Everyone whose posts `user_id` is not shown: those they blocked or muted, and those who
-/// blocked them.
-pub(crate) async fn unwanted_by(db: &Db, user_id: &str) -> Result<Vec<String>> {
+/// blocked them (kept in memory for a moment).
+pub(crate) async fn unwanted_by(
+    db: &Db,
+    caches: &Caches,
+    user_id: &str,
+) -> Result<Arc<Vec<String>>> {
+    caches
+        .unwanted
+        .get_or_load(&user_id.to_owned(), || async {
+            read_unwanted(db, user_id).await.map(Arc::new)
+        })
+        .await
+}
+
+async fn read_unwanted(db: &Db, user_id: &str) -> Result<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT blocked_id FROM blocks WHERE blocker_id = $1 \
          UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1 AND kind = 'block'",
@@ -96,6 +133,7 @@ pub(crate) async fn unwanted_by(db: &Db, user_id: &str) -> Result<Vec<String>> {
 /// Blocks or mutes; answers the kind it replaced, if any.
 pub(crate) async fn block(
     uow: &mut UnitOfWork,
+    caches: &Caches,
     school_id: &str,
     blocker_id: &str,
     blocked_id: &str,
@@ -120,12 +158,14 @@ pub(crate) async fn block(
     .bind(now)
     .execute(uow.conn())
     .await?;
+    Caches::forget_after(uow, &caches.unwanted, &[blocker_id, blocked_id]);
     Ok(before.map(|(kind,)| kind))
 }
 
 /// Lifts a block or mute; answers what it was.
 pub(crate) async fn unblock(
     uow: &mut UnitOfWork,
+    caches: &Caches,
     blocker_id: &str,
     blocked_id: &str,
 ) -> Result<Option<String>> {
@@ -135,6 +175,7 @@ pub(crate) async fn unblock(
             .bind(blocked_id)
             .fetch_optional(uow.conn())
             .await?;
+    Caches::forget_after(uow, &caches.unwanted, &[blocker_id, blocked_id]);
     sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
         .bind(blocker_id)
         .bind(blocked_id)

@@ -3,9 +3,18 @@ use campus_platform::{
     Result,
 };
 
+use super::Caches;
 use crate::domain::Rules;
 
-pub(crate) async fn rules(db: &Db, school_id: &str) -> Result<Rules> {
+/// The school's rules (kept in memory for a moment).
+pub(crate) async fn rules(db: &Db, caches: &Caches, school_id: &str) -> Result<Rules> {
+    caches
+        .rules
+        .get_or_load(&school_id.to_owned(), || read(db, school_id))
+        .await
+}
+
+async fn read(db: &Db, school_id: &str) -> Result<Rules> {
     let found: Option<(i64, i64, i64, String)> = sqlx::query_as(
         "SELECT students_post_to_school, students_post_on_profiles, student_profiles_public, \
          words FROM social_settings WHERE school_id = $1",
@@ -26,6 +35,7 @@ pub(crate) async fn rules(db: &Db, school_id: &str) -> Result<Rules> {
 
 pub(crate) async fn save(
     uow: &mut UnitOfWork,
+    caches: &Caches,
     school_id: &str,
     rules: &Rules,
     by: &str,
@@ -47,5 +57,6 @@ pub(crate) async fn save(
     .bind(now)
     .execute(uow.conn())
     .await?;
+    Caches::forget_after(uow, &caches.rules, &[school_id]);
     Ok(())
 }

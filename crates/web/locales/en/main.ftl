@@ -968,3 +968,4 @@ profile-message = Message
 profile-private = The school shows a student's profile to the people of their courses.
 profile-post-here = Post on your profile from the feed.
 profile-no-posts = No posts on this profile yet.
+messages-online = online

@@ -968,3 +968,4 @@ profile-message = Enviar un mensaje
 profile-private = La escuela muestra el perfil de un estudiante a las personas de sus cursos.
 profile-post-here = Publica en tu perfil desde el muro.
 profile-no-posts = Todavía no hay publicaciones en este perfil.
+messages-online = en línea

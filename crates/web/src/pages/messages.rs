@@ -165,6 +165,7 @@ struct Detail {
     conversation: Conversation,
     reads: Vec<Read>,
     writable: bool,
+    online: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,6 +198,8 @@ struct ConversationPage {
     older: Option<String>,
     /// The others who have read the newest message shown.
     seen_by: Vec<String>,
+    /// The members who have the app open.
+    online: Vec<String>,
     errors: FormErrors,
     typed: String,
 }
@@ -277,6 +280,7 @@ async fn conversation_page(
         messages,
         older: page.next_cursor,
         seen_by,
+        online: detail.online,
         errors,
         typed,
     };
