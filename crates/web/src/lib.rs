@@ -311,6 +311,10 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             get(pages::admin::school).post(pages::admin::save_school),
         )
         .route("/admin/school/join-code", post(pages::admin::new_join_code))
+        .route(
+            "/admin/community",
+            get(pages::community::community).post(pages::community::save),
+        )
         .route("/admin/audit", get(pages::admin::audit))
         .route("/platform/schools", get(pages::platform::schools))
         .route("/platform/events", get(pages::platform::events))

@@ -45,7 +45,7 @@ const ROLES: [Role; 3] = [Role::Student, Role::Teacher, Role::SchoolAdmin];
 
 /// Who may open the admin pages: the API decides each request; this only keeps the page
 /// from half-rendering for someone it will refuse.
-async fn admin(web: &Web, visit: &mut Visit) -> Result<Me, Fault> {
+pub(crate) async fn admin(web: &Web, visit: &mut Visit) -> Result<Me, Fault> {
     let me = visit.me(web).await?;
     if matches!(me.role, Role::SchoolAdmin | Role::SuperAdmin) {
         Ok(me)

@@ -5,6 +5,7 @@ pub(crate) mod admin;
 pub(crate) mod assignment_editor;
 pub(crate) mod assignments;
 pub(crate) mod calendar;
+pub(crate) mod community;
 pub(crate) mod courses;
 pub(crate) mod editor;
 pub(crate) mod extensions;
