@@ -59,6 +59,9 @@ pub struct PostPublished {
     pub author_id: String,
     /// Markdown, as written.
     pub body: String,
+    /// The people mentioned with `@name` who may see the post (never its author).
+    #[serde(default)]
+    pub mentioned: Vec<String>,
 }
 
 impl Event for PostPublished {
@@ -97,6 +100,12 @@ pub struct CommentAdded {
     /// The post's author, who may want to know.
     pub post_author_id: String,
     pub body: String,
+    /// The people mentioned with `@name` who may see the comment (never its author).
+    #[serde(default)]
+    pub mentioned: Vec<String>,
+    /// The course, when the post is in a course's feed.
+    #[serde(default)]
+    pub course_id: Option<String>,
 }
 
 impl Event for CommentAdded {

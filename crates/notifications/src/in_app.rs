@@ -36,7 +36,8 @@ pub(crate) fn routes(notifications: Notifications) -> OpenApiRouter {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct Notification {
     pub id: String,
-    /// `assignments`, `submissions`, `grades`, `announcements`, `courses` or `deadlines`.
+    /// `assignments`, `submissions`, `grades`, `announcements`, `courses`, `deadlines` or
+    /// `mentions`.
     pub category: String,
     /// `assignment_published`, `quiz_published`, `assignment_submitted`, `submission_graded`,
     /// `quiz_graded`, `announcement_posted`, `enrolled`, `assignment_due_soon` or `quiz_due_soon`.
@@ -100,6 +101,8 @@ impl NotificationRow {
             "assignment_due_soon" | "quiz_due_soon" => "/calendar".to_owned(),
             "submission_graded" | "quiz_graded" => "/grades".to_owned(),
             "announcement_posted" => format!("/courses/{course}/announcements"),
+            "mentioned" if self.count == 1 => format!("/posts/{subject}"),
+            "mentioned" => "/feed".to_owned(),
             _ => format!("/courses/{course}"),
         };
         Notification {

@@ -3,7 +3,8 @@
 //! enrollments), keeps the rosters it needs from courses' events, and tells each person once:
 //! never about their own action, and a burst of similar events as one notification.
 //!
-//! Rooms: `intake` (events into notifications: who is told what), `telling` (writing one
+//! Rooms: `intake` (events into notifications: who is told what), `mentions` (`@name` in
+//! posts and comments), `telling` (writing one
 //! notification for many people, collapsing bursts), `wording` (what a notification says, in
 //! the reader's language), `preferences` (which categories a person is told of, on which
 //! channel, and when email must wait), `in_app` (the in-app list, its unread count, marking
@@ -18,6 +19,7 @@ pub(crate) mod email;
 pub(crate) mod hub;
 pub(crate) mod in_app;
 pub(crate) mod intake;
+pub(crate) mod mentions;
 pub(crate) mod preferences;
 pub(crate) mod push;
 pub(crate) mod reminders;
@@ -86,6 +88,8 @@ pub fn context() -> Context {
 
 async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     let live = env.live();
+    let mentions_live = live.clone();
+    let hears_social = env.hears_from("social");
     let switchboard = hub::Switchboard::default();
     let sealer = env.sealer()?;
     let postman = Postman::new(env.db.clone(), env.mailer()?, sealer.clone());
@@ -123,7 +127,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         postman: postman.clone(),
         site: env.config.public_url(),
     };
-    Ok(Running::new(
+    let mut running = Running::new(
         in_app::routes(notifications.clone())
             .merge(preferences::routes(notifications.clone()))
             .merge(email::unsubscribe::routes(notifications.clone()))
@@ -137,5 +141,10 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     .task(reminders::task(env.db.clone(), live))
     .task(sender.task())
     .task(pusher.task())
-    .task(postman.task()))
+    .task(postman.task());
+    // Mentions are social's: where social runs nowhere this process can hear, nobody mentions.
+    if hears_social {
+        running = running.subscribe(mentions::subscription(mentions_live));
+    }
+    Ok(running)
 }

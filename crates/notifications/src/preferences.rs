@@ -34,16 +34,19 @@ pub(crate) enum Category {
     Courses,
     /// Work due within a day.
     Deadlines,
+    /// Someone named them with `@name` in a post or comment.
+    Mentions,
 }
 
 impl Category {
-    pub(crate) const ALL: [Category; 6] = [
+    pub(crate) const ALL: [Category; 7] = [
         Category::Assignments,
         Category::Submissions,
         Category::Grades,
         Category::Announcements,
         Category::Courses,
         Category::Deadlines,
+        Category::Mentions,
     ];
 
     /// How the category goes by email until the person chooses: what cannot wait at once,
@@ -53,7 +56,10 @@ impl Category {
             Category::Grades | Category::Announcements | Category::Deadlines => {
                 EmailMode::Immediately
             }
-            Category::Assignments | Category::Submissions | Category::Courses => EmailMode::Daily,
+            Category::Assignments
+            | Category::Submissions
+            | Category::Courses
+            | Category::Mentions => EmailMode::Daily,
         }
     }
 
@@ -62,7 +68,7 @@ impl Category {
     pub(crate) fn default_push(self) -> bool {
         matches!(
             self,
-            Category::Grades | Category::Announcements | Category::Deadlines
+            Category::Grades | Category::Announcements | Category::Deadlines | Category::Mentions
         )
     }
 
@@ -78,6 +84,7 @@ impl Category {
             Category::Announcements => "announcements",
             Category::Courses => "courses",
             Category::Deadlines => "deadlines",
+            Category::Mentions => "mentions",
         }
     }
 }

@@ -34,6 +34,10 @@ pub(crate) fn text(about: &About<'_>, locale: Option<&str>) -> String {
         }
         (false, "quiz_due_soon", false) => format!("Closes within a day: {title}"),
         (false, "quiz_due_soon", true) => format!("{n} quizzes close within a day in {course}"),
+        (false, "mentioned", false) => format!("{title} mentioned you"),
+        (false, "mentioned", true) => format!("{n} new mentions"),
+        (true, "mentioned", false) => format!("{title} te mencionó"),
+        (true, "mentioned", true) => format!("{n} menciones nuevas"),
         (true, "assignment_published", false) => format!("Nueva tarea: {title}"),
         (true, "assignment_published", true) => format!("{n} tareas nuevas en {course}"),
         (true, "quiz_published", false) => format!("Nuevo cuestionario: {title}"),

@@ -7,7 +7,7 @@
 //! hide, restore or dismiss from their queue, and people block and mute others.
 //!
 //! Rooms: `domain` (the rules, no I/O), `store/` (SQL), `reading` (what a caller may see and
-//! moderate), `posts` (posts, comments, reactions), `feed` (the home feed), `follows`,
+//! moderate), `mentions` (who `@name` names and may be told), `posts` (posts, comments, reactions), `feed` (the home feed), `follows`,
 //! `profiles` (a person as the caller sees them), `blocks`, `moderation` (reports, the queue, moderators' actions) and `settings` (the
 //! school's rules and word list).
 
@@ -15,6 +15,7 @@ pub(crate) mod blocks;
 pub(crate) mod domain;
 pub(crate) mod feed;
 pub(crate) mod follows;
+pub(crate) mod mentions;
 pub(crate) mod moderation;
 pub(crate) mod posts;
 pub(crate) mod profiles;

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    domain, reading,
+    domain, mentions, reading,
     store::{self, posts::PostRow, reports::NewReport},
     Social,
 };
@@ -333,6 +333,23 @@ async fn decide(
         }
     };
     let to = to.to_owned();
+    // Shown for the first time or again: its mentions are told as if it were just written.
+    let mentioned = if to == "visible" && current != "visible" {
+        let (author, text) = match &comment {
+            Some((_, comment)) => (comment.author_id.as_str(), comment.body.as_str()),
+            None => (post.author_id.as_str(), post.body.as_str()),
+        };
+        mentions::mentioned(
+            social,
+            &caller.school_id,
+            author,
+            &mentions::Place::of(post),
+            text,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     let now = time::now_ms();
     let mut uow = social.db.begin().await?;
     if to != current {
@@ -387,6 +404,7 @@ async fn decide(
                         profile_id: post.profile_id.clone(),
                         author_id: post.author_id.clone(),
                         body: post.body.clone(),
+                        mentioned,
                     },
                 )
                 .await?;
@@ -401,6 +419,8 @@ async fn decide(
                         author_id: comment.author_id.clone(),
                         post_author_id: post.author_id.clone(),
                         body: comment.body.clone(),
+                        mentioned,
+                        course_id: post.course_id.clone(),
                     },
                 )
                 .await?;

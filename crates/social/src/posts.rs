@@ -21,7 +21,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     domain::{self, Reaction},
-    reading,
+    mentions, reading,
     store::{
         self,
         posts::{CommentRow, NewComment, NewPost, PostRow, Scope, Tallies},
@@ -232,6 +232,16 @@ async fn write_post(
     social.writing.check(&caller.user_id).await?;
     let held = domain::held_by(&body, &rules.words);
     let status = if held { "held" } else { "visible" };
+    let mentioned = if held {
+        Vec::new()
+    } else {
+        let place = mentions::Place {
+            place: input.place,
+            course_id: course_id.as_deref(),
+            profile_id: profile_id.as_deref(),
+        };
+        mentions::mentioned(&social, &caller.school_id, &caller.user_id, &place, &body).await?
+    };
     let body_html = markdown::render(&body);
     let id = id::new_id_string();
     let now = time::now_ms();
@@ -263,6 +273,7 @@ async fn write_post(
                 profile_id: profile_id.clone(),
                 author_id: caller.user_id.clone(),
                 body: body.clone(),
+                mentioned,
             },
         )
         .await?;
@@ -430,6 +441,18 @@ async fn write_comment(
     let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
     let held = domain::held_by(&body, &rules.words);
     let status = if held { "held" } else { "visible" };
+    let mentioned = if held {
+        Vec::new()
+    } else {
+        mentions::mentioned(
+            &social,
+            &caller.school_id,
+            &caller.user_id,
+            &mentions::Place::of(&post),
+            &body,
+        )
+        .await?
+    };
     let body_html = markdown::render(&body);
     let comment_id = id::new_id_string();
     let now = time::now_ms();
@@ -459,6 +482,8 @@ async fn write_comment(
                 author_id: caller.user_id.clone(),
                 post_author_id: post.author_id.clone(),
                 body: body.clone(),
+                mentioned,
+                course_id: post.course_id.clone(),
             },
         )
         .await?;

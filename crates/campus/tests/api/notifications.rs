@@ -180,7 +180,7 @@ each_storage! {
 
         // Everything is on until turned off; only the categories named change.
         let shown = send(&app, Method::GET, "/api/v1/me/notification-preferences", &sam, None).await;
-        assert_eq!(shown["categories"].as_array().unwrap().len(), 6);
+        assert_eq!(shown["categories"].as_array().unwrap().len(), 7);
         assert!(shown["categories"].as_array().unwrap().iter().all(|c| c["in_app"] == true), "{shown}");
         let changed = send(&app, Method::PUT, "/api/v1/me/notification-preferences", &sam,
             Some(json!({ "categories": [{ "category": "announcements", "in_app": false },

@@ -140,6 +140,17 @@ each_storage! {
         let second = send(&app, Method::GET, &format!("/api/v1/feed?limit=1&cursor={cursor}"), &kim, None).await;
         assert_eq!(bodies(&second), ["Hi school"]);
 
+        // Mentions tell those who may see the post, not the others.
+        posted(&app, &tess, course(&physics), "Well done @Kim, and @Lee too").await;
+        let kims = eventually(WITHIN, "Kim is told she was mentioned", || async {
+            let told = send(&app, Method::GET, "/api/v1/notifications", &kim, None).await;
+            told["items"].as_array().unwrap().iter().find(|n| n["kind"] == "mentioned").cloned()
+        }).await;
+        assert_eq!((kims["text"].as_str(), kims["category"].as_str()), (Some("Tess mentioned you"), Some("mentions")));
+        assert!(kims["link"].as_str().unwrap().starts_with("/posts/"), "{kims}");
+        let lees = send(&app, Method::GET, "/api/v1/notifications", &lee, None).await;
+        assert!(lees["items"].as_array().unwrap().iter().all(|n| n["kind"] != "mentioned"), "Lee cannot see Physics' feed: {lees}");
+
         // Bad input changes nothing.
         let count = || async {
             let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM posts").fetch_one(app.db("social").pool()).await.unwrap();

@@ -182,16 +182,53 @@ async fn a_reported_post_leaves_every_feed_once_hidden_in_chromium() {
     // The school's admin changes the community rules from the admin pages.
     let admins = browser(&driver, true, 1280).await;
     sign_in(&admins, &app, "hill-valley", &school.admin.email).await;
-    admins.goto(&format!("{}/admin/community", app.address)).await.unwrap();
+    admins
+        .goto(&format!("{}/admin/community", app.address))
+        .await
+        .unwrap();
     a11y.check(&admins, "the community rules").await;
-    admins.find(Locator::Css("label[for=students_post_to_school]")).await.unwrap().click().await.unwrap();
-    admins.find(Locator::Css("label[for=student_direct_messages]")).await.unwrap().click().await.unwrap();
+    admins
+        .find(Locator::Css("label[for=students_post_to_school]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    admins
+        .find(Locator::Css("label[for=student_direct_messages]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     fill(&admins, "words", "Darn\nvery bad idea").await;
     submit(&admins, "/admin/community").await;
-    assert!(text_of(&admins, ".notice[role=status]").await.starts_with("The rules are saved"));
-    let (_, social) = call(&app, Method::GET, "/api/v1/social/settings", Some(&school.admin.token), None).await;
-    assert_eq!((social["students_post_to_school"].as_bool(), social["words"].as_str()), (Some(true), Some("darn\nvery bad idea")));
-    let (_, messaging) = call(&app, Method::GET, "/api/v1/messaging/settings", Some(&kim.token), None).await;
+    assert!(text_of(&admins, ".notice[role=status]")
+        .await
+        .starts_with("The rules are saved"));
+    let (_, social) = call(
+        &app,
+        Method::GET,
+        "/api/v1/social/settings",
+        Some(&school.admin.token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            social["students_post_to_school"].as_bool(),
+            social["words"].as_str()
+        ),
+        (Some(true), Some("darn\nvery bad idea"))
+    );
+    let (_, messaging) = call(
+        &app,
+        Method::GET,
+        "/api/v1/messaging/settings",
+        Some(&kim.token),
+        None,
+    )
+    .await;
     assert_eq!(messaging["student_direct_messages"], false);
 
     for client in [sams, kims, tesss, admins] {

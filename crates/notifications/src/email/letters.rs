@@ -109,12 +109,14 @@ pub(crate) fn topic(category: Category, spanish: bool) -> &'static str {
         (Category::Announcements, false) => "announcements",
         (Category::Courses, false) => "course places",
         (Category::Deadlines, false) => "deadlines",
+        (Category::Mentions, false) => "mentions",
         (Category::Assignments, true) => "trabajo nuevo",
         (Category::Submissions, true) => "entregas",
         (Category::Grades, true) => "notas",
         (Category::Announcements, true) => "anuncios",
         (Category::Courses, true) => "plazas en cursos",
         (Category::Deadlines, true) => "plazos",
+        (Category::Mentions, true) => "menciones",
     }
 }
 
