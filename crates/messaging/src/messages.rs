@@ -41,6 +41,8 @@ pub(crate) struct Message {
     pub conversation_id: String,
     pub author_id: String,
     pub author_name: Option<String>,
+    /// The Markdown as written (what an edit starts from); empty once deleted.
+    pub body: String,
     /// Rendered from Markdown and sanitized; empty once deleted.
     pub body_html: String,
     pub created_at: String,
@@ -55,6 +57,7 @@ impl From<MessageRow> for Message {
             conversation_id: row.conversation_id,
             author_id: row.author_id,
             author_name: row.author_name,
+            body: row.body,
             body_html: row.body_html,
             created_at: time::rfc3339(row.created_at),
             edited_at: row.edited_at.map(time::rfc3339),
@@ -195,6 +198,7 @@ async fn send_message(
         conversation_id: id,
         author_id: caller.user_id.clone(),
         author_name,
+        body,
         body_html,
         created_at: time::rfc3339(now),
         edited_at: None,

@@ -128,6 +128,7 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             "/messages/{id}",
             get(pages::messages::conversation).post(pages::messages::send),
         )
+        .route("/messages/{id}/{message_id}", post(pages::messages::change))
         .route("/notifications", get(pages::notifications::inbox))
         .route(
             "/notifications/preferences",

@@ -203,6 +203,48 @@ async fn two_students_chat_live_in_chromium() {
         Some("Sent without JavaScript")
     );
     until_newest(&sams, "Sent without JavaScript").await;
+    // Her own message can be changed for a quarter of an hour: the edit reaches Sam live.
+    plain
+        .find(Locator::Css(
+            "#messages li:last-child details.change summary",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let edit = plain
+        .find(Locator::Css(
+            "#messages li:last-child details.change textarea",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        edit.prop("value").await.unwrap().as_deref(),
+        Some("Sent without JavaScript")
+    );
+    edit.clear().await.unwrap();
+    edit.send_keys("Edited without JavaScript").await.unwrap();
+    let save = plain
+        .find(Locator::Css(
+            "#messages li:last-child details.change button[value=edit]",
+        ))
+        .await
+        .unwrap();
+    crate::pages_in_chromium::click_and_wait(&plain, save).await;
+    assert_eq!(
+        messages(&plain).await.last().map(String::as_str),
+        Some("Edited without JavaScript")
+    );
+    until_newest(&sams, "Edited without JavaScript").await;
+    assert!(text_of(&sams, "#messages li:last-child .meta")
+        .await
+        .contains("(edited)"));
+    // Sam's messages offer him nothing to change on Kim's page.
+    assert!(plain
+        .find(Locator::Css("#messages li:first-child details.change"))
+        .await
+        .is_err());
     // An empty message is refused with the reason, next to the field.
     submit(&plain, &conversation).await;
     assert!(

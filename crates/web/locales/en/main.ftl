@@ -986,3 +986,7 @@ community-words = Word list
 community-words-hint = One word or phrase per line. A post or comment containing one waits for a moderator before anyone else sees it.
 community-save = Save the rules
 community-saved = The rules are saved. They apply to what is started and written from now on.
+messages-change = Edit or delete
+messages-new-text = New text
+messages-save = Save
+messages-delete = Delete for everyone

@@ -986,3 +986,7 @@ community-words = Lista de palabras
 community-words-hint = Una palabra o frase por línea. Una publicación o comentario que contenga una espera a un moderador antes de que nadie más la vea.
 community-save = Guardar las normas
 community-saved = Las normas están guardadas. Se aplican a lo que se empiece y escriba a partir de ahora.
+messages-change = Editar o eliminar
+messages-new-text = Texto nuevo
+messages-save = Guardar
+messages-delete = Eliminar para todos

@@ -173,10 +173,28 @@ pub(crate) struct Message {
     pub id: String,
     pub author_id: String,
     pub author_name: Option<String>,
+    pub body: String,
     pub body_html: String,
     pub created_at: String,
     pub edited_at: Option<String>,
     pub deleted: bool,
+}
+
+/// How long after sending its author may change a message (the API holds the same rule).
+const CHANGE_WINDOW_SECS: i64 = 15 * 60;
+
+impl Message {
+    /// Whether `me` may still edit or delete it: their own, not deleted, sent within the
+    /// last quarter of an hour.
+    pub(crate) fn changeable_by(&self, me: &str) -> bool {
+        let recent = self
+            .created_at
+            .parse::<jiff::Timestamp>()
+            .is_ok_and(|sent| {
+                jiff::Timestamp::now().as_second() - sent.as_second() < CHANGE_WINDOW_SECS
+            });
+        self.author_id == me && !self.deleted && recent
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -309,6 +327,43 @@ pub(crate) async fn conversation(
 pub(crate) struct Writing {
     csrf: String,
     body: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Change {
+    csrf: String,
+    /// `edit` (with `body`) or `delete`.
+    change: String,
+    body: Option<String>,
+}
+
+/// Edits or deletes one's own message, and shows the conversation again.
+pub(crate) async fn change(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path((id, message_id)): Path<(String, String)>,
+    Form(form): Form<Change>,
+) -> Rendered {
+    visit.here = format!("/messages/{id}");
+    let path = format!("/api/v1/conversations/{id}/messages/{message_id}");
+    let answer = if form.change == "delete" {
+        web.api
+            .call(&visit, Method::DELETE, &path, None, Some(&form.csrf))
+            .await
+    } else {
+        let body = json!({ "body": form.body.unwrap_or_default() });
+        web.api
+            .call(&visit, Method::PATCH, &path, Some(&body), Some(&form.csrf))
+            .await
+    };
+    match answer.done() {
+        Ok(_) => Ok(frame::see_other(&format!("/messages/{id}#m-{message_id}"))),
+        Err(failure) => {
+            let errors =
+                FormErrors::of(&visit.tr, failure).map_err(|failure| visit.fail(failure))?;
+            conversation_page(&web, &mut visit, &id, None, String::new(), errors).await
+        }
+    }
 }
 
 /// Sends a message (the form's way, without JavaScript) and shows the conversation again.
