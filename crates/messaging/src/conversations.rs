@@ -199,7 +199,8 @@ pub(crate) struct StartConversation {
 /// classmates; adults reach a student only through a course they teach.
 #[utoipa::path(post, path = "/api/v1/conversations", tag = "messaging", request_body = StartConversation, security(("bearer" = [])),
     responses((status = 201, body = Conversation, description = "Started"), (status = 200, body = Conversation, description = "The pair's direct conversation, already started"),
-        (status = 401, body = Problem), (status = 403, description = "The school's rules do not let the caller reach one of them", body = Problem), (status = 422, body = Problem)))]
+        (status = 401, body = Problem), (status = 403, description = "The school's rules do not let the caller reach one of them", body = Problem),
+        (status = 404, description = "One of them is not an active person of the school", body = Problem), (status = 422, body = Problem)))]
 async fn start_conversation(
     State(messaging): State<Messaging>,
     caller: Caller,
@@ -243,13 +244,7 @@ async fn start_conversation(
             .person(&caller.school_id, other)
             .await?
             .filter(|person| person.is_active())
-            .ok_or_else(|| {
-                Error::Validation(vec![FieldError::new(
-                    "member_ids",
-                    "unknown_person",
-                    format!("{other} is not an active person of the school"),
-                )])
-            })?;
+            .ok_or(Error::NotFound { what: "person" })?;
         if apart.contains(other) {
             return Err(Error::forbidden(format!(
                 "{}: one of you blocked the other",
@@ -416,7 +411,8 @@ pub(crate) struct MarkRead {
 /// Marks the conversation read up to a message (never back) and tells the other members,
 /// whose pages show the receipt live.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "messaging", params(("id" = String, Path)), request_body(content = MarkRead, description = "`{}` reads up to the newest"), security(("bearer" = [])),
-    responses((status = 200, body = Receipt), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Receipt), (status = 401, body = Problem), (status = 404, description = "No such conversation, or no message of it has this id", body = Problem),
+        (status = 409, description = "The conversation has no messages yet (`no_messages`)", body = Problem), (status = 422, body = Problem)))]
 async fn mark_read(
     State(messaging): State<Messaging>,
     caller: Caller,
@@ -430,19 +426,14 @@ async fn mark_read(
                 .await?
                 .is_some_and(|message| message.conversation_id == id);
             if !belongs {
-                return Err(Error::invalid(
-                    "message_id",
-                    "not_in_conversation",
-                    "no message of this conversation has this id",
-                ));
+                return Err(Error::NotFound { what: "message" });
             }
             message_id
         }
         None => match store::newest_message(&messaging.db, &id).await? {
             Some(newest) => newest,
             None => {
-                return Err(Error::invalid(
-                    "message_id",
+                return Err(Error::conflict(
                     "no_messages",
                     "the conversation has no messages yet",
                 ))

@@ -91,7 +91,9 @@ async fn list_messages(
     let seat = Seat::load(&messaging, &caller, &id).await?;
     let limit = pagination::limit(history.limit);
     let conversation = &seat.conversation.id;
-    let (direction, cursor) = match (history.after, history.cursor) {
+    // An empty cursor is no cursor.
+    let present = |text: Option<String>| text.filter(|text| !text.is_empty());
+    let (direction, cursor) = match (present(history.after), present(history.cursor)) {
         (Some(_), Some(_)) => {
             return Err(Error::bad_request(
                 "cursor_and_after",

@@ -81,7 +81,7 @@ async fn list_blocks(State(social): State<Social>, caller: Caller) -> Result<Jso
 
 /// Blocks or mutes a person of the school (a mute becomes a block and back).
 #[utoipa::path(post, path = "/api/v1/blocks", tag = "social", request_body = Blocking, security(("bearer" = [])),
-    responses((status = 200, body = Blocking), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Blocking), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, description = "No one in the school has this id", body = Problem), (status = 422, body = Problem)))]
 async fn block(
     State(social): State<Social>,
     caller: Caller,
@@ -101,11 +101,7 @@ async fn block(
         .await?
         .is_none()
     {
-        return Err(Error::invalid(
-            "user_id",
-            "unknown_person",
-            "no one in the school has this id",
-        ));
+        return Err(Error::NotFound { what: "person" });
     }
     let mut uow = social.db.begin().await?;
     let before = store::graph::block(

@@ -11,9 +11,8 @@ pub(crate) const POST_MAX: usize = 5_000;
 pub(crate) const COMMENT_MAX: usize = 2_000;
 /// Characters of a report's reason, and of a moderator's note.
 pub(crate) const REASON_MAX: usize = 500;
-/// Words and phrases a school's list may hold, and characters each.
-pub(crate) const WORDS_MAX: usize = 500;
-pub(crate) const WORD_MAX: usize = 60;
+/// Characters of a school's word list (one word or phrase per line).
+pub(crate) const WORDS_MAX: usize = 30_000;
 /// Posts and comments one person may write at once, then one more every `1 / n` minute.
 pub(crate) const WRITES_PER_MINUTE: u32 = 20;
 

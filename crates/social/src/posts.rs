@@ -7,7 +7,7 @@ use axum::{
 use campus_contracts::social::{CommentAdded, PostPlace, PostPublished, PostWithdrawn};
 use campus_platform::{
     auth::Permission,
-    error::{FieldError, Problem},
+    error::Problem,
     http::{Json, Query},
     id, markdown,
     openapi::fields,
@@ -117,9 +117,9 @@ pub(crate) struct PlaceQuery {
     /// Which feed: the school's, a course's or a profile's.
     #[param(inline)]
     pub place: PostPlace,
-    /// The course, for `place=course`.
+    /// The course, for `place=course` (ignored otherwise).
     pub course_id: Option<String>,
-    /// The person, for `place=profile`.
+    /// The person, for `place=profile` (ignored otherwise).
     pub profile_id: Option<String>,
     pub cursor: Option<String>,
     /// How many to list (default 50).
@@ -138,27 +138,26 @@ async fn list_posts(
 ) -> Result<Json<Page<Post>>> {
     caller.require(Permission::Socialize)?;
     let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
-    let scope = match (query.place, &query.course_id, &query.profile_id) {
-        (PostPlace::School, None, None) => Scope::School,
-        (PostPlace::Course, Some(course_id), None) => {
+    // An id the place does not use is ignored; an empty one is none.
+    let named = |id: &Option<String>| id.as_deref().filter(|id| !id.is_empty()).map(str::to_owned);
+    let (course_id, profile_id) = (named(&query.course_id), named(&query.profile_id));
+    let scope = match (query.place, &course_id, &profile_id) {
+        (PostPlace::School, _, _) => Scope::School,
+        (PostPlace::Course, None, _) => return Err(Error::NotFound { what: "course" }),
+        (PostPlace::Profile, _, None) => return Err(Error::NotFound { what: "person" }),
+        (PostPlace::Course, Some(course_id), _) => {
             if !reading::may_read_course(&social, &caller, course_id).await? {
                 return Err(Error::NotFound { what: "course" });
             }
             Scope::Course(course_id)
         }
-        (PostPlace::Profile, None, Some(profile_id)) => {
+        (PostPlace::Profile, _, Some(profile_id)) => {
             if !reading::may_see_profile(&social, &caller, profile_id, &rules).await? {
                 return Err(Error::forbidden(
                     "the school shows a student's profile to the people of their courses",
                 ));
             }
             Scope::Profile(profile_id)
-        }
-        _ => {
-            return Err(Error::bad_request(
-                "place_mismatch",
-                "name `course_id` with place=course, `profile_id` with place=profile, and neither with place=school",
-            ))
         }
     };
     let unwanted = store::graph::unwanted_by(&social.db, &social.caches, &caller.user_id).await?;
@@ -175,17 +174,28 @@ async fn list_posts(
     Ok(Json(shown(&social, &caller.user_id, rows, limit).await?))
 }
 
+/// A post and its place: the school's feed, a course's (naming the course) or a profile
+/// (naming it: one's own).
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NewPostRequest {
-    pub place: PostPlace,
-    /// For `place=course`.
-    pub course_id: Option<String>,
-    /// For `place=profile`: one's own.
-    pub profile_id: Option<String>,
-    /// Markdown; rendered and sanitized for readers.
-    #[schema(schema_with = fields::required_text::<{ domain::POST_MAX }>)]
-    pub body: String,
+#[serde(tag = "place", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum NewPostRequest {
+    School {
+        /// Markdown; rendered and sanitized for readers.
+        #[schema(schema_with = fields::required_text::<{ domain::POST_MAX }>)]
+        body: String,
+    },
+    Course {
+        course_id: String,
+        /// Markdown; rendered and sanitized for readers.
+        #[schema(schema_with = fields::required_text::<{ domain::POST_MAX }>)]
+        body: String,
+    },
+    Profile {
+        profile_id: String,
+        /// Markdown; rendered and sanitized for readers.
+        #[schema(schema_with = fields::required_text::<{ domain::POST_MAX }>)]
+        body: String,
+    },
 }
 
 /// Posts in a place, as the school's rules allow (by default students post in their courses'
@@ -202,32 +212,28 @@ async fn write_post(
     Json(input): Json<NewPostRequest>,
 ) -> Result<(StatusCode, Json<Post>)> {
     caller.require(Permission::Socialize)?;
-    let body = text::required_text("body", &input.body, domain::POST_MAX)
-        .map_err(|error| Error::Validation(vec![error]))?;
-    let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
-    let (course_id, profile_id, member) = match (input.place, input.course_id, input.profile_id) {
-        (PostPlace::School, None, None) => (None, None, false),
-        (PostPlace::Course, Some(course_id), None) => {
-            let standing = social.rosters.standing(&caller, &course_id).await?;
-            standing.require_open()?;
-            (Some(course_id), None, standing.role.is_some())
+    let (place, course_id, profile_id, written) = match input {
+        NewPostRequest::School { body } => (PostPlace::School, None, None, body),
+        NewPostRequest::Course { course_id, body } => {
+            (PostPlace::Course, Some(course_id), None, body)
         }
-        (PostPlace::Profile, None, Some(profile_id)) => (None, Some(profile_id), false),
-        (place, _, _) => {
-            let field = match place {
-                PostPlace::Course => "course_id",
-                PostPlace::Profile => "profile_id",
-                PostPlace::School => "place",
-            };
-            return Err(Error::Validation(vec![FieldError::new(
-                field,
-                "place_mismatch",
-                "name `course_id` for a course's feed, `profile_id` for a profile, neither for the school's feed",
-            )]));
+        NewPostRequest::Profile { profile_id, body } => {
+            (PostPlace::Profile, None, Some(profile_id), body)
         }
     };
+    let body = text::required_text("body", &written, domain::POST_MAX)
+        .map_err(|error| Error::Validation(vec![error]))?;
+    let rules = store::rules::rules(&social.db, &social.caches, &caller.school_id).await?;
+    let member = match &course_id {
+        Some(course_id) => {
+            let standing = social.rosters.standing(&caller, course_id).await?;
+            standing.require_open()?;
+            standing.role.is_some()
+        }
+        None => false,
+    };
     let own = profile_id.as_deref() == Some(caller.user_id.as_str());
-    domain::may_post(caller.role, input.place, member, own, &rules)
+    domain::may_post(caller.role, place, member, own, &rules)
         .map_err(|refusal| Error::forbidden(refusal.detail()))?;
     social.writing.check(&caller.user_id).await?;
     let held = domain::held_by(&body, &rules.words);
@@ -236,7 +242,7 @@ async fn write_post(
         Vec::new()
     } else {
         let place = mentions::Place {
-            place: input.place,
+            place,
             course_id: course_id.as_deref(),
             profile_id: profile_id.as_deref(),
         };
@@ -251,7 +257,7 @@ async fn write_post(
         &NewPost {
             id: &id,
             school_id: &caller.school_id,
-            place: input.place,
+            place,
             course_id: course_id.as_deref(),
             profile_id: profile_id.as_deref(),
             author_id: &caller.user_id,
@@ -268,7 +274,7 @@ async fn write_post(
             &PostPublished {
                 post_id: id.clone(),
                 school_id: caller.school_id.clone(),
-                place: input.place,
+                place,
                 course_id: course_id.clone(),
                 profile_id: profile_id.clone(),
                 author_id: caller.user_id.clone(),
@@ -410,7 +416,7 @@ pub(crate) struct NewCommentRequest {
 /// list like a post.
 #[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "social", params(("id" = String, Path)), request_body = NewCommentRequest, security(("bearer" = [])),
     responses((status = 201, body = Comment), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, description = "The post is not visible (`post_not_visible`)", body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "The post is not visible (`post_not_visible`), or `parent_id` is itself a reply (`not_a_top_level_comment`)", body = Problem), (status = 422, body = Problem),
         (status = 429, description = "Too many posts and comments at once; see `Retry-After`", body = Problem)))]
 async fn write_comment(
     State(social): State<Social>,
@@ -428,12 +434,14 @@ async fn write_comment(
         ));
     }
     if let Some(parent_id) = &input.parent_id {
-        let parent = store::posts::comment(&social.db, &caller.school_id, parent_id).await?;
-        if !parent.is_some_and(|parent| parent.post_id == id && parent.parent_id.is_none()) {
-            return Err(Error::invalid(
-                "parent_id",
+        let parent = store::posts::comment(&social.db, &caller.school_id, parent_id)
+            .await?
+            .filter(|parent| parent.post_id == id && parent.status == "visible")
+            .ok_or(Error::NotFound { what: "comment" })?;
+        if parent.parent_id.is_some() {
+            return Err(Error::conflict(
                 "not_a_top_level_comment",
-                "answer a top-level comment of this post",
+                "replies go one level deep: answer the top-level comment",
             ));
         }
     }

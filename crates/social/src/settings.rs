@@ -32,7 +32,7 @@ pub(crate) struct SocialSettings {
     pub student_profiles_public: bool,
     /// Words and phrases, one per line, that hold a post or comment for a moderator. Shown to
     /// the school's admins only.
-    #[schema(schema_with = fields::optional_text::<30000>)]
+    #[schema(schema_with = fields::optional_text::<{ domain::WORDS_MAX }>)]
     pub words: Option<String>,
 }
 
@@ -64,7 +64,7 @@ async fn change_settings(
 ) -> Result<Json<SocialSettings>> {
     caller.require(Permission::ManageSchool)?;
     let words = match input.words.as_deref() {
-        Some(words) => text::bounded_text("words", words, 30_000)
+        Some(words) => text::bounded_text("words", words, domain::WORDS_MAX)
             .map(|words| domain::word_list(&words))
             .map_err(|error| Error::Validation(vec![error]))?,
         None => {
@@ -73,21 +73,6 @@ async fn change_settings(
                 .words
         }
     };
-    if words.len() > domain::WORDS_MAX
-        || words
-            .iter()
-            .any(|word| word.chars().count() > domain::WORD_MAX)
-    {
-        return Err(Error::invalid(
-            "words",
-            "too_many_words",
-            format!(
-                "at most {} words or phrases of {} characters",
-                domain::WORDS_MAX,
-                domain::WORD_MAX
-            ),
-        ));
-    }
     let rules = Rules {
         students_post_to_school: input.students_post_to_school,
         students_post_on_profiles: input.students_post_on_profiles,

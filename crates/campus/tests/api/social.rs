@@ -190,7 +190,7 @@ each_storage! {
         assert_eq!(status, 201, "{reply}");
         let (status, _) = call(&app, Method::POST, &path, Some(&kim.token),
             Some(json!({ "body": "Deeper", "parent_id": reply["id"] }))).await;
-        assert_eq!(status, 422, "replies go one level deep");
+        assert_eq!(status, 409, "replies go one level deep");
         assert_eq!(bodies(&send(&app, Method::GET, &path, &tess, None).await), ["Thanks!", "You're welcome"]);
 
         // Reactions: one per person, a new one replaces the old.
