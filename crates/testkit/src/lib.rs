@@ -59,3 +59,19 @@ where
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// Waits (up to 20 s) until `context`'s copy of a course's roster holds `places` places: the
+/// contexts that keep rosters learn them from courses' events, a moment after the change.
+pub async fn roster_has(app: &TestApp, context: &str, course_id: &str, places: i64) {
+    let what = format!("{context} to hear of the course's {places} places");
+    eventually(Duration::from_secs(20), &what, || async {
+        let (known,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
+                .bind(course_id)
+                .fetch_one(app.db(context).pool())
+                .await
+                .unwrap_or((-1,));
+        (known == places).then_some(())
+    })
+    .await;
+}

@@ -78,16 +78,7 @@ async fn two_students_chat_live_in_chromium() {
         .await;
         assert_eq!(status, 200, "{body}");
     }
-    eventually(WITHIN, "messaging hears of the class", || async {
-        let (places,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
-                .bind(&course)
-                .fetch_one(app.db("messaging").pool())
-                .await
-                .unwrap();
-        (places == 3).then_some(())
-    })
-    .await;
+    campus_testkit::roster_has(&app, "messaging", &course, 3).await;
     let mut a11y = Accessibility::new();
 
     // Sam starts a conversation with Kim: the page offers his classmate and his teacher only.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use campus_testkit::{
     each_storage, eventually,
     people::{call, send, Person, School},
-    TestApp, TestEnv,
+    roster_has, TestApp, TestEnv,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -17,24 +17,6 @@ use serde_json::{json, Value};
 use crate::live::{course_with, next_frame, open, Socket};
 
 const WITHIN: Duration = Duration::from_secs(20);
-
-/// Waits until messaging's roster holds `places` places in the course.
-async fn roster_has(app: &TestApp, course: &str, places: i64) {
-    eventually(
-        WITHIN,
-        "messaging hears of the course's members",
-        || async {
-            let (known,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
-                    .bind(course)
-                    .fetch_one(app.db("messaging").pool())
-                    .await
-                    .unwrap();
-            (known == places).then_some(())
-        },
-    )
-    .await;
-}
 
 async fn start(
     app: &TestApp,
@@ -110,7 +92,7 @@ each_storage! {
         let other = School::create(&app, "elsewhere").await;
         let stranger = other.add(&app, "student", "Stan").await;
         let course = course_with(&app, &tess, &[&sam, &kim]).await;
-        roster_has(&app, &course, 3).await;
+        roster_has(&app, "messaging", &course, 3).await;
 
         // Whom each may reach, as the page that starts a conversation offers them.
         assert_eq!(contacts(&app, &sam).await, ["Kim", "Tess"]);
@@ -182,7 +164,7 @@ each_storage! {
         let lee = school.add(&app, "student", "Lee").await;
         let other = School::create(&app, "faraway").await;
         let course = course_with(&app, &tess, &[&sam, &kim]).await;
-        roster_has(&app, &course, 3).await;
+        roster_has(&app, "messaging", &course, 3).await;
         let (_, direct) = start(&app, &sam, &[&kim], None).await;
         let id = direct["id"].as_str().unwrap().to_owned();
 
@@ -302,7 +284,7 @@ each_storage! {
         let kim = school.add(&app, "student", "Kim").await;
         let lee = school.add(&app, "student", "Lee").await;
         let course = course_with(&app, &tess, &[&sam, &kim]).await;
-        roster_has(&app, &course, 3).await;
+        roster_has(&app, "messaging", &course, 3).await;
 
         let channel = listed(&app, &sam, &course).await.expect("Sam's class channel");
         assert_eq!((channel["kind"].as_str(), channel["title"].as_str()), (Some("course"), Some("Biology")));

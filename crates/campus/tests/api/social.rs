@@ -9,7 +9,7 @@ use std::time::Duration;
 use campus_testkit::{
     each_storage, eventually,
     people::{call, send, Person, School},
-    TestApp, TestEnv,
+    roster_has, TestApp, TestEnv,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -17,20 +17,6 @@ use serde_json::{json, Value};
 use crate::live::course_with;
 
 const WITHIN: Duration = Duration::from_secs(20);
-
-/// Waits until social's roster holds `places` places in the course.
-async fn roster_has(app: &TestApp, course: &str, places: i64) {
-    eventually(WITHIN, "social hears of the course's members", || async {
-        let (known,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
-                .bind(course)
-                .fetch_one(app.db("social").pool())
-                .await
-                .unwrap();
-        (known == places).then_some(())
-    })
-    .await;
-}
 
 async fn post(app: &TestApp, who: &Person, place: Value, body: &str) -> (StatusCode, Value) {
     let mut request = place;
@@ -93,7 +79,7 @@ each_storage! {
         let lee = school_.add(&app, "student", "Lee").await;
         let other = School::create(&app, "elsewhere").await;
         let physics = course_with(&app, &tess, &[&sam, &kim]).await;
-        roster_has(&app, &physics, 3).await;
+        roster_has(&app, "social", &physics, 3).await;
 
         // The school's feed is staff's until the school opens it to students.
         let welcome = posted(&app, &tess, school(), "Welcome back, everyone").await;
@@ -177,7 +163,7 @@ each_storage! {
         let sam = school_.add(&app, "student", "Sam").await;
         let kim = school_.add(&app, "student", "Kim").await;
         let physics = course_with(&app, &tess, &[&sam, &kim]).await;
-        roster_has(&app, &physics, 3).await;
+        roster_has(&app, "social", &physics, 3).await;
         let notes = posted(&app, &sam, course(&physics), "Lab notes are up").await;
         let kims_post = posted(&app, &kim, course(&physics), "Who has the key?").await;
 
@@ -248,7 +234,7 @@ each_storage! {
         let kim = school_.add(&app, "student", "Kim").await;
         let physics = course_with(&app, &tess, &[&sam, &kim]).await;
         course_with(&app, &tom, &[]).await;
-        roster_has(&app, &physics, 3).await;
+        roster_has(&app, "social", &physics, 3).await;
         send(&app, Method::PUT, "/api/v1/social/settings", &school_.admin, Some(json!({
             "students_post_to_school": false, "students_post_on_profiles": true, "student_profiles_public": false,
             "words": "darn\nvery bad idea" }))).await;

@@ -57,16 +57,7 @@ async fn a_reported_post_leaves_every_feed_once_hidden_in_chromium() {
         .await;
         assert_eq!(status, 200, "{body}");
     }
-    eventually(WITHIN, "social hears of the class", || async {
-        let (places,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM roster_places WHERE course_id = $1")
-                .bind(&course)
-                .fetch_one(app.db("social").pool())
-                .await
-                .unwrap();
-        (places == 3).then_some(())
-    })
-    .await;
+    campus_testkit::roster_has(&app, "social", &course, 3).await;
     let (status, _) = call(
         &app,
         Method::POST,
