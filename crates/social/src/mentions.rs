@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use campus_contracts::{identity::Role, social::PostPlace};
 use campus_platform::{people::Person, Result};
 
-use crate::{domain, reading, store, store::posts::PostRow, Social};
+use crate::{reading, store, store::posts::PostRow, Social};
 
 /// Handles written in `text`, lower case, each once.
 pub(crate) fn handles(text: &str) -> Vec<String> {
@@ -116,27 +116,30 @@ pub(crate) async fn mentioned(
                         None => false,
                     }
             }
-            PostPlace::Profile => match place.profile_id {
-                Some(profile_id) => {
-                    let owner = social.people.person(school_id, profile_id).await?;
-                    match owner {
-                        Some(owner) => {
-                            let own = owner.user_id == person.user_id;
-                            let shared = !own
-                                && reading::share_a_course(
-                                    social,
-                                    school_id,
-                                    &person.user_id,
-                                    profile_id,
-                                )
-                                .await?;
-                            domain::may_see_profile(person.role, owner.role, own, shared, &rules)
-                        }
-                        None => false,
+            PostPlace::Profile => {
+                let owner = match place.profile_id {
+                    Some(profile_id) => social
+                        .people
+                        .person(school_id, profile_id)
+                        .await?
+                        .filter(|owner| owner.is_active()),
+                    None => None,
+                };
+                match owner {
+                    Some(owner) => {
+                        reading::sees_profile(
+                            social,
+                            school_id,
+                            &person.user_id,
+                            person.role,
+                            &owner,
+                            &rules,
+                        )
+                        .await?
                     }
+                    None => false,
                 }
-                None => false,
-            },
+            }
         };
         if sees {
             told.push(person.user_id.clone());

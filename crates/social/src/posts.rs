@@ -516,9 +516,10 @@ pub(crate) struct Reactions {
     pub my_reaction: Option<Reaction>,
 }
 
-async fn reactions_now(social: &Social, caller: &Caller, id: &str) -> Result<Reactions> {
-    let tallies = store::posts::tallies(&social.db, &caller.user_id, &[id.to_owned()]).await?;
-    let (post, _) = reading::readable_post(social, caller, id).await?;
+/// The post's reactions as they stand now, for the caller (who may read it).
+async fn reactions_now(social: &Social, caller: &Caller, post: PostRow) -> Result<Reactions> {
+    let tallies =
+        store::posts::tallies(&social.db, &caller.user_id, std::slice::from_ref(&post.id)).await?;
     let post = Post::of(post, &tallies);
     Ok(Reactions {
         reactions: post.reactions,
@@ -553,7 +554,7 @@ async fn react(
     )
     .await?;
     uow.commit().await?;
-    Ok(Json(reactions_now(&social, &caller, &id).await?))
+    Ok(Json(reactions_now(&social, &caller, post).await?))
 }
 
 /// Takes the caller's reaction back.
@@ -564,9 +565,9 @@ async fn unreact(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Reactions>> {
-    reading::readable_post(&social, &caller, &id).await?;
+    let (post, _) = reading::readable_post(&social, &caller, &id).await?;
     let mut uow = social.db.begin().await?;
     store::posts::unreact(&mut uow, &id, &caller.user_id).await?;
     uow.commit().await?;
-    Ok(Json(reactions_now(&social, &caller, &id).await?))
+    Ok(Json(reactions_now(&social, &caller, post).await?))
 }

@@ -5,8 +5,12 @@
 
 use std::collections::HashSet;
 
-use campus_contracts::{courses::CourseRole, social::PostPlace};
-use campus_platform::{auth::Permission, people::Caller, Error, Result};
+use campus_contracts::{courses::CourseRole, identity::Role, social::PostPlace};
+use campus_platform::{
+    auth::Permission,
+    people::{Caller, Person},
+    Error, Result,
+};
 
 use crate::{
     domain::{self, Rules},
@@ -49,12 +53,33 @@ pub(crate) async fn may_see_profile(
         .await?
         .filter(|person| person.is_active())
         .ok_or(Error::NotFound { what: "person" })?;
-    let own = profile_id == caller.user_id;
-    let shared = !own
-        && owner.role == campus_contracts::identity::Role::Student
-        && share_a_course(social, &caller.school_id, &caller.user_id, profile_id).await?;
-    Ok(domain::may_see_profile(
+    sees_profile(
+        social,
+        &caller.school_id,
+        &caller.user_id,
         caller.role,
+        &owner,
+        rules,
+    )
+    .await
+}
+
+/// Whether the person `viewer_id`, of school role `viewer_role`, may see `owner`'s profile (the
+/// caller reading it, or someone a post on it mentions).
+pub(crate) async fn sees_profile(
+    social: &Social,
+    school_id: &str,
+    viewer_id: &str,
+    viewer_role: Role,
+    owner: &Person,
+    rules: &Rules,
+) -> Result<bool> {
+    let own = owner.user_id == viewer_id;
+    let shared = !own
+        && owner.role == Role::Student
+        && share_a_course(social, school_id, viewer_id, &owner.user_id).await?;
+    Ok(domain::may_see_profile(
+        viewer_role,
         owner.role,
         own,
         shared,

@@ -15,22 +15,15 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::pages_in_chromium::{
-    app, browser, click, path_of, sign_in, start_driver, submit, text_of, wait_for, Accessibility,
+    app, browser, click, path_of, sign_in, start_driver, submit, text_of, texts_of, wait_for,
+    Accessibility,
 };
 
 const WITHIN: Duration = Duration::from_secs(20);
 
 /// The texts of the conversation's messages on the open page, in order.
 async fn messages(client: &Client) -> Vec<String> {
-    let mut texts = Vec::new();
-    for item in client
-        .find_all(Locator::Css("#messages .body"))
-        .await
-        .unwrap()
-    {
-        texts.push(item.text().await.unwrap());
-    }
-    texts
+    texts_of(client, "#messages .body").await
 }
 
 /// Waits until the open page shows `text` as its newest message.

@@ -205,17 +205,18 @@ pub(crate) async fn click(client: &Client, css: &str) {
     click_and_wait(client, element).await;
 }
 
+/// The texts of the elements `css` finds on the open page, in order.
+pub(crate) async fn texts_of(client: &Client, css: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    for item in client.find_all(Locator::Css(css)).await.unwrap() {
+        texts.push(item.text().await.unwrap());
+    }
+    texts
+}
+
 /// The lessons' titles in the course editor, in order.
 async fn lesson_order(client: &Client) -> Vec<String> {
-    let mut titles = Vec::new();
-    for item in client
-        .find_all(Locator::Css(".lessons li > a"))
-        .await
-        .unwrap()
-    {
-        titles.push(item.text().await.unwrap());
-    }
-    titles
+    texts_of(client, ".lessons li > a").await
 }
 
 /// Drags the editor's lesson `dragged` onto the upper half of `onto`, firing the events a

@@ -15,18 +15,14 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::pages_in_chromium::{
-    app, browser, click, fill, sign_in, start_driver, submit, text_of, Accessibility,
+    app, browser, click, fill, sign_in, start_driver, submit, text_of, texts_of, Accessibility,
 };
 
 const WITHIN: Duration = Duration::from_secs(20);
 
 /// The texts of the posts on the open page, in order.
 async fn posts(client: &Client) -> Vec<String> {
-    let mut texts = Vec::new();
-    for body in client.find_all(Locator::Css(".post .body")).await.unwrap() {
-        texts.push(body.text().await.unwrap());
-    }
-    texts
+    texts_of(client, ".post .body").await
 }
 
 #[tokio::test]
