@@ -11,6 +11,7 @@ pub fn all() -> Vec<Context> {
         campus_notifications::context(),
         campus_messaging::context(),
         campus_social::context(),
+        campus_search::context(),
     ]
 }
 

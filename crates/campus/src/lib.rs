@@ -1,7 +1,8 @@
 //! The `campus` binary's library: which contexts Campus Hub has, the operator's commands,
-//! backup and restore of the embedded shape, and the demo school. Running them is [`campus_host`]'s job.
+//! backup and restore of the embedded shape, rebuilding the search index, and the demo school. Running them is [`campus_host`]'s job.
 
 pub mod admin;
 pub mod backup;
 pub mod contexts;
 pub mod demo;
+pub mod search;

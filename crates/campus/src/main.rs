@@ -57,6 +57,11 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Look after the search index.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Check the event catalogue in docs/events against the code, or rewrite it.
     Events {
         /// Write new and compatibly changed schemas (incompatible changes are never written).
@@ -64,6 +69,21 @@ enum Command {
         write: bool,
         #[arg(long, default_value = "docs/events")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild the search index from search's documents (themselves built from events), with
+    /// a progress bar. Running servers rebuild their own indexes and keep answering from the
+    /// old one until the new one is complete; with none running, the index in the data
+    /// directory is rebuilt here.
+    Reindex {
+        /// Only this school (its slug or id).
+        #[arg(long)]
+        school: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
     },
 }
 
@@ -332,6 +352,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let done = tokio::task::spawn_blocking(move || campus::backup::restore(&config, &from))
                 .await??;
             println!("{done}");
+            Ok(())
+        }
+        Command::Search {
+            command: SearchCommand::Reindex { school, settings },
+        } => {
+            let config = Config::load(settings)?;
+            println!(
+                "{}",
+                campus::search::reindex(&config, school.as_deref()).await?
+            );
             Ok(())
         }
         Command::Events { write, dir } => {

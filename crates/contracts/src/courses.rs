@@ -84,6 +84,9 @@ pub struct CoursePublished {
     pub tags: Vec<String>,
     /// Whether anyone in the school may read its lessons, not only members.
     pub public: bool,
+    /// The BCP 47 language its teacher gave it (`en`, `es-MX`), for search's stemming.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 course_event!(CoursePublished, "campus.courses.course_published.v1");
 
@@ -103,6 +106,9 @@ pub struct CourseUpdated {
     pub public: bool,
     pub price_cents: i64,
     pub currency: Option<String>,
+    /// The BCP 47 language its teacher gave it (`en`, `es-MX`), for search's stemming.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 course_event!(CourseUpdated, "campus.courses.course_updated.v1");
 
@@ -148,8 +154,34 @@ pub struct LessonPublished {
     pub course_id: String,
     pub school_id: String,
     pub title: String,
+    /// The lesson's Markdown, for search. Absent in events written before it was added.
+    #[serde(default)]
+    pub body: Option<String>,
 }
 course_event!(LessonPublished, "campus.courses.lesson_published.v1");
+
+/// A lesson students can see was changed (its title or text).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LessonRevised {
+    pub lesson_id: String,
+    pub module_id: String,
+    pub course_id: String,
+    pub school_id: String,
+    pub title: String,
+    /// Markdown, as written.
+    pub body: String,
+}
+course_event!(LessonRevised, "campus.courses.lesson_revised.v1");
+
+/// Students can no longer see a lesson: it was unpublished or removed (alone, or with its
+/// module).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LessonWithdrawn {
+    pub lesson_id: String,
+    pub course_id: String,
+    pub school_id: String,
+}
+course_event!(LessonWithdrawn, "campus.courses.lesson_withdrawn.v1");
 
 /// A student finished a lesson.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -191,6 +223,8 @@ pub fn published() -> Vec<EventSchema> {
         EventSchema::of::<EnrollmentGranted>(),
         EventSchema::of::<EnrollmentRevoked>(),
         EventSchema::of::<LessonPublished>(),
+        EventSchema::of::<LessonRevised>(),
+        EventSchema::of::<LessonWithdrawn>(),
         EventSchema::of::<LessonCompleted>(),
         EventSchema::of::<CourseCompleted>(),
         EventSchema::of::<AnnouncementPosted>(),

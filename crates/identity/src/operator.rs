@@ -265,6 +265,12 @@ impl Operator {
         ))
     }
 
+    /// The id of the school with the slug `slug`, for commands of other contexts that name a
+    /// school the way people know it.
+    pub async fn school_id(&self, slug: &str) -> anyhow::Result<String> {
+        Ok(self.school(slug).await?.id)
+    }
+
     async fn school(&self, slug: &str) -> anyhow::Result<store::SchoolRow> {
         let found = store::school_by_slug(&self.db, slug)
             .await

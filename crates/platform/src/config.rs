@@ -37,6 +37,37 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub files: FilesConfig,
     pub push: PushConfig,
+    pub search: SearchConfig,
+}
+
+/// The search context's full-text index, kept on the local disk of each process running it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// The folder of this process's index; unset, `<data_dir>/search-index`. Each process
+    /// running search needs its own (the index is rebuilt from the database when empty).
+    pub index_dir: Option<PathBuf>,
+    /// Memory the indexer buffers documents in before writing a segment, in megabytes
+    /// (at least 15).
+    pub writer_memory_mb: u64,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self {
+            index_dir: None,
+            writer_memory_mb: 64,
+        }
+    }
+}
+
+impl SearchConfig {
+    /// The index folder for a process whose data directory is `data_dir`.
+    pub fn index_dir(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.index_dir
+            .clone()
+            .unwrap_or_else(|| data_dir.join("search-index"))
+    }
 }
 
 /// Web Push: where the server may deliver browser notifications.
@@ -307,6 +338,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             files: FilesConfig::default(),
             push: PushConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -807,6 +839,7 @@ mod tests {
             "secrets",
             "files",
             "push",
+            "search",
         ] {
             assert!(
                 settings.iter().any(|s| s == section),

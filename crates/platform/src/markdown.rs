@@ -30,9 +30,38 @@ pub fn render(markdown: &str) -> String {
     SANITIZER.clean(&rendered).to_string()
 }
 
+/// The words of Markdown without its markup (for search and previews): text, code and link
+/// text, blocks apart by a line, raw HTML left out.
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    ) {
+        match event {
+            Event::Text(words) | Event::Code(words) => text.push_str(&words),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell,
+            ) => text.push('\n'),
+            _ => {}
+        }
+    }
+    text.trim().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_keeps_the_words_only() {
+        assert_eq!(
+            plain_text("# Cells\n\nThe *nucleus* holds `DNA`; see [the atlas](https://x.example).\n\n<div>raw</div>"),
+            "Cells\nThe nucleus holds DNA; see the atlas."
+        );
+    }
 
     #[test]
     fn script_in_markdown_cannot_run() {

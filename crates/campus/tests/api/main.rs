@@ -40,6 +40,7 @@ mod readiness;
 mod roster;
 mod route_walk;
 mod school_admin;
+mod search;
 mod second_factor;
 mod secrets_at_rest;
 mod sessions;

@@ -151,6 +151,7 @@ fn updated_event(course: &CourseRow) -> CourseUpdated {
         public: course.public != 0,
         price_cents: course.price_cents,
         currency: course.currency.clone(),
+        language: course.language.clone(),
     }
 }
 

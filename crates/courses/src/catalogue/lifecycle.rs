@@ -37,10 +37,11 @@ pub(super) async fn publish_course(
                     grade_level: course.grade_level.clone(),
                     tags: course.tag_list(),
                     public: course.public != 0,
+                    language: course.language.clone(),
                 },
             )
             .await?;
-        for (lesson_id, module_id, title) in
+        for (lesson_id, module_id, title, body) in
             store::outline::published_lessons(&mut change, &course.id).await?
         {
             change
@@ -52,6 +53,7 @@ pub(super) async fn publish_course(
                         course_id: course.id.clone(),
                         school_id: course.school_id.clone(),
                         title,
+                        body: Some(body),
                     },
                 )
                 .await?;

@@ -6,7 +6,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use campus_contracts::courses::LessonPublished;
+use campus_contracts::courses::{LessonPublished, LessonRevised, LessonWithdrawn};
 use campus_platform::{
     error::{Checks, FieldError, Problem},
     http::Json,
@@ -293,9 +293,57 @@ async fn announce(change: &mut Change, access: &CourseAccess, lesson: &LessonRow
                     course_id: lesson.course_id.clone(),
                     school_id: access.course().school_id.clone(),
                     title: lesson.title.clone(),
+                    body: Some(lesson.body.clone()),
                 },
             )
             .await?;
+    }
+    Ok(())
+}
+
+/// Tells the others what students of a published course now see of a lesson that changed:
+/// newly published, revised, or gone (unpublished or removed: `lesson` is `None`).
+pub(super) async fn announce_change(
+    change: &mut Change,
+    access: &CourseAccess,
+    lesson_id: &str,
+    before: bool,
+    lesson: Option<&LessonRow>,
+) -> Result<()> {
+    if access.visibility() != Visibility::Published {
+        return Ok(());
+    }
+    let school_id = &access.course().school_id;
+    match lesson.filter(|lesson| lesson.published != 0) {
+        Some(lesson) if !before => announce(change, access, lesson).await?,
+        Some(lesson) => {
+            change
+                .record(
+                    school_id,
+                    &LessonRevised {
+                        lesson_id: lesson.id.clone(),
+                        module_id: lesson.module_id.clone(),
+                        course_id: lesson.course_id.clone(),
+                        school_id: school_id.clone(),
+                        title: lesson.title.clone(),
+                        body: lesson.body.clone(),
+                    },
+                )
+                .await?;
+        }
+        None if before => {
+            change
+                .record(
+                    school_id,
+                    &LessonWithdrawn {
+                        lesson_id: lesson_id.to_owned(),
+                        course_id: access.course().id.clone(),
+                        school_id: school_id.clone(),
+                    },
+                )
+                .await?;
+        }
+        None => {}
     }
     Ok(())
 }
@@ -365,9 +413,8 @@ pub(super) async fn update_lesson(
     lesson.updated_at = time::now_ms();
     let mut change = courses.change().await?;
     store::outline::update_lesson(&mut change, access.course(), &lesson).await?;
-    if !was_published && lesson.published != 0 {
-        announce(&mut change, &access, &lesson).await?;
-    }
+    let id = lesson.id.clone();
+    announce_change(&mut change, &access, &id, was_published, Some(&lesson)).await?;
     change.commit().await?;
     Ok(Json(LessonView::of(lesson, true, false)))
 }
@@ -385,6 +432,14 @@ pub(super) async fn delete_lesson(
     access.require_open()?;
     let mut change = courses.change().await?;
     store::outline::delete_lesson(&mut change, access.course(), &lesson.id).await?;
+    announce_change(
+        &mut change,
+        &access,
+        &lesson.id,
+        lesson.published != 0,
+        None,
+    )
+    .await?;
     change.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -118,6 +118,9 @@ pub(super) async fn delete_module(
 ) -> Result<StatusCode> {
     let (module, access) = editable_module(&courses, &caller, &id).await?;
     let mut change = courses.change().await?;
+    for lesson_id in store::outline::lesson_ids(&mut change, &module.id).await? {
+        super::lessons::announce_change(&mut change, &access, &lesson_id, true, None).await?;
+    }
     store::outline::delete_module(&mut change, access.course(), &module.id).await?;
     change.commit().await?;
     Ok(StatusCode::NO_CONTENT)

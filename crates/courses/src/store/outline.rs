@@ -319,9 +319,9 @@ pub(crate) async fn delete_lesson(
 pub(crate) async fn published_lessons(
     change: &mut Change,
     course_id: &str,
-) -> Result<Vec<(String, String, String)>> {
+) -> Result<Vec<(String, String, String, String)>> {
     Ok(sqlx::query_as(
-        "SELECT l.id, l.module_id, l.title FROM lessons l JOIN modules m ON m.id = l.module_id \
+        "SELECT l.id, l.module_id, l.title, l.body FROM lessons l JOIN modules m ON m.id = l.module_id \
          WHERE l.course_id = $1 AND l.published = 1 ORDER BY m.position, l.position",
     )
     .bind(course_id)
