@@ -62,6 +62,8 @@ document.addEventListener('DOMContentLoaded', () => {
   }
   const chat = document.getElementById('chat');
   if (chat) followConversation(chat);
+  const searchBox = document.querySelector('input[data-suggest]');
+  if (searchBox) suggestAsYouType(searchBox);
   const bell = document.querySelector('a.bell[data-live]');
   if (bell && 'WebSocket' in window) followLive(bell);
   const pushHere = document.querySelector('button[data-push-key]');
@@ -483,3 +485,92 @@ function followConversation(chat) {
   });
 }
 
+
+// The search box in the header offers titles and names as they are typed: an ARIA 1.2
+// combobox whose list the arrow keys move through, Enter opens the chosen suggestion (or
+// searches, with none chosen) and Escape closes; the number of suggestions is announced.
+function suggestAsYouType(input) {
+  const list = document.getElementById(input.getAttribute('aria-controls'));
+  const status = document.getElementById('site-search-status');
+  if (!list) return;
+  let timer = null;
+  let asked = 0;
+  let active = -1;
+  const options = () => Array.from(list.querySelectorAll('[role="option"]'));
+  const close = () => {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+    active = -1;
+  };
+  const choose = (index) => {
+    const all = options();
+    if (all.length === 0) return;
+    active = (index + all.length) % all.length;
+    all.forEach((option, i) => option.setAttribute('aria-selected', String(i === active)));
+    input.setAttribute('aria-activedescendant', all[active].id);
+    all[active].scrollIntoView({ block: 'nearest' });
+  };
+  const show = (items) => {
+    list.replaceChildren();
+    items.forEach((item, i) => {
+      const option = document.createElement('li');
+      option.id = `site-search-option-${i}`;
+      option.setAttribute('role', 'option');
+      option.setAttribute('aria-selected', 'false');
+      option.dataset.link = item.link;
+      option.textContent = item.title;
+      const kind = document.createElement('span');
+      kind.className = 'kind';
+      const label = input.dataset[`kind${item.kind.charAt(0).toUpperCase()}${item.kind.slice(1)}`];
+      kind.textContent = ` · ${label || item.kind}`;
+      option.appendChild(kind);
+      option.addEventListener('mousedown', (event) => event.preventDefault());
+      option.addEventListener('click', () => { window.location.href = item.link; });
+      list.appendChild(option);
+    });
+    active = -1;
+    input.removeAttribute('aria-activedescendant');
+    if (items.length === 0) {
+      close();
+    } else {
+      list.hidden = false;
+      input.setAttribute('aria-expanded', 'true');
+    }
+    if (status) {
+      status.textContent = items.length === 0 ? input.dataset.countNone
+        : items.length === 1 ? input.dataset.countOne
+        : `${items.length} ${input.dataset.countMany}`;
+    }
+  };
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    const words = input.value.trim();
+    if (words.length < 2) { close(); return; }
+    timer = setTimeout(async () => {
+      const mine = ++asked;
+      try {
+        const answer = await fetch(`${input.dataset.suggest}?q=${encodeURIComponent(words)}`, { credentials: 'same-origin' });
+        if (answer.ok && mine === asked) show((await answer.json()).items);
+      } catch (_) {
+        // Offline for a moment: the search button still works.
+      }
+    }, 120);
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowDown') {
+      event.preventDefault();
+      if (list.hidden) { if (options().length > 0) { list.hidden = false; input.setAttribute('aria-expanded', 'true'); } }
+      choose(active + 1);
+    } else if (event.key === 'ArrowUp') {
+      event.preventDefault();
+      choose(active - 1);
+    } else if (event.key === 'Escape') {
+      close();
+    } else if (event.key === 'Enter' && active >= 0 && !list.hidden) {
+      event.preventDefault();
+      window.location.href = options()[active].dataset.link;
+    }
+  });
+  input.addEventListener('blur', close);
+}

@@ -82,6 +82,7 @@ pub(crate) enum Section {
     Account,
     Admin,
     Platform,
+    Search,
     None,
 }
 

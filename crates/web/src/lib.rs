@@ -117,6 +117,7 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/posts/{id}/report", post(pages::feed::report))
         .route("/moderation", get(pages::moderation::queue))
         .route("/moderation/{kind}/{id}", post(pages::moderation::decide))
+        .route("/search", get(pages::search::search))
         .route("/people/{id}", get(pages::profiles::profile))
         .route("/people/{id}/relation", post(pages::profiles::relate))
         .route("/people/{id}/message", post(pages::profiles::message))

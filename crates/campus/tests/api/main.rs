@@ -41,6 +41,7 @@ mod roster;
 mod route_walk;
 mod school_admin;
 mod search;
+mod search_in_chromium;
 mod second_factor;
 mod secrets_at_rest;
 mod sessions;

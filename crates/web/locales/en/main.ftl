@@ -990,3 +990,35 @@ messages-change = Edit or delete
 messages-new-text = New text
 messages-save = Save
 messages-delete = Delete for everyone
+
+# Search
+search-label = Search the school
+search-placeholder = Search courses, lessons, posts, people
+search-button = Search
+search-title = Search
+search-title-for = Search: { $query }
+search-words = Words
+search-kind = Show
+search-kind-all = Everything
+search-kind-course = Course
+search-kind-lesson = Lesson
+search-kind-post = Post
+search-kind-comment = Comment
+search-kind-person = Person
+search-start = Type a few words to find courses, lessons, posts and people of your school.
+search-trending = Trending this week
+search-trending-courses = Courses many joined
+search-trending-posts = Posts people are talking about
+search-none-for = No results for “{ $query }”.
+search-none-hint = Try fewer words, or other ones.
+search-did-you-mean = Did you mean
+search-showing-for = Showing results for “{ $query }”.
+search-count = { $count ->
+    [one] One result
+   *[other] { $count } results
+}
+search-more = More results
+search-suggestions-label = Suggestions
+search-one-suggestion = 1 suggestion
+search-suggestions-many = suggestions
+search-no-suggestions = No suggestions

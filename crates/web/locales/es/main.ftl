@@ -990,3 +990,35 @@ messages-change = Editar o eliminar
 messages-new-text = Texto nuevo
 messages-save = Guardar
 messages-delete = Eliminar para todos
+
+# Search
+search-label = Buscar en la escuela
+search-placeholder = Buscar cursos, lecciones, publicaciones, personas
+search-button = Buscar
+search-title = Búsqueda
+search-title-for = Búsqueda: { $query }
+search-words = Palabras
+search-kind = Mostrar
+search-kind-all = Todo
+search-kind-course = Curso
+search-kind-lesson = Lección
+search-kind-post = Publicación
+search-kind-comment = Comentario
+search-kind-person = Persona
+search-start = Escribe unas palabras para encontrar cursos, lecciones, publicaciones y personas de tu escuela.
+search-trending = Tendencias de la semana
+search-trending-courses = Cursos con más inscripciones
+search-trending-posts = Publicaciones de las que se habla
+search-none-for = No hay resultados para «{ $query }».
+search-none-hint = Prueba con menos palabras, o con otras.
+search-did-you-mean = ¿Quisiste decir
+search-showing-for = Resultados para «{ $query }».
+search-count = { $count ->
+    [one] Un resultado
+   *[other] { $count } resultados
+}
+search-more = Más resultados
+search-suggestions-label = Sugerencias
+search-one-suggestion = 1 sugerencia
+search-suggestions-many = sugerencias
+search-no-suggestions = Sin sugerencias

@@ -29,6 +29,7 @@ pub(crate) mod recovery;
 pub(crate) mod register;
 pub(crate) mod rubric_form;
 pub(crate) mod school_sign_up;
+pub(crate) mod search;
 pub(crate) mod sign_in;
 pub(crate) mod teaching;
 pub(crate) mod transcript;

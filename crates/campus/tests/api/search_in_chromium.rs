@@ -1,0 +1,168 @@
+//! Search in a real headless Chromium: the header's box suggests as a student types (a
+//! combobox the keyboard drives), Enter on a suggestion opens it, a typo leads to a results
+//! page that says what it searched for instead, a search with no results says so, what is
+//! trending shows before anything is asked, and the box works without JavaScript too. The
+//! box with its suggestions and the results page pass axe-core's check.
+
+use campus_testkit::{
+    eventually,
+    people::{send, School},
+    Backend, TestEnv,
+};
+use fantoccini::Locator;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::pages_in_chromium::{
+    app, browser, path_of, sign_in, start_driver, text_of, texts_of, wait_for, Accessibility,
+};
+
+const ARROW_DOWN: &str = "\u{E015}";
+const ENTER: &str = "\u{E007}";
+
+#[tokio::test]
+async fn a_student_finds_a_course_as_she_types_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        eprintln!("chromedriver or Chromium is not installed; skipping the browser test");
+        return;
+    };
+    let env = TestEnv::new(&Backend {
+        postgres: None,
+        nats: None,
+    })
+    .await;
+    let app = app(&env).await;
+    let school = School::create(&app, "shelbyville").await;
+    let tess = school.add(&app, "teacher", "Tess").await;
+    let sam = school.add(&app, "student", "Sam").await;
+    let course = crate::pages::course(&app, &tess.token, "Photosynthesis basics", 1).await;
+    let path = format!("/api/v1/courses/{course}/members/{}", sam.id);
+    send(
+        &app,
+        Method::PUT,
+        &path,
+        &tess,
+        Some(json!({ "role": "student" })),
+    )
+    .await;
+    send(
+        &app,
+        Method::POST,
+        "/api/v1/courses",
+        &tess,
+        Some(json!({ "title": "Photography club" })),
+    )
+    .await;
+    // The teacher finds both once the index has them; the student will be offered only the
+    // published one.
+    eventually(
+        std::time::Duration::from_secs(20),
+        "the index to hold both courses",
+        || async {
+            let page = send(
+                &app,
+                Method::GET,
+                "/api/v1/search/suggest?q=pho",
+                &tess,
+                None,
+            )
+            .await;
+            (page["items"].as_array().unwrap().len() == 2).then_some(())
+        },
+    )
+    .await;
+    let mut a11y = Accessibility::new();
+
+    let sams = browser(&driver, true, 1280).await;
+    sign_in(&sams, &app, "shelbyville", &sam.email).await;
+    // Before anything is asked, the search page shows what is trending.
+    eventually(
+        std::time::Duration::from_secs(20),
+        "the course to trend",
+        || async {
+            sams.goto(&format!("{}/search", app.address)).await.unwrap();
+            let trending = texts_of(&sams, "section[aria-labelledby=trending-title] li").await;
+            (trending == ["Photosynthesis basics"]).then_some(())
+        },
+    )
+    .await;
+
+    let box_ = sams.find(Locator::Id("site-search")).await.unwrap();
+    box_.send_keys("pho").await.unwrap();
+    wait_for(&sams, "#site-search-options li[role=option]").await;
+    assert_eq!(
+        texts_of(&sams, "#site-search-options li[role=option]").await,
+        ["Photosynthesis basics · Course"]
+    );
+    assert_eq!(
+        box_.attr("aria-expanded").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(text_of(&sams, "#site-search-status").await, "1 suggestion");
+    a11y.check(&sams, "the search box with its suggestions")
+        .await;
+    box_.send_keys(ARROW_DOWN).await.unwrap();
+    assert_eq!(
+        box_.attr("aria-activedescendant").await.unwrap().as_deref(),
+        Some("site-search-option-0")
+    );
+    box_.send_keys(ENTER).await.unwrap();
+    eventually(
+        std::time::Duration::from_secs(10),
+        "the course page",
+        || async {
+            let url = sams.current_url().await.ok()?;
+            (path_of(&url) == format!("/courses/{course}")).then_some(())
+        },
+    )
+    .await;
+
+    // A typo: the results page says what it found nothing for and what it searched instead.
+    let box_ = sams.find(Locator::Id("site-search")).await.unwrap();
+    box_.send_keys("photosynthsis").await.unwrap();
+    sams.find(Locator::Css("form.site-search button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&sams, "#did-you-mean").await;
+    let said = text_of(&sams, "#did-you-mean").await;
+    assert!(said.contains("No results for “photosynthsis”"), "{said}");
+    assert!(said.contains("Did you mean photosynthesis?"), "{said}");
+    assert_eq!(
+        texts_of(&sams, ".results h2").await,
+        ["Photosynthesis basics"]
+    );
+    assert!(text_of(&sams, ".results .snippet")
+        .await
+        .starts_with("Cells and what they do"));
+    a11y.check(&sams, "search results").await;
+
+    // Nothing at all.
+    sams.goto(&format!("{}/search?q=zebra", app.address))
+        .await
+        .unwrap();
+    assert!(text_of(&sams, "#no-results")
+        .await
+        .starts_with("No results for “zebra”."));
+
+    // Without JavaScript the box is a plain search form.
+    let plain = browser(&driver, false, 1280).await;
+    sign_in(&plain, &app, "shelbyville", &sam.email).await;
+    let box_ = plain.find(Locator::Id("site-search")).await.unwrap();
+    box_.send_keys("photosynthesis").await.unwrap();
+    plain
+        .find(Locator::Css("form.site-search button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&plain, ".results").await;
+    assert_eq!(
+        texts_of(&plain, ".results h2").await,
+        ["Photosynthesis basics"]
+    );
+    assert_eq!(text_of(&plain, "#results-count").await, "One result");
+}
