@@ -17,7 +17,9 @@ wait_ready() { # name url
 start_process() { # name port contexts
   local args=(serve --listen "127.0.0.1:$2")
   [[ "$3" != all ]] && args+=(--contexts "$3")
-  nohup "$CAMPUS_BIN" "${args[@]}" >>"$STATE_DIR/logs/$1.log" 2>&1 &
+  # Each process that runs search keeps its own index (rebuilt from the database when new).
+  CAMPUS_SEARCH__INDEX_DIR="$STATE_DIR/search-index/$1" \
+    nohup "$CAMPUS_BIN" "${args[@]}" >>"$STATE_DIR/logs/$1.log" 2>&1 &
   echo $! >"$STATE_DIR/run/$1.pid"
 }
 

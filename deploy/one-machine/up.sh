@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Campus Hub's distributed shape on one machine: nginx (Debian's package) routing by path to
-# five `campus serve --contexts …` processes, on PostgreSQL, a NATS JetStream server of its own
+# seven `campus serve --contexts …` processes, on PostgreSQL, a NATS JetStream server of its own
 # (with `sync_interval: always`) and Redis.
 #
 #   deploy/one-machine/up.sh      # start it all; prints the address to open
@@ -10,6 +10,7 @@
 #   identity:      identity                          1
 #   learning:      courses, assessments, gradebook   2   (the exam-time load)
 #   notifications: notifications (WebSocket hub)     1
+#   search:        search (each its own index)       2
 #   web:           every context                     1   (the pages, and the other API paths)
 #
 # Settings (environment variables):
@@ -135,6 +136,8 @@ processes=(
   "learning-1 courses,assessments,gradebook"
   "learning-2 courses,assessments,gradebook"
   "notifications notifications"
+  "search-1 search"
+  "search-2 search"
   "web "
 )
 port="$FIRST_PORT"
@@ -182,6 +185,7 @@ EOF
   upstream campus_identity identity
   upstream campus_learning learning
   upstream campus_notifications notifications
+  upstream campus_search search
   upstream campus_web web
   cat <<'EOF'
     map $http_x_request_id $campus_request_id { default $http_x_request_id; "" $request_id; }
@@ -208,6 +212,7 @@ EOF
         location /api/v1/auth { proxy_pass http://campus_identity; }
         location /.well-known/ { proxy_pass http://campus_identity; }
         location ~ ^/api/v1/(notifications|calendar|unsubscribe)(/|$) { proxy_pass http://campus_notifications; }
+        location ~ ^/api/v1/search(/|$) { proxy_pass http://campus_search; }
         location ~ ^/api/v1/(courses|modules|lessons|assignments|submissions|question-banks|quizzes|attempts)(/|$) { proxy_pass http://campus_learning; }
         location / { proxy_pass http://campus_web; }
     }

@@ -204,6 +204,11 @@ impl Installation {
         })
     }
 
+    /// The bench school's id.
+    pub fn school_id(&self) -> &str {
+        &self.school
+    }
+
     pub fn db(&self, name: &str) -> anyhow::Result<&Db> {
         self.app_dbs
             .iter()

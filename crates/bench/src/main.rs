@@ -9,6 +9,7 @@ mod chat;
 mod events;
 mod live;
 mod reads;
+mod search;
 mod startup;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -47,6 +48,10 @@ enum Scenario {
     /// Holds the live connections for `live` in a process of their own.
     #[command(hide = true)]
     LiveClients(live::ClientOptions),
+    /// Search over a school of `--documents` documents: query and suggestion throughput and
+    /// latency, event → searchable lag at `--rate` posts per second, index size and rebuild
+    /// time.
+    Search(search::Options),
     /// Cold start to ready and idle memory of the `campus` binary.
     Startup(startup::Options),
     /// Authenticated reads of the hottest routes (the catalogue, a course outline) against
@@ -80,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Startup(options) => startup::run(options),
         Scenario::Exam(options) => assess::exam(options).await,
         Scenario::Chat(options) => chat::run(options).await,
+        Scenario::Search(options) => search::run(options).await,
         Scenario::GradebookExport(options) => assess::gradebook_export(options).await,
         Scenario::Reads(options) => reads::run(options).await,
         Scenario::Live(options) => live::run(options).await,
