@@ -375,9 +375,12 @@ async fn wait_until_indexed(search: &Db, documents: usize) -> anyhow::Result<()>
         let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM search_documents")
             .fetch_one(search.pool())
             .await?;
-        let (counter,): (i64,) = sqlx::query_as("SELECT value FROM search_counter")
+        // The newest change of a row (the counter may be further on: a change that touched
+        // no row still took a value).
+        let (counter,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM search_documents")
             .fetch_one(search.pool())
             .await?;
+        let counter = counter.unwrap_or_default();
         let applied: Option<(i64,)> = sqlx::query_as("SELECT MAX(position) FROM search_replicas")
             .fetch_optional(search.pool())
             .await?;

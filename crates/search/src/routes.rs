@@ -220,10 +220,12 @@ fn checked_query(q: &str) -> Result<&str> {
 fn offset_of(cursor: Option<&str>) -> Result<usize> {
     match cursor {
         None => Ok(0),
+        // Beyond the deepest page, an empty one.
         Some(cursor) => cursor
             .parse::<usize>()
             .ok()
-            .filter(|offset| *offset <= OFFSET_MAX && cursor.len() <= 4)
+            .filter(|_| cursor.len() <= 4)
+            .map(|offset| offset.min(OFFSET_MAX + 1))
             .ok_or_else(|| Error::invalid("cursor", "invalid", "not a cursor this search gave")),
     }
 }

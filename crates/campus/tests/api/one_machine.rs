@@ -269,18 +269,22 @@ async fn the_one_machine_deployment_serves_everything_through_nginx() {
     // Search, on its own two processes behind nginx, finds the course; each replica keeps a
     // full index, so both answer the same.
     for _ in 0..4 {
-        eventually(Duration::from_secs(30), "search to find the course", || async {
-            let page: Value = client
-                .get(format!("{base}/api/v1/search?q=physics"))
-                .bearer_auth(&kim)
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
-            (page["items"][0]["title"] == "Physics").then_some(())
-        })
+        eventually(
+            Duration::from_secs(30),
+            "search to find the course",
+            || async {
+                let page: Value = client
+                    .get(format!("{base}/api/v1/search?q=physics"))
+                    .bearer_auth(&kim)
+                    .send()
+                    .await
+                    .ok()?
+                    .json()
+                    .await
+                    .ok()?;
+                (page["items"][0]["title"] == "Physics").then_some(())
+            },
+        )
         .await;
     }
     // Notifications keeps the course's roster from the enrollment events.

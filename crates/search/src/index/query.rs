@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use tantivy::{
     collector::{Count, TopDocs},
-    query::{BooleanQuery, BoostQuery, Occur, Query, RegexQuery, TermQuery, TermSetQuery},
+    query::{
+        BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, Query,
+        TermQuery, TermSetQuery,
+    },
     schema::{Field, IndexRecordOption, Value},
     snippet::SnippetGenerator,
     DocAddress, Searcher, TantivyDocument, Term,
@@ -113,10 +116,16 @@ impl SearchIndex {
         for word in whole {
             clauses.push((Occur::Must, term_query(f.title_words, word)));
         }
-        let prefix = format!("{}.*", regex_syntax_escape(last));
+        // The last word as a prefix: a Levenshtein automaton of distance 0 in prefix mode,
+        // built from tantivy's cached builder (a regular expression would be compiled anew
+        // for every keystroke).
         clauses.push((
             Occur::Must,
-            Box::new(RegexQuery::from_pattern(&prefix, f.title_words)?),
+            Box::new(FuzzyTermQuery::new_prefix(
+                Term::from_field_text(f.title_words, last),
+                0,
+                false,
+            )),
         ));
         let query = BooleanQuery::new(clauses);
         let top = searcher.search(&query, &TopDocs::with_limit(64).order_by_score())?;
@@ -252,13 +261,25 @@ impl SearchIndex {
     /// The filters every ask carries: school, kinds, audience, course, conversation, blocks.
     fn filters(&self, ask: &Ask<'_>) -> Vec<(Occur, Box<dyn Query>)> {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, set_query(f.school, [ask.school_id])),
-            (
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, set_query(f.school, [ask.school_id]))];
+        // Most asks want most kinds: leaving out the few others is cheaper than a union of
+        // nearly every document.
+        let others: Vec<&str> = DocKind::ALL
+            .iter()
+            .filter(|kind| !ask.kinds.contains(kind))
+            .map(|kind| kind.as_str())
+            .collect();
+        if others.len() < ask.kinds.len() {
+            if !others.is_empty() {
+                clauses.push((Occur::MustNot, set_query(f.kind, others)));
+            }
+        } else {
+            clauses.push((
                 Occur::Must,
                 set_query(f.kind, ask.kinds.iter().map(|kind| kind.as_str())),
-            ),
-        ];
+            ));
+        }
         if let Some(audience) = ask.audience {
             clauses.push((
                 Occur::Must,
@@ -375,25 +396,23 @@ impl SearchIndex {
             if most == 0 || searcher.doc_freq(&Term::from_field_text(field, word))? > 0 {
                 continue;
             }
-            let length = word.chars().count();
+            // The term dictionary walked with a Levenshtein automaton: only the words within
+            // reach are visited, whatever the index's size.
+            let automaton =
+                FuzzyTermQuery::new(Term::from_field_text(field, word), most as u8, true)
+                    .automaton()?;
             let mut candidates: HashMap<String, (u32, u64)> = HashMap::new();
             for segment in searcher.segment_readers() {
                 let inverted = segment.inverted_index(field)?;
-                let mut terms = inverted.terms().stream()?;
+                let mut terms = inverted.terms().search(&automaton).into_stream()?;
                 while terms.advance() {
                     let Ok(candidate) = std::str::from_utf8(terms.key()) else {
                         continue;
                     };
-                    if candidate.chars().count().abs_diff(length) > most as usize {
-                        continue;
-                    }
-                    let distance = strsim::osa_distance(word, candidate);
-                    if distance as u32 <= most {
-                        let entry = candidates
-                            .entry(candidate.to_owned())
-                            .or_insert((distance as u32, 0));
-                        entry.1 += u64::from(terms.value().doc_freq);
-                    }
+                    let entry = candidates
+                        .entry(candidate.to_owned())
+                        .or_insert_with(|| (strsim::osa_distance(word, candidate) as u32, 0));
+                    entry.1 += u64::from(terms.value().doc_freq);
                 }
             }
             if let Some(best) = likeliest(
@@ -417,12 +436,27 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     ))
 }
 
+/// A filter: documents holding any of `values` in `field`, unscored. A few terms are cheaper
+/// as a disjunction of postings than as a term set (which builds an FST and a bit set of the
+/// whole segment for each query).
 fn set_query<'a>(field: Field, values: impl IntoIterator<Item = &'a str>) -> Box<dyn Query> {
-    Box::new(TermSetQuery::new(
-        values
+    let terms: Vec<Box<dyn Query>> = values
+        .into_iter()
+        .map(|value| {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            )) as Box<dyn Query>
+        })
+        .collect();
+    let any: Box<dyn Query> = match terms.len() {
+        1 => terms
             .into_iter()
-            .map(|value| Term::from_field_text(field, value)),
-    ))
+            .next()
+            .unwrap_or_else(|| Box::new(EmptyQuery)),
+        _ => Box::new(BooleanQuery::union(terms)),
+    };
+    Box::new(ConstScoreQuery::new(any, 0.0))
 }
 
 fn text(doc: &TantivyDocument, field: Field) -> Option<String> {
@@ -438,19 +472,6 @@ fn tokens(analyzer: &tantivy::tokenizer::TextAnalyzer, text: &str) -> Vec<String
         tokens.push(stream.token().text.clone());
     }
     tokens
-}
-
-/// A word as a literal inside the index's regular expressions (letters and digits pass;
-/// anything else is escaped).
-fn regex_syntax_escape(word: &str) -> String {
-    let mut escaped = String::with_capacity(word.len());
-    for c in word.chars() {
-        if !c.is_alphanumeric() {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }
 
 fn escape_html(text: &str) -> String {
