@@ -136,9 +136,9 @@ processes=(
   "learning-1 courses,assessments,gradebook"
   "learning-2 courses,assessments,gradebook"
   "notifications notifications"
+  "web "
   "search-1 search"
   "search-2 search"
-  "web "
 )
 port="$FIRST_PORT"
 : >"$STATE_DIR/run/processes"

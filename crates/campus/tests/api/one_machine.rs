@@ -158,7 +158,8 @@ async fn the_one_machine_deployment_serves_everything_through_nginx() {
     let suffix = campus_platform::id::new_id_string().to_lowercase();
     let state = std::env::temp_dir().join(format!("campus-one-machine-{suffix}"));
     let port = free_ports(0);
-    let first = free_ports(5);
+    // Seven processes: identity, two of learning, notifications, web, two of search.
+    let first = free_ports(7);
     let nats = free_ports(0);
     let database = format!("campus_om_{suffix}");
     let deployment = Deployment {

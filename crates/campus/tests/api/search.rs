@@ -305,9 +305,10 @@ each_storage! {
         let path = format!("/api/v1/conversations/{conversation}/messages");
         send(&app, Method::POST, &path, &sam, Some(json!({ "body": "Is the quiz on Friday?" }))).await;
         let path = format!("/api/v1/search/messages?conversation={conversation}&q=quiz");
+        // Search learns the conversation's members and its message from messaging's events.
         let found = eventually(WITHIN, "the message to be found", || async {
-            let page = send(&app, Method::GET, &path, &tess, None).await;
-            (page["total"] == 1).then_some(page)
+            let (status, page) = call(&app, Method::GET, &path, Some(&tess.token), None).await;
+            (status == StatusCode::OK && page["total"] == 1).then_some(page)
         }).await;
         assert!(found["items"][0]["snippet_html"].as_str().unwrap().contains("<mark>quiz</mark>"), "{found}");
         assert_eq!(found["items"][0]["kind"], "message");
