@@ -31,22 +31,27 @@ impl Reach {
                 .collect();
             Some(Audience::of_searcher(&caller.user_id, &places))
         };
-        let unwanted: Vec<(String,)> = sqlx::query_as(
-            "SELECT blocked_id FROM search_blocks WHERE blocker_id = $1 \
-             UNION SELECT blocker_id FROM search_blocks WHERE blocked_id = $1",
-        )
-        .bind(&caller.user_id)
-        .fetch_all(search.db.pool())
-        .await?;
         Ok(Self {
             audience,
-            unwanted: unwanted.into_iter().map(|(id,)| id).collect(),
+            unwanted: unwanted(&search.db, caller).await?,
         })
     }
 
     pub(crate) fn audience(&self) -> Option<&[String]> {
         self.audience.as_deref()
     }
+}
+
+/// Everyone with a block between them and the caller, whichever way.
+pub(crate) async fn unwanted(db: &Db, caller: &Caller) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT blocked_id FROM search_blocks WHERE blocker_id = $1 \
+         UNION SELECT blocker_id FROM search_blocks WHERE blocked_id = $1",
+    )
+    .bind(&caller.user_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Whether the caller is in the conversation: a member of a direct or group conversation, or

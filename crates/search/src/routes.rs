@@ -216,6 +216,12 @@ fn checked_query(q: &str) -> Result<&str> {
     Ok(q)
 }
 
+/// Where a page starts and how long it is, from the `cursor` and `limit` asked for.
+fn paging(cursor: Option<&str>, limit: Option<PageSize>) -> Result<(usize, usize)> {
+    let limit = limit.map_or(DEFAULT_PAGE, |limit| limit.get() as usize);
+    Ok((offset_of(cursor)?, limit))
+}
+
 /// Where a page starts.
 fn offset_of(cursor: Option<&str>) -> Result<usize> {
     match cursor {
@@ -256,10 +262,7 @@ async fn search_school(
     Query(asked): Query<SearchQuery>,
 ) -> Result<Json<SearchResults>> {
     let text = checked_query(&asked.q)?;
-    let offset = offset_of(asked.cursor.as_deref())?;
-    let limit = asked
-        .limit
-        .map_or(DEFAULT_PAGE, |limit| limit.get() as usize);
+    let (offset, limit) = paging(asked.cursor.as_deref(), asked.limit)?;
     let reach = Reach::of(&search, &caller).await?;
     let kinds: Vec<DocKind> = match asked.kind {
         Some(kind) => vec![kind.into()],
@@ -328,16 +331,14 @@ async fn search_messages(
     Query(asked): Query<MessagesQuery>,
 ) -> Result<Json<SearchResults>> {
     let text = checked_query(&asked.q)?;
-    let offset = offset_of(asked.cursor.as_deref())?;
-    let limit = asked
-        .limit
-        .map_or(DEFAULT_PAGE, |limit| limit.get() as usize);
+    let (offset, limit) = paging(asked.cursor.as_deref(), asked.limit)?;
     if !reach::in_conversation(&search.db, &caller, &asked.conversation).await? {
         return Err(Error::NotFound {
             what: "conversation",
         });
     }
-    let reach = Reach::of(&search, &caller).await?;
+    // Membership decides: no audience to read, only the blocks.
+    let unwanted = reach::unwanted(&search.db, &caller).await?;
     let ask = Ask {
         school_id: &caller.school_id,
         text,
@@ -345,7 +346,7 @@ async fn search_messages(
         course: None,
         conversation: Some(&asked.conversation),
         audience: None,
-        unwanted: &reach.unwanted,
+        unwanted: &unwanted,
         offset,
         limit,
     };

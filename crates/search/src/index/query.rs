@@ -132,9 +132,7 @@ impl SearchIndex {
         let mut suggestions = Vec::with_capacity(top.len());
         for (_, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let Some(kind) = text(&doc, f.kind).and_then(|kind| kind.parse().ok()) else {
-                continue;
-            };
+            let kind: DocKind = text(&doc, f.kind).unwrap_or_default().parse()?;
             suggestions.push(Suggestion {
                 kind,
                 id: text(&doc, f.entity).unwrap_or_default(),
@@ -345,9 +343,8 @@ impl SearchIndex {
     ) -> anyhow::Result<Hit> {
         let f = &self.fields;
         let doc: TantivyDocument = searcher.doc(address)?;
-        let kind = text(&doc, f.kind)
-            .and_then(|kind| kind.parse().ok())
-            .unwrap_or(DocKind::Post);
+        // An unknown kind is an error, never quietly some other kind.
+        let kind: DocKind = text(&doc, f.kind).unwrap_or_default().parse()?;
         let (body, generator) = match text(&doc, f.body_es).filter(|body| !body.is_empty()) {
             Some(body) => (body, generators.get(1)),
             None => (

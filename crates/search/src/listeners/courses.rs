@@ -10,7 +10,7 @@ use campus_platform::{
     markdown, time, Result,
 };
 
-use super::{count_activity, person_of, redraw_person};
+use super::{count_activity, redraw_person, role_of};
 use crate::{
     documents::{self, NewDoc},
     domain::{Audience, DocKind, Language},
@@ -186,9 +186,9 @@ pub(super) async fn handle(uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Re
 
 /// A student's courses changed: who may find them (and their profile) changes too.
 async fn redraw_student(uow: &mut UnitOfWork, user_id: &str) -> Result<()> {
-    if person_of(uow, user_id)
+    if role_of(uow, user_id)
         .await?
-        .is_none_or(|(role, _)| role == campus_contracts::identity::Role::Student)
+        .is_none_or(|role| role == campus_contracts::identity::Role::Student)
     {
         redraw_person(uow, user_id).await?;
     }

@@ -79,22 +79,20 @@ async fn courses_of(uow: &mut UnitOfWork, user_id: &str) -> Result<Vec<String>> 
     Ok(rows.into_iter().map(|(course_id,)| course_id).collect())
 }
 
-/// A person's role and whether they may still sign in, once identity told of them.
-async fn person_of(uow: &mut UnitOfWork, user_id: &str) -> Result<Option<(Role, bool)>> {
-    let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT role, active FROM search_people WHERE user_id = $1")
+/// A person's role, once identity told of them.
+async fn role_of(uow: &mut UnitOfWork, user_id: &str) -> Result<Option<Role>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT role FROM search_people WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(uow.conn())
             .await?;
-    Ok(row.and_then(|(role, active)| Some((role.parse().ok()?, active != 0))))
+    Ok(row.and_then(|(role,)| role.parse().ok()))
 }
 
 /// Who may find `user_id` and what is on their profile (a person not heard of yet is taken
 /// for a student: the narrower audience).
 async fn person_audience(uow: &mut UnitOfWork, user_id: &str) -> Result<Vec<String>> {
-    let role = person_of(uow, user_id)
-        .await?
-        .map_or(Role::Student, |(role, _)| role);
+    let role = role_of(uow, user_id).await?.unwrap_or(Role::Student);
     let courses = courses_of(uow, user_id).await?;
     Ok(Audience::of_person(user_id, role, &courses))
 }
