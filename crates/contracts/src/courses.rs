@@ -112,6 +112,21 @@ pub struct CourseUpdated {
 }
 course_event!(CourseUpdated, "campus.courses.course_updated.v1");
 
+/// People who are not its staff opened a course in a short window. Courses tallies views in
+/// memory and sends one of these per course and window rather than an event per page view, so
+/// reading a course costs no write; each viewer is named once per window, and readers that
+/// count distinct viewers per day do so themselves.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CourseViewed {
+    pub course_id: String,
+    pub school_id: String,
+    pub viewer_ids: Vec<String>,
+    /// The window's start and end, milliseconds since the epoch.
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+course_event!(CourseViewed, "campus.courses.course_viewed.v1");
+
 /// A course was closed: read-only for its members, gone from the catalogue.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CourseArchived {
@@ -222,6 +237,7 @@ pub fn published() -> Vec<EventSchema> {
         EventSchema::of::<CourseArchived>(),
         EventSchema::of::<EnrollmentGranted>(),
         EventSchema::of::<EnrollmentRevoked>(),
+        EventSchema::of::<CourseViewed>(),
         EventSchema::of::<LessonPublished>(),
         EventSchema::of::<LessonRevised>(),
         EventSchema::of::<LessonWithdrawn>(),

@@ -41,6 +41,8 @@ pub(crate) struct Parts {
     pub caches: Arc<shelf::Caches>,
     /// The school's people, for class lists by email and names.
     pub people: People,
+    /// Who opened which course in the current window.
+    pub views: catalogue::ViewTally,
 }
 
 impl std::ops::Deref for Courses {
@@ -73,12 +75,14 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         db: env.db.clone(),
         caches: Arc::new(shelf::Caches::default()),
         people: env.people()?,
+        views: catalogue::ViewTally::default(),
     }));
+    let view_window = std::time::Duration::from_secs(env.config.courses.view_window_secs);
     let routes = catalogue::routes(courses.clone())
         .merge(outline::routes(courses.clone()))
         .merge(enrollment::routes(courses.clone()))
         .merge(progress::routes(courses.clone()))
         .merge(preview::routes(courses.clone()))
-        .merge(announcements::routes(courses));
-    Ok(Running::new(routes))
+        .merge(announcements::routes(courses.clone()));
+    Ok(Running::new(routes).task(catalogue::views_sender(courses, view_window)))
 }

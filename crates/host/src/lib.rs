@@ -17,7 +17,7 @@ use campus_bus::{Bus, BusPlan};
 use campus_platform::{
     auth::KeyRing,
     config::Config,
-    context::{Context, ContextEnv, Services},
+    context::{Context, ContextEnv, RunningParts, Services},
     db::Db,
     health::{self, Readiness},
     http, metrics, openapi,
@@ -87,7 +87,12 @@ impl Application {
                 .start(env)
                 .await
                 .with_context(|| format!("Failed to start the {} context", context.name))?;
-            let (routes, subscriptions, context_tasks) = running.into_parts();
+            let RunningParts {
+                routes,
+                subscriptions,
+                tasks: context_tasks,
+                probes,
+            } = running.into_parts();
             plan.produce(&db);
             for subscription in subscriptions {
                 plan.subscribe(&db, subscription);
@@ -101,6 +106,9 @@ impl Application {
             api = api.merge(routes);
             tasks.extend(context_tasks);
             readiness.add(Arc::new(db.clone()));
+            for probe in probes {
+                readiness.add(probe);
+            }
             databases.push(db);
         }
         // Every process refuses the access tokens of sessions identity has ended, learning of

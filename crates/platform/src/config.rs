@@ -38,6 +38,24 @@ pub struct Config {
     pub files: FilesConfig,
     pub push: PushConfig,
     pub search: SearchConfig,
+    pub courses: CoursesConfig,
+}
+
+/// The courses context.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoursesConfig {
+    /// Course views are tallied in memory and sent as one event per course this often
+    /// (seconds, at least 1); a process killed outright loses at most one window of views.
+    pub view_window_secs: u64,
+}
+
+impl Default for CoursesConfig {
+    fn default() -> Self {
+        Self {
+            view_window_secs: 15,
+        }
+    }
 }
 
 /// The search context's full-text index, kept on the local disk of each process running it.
@@ -339,6 +357,7 @@ impl Default for Config {
             files: FilesConfig::default(),
             push: PushConfig::default(),
             search: SearchConfig::default(),
+            courses: CoursesConfig::default(),
         }
     }
 }
@@ -527,6 +546,7 @@ impl Config {
             ),
             ("http.request_timeout_secs", self.http.request_timeout_secs),
             ("http.body_limit_bytes", self.http.body_limit_bytes as u64),
+            ("courses.view_window_secs", self.courses.view_window_secs),
         ];
         for (name, value) in positive {
             if value == 0 {

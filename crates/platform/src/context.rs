@@ -12,8 +12,8 @@ use sqlx::migrate::Migrator;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    auth::KeyRing, config::Config, db::Db, events::Subscription, live::Live, mail::Mailer,
-    people::People, presence::Presence, rosters::Rosters, sealing::Sealer,
+    auth::KeyRing, config::Config, db::Db, events::Subscription, health::Probe, live::Live,
+    mail::Mailer, people::People, presence::Presence, rosters::Rosters, sealing::Sealer,
     shared_redis::SharedRedis, tasks::Task,
 };
 
@@ -172,6 +172,12 @@ impl ContextEnv {
         self.services.shared_bus || self.services.here.contains(&context)
     }
 
+    /// Whether the context is the only one this process runs (a process of its own in the
+    /// scaled-out shape), so that its own readiness is the process's.
+    pub fn runs_alone(&self) -> bool {
+        self.services.here.len() == 1
+    }
+
     /// Who has the app open (see [`crate::presence`]): the hub keeps it, others ask it.
     pub fn presence(&self) -> anyhow::Result<Presence> {
         self.services.presence(&self.config)
@@ -258,6 +264,7 @@ pub struct Running {
     routes: OpenApiRouter,
     subscriptions: Vec<Subscription>,
     tasks: Vec<Task>,
+    probes: Vec<Arc<dyn Probe>>,
 }
 
 impl Running {
@@ -267,6 +274,7 @@ impl Running {
             routes,
             subscriptions: Vec::new(),
             tasks: Vec::new(),
+            probes: Vec::new(),
         }
     }
 
@@ -282,7 +290,26 @@ impl Running {
         self
     }
 
-    pub fn into_parts(self) -> (OpenApiRouter, Vec<Subscription>, Vec<Task>) {
-        (self.routes, self.subscriptions, self.tasks)
+    /// Adds a check of the context's own to `/readyz`, beside its database.
+    pub fn probe(mut self, probe: Arc<dyn Probe>) -> Self {
+        self.probes.push(probe);
+        self
     }
+
+    pub fn into_parts(self) -> RunningParts {
+        RunningParts {
+            routes: self.routes,
+            subscriptions: self.subscriptions,
+            tasks: self.tasks,
+            probes: self.probes,
+        }
+    }
+}
+
+/// A started context taken apart by the host that runs it.
+pub struct RunningParts {
+    pub routes: OpenApiRouter,
+    pub subscriptions: Vec<Subscription>,
+    pub tasks: Vec<Task>,
+    pub probes: Vec<Arc<dyn Probe>>,
 }

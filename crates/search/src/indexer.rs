@@ -8,11 +8,15 @@
 //! index answers searches until the new one is complete.
 
 use std::{
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, MutexGuard, PoisonError,
+    },
     time::{Duration, Instant},
 };
 
-use campus_platform::{db::Db, id, tasks::Task, time};
+use async_trait::async_trait;
+use campus_platform::{db::Db, health::Probe, id, tasks::Task, time};
 use tokio::sync::Notify;
 
 use crate::{
@@ -51,6 +55,9 @@ pub(crate) struct Indexer {
     index: Arc<SearchIndex>,
     replica_id: String,
     state: Mutex<State>,
+    /// A step has completed since the process started: the index holds what the table held
+    /// then (built, if it never was, and caught up).
+    caught_up: AtomicBool,
 }
 
 struct State {
@@ -73,6 +80,7 @@ impl Indexer {
                 rebuilt_upto: time::now_ms(),
                 last_heartbeat: None,
             }),
+            caught_up: AtomicBool::new(false),
         })
     }
 
@@ -121,6 +129,7 @@ impl Indexer {
             self.heartbeat(true).await?;
         }
         self.follow().await?;
+        self.caught_up.store(true, Ordering::Release);
         self.heartbeat(false).await
     }
 
@@ -295,4 +304,68 @@ where
         documents: done,
         position,
     })
+}
+
+/// `/readyz`'s check of the index: until the first build or catch-up after start completes,
+/// searches would miss documents the table holds. Essential in a process running search
+/// alone (a load balancer sends searches to replicas that are current); elsewhere the
+/// process answers `degraded`, since its other contexts serve meanwhile.
+pub(crate) struct IndexReadiness {
+    pub indexer: Arc<Indexer>,
+    pub essential: bool,
+}
+
+#[async_trait]
+impl Probe for IndexReadiness {
+    fn dependency(&self) -> &'static str {
+        "search-index"
+    }
+
+    fn target(&self) -> String {
+        "search".to_owned()
+    }
+
+    async fn check(&self) -> anyhow::Result<()> {
+        if self.indexer.caught_up.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            anyhow::bail!("the index is still being built or caught up after start")
+        }
+    }
+
+    fn essential(&self) -> bool {
+        self.essential
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use campus_platform::config::Config;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn readiness_waits_for_the_first_catch_up() {
+        let config = Config {
+            data_dir: std::env::temp_dir()
+                .join(format!("campus-search-ready-{}", id::new_id_string())),
+            ..Config::default()
+        };
+        let db = Db::open(&config, "search").await.unwrap();
+        db.migrate(&[&crate::MIGRATIONS]).await.unwrap();
+        let index = Arc::new(SearchIndex::in_memory().unwrap());
+        let indexer = Arc::new(Indexer::new(db.clone(), index).unwrap());
+        let probe = IndexReadiness {
+            indexer: indexer.clone(),
+            essential: true,
+        };
+        assert!(
+            probe.check().await.is_err(),
+            "ready before the index was built"
+        );
+        indexer.step().await.unwrap();
+        probe.check().await.unwrap();
+        db.close().await;
+        std::fs::remove_dir_all(&config.data_dir).ok();
+    }
 }

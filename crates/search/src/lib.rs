@@ -21,7 +21,7 @@ pub(crate) mod reach;
 pub(crate) mod routes;
 pub(crate) mod trending;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use campus_platform::{
@@ -30,16 +30,20 @@ use campus_platform::{
     db::Db,
     id,
     people::People,
+    tasks::Task,
     time,
 };
 use sqlx::migrate::Migrator;
 
 use crate::{
     index::SearchIndex,
-    indexer::{Indexer, Wake, ALIVE_WITHIN_MS},
+    indexer::{IndexReadiness, Indexer, Wake, ALIVE_WITHIN_MS},
 };
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+/// How often trending's counts older than a week are forgotten.
+const FORGET_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// What every search handler is given.
 #[derive(Clone)]
@@ -84,7 +88,25 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         people: env.people()?,
         index,
     }));
-    let mut running = Running::new(routes::routes(search)).task(indexer.task(wake.clone()));
+    let db = env.db.clone();
+    let mut running = Running::new(routes::routes(search))
+        .probe(Arc::new(IndexReadiness {
+            indexer: indexer.clone(),
+            essential: env.runs_alone(),
+        }))
+        .task(indexer.task(wake.clone()))
+        .task(Task::every(
+            "forget old trending counts",
+            FORGET_EVERY,
+            move || {
+                let db = db.clone();
+                async move {
+                    if let Err(error) = trending::forget_old(&db).await {
+                        tracing::warn!(error = %error, "old trending counts not forgotten");
+                    }
+                }
+            },
+        ));
     for subscription in listeners::subscriptions(&env, &wake) {
         running = running.subscribe(subscription);
     }

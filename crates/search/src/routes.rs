@@ -147,10 +147,7 @@ pub(crate) fn link_to(
         DocKind::Comment => format!("/posts/{}#comment-{id}", post_id.unwrap_or_default()),
         DocKind::Person => format!("/people/{id}"),
         DocKind::Message => {
-            format!(
-                "/messages/{}#message-{id}",
-                conversation_id.unwrap_or_default()
-            )
+            format!("/messages/{}#m-{id}", conversation_id.unwrap_or_default())
         }
     }
 }
@@ -202,9 +199,22 @@ pub(crate) struct TrendingPost {
     pub comments: i64,
 }
 
+/// A course many opened.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct TrendingViewedCourse {
+    pub id: String,
+    pub title: String,
+    pub link: String,
+    /// People (not its staff) who opened it in the last seven days, each once a day.
+    pub viewers: i64,
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct Trending {
+    /// The most joined courses.
     pub courses: Vec<TrendingCourse>,
+    /// The most viewed courses.
+    pub viewed_courses: Vec<TrendingViewedCourse>,
     pub posts: Vec<TrendingPost>,
 }
 
@@ -354,7 +364,8 @@ async fn search_messages(
     Ok(Json(page(found, offset, limit)))
 }
 
-/// The school's most joined courses of the last seven days and the posts drawing the most
+/// The school's most joined and most viewed courses of the last seven days (views: people
+/// other than its staff who opened it, each once a day) and the posts drawing the most
 /// comments in the last two, among those the caller may open.
 #[utoipa::path(get, path = "/api/v1/search/trending", tag = "search", security(("bearer" = [])),
     responses((status = 200, body = Trending), (status = 401, body = Problem), (status = 403, body = Problem)))]

@@ -1,5 +1,6 @@
-//! What is trending in a school: the courses most joined in the last seven days and the posts
-//! with the most comments in the last two, each shown only if the caller may open it.
+//! What is trending in a school: the courses most joined and most viewed in the last seven
+//! days and the posts with the most comments in the last two, each shown only if the caller
+//! may open it.
 
 use std::collections::HashMap;
 
@@ -8,8 +9,9 @@ use campus_platform::{people::Caller, time, Result};
 use crate::{
     domain::{day_of, DocKind},
     index::Ask,
+    listeners::Activity,
     reach::Reach,
-    routes::{link_to, Trending, TrendingCourse, TrendingPost},
+    routes::{link_to, Trending, TrendingCourse, TrendingPost, TrendingViewedCourse},
     Search,
 };
 
@@ -21,8 +23,10 @@ const CONSIDERED: i64 = 50;
 
 pub(crate) async fn of(search: &Search, caller: &Caller, reach: &Reach) -> Result<Trending> {
     let today = day_of(time::now_ms());
-    let courses = most_active(search, &caller.school_id, "course", today - 6).await?;
-    let posts = most_active(search, &caller.school_id, "post", today - 1).await?;
+    let school_id = &caller.school_id;
+    let courses = most_active(search, school_id, Activity::Enrollment, today - 6).await?;
+    let viewed = most_active(search, school_id, Activity::CourseView, today - 6).await?;
+    let posts = most_active(search, school_id, Activity::Comment, today - 1).await?;
     let shown = |kind: DocKind, counts: &[(String, i64)]| -> Result<Vec<(String, String, i64)>> {
         let doc_ids: Vec<String> = counts.iter().map(|(id, _)| kind.doc_id(id)).collect();
         let count: HashMap<&str, i64> = counts.iter().map(|(id, n)| (id.as_str(), *n)).collect();
@@ -58,6 +62,15 @@ pub(crate) async fn of(search: &Search, caller: &Caller, reach: &Reach) -> Resul
                 enrollments,
             })
             .collect(),
+        viewed_courses: shown(DocKind::Course, &viewed)?
+            .into_iter()
+            .map(|(id, title, viewers)| TrendingViewedCourse {
+                link: link_to(DocKind::Course, &id, None, None),
+                id,
+                title,
+                viewers,
+            })
+            .collect(),
         posts: shown(DocKind::Post, &posts)?
             .into_iter()
             .map(|(id, title, comments)| TrendingPost {
@@ -70,11 +83,11 @@ pub(crate) async fn of(search: &Search, caller: &Caller, reach: &Reach) -> Resul
     })
 }
 
-/// The school's targets of a kind with the most activity since `from_day`, most first.
+/// The school's targets with the most `activity` since `from_day`, most first.
 async fn most_active(
     search: &Search,
     school_id: &str,
-    target_kind: &str,
+    activity: Activity,
     from_day: i64,
 ) -> Result<Vec<(String, i64)>> {
     Ok(sqlx::query_as(
@@ -83,9 +96,27 @@ async fn most_active(
          LIMIT $4",
     )
     .bind(school_id)
-    .bind(target_kind)
+    .bind(activity.key())
     .bind(from_day)
     .bind(CONSIDERED)
     .fetch_all(search.db.pool())
     .await?)
+}
+
+/// How long trending's counts are kept: a day more than the longest span it looks at.
+const KEPT_DAYS: i64 = 8;
+
+/// Forgets counts and viewers older than [`KEPT_DAYS`], so trending's tables stay a week
+/// deep.
+pub(crate) async fn forget_old(db: &campus_platform::db::Db) -> Result<()> {
+    let before = day_of(time::now_ms()) - KEPT_DAYS;
+    sqlx::query("DELETE FROM search_activity WHERE day < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
+    sqlx::query("DELETE FROM search_course_viewers WHERE day < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }

@@ -47,6 +47,7 @@ impl TestEnv {
         config.bus.retry_max_ms = 200;
         config.bus.relay_poll_ms = 200;
         config.http.shutdown_grace_secs = 10;
+        config.courses.view_window_secs = 1;
         let mut database = None;
         if let Some(admin_url) = &backend.postgres {
             let name = format!("campus_test_{unique}");

@@ -322,6 +322,30 @@ each_storage! {
             .map(|c| c["title"].as_str().unwrap()).collect();
         assert_eq!(courses, vec!["Photosynthesis basics"], "{trending}");
         assert_eq!(trending["courses"][0]["enrollments"], 1);
+
+        // The week's most opened courses: each person once a day however often they open it
+        // (Sam opens hers in two tally windows), its own teacher not at all.
+        for (who, opened) in [(&sam, &course), (&kim, &course), (&kim, &spanish), (&tess, &spanish)] {
+            send(&app, Method::GET, &format!("/api/v1/courses/{opened}"), who, None).await;
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        for _ in 0..3 {
+            send(&app, Method::GET, &format!("/api/v1/courses/{course}"), &sam, None).await;
+            send(&app, Method::GET, &format!("/api/v1/courses/{spanish}"), &tess, None).await;
+        }
+        let most_viewed = || async {
+            let trending = send(&app, Method::GET, "/api/v1/search/trending", &kim, None).await;
+            trending["viewed_courses"].as_array().unwrap().iter()
+                .map(|c| (c["title"].as_str().unwrap().to_owned(), c["viewers"].as_i64().unwrap()))
+                .collect::<Vec<_>>()
+        };
+        let expected = vec![("Photosynthesis basics".to_owned(), 2), ("Biología".to_owned(), 1)];
+        eventually(WITHIN, "the views to be counted", || async {
+            (most_viewed().await == expected).then_some(())
+        }).await;
+        // Later windows (Sam's second visit, the teacher's) change nothing.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(most_viewed().await, expected);
     }
 }
 

@@ -33,6 +33,7 @@ pub(super) async fn get_course(
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
     let access = CourseAccess::load(&courses, &caller, &id).await?;
+    courses.views.note(&caller, &access);
     Ok(Json(course_view(&courses, &caller, &access).await?))
 }
 

@@ -3,15 +3,18 @@
 //!
 //! Rooms: `browse` (the catalogue), `course` (reading, starting, changing and copying one
 //! course), `lifecycle` (publishing, archiving, the enrollment code), `details` (what a teacher
-//! may set and its rules) and `view` (how a course is shown).
+//! may set and its rules), `view` (how a course is shown) and `views` (who opened which course,
+//! tallied for search's trending).
 
 mod browse;
 mod course;
 mod details;
 mod lifecycle;
 mod view;
+mod views;
 
 pub(crate) use view::CourseSummary;
+pub(crate) use views::{sender as views_sender, ViewTally};
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 

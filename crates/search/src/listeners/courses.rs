@@ -1,8 +1,9 @@
 //! Courses and lessons, and the places people hold in courses.
 
 use campus_contracts::courses::{
-    CourseArchived, CourseCreated, CoursePublished, CourseRole, CourseUpdated, EnrollmentGranted,
-    EnrollmentRevoked, LessonPublished, LessonRevised, LessonWithdrawn, Visibility,
+    CourseArchived, CourseCreated, CoursePublished, CourseRole, CourseUpdated, CourseViewed,
+    EnrollmentGranted, EnrollmentRevoked, LessonPublished, LessonRevised, LessonWithdrawn,
+    Visibility,
 };
 use campus_platform::{
     db::UnitOfWork,
@@ -10,13 +11,13 @@ use campus_platform::{
     markdown, time, Result,
 };
 
-use super::{count_activity, redraw_person, role_of};
+use super::{count_activity, redraw_person, role_of, today, Activity};
 use crate::{
     documents::{self, NewDoc},
-    domain::{Audience, DocKind, Language},
+    domain::{day_of, Audience, DocKind, Language},
 };
 
-pub(super) const EVENTS: [&str; 9] = [
+pub(super) const EVENTS: [&str; 10] = [
     CourseCreated::TYPE,
     CoursePublished::TYPE,
     CourseUpdated::TYPE,
@@ -26,6 +27,7 @@ pub(super) const EVENTS: [&str; 9] = [
     LessonPublished::TYPE,
     LessonRevised::TYPE,
     LessonWithdrawn::TYPE,
+    CourseViewed::TYPE,
 ];
 
 /// A course's catalogue entry as search indexes it.
@@ -136,7 +138,15 @@ pub(super) async fn handle(uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Re
             .execute(uow.conn())
             .await?;
             if existed.is_none() && place.course_role == CourseRole::Student {
-                count_activity(uow, &place.school_id, "course", &place.course_id).await?;
+                count_activity(
+                    uow,
+                    &place.school_id,
+                    Activity::Enrollment,
+                    &place.course_id,
+                    today(),
+                    1,
+                )
+                .await?;
             }
             if existed.is_none() {
                 redraw_student(uow, &place.user_id).await?;
@@ -179,7 +189,42 @@ pub(super) async fn handle(uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Re
             let lesson: LessonWithdrawn = event.data_as()?;
             documents::withdraw(uow, &DocKind::Lesson.doc_id(&lesson.lesson_id), true).await?;
         }
+        CourseViewed::TYPE => {
+            let views: CourseViewed = event.data_as()?;
+            count_viewers(uow, &views).await?;
+        }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Counts the viewers who had not opened the course yet that day.
+async fn count_viewers(uow: &mut UnitOfWork, views: &CourseViewed) -> Result<()> {
+    let day = day_of(views.to_ms);
+    let mut new = 0;
+    for viewer_id in &views.viewer_ids {
+        new += sqlx::query(
+            "INSERT INTO search_course_viewers (course_id, day, viewer_id) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&views.course_id)
+        .bind(day)
+        .bind(viewer_id)
+        .execute(uow.conn())
+        .await?
+        .rows_affected();
+    }
+    if new > 0 {
+        let new = i64::try_from(new).unwrap_or(i64::MAX);
+        count_activity(
+            uow,
+            &views.school_id,
+            Activity::CourseView,
+            &views.course_id,
+            day,
+            new,
+        )
+        .await?;
     }
     Ok(())
 }

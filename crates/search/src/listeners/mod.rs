@@ -109,24 +109,53 @@ async fn redraw_person(uow: &mut UnitOfWork, user_id: &str) -> Result<()> {
     .await
 }
 
-/// One more enrollment in a course, or comment on a post, today.
+/// What trending counts, per target and day.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Activity {
+    /// A student joined the course.
+    Enrollment,
+    /// Someone (not its staff) opened the course; each person once a day.
+    CourseView,
+    /// Someone commented on the post.
+    Comment,
+}
+
+impl Activity {
+    /// The `target_kind` its counts are stored under.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Self::Enrollment => "course",
+            Self::CourseView => "course_view",
+            Self::Comment => "post",
+        }
+    }
+}
+
+/// `n` more of `activity` on `target_id` on `day`.
 async fn count_activity(
     uow: &mut UnitOfWork,
     school_id: &str,
-    target_kind: &str,
+    activity: Activity,
     target_id: &str,
+    day: i64,
+    n: i64,
 ) -> Result<()> {
-    let day = crate::domain::day_of(campus_platform::time::now_ms());
     sqlx::query(
         "INSERT INTO search_activity (school_id, target_kind, target_id, day, count) \
-         VALUES ($1, $2, $3, $4, 1) ON CONFLICT (target_kind, target_id, day) \
-         DO UPDATE SET count = search_activity.count + 1",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (target_kind, target_id, day) \
+         DO UPDATE SET count = search_activity.count + $5",
     )
     .bind(school_id)
-    .bind(target_kind)
+    .bind(activity.key())
     .bind(target_id)
     .bind(day)
+    .bind(n)
     .execute(uow.conn())
     .await?;
     Ok(())
+}
+
+/// Today, as trending's counts are kept.
+fn today() -> i64 {
+    crate::domain::day_of(campus_platform::time::now_ms())
 }

@@ -10,7 +10,7 @@ use campus_platform::{
     markdown, time,
 };
 
-use super::{count_activity, person_audience};
+use super::{count_activity, person_audience, today, Activity};
 use crate::{
     documents::{self, NewDoc},
     domain::{Audience, DocKind, Language},
@@ -128,7 +128,15 @@ pub(super) async fn handle(uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Re
                     .execute(uow.conn())
                     .await?;
             }
-            count_activity(uow, &comment.school_id, "post", &comment.post_id).await?;
+            count_activity(
+                uow,
+                &comment.school_id,
+                Activity::Comment,
+                &comment.post_id,
+                today(),
+                1,
+            )
+            .await?;
         }
         PersonBlocked::TYPE => {
             let block: PersonBlocked = event.data_as()?;

@@ -1008,6 +1008,7 @@ search-kind-person = Person
 search-start = Type a few words to find courses, lessons, posts and people of your school.
 search-trending = Trending this week
 search-trending-courses = Courses many joined
+search-trending-viewed = Courses many opened
 search-trending-posts = Posts people are talking about
 search-none-for = No results for “{ $query }”.
 search-none-hint = Try fewer words, or other ones.

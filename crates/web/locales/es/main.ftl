@@ -1008,6 +1008,7 @@ search-kind-person = Persona
 search-start = Escribe unas palabras para encontrar cursos, lecciones, publicaciones y personas de tu escuela.
 search-trending = Tendencias de la semana
 search-trending-courses = Cursos con más inscripciones
+search-trending-viewed = Cursos más visitados
 search-trending-posts = Publicaciones de las que se habla
 search-none-for = No hay resultados para «{ $query }».
 search-none-hint = Prueba con menos palabras, o con otras.

@@ -60,6 +60,7 @@ pub(crate) struct Trend {
 #[derive(Debug, Default, Deserialize)]
 struct Trending {
     courses: Vec<Trend>,
+    viewed_courses: Vec<Trend>,
     posts: Vec<Trend>,
 }
 
@@ -75,6 +76,7 @@ struct SearchPage {
     corrected: Option<(String, String)>,
     more: Option<String>,
     trending_courses: Vec<Trend>,
+    viewed_courses: Vec<Trend>,
     trending_posts: Vec<Trend>,
 }
 
@@ -120,6 +122,7 @@ pub(crate) async fn search(
         corrected: None,
         more: None,
         trending_courses: Vec::new(),
+        viewed_courses: Vec::new(),
         trending_posts: Vec::new(),
     };
     if page.asked.q.trim().is_empty() {
@@ -129,6 +132,7 @@ pub(crate) async fn search(
             .await
             .map_err(|failure| visit.fail(failure))?;
         page.trending_courses = trending.courses;
+        page.viewed_courses = trending.viewed_courses;
         page.trending_posts = trending.posts;
         return Ok(frame::render(&page, StatusCode::OK));
     }
