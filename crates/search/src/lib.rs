@@ -53,6 +53,8 @@ pub(crate) struct Parts {
     pub db: Db,
     pub people: People,
     pub index: Arc<SearchIndex>,
+    /// Recent searchers' places and blocks.
+    pub reaches: reach::Reaches,
 }
 
 impl std::ops::Deref for Search {
@@ -87,6 +89,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         db: env.db.clone(),
         people: env.people()?,
         index,
+        reaches: reach::Reaches::default(),
     }));
     let db = env.db.clone();
     let mut running = Running::new(routes::routes(search))

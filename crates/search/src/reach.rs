@@ -1,9 +1,64 @@
 //! What a searcher may reach: their audience terms (from their places in courses), the people
 //! left out by blocks either way, and whether they are in a conversation.
+//!
+//! A searcher's reach is kept for [`KEPT`]: someone typing asks for suggestions at every
+//! keystroke, and reading their places and blocks again each time cost a tenth of a query.
+//! A place or block that changed reaches their searches within that time, well inside the
+//! second a change to a document may take.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
 
 use campus_platform::{db::Db, people::Caller, Result};
 
 use crate::{domain::Audience, Search};
+
+/// How long a searcher's reach is used before it is read again.
+const KEPT: Duration = Duration::from_millis(500);
+/// Past this many searchers kept, those no longer current are let go.
+const KEPT_MOST: usize = 10_000;
+
+/// A searcher: their school, who they are, and whether they were an administrator.
+type Searcher = (String, String, bool);
+
+/// Recent searchers' reaches, each with when it was read.
+type Kept = HashMap<Searcher, (Instant, Arc<Reach>)>;
+
+/// Recent searchers' reaches.
+#[derive(Default)]
+pub(crate) struct Reaches {
+    kept: Mutex<Kept>,
+}
+
+impl Reaches {
+    /// The caller's reach: as read less than [`KEPT`] ago, or read now.
+    pub(crate) async fn of(&self, search: &Search, caller: &Caller) -> Result<Arc<Reach>> {
+        let key = (
+            caller.school_id.clone(),
+            caller.user_id.clone(),
+            caller.is_admin(),
+        );
+        if let Some((read_at, reach)) = self.kept().get(&key) {
+            if read_at.elapsed() < KEPT {
+                return Ok(reach.clone());
+            }
+        }
+        let reach = Arc::new(Reach::read(search, caller).await?);
+        let mut kept = self.kept();
+        if kept.len() >= KEPT_MOST {
+            kept.retain(|_, (read_at, _)| read_at.elapsed() < KEPT);
+        }
+        kept.insert(key, (Instant::now(), reach.clone()));
+        Ok(reach)
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// The limits of one searcher.
 pub(crate) struct Reach {
@@ -13,7 +68,7 @@ pub(crate) struct Reach {
 }
 
 impl Reach {
-    pub(crate) async fn of(search: &Search, caller: &Caller) -> Result<Self> {
+    async fn read(search: &Search, caller: &Caller) -> Result<Self> {
         let audience = if caller.is_admin() {
             None
         } else {

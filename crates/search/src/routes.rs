@@ -15,8 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     domain::{DocKind, OFFSET_MAX, QUERY_MAX},
     index::{Ask, Found, Hit},
-    reach::{self, Reach},
-    Search,
+    reach, Search,
 };
 
 pub(crate) fn routes(search: Search) -> OpenApiRouter {
@@ -273,7 +272,7 @@ async fn search_school(
 ) -> Result<Json<SearchResults>> {
     let text = checked_query(&asked.q)?;
     let (offset, limit) = paging(asked.cursor.as_deref(), asked.limit)?;
-    let reach = Reach::of(&search, &caller).await?;
+    let reach = search.reaches.of(&search, &caller).await?;
     let kinds: Vec<DocKind> = match asked.kind {
         Some(kind) => vec![kind.into()],
         None => DocKind::FOUND_IN_SEARCH.to_vec(),
@@ -304,7 +303,7 @@ async fn suggest(
     Query(asked): Query<SuggestQuery>,
 ) -> Result<Json<Suggestions>> {
     let text = checked_query(&asked.q)?;
-    let reach = Reach::of(&search, &caller).await?;
+    let reach = search.reaches.of(&search, &caller).await?;
     let ask = Ask {
         school_id: &caller.school_id,
         text,
@@ -370,6 +369,6 @@ async fn search_messages(
 #[utoipa::path(get, path = "/api/v1/search/trending", tag = "search", security(("bearer" = [])),
     responses((status = 200, body = Trending), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn trending(State(search): State<Search>, caller: Caller) -> Result<Json<Trending>> {
-    let reach = Reach::of(&search, &caller).await?;
+    let reach = search.reaches.of(&search, &caller).await?;
     Ok(Json(crate::trending::of(&search, &caller, &reach).await?))
 }

@@ -129,6 +129,7 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             "/messages/{id}",
             get(pages::messages::conversation).post(pages::messages::send),
         )
+        .route("/messages/{id}/search", get(pages::messages::search))
         .route("/messages/{id}/{message_id}", post(pages::messages::change))
         .route("/notifications", get(pages::notifications::inbox))
         .route(

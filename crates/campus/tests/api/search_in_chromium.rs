@@ -1,8 +1,9 @@
 //! Search in a real headless Chromium: the header's box suggests as a student types (a
 //! combobox the keyboard drives), Enter on a suggestion opens it, a typo leads to a results
 //! page that says what it searched for instead, a search with no results says so, what is
-//! trending shows before anything is asked, and the box works without JavaScript too. The
-//! box with its suggestions and the results page pass axe-core's check.
+//! trending shows before anything is asked, a conversation's members search its messages from
+//! its page, and the box works without JavaScript too. The box with its suggestions and the
+//! results pages pass axe-core's check.
 
 use campus_testkit::{
     eventually,
@@ -14,7 +15,8 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::pages_in_chromium::{
-    app, browser, path_of, sign_in, start_driver, text_of, texts_of, wait_for, Accessibility,
+    app, browser, click, fill, path_of, sign_in, start_driver, submit, text_of, texts_of, wait_for,
+    Accessibility,
 };
 
 const ARROW_DOWN: &str = "\u{E015}";
@@ -152,6 +154,53 @@ async fn a_student_finds_a_course_as_she_types_in_chromium() {
     assert!(text_of(&sams, "#no-results")
         .await
         .starts_with("No results for “zebra”."));
+
+    // Within a conversation: its members search its messages from the conversation's page.
+    let conversation = send(
+        &app,
+        Method::POST,
+        "/api/v1/conversations",
+        &tess,
+        Some(json!({ "member_ids": [sam.id] })),
+    )
+    .await;
+    let conversation = conversation["id"].as_str().unwrap().to_owned();
+    let messages = format!("/api/v1/conversations/{conversation}/messages");
+    for body in ["The quiz is on Friday", "Bring a calculator"] {
+        send(
+            &app,
+            Method::POST,
+            &messages,
+            &tess,
+            Some(json!({ "body": body })),
+        )
+        .await;
+    }
+    let path = format!("/api/v1/search/messages?conversation={conversation}&q=quiz");
+    eventually(
+        std::time::Duration::from_secs(20),
+        "the message to be found",
+        || async {
+            let (status, page) =
+                campus_testkit::people::call(&app, Method::GET, &path, Some(&sam.token), None)
+                    .await;
+            (status == reqwest::StatusCode::OK && page["total"] == 1).then_some(())
+        },
+    )
+    .await;
+    sams.goto(&format!("{}/messages/{conversation}", app.address))
+        .await
+        .unwrap();
+    fill(&sams, "conversation-q", "quiz").await;
+    submit(&sams, &format!("/messages/{conversation}/search")).await;
+    wait_for(&sams, ".results").await;
+    assert_eq!(texts_of(&sams, ".results .author").await, ["Tess"]);
+    assert_eq!(texts_of(&sams, ".results .snippet mark").await, ["quiz"]);
+    a11y.check(&sams, "a conversation's search results").await;
+    click(&sams, ".results a").await;
+    let url = sams.current_url().await.unwrap();
+    assert_eq!(path_of(&url), format!("/messages/{conversation}"));
+    assert_eq!(url.fragment().map(|f| f.starts_with("m-")), Some(true));
 
     // Without JavaScript the box is a plain search form.
     let plain = browser(&driver, false, 1280).await;

@@ -8,12 +8,14 @@
 //! and names, for suggestions as someone types.
 
 mod query;
+mod stems;
 
 use std::{
     path::Path,
     sync::{Mutex, MutexGuard, PoisonError},
 };
 
+use self::stems::RememberingStemmer;
 use anyhow::Context as _;
 use tantivy::{
     directory::MmapDirectory,
@@ -22,7 +24,7 @@ use tantivy::{
     },
     tokenizer::{
         AsciiFoldingFilter, Language as Stemming, LowerCaser, RemoveLongFilter, SimpleTokenizer,
-        Stemmer, StopWordFilter, TextAnalyzer,
+        StopWordFilter, TextAnalyzer,
     },
     Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
 };
@@ -119,12 +121,17 @@ fn schema() -> (Schema, Fields) {
 fn analyzer(language: Stemming) -> anyhow::Result<TextAnalyzer> {
     let stop_words =
         StopWordFilter::new(language).context("this build of tantivy lacks the stop words")?;
+    let stemmer = match language {
+        Stemming::English => RememberingStemmer::english(),
+        Stemming::Spanish => RememberingStemmer::spanish(),
+        other => anyhow::bail!("no stemmer is set up for {other:?}"),
+    };
     Ok(TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(stop_words)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(language))
+        .filter(stemmer)
         .build())
 }
 

@@ -990,6 +990,9 @@ messages-change = Edit or delete
 messages-new-text = New text
 messages-save = Save
 messages-delete = Delete for everyone
+messages-search = Search this conversation
+messages-search-title = Search in { $conversation }
+messages-search-open = Show in the conversation
 
 # Search
 search-label = Search the school

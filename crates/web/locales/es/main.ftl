@@ -990,6 +990,9 @@ messages-change = Editar o eliminar
 messages-new-text = Texto nuevo
 messages-save = Guardar
 messages-delete = Eliminar para todos
+messages-search = Buscar en esta conversación
+messages-search-title = Buscar en { $conversation }
+messages-search-open = Ver en la conversación
 
 # Search
 search-label = Buscar en la escuela

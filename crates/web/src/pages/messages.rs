@@ -393,3 +393,108 @@ pub(crate) async fn send(
         }
     }
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Looking {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Found {
+    pub id: String,
+    pub author_id: Option<String>,
+    pub snippet_html: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct FoundPage {
+    items: Vec<Found>,
+    total: u64,
+    next_cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "conversation_search.html")]
+struct ConversationSearchPage {
+    frame: Frame,
+    conversation: Conversation,
+    q: String,
+    found: Vec<Found>,
+    total: u64,
+    more: Option<String>,
+}
+
+impl ConversationSearchPage {
+    /// The name of a message's author, as the conversation's members list has it.
+    fn author(&self, found: &Found) -> String {
+        found
+            .author_id
+            .as_deref()
+            .and_then(|id| {
+                self.conversation
+                    .members
+                    .iter()
+                    .find(|member| member.user_id == id)
+            })
+            .map(|member| member.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// `/messages/{id}/search?q=…`: the conversation's messages holding the words, for its
+/// members only (the API answers 404 to anyone else).
+pub(crate) async fn search(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Query(looking): Query<Looking>,
+) -> Rendered {
+    let me = visit.me(&web).await?;
+    let detail: Detail = web
+        .api
+        .get(&visit, &format!("/api/v1/conversations/{id}"))
+        .await
+        .map_err(|failure| visit.fail(failure))?;
+    let q: String = looking.q.trim().chars().take(200).collect();
+    let mut page = ConversationSearchPage {
+        frame: Frame::new(&visit, Some(me), Section::Messages),
+        conversation: detail.conversation,
+        q,
+        found: Vec::new(),
+        total: 0,
+        more: None,
+    };
+    if !page.q.is_empty() {
+        let asked = |cursor: &str| {
+            let mut fields = vec![("q", page.q.as_str())];
+            if !cursor.is_empty() {
+                fields.push(("cursor", cursor));
+            }
+            serde_urlencoded::to_string(fields).unwrap_or_default()
+        };
+        let path = format!(
+            "/api/v1/search/messages?conversation={id}&{}",
+            asked(&looking.cursor)
+        );
+        let found: FoundPage = match web.api.get(&visit, &path).await {
+            Ok(found) => found,
+            // A cursor from an older page: the first page.
+            Err(crate::api::Failure::Refused { .. }) if !looking.cursor.is_empty() => {
+                return Ok(frame::see_other(&format!(
+                    "/messages/{id}/search?{}",
+                    asked("")
+                )));
+            }
+            Err(failure) => return Err(visit.fail(failure)),
+        };
+        page.more = found
+            .next_cursor
+            .map(|cursor| format!("/messages/{id}/search?{}", asked(&cursor)));
+        page.total = found.total;
+        page.found = found.items;
+    }
+    Ok(frame::render(&page, axum::http::StatusCode::OK))
+}
