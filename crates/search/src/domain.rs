@@ -120,6 +120,17 @@ impl Audience {
         format!("conversation:{conversation_id}")
     }
 
+    /// How the index keeps an audience term: `school` as the school's own term, so that a
+    /// searcher's audience alone holds them to their school (every other term names
+    /// something of one school already: a course, a person, a conversation).
+    pub(crate) fn indexed(term: &str, school_id: &str) -> String {
+        if term == Self::SCHOOL {
+            format!("school:{school_id}")
+        } else {
+            term.to_owned()
+        }
+    }
+
     /// A course in the catalogue is the school's; a draft is its staff's; an archived course
     /// stays with its members.
     pub(crate) fn of_course(course_id: &str, visibility: Visibility) -> Vec<String> {

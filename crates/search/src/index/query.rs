@@ -12,11 +12,14 @@ use tantivy::{
     },
     schema::{Field, IndexRecordOption, Value},
     snippet::SnippetGenerator,
+    tokenizer::Language as Stemming,
     DocAddress, Searcher, TantivyDocument, Term,
 };
 
-use super::{SearchIndex, ENGLISH, SPANISH};
-use crate::domain::{likeliest, typo_distance, DocKind, Language, SUGGESTIONS, WORDS_MAX};
+use super::{analyzer, stems::LikelyStems, SearchIndex};
+use crate::domain::{
+    likeliest, typo_distance, Audience, DocKind, Language, SUGGESTIONS, WORDS_MAX,
+};
 
 /// How much more a word in a title counts than one in the text.
 const TITLE_BOOST: f32 = 3.0;
@@ -242,8 +245,18 @@ impl SearchIndex {
             ),
         )?;
         let generators = [
-            self.snippets(searcher, self.fields.body_en, ENGLISH, &highlights[0])?,
-            self.snippets(searcher, self.fields.body_es, SPANISH, &highlights[1])?,
+            self.snippets(
+                searcher,
+                self.fields.body_en,
+                Stemming::English,
+                &highlights[0],
+            )?,
+            self.snippets(
+                searcher,
+                self.fields.body_es,
+                Stemming::Spanish,
+                &highlights[1],
+            )?,
         ];
         let mut hits = Vec::with_capacity(top.len());
         for (_, address) in top {
@@ -257,15 +270,34 @@ impl SearchIndex {
     }
 
     /// The filters every ask carries: school, kinds, audience, course, conversation, blocks.
+    ///
+    /// Every filter is looked up for every document the words match, so none is asked twice:
+    /// a searcher's audience holds them to their school already (the school's own term, and
+    /// ids of that school's courses and people), and no audience of theirs reaches a message
+    /// (messages are found by conversation), so with an audience the school filter and leaving
+    /// out messages are not asked again.
     fn filters(&self, ask: &Ask<'_>) -> Vec<(Occur, Box<dyn Query>)> {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, set_query(f.school, [ask.school_id]))];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        match ask.audience {
+            Some(audience) => {
+                let terms: Vec<String> = audience
+                    .iter()
+                    .map(|term| Audience::indexed(term, ask.school_id))
+                    .collect();
+                clauses.push((
+                    Occur::Must,
+                    set_query(f.audience, terms.iter().map(String::as_str)),
+                ));
+            }
+            None => clauses.push((Occur::Must, set_query(f.school, [ask.school_id]))),
+        }
         // Most asks want most kinds: leaving out the few others is cheaper than a union of
         // nearly every document.
         let others: Vec<&str> = DocKind::ALL
             .iter()
             .filter(|kind| !ask.kinds.contains(kind))
+            .filter(|kind| ask.audience.is_none() || **kind != DocKind::Message)
             .map(|kind| kind.as_str())
             .collect();
         if others.len() < ask.kinds.len() {
@@ -276,12 +308,6 @@ impl SearchIndex {
             clauses.push((
                 Occur::Must,
                 set_query(f.kind, ask.kinds.iter().map(|kind| kind.as_str())),
-            ));
-        }
-        if let Some(audience) = ask.audience {
-            clauses.push((
-                Occur::Must,
-                set_query(f.audience, audience.iter().map(String::as_str)),
             ));
         }
         if let Some(course) = ask.course {
@@ -313,7 +339,7 @@ impl SearchIndex {
         &self,
         searcher: &Searcher,
         field: Field,
-        analyzer: &str,
+        language: Stemming,
         stems: &[String],
     ) -> anyhow::Result<SnippetGenerator> {
         let mut terms = BTreeMap::new();
@@ -322,11 +348,8 @@ impl SearchIndex {
             // Rarer words weigh more in choosing the fragment.
             terms.insert(stem.clone(), 1.0 / (1.0 + count as f32));
         }
-        let tokenizer = self
-            .index
-            .tokenizers()
-            .get(analyzer)
-            .ok_or_else(|| anyhow::anyhow!("the analyzer {analyzer} is not registered"))?;
+        // Only the words that may stem to what was asked are analysed to the end.
+        let tokenizer = analyzer(language, LikelyStems::of(stems))?;
         Ok(SnippetGenerator::new(
             terms,
             tokenizer,

@@ -108,6 +108,84 @@ impl<T: TokenStream> TokenStream for RememberingStemStream<T> {
     }
 }
 
+/// Lets through only the words that may stem to one of a few stems; all words when given
+/// none. A snippet needs only the words that match what was asked, and a Snowball stem
+/// (English or Spanish, of a word already lower-cased and folded) always begins with the
+/// word's first two letters, so the other words need no stemming at all.
+#[derive(Clone, Default)]
+pub(crate) struct LikelyStems {
+    /// The stems' first two letters; empty: every word.
+    starts: Vec<String>,
+}
+
+impl LikelyStems {
+    pub(crate) fn of(stems: &[String]) -> Self {
+        let mut starts: Vec<String> = stems
+            .iter()
+            .map(|stem| stem.chars().take(2).collect())
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        Self { starts }
+    }
+
+    fn lets_through(&self, word: &str) -> bool {
+        self.starts.is_empty() || self.starts.iter().any(|start| word.starts_with(start))
+    }
+}
+
+impl TokenFilter for LikelyStems {
+    type Tokenizer<T: Tokenizer> = LikelyStemsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> LikelyStemsFilter<T> {
+        LikelyStemsFilter {
+            likely: self,
+            inner: tokenizer,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct LikelyStemsFilter<T> {
+    likely: LikelyStems,
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for LikelyStemsFilter<T> {
+    type TokenStream<'a> = LikelyStemsStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        LikelyStemsStream {
+            tail: self.inner.token_stream(text),
+            likely: &self.likely,
+        }
+    }
+}
+
+pub(crate) struct LikelyStemsStream<'a, T> {
+    tail: T,
+    likely: &'a LikelyStems,
+}
+
+impl<T: TokenStream> TokenStream for LikelyStemsStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        while self.tail.advance() {
+            if self.likely.lets_through(&self.tail.token().text) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use tantivy::tokenizer::{SimpleTokenizer, TextAnalyzer};
@@ -136,5 +214,21 @@ mod tests {
             .filter(RememberingStemmer::english())
             .build();
         assert_eq!(stems(&mut english, "plantas"), ["planta"]);
+    }
+
+    #[test]
+    fn only_words_that_may_stem_to_what_was_asked_are_stemmed() {
+        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LikelyStems::of(&["plant".to_owned()]))
+            .filter(RememberingStemmer::spanish())
+            .build();
+        assert_eq!(
+            stems(&mut analyzer, "Las plantas verdes, planta"),
+            ["plant", "plant"]
+        );
+        let mut every = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LikelyStems::default())
+            .build();
+        assert_eq!(stems(&mut every, "hojas verdes"), ["hojas", "verdes"]);
     }
 }
