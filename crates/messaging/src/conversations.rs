@@ -33,6 +33,7 @@ use crate::{
 pub(crate) fn routes(messaging: Messaging) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(list_conversations, start_conversation))
+        .routes(routes!(unread_count))
         .routes(routes!(show_conversation))
         .routes(routes!(mark_read))
         .routes(routes!(typing))
@@ -72,41 +73,13 @@ pub(crate) struct Conversations {
 /// The caller's conversations, the most recently active first: their direct and group
 /// conversations and the class channels of their courses, each with its unread count.
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "messaging", security(("bearer" = [])),
-    responses((status = 200, body = Conversations), (status = 401, body = Problem)))]
+    responses((status = 200, body = Conversations), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn list_conversations(
     State(messaging): State<Messaging>,
     caller: Caller,
 ) -> Result<Json<Conversations>> {
     caller.require(Permission::Socialize)?;
-    let mut rows =
-        store::conversations_of(&messaging.db, &caller.school_id, &caller.user_id).await?;
-    // Class channels: every course the caller holds a place in and may see.
-    let mut channels: HashMap<String, String> = HashMap::new();
-    for place in messaging
-        .rosters
-        .places_of(&caller.school_id, &caller.user_id)
-        .await?
-    {
-        if let Ok(standing) = messaging.rosters.standing(&caller, &place.course_id).await {
-            if standing.role.is_some() {
-                channels.insert(place.course_id, standing.course.title);
-            }
-        }
-    }
-    let course_ids: Vec<String> = channels.keys().cloned().collect();
-    let started = store::channels(&messaging.db, &caller.school_id, &course_ids).await?;
-    let started_ids: BTreeSet<String> = started.iter().map(|row| row.id.clone()).collect();
-    rows.extend(started);
-    for course_id in course_ids.iter().filter(|id| !started_ids.contains(*id)) {
-        rows.push(ConversationRow {
-            id: course_id.clone(),
-            school_id: caller.school_id.clone(),
-            kind: ConversationKind::Course,
-            course_id: Some(course_id.clone()),
-            title: None,
-            last_message_at: None,
-        });
-    }
+    let (rows, channels) = conversations_of(&messaging, &caller).await?;
     let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
     let unread = store::unread_counts(&messaging.db, &caller.user_id, &ids).await?;
     let mut items = Vec::with_capacity(rows.len());
@@ -129,6 +102,67 @@ async fn list_conversations(
         items,
         unread_total,
     }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct UnreadCount {
+    /// Messages from others the caller has not read, across all their conversations.
+    pub unread: i64,
+}
+
+/// How many messages from others the caller has not read, across all their conversations
+/// (the number beside "Messages" on every page): the list's `unread_total` without the list.
+#[utoipa::path(get, path = "/api/v1/conversations/unread-count", tag = "messaging", security(("bearer" = [])),
+    responses((status = 200, body = UnreadCount), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn unread_count(
+    State(messaging): State<Messaging>,
+    caller: Caller,
+) -> Result<Json<UnreadCount>> {
+    caller.require(Permission::Socialize)?;
+    let (rows, _) = conversations_of(&messaging, &caller).await?;
+    let ids: Vec<String> = rows.into_iter().map(|row| row.id).collect();
+    let unread = store::unread_counts(&messaging.db, &caller.user_id, &ids).await?;
+    Ok(Json(UnreadCount {
+        unread: unread.values().sum(),
+    }))
+}
+
+/// The caller's conversations (class channels not yet written in included) and the titles of
+/// the courses whose channels they are in.
+async fn conversations_of(
+    messaging: &Messaging,
+    caller: &Caller,
+) -> Result<(Vec<ConversationRow>, HashMap<String, String>)> {
+    let mut rows =
+        store::conversations_of(&messaging.db, &caller.school_id, &caller.user_id).await?;
+    // Class channels: every course the caller holds a place in and may see.
+    let mut channels: HashMap<String, String> = HashMap::new();
+    for place in messaging
+        .rosters
+        .places_of(&caller.school_id, &caller.user_id)
+        .await?
+    {
+        if let Ok(standing) = messaging.rosters.standing(caller, &place.course_id).await {
+            if standing.role.is_some() {
+                channels.insert(place.course_id, standing.course.title);
+            }
+        }
+    }
+    let course_ids: Vec<String> = channels.keys().cloned().collect();
+    let started = store::channels(&messaging.db, &caller.school_id, &course_ids).await?;
+    let started_ids: BTreeSet<String> = started.iter().map(|row| row.id.clone()).collect();
+    rows.extend(started);
+    for course_id in course_ids.iter().filter(|id| !started_ids.contains(*id)) {
+        rows.push(ConversationRow {
+            id: course_id.clone(),
+            school_id: caller.school_id.clone(),
+            kind: ConversationKind::Course,
+            course_id: Some(course_id.clone()),
+            title: None,
+            last_message_at: None,
+        });
+    }
+    Ok((rows, channels))
 }
 
 /// A conversation as the caller sees it.

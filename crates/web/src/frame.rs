@@ -35,6 +35,10 @@ pub(crate) struct Me {
     /// Unread notifications, the number on the bell (from the notifications context).
     #[serde(default)]
     pub unread: i64,
+    /// Unread messages across the person's conversations, the number beside "Messages" (from
+    /// the messaging context).
+    #[serde(default)]
+    pub messages_unread: i64,
 }
 
 impl Me {
@@ -217,14 +221,31 @@ impl Visit {
             .await
             .map_err(self.fault())?;
         self.speak(me.locale.as_deref());
-        // The bell is no reason to refuse a page: without its count, it shows none.
-        match web
-            .api
-            .get::<Unread>(self, "/api/v1/notifications/unread-count")
-            .await
-        {
+        // The counts are no reason to refuse a page: without one, it shows none.
+        let visit: &Visit = self;
+        let (bell, messages) = futures::join!(
+            web.api
+                .get::<Unread>(visit, "/api/v1/notifications/unread-count"),
+            async {
+                if me.socializes() {
+                    Some(
+                        web.api
+                            .get::<Unread>(visit, "/api/v1/conversations/unread-count")
+                            .await,
+                    )
+                } else {
+                    None
+                }
+            }
+        );
+        match bell {
             Ok(count) => me.unread = count.unread,
             Err(_) => tracing::debug!("the unread count is not available"),
+        }
+        match messages {
+            Some(Ok(count)) => me.messages_unread = count.unread,
+            Some(Err(_)) => tracing::debug!("the unread messages count is not available"),
+            None => {}
         }
         Ok(me)
     }

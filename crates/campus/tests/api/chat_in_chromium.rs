@@ -172,6 +172,23 @@ async fn two_students_chat_live_in_chromium() {
     // Without JavaScript the same conversation is a page and a form.
     let plain = browser(&driver, false, 360).await;
     sign_in(&plain, &app, "hill-valley", &kim.email).await;
+    // The teacher writes in the class channel, which nobody has open: every page's navigation
+    // counts it beside "Messages".
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/conversations/{course}/messages"),
+        Some(&tess.token),
+        Some(json!({ "body": "Lab reports are due Friday" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    plain
+        .goto(&format!("{}/courses", app.address))
+        .await
+        .unwrap();
+    let counted = text_of(&plain, "#messages-unread").await;
+    assert!(counted.starts_with('1'), "{counted}");
     plain
         .goto(&format!("{}{conversation}", app.address))
         .await

@@ -192,6 +192,14 @@ each_storage! {
         let second = say(&app, &sam, &id, "Or question 4?").await;
         assert_eq!(listed(&app, &kim, &id).await.unwrap()["unread"], 2);
         assert_eq!(listed(&app, &sam, &id).await.unwrap()["unread"], 0, "one's own messages are read");
+        let unread_count = |who: &Person| {
+            let (app, who) = (&app, who.clone());
+            async move {
+                send(app, Method::GET, "/api/v1/conversations/unread-count", &who, None).await["unread"].clone()
+            }
+        };
+        assert_eq!(unread_count(&kim).await, 2, "across her conversations");
+        assert_eq!(unread_count(&sam).await, 0);
         let (mut sams, _) = open(&app, &sam, None).await;
         let receipt = send(&app, Method::POST, &format!("/api/v1/conversations/{id}/read"), &kim,
             Some(json!({ "message_id": first["id"] }))).await;
@@ -207,6 +215,7 @@ each_storage! {
         send(&app, Method::POST, &format!("/api/v1/conversations/{id}/read"), &kim,
             Some(json!({ "message_id": first["id"] }))).await;
         assert_eq!(listed(&app, &kim, &id).await.unwrap()["unread"], 0);
+        assert_eq!(unread_count(&kim).await, 0);
         let (status, _) = call(&app, Method::POST, &format!("/api/v1/conversations/{id}/read"), Some(&kim.token),
             Some(json!({ "message_id": "01J00000000000000000000000" }))).await;
         assert_eq!(status, 404, "no message of this conversation has this id");
