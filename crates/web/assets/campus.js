@@ -64,6 +64,8 @@ document.addEventListener('DOMContentLoaded', () => {
   if (chat) followConversation(chat);
   const searchBox = document.querySelector('input[data-suggest]');
   if (searchBox) suggestAsYouType(searchBox);
+  const messagesLink = document.querySelector('a[data-unread-messages]');
+  if (messagesLink) countNewMessages(messagesLink);
   const bell = document.querySelector('a.bell[data-live]');
   if (bell && 'WebSocket' in window) followLive(bell);
   const pushHere = document.querySelector('button[data-push-key]');
@@ -97,6 +99,24 @@ function offerPush(button) {
       said.textContent = button.dataset.saidFailed;
       button.disabled = false;
     }
+  });
+}
+
+// The number beside "Messages" follows the live connection the bell opens: a new message
+// from someone else, in a conversation this page does not show, adds one.
+function countNewMessages(link) {
+  const count = link.querySelector('#messages-unread');
+  const number = count.querySelector('[data-number]');
+  const chat = document.getElementById('chat');
+  const shown = chat ? chat.dataset.conversation : null;
+  document.addEventListener('campus:frame', (event) => {
+    const frame = event.detail;
+    if (frame.type !== 'message' || !frame.data) return;
+    const message = frame.data;
+    if (message.author_id === link.dataset.me || message.edited_at || message.deleted
+      || message.conversation_id === shown) return;
+    number.textContent = String((Number(number.textContent) || 0) + 1);
+    count.hidden = false;
   });
 }
 
