@@ -49,23 +49,23 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A port nothing listens on, with `also` more after it free too.
+/// A port nothing listens on, with `also` more after it free too, and the one 4,000 above it
+/// (NATS's monitoring port). Chosen below the kernel's ephemeral range (32768 and up here): a
+/// port from that range can be taken between this check and the process binding it, by any
+/// outgoing connection of the tests running beside this one.
 fn free_ports(also: u16) -> u16 {
-    loop {
-        let first = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if first > u16::MAX - 4100 {
-            continue;
-        }
-        let free =
-            (1..=also).all(|n| std::net::TcpListener::bind(("127.0.0.1", first + n)).is_ok());
-        if free && std::net::TcpListener::bind(("127.0.0.1", first + 4000)).is_ok() {
+    use std::hash::{BuildHasher, RandomState};
+    let random = RandomState::new();
+    for attempt in 0u32.. {
+        let first = 20_000 + (random.hash_one(attempt) % 8_000) as u16;
+        let free = (0..=also)
+            .chain([4_000])
+            .all(|n| std::net::TcpListener::bind(("127.0.0.1", first + n)).is_ok());
+        if free {
             return first;
         }
     }
+    unreachable!("some port below the ephemeral range is free")
 }
 
 fn nginx_installed() -> bool {
