@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Event, EventSchema};
+use crate::{social::ModerationAction, Event, EventSchema};
 
 /// What kind of conversation a message belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -88,11 +88,43 @@ pub struct MessageDeleted {
 }
 conversation_event!(MessageDeleted, "campus.messaging.message_deleted.v1");
 
+/// A moderator showed again a message they (or another) had hidden: its members see it again
+/// and search finds it again.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MessageRestored {
+    pub message_id: String,
+    pub conversation_id: String,
+    pub school_id: String,
+    pub kind: ConversationKind,
+    /// The course, for a class channel.
+    pub course_id: Option<String>,
+    pub author_id: String,
+    /// The author's Markdown, as before it was hidden.
+    pub body: String,
+}
+conversation_event!(MessageRestored, "campus.messaging.message_restored.v1");
+
+/// A moderator hid, restored or dismissed the reports of a message, for the school's audit
+/// log (a hide also publishes `message_deleted`, a restore `message_restored`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MessageModerated {
+    pub school_id: String,
+    pub moderator_id: String,
+    pub action: ModerationAction,
+    pub message_id: String,
+    pub conversation_id: String,
+    /// Why, in the moderator's words.
+    pub note: Option<String>,
+}
+conversation_event!(MessageModerated, "campus.messaging.message_moderated.v1");
+
 pub fn published() -> Vec<EventSchema> {
     vec![
         EventSchema::of::<ConversationStarted>(),
         EventSchema::of::<MessageSent>(),
         EventSchema::of::<MessageEdited>(),
         EventSchema::of::<MessageDeleted>(),
+        EventSchema::of::<MessageRestored>(),
+        EventSchema::of::<MessageModerated>(),
     ]
 }

@@ -103,6 +103,13 @@ impl Application {
             if let Some(rosters) = rosters {
                 plan.subscribe(&db, rosters.subscription());
             }
+            let clashes = openapi::clashing_schemas(api.get_openapi(), routes.get_openapi());
+            anyhow::ensure!(
+                clashes.is_empty(),
+                "the {} context names API schemas another context defines otherwise: {}",
+                context.name,
+                clashes.join(", ")
+            );
             api = api.merge(routes);
             tasks.extend(context_tasks);
             readiness.add(Arc::new(db.clone()));

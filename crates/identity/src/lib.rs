@@ -89,6 +89,9 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     if env.hears_from("social") {
         running = running.subscribe(moderation_audit::subscription());
     }
+    if env.hears_from("messaging") {
+        running = running.subscribe(moderation_audit::messages_subscription());
+    }
     Ok(running
         .task(postman.task())
         .task(Task::new("password-reset desk", move |shutdown| {

@@ -13,6 +13,8 @@ pub(crate) const GROUP_MAX: usize = 50;
 pub(crate) const CHANGE_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// Messages one person may send at once, then one more every `1 / MESSAGES_PER_MINUTE` minute.
 pub(crate) const MESSAGES_PER_MINUTE: u32 = 60;
+/// The longest reason a report or a moderator's note may give.
+pub(crate) const REASON_MAX: usize = 500;
 
 /// A school's rules of who may message whom. The defaults are the safe ones: students reach
 /// their teachers and the classmates of courses they share, and nobody else.

@@ -7,7 +7,8 @@
 //! Rooms: `domain` (the rules, no I/O), `store` (SQL), `access` (a conversation as one caller
 //! may use it, who hears of it, and the courses that join people), `contacts` (whom the caller
 //! may reach), `conversations` (listing, starting, receipts, typing),
-//! `messages` (history, sending, editing, deleting), `settings` (the school's rules), `blocks`
+//! `messages` (history, sending, editing, deleting), `moderation` (reports and what
+//! moderators decide), `settings` (the school's rules), `blocks`
 //! (blocks learned from social) and `frames` (what the live socket carries).
 
 pub(crate) mod access;
@@ -17,6 +18,7 @@ pub(crate) mod conversations;
 pub(crate) mod domain;
 pub(crate) mod frames;
 pub(crate) mod messages;
+pub(crate) mod moderation;
 pub(crate) mod settings;
 pub(crate) mod store;
 
@@ -89,6 +91,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     let routes = conversations::routes(messaging.clone())
         .merge(messages::routes(messaging.clone()))
         .merge(contacts::routes(messaging.clone()))
+        .merge(moderation::routes(messaging.clone()))
         .merge(settings::routes(messaging));
     let mut running = Running::new(routes).task(forget_idle_senders(sending));
     // Blocks are social's: where social runs nowhere this process can hear, nobody blocks.

@@ -48,20 +48,29 @@ pub(crate) struct Message {
     pub created_at: String,
     pub edited_at: Option<String>,
     pub deleted: bool,
+    /// A moderator hid it; like a deleted one, its text is shown to nobody.
+    pub hidden: bool,
 }
 
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
+        let hidden = row.hidden_at.is_some();
+        let (body, body_html) = if hidden {
+            (String::new(), String::new())
+        } else {
+            (row.body, row.body_html)
+        };
         Self {
             id: row.id,
             conversation_id: row.conversation_id,
             author_id: row.author_id,
             author_name: row.author_name,
-            body: row.body,
-            body_html: row.body_html,
+            body,
+            body_html,
             created_at: time::rfc3339(row.created_at),
             edited_at: row.edited_at.map(time::rfc3339),
             deleted: row.deleted_at.is_some(),
+            hidden,
         }
     }
 }
@@ -205,24 +214,20 @@ async fn send_message(
         created_at: time::rfc3339(now),
         edited_at: None,
         deleted: false,
+        hidden: false,
     };
-    tell(&messaging, &seat, &caller, &message).await?;
+    tell(&messaging, &seat, &message).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
 
 /// Shows the message's current state on every member's open page, but to nobody with a block
 /// between them and its author.
-async fn tell(
-    messaging: &Messaging,
-    seat: &Seat,
-    caller: &Caller,
-    message: &Message,
-) -> Result<()> {
-    let apart = blocks::apart_from(&messaging.db, &messaging.caches, &caller.user_id).await?;
+pub(crate) async fn tell(messaging: &Messaging, seat: &Seat, message: &Message) -> Result<()> {
+    let apart = blocks::apart_from(&messaging.db, &messaging.caches, &message.author_id).await?;
     let mut audience = seat.audience(messaging).await?;
     audience.retain(|member| !apart.contains(member));
     messaging.live.send(frames::to_all(
-        &caller.school_id,
+        &seat.conversation.school_id,
         &audience,
         None,
         "message",
@@ -251,6 +256,12 @@ async fn own_changeable(
             "the message was deleted",
         ));
     }
+    if message.hidden_at.is_some() {
+        return Err(Error::conflict(
+            "message_hidden",
+            "a moderator hid the message",
+        ));
+    }
     if !domain::still_changeable(message.created_at, time::now_ms()) {
         return Err(Error::conflict(
             "change_window_passed",
@@ -263,7 +274,7 @@ async fn own_changeable(
 /// Changes the text of the caller's own message, within 15 minutes of sending it.
 #[utoipa::path(patch, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messaging", params(("id" = String, Path), ("message_id" = String, Path)), request_body = Writing, security(("bearer" = [])),
     responses((status = 200, body = Message), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, description = "Past the 15 minutes (`change_window_passed`), deleted (`message_deleted`), or the course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
+        (status = 409, description = "Past the 15 minutes (`change_window_passed`), deleted (`message_deleted`), hidden by a moderator (`message_hidden`), or the course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem)))]
 async fn edit_message(
     State(messaging): State<Messaging>,
     caller: Caller,
@@ -299,7 +310,7 @@ async fn edit_message(
     message.body_html = body_html;
     message.edited_at = Some(now);
     let message = Message::from(message);
-    tell(&messaging, &seat, &caller, &message).await?;
+    tell(&messaging, &seat, &message).await?;
     Ok(Json(message))
 }
 
@@ -307,7 +318,7 @@ async fn edit_message(
 /// in the conversation stays, marked deleted.
 #[utoipa::path(delete, path = "/api/v1/conversations/{id}/messages/{message_id}", tag = "messaging", params(("id" = String, Path), ("message_id" = String, Path)), security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, description = "Past the 15 minutes (`change_window_passed`), already deleted (`message_deleted`), or the course is archived (`course_archived`)", body = Problem)))]
+        (status = 409, description = "Past the 15 minutes (`change_window_passed`), already deleted (`message_deleted`), hidden by a moderator (`message_hidden`), or the course is archived (`course_archived`)", body = Problem)))]
 async fn delete_message(
     State(messaging): State<Messaging>,
     caller: Caller,
@@ -337,6 +348,6 @@ async fn delete_message(
     message.body.clear();
     message.body_html.clear();
     message.deleted_at = Some(now);
-    tell(&messaging, &seat, &caller, &Message::from(message)).await?;
+    tell(&messaging, &seat, &Message::from(message)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -25,6 +25,25 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
 
+/// The schema names `theirs` shares with `ours` but defines otherwise. Merging two documents
+/// keeps one schema per name, so a clash would quietly describe one context's body with
+/// another's; the host refuses to start with one.
+pub fn clashing_schemas(ours: &OpenApi, theirs: &OpenApi) -> Vec<String> {
+    let (Some(ours), Some(theirs)) = (&ours.components, &theirs.components) else {
+        return Vec::new();
+    };
+    theirs
+        .schemas
+        .iter()
+        .filter(|(name, schema)| {
+            ours.schemas.get(*name).is_some_and(|mine| {
+                serde_json::to_value(mine).ok() != serde_json::to_value(schema).ok()
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 /// The document's frame: title, version, the bearer scheme and the shared problem schema.
 pub fn base() -> OpenApi {
     let components = ComponentsBuilder::new()

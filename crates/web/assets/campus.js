@@ -114,7 +114,7 @@ function countNewMessages(link) {
     if (frame.type !== 'message' || !frame.data) return;
     const message = frame.data;
     if (message.author_id === link.dataset.me || message.edited_at || message.deleted
-      || message.conversation_id === shown) return;
+      || message.hidden || message.conversation_id === shown) return;
     number.textContent = String((Number(number.textContent) || 0) + 1);
     count.hidden = false;
   });
@@ -354,8 +354,8 @@ function saveAsYouGo(form) {
   });
 }
 
-// A conversation follows the live connection: new, edited and deleted messages appear (or
-// change) in place, a receipt says who has seen the newest message, and "… is typing" shows
+// A conversation follows the live connection: new, edited, deleted and moderated messages
+// appear (or change) in place, a receipt says who has seen the newest message, and "… is typing" shows
 // for a few seconds. What is written is sent through the API and the form stays on the page;
 // a send the API refuses falls back to the form, whose page explains why. After a dropped
 // connection the messages missed meanwhile are fetched.
@@ -391,17 +391,17 @@ function followConversation(chat) {
     time.textContent = new Date(message.created_at).toLocaleString(document.documentElement.lang || undefined,
       { dateStyle: 'medium', timeStyle: 'short' });
     meta.append(author, ' ', time);
-    if (message.edited_at && !message.deleted) {
+    if (message.edited_at && !message.deleted && !message.hidden) {
       const edited = document.createElement('span');
       edited.className = 'muted';
       edited.textContent = chat.dataset.edited;
       meta.append(' ', edited);
     }
     let body;
-    if (message.deleted) {
+    if (message.deleted || message.hidden) {
       body = document.createElement('p');
       body.className = 'body deleted';
-      body.textContent = chat.dataset.deleted;
+      body.textContent = message.hidden ? chat.dataset.hidden : chat.dataset.deleted;
     } else {
       body = document.createElement('div');
       body.className = 'body';

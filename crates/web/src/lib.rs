@@ -131,6 +131,10 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         )
         .route("/messages/{id}/search", get(pages::messages::search))
         .route("/messages/{id}/{message_id}", post(pages::messages::change))
+        .route(
+            "/messages/{id}/{message_id}/report",
+            post(pages::messages::report),
+        )
         .route("/notifications", get(pages::notifications::inbox))
         .route(
             "/notifications/preferences",

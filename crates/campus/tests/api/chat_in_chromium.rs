@@ -1,7 +1,8 @@
 //! Messages in a real headless Chromium: two students of one course start a conversation from
 //! the messages page and chat live — what one writes, that they are typing, and that the other
 //! has read it reach the other's open page without a reload — and the same conversation works
-//! as plain forms with JavaScript turned off. The pages pass axe-core's check.
+//! as plain forms with JavaScript turned off; a reported message hidden from the moderation
+//! queue disappears from the open page. The pages pass axe-core's check.
 
 use std::time::Duration;
 
@@ -254,7 +255,79 @@ async fn two_students_chat_live_in_chromium() {
         "the summary names the field"
     );
 
-    for client in [sams, kims, plain] {
+    // Kim reports Sam's first message; the school's admin hides it from the moderation
+    // queue, and Sam's open page shows at once that a moderator removed it.
+    plain
+        .goto(&format!("{}{conversation}", app.address))
+        .await
+        .unwrap();
+    assert!(
+        plain
+            .find(Locator::Css("#messages li:last-child details.report"))
+            .await
+            .is_err(),
+        "her own message offers no report"
+    );
+    plain
+        .find(Locator::Css(
+            "#messages li:first-child details.report summary",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    plain
+        .find(Locator::Css(
+            "#messages li:first-child details.report input[name=reason]",
+        ))
+        .await
+        .unwrap()
+        .send_keys("He keeps asking me for my answers")
+        .await
+        .unwrap();
+    let send = plain
+        .find(Locator::Css(
+            "#messages li:first-child details.report button",
+        ))
+        .await
+        .unwrap();
+    crate::pages_in_chromium::click_and_wait(&plain, send).await;
+    assert_eq!(
+        text_of(&plain, ".notice[role=status]").await,
+        "Thank you. The moderators will look at it."
+    );
+    let admins = browser(&driver, true, 1280).await;
+    sign_in(&admins, &app, "hill-valley", &school.admin.email).await;
+    click(&admins, r#"header a[href="/moderation"]"#).await;
+    let queue = text_of(&admins, ".queue").await;
+    assert!(
+        queue.contains("He keeps asking me for my answers")
+            && queue.contains("Did you finish the lab?"),
+        "{queue}"
+    );
+    a11y.check(&admins, "the moderation queue with a message")
+        .await;
+    click(&admins, ".queue button[value=hide]").await;
+    assert!(text_of(&admins, "main")
+        .await
+        .contains("Nothing is waiting"));
+    eventually(WITHIN, "Sam's page to show the message removed", || async {
+        (messages(&sams).await.first().map(String::as_str)
+            == Some("A moderator removed this message."))
+        .then_some(())
+    })
+    .await;
+    plain
+        .goto(&format!("{}{conversation}", app.address))
+        .await
+        .unwrap();
+    assert_eq!(
+        messages(&plain).await.first().map(String::as_str),
+        Some("A moderator removed this message.")
+    );
+
+    for client in [sams, kims, plain, admins] {
         client.close().await.unwrap();
     }
     env.cleanup().await;

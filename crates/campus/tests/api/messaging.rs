@@ -356,3 +356,153 @@ each_storage! {
         env.cleanup().await;
     }
 }
+
+/// How many messages `who` finds in the conversation by `word`.
+async fn found(app: &TestApp, who: &Person, conversation: &str, word: &str) -> i64 {
+    let path = format!("/api/v1/search/messages?conversation={conversation}&q={word}");
+    let page = send(app, Method::GET, &path, who, None).await;
+    page["total"].as_i64().unwrap()
+}
+
+/// The message as `who` is shown it in the conversation's history.
+async fn shown(app: &TestApp, who: &Person, conversation: &str, id: &str) -> Value {
+    let path = format!("/api/v1/conversations/{conversation}/messages");
+    let page = send(app, Method::GET, &path, who, None).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap()
+        .clone()
+}
+
+each_storage! {
+    async fn reported_messages_reach_their_moderators(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school = School::create(&app, "reporting").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let tom = school.add(&app, "teacher", "Tom").await;
+        let sam = school.add(&app, "student", "Sam").await;
+        let kim = school.add(&app, "student", "Kim").await;
+        let lee = school.add(&app, "student", "Lee").await;
+        let stranger = School::create(&app, "faraway").await.add(&app, "student", "Stan").await;
+        let course = course_with(&app, &tess, &[&sam, &kim]).await;
+        roster_has(&app, "messaging", &course, 3).await;
+
+        // A direct message Sam finds wrong, and one in the class channel Kim does.
+        let (_, direct) = start(&app, &sam, &[&kim], None).await;
+        let direct = direct["id"].as_str().unwrap().to_owned();
+        let insult = say(&app, &kim, &direct, "You are a hopeless loser").await;
+        let insult = insult["id"].as_str().unwrap().to_owned();
+        let rude = say(&app, &sam, &course, "Everyone laughs at Kim's hopeless answers").await;
+        let rude = rude["id"].as_str().unwrap().to_owned();
+        let report = |conversation: &str, id: &str| format!("/api/v1/conversations/{conversation}/messages/{id}/reports");
+        let reason = json!({ "reason": "bullying" });
+        let (status, filed) = call(&app, Method::POST, &report(&direct, &insult), Some(&sam.token), Some(reason.clone())).await;
+        assert_eq!((status, filed["new"].as_bool()), (StatusCode::CREATED, Some(true)), "{filed}");
+        let (status, again) = call(&app, Method::POST, &report(&direct, &insult), Some(&sam.token), Some(reason.clone())).await;
+        assert_eq!((status, again["new"].as_bool()), (StatusCode::OK, Some(false)), "{again}");
+        let (status, _) = call(&app, Method::POST, &report(&course, &rude), Some(&kim.token), Some(json!({ "reason": "mocking me" }))).await;
+        assert_eq!(status, 201);
+        // Not one's own; not outside the conversation (as if it were not there); not empty.
+        let (status, problem) = call(&app, Method::POST, &report(&direct, &insult), Some(&kim.token), Some(reason.clone())).await;
+        assert_eq!((status, problem["type"].as_str().is_some_and(|t| t.ends_with("own_message"))), (StatusCode::CONFLICT, true), "{problem}");
+        assert_eq!(call(&app, Method::POST, &report(&direct, &insult), Some(&lee.token), Some(reason.clone())).await.0, 404);
+        assert_eq!(call(&app, Method::POST, &report(&direct, &insult), Some(&stranger.token), Some(reason.clone())).await.0, 404);
+        assert_eq!(call(&app, Method::POST, &report(&direct, &rude), Some(&sam.token), Some(reason.clone())).await.0, 404);
+        let (status, problem) = call(&app, Method::POST, &report(&course, &rude), Some(&kim.token), Some(json!({ "reason": "  " }))).await;
+        assert_eq!(status, 422, "{problem}");
+
+        // The admin's queue holds both, oldest report first; a teacher's only her course's
+        // channel; another teacher's nothing; a student has none.
+        let queue = |who: &Person| {
+            let token = who.token.clone();
+            let app = &app;
+            async move { call(app, Method::GET, "/api/v1/moderation/messages", Some(&token), None).await }
+        };
+        let (_, all) = queue(&school.admin).await;
+        let ids: Vec<&str> = all["items"].as_array().unwrap().iter().map(|i| i["message_id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [insult.as_str(), rude.as_str()], "{all}");
+        assert_eq!(all["items"][0]["reasons"], json!(["bullying"]));
+        assert!(all["items"][0]["body_html"].as_str().unwrap().contains("hopeless loser"), "{all}");
+        assert_eq!(all["items"][0]["status"], "visible");
+        let (_, hers) = queue(&tess).await;
+        assert_eq!(hers["items"].as_array().unwrap().len(), 1, "{hers}");
+        assert_eq!(hers["items"][0]["message_id"], rude.as_str());
+        assert_eq!(hers["items"][0]["conversation_kind"], "course");
+        let (_, his) = queue(&tom).await;
+        assert_eq!(his["items"], json!([]));
+        assert_eq!(queue(&sam).await.0, 403);
+
+        // Who may decide: not the teacher about a conversation she cannot read (it is not
+        // there for her), not a member who does not moderate, not another school.
+        let decide = |id: &str| format!("/api/v1/moderation/messages/{id}");
+        let hide = json!({ "action": "hide", "note": "unkind" });
+        assert_eq!(call(&app, Method::POST, &decide(&insult), Some(&tess.token), Some(hide.clone())).await.0, 404);
+        assert_eq!(call(&app, Method::POST, &decide(&rude), Some(&tom.token), Some(hide.clone())).await.0, 404);
+        assert_eq!(call(&app, Method::POST, &decide(&rude), Some(&kim.token), Some(hide.clone())).await.0, 403);
+        assert_eq!(call(&app, Method::POST, &decide(&rude), Some(&stranger.token), Some(hide.clone())).await.0, 404);
+        let (status, problem) = call(&app, Method::POST, &decide(&rude), Some(&tess.token), Some(json!({ "action": "erase" }))).await;
+        assert_eq!(status, 422, "{problem}");
+
+        // Search finds the class message before it is hidden.
+        eventually(WITHIN, "the class message to be found", || async {
+            (found(&app, &kim, &course, "hopeless").await == 1).then_some(())
+        }).await;
+
+        // The teacher hides the class message: its members are told at once and see that a
+        // moderator removed it; its author cannot change it; nobody reports it again; search
+        // forgets it.
+        let (mut kims, _) = open(&app, &kim, None).await;
+        let (status, decided) = call(&app, Method::POST, &decide(&rude), Some(&tess.token), Some(hide.clone())).await;
+        assert_eq!(status, 200, "{decided}");
+        assert_eq!((decided["status"].as_str(), decided["reports_closed"].as_u64()), (Some("hidden"), Some(1)));
+        let frame = next_of(&mut kims, "message").await;
+        assert_eq!((frame["id"].as_str(), frame["hidden"].as_bool(), frame["body"].as_str()), (Some(rude.as_str()), Some(true), Some("")), "{frame}");
+        let seen = shown(&app, &kim, &course, &rude).await;
+        assert_eq!((seen["hidden"].as_bool(), seen["body_html"].as_str()), (Some(true), Some("")), "{seen}");
+        let (status, problem) = call(&app, Method::PATCH, &format!("/api/v1/conversations/{course}/messages/{rude}"), Some(&sam.token), Some(json!({ "body": "sorry" }))).await;
+        assert_eq!((status, problem["type"].as_str().is_some_and(|t| t.ends_with("message_hidden"))), (StatusCode::CONFLICT, true), "{problem}");
+        let (status, problem) = call(&app, Method::POST, &report(&course, &rude), Some(&tess.token), Some(reason.clone())).await;
+        assert_eq!((status, problem["type"].as_str().is_some_and(|t| t.ends_with("message_hidden"))), (StatusCode::CONFLICT, true), "{problem}");
+        assert_eq!(call(&app, Method::POST, &decide(&rude), Some(&tess.token), Some(hide.clone())).await.0, 409);
+        eventually(WITHIN, "search to forget the hidden message", || async {
+            (found(&app, &kim, &course, "hopeless").await == 0).then_some(())
+        }).await;
+        let (_, hers) = queue(&tess).await;
+        assert_eq!(hers["items"], json!([]), "a decision closes the reports");
+
+        // The admin dismisses the reports of the direct message: it stays; nothing is left
+        // to dismiss.
+        let (status, decided) = call(&app, Method::POST, &decide(&insult), Some(&school.admin.token), Some(json!({ "action": "dismiss" }))).await;
+        assert_eq!((status, decided["status"].as_str(), decided["reports_closed"].as_u64()), (StatusCode::OK, Some("visible"), Some(1)), "{decided}");
+        assert_eq!(call(&app, Method::POST, &decide(&insult), Some(&school.admin.token), Some(json!({ "action": "dismiss" }))).await.0, 409);
+        assert_eq!(shown(&app, &sam, &direct, &insult).await["body"], "You are a hopeless loser");
+
+        // The admin restores the class message: shown and found again.
+        let (status, decided) = call(&app, Method::POST, &decide(&rude), Some(&school.admin.token), Some(json!({ "action": "restore" }))).await;
+        assert_eq!((status, decided["status"].as_str()), (StatusCode::OK, Some("visible")), "{decided}");
+        let frame = next_of(&mut kims, "message").await;
+        assert_eq!((frame["id"].as_str(), frame["hidden"].as_bool()), (Some(rude.as_str()), Some(false)), "{frame}");
+        assert!(shown(&app, &kim, &course, &rude).await["body_html"].as_str().unwrap().contains("hopeless answers"));
+        eventually(WITHIN, "search to find the restored message", || async {
+            (found(&app, &kim, &course, "hopeless").await == 1).then_some(())
+        }).await;
+
+        // Every decision is in the school's audit log.
+        let logged = eventually(WITHIN, "the audit log records the decisions", || async {
+            let log = send(&app, Method::GET, "/api/v1/audit?action=moderation.hide", &school.admin, None).await;
+            (log["items"].as_array().map_or(0, Vec::len) == 1).then_some(log)
+        }).await;
+        assert_eq!(logged["items"][0]["actor_id"], tess.id.as_str());
+        assert_eq!(logged["items"][0]["target"], format!("message:{rude}"));
+        for action in ["dismiss", "restore"] {
+            eventually(WITHIN, "the audit log records the decision", || async {
+                let log = send(&app, Method::GET, &format!("/api/v1/audit?action=moderation.{action}"), &school.admin, None).await;
+                (log["items"].as_array().map_or(0, Vec::len) == 1).then_some(())
+            }).await;
+        }
+        env.cleanup().await;
+    }
+}

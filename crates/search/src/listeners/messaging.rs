@@ -1,7 +1,7 @@
 //! Messages, found only within their conversation, and who is in each conversation.
 
 use campus_contracts::messaging::{
-    ConversationStarted, MessageDeleted, MessageEdited, MessageSent,
+    ConversationStarted, MessageDeleted, MessageEdited, MessageRestored, MessageSent,
 };
 use campus_platform::{
     db::UnitOfWork,
@@ -14,11 +14,12 @@ use crate::{
     domain::{Audience, DocKind, Language},
 };
 
-pub(super) const EVENTS: [&str; 4] = [
+pub(super) const EVENTS: [&str; 5] = [
     ConversationStarted::TYPE,
     MessageSent::TYPE,
     MessageEdited::TYPE,
     MessageDeleted::TYPE,
+    MessageRestored::TYPE,
 ];
 
 pub(super) async fn handle(uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()> {
@@ -38,23 +39,31 @@ pub(super) async fn handle(uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Re
         }
         MessageSent::TYPE => {
             let message: MessageSent = event.data_as()?;
-            let body = markdown::plain_text(&message.body);
-            documents::put(
+            put(
                 uow,
-                NewDoc {
-                    school_id: message.school_id.clone(),
-                    kind: DocKind::Message,
-                    entity_id: message.message_id.clone(),
-                    course_id: message.course_id.clone(),
-                    conversation_id: Some(message.conversation_id.clone()),
-                    parent_id: None,
-                    author_id: Some(message.author_id.clone()),
-                    title: String::new(),
-                    language: Language::of(None, &body),
-                    body,
-                    audience: vec![Audience::conversation(&message.conversation_id)],
-                    audience_of: None,
-                    created_at: time::now_ms(),
+                Message {
+                    school_id: message.school_id,
+                    message_id: message.message_id,
+                    conversation_id: message.conversation_id,
+                    course_id: message.course_id,
+                    author_id: message.author_id,
+                    body: &message.body,
+                },
+            )
+            .await?;
+        }
+        // A moderator showed a hidden message again: found as when it was sent.
+        MessageRestored::TYPE => {
+            let message: MessageRestored = event.data_as()?;
+            put(
+                uow,
+                Message {
+                    school_id: message.school_id,
+                    message_id: message.message_id,
+                    conversation_id: message.conversation_id,
+                    course_id: message.course_id,
+                    author_id: message.author_id,
+                    body: &message.body,
                 },
             )
             .await?;
@@ -78,5 +87,40 @@ pub(super) async fn handle(uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Re
         }
         _ => {}
     }
+    Ok(())
+}
+
+struct Message<'a> {
+    school_id: String,
+    message_id: String,
+    conversation_id: String,
+    course_id: Option<String>,
+    author_id: String,
+    body: &'a str,
+}
+
+/// Makes a message findable by its conversation's members.
+async fn put(uow: &mut UnitOfWork, message: Message<'_>) -> anyhow::Result<()> {
+    let body = markdown::plain_text(message.body);
+    let audience = vec![Audience::conversation(&message.conversation_id)];
+    documents::put(
+        uow,
+        NewDoc {
+            school_id: message.school_id,
+            kind: DocKind::Message,
+            entity_id: message.message_id,
+            course_id: message.course_id,
+            conversation_id: Some(message.conversation_id),
+            parent_id: None,
+            author_id: Some(message.author_id),
+            title: String::new(),
+            language: Language::of(None, &body),
+            body,
+            audience,
+            audience_of: None,
+            created_at: time::now_ms(),
+        },
+    )
+    .await?;
     Ok(())
 }

@@ -178,6 +178,9 @@ pub(crate) struct Message {
     pub created_at: String,
     pub edited_at: Option<String>,
     pub deleted: bool,
+    /// A moderator hid it.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// How long after sending its author may change a message (the API holds the same rule).
@@ -193,7 +196,12 @@ impl Message {
             .is_ok_and(|sent| {
                 jiff::Timestamp::now().as_second() - sent.as_second() < CHANGE_WINDOW_SECS
             });
-        self.author_id == me && !self.deleted && recent
+        self.author_id == me && !self.deleted && !self.hidden && recent
+    }
+
+    /// Whether `me` may report it to the moderators: someone else's, still shown.
+    pub(crate) fn reportable_by(&self, me: &str) -> bool {
+        self.author_id != me && !self.deleted && !self.hidden
     }
 }
 
@@ -220,11 +228,14 @@ struct ConversationPage {
     online: Vec<String>,
     errors: FormErrors,
     typed: String,
+    /// The visitor reported a message a moment ago.
+    reported: bool,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Paging {
     cursor: Option<String>,
+    reported: Option<String>,
 }
 
 async fn conversation_page(
@@ -234,6 +245,7 @@ async fn conversation_page(
     cursor: Option<&str>,
     typed: String,
     errors: FormErrors,
+    reported: bool,
 ) -> Rendered {
     let me = visit.me(web).await?;
     let detail: Detail = web
@@ -288,7 +300,10 @@ async fn conversation_page(
             .collect(),
         None => Vec::new(),
     };
-    let errors = errors.labelled(&visit.tr, &[("body", "messages-body")]);
+    let errors = errors.labelled(
+        &visit.tr,
+        &[("body", "messages-body"), ("reason", "posts-report-reason")],
+    );
     let status = errors.status();
     let page = ConversationPage {
         frame: Frame::new(visit, Some(me.clone()), Section::Messages),
@@ -301,6 +316,7 @@ async fn conversation_page(
         online: detail.online,
         errors,
         typed,
+        reported,
     };
     Ok(frame::render(&page, status))
 }
@@ -319,6 +335,7 @@ pub(crate) async fn conversation(
         paging.cursor.as_deref(),
         String::new(),
         FormErrors::default(),
+        paging.reported.is_some(),
     )
     .await
 }
@@ -361,7 +378,44 @@ pub(crate) async fn change(
         Err(failure) => {
             let errors =
                 FormErrors::of(&visit.tr, failure).map_err(|failure| visit.fail(failure))?;
-            conversation_page(&web, &mut visit, &id, None, String::new(), errors).await
+            conversation_page(&web, &mut visit, &id, None, String::new(), errors, false).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Report {
+    csrf: String,
+    reason: String,
+}
+
+/// Reports someone's message to the school's moderators, and shows the conversation again
+/// with a word of thanks.
+pub(crate) async fn report(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path((id, message_id)): Path<(String, String)>,
+    Form(form): Form<Report>,
+) -> Rendered {
+    visit.here = format!("/messages/{id}");
+    let answer = web
+        .api
+        .call(
+            &visit,
+            Method::POST,
+            &format!("/api/v1/conversations/{id}/messages/{message_id}/reports"),
+            Some(&json!({ "reason": form.reason })),
+            Some(&form.csrf),
+        )
+        .await;
+    match answer.done() {
+        Ok(_) => Ok(frame::see_other(&format!(
+            "/messages/{id}?reported=1#m-{message_id}"
+        ))),
+        Err(failure) => {
+            let errors =
+                FormErrors::of(&visit.tr, failure).map_err(|failure| visit.fail(failure))?;
+            conversation_page(&web, &mut visit, &id, None, String::new(), errors, false).await
         }
     }
 }
@@ -389,7 +443,7 @@ pub(crate) async fn send(
         Err(failure) => {
             let errors =
                 FormErrors::of(&visit.tr, failure).map_err(|failure| visit.fail(failure))?;
-            conversation_page(&web, &mut visit, &id, None, form.body, errors).await
+            conversation_page(&web, &mut visit, &id, None, form.body, errors, false).await
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The moderation queue, for the school's admins and teachers: what was reported or held by
-//! the word list among what they moderate, with the reports' reasons, and a form to hide,
+//! The moderation queue, for the school's admins and teachers: what was reported (posts,
+//! comments, messages) or held by the word list among what they moderate, with the reports' reasons, and a form to hide,
 //! restore or dismiss each (with a note for the audit log).
 
 use askama::Template;
@@ -56,12 +56,12 @@ impl Item {
         i64::try_from(self.reasons.len()).unwrap_or(i64::MAX)
     }
 
-    /// `posts` or `comments`, as the route names them.
+    /// `posts`, `comments` or `messages`, as the routes name them.
     pub(crate) fn route(&self) -> &'static str {
-        if self.subject_kind == "comment" {
-            "comments"
-        } else {
-            "posts"
+        match self.subject_kind.as_str() {
+            "comment" => "comments",
+            "message" => "messages",
+            _ => "posts",
         }
     }
 }
@@ -71,6 +71,35 @@ struct Queue {
     items: Vec<Item>,
 }
 
+/// A reported message, as messaging's queue lists it.
+#[derive(Debug, Deserialize)]
+struct ReportedMessage {
+    message_id: String,
+    author_name: Option<String>,
+    body_html: String,
+    status: String,
+    reasons: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MessageQueue {
+    items: Vec<ReportedMessage>,
+}
+
+impl From<ReportedMessage> for Item {
+    fn from(message: ReportedMessage) -> Self {
+        Self {
+            subject_kind: "message".to_owned(),
+            subject_id: message.message_id,
+            post_id: String::new(),
+            author_name: message.author_name,
+            body_html: message.body_html,
+            status: message.status,
+            reasons: message.reasons,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "moderation.html")]
 struct QueuePage {
@@ -78,17 +107,21 @@ struct QueuePage {
     items: Vec<Item>,
 }
 
-/// The visitor's moderation queue.
+/// The visitor's moderation queue: reported posts and comments (and those the word list
+/// held), then reported messages.
 pub(crate) async fn queue(State(web): State<Web>, mut visit: Visit) -> Rendered {
     let me = visit.me(&web).await?;
-    let queue: Queue = web
-        .api
-        .get(&visit, "/api/v1/moderation")
-        .await
-        .map_err(|failure| visit.fail(failure))?;
+    let (posts, messages) = futures::join!(
+        web.api.get::<Queue>(&visit, "/api/v1/moderation"),
+        web.api
+            .get::<MessageQueue>(&visit, "/api/v1/moderation/messages"),
+    );
+    let mut items = posts.map_err(|failure| visit.fail(failure))?.items;
+    let messages = messages.map_err(|failure| visit.fail(failure))?.items;
+    items.extend(messages.into_iter().map(Item::from));
     let page = QueuePage {
         frame: Frame::new(&visit, Some(me), Section::Moderation),
-        items: queue.items,
+        items,
     };
     Ok(frame::render(&page, StatusCode::OK))
 }
@@ -107,10 +140,10 @@ pub(crate) async fn decide(
     Path((kind, id)): Path<(String, String)>,
     Form(form): Form<Decision>,
 ) -> Rendered {
-    let kind = if kind == "comments" {
-        "comments"
-    } else {
-        "posts"
+    let kind = match kind.as_str() {
+        "comments" => "comments",
+        "messages" => "messages",
+        _ => "posts",
     };
     let note = form.note.filter(|note| !note.trim().is_empty());
     web.api

@@ -13,6 +13,8 @@ use sqlx::AnyConnection;
 
 use crate::domain::Rules;
 
+pub(crate) mod reports;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct ConversationRow {
     pub id: String,
@@ -201,11 +203,14 @@ pub(crate) struct MessageRow {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// A moderator hid it: its text is kept, for a restore, but shown to no member.
+    pub hidden_at: Option<i64>,
 }
 
 const MESSAGE: &str =
     "SELECT m.id, m.conversation_id, m.author_id, p.display_name AS author_name, \
-     m.body, m.body_html, m.created_at, m.edited_at, m.deleted_at FROM messages m \
+     m.body, m.body_html, m.created_at, m.edited_at, m.deleted_at, m.hidden_at \
+     FROM messages m \
      LEFT JOIN people p ON p.user_id = m.author_id";
 
 /// Which way a page of messages goes from its cursor.
@@ -315,7 +320,7 @@ pub(crate) async fn edit_message(
 ) -> Result<bool> {
     Ok(sqlx::query(
         "UPDATE messages SET body = $1, body_html = $2, edited_at = $3 \
-         WHERE id = $4 AND deleted_at IS NULL",
+         WHERE id = $4 AND deleted_at IS NULL AND hidden_at IS NULL",
     )
     .bind(body)
     .bind(body_html)
@@ -332,9 +337,32 @@ pub(crate) async fn edit_message(
 pub(crate) async fn delete_message(uow: &mut UnitOfWork, id: &str, now: i64) -> Result<bool> {
     Ok(sqlx::query(
         "UPDATE messages SET body = '', body_html = '', deleted_at = $1 \
-         WHERE id = $2 AND deleted_at IS NULL",
+         WHERE id = $2 AND deleted_at IS NULL AND hidden_at IS NULL",
     )
     .bind(now)
+    .bind(id)
+    .execute(uow.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Hides a message (`Some(when)`) or shows it again (`None`); `false` if another decision
+/// came first.
+pub(crate) async fn set_hidden(
+    uow: &mut UnitOfWork,
+    id: &str,
+    hidden_at: Option<i64>,
+) -> Result<bool> {
+    let was = if hidden_at.is_some() {
+        "hidden_at IS NULL"
+    } else {
+        "hidden_at IS NOT NULL"
+    };
+    Ok(sqlx::query(&format!(
+        "UPDATE messages SET hidden_at = $1 WHERE id = $2 AND deleted_at IS NULL AND {was}"
+    ))
+    .bind(hidden_at)
     .bind(id)
     .execute(uow.conn())
     .await?
