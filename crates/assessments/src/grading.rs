@@ -395,7 +395,7 @@ async fn add_feedback_file(
                 "send one part, `file`",
             ));
         }
-        let name = submissions::clean_file_name(field.file_name().unwrap_or("feedback"));
+        let name = campus_platform::files::clean_name(field.file_name().unwrap_or("feedback"));
         let rules = Rules {
             max_bytes: FEEDBACK_MAX_BYTES,
             types: FEEDBACK_TYPES,

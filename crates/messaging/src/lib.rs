@@ -7,7 +7,8 @@
 //! Rooms: `domain` (the rules, no I/O), `store` (SQL), `access` (a conversation as one caller
 //! may use it, who hears of it, and the courses that join people), `contacts` (whom the caller
 //! may reach), `conversations` (listing, starting, receipts, typing),
-//! `messages` (history, sending, editing, deleting), `moderation` (reports and what
+//! `messages` (history, sending, editing, deleting), `files` (what a
+//! message carries), `moderation` (reports and what
 //! moderators decide), `settings` (the school's rules), `blocks`
 //! (blocks learned from social) and `frames` (what the live socket carries).
 
@@ -16,6 +17,7 @@ pub(crate) mod blocks;
 pub(crate) mod contacts;
 pub(crate) mod conversations;
 pub(crate) mod domain;
+pub(crate) mod files;
 pub(crate) mod frames;
 pub(crate) mod messages;
 pub(crate) mod moderation;
@@ -27,6 +29,7 @@ use std::sync::Arc;
 use campus_platform::{
     context::{Context, ContextEnv, Running},
     db::Db,
+    files::Files,
     live::Live,
     people::People,
     presence::Presence,
@@ -54,6 +57,8 @@ pub(crate) struct Parts {
     pub sending: PersonLimiter,
     /// Hot reads of every send, kept in memory (see `store::Caches`).
     pub caches: store::Caches,
+    /// Where files sent in conversations are kept.
+    pub files: Files,
 }
 
 impl std::ops::Deref for Messaging {
@@ -86,6 +91,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         presence: env.presence()?,
         sending: sending.clone(),
         caches: store::Caches::default(),
+        files: Files::from_config(&env.config)?,
     }));
     let messaging_caches = messaging.caches.clone();
     let routes = conversations::routes(messaging.clone())

@@ -4,8 +4,8 @@
 //! current state.
 
 use axum::{
-    extract::{Path, State},
-    http::StatusCode,
+    extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State},
+    http::{header, StatusCode},
 };
 use campus_contracts::messaging::{ConversationKind, MessageDeleted, MessageEdited, MessageSent};
 use campus_platform::{
@@ -23,16 +23,25 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     access::Seat,
-    blocks, domain, frames,
+    blocks, domain,
+    files::{self, FileMessage},
+    frames,
     store::{self, Direction, MessageRow, NewMessage},
     Messaging,
 };
 
 pub(crate) fn routes(messaging: Messaging) -> OpenApiRouter {
-    OpenApiRouter::new()
+    // A send with a file streams within the installation's upload limit (the platform's body
+    // limit), not axum's buffering limit.
+    let sends = OpenApiRouter::new()
         .routes(routes!(list_messages, send_message))
+        .layer(DefaultBodyLimit::disable())
+        .with_state(messaging.clone());
+    OpenApiRouter::new()
         .routes(routes!(edit_message, delete_message))
+        .routes(routes!(files::download))
         .with_state(messaging)
+        .merge(sends)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -50,11 +59,46 @@ pub(crate) struct Message {
     pub deleted: bool,
     /// A moderator hid it; like a deleted one, its text is shown to nobody.
     pub hidden: bool,
+    /// The file it carries, if any (none once deleted or hidden).
+    pub file: Option<MessageFile>,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct MessageFile {
+    pub name: String,
+    /// As read from its bytes.
+    pub content_type: String,
+    pub size: i64,
+    /// Where the conversation's members download it.
+    pub url: String,
+}
+
+impl MessageFile {
+    fn of(row: &MessageRow) -> Option<Self> {
+        match (&row.file_name, &row.file_type, row.file_size) {
+            (Some(name), Some(content_type), Some(size)) => Some(Self {
+                name: name.clone(),
+                content_type: content_type.clone(),
+                size,
+                url: format!(
+                    "/api/v1/conversations/{}/messages/{}/file",
+                    row.conversation_id, row.id
+                ),
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
         let hidden = row.hidden_at.is_some();
+        let file = if hidden || row.deleted_at.is_some() {
+            None
+        } else {
+            MessageFile::of(&row)
+        };
         let (body, body_html) = if hidden {
             (String::new(), String::new())
         } else {
@@ -71,6 +115,7 @@ impl From<MessageRow> for Message {
             edited_at: row.edited_at.map(time::rfc3339),
             deleted: row.deleted_at.is_some(),
             hidden,
+            file,
         }
     }
 }
@@ -135,20 +180,38 @@ pub(crate) struct Writing {
     pub body: String,
 }
 
-/// Sends a message to the conversation; its members' open pages show it at once. One person
-/// may send a burst of 60, then one a second.
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messaging", params(("id" = String, Path)), request_body = Writing, security(("bearer" = [])),
+/// Sends a message to the conversation; its members' open pages show it at once. A message
+/// with a file is sent as `multipart/form-data` (the part `file`, at most 10 MiB of a picture,
+/// PDF, text or office document, and an optional `body`). One person may send a burst of 60,
+/// then one a second.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messaging", params(("id" = String, Path)),
+    request_body(content((Writing = "application/json"), (FileMessage = "multipart/form-data"))), security(("bearer" = [])),
     responses((status = 201, body = Message), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, description = "The course is archived (`course_archived`)", body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "The course is archived (`course_archived`)", body = Problem),
+        (status = 413, description = "The file is larger than 10 MiB", body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
         (status = 429, description = "Too many messages at once; see `Retry-After`", body = Problem)))]
 async fn send_message(
     State(messaging): State<Messaging>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(input): Json<Writing>,
+    request: Request,
 ) -> Result<(StatusCode, Json<Message>)> {
-    let body = text::required_text("body", &input.body, domain::MESSAGE_MAX)
-        .map_err(|error| Error::Validation(vec![error]))?;
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("multipart/form-data"));
+    let (typed, mut form) = if multipart {
+        let form = Multipart::from_request(request, &())
+            .await
+            .map_err(|_| Error::UnsupportedMediaType)?;
+        (None, Some(form))
+    } else {
+        let Json(input) = Json::<Writing>::from_request(request, &()).await?;
+        let body = text::required_text("body", &input.body, domain::MESSAGE_MAX)
+            .map_err(|error| Error::Validation(vec![error]))?;
+        (Some(body), None)
+    };
     let seat = Seat::load(&messaging, &caller, &id).await?;
     seat.require_writable()?;
     if seat.conversation.kind == ConversationKind::Direct {
@@ -162,8 +225,12 @@ async fn send_message(
         }
     }
     messaging.sending.check(&caller.user_id).await?;
-    let body_html = markdown::render(&body);
     let message_id = id::new_id_string();
+    let (body, file) = match (&mut form, typed) {
+        (Some(form), _) => files::read_parts(&messaging, &seat, &message_id, form).await?,
+        (None, body) => (body.unwrap_or_default(), None),
+    };
+    let body_html = markdown::render(&body);
     let now = time::now_ms();
     let conversation = seat.conversation.clone();
     let sent = MessageSent {
@@ -176,11 +243,17 @@ async fn send_message(
         body: body.clone(),
     };
     let html = body_html.clone();
+    let kept = file.clone();
     // Grouped with other sends of the same moment: one commit for a burst of messages.
-    messaging
+    let written = messaging
         .db
         .write_grouped(move |uow| {
-            let (conversation, sent, html) = (conversation.clone(), sent.clone(), html.clone());
+            let (conversation, sent, html, file) = (
+                conversation.clone(),
+                sent.clone(),
+                html.clone(),
+                kept.clone(),
+            );
             Box::pin(async move {
                 store::insert_message(
                     uow.conn(),
@@ -190,6 +263,7 @@ async fn send_message(
                         author_id: &sent.author_id,
                         body: &sent.body,
                         body_html: &html,
+                        file: file.as_ref(),
                         now,
                     },
                 )
@@ -198,24 +272,35 @@ async fn send_message(
                 Ok(())
             })
         })
-        .await?;
+        .await;
+    if let Err(error) = written {
+        if let Some(file) = &file {
+            let _ = messaging.files.delete(&file.key).await;
+        }
+        return Err(error);
+    }
     let author_name = messaging
         .people
         .person(&caller.school_id, &caller.user_id)
         .await?
         .map(|person| person.display_name);
-    let message = Message {
+    let row = MessageRow {
         id: message_id,
         conversation_id: id,
         author_id: caller.user_id.clone(),
         author_name,
         body,
         body_html,
-        created_at: time::rfc3339(now),
+        created_at: now,
         edited_at: None,
-        deleted: false,
-        hidden: false,
+        deleted_at: None,
+        hidden_at: None,
+        file_key: file.as_ref().map(|file| file.key.clone()),
+        file_name: file.as_ref().map(|file| file.name.clone()),
+        file_type: file.as_ref().map(|file| file.content_type.clone()),
+        file_size: file.as_ref().map(|file| file.size),
     };
+    let message = Message::from(row);
     tell(&messaging, &seat, &message).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
@@ -345,6 +430,11 @@ async fn delete_message(
     )
     .await?;
     uow.commit().await?;
+    if let Some(key) = message.file_key.take() {
+        if let Err(error) = messaging.files.delete(&key).await {
+            tracing::warn!(%error, "a deleted message's file stays in the store");
+        }
+    }
     message.body.clear();
     message.body_html.clear();
     message.deleted_at = Some(now);

@@ -244,12 +244,57 @@ impl Files {
         Ok(Some(url))
     }
 
+    /// Answers a download of the file under `key` the caller was found to be allowed: on S3 a
+    /// `303` to a signed address valid for `signed_for`; otherwise the streamed attachment.
+    pub async fn serve(
+        &self,
+        key: &str,
+        filename: &str,
+        content_type: &str,
+        signed_for: Duration,
+    ) -> Result<Response> {
+        if let Some(url) = self.signed_url(key, signed_for).await? {
+            let location = HeaderValue::from_str(url.as_str()).map_err(Error::internal)?;
+            return Ok((
+                axum::http::StatusCode::SEE_OTHER,
+                [
+                    (header::LOCATION, location),
+                    (
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("private, no-store"),
+                    ),
+                ],
+            )
+                .into_response());
+        }
+        self.download(key, filename, content_type).await
+    }
+
     /// Forgets the file under `key` (nothing happens when there is none).
     pub async fn delete(&self, key: &str) -> Result<()> {
         match self.store.delete(&path(key)?).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(stored(error)),
         }
+    }
+}
+
+/// The longest name a kept file is given.
+const NAME_MAX: usize = 255;
+
+/// A file's name as a download will be called, from what the client said: its last path
+/// segment, without control characters, at most 255 characters (`file` when nothing is left).
+pub fn clean_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let clean: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(NAME_MAX)
+        .collect();
+    if clean.trim().is_empty() {
+        "file".to_owned()
+    } else {
+        clean.trim().to_owned()
     }
 }
 
@@ -319,6 +364,14 @@ fn stored(error: object_store::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_name_keeps_only_its_last_segment() {
+        assert_eq!(clean_name("C:\\Users\\sam\\essay.pdf"), "essay.pdf");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("re\u{0}port\n.pdf"), "report.pdf");
+        assert_eq!(clean_name("/"), "file");
+    }
 
     const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n";
     const PNG: &[u8] = &[

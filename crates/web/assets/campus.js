@@ -409,6 +409,26 @@ function followConversation(chat) {
       body.innerHTML = message.body_html;
     }
     item.append(meta, body);
+    if (message.file) {
+      const file = document.createElement('p');
+      file.className = 'file';
+      if (message.file.content_type.startsWith('image/')) {
+        const picture = document.createElement('img');
+        picture.src = message.file.url;
+        picture.alt = message.file.name;
+        picture.loading = 'lazy';
+        file.append(picture, ' ');
+      }
+      const link = document.createElement('a');
+      link.href = message.file.url;
+      link.download = '';
+      link.textContent = message.file.name;
+      const size = document.createElement('span');
+      size.className = 'muted';
+      size.textContent = chat.dataset.fileSize.replace('__KB__', String(Math.max(1, Math.ceil(message.file.size / 1024))));
+      file.append(link, ' ', size);
+      item.append(file);
+    }
     const shown = document.getElementById(item.id);
     if (shown) {
       shown.replaceWith(item);

@@ -130,6 +130,7 @@ pub fn pages(api: Router, _config: &Config) -> Router {
             get(pages::messages::conversation).post(pages::messages::send),
         )
         .route("/messages/{id}/search", get(pages::messages::search))
+        .route("/messages/{id}/file", post(pages::messages::send_file))
         .route("/messages/{id}/{message_id}", post(pages::messages::change))
         .route(
             "/messages/{id}/{message_id}/report",

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use campus_platform::{error::Problem, people::Caller, Error, Result};
 
@@ -73,19 +72,8 @@ async fn serve(
     name: &str,
     content_type: &str,
 ) -> Result<Response> {
-    if let Some(url) = assessments.files.signed_url(key, SIGNED_FOR).await? {
-        let location = HeaderValue::from_str(url.as_str()).map_err(Error::internal)?;
-        return Ok((
-            StatusCode::SEE_OTHER,
-            [
-                (header::LOCATION, location),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, no-store"),
-                ),
-            ],
-        )
-            .into_response());
-    }
-    assessments.files.download(key, name, content_type).await
+    assessments
+        .files
+        .serve(key, name, content_type, SIGNED_FOR)
+        .await
 }

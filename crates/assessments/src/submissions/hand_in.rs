@@ -22,7 +22,7 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{clean_file_name, Submission};
+use super::Submission;
 use crate::{
     assignments::{self, GroupMode, SubmissionType},
     store::{self, AssignmentRow, NewSubmission},
@@ -343,7 +343,7 @@ async fn read_parts(
                         "this assignment takes no files",
                     ));
                 }
-                let name = clean_file_name(field.file_name().unwrap_or("file"));
+                let name = campus_platform::files::clean_name(field.file_name().unwrap_or("file"));
                 let types = assignment.file_types();
                 let types: Vec<&str> = types.iter().map(String::as_str).collect();
                 let rules = Rules {

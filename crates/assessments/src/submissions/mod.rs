@@ -38,24 +38,6 @@ pub(crate) fn routes(assessments: Assessments) -> OpenApiRouter {
         .merge(uploads)
 }
 
-const FILE_NAME_MAX: usize = 255;
-
-/// A file's name as a download will be called: its last path segment, without control
-/// characters, at most 255 characters.
-pub(crate) fn clean_file_name(name: &str) -> String {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let clean: String = last
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(FILE_NAME_MAX)
-        .collect();
-    if clean.trim().is_empty() {
-        "file".to_owned()
-    } else {
-        clean.trim().to_owned()
-    }
-}
-
 /// A file handed in or handed back.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct FileInfo {
@@ -255,17 +237,4 @@ async fn get_submission(
         standing.is_staff(),
         feedback,
     )?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_name_keeps_only_its_last_segment() {
-        assert_eq!(clean_file_name("C:\\Users\\sam\\essay.pdf"), "essay.pdf");
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_file_name("re\u{0}port\n.pdf"), "report.pdf");
-        assert_eq!(clean_file_name("/"), "file");
-    }
 }

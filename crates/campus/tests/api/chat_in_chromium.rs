@@ -1,7 +1,8 @@
 //! Messages in a real headless Chromium: two students of one course start a conversation from
 //! the messages page and chat live — what one writes, that they are typing, and that the other
 //! has read it reach the other's open page without a reload — and the same conversation works
-//! as plain forms with JavaScript turned off; a reported message hidden from the moderation
+//! as plain forms with JavaScript turned off; a picture sent from the form reaches the other's
+//! open page; a reported message hidden from the moderation
 //! queue disappears from the open page. The pages pass axe-core's check.
 
 use std::time::Duration;
@@ -254,6 +255,53 @@ async fn two_students_chat_live_in_chromium() {
         text_of(&plain, "#error-summary").await.contains("Message"),
         "the summary names the field"
     );
+
+    // Kim sends a picture from the form for files; Sam's open page shows it at once.
+    let name = format!("diagram-{}.png", campus_platform::id::new_id_string());
+    let picture = std::env::temp_dir().join(&name);
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    bytes.extend(std::iter::repeat_n(1u8, 2_000));
+    std::fs::write(&picture, &bytes).unwrap();
+    plain
+        .find(Locator::Css("details.send-file summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    plain
+        .find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(picture.to_str().unwrap())
+        .await
+        .unwrap();
+    crate::pages_in_chromium::fill(&plain, "caption", "The diagram").await;
+    let send = plain
+        .find(Locator::Css("#send-file button[type=submit]"))
+        .await
+        .unwrap();
+    crate::pages_in_chromium::click_and_wait(&plain, send).await;
+    std::fs::remove_file(&picture).unwrap();
+    assert_eq!(
+        text_of(&plain, "#messages li:last-child .file a").await,
+        name
+    );
+    assert_eq!(
+        messages(&plain).await.last().map(String::as_str),
+        Some("The diagram")
+    );
+    eventually(WITHIN, "Sam's page to show the file", || async {
+        (text_of(&sams, "#messages li:last-child .file a").await == name).then_some(())
+    })
+    .await;
+    let link = sams
+        .find(Locator::Css("#messages li:last-child .file a"))
+        .await
+        .unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    assert!(href.ends_with("/file"), "{href}");
+    a11y.check(&sams, "a conversation with a picture").await;
 
     // Kim reports Sam's first message; the school's admin hides it from the moderation
     // queue, and Sam's open page shows at once that a moderator removed it.

@@ -506,3 +506,122 @@ each_storage! {
         env.cleanup().await;
     }
 }
+
+/// The start of a PNG: enough for its type to be read from its bytes.
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R',
+];
+
+/// Sends `parts` (name, file name if a file, bytes) to the conversation as a browser form would.
+async fn send_parts(
+    app: &TestApp,
+    who: &Person,
+    conversation: &str,
+    parts: Vec<(&str, Option<&str>, Vec<u8>)>,
+) -> (StatusCode, Value) {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, file_name, bytes) in parts {
+        let mut part = reqwest::multipart::Part::bytes(bytes);
+        if let Some(file_name) = file_name {
+            part = part.file_name(file_name.to_owned());
+        }
+        form = form.part(name.to_owned(), part);
+    }
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/conversations/{conversation}/messages")))
+        .bearer_auth(&who.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+each_storage! {
+    async fn a_message_carries_a_file_its_members_alone_download(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school = School::create(&app, "sharing").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let sam = school.add(&app, "student", "Sam").await;
+        let kim = school.add(&app, "student", "Kim").await;
+        let lee = school.add(&app, "student", "Lee").await;
+        let stranger = School::create(&app, "distant").await.add(&app, "student", "Stan").await;
+        let course = course_with(&app, &tess, &[&sam, &kim]).await;
+        roster_has(&app, "messaging", &course, 3).await;
+        let (_, direct) = start(&app, &sam, &[&kim], None).await;
+        let direct = direct["id"].as_str().unwrap().to_owned();
+
+        // Sam sends a picture with a caption; the name keeps only its last segment and the
+        // type is read from the bytes.
+        let mut picture = PNG.to_vec();
+        picture.extend(std::iter::repeat_n(7u8, 3_000));
+        let (status, sent) = send_parts(&app, &sam, &direct, vec![
+            ("body", None, b"The **lab** diagram".to_vec()),
+            ("file", Some("../../Desktop/diagram.txt"), picture.clone()),
+        ]).await;
+        assert_eq!(status, 201, "{sent}");
+        assert!(sent["body_html"].as_str().unwrap().contains("<strong>lab</strong>"), "{sent}");
+        assert_eq!(sent["file"]["name"], "diagram.txt");
+        assert_eq!(sent["file"]["content_type"], "image/png");
+        assert_eq!(sent["file"]["size"], picture.len());
+        let url = sent["file"]["url"].as_str().unwrap().to_owned();
+        let message_id = sent["id"].as_str().unwrap().to_owned();
+        assert_eq!(url, format!("/api/v1/conversations/{direct}/messages/{message_id}/file"));
+
+        // Kim downloads it: the same bytes, as an attachment the browser will not sniff.
+        let response = app.client.get(app.url(&url)).bearer_auth(&kim.token).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let headers = response.headers().clone();
+        assert_eq!(headers["content-type"], "image/png");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"diagram.txt\""));
+        assert_eq!(response.bytes().await.unwrap().as_ref(), picture.as_slice());
+        // Her history carries it too.
+        let history = send(&app, Method::GET, &format!("/api/v1/conversations/{direct}/messages"), &kim, None).await;
+        assert_eq!(history["items"][0]["file"]["url"], url.as_str());
+        // Nobody outside the conversation, of the school or another, nor anonymously.
+        for (who, expected) in [(Some(&lee.token), 404), (Some(&stranger.token), 404), (None, 401)] {
+            let mut request = app.client.get(app.url(&url));
+            if let Some(token) = who {
+                request = request.bearer_auth(token);
+            }
+            assert_eq!(request.send().await.unwrap().status(), expected);
+        }
+
+        // Refused sends keep nothing: a program, a file past 10 MiB, no file and no text, an
+        // unknown part, a non-member's file.
+        let count = || async {
+            let page = send(&app, Method::GET, &format!("/api/v1/conversations/{direct}/messages"), &kim, None).await;
+            page["items"].as_array().unwrap().len()
+        };
+        let before = count().await;
+        let program = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
+        let (status, problem) = send_parts(&app, &sam, &direct, vec![("file", Some("game.exe"), program)]).await;
+        assert_eq!((status, problem["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unsupported_type")), "{problem}");
+        let mut huge = PNG.to_vec();
+        huge.resize(10 * 1024 * 1024 + 1, 0);
+        let (status, problem) = send_parts(&app, &sam, &direct, vec![("file", Some("huge.png"), huge)]).await;
+        assert_eq!(status, 413, "{problem}");
+        let (status, problem) = send_parts(&app, &sam, &direct, vec![("body", None, b"  ".to_vec())]).await;
+        assert_eq!((status, problem["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("body")), "{problem}");
+        let (status, problem) = send_parts(&app, &sam, &direct, vec![("file", Some("a.png"), PNG.to_vec()), ("extra", None, b"x".to_vec())]).await;
+        assert_eq!(status, 422, "{problem}");
+        let (status, _) = send_parts(&app, &lee, &direct, vec![("file", Some("a.png"), PNG.to_vec())]).await;
+        assert_eq!(status, 404);
+        assert_eq!(count().await, before, "no refused send left a message");
+
+        // A file alone is a message; once its author deletes it, nobody downloads the file.
+        let (status, alone) = send_parts(&app, &kim, &direct, vec![("file", Some("notes.txt"), b"Bring goggles".to_vec())]).await;
+        assert_eq!((status, alone["file"]["content_type"].as_str(), alone["body"].as_str()), (StatusCode::CREATED, Some("text/plain"), Some("")), "{alone}");
+        let (status, _) = call(&app, Method::DELETE, &format!("/api/v1/conversations/{direct}/messages/{message_id}"), Some(&sam.token), None).await;
+        assert_eq!(status, 204);
+        let response = app.client.get(app.url(&url)).bearer_auth(&kim.token).send().await.unwrap();
+        assert_eq!(response.status(), 404);
+        let history = send(&app, Method::GET, &format!("/api/v1/conversations/{direct}/messages"), &kim, None).await;
+        let deleted = history["items"].as_array().unwrap().iter().find(|m| m["id"] == message_id.as_str()).unwrap();
+        assert_eq!(deleted["file"], Value::Null);
+        env.cleanup().await;
+    }
+}

@@ -205,12 +205,25 @@ pub(crate) struct MessageRow {
     pub deleted_at: Option<i64>,
     /// A moderator hid it: its text is kept, for a restore, but shown to no member.
     pub hidden_at: Option<i64>,
+    pub file_key: Option<String>,
+    pub file_name: Option<String>,
+    pub file_type: Option<String>,
+    pub file_size: Option<i64>,
+}
+
+/// The file a message carries, as kept.
+#[derive(Debug, Clone)]
+pub(crate) struct FileColumns {
+    pub key: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
 }
 
 const MESSAGE: &str =
     "SELECT m.id, m.conversation_id, m.author_id, p.display_name AS author_name, \
-     m.body, m.body_html, m.created_at, m.edited_at, m.deleted_at, m.hidden_at \
-     FROM messages m \
+     m.body, m.body_html, m.created_at, m.edited_at, m.deleted_at, m.hidden_at, \
+     m.file_key, m.file_name, m.file_type, m.file_size FROM messages m \
      LEFT JOIN people p ON p.user_id = m.author_id";
 
 /// Which way a page of messages goes from its cursor.
@@ -272,6 +285,7 @@ pub(crate) struct NewMessage<'a> {
     pub author_id: &'a str,
     pub body: &'a str,
     pub body_html: &'a str,
+    pub file: Option<&'a FileColumns>,
     pub now: i64,
 }
 
@@ -294,7 +308,8 @@ pub(crate) async fn insert_message(conn: &mut AnyConnection, new: &NewMessage<'_
     .await?;
     sqlx::query(
         "INSERT INTO messages (id, conversation_id, school_id, author_id, body, body_html, \
-         created_at, edited_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL)",
+         created_at, edited_at, deleted_at, file_key, file_name, file_type, file_size) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $9, $10, $11)",
     )
     .bind(new.id)
     .bind(&conversation.id)
@@ -303,6 +318,10 @@ pub(crate) async fn insert_message(conn: &mut AnyConnection, new: &NewMessage<'_
     .bind(new.body)
     .bind(new.body_html)
     .bind(new.now)
+    .bind(new.file.map(|file| file.key.as_str()))
+    .bind(new.file.map(|file| file.name.as_str()))
+    .bind(new.file.map(|file| file.content_type.as_str()))
+    .bind(new.file.map(|file| file.size))
     .execute(&mut *conn)
     .await?;
     // The author has read what they wrote.
@@ -336,7 +355,8 @@ pub(crate) async fn edit_message(
 /// it was already deleted.
 pub(crate) async fn delete_message(uow: &mut UnitOfWork, id: &str, now: i64) -> Result<bool> {
     Ok(sqlx::query(
-        "UPDATE messages SET body = '', body_html = '', deleted_at = $1 \
+        "UPDATE messages SET body = '', body_html = '', deleted_at = $1, file_key = NULL, \
+         file_name = NULL, file_type = NULL, file_size = NULL \
          WHERE id = $2 AND deleted_at IS NULL AND hidden_at IS NULL",
     )
     .bind(now)

@@ -181,6 +181,29 @@ pub(crate) struct Message {
     /// A moderator hid it.
     #[serde(default)]
     pub hidden: bool,
+    #[serde(default)]
+    pub file: Option<MessageFile>,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Deserialize)]
+pub(crate) struct MessageFile {
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub url: String,
+}
+
+impl MessageFile {
+    /// Pictures are shown in the conversation as well as offered for download.
+    pub(crate) fn is_picture(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
+
+    /// Its size in whole kilobytes, at least one.
+    pub(crate) fn kilobytes(&self) -> i64 {
+        (self.size + 1023) / 1024
+    }
 }
 
 /// How long after sending its author may change a message (the API holds the same rule).
@@ -302,7 +325,11 @@ async fn conversation_page(
     };
     let errors = errors.labelled(
         &visit.tr,
-        &[("body", "messages-body"), ("reason", "posts-report-reason")],
+        &[
+            ("body", "messages-body"),
+            ("reason", "posts-report-reason"),
+            ("file", "messages-file"),
+        ],
     );
     let status = errors.status();
     let page = ConversationPage {
@@ -418,6 +445,42 @@ pub(crate) async fn report(
             conversation_page(&web, &mut visit, &id, None, String::new(), errors, false).await
         }
     }
+}
+
+/// Sends a message with a file (`multipart/form-data`): streamed on to the API as it arrives,
+/// the CSRF token riding in the form's address; then shows the conversation again.
+pub(crate) async fn send_file(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Query(ticket): Query<crate::forms::CsrfForm>,
+    request: axum::extract::Request,
+) -> Rendered {
+    visit.here = format!("/messages/{id}");
+    let content_type = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(axum::http::HeaderValue::from_static(
+            "application/octet-stream",
+        ));
+    let answer = web
+        .api
+        .forward(
+            &visit,
+            &format!("/api/v1/conversations/{id}/messages"),
+            content_type,
+            axum::body::Body::new(request.into_body()),
+            &ticket.csrf,
+            &[],
+        )
+        .await;
+    if answer.status.is_success() {
+        return Ok(frame::see_other(&format!("/messages/{id}")));
+    }
+    let errors =
+        FormErrors::of(&visit.tr, answer.failure()).map_err(|failure| visit.fail(failure))?;
+    conversation_page(&web, &mut visit, &id, None, String::new(), errors, false).await
 }
 
 /// Sends a message (the form's way, without JavaScript) and shows the conversation again.
