@@ -141,7 +141,7 @@ async fn read_each(
 
 /// The file a message carries, for the conversation's members while the message is shown.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/messages/{message_id}/file", tag = "messaging", params(("id" = String, Path), ("message_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "The file, as an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "The file, as an attachment in its own type (one of those a message may carry)", content_type = "*/*", body = Vec<u8>),
         (status = 303, description = "On S3: a signed address valid for a minute"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, description = "No such conversation for the caller, no such message of it, no file, or a message deleted or hidden", body = Problem)))]

@@ -7,7 +7,7 @@
 //! hide, restore or dismiss from their queue, and people block and mute others.
 //!
 //! Rooms: `domain` (the rules, no I/O), `store/` (SQL), `reading` (what a caller may see and
-//! moderate), `mentions` (who `@name` names and may be told), `posts` (posts, comments, reactions), `feed` (the home feed), `follows`,
+//! moderate), `mentions` (who `@name` names and may be told), `posts` (posts, comments, reactions), `images` (a post's picture), `feed` (the home feed), `follows`,
 //! `profiles` (a person as the caller sees them), `blocks`, `moderation` (reports, the queue, moderators' actions) and `settings` (the
 //! school's rules and word list).
 
@@ -15,6 +15,7 @@ pub(crate) mod blocks;
 pub(crate) mod domain;
 pub(crate) mod feed;
 pub(crate) mod follows;
+pub(crate) mod images;
 pub(crate) mod mentions;
 pub(crate) mod moderation;
 pub(crate) mod posts;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use campus_platform::{
     context::{Context, ContextEnv, Running},
     db::Db,
+    files::Files,
     people::People,
     rate_limit::PersonLimiter,
     rosters::Rosters,
@@ -49,6 +51,8 @@ pub(crate) struct Parts {
     pub writing: PersonLimiter,
     /// The feed's hot reads (rules, follows, blocks), kept in memory for a moment.
     pub caches: store::Caches,
+    /// Where posts' pictures are kept.
+    pub files: Files,
 }
 
 impl std::ops::Deref for Social {
@@ -79,6 +83,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         rosters: env.rosters()?,
         writing: writing.clone(),
         caches: store::Caches::default(),
+        files: Files::from_config(&env.config)?,
     }));
     let routes = posts::routes(social.clone())
         .merge(feed::routes(social.clone()))

@@ -1,7 +1,7 @@
 //! Posts in their places, their comments (one level of replies) and reactions.
 
 use axum::{
-    extract::{Path, State},
+    extract::{DefaultBodyLimit, Path, State},
     http::StatusCode,
 };
 use campus_contracts::social::{CommentAdded, PostPlace, PostPublished, PostWithdrawn};
@@ -21,7 +21,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     domain::{self, Reaction},
-    mentions, reading,
+    images, mentions, reading,
     store::{
         self,
         posts::{CommentRow, NewComment, NewPost, PostRow, Scope, Tallies},
@@ -30,12 +30,19 @@ use crate::{
 };
 
 pub(crate) fn routes(social: Social) -> OpenApiRouter {
+    // A picture streams within the installation's upload limit (the platform's body limit),
+    // not axum's buffering limit.
+    let pictures = OpenApiRouter::new()
+        .routes(routes!(images::image, images::add_image))
+        .layer(DefaultBodyLimit::disable())
+        .with_state(social.clone());
     OpenApiRouter::new()
         .routes(routes!(list_posts, write_post))
         .routes(routes!(show_post, delete_post))
         .routes(routes!(list_comments, write_comment))
         .routes(routes!(react, unreact))
         .with_state(social)
+        .merge(pictures)
 }
 
 /// How many people reacted one way.
@@ -63,6 +70,20 @@ pub(crate) struct Post {
     pub my_reaction: Option<Reaction>,
     /// Visible comments.
     pub comments: i64,
+    /// The picture it shows under its text, if any.
+    pub image: Option<PostImage>,
+}
+
+/// A post's picture.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct PostImage {
+    /// As read from its bytes.
+    pub content_type: String,
+    pub size: i64,
+    /// What it shows, in its author's words (empty when they gave none).
+    pub description: String,
+    /// Where whoever may read the post loads it.
+    pub url: String,
 }
 
 impl Post {
@@ -82,7 +103,17 @@ impl Post {
                     .collect()
             })
             .unwrap_or_default();
+        let image = match (&row.image_type, row.image_size) {
+            (Some(content_type), Some(size)) if row.status != "deleted" => Some(PostImage {
+                content_type: content_type.clone(),
+                size,
+                description: row.image_alt.clone().unwrap_or_default(),
+                url: format!("/api/v1/posts/{}/image", row.id),
+            }),
+            _ => None,
+        };
         Self {
+            image,
             my_reaction: tallies.mine.get(&row.id).and_then(|kind| kind.parse().ok()),
             comments: tallies.comments.get(&row.id).copied().unwrap_or(0),
             reactions,
@@ -336,6 +367,11 @@ async fn delete_post(
         .await?;
     }
     uow.commit().await?;
+    if let Some(key) = &post.image_key {
+        if let Err(error) = social.files.delete(key).await {
+            tracing::warn!(%error, "a deleted post's picture stays in the store");
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

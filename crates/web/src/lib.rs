@@ -115,6 +115,7 @@ pub fn pages(api: Router, _config: &Config) -> Router {
         .route("/posts/{id}/comments", post(pages::feed::comment))
         .route("/posts/{id}/react", post(pages::feed::react))
         .route("/posts/{id}/report", post(pages::feed::report))
+        .route("/posts/{id}/picture", post(pages::feed::add_picture))
         .route("/moderation", get(pages::moderation::queue))
         .route("/moderation/{kind}/{id}", post(pages::moderation::decide))
         .route("/search", get(pages::search::search))

@@ -300,3 +300,99 @@ each_storage! {
         env.cleanup().await;
     }
 }
+
+/// Adds `bytes` as the picture of post `id`, as a browser form would.
+async fn add_picture(
+    app: &TestApp,
+    who: &Person,
+    id: &str,
+    description: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("description", description.to_owned())
+        .part(
+            "image",
+            reqwest::multipart::Part::bytes(bytes).file_name("picture"),
+        );
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/posts/{id}/image")))
+        .bearer_auth(&who.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The picture at `url` as `who` loads it: its status and bytes.
+async fn picture(app: &TestApp, who: &Person, url: &str) -> (StatusCode, Vec<u8>) {
+    let response = app
+        .client
+        .get(app.url(url))
+        .bearer_auth(&who.token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    if status == StatusCode::OK {
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    }
+    (status, response.bytes().await.unwrap().to_vec())
+}
+
+each_storage! {
+    async fn a_post_shows_a_picture_to_whoever_may_read_it(env: TestEnv) {
+        let app = env.start(campus::contexts::all()).await;
+        let school = School::create(&app, "pictures").await;
+        let tess = school.add(&app, "teacher", "Tess").await;
+        let sam = school.add(&app, "student", "Sam").await;
+        let kim = school.add(&app, "student", "Kim").await;
+        let lee = school.add(&app, "student", "Lee").await;
+        let stranger = School::create(&app, "remote").await.add(&app, "student", "Stan").await;
+        let course = course_with(&app, &tess, &[&sam, &kim]).await;
+        roster_has(&app, "social", &course, 3).await;
+        let (status, written) = post(&app, &sam, json!({ "place": "course", "course_id": course }), "Our lab setup").await;
+        assert_eq!(status, 201, "{written}");
+        let id = written["id"].as_str().unwrap().to_owned();
+        assert_eq!(written["image"], Value::Null);
+
+        // Sam adds a picture with its description; the type is read from the bytes.
+        let mut first = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+        first.extend(std::iter::repeat_n(3u8, 500));
+        let (status, shown) = add_picture(&app, &sam, &id, "The lab bench", first.clone()).await;
+        assert_eq!(status, 200, "{shown}");
+        assert_eq!((shown["image"]["content_type"].as_str(), shown["image"]["description"].as_str()), (Some("image/png"), Some("The lab bench")));
+        let url = shown["image"]["url"].as_str().unwrap().to_owned();
+        assert_eq!(url, format!("/api/v1/posts/{id}/image"));
+        // Kim, in the course, sees it; the feed carries it.
+        assert_eq!(picture(&app, &kim, &url).await, (StatusCode::OK, first.clone()));
+        let feed = send(&app, Method::GET, &format!("/api/v1/posts?place=course&course_id={course}"), &kim, None).await;
+        assert_eq!(feed["items"][0]["image"]["url"], url.as_str());
+        // Nobody outside the course or the school; nobody adds a picture to another's post.
+        assert_eq!(picture(&app, &lee, &url).await.0, 404);
+        assert_eq!(picture(&app, &stranger, &url).await.0, 404);
+        assert_eq!(add_picture(&app, &kim, &id, "", first.clone()).await.0, 403);
+        assert_eq!(add_picture(&app, &stranger, &id, "", first.clone()).await.0, 404);
+
+        // A program is refused and the picture stays; a new picture replaces it.
+        let (status, problem) = add_picture(&app, &sam, &id, "", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec()).await;
+        assert_eq!((status, problem["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unsupported_type")), "{problem}");
+        let (status, problem) = add_picture(&app, &sam, &id, &"x".repeat(301), first.clone()).await;
+        assert_eq!((status, problem["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("description")), "{problem}");
+        assert_eq!(picture(&app, &kim, &url).await, (StatusCode::OK, first.clone()));
+        let mut second = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
+        second.extend(std::iter::repeat_n(9u8, 300));
+        let (status, shown) = add_picture(&app, &sam, &id, "The bench, tidied", second.clone()).await;
+        assert_eq!((status, shown["image"]["content_type"].as_str()), (StatusCode::OK, Some("image/jpeg")), "{shown}");
+        assert_eq!(picture(&app, &kim, &url).await, (StatusCode::OK, second));
+
+        // Deleted with its post.
+        let (status, _) = call(&app, Method::DELETE, &format!("/api/v1/posts/{id}"), Some(&sam.token), None).await;
+        assert_eq!(status, 204);
+        assert_eq!(picture(&app, &sam, &url).await.0, 404);
+        env.cleanup().await;
+    }
+}

@@ -18,6 +18,14 @@ use crate::pages_in_chromium::{
     app, browser, click, fill, sign_in, start_driver, submit, text_of, texts_of, Accessibility,
 };
 
+/// A picture one pixel wide, which a browser decodes.
+const ONE_PIXEL_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0xd, 0xa, 0x1a, 0xa, 0x0, 0x0, 0x0, 0xd, 0x49, 0x48, 0x44, 0x52, 0x0,
+    0x0, 0x0, 0x1, 0x0, 0x0, 0x0, 0x1, 0x8, 0x4, 0x0, 0x0, 0x0, 0xb5, 0x1c, 0xc, 0x2, 0x0, 0x0,
+    0x0, 0xb, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x64, 0x60, 0x0, 0x0, 0x0, 0x6, 0x0, 0x2,
+    0x30, 0x81, 0xd0, 0x2f, 0x0, 0x0, 0x0, 0x0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
 const WITHIN: Duration = Duration::from_secs(20);
 
 /// The texts of the posts on the open page, in order.
@@ -89,6 +97,60 @@ async fn a_reported_post_leaves_every_feed_once_hidden_in_chromium() {
         ["Kim is slow", "Welcome back, everyone"]
     );
     a11y.check(&sams, "the feed").await;
+
+    // He adds a picture to his post, in words too for those who cannot see it: it loads on
+    // the post's page and in the feed.
+    click(&sams, ".post a[href$=\"#comments\"]").await;
+    sams.find(Locator::Css("details.add-picture summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let picture = std::env::temp_dir().join(format!(
+        "pulley-{}.png",
+        campus_platform::id::new_id_string()
+    ));
+    std::fs::write(&picture, ONE_PIXEL_PNG).unwrap();
+    sams.find(Locator::Id("image"))
+        .await
+        .unwrap()
+        .send_keys(picture.to_str().unwrap())
+        .await
+        .unwrap();
+    fill(&sams, "description", "A pulley with two wheels").await;
+    let add = sams
+        .find(Locator::Css("#add-picture button[type=submit]"))
+        .await
+        .unwrap();
+    crate::pages_in_chromium::click_and_wait(&sams, add).await;
+    std::fs::remove_file(&picture).unwrap();
+    for page in ["the post", "the feed"] {
+        eventually(WITHIN, "the picture to load", || async {
+            let width = sams
+                .execute(
+                    "const img = document.querySelector('.post .picture img'); \
+                     return img && img.complete ? img.naturalWidth : 0",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            (width == 1).then_some(())
+        })
+        .await;
+        let alt = sams
+            .find(Locator::Css(".post .picture img"))
+            .await
+            .unwrap()
+            .attr("alt")
+            .await
+            .unwrap();
+        assert_eq!(alt.as_deref(), Some("A pulley with two wheels"), "{page}");
+        if page == "the post" {
+            a11y.check(&sams, "a post with a picture").await;
+            sams.goto(&format!("{}/feed", app.address)).await.unwrap();
+        }
+    }
 
     // Kim sees it, likes it, then thinks better of it and reports it.
     let kims = browser(&driver, true, 1280).await;

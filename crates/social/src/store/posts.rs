@@ -19,11 +19,40 @@ pub(crate) struct PostRow {
     pub body_html: String,
     pub status: String,
     pub created_at: i64,
+    pub image_key: Option<String>,
+    pub image_type: Option<String>,
+    pub image_size: Option<i64>,
+    pub image_alt: Option<String>,
 }
 
 const POST: &str = "SELECT p.id, p.place, p.course_id, p.profile_id, p.author_id, \
-     d.display_name AS author_name, p.body, p.body_html, p.status, p.created_at FROM posts p \
+     d.display_name AS author_name, p.body, p.body_html, p.status, p.created_at, \
+     p.image_key, p.image_type, p.image_size, p.image_alt FROM posts p \
      LEFT JOIN people d ON d.user_id = p.author_id";
+
+/// Sets the picture of a post; `false` when the post was deleted meanwhile.
+pub(crate) async fn set_image(
+    uow: &mut UnitOfWork,
+    id: &str,
+    key: &str,
+    content_type: &str,
+    size: i64,
+    alt: &str,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE posts SET image_key = $1, image_type = $2, image_size = $3, image_alt = $4 \
+         WHERE id = $5 AND status <> 'deleted'",
+    )
+    .bind(key)
+    .bind(content_type)
+    .bind(size)
+    .bind(alt)
+    .bind(id)
+    .execute(uow.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
 
 pub(crate) async fn post(db: &Db, school_id: &str, id: &str) -> Result<Option<PostRow>> {
     Ok(

@@ -42,6 +42,15 @@ pub(crate) struct Post {
     pub reactions: Vec<ReactionCount>,
     pub my_reaction: Option<String>,
     pub comments: i64,
+    #[serde(default)]
+    pub image: Option<PostImage>,
+}
+
+/// A post's picture.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PostImage {
+    pub description: String,
+    pub url: String,
 }
 
 /// One reaction button: its kind, its label's key, how many reacted so, whether the reader did.
@@ -252,6 +261,8 @@ struct PostPage {
     /// The visitor reported something here a moment ago.
     reported: bool,
     here: String,
+    /// The visitor wrote the post: they may add its picture.
+    mine: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -300,11 +311,15 @@ async fn post_page(
         &[
             ("body", "posts-comment-body"),
             ("reason", "posts-report-reason"),
+            ("image", "posts-picture"),
+            ("description", "posts-picture-description"),
         ],
     );
     let status = errors.status();
+    let mine = post.author_id == me.id;
     let page = PostPage {
         frame: Frame::new(visit, Some(me), Section::Feed),
+        mine,
         here: format!("/posts/{}", post.id),
         post,
         threads,
@@ -313,6 +328,42 @@ async fn post_page(
         reported,
     };
     Ok(frame::render(&page, status))
+}
+
+/// Adds a picture to the visitor's post (`multipart/form-data`): streamed on to the API as
+/// it arrives, the CSRF token riding in the form's address; then shows the post again.
+pub(crate) async fn add_picture(
+    State(web): State<Web>,
+    mut visit: Visit,
+    Path(id): Path<String>,
+    Query(ticket): Query<crate::forms::CsrfForm>,
+    request: axum::extract::Request,
+) -> Rendered {
+    visit.here = format!("/posts/{id}");
+    let content_type = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(axum::http::HeaderValue::from_static(
+            "application/octet-stream",
+        ));
+    let answer = web
+        .api
+        .forward(
+            &visit,
+            &format!("/api/v1/posts/{id}/image"),
+            content_type,
+            axum::body::Body::new(request.into_body()),
+            &ticket.csrf,
+            &[],
+        )
+        .await;
+    if answer.status.is_success() {
+        return Ok(frame::see_other(&format!("/posts/{id}")));
+    }
+    let errors =
+        FormErrors::of(&visit.tr, answer.failure()).map_err(|failure| visit.fail(failure))?;
+    post_page(&web, &mut visit, &id, false, String::new(), errors).await
 }
 
 /// A post with its comments.
