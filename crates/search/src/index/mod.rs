@@ -12,7 +12,7 @@ mod stems;
 
 use std::{
     path::Path,
-    sync::{Mutex, MutexGuard, PoisonError},
+    sync::{Mutex, MutexGuard, OnceLock, PoisonError},
 };
 
 use self::stems::{LikelyStems, RememberingStemmer};
@@ -131,8 +131,7 @@ fn settings() -> IndexSettings {
 /// accents folded, stemmed; only the words `likely` lets through (all, for the index and
 /// queries; for a snippet, those that may match what was asked).
 fn analyzer(language: Stemming, likely: LikelyStems) -> anyhow::Result<TextAnalyzer> {
-    let stop_words =
-        StopWordFilter::new(language).context("this build of tantivy lacks the stop words")?;
+    let stop_words = stop_words(language)?;
     let stemmer = match language {
         Stemming::English => RememberingStemmer::english(),
         Stemming::Spanish => RememberingStemmer::spanish(),
@@ -146,6 +145,22 @@ fn analyzer(language: Stemming, likely: LikelyStems) -> anyhow::Result<TextAnaly
         .filter(likely)
         .filter(stemmer)
         .build())
+}
+
+/// A language's stop words, gathered once: a snippet's analyzer is built for every query, and
+/// gathering the set of a few hundred words each time would put that work on every query.
+fn stop_words(language: Stemming) -> anyhow::Result<StopWordFilter> {
+    static ENGLISH: OnceLock<Option<StopWordFilter>> = OnceLock::new();
+    static SPANISH: OnceLock<Option<StopWordFilter>> = OnceLock::new();
+    let gathered = match language {
+        Stemming::English => &ENGLISH,
+        Stemming::Spanish => &SPANISH,
+        other => anyhow::bail!("no stop words are set up for {other:?}"),
+    };
+    gathered
+        .get_or_init(|| StopWordFilter::new(language))
+        .clone()
+        .context("this build of tantivy lacks the stop words")
 }
 
 fn words_analyzer() -> TextAnalyzer {
