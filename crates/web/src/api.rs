@@ -85,18 +85,23 @@ impl Api {
             .await
     }
 
-    /// `POST path` for `visit` with the body of the page's own request, streamed on as it
-    /// arrives (an upload is never held whole), its content type kept, and `extra` headers
-    /// (an `Idempotency-Key`).
+    /// `POST path` for `visit` with the body of the page's own request (a form that uploads),
+    /// streamed on as it arrives (an upload is never held whole), its content type kept, and
+    /// `extra` headers (an `Idempotency-Key`).
     pub(crate) async fn forward(
         &self,
         visit: &Visit,
         path: &str,
-        content_type: HeaderValue,
-        body: Body,
+        page_request: axum::extract::Request,
         csrf: &str,
         extra: &[(header::HeaderName, HeaderValue)],
     ) -> Answer {
+        let content_type = page_request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .cloned()
+            .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+        let body = Body::new(page_request.into_body());
         let mut request = axum::http::Request::builder()
             .method(Method::POST)
             .uri(path)

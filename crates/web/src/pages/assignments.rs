@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::{
-    body::Body,
     extract::{Path, Query, Request, State},
-    http::{header, HeaderName, HeaderValue, StatusCode},
+    http::{HeaderName, HeaderValue, StatusCode},
 };
 use serde::Deserialize;
 
@@ -256,20 +255,13 @@ pub(crate) async fn hand_in(
     request: Request,
 ) -> Rendered {
     visit.here = format!("/assignments/{id}");
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let key = HeaderValue::from_str(&ticket.key).unwrap_or(HeaderValue::from_static("invalid"));
-    let body = Body::new(request.into_body());
     let answer = web
         .api
         .forward(
             &visit,
             &format!("/api/v1/assignments/{id}/submissions"),
-            content_type,
-            body,
+            request,
             &ticket.csrf,
             &[(HeaderName::from_static("idempotency-key"), key)],
         )

@@ -222,20 +222,12 @@ pub(crate) async fn attach(
 ) -> Rendered {
     let here = format!("/assignments/{assignment_id}/grade/{submission_id}");
     visit.here = here.clone();
-    let content_type = request
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or(axum::http::HeaderValue::from_static(
-            "application/octet-stream",
-        ));
     let answer = web
         .api
         .forward(
             &visit,
             &format!("/api/v1/submissions/{submission_id}/feedback-files"),
-            content_type,
-            axum::body::Body::new(request.into_body()),
+            request,
             &ticket.csrf,
             &[],
         )

@@ -457,20 +457,12 @@ pub(crate) async fn send_file(
     request: axum::extract::Request,
 ) -> Rendered {
     visit.here = format!("/messages/{id}");
-    let content_type = request
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or(axum::http::HeaderValue::from_static(
-            "application/octet-stream",
-        ));
     let answer = web
         .api
         .forward(
             &visit,
             &format!("/api/v1/conversations/{id}/messages"),
-            content_type,
-            axum::body::Body::new(request.into_body()),
+            request,
             &ticket.csrf,
             &[],
         )
