@@ -370,3 +370,30 @@ pub fn requiring(
     }
     RefOr::T(utoipa::openapi::Schema::Object(object))
 }
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::{schema::Type, ComponentsBuilder, ObjectBuilder, OpenApiBuilder};
+
+    use super::*;
+
+    fn document(name: &str, property: &str) -> OpenApi {
+        let schema = ObjectBuilder::new()
+            .property(property, ObjectBuilder::new().schema_type(Type::String))
+            .build();
+        OpenApiBuilder::new()
+            .components(Some(ComponentsBuilder::new().schema(name, schema).build()))
+            .build()
+    }
+
+    #[test]
+    fn a_name_two_contexts_define_otherwise_is_a_clash() {
+        let social = document("Queue", "post_id");
+        assert_eq!(
+            clashing_schemas(&social, &document("Queue", "message_id")),
+            ["Queue"]
+        );
+        assert!(clashing_schemas(&social, &document("Queue", "post_id")).is_empty());
+        assert!(clashing_schemas(&social, &document("MessageQueue", "message_id")).is_empty());
+    }
+}
