@@ -25,7 +25,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     access::{published_places, Seat},
     blocks, domain,
-    frames::{self, Receipt, Typing},
+    frames::{Receipt, Typing},
     store::{self, ConversationRow, NewConversation},
     Messaging,
 };
@@ -486,7 +486,7 @@ async fn mark_read(
     };
     if moved {
         let audience = seat.audience(&messaging).await?;
-        messaging.live.send(frames::to_all(
+        messaging.live.send(campus_platform::live::frames_for(
             &caller.school_id,
             &audience,
             Some(&caller.user_id),
@@ -515,7 +515,7 @@ async fn typing(
         .map(|person| person.display_name)
         .unwrap_or_default();
     let audience = seat.audience(&messaging).await?;
-    messaging.live.send(frames::to_all(
+    messaging.live.send(campus_platform::live::frames_for(
         &caller.school_id,
         &audience,
         Some(&caller.user_id),

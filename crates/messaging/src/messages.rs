@@ -25,7 +25,6 @@ use crate::{
     access::Seat,
     blocks, domain,
     files::{self, FileMessage},
-    frames,
     store::{self, Direction, MessageRow, NewMessage},
     Messaging,
 };
@@ -311,7 +310,7 @@ pub(crate) async fn tell(messaging: &Messaging, seat: &Seat, message: &Message) 
     let apart = blocks::apart_from(&messaging.db, &messaging.caches, &message.author_id).await?;
     let mut audience = seat.audience(messaging).await?;
     audience.retain(|member| !apart.contains(member));
-    messaging.live.send(frames::to_all(
+    messaging.live.send(campus_platform::live::frames_for(
         &seat.conversation.school_id,
         &audience,
         None,

@@ -65,6 +65,35 @@ impl Dispatch {
     }
 }
 
+/// One frame of `kind` with `data` for each of `audience` in `school_id`, but `except` one
+/// (the person whose own action it tells of). A frame that cannot be written is logged and
+/// sent to nobody: live frames are a courtesy a reload makes up for.
+pub fn frames_for(
+    school_id: &str,
+    audience: &[String],
+    except: Option<&str>,
+    kind: &str,
+    data: &impl Serialize,
+) -> Vec<Dispatch> {
+    let text = match frame_text(kind, data) {
+        Ok(text) => text,
+        Err(error) => {
+            tracing::warn!(%error, kind, "a live frame could not be written");
+            return Vec::new();
+        }
+    };
+    audience
+        .iter()
+        .filter(|user_id| Some(user_id.as_str()) != except)
+        .map(|user_id| Dispatch::Frame {
+            school_id: school_id.to_owned(),
+            user_id: user_id.clone(),
+            id: None,
+            frame: text.clone(),
+        })
+        .collect()
+}
+
 /// A frame as the socket carries it.
 #[derive(Serialize)]
 struct Frame<'a, T> {

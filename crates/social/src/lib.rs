@@ -8,7 +8,8 @@
 //!
 //! Rooms: `domain` (the rules, no I/O), `store/` (SQL), `reading` (what a caller may see and
 //! moderate), `mentions` (who `@name` names and may be told), `posts` (posts, comments, reactions), `images` (a post's picture), `feed` (the home feed), `follows`,
-//! `profiles` (a person as the caller sees them), `blocks`, `moderation` (reports, the queue, moderators' actions) and `settings` (the
+//! `profiles` (a person as the caller sees them), `blocks`, `moderation` (reports, the queue, moderators' actions), `news` (a new post told to open
+//! pages) and `settings` (the
 //! school's rules and word list).
 
 pub(crate) mod blocks;
@@ -18,6 +19,7 @@ pub(crate) mod follows;
 pub(crate) mod images;
 pub(crate) mod mentions;
 pub(crate) mod moderation;
+pub(crate) mod news;
 pub(crate) mod posts;
 pub(crate) mod profiles;
 pub(crate) mod reading;
@@ -30,6 +32,7 @@ use campus_platform::{
     context::{Context, ContextEnv, Running},
     db::Db,
     files::Files,
+    live::Live,
     people::People,
     rate_limit::PersonLimiter,
     rosters::Rosters,
@@ -53,6 +56,8 @@ pub(crate) struct Parts {
     pub caches: store::Caches,
     /// Where posts' pictures are kept.
     pub files: Files,
+    /// Frames to readers' open pages, wherever the hub runs.
+    pub live: Live,
 }
 
 impl std::ops::Deref for Social {
@@ -84,6 +89,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         writing: writing.clone(),
         caches: store::Caches::default(),
         files: Files::from_config(&env.config)?,
+        live: env.live(),
     }));
     let routes = posts::routes(social.clone())
         .merge(feed::routes(social.clone()))

@@ -21,7 +21,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     domain::{self, Reaction},
-    images, mentions, reading,
+    images, mentions, news, reading,
     store::{
         self,
         posts::{CommentRow, NewComment, NewPost, PostRow, Scope, Tallies},
@@ -319,6 +319,12 @@ async fn write_post(
     let row = store::posts::post(&social.db, &caller.school_id, &id)
         .await?
         .ok_or(Error::NotFound { what: "post" })?;
+    if !held {
+        // A courtesy to open pages: the post is written whether or not they hear of it.
+        if let Err(error) = news::tell(&social, &row, &caller.school_id).await {
+            tracing::warn!(%error, "open feeds were not told of a new post");
+        }
+    }
     Ok((
         StatusCode::CREATED,
         Json(Post::of(row, &Tallies::default())),

@@ -62,6 +62,8 @@ document.addEventListener('DOMContentLoaded', () => {
   }
   const chat = document.getElementById('chat');
   if (chat) followConversation(chat);
+  const newPosts = document.getElementById('new-posts');
+  if (newPosts) announceNewPosts(newPosts);
   const searchBox = document.querySelector('input[data-suggest]');
   if (searchBox) suggestAsYouType(searchBox);
   const messagesLink = document.querySelector('a[data-unread-messages]');
@@ -99,6 +101,18 @@ function offerPush(button) {
       said.textContent = button.dataset.saidFailed;
       button.disabled = false;
     }
+  });
+}
+
+// The feed says when someone posted what its reader would see there: a link that loads it.
+function announceNewPosts(place) {
+  document.addEventListener('campus:frame', (event) => {
+    if (!event.detail || event.detail.type !== 'post' || place.firstChild) return;
+    const link = document.createElement('a');
+    link.href = '/feed';
+    link.textContent = place.dataset.text;
+    place.className = 'notice';
+    place.append(link);
   });
 }
 

@@ -15,7 +15,8 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::pages_in_chromium::{
-    app, browser, click, fill, sign_in, start_driver, submit, text_of, texts_of, Accessibility,
+    app, browser, click, fill, sign_in, start_driver, submit, text_of, texts_of, wait_for,
+    Accessibility,
 };
 
 /// A picture one pixel wide, which a browser decodes.
@@ -279,6 +280,52 @@ async fn a_reported_post_leaves_every_feed_once_hidden_in_chromium() {
     )
     .await;
     assert_eq!(messaging["student_direct_messages"], false);
+
+    // Kim's open feed hears of a post she would see (the school's feed), offers it, and the
+    // link shows it; a post of someone she muted (Sam, whom she follows) is not announced.
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        "/api/v1/blocks",
+        Some(&kim.token),
+        Some(json!({ "user_id": sam.id, "kind": "mute" })),
+    )
+    .await;
+    assert!(status.is_success(), "{status}");
+    kims.goto(&format!("{}/feed", app.address)).await.unwrap();
+    wait_for(&kims, "a.bell[data-connected]").await;
+    assert_eq!(text_of(&kims, "#new-posts").await, "");
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        "/api/v1/posts",
+        Some(&sam.token),
+        Some(json!({ "place": "profile", "profile_id": sam.id, "body": "Blocked people hear nothing" })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        text_of(&kims, "#new-posts").await,
+        "",
+        "a muted author's post is not announced"
+    );
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        "/api/v1/posts",
+        Some(&tess.token),
+        Some(json!({ "place": "school", "body": "The lab is open on Friday" })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    wait_for(&kims, "#new-posts a").await;
+    a11y.check(&kims, "the feed offering new posts").await;
+    click(&kims, "#new-posts a").await;
+    assert_eq!(
+        posts(&kims).await.first().map(String::as_str),
+        Some("The lab is open on Friday")
+    );
 
     for client in [sams, kims, tesss, admins] {
         client.close().await.unwrap();

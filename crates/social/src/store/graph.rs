@@ -130,6 +130,29 @@ async fn read_unwanted(db: &Db, user_id: &str) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// Who follows the person.
+pub(crate) async fn followers_of(db: &Db, user_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT follower_id FROM follows WHERE target_id = $1")
+            .bind(user_id)
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Everyone who is not shown the author's posts (the other side of [`unwanted_by`]): those
+/// who blocked or muted them, and those they blocked.
+pub(crate) async fn not_shown_to(db: &Db, author_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT blocker_id FROM blocks WHERE blocked_id = $1 \
+         UNION SELECT blocked_id FROM blocks WHERE blocker_id = $1 AND kind = 'block'",
+    )
+    .bind(author_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Blocks or mutes; answers the kind it replaced, if any.
 pub(crate) async fn block(
     uow: &mut UnitOfWork,

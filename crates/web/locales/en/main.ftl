@@ -920,6 +920,7 @@ field-choose_someone = Choose at least one person.
 nav-feed = Feed
 nav-moderation = Moderation
 feed-title = Feed
+feed-new-posts = New posts: show them
 feed-empty = Nothing here yet. Posts in the school's feed, your courses and the people you follow appear here.
 feed-older = Older posts
 feed-write = Post something

@@ -920,6 +920,7 @@ field-choose_someone = Elige al menos a una persona.
 nav-feed = Muro
 nav-moderation = Moderación
 feed-title = Muro
+feed-new-posts = Publicaciones nuevas: mostrarlas
 feed-empty = Todavía no hay nada. Aquí aparecen las publicaciones del muro de la escuela, de tus cursos y de las personas que sigues.
 feed-older = Publicaciones anteriores
 feed-write = Publicar algo
