@@ -379,11 +379,12 @@ async fn add_feedback_file(
         "{}/{}/{}/feedback/{}",
         submission.school_id, submission.assignment_id, submission.id, file_id
     );
-    let unreadable = |error: axum::extract::multipart::MultipartError| {
-        Error::bad_request("unreadable_body", error.body_text())
-    };
     let mut stored = None;
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(campus_platform::files::unreadable_part)?
+    {
         if field.name() != Some("file") || stored.is_some() {
             if let Some((file, _)) = &stored {
                 let file: &campus_platform::files::Stored = file;

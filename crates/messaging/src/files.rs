@@ -8,8 +8,7 @@
 use std::time::Duration;
 
 use axum::{
-    extract::{multipart::MultipartError, Multipart, Path, State},
-    http::StatusCode,
+    extract::{Multipart, Path, State},
     response::Response,
 };
 use campus_platform::{
@@ -95,16 +94,11 @@ async fn read_each(
     body: &mut Option<String>,
     file: &mut Option<FileColumns>,
 ) -> Result<()> {
-    let unreadable = |error: MultipartError| {
-        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::PayloadTooLarge
-        } else {
-            Error::bad_request("unreadable_body", error.body_text())
-        }
-    };
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+    while let Some(field) = form.next_field().await.map_err(files::unreadable_part)? {
         match field.name().unwrap_or_default() {
-            "body" if body.is_none() => *body = Some(field.text().await.map_err(unreadable)?),
+            "body" if body.is_none() => {
+                *body = Some(field.text().await.map_err(files::unreadable_part)?)
+            }
             "file" if file.is_none() => {
                 let name = files::clean_name(field.file_name().unwrap_or("file"));
                 let key = format!(

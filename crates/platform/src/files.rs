@@ -279,6 +279,16 @@ impl Files {
     }
 }
 
+/// A multipart body that could not be read: 413 when it passed the installation's upload
+/// limit while streaming, 400 otherwise.
+pub fn unreadable_part(error: axum::extract::multipart::MultipartError) -> Error {
+    if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        Error::PayloadTooLarge
+    } else {
+        Error::bad_request("unreadable_body", error.body_text())
+    }
+}
+
 /// The longest name a kept file is given.
 const NAME_MAX: usize = 255;
 

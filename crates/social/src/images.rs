@@ -6,13 +6,12 @@
 use std::time::Duration;
 
 use axum::{
-    extract::{multipart::MultipartError, Multipart, Path, State},
-    http::StatusCode,
+    extract::{Multipart, Path, State},
     response::Response,
 };
 use campus_platform::{
     error::Problem,
-    files::{Rules, Stored},
+    files::{self, Rules, Stored},
     http::Json,
     id,
     people::Caller,
@@ -106,19 +105,12 @@ pub(crate) async fn add_image(
 
 /// The picture kept under `key`, and its description.
 async fn read_image(social: &Social, key: &str, form: &mut Multipart) -> Result<(Stored, String)> {
-    let unreadable = |error: MultipartError| {
-        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::PayloadTooLarge
-        } else {
-            Error::bad_request("unreadable_body", error.body_text())
-        }
-    };
     let mut stored = None;
     let mut description = None;
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+    while let Some(field) = form.next_field().await.map_err(files::unreadable_part)? {
         match field.name().unwrap_or_default() {
             "description" if description.is_none() => {
-                let text = field.text().await.map_err(unreadable)?;
+                let text = field.text().await.map_err(files::unreadable_part)?;
                 description = Some(
                     text::bounded_text("description", &text, DESCRIPTION_MAX)
                         .map_err(|error| Error::Validation(vec![error]))?,

@@ -12,7 +12,7 @@ use axum::{
 use campus_contracts::assessments::AssignmentSubmitted;
 use campus_platform::{
     error::{Checks, FieldError, Problem},
-    files::{Rules, Stored},
+    files::{self, Rules, Stored},
     http::{has_json_type, Json},
     id, markdown,
     people::Caller,
@@ -317,20 +317,13 @@ async fn read_parts(
     form: &mut Multipart,
     work: &mut Work,
 ) -> Result<()> {
-    let unreadable = |error: axum::extract::multipart::MultipartError| {
-        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::PayloadTooLarge
-        } else {
-            Error::bad_request("unreadable_body", error.body_text())
-        }
-    };
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+    while let Some(field) = form.next_field().await.map_err(files::unreadable_part)? {
         match field.name().unwrap_or_default() {
             "text" if work.text.is_none() => {
-                work.text = Some(field.text().await.map_err(unreadable)?)
+                work.text = Some(field.text().await.map_err(files::unreadable_part)?)
             }
             "link" if work.link.is_none() => {
-                work.link = Some(field.text().await.map_err(unreadable)?)
+                work.link = Some(field.text().await.map_err(files::unreadable_part)?)
             }
             "file" if work.file.is_none() => {
                 if !assignment
