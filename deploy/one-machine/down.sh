@@ -27,9 +27,15 @@ stop() { # pid-file
 
 stop "$run/nginx.pid"
 for pid_file in "$run"/*.pid; do
-  [[ "$pid_file" == "$run/nats.pid" ]] && continue
+  [[ "$pid_file" == "$run/nats.pid" || "$pid_file" == "$run/redis.pid" ]] && continue
   stop "$pid_file" &
 done
 wait
 stop "$run/nats.pid"
+# The PostgreSQL and Redis of its own (OWN_SERVICES=1), after every process that used them.
+stop "$run/redis.pid"
+if [[ -f "$run/postgres" ]]; then
+  source "$here/lib.sh"
+  stop_postgres fast
+fi
 rm -f "$run/processes"

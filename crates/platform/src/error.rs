@@ -331,6 +331,16 @@ fn located(error: anyhow::Error) -> Error {
 impl From<anyhow::Error> for Error {
     #[track_caller]
     fn from(error: anyhow::Error) -> Self {
+        // A database error wrapped on its way up is still the database being away.
+        if error
+            .chain()
+            .any(|cause| cause.downcast_ref().is_some_and(database_unavailable))
+        {
+            tracing::warn!(error = %format!("{error:#}"), "database unavailable");
+            return Self::Unavailable {
+                dependency: "database".into(),
+            };
+        }
         located(error)
     }
 }
@@ -338,15 +348,26 @@ impl From<anyhow::Error> for Error {
 impl From<sqlx::Error> for Error {
     #[track_caller]
     fn from(error: sqlx::Error) -> Self {
-        match &error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::warn!(error = %error, "database unavailable");
-                Self::Unavailable {
-                    dependency: "database".into(),
-                }
-            }
-            _ => located(error.into()),
+        if database_unavailable(&error) {
+            tracing::warn!(error = %error, "database unavailable");
+            return Self::Unavailable {
+                dependency: "database".into(),
+            };
         }
+        located(error.into())
+    }
+}
+
+/// The database could not be reached or is going away: no connection in time, a connection
+/// cut, or the server shutting down or not yet accepting (SQLSTATE classes 08 and 57P). The
+/// same request may succeed once it is back, so the answer is 503, not 500.
+fn database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(error) => error
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 
@@ -370,6 +391,26 @@ mod tests {
     use super::*;
 
     /// Clients match on these codes; changing one breaks them.
+    /// A database that went away answers 503 whether the error came straight from sqlx or was
+    /// wrapped on its way up; anything else the database says is still a 500.
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_however_it_arrives() {
+        let cut = || sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into());
+        for error in [
+            Error::from(cut()),
+            Error::from(sqlx::Error::PoolTimedOut),
+            Error::from(anyhow::Error::from(cut()).context("reading the signing keys")),
+        ] {
+            assert_eq!(error.to_problem().status, 503, "{error:?}");
+        }
+        assert_eq!(
+            Error::from(sqlx::Error::RowNotFound).to_problem().status,
+            500
+        );
+        let wrapped = anyhow::Error::from(sqlx::Error::ColumnNotFound("x".into())).context("a");
+        assert_eq!(Error::from(wrapped).to_problem().status, 500);
+    }
+
     #[test]
     fn wire_codes_are_stable() {
         let cases: Vec<(Error, &str, u16)> = vec![
