@@ -8,6 +8,7 @@ mod assess;
 mod chat;
 mod events;
 mod live;
+mod mixed;
 mod reads;
 mod search;
 mod startup;
@@ -52,6 +53,10 @@ enum Scenario {
     /// latency, event → searchable lag at `--rate` posts per second, index size and rebuild
     /// time.
     Search(search::Options),
+    /// A school day's mix (browse, open a course, read and complete lessons, enroll and leave,
+    /// hand in, grade, chat, notifications) against the embedded shape, or against a running
+    /// deployment with `--url`: requests/s and latency by step, and events/s.
+    Mixed(mixed::Options),
     /// Cold start to ready and idle memory of the `campus` binary.
     Startup(startup::Options),
     /// Authenticated reads of the hottest routes (the catalogue, a course outline) against
@@ -88,6 +93,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Search(options) => search::run(options).await,
         Scenario::GradebookExport(options) => assess::gradebook_export(options).await,
         Scenario::Reads(options) => reads::run(options).await,
+        Scenario::Mixed(options) => mixed::run(options).await,
         Scenario::Live(options) => live::run(options).await,
         Scenario::LiveClients(options) => live::clients(options).await,
         Scenario::ServeBare { port } => serve_bare(port).await,

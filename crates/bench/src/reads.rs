@@ -113,10 +113,10 @@ pub enum Load {
 }
 
 /// The server under test; stopped (and its data removed) when dropped.
-struct Server {
-    child: Child,
+pub(crate) struct Server {
+    pub(crate) child: Child,
     dir: PathBuf,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for Server {
@@ -129,7 +129,8 @@ impl Drop for Server {
     }
 }
 
-fn start(binary: &PathBuf) -> anyhow::Result<Server> {
+/// The `campus` binary on its embedded defaults, in a fresh data folder, on a free port.
+pub(crate) fn start(binary: &PathBuf) -> anyhow::Result<Server> {
     let port = free_port()?;
     let dir = std::env::temp_dir().join(format!("campus-bench-reads-{}", std::process::id()));
     std::fs::remove_dir_all(&dir).ok();

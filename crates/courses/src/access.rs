@@ -70,6 +70,11 @@ impl CourseAccess {
     /// As [`load`](Self::load), but read fresh from the database: what a change builds on.
     pub async fn load_fresh(courses: &Courses, caller: &Caller, course_id: &str) -> Result<Self> {
         courses.caches.forget_course(&caller.school_id, course_id);
+        // The caller's places too: a course they made a moment ago through another process
+        // is not yet among the places this one remembers.
+        courses
+            .caches
+            .forget_places(&caller.school_id, &caller.user_id);
         Self::load(courses, caller, course_id).await
     }
 

@@ -38,9 +38,15 @@ pub struct Application {
     bus: Bus,
     databases: Vec<Db>,
     keys: KeyRing,
+    /// The keys come from identity's JWKS (identity runs in another process).
+    keys_fetched: bool,
     contexts: Vec<&'static str>,
     tasks: Vec<Task>,
 }
+
+/// How long a process whose keys come from identity's JWKS waits for them before it starts
+/// answering requests anyway (those that need a token then answer 503 until the keys come).
+const KEYS_WAIT: Duration = Duration::from_secs(10);
 
 impl Application {
     /// Prepares everything `contexts` (filtered by `config.contexts`) need to serve.
@@ -179,6 +185,7 @@ impl Application {
             bus,
             databases,
             keys,
+            keys_fetched: identity_elsewhere,
             contexts: contexts.iter().map(|c| c.name).collect(),
             tasks,
             config,
@@ -243,6 +250,8 @@ impl Application {
             databases,
             contexts,
             tasks,
+            keys,
+            keys_fetched,
             ..
         } = self;
         bus.start();
@@ -253,6 +262,9 @@ impl Application {
             tracker.spawn(task.start(background.clone()));
         }
         tracker.close();
+        if keys_fetched {
+            wait_for_keys(&keys).await;
+        }
         let stop_accepting = CancellationToken::new();
         let server = tokio::spawn(http::serve(
             listener,
@@ -316,6 +328,24 @@ impl Application {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Holds back the first answer until the JWKS refresher has the keys (a few milliseconds when
+/// identity answers), at most [`KEYS_WAIT`]. The listener is already bound: a request that
+/// arrives meanwhile waits in its queue and is answered once the process can check its token.
+/// Without this, a process restarted behind a proxy that does not watch `/readyz` (nginx
+/// after a crash) would answer its first requests 503.
+async fn wait_for_keys(keys: &KeyRing) {
+    let deadline = Instant::now() + KEYS_WAIT;
+    while keys.is_empty() {
+        if Instant::now() >= deadline {
+            tracing::warn!(
+                "serving without token keys: requests that need a token answer 503 until identity's JWKS answers"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

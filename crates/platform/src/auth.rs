@@ -241,6 +241,14 @@ impl KeyRing {
         let kid = header.kid.ok_or_else(|| rejected("names no signing key"))?;
         let key = {
             let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+            if keys.is_empty() {
+                // Not yet fetched (a process just started, before it is ready): the token may
+                // be fine, so say this process cannot check it rather than refuse it (a 401
+                // would sign a browser out).
+                return Err(Error::Unavailable {
+                    dependency: "signing keys".into(),
+                });
+            }
             keys.get(&kid).cloned()
         }
         .ok_or_else(|| rejected("was signed with an unknown key"))?;
@@ -387,6 +395,27 @@ mod tests {
             &jsonwebtoken::EncodingKey::from_ed_der(pkcs8),
         )
         .unwrap()
+    }
+
+    /// A process that has no keys yet cannot tell a good token from a bad one: 503, so that
+    /// a proxy tries another process and a browser is not signed out. Once it holds keys, a
+    /// token signed with none of them is refused.
+    #[test]
+    fn without_keys_a_token_is_not_refused_but_cannot_be_checked() {
+        let pkcs8 =
+            ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
+                .unwrap();
+        let token = signed("k1", pkcs8.as_ref(), 300);
+        let ring = KeyRing::default();
+        let status = |result: Result<Claims, Error>| result.unwrap_err().to_problem().status;
+        assert_eq!(status(ring.verify(&token)), 503);
+        let other =
+            ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
+                .unwrap();
+        use ring::signature::KeyPair as _;
+        let other = ring::signature::Ed25519KeyPair::from_pkcs8(other.as_ref()).unwrap();
+        ring.insert_ed25519("k2", other.public_key().as_ref());
+        assert_eq!(status(ring.verify(&token)), 401);
     }
 
     #[test]
