@@ -467,6 +467,11 @@ async fn timed_allowing(
     }
 }
 
+/// A client for one loop: its own keep-alive connection, as one browser has.
+fn one_connection() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder().pool_max_idle_per_host(1).build()
+}
+
 /// One student's loop. Messages go out at most once a second (the messaging context allows
 /// 60 a minute per person); between them the student reads the conversation instead.
 async fn student_day(
@@ -475,10 +480,7 @@ async fn student_day(
     handed_in: &Mutex<HandedIn>,
     until: Instant,
 ) -> anyhow::Result<Tally> {
-    // One client per loop: its own keep-alive connection, as one browser has.
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(1)
-        .build()?;
+    let client = one_connection()?;
     let student = &school.students[n];
     let base = &school.base;
     let get = |path: String| {
@@ -574,9 +576,7 @@ async fn grading(
     handed_in: &Mutex<HandedIn>,
     until: Instant,
 ) -> anyhow::Result<Tally> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(1)
-        .build()?;
+    let client = one_connection()?;
     let mut tally = Tally::new();
     let mut round = 0u64;
     while Instant::now() < until {

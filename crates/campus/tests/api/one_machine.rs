@@ -496,85 +496,60 @@ fn closed_before_answer(error: &reqwest::Error) -> bool {
     false
 }
 
-/// Keeps POSTing `body` to `url` until `running` turns false; a 201 counts as acknowledged.
-async fn keep_writing(
-    client: reqwest::Client,
-    url: String,
-    token: String,
-    body: Value,
-    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> Written {
-    let mut written = Written::default();
-    while running.load(std::sync::atomic::Ordering::SeqCst) {
-        let began = std::time::Instant::now();
-        let request = || client.post(&url).bearer_auth(&token).json(&body);
-        let answer = send(request, &mut written).await;
-        match answer {
-            Ok(answer) if answer.status() == 201 => {
-                let made: Value = answer.json().await.unwrap_or(Value::Null);
-                match made["id"].as_str() {
-                    Some(id) => written.acknowledged.push(id.to_owned()),
-                    None => written.fail(
-                        "201".into(),
-                        format!("POST {url}: 201 without an id: {made}"),
-                        began.elapsed(),
-                    ),
-                }
-            }
-            Ok(answer) => {
-                let status = answer.status();
-                let body = answer.text().await.unwrap_or_default();
-                let what = format!("POST {url}: {status} {body}");
-                written.fail(status.as_u16().to_string(), what, began.elapsed());
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(error) => {
-                let what = format!("POST {url}: {error:?}");
-                written.fail("error".into(), what, began.elapsed());
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    }
-    written
-}
-
-/// Keeps GETting `url` until `running` turns false; counts the 200s in `acknowledged`'s length.
-async fn keep_reading(
+/// Keeps sending one request until `running` turns false: a POST of `body` (a 201 with an id
+/// counts as acknowledged, and the id is kept), or a GET when `body` is `None` (each 200 counts,
+/// as an empty id). A failure waits 20 ms before the next try.
+async fn keep_sending(
     client: reqwest::Client,
     url: String,
     token: Option<String>,
+    body: Option<Value>,
     running: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Written {
-    let mut read = Written::default();
+    let mut seen = Written::default();
+    let method = if body.is_some() { "POST" } else { "GET" };
     while running.load(std::sync::atomic::Ordering::SeqCst) {
         let began = std::time::Instant::now();
-        let request = || match &token {
-            Some(token) => client.get(&url).bearer_auth(token),
-            None => client.get(&url),
+        let request = || {
+            let request = match &body {
+                Some(body) => client.post(&url).json(body),
+                None => client.get(&url),
+            };
+            match &token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            }
         };
-        match send(request, &mut read).await {
-            Ok(answer) if answer.status() == 200 => match answer.bytes().await {
-                Ok(_) => read.acknowledged.push(String::new()),
-                Err(error) => read.fail(
-                    "error".into(),
-                    format!("GET {url}: body cut off: {error:?}"),
-                    began.elapsed(),
-                ),
+        let failure = match send(request, &mut seen).await {
+            Ok(answer) if answer.status() == 201 && body.is_some() => {
+                let made: Value = answer.json().await.unwrap_or(Value::Null);
+                match made["id"].as_str() {
+                    Some(id) => {
+                        seen.acknowledged.push(id.to_owned());
+                        continue;
+                    }
+                    None => ("201".into(), format!("201 without an id: {made}")),
+                }
+            }
+            Ok(answer) if answer.status() == 200 && body.is_none() => match answer.bytes().await {
+                Ok(_) => {
+                    seen.acknowledged.push(String::new());
+                    continue;
+                }
+                Err(error) => ("error".into(), format!("body cut off: {error:?}")),
             },
             Ok(answer) => {
                 let status = answer.status();
-                let what = format!("GET {url}: {status}");
-                read.fail(status.as_u16().to_string(), what, began.elapsed());
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                let text = answer.text().await.unwrap_or_default();
+                (status.as_u16().to_string(), format!("{status} {text}"))
             }
-            Err(error) => {
-                let what = format!("GET {url}: {error:?}");
-                read.fail("error".into(), what, began.elapsed());
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
+            Err(error) => ("error".into(), format!("{error:?}")),
+        };
+        let (status, what) = failure;
+        seen.fail(status, format!("{method} {url}: {what}"), began.elapsed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    read
+    seen
 }
 
 /// A steady load through nginx on every group: a teacher creating courses and announcing to
@@ -602,11 +577,11 @@ impl Load {
             .unwrap();
         let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
         let write = |url: String, body: Value| {
-            tokio::spawn(keep_writing(
+            tokio::spawn(keep_sending(
                 client.clone(),
                 url,
-                teacher.to_owned(),
-                body,
+                Some(teacher.to_owned()),
+                Some(body),
                 running.clone(),
             ))
         };
@@ -624,10 +599,11 @@ impl Load {
         ]
         .into_iter()
         .map(|(url, token)| {
-            tokio::spawn(keep_reading(
+            tokio::spawn(keep_sending(
                 client.clone(),
                 url,
                 token.map(str::to_owned),
+                None,
                 running.clone(),
             ))
         })
