@@ -159,8 +159,10 @@ CONF
         proxy_read_timeout 60s;
         proxy_request_buffering off;
         # A process that went away without warning (a crash): safe requests, and any request
-        # it never received, are tried on the group's next one.
-        proxy_next_upstream error timeout http_502 http_503;
+        # it never received, are tried on the group's next one. Not a 503: campus answers it
+        # when a dependency every process shares is down (the database), so the next process
+        # would answer the same, and nginx would count both out and answer 502 instead.
+        proxy_next_upstream error timeout http_502;
 
         location = /api/v1/ws { proxy_pass http://campus_notifications; proxy_read_timeout 300s; proxy_send_timeout 300s; }
         location /api/v1/auth { proxy_pass http://campus_identity; }

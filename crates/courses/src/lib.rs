@@ -73,7 +73,7 @@ pub fn context() -> Context {
 async fn start(env: ContextEnv) -> anyhow::Result<Running> {
     let courses = Courses(Arc::new(Parts {
         db: env.db.clone(),
-        caches: Arc::new(shelf::Caches::default()),
+        caches: Arc::new(shelf::Caches::new(&env.forgetting()?)),
         people: env.people()?,
         views: catalogue::ViewTally::default(),
     }));

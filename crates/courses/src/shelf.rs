@@ -1,12 +1,17 @@
 //! What the hottest reads need, held in memory: each school's courses as the catalogue shows
 //! them (the shelf), each course's outline, and each person's places in courses.
 //!
-//! Entries live two seconds at most ([`TTL`]), so another process's changes are seen within
-//! that; this process's own changes forget what they touch right after they commit.
+//! A change forgets what it touches right after it commits, in this process and (through
+//! Redis, in the scaled-out shape) in the others; entries live two seconds at most ([`TTL`]),
+//! which bounds how stale another process's copy can be while Redis is away.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use campus_platform::{cache::ReadCache, db::Db, Result};
+use campus_platform::{
+    cache::{Forgetting, ReadCache},
+    db::Db,
+    Result,
+};
 
 use crate::{
     catalogue::CourseSummary,
@@ -102,12 +107,14 @@ pub(crate) struct Caches {
     places: ReadCache<Key, Arc<HashMap<String, CourseRole>>>,
 }
 
-impl Default for Caches {
-    fn default() -> Self {
+impl Caches {
+    /// Forgets reach the installation's other processes through `forgetting`: a teacher's
+    /// change through one process shows on the next page, whichever process serves it.
+    pub fn new(forgetting: &Forgetting) -> Self {
         Self {
-            shelves: ReadCache::new(512, TTL),
-            outlines: ReadCache::new(5_000, TTL),
-            places: ReadCache::new(50_000, TTL),
+            shelves: ReadCache::shared(512, TTL, "courses.shelves", forgetting),
+            outlines: ReadCache::shared(5_000, TTL, "courses.outlines", forgetting),
+            places: ReadCache::shared(50_000, TTL, "courses.places", forgetting),
         }
     }
 }

@@ -429,8 +429,8 @@ mod tests {
         let db = Db::open(&env.config, "gradebook").await.unwrap();
         db.migrate(&crate::context().migrators()).await.unwrap();
         let gradebook = Gradebook(Arc::new(Parts {
-            people: People::new(db.clone()),
-            rosters: Rosters::new(db.clone()),
+            people: People::new(db.clone(), &Default::default()),
+            rosters: Rosters::new(db.clone(), &Default::default()),
             db: db.clone(),
         }));
         course(&db, "school", "small", 3, 5).await;

@@ -18,9 +18,10 @@ use campus_platform::{
     auth::KeyRing,
     config::Config,
     context::{Context, ContextEnv, RunningParts, Services},
-    db::Db,
+    db::{Backend, Db},
     health::{self, Readiness},
     http, metrics, openapi,
+    outage::{self, DatabaseWatch},
     people::People,
     rosters::Rosters,
     tasks::Task,
@@ -79,8 +80,13 @@ impl Application {
         let mut databases = Vec::new();
         for context in &contexts {
             let db = open_and_migrate(&config, context).await?;
-            let people = context.keeps_people.then(|| People::new(db.clone()));
-            let rosters = context.keeps_rosters.then(|| Rosters::new(db.clone()));
+            let forgetting = services.forgetting(&config)?;
+            let people = context
+                .keeps_people
+                .then(|| People::new(db.clone(), &forgetting));
+            let rosters = context
+                .keeps_rosters
+                .then(|| Rosters::new(db.clone(), &forgetting));
             let env = ContextEnv::new(
                 db.clone(),
                 config.clone(),
@@ -137,6 +143,8 @@ impl Application {
         if let Some(redis) = redis {
             tasks.push(ended_sessions.follower(redis));
         }
+        // What one process's changes forget of its caches, the others forget too.
+        tasks.extend(services.forgetting(&config)?.tasks());
         if let Some(redis) = services.redis_in_use() {
             readiness.add(Arc::new(redis));
         }
@@ -169,6 +177,13 @@ impl Application {
             }
         };
         let api = http::api(router, &middleware_document);
+        // SQLite is a file beside the process: only a database server can be out of reach.
+        let api = match databases.first() {
+            Some(db) if db.backend() == Backend::Postgres => {
+                outage::guard(api, DatabaseWatch::new(db.clone()))
+            }
+            _ => api,
+        };
         let app = match pages {
             Some(pages) => pages(api, &config),
             None => api,

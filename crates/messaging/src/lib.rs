@@ -90,7 +90,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         live: env.live(),
         presence: env.presence()?,
         sending: sending.clone(),
-        caches: store::Caches::default(),
+        caches: store::Caches::new(&env.forgetting()?),
         files: Files::from_config(&env.config)?,
     }));
     let messaging_caches = messaging.caches.clone();

@@ -4,20 +4,59 @@
 //! seen within that bound; a change made in this process forgets the entries it touches at
 //! once. A load that raced with a forget is not kept: every forget moves a generation
 //! counter, and a load only stores its result if the generation did not move while it read.
+//!
+//! A cache made with [`ReadCache::shared`] also tells the installation's other processes what
+//! it forgot, through Redis ([`Forgetting`]): someone whose change went through one process and
+//! whose next request reaches another (a form's redirect behind a proxy that alternates them)
+//! reads their change there too, instead of the other process's copy from before it.
 
 use std::{
+    collections::HashMap,
     future::Future,
     hash::Hash,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex, Weak,
+    },
     time::{Duration, Instant},
 };
 
+use futures::StreamExt as _;
 use quick_cache::sync::Cache;
+use serde::{de::DeserializeOwned, Serialize};
+use tokio::sync::mpsc;
+
+use crate::{shared_redis::SharedRedis, tasks::Task};
 
 pub struct ReadCache<K, V> {
+    entries: Arc<Entries<K, V>>,
+    /// Tells the other processes about a forget, for a [`ReadCache::shared`] cache.
+    tell: Option<Tell<K>>,
+}
+
+/// Publishes a forgotten key (see [`Forgetting`]).
+type Tell<K> = Box<dyn Fn(&K) + Send + Sync>;
+
+struct Entries<K, V> {
     entries: Cache<K, (V, Instant)>,
     ttl: Duration,
     generation: AtomicU64,
+}
+
+impl<K, V> Entries<K, V>
+where
+    K: Eq + Hash + Clone,
+    V: Clone,
+{
+    fn forget(&self, key: &K) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.entries.remove(key);
+    }
+
+    fn forget_all(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.entries.clear();
+    }
 }
 
 impl<K, V> ReadCache<K, V>
@@ -28,9 +67,12 @@ where
     /// Holds up to `capacity` entries (least recently used go first), each for `ttl`.
     pub fn new(capacity: usize, ttl: Duration) -> Self {
         Self {
-            entries: Cache::new(capacity),
-            ttl,
-            generation: AtomicU64::new(0),
+            entries: Arc::new(Entries {
+                entries: Cache::new(capacity),
+                ttl,
+                generation: AtomicU64::new(0),
+            }),
+            tell: None,
         }
     }
 
@@ -40,31 +82,283 @@ where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        if let Some((value, loaded)) = self.entries.get(key) {
-            if loaded.elapsed() < self.ttl {
+        let cache = &self.entries;
+        if let Some((value, loaded)) = cache.entries.get(key) {
+            if loaded.elapsed() < cache.ttl {
                 return Ok(value);
             }
-            self.entries.remove(key);
+            cache.entries.remove(key);
         }
         // One caller loads; others asking for the same key meanwhile wait for its result
         // instead of all reading the database at once when a hot entry expires.
-        let guard = match self.entries.get_value_or_guard_async(key).await {
+        let guard = match cache.entries.get_value_or_guard_async(key).await {
             Ok((value, _)) => return Ok(value),
             Err(guard) => guard,
         };
-        let generation = self.generation.load(Ordering::Acquire);
+        let generation = cache.generation.load(Ordering::Acquire);
         let value = load().await?;
-        if self.generation.load(Ordering::Acquire) == generation {
+        if cache.generation.load(Ordering::Acquire) == generation {
             let _ = guard.insert((value.clone(), Instant::now()));
         }
         Ok(value)
     }
 
-    /// Drops `key`, after a change to what it holds.
+    /// Drops `key`, after a change to what it holds (in every process, for a shared cache).
     pub fn forget(&self, key: &K) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.entries.remove(key);
+        self.entries.forget(key);
+        if let Some(tell) = &self.tell {
+            tell(key);
+        }
     }
+}
+
+impl<K, V> ReadCache<K, V>
+where
+    K: Eq + Hash + Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// A cache whose forgets reach the installation's other processes through `forgetting`,
+    /// under `name` (such as `courses.outlines`; caches of one name in a process, such as each
+    /// context's copy of the people directory, all forget what one of them is told).
+    pub fn shared(
+        capacity: usize,
+        ttl: Duration,
+        name: &'static str,
+        forgetting: &Forgetting,
+    ) -> Self {
+        let mut cache = Self::new(capacity, ttl);
+        if let Some(shared) = &forgetting.shared {
+            let entries: Arc<dyn ForgetsTold> = cache.entries.clone();
+            let mut caches = shared.lock_caches();
+            let named = caches.entry(name).or_default();
+            named.retain(|cache| cache.strong_count() > 0);
+            named.push(Arc::downgrade(&entries));
+            drop(caches);
+            let shared = shared.clone();
+            cache.tell = Some(Box::new(move |key: &K| shared.tell(name, key)));
+        }
+        cache
+    }
+}
+
+/// A cache's entries as [`Forgetting`] reaches them, whatever their types.
+trait ForgetsTold: Send + Sync {
+    fn forget_told(&self, key: serde_json::Value);
+    fn forget_all(&self);
+}
+
+impl<K, V> ForgetsTold for Entries<K, V>
+where
+    K: Eq + Hash + Clone + DeserializeOwned + Send + Sync,
+    V: Clone + Send + Sync,
+{
+    fn forget_told(&self, key: serde_json::Value) {
+        match serde_json::from_value::<K>(key) {
+            Ok(key) => self.forget(&key),
+            // Told by a process of another release: forget everything rather than guess.
+            Err(_) => Entries::forget_all(self),
+        }
+    }
+
+    fn forget_all(&self) {
+        Entries::forget_all(self);
+    }
+}
+
+/// The Redis channel (under `redis.key_prefix`) forgets travel on.
+const CHANNEL: &str = "cache_forgets";
+
+/// How long before trying Redis again after it failed.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
+
+/// Forgets told between the installation's processes: each forget of a shared cache is
+/// published on a Redis channel, and each process forgets what the others publish there. One
+/// per process, shared by its contexts. Without Redis (`redis.url` unset: one process) it does
+/// nothing; while Redis is away, another process's entries live out their time to live, and
+/// once it is back every shared cache starts afresh, since forgets may have been missed.
+#[derive(Clone, Default)]
+pub struct Forgetting {
+    shared: Option<Arc<Shared>>,
+}
+
+/// The process's shared caches, by name.
+type Caches = HashMap<&'static str, Vec<Weak<dyn ForgetsTold>>>;
+
+struct Shared {
+    redis: SharedRedis,
+    /// This process, which skips what it told itself.
+    process: String,
+    caches: Mutex<HashMap<&'static str, Vec<Weak<dyn ForgetsTold>>>>,
+    outgoing: mpsc::UnboundedSender<String>,
+    to_send: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
+}
+
+impl Shared {
+    fn lock_caches(&self) -> std::sync::MutexGuard<'_, Caches> {
+        self.caches
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queued, so a change's caller does not wait for Redis; the messages leave in order, on
+    /// one connection, long before the changed page's next request can reach another process.
+    fn tell(&self, name: &str, key: &impl Serialize) {
+        let Ok(key) = serde_json::to_value(key) else {
+            return;
+        };
+        let message = serde_json::json!([self.process, name, key]).to_string();
+        let _ = self.outgoing.send(message);
+    }
+
+    fn told(&self, message: &str) {
+        let Ok((process, name, key)) =
+            serde_json::from_str::<(String, String, serde_json::Value)>(message)
+        else {
+            tracing::warn!("an unreadable cache forget on Redis; ignored");
+            return;
+        };
+        if process == self.process {
+            return;
+        }
+        let caches: Vec<_> = self
+            .lock_caches()
+            .get(name.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for cache in caches {
+            cache.forget_told(key.clone());
+        }
+    }
+
+    fn forget_everything(&self) {
+        let caches: Vec<_> = self
+            .lock_caches()
+            .values()
+            .flatten()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for cache in caches {
+            cache.forget_all();
+        }
+    }
+}
+
+impl Forgetting {
+    /// Forgets told through `redis`, or kept to this process when there is none.
+    pub fn new(redis: Option<SharedRedis>) -> Self {
+        let Some(redis) = redis else {
+            return Self::default();
+        };
+        let (outgoing, to_send) = mpsc::unbounded_channel();
+        Self {
+            shared: Some(Arc::new(Shared {
+                redis,
+                process: crate::id::new_id_string(),
+                caches: Mutex::new(HashMap::new()),
+                outgoing,
+                to_send: Mutex::new(Some(to_send)),
+            })),
+        }
+    }
+
+    /// The tasks that publish this process's forgets and follow the others'; none without
+    /// Redis.
+    pub fn tasks(&self) -> Vec<Task> {
+        let Some(shared) = &self.shared else {
+            return Vec::new();
+        };
+        let Some(to_send) = shared
+            .to_send
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+        else {
+            return Vec::new();
+        };
+        vec![teller(shared.clone(), to_send), follower(shared.clone())]
+    }
+}
+
+/// Publishes this process's forgets, in order.
+fn teller(shared: Arc<Shared>, mut to_send: mpsc::UnboundedReceiver<String>) -> Task {
+    Task::new("cache forgets teller", move |shutdown| async move {
+        let channel = shared.redis.key(CHANNEL);
+        let mut failing = false;
+        loop {
+            let message = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                message = to_send.recv() => match message {
+                    Some(message) => message,
+                    None => return,
+                },
+            };
+            let mut connection = shared.redis.connection();
+            let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+                .arg(&channel)
+                .arg(&message)
+                .query_async(&mut connection)
+                .await;
+            match sent {
+                Ok(_) if failing => {
+                    failing = false;
+                    tracing::info!("telling other processes of cache forgets through Redis again");
+                }
+                Ok(_) => {}
+                Err(error) if !failing => {
+                    failing = true;
+                    tracing::warn!(%error, "cannot tell other processes of cache forgets through Redis; their copies live out their time to live");
+                }
+                Err(_) => {}
+            }
+        }
+    })
+}
+
+/// Forgets what the other processes tell, until shutdown; subscribes again after Redis failed.
+fn follower(shared: Arc<Shared>) -> Task {
+    Task::new("cache forgets follower", move |shutdown| async move {
+        let channel = shared.redis.key(CHANNEL);
+        let mut failing = false;
+        loop {
+            match shared.redis.subscriber(&channel).await {
+                Ok(mut subscription) => {
+                    // Whatever was told while this process was not listening is lost.
+                    shared.forget_everything();
+                    if failing {
+                        tracing::info!(
+                            "hearing other processes' cache forgets through Redis again"
+                        );
+                    }
+                    failing = false;
+                    let mut messages = subscription.on_message();
+                    loop {
+                        tokio::select! {
+                            _ = shutdown.cancelled() => return,
+                            message = messages.next() => match message {
+                                Some(message) => {
+                                    if let Ok(text) = message.get_payload::<String>() {
+                                        shared.told(&text);
+                                    }
+                                }
+                                None => break,
+                            },
+                        }
+                    }
+                }
+                Err(error) if !failing => {
+                    failing = true;
+                    tracing::warn!(%error, "cannot hear other processes' cache forgets through Redis; this process's copies live out their time to live");
+                }
+                Err(_) => {}
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(RETRY_EVERY) => {}
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -98,6 +392,77 @@ mod tests {
                 .await,
             Ok("new")
         );
+    }
+
+    /// Two processes on one Redis: what one forgets, the other forgets within milliseconds,
+    /// not after the entry's time to live; the one that forgot does not hear itself.
+    #[tokio::test]
+    async fn a_forget_reaches_the_other_processes_through_redis() {
+        let Ok(url) = std::env::var("CAMPUS_TEST_REDIS_URL") else {
+            eprintln!("CAMPUS_TEST_REDIS_URL is not set; skipped");
+            return;
+        };
+        let mut config = crate::config::Config::default();
+        config.redis.url = Some(crate::config::ConnectionUrl::new(url));
+        config.redis.key_prefix = format!("forgets-{}", crate::id::new_id_string());
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let process = || {
+            let forgetting = Forgetting::new(SharedRedis::from_config(&config).unwrap());
+            for task in forgetting.tasks() {
+                tokio::spawn(task.start(shutdown.clone()));
+            }
+            let cache: ReadCache<(String, String), u32> =
+                ReadCache::shared(10, Duration::from_secs(3600), "test.numbers", &forgetting);
+            cache
+        };
+        let (one, other) = (process(), process());
+        let key = ("school".to_owned(), "course".to_owned());
+        // Both are listening once a forget of each reaches the other.
+        for (cache, told) in [(&other, &one), (&one, &other)] {
+            let mut heard = false;
+            for _ in 0..100 {
+                cache
+                    .get_or_load(&key, || async { Ok::<_, ()>(1) })
+                    .await
+                    .ok();
+                told.forget(&key);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if cache.get_or_load(&key, || async { Ok::<_, ()>(2) }).await == Ok(2) {
+                    heard = true;
+                    break;
+                }
+                cache.forget(&key);
+            }
+            assert!(heard, "a forget never arrived");
+            cache.forget(&key);
+        }
+        other
+            .get_or_load(&key, || async { Ok::<_, ()>(1) })
+            .await
+            .ok();
+        let told = Instant::now();
+        one.forget(&key);
+        let mut took = None;
+        while told.elapsed() < Duration::from_secs(2) {
+            if other.get_or_load(&key, || async { Ok::<_, ()>(3) }).await == Ok(3) {
+                took = Some(told.elapsed());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let took = took.expect("the other process still holds what was forgotten");
+        assert!(took < Duration::from_millis(500), "{took:?}");
+        eprintln!("a forget reached the other process in {took:?}");
+        // What a process forgot itself it does not forget again when Redis echoes it.
+        one.get_or_load(&key, || async { Ok::<_, ()>(4) })
+            .await
+            .ok();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            one.get_or_load(&key, || async { Ok::<_, ()>(5) }).await,
+            Ok(4)
+        );
+        shutdown.cancel();
     }
 
     #[tokio::test]

@@ -12,9 +12,9 @@ use sqlx::migrate::Migrator;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    auth::KeyRing, config::Config, db::Db, events::Subscription, health::Probe, live::Live,
-    mail::Mailer, people::People, presence::Presence, rosters::Rosters, sealing::Sealer,
-    shared_redis::SharedRedis, tasks::Task,
+    auth::KeyRing, cache::Forgetting, config::Config, db::Db, events::Subscription, health::Probe,
+    live::Live, mail::Mailer, people::People, presence::Presence, rosters::Rosters,
+    sealing::Sealer, shared_redis::SharedRedis, tasks::Task,
 };
 
 type StartFn = Box<
@@ -158,6 +158,12 @@ impl ContextEnv {
         self.services.redis(&self.config)
     }
 
+    /// Tells the installation's other processes what a shared cache forgot (see
+    /// [`crate::cache::ReadCache::shared`]).
+    pub fn forgetting(&self) -> anyhow::Result<Forgetting> {
+        self.services.forgetting(&self.config)
+    }
+
     /// Live delivery to the real-time hub (see [`crate::live`]).
     pub fn live(&self) -> Live {
         self.services.live.clone()
@@ -197,6 +203,7 @@ pub struct Services {
     redis: std::sync::OnceLock<Option<SharedRedis>>,
     sealer: std::sync::OnceLock<Arc<Sealer>>,
     presence: std::sync::OnceLock<Presence>,
+    forgetting: std::sync::OnceLock<Forgetting>,
     live: Live,
     /// The contexts this process runs.
     here: Vec<&'static str>,
@@ -251,6 +258,15 @@ impl Services {
     /// The process's live delivery, shared by every context in it.
     pub fn live(&self) -> &Live {
         &self.live
+    }
+
+    /// The process's cache forgets, shared by every context in it (through Redis, if set).
+    pub fn forgetting(&self, config: &Config) -> anyhow::Result<Forgetting> {
+        if let Some(forgetting) = self.forgetting.get() {
+            return Ok(forgetting.clone());
+        }
+        let forgetting = Forgetting::new(self.redis(config)?);
+        Ok(self.forgetting.get_or_init(|| forgetting).clone())
     }
 
     /// Redis, if a context asked for it and it is configured (for `/readyz`).

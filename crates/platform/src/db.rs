@@ -303,6 +303,24 @@ impl Db {
         Ok(())
     }
 
+    /// Whether a new connection to the database server opens now, within a second: unlike the
+    /// pool, which keeps retrying a refused connection until its acquire timeout.
+    pub async fn connects_now(&self) -> bool {
+        let options = self.inner.pool.connect_options();
+        match tokio::time::timeout(
+            Duration::from_secs(1),
+            AnyConnection::connect_with(&options),
+        )
+        .await
+        {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Resolves when a transaction that recorded events has committed (or immediately, if one
     /// committed since the last call).
     pub async fn committed(&self) {
@@ -386,9 +404,7 @@ fn answer_all(queued: Vec<Queued>, error: &sqlx::Error) {
 fn same_error(error: &sqlx::Error) -> crate::Error {
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-            crate::Error::Unavailable {
-                dependency: "database".into(),
-            }
+            crate::Error::database_unavailable()
         }
         other => crate::Error::internal(anyhow::anyhow!("a group commit failed: {other}")),
     }

@@ -117,11 +117,25 @@ pub struct Problem {
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
+/// The dependency an [`Error::Unavailable`] names when the database is out of reach.
+const DATABASE: &str = "database";
+
+/// How long a client should wait before trying again after a 503: outages the platform rides
+/// out (a database restart, a failover) last seconds.
+const RETRY_UNAVAILABLE_AFTER: HeaderValue = HeaderValue::from_static("1");
+
 impl Error {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
             detail: detail.into(),
+        }
+    }
+
+    /// The database is out of reach (see [`crate::outage`]).
+    pub fn database_unavailable() -> Self {
+        Self::Unavailable {
+            dependency: DATABASE.into(),
         }
     }
 
@@ -254,6 +268,16 @@ impl IntoResponse for Error {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
         let mut response = problem_response(self.status(), &self.to_problem());
+        if let Self::Unavailable { dependency } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, RETRY_UNAVAILABLE_AFTER);
+            if dependency == DATABASE {
+                response
+                    .extensions_mut()
+                    .insert(crate::outage::DatabaseOutOfReach);
+            }
+        }
         if let Self::RateLimited { retry_after_secs } = self {
             if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -334,12 +358,10 @@ impl From<anyhow::Error> for Error {
         // A database error wrapped on its way up is still the database being away.
         if error
             .chain()
-            .any(|cause| cause.downcast_ref().is_some_and(database_unavailable))
+            .any(|cause| cause.downcast_ref().is_some_and(out_of_reach))
         {
             tracing::warn!(error = %format!("{error:#}"), "database unavailable");
-            return Self::Unavailable {
-                dependency: "database".into(),
-            };
+            return Self::database_unavailable();
         }
         located(error)
     }
@@ -348,11 +370,9 @@ impl From<anyhow::Error> for Error {
 impl From<sqlx::Error> for Error {
     #[track_caller]
     fn from(error: sqlx::Error) -> Self {
-        if database_unavailable(&error) {
+        if out_of_reach(&error) {
             tracing::warn!(error = %error, "database unavailable");
-            return Self::Unavailable {
-                dependency: "database".into(),
-            };
+            return Self::database_unavailable();
         }
         located(error.into())
     }
@@ -361,7 +381,7 @@ impl From<sqlx::Error> for Error {
 /// The database could not be reached or is going away: no connection in time, a connection
 /// cut, or the server shutting down or not yet accepting (SQLSTATE classes 08 and 57P). The
 /// same request may succeed once it is back, so the answer is 503, not 500.
-fn database_unavailable(error: &sqlx::Error) -> bool {
+fn out_of_reach(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => true,
         sqlx::Error::Database(error) => error

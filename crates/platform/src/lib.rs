@@ -21,6 +21,7 @@ pub mod mail;
 pub mod markdown;
 pub mod metrics;
 pub mod openapi;
+pub mod outage;
 pub mod outgoing_mail;
 pub mod pagination;
 pub mod people;

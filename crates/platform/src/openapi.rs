@@ -169,6 +169,7 @@ fn as_problem(status: &str, response: &mut Response) {
     let header = match status {
         "401" => Some(("WWW-Authenticate", "`Bearer`")),
         "429" => Some(("Retry-After", "Seconds to wait before trying again")),
+        "503" => Some(("Retry-After", "Seconds to wait before trying again")),
         _ => None,
     };
     if let Some((name, description)) = header {

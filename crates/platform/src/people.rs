@@ -24,7 +24,7 @@ use sqlx::migrate::Migrator;
 
 use crate::{
     auth::{permissions_of, AuthUser, Permission},
-    cache::ReadCache,
+    cache::{Forgetting, ReadCache},
     db::{Db, UnitOfWork},
     events::{Envelope, Event, Handler, Subscription},
     time, Error, Result,
@@ -112,13 +112,14 @@ struct Inner {
 }
 
 impl People {
-    /// The directory kept in `db`, the database of the context that switched it on.
-    pub fn new(db: Db) -> Self {
+    /// The directory kept in `db`, the database of the context that switched it on; what one
+    /// process forgets when it applies a change, the others forget through `forgetting`.
+    pub fn new(db: Db, forgetting: &Forgetting) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,
-                cache: ReadCache::new(50_000, TTL),
-                time_zones: ReadCache::new(10_000, TTL),
+                cache: ReadCache::shared(50_000, TTL, "people.persons", forgetting),
+                time_zones: ReadCache::shared(10_000, TTL, "people.time_zones", forgetting),
             }),
         }
     }

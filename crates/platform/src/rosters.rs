@@ -20,7 +20,7 @@ use sqlx::migrate::Migrator;
 
 use crate::{
     auth::Permission,
-    cache::ReadCache,
+    cache::{Forgetting, ReadCache},
     db::{Db, UnitOfWork},
     events::{Envelope, Event, Handler, Subscription},
     people::{Caller, TTL},
@@ -62,13 +62,14 @@ struct Inner {
 }
 
 impl Rosters {
-    /// The rosters kept in `db`, the database of the context that switched them on.
-    pub fn new(db: Db) -> Self {
+    /// The rosters kept in `db`, the database of the context that switched them on; what one
+    /// process forgets when it applies a change, the others forget through `forgetting`.
+    pub fn new(db: Db, forgetting: &Forgetting) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,
-                courses: ReadCache::new(20_000, TTL),
-                places: ReadCache::new(200_000, TTL),
+                courses: ReadCache::shared(20_000, TTL, "rosters.courses", forgetting),
+                places: ReadCache::shared(200_000, TTL, "rosters.places", forgetting),
             }),
         }
     }

@@ -17,6 +17,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 
 #[derive(Clone)]
 pub struct SharedRedis {
+    client: redis::Client,
     connection: ConnectionManager,
     prefix: Arc<str>,
 }
@@ -33,9 +34,10 @@ impl SharedRedis {
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_secs(2));
-        let connection = ConnectionManager::new_lazy_with_config(client, settings)
+        let connection = ConnectionManager::new_lazy_with_config(client.clone(), settings)
             .context("Invalid redis.url")?;
         Ok(Some(Self {
+            client,
             connection,
             prefix: config.redis.key_prefix.as_str().into(),
         }))
@@ -49,6 +51,22 @@ impl SharedRedis {
     /// A handle on the shared, multiplexed connection.
     pub fn connection(&self) -> ConnectionManager {
         self.connection.clone()
+    }
+
+    /// A connection of its own subscribed to `channel` (a subscribed connection can do nothing
+    /// else).
+    pub async fn subscriber(&self, channel: &str) -> redis::RedisResult<redis::aio::PubSub> {
+        let mut subscription =
+            match tokio::time::timeout(CONNECT_TIMEOUT, self.client.get_async_pubsub()).await {
+                Ok(subscription) => subscription?,
+                Err(_) => {
+                    return Err(redis::RedisError::from(std::io::Error::from(
+                        std::io::ErrorKind::TimedOut,
+                    )))
+                }
+            };
+        subscription.subscribe(channel).await?;
+        Ok(subscription)
     }
 }
 

@@ -87,7 +87,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         people: env.people()?,
         rosters: env.rosters()?,
         writing: writing.clone(),
-        caches: store::Caches::default(),
+        caches: store::Caches::new(&env.forgetting()?),
         files: Files::from_config(&env.config)?,
         live: env.live(),
     }));

@@ -1,6 +1,8 @@
 //! Real people for tests that need them: a school made through identity's API, people added
 //! by its admin and signed in, and a JSON call helper.
 
+use std::path::Path;
+
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -119,6 +121,11 @@ pub async fn mailed_token(env: &TestEnv, to: Option<&str>, path: &str) -> Option
     newest_of_mailed_tokens(env, to, path, 1).await
 }
 
+/// [`mailed_token`] of the process (or processes) whose data directory is `data_dir`.
+pub async fn mailed_token_in(data_dir: &Path, to: Option<&str>, path: &str) -> Option<String> {
+    newest_mailed_token_in(data_dir, to, path, 1).await
+}
+
 /// The newest such token once at least `count` of them have been mailed: mail goes out after
 /// the request, so a test waiting for a second message must not take the first.
 pub async fn newest_of_mailed_tokens(
@@ -127,8 +134,17 @@ pub async fn newest_of_mailed_tokens(
     path: &str,
     count: usize,
 ) -> Option<String> {
+    newest_mailed_token_in(&env.config.data_dir, to, path, count).await
+}
+
+async fn newest_mailed_token_in(
+    data_dir: &Path,
+    to: Option<&str>,
+    path: &str,
+    count: usize,
+) -> Option<String> {
     for _ in 0..100 {
-        let tokens = mailed_tokens_now(env, to, path);
+        let tokens = tokens_in(&mailed_texts_in(data_dir, to), path);
         if tokens.len() >= count {
             return tokens.into_iter().next();
         }
@@ -159,11 +175,6 @@ pub async fn mailed_token_about(
     None
 }
 
-/// Matching tokens, newest first.
-fn mailed_tokens_now(env: &TestEnv, to: Option<&str>, path: &str) -> Vec<String> {
-    tokens_in(&mailed_texts(env, to), path)
-}
-
 /// The tokens of the links containing `path` in `texts`, in their order.
 fn tokens_in(texts: &[String], path: &str) -> Vec<String> {
     texts
@@ -183,7 +194,11 @@ fn tokens_in(texts: &[String], path: &str) -> Vec<String> {
 /// The messages written to `data_dir/mail` (to `to`, when given), newest first, with
 /// quoted-printable line breaks undone.
 pub fn mailed_texts(env: &TestEnv, to: Option<&str>) -> Vec<String> {
-    let dir = env.config.data_dir.join("mail");
+    mailed_texts_in(&env.config.data_dir, to)
+}
+
+fn mailed_texts_in(data_dir: &Path, to: Option<&str>) -> Vec<String> {
+    let dir = data_dir.join("mail");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };

@@ -19,6 +19,8 @@ pub struct Proxy {
     up: Arc<AtomicBool>,
     /// Bumped on every cut so live connections end.
     generation: watch::Sender<u64>,
+    /// Whether the port is open at all: [`Proxy::refuse`] closes it, as a stopped server's is.
+    listening: watch::Sender<bool>,
 }
 
 impl Proxy {
@@ -27,10 +29,36 @@ impl Proxy {
         let address = listener.local_addr().unwrap();
         let up = Arc::new(AtomicBool::new(true));
         let (generation, _) = watch::channel(0u64);
+        let (listening, mut open) = watch::channel(true);
         let accepting_up = up.clone();
         let cuts = generation.clone();
         tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            let mut listener = Some(listener);
+            loop {
+                let Some(bound) = &listener else {
+                    if open.changed().await.is_err() {
+                        return;
+                    }
+                    if *open.borrow() {
+                        listener = Some(TcpListener::bind(address).await.unwrap());
+                    }
+                    continue;
+                };
+                let mut inbound = tokio::select! {
+                    accepted = bound.accept() => match accepted {
+                        Ok((inbound, _)) => inbound,
+                        Err(_) => return,
+                    },
+                    changed = open.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        if !*open.borrow() {
+                            listener = None;
+                        }
+                        continue;
+                    }
+                };
                 if !accepting_up.load(Ordering::SeqCst) {
                     drop(inbound);
                     continue;
@@ -51,17 +79,27 @@ impl Proxy {
             address,
             up,
             generation,
+            listening,
         }
     }
 
-    /// The dependency becomes unreachable: open connections drop, new ones are refused.
+    /// The dependency becomes unreachable: open connections drop, new ones are accepted and
+    /// closed at once.
     pub fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
         self.generation.send_modify(|g| *g += 1);
     }
 
+    /// The dependency stops, as a crashed server does: open connections drop and new ones are
+    /// refused (`ECONNREFUSED`), which a client may take for a server still starting.
+    pub fn refuse(&self) {
+        self.cut();
+        self.listening.send_replace(false);
+    }
+
     pub fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
+        self.listening.send_replace(true);
     }
 }
 

@@ -364,7 +364,7 @@ async fn the_one_machine_deployment_serves_everything_through_nginx() {
     let also = notification_about(&mut kims, "Physics").await;
     assert_eq!(heard["kind"], also["kind"], "{heard} {also}");
 
-    in_chromium(&client, &base, &school, &tess, &course).await;
+    in_chromium(&client, &base, &state, &school, &tess, &course).await;
 
     // The pages come from the process with every context.
     let page = client.get(format!("{base}/sign-in")).send().await.unwrap();
@@ -395,14 +395,18 @@ async fn the_one_machine_deployment_serves_everything_through_nginx() {
 /// Sam in Chromium, through nginx: signs in on the page (identity's process answers the form
 /// through the process with every context), opens the course, and the bell on that page hears
 /// an announcement live (the page's socket goes through nginx to the notifications process).
+/// Then the embedded shape's whole browser flow, unchanged, through nginx.
 async fn in_chromium(
     client: &reqwest::Client,
     base: &str,
+    state: &Path,
     school: &str,
     teacher: &str,
     course: &str,
 ) {
-    use crate::pages_in_chromium::{browser, fill, live_bell, start_driver, submit};
+    use crate::pages_in_chromium::{
+        browser, fill, live_bell, start_driver, submit, the_web_application, Site,
+    };
     let Some(driver) = start_driver().await else {
         eprintln!("chromedriver or Chromium is not installed; skipping the browser part");
         return;
@@ -434,6 +438,19 @@ async fn in_chromium(
     let (_, said) = live_bell(&sam).await;
     assert!(said.contains("Physics"), "{said}");
     sam.close().await.unwrap();
+    let began = std::time::Instant::now();
+    the_web_application(
+        &driver,
+        &Site::Deployment {
+            address: base.to_owned(),
+            state: state.to_owned(),
+        },
+    )
+    .await;
+    eprintln!(
+        "the web application's browser flow passed through nginx in {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
 }
 
 /// What one writer or reader saw: ids the server acknowledged (an empty string per answered
@@ -447,6 +464,8 @@ struct Written {
     /// Each failure's status ("error" when no answer came), counted.
     refusals: std::collections::BTreeMap<String, usize>,
     slowest_failure: Duration,
+    /// How long each failure took to arrive.
+    failure_times: Vec<Duration>,
     /// Requests sent again because the connection they went out on was closed before any
     /// answer came (see [`send`]).
     repeated: usize,
@@ -457,6 +476,7 @@ impl Written {
         self.failed += 1;
         *self.refusals.entry(status).or_default() += 1;
         self.slowest_failure = self.slowest_failure.max(took);
+        self.failure_times.push(took);
         if self.failures.len() < 5 {
             self.failures.push(what);
         }
@@ -746,10 +766,11 @@ async fn restart_each_process_under_load(
 
 /// Redis crashed and kept down for three seconds, then PostgreSQL for eight, under the same
 /// load. Without Redis nothing fails (rate limits count per process, presence is local).
-/// Without PostgreSQL, a request that needs it waits for a connection at most
-/// `database.acquire_timeout_secs` (5 s) and then fails with 503, never with anything else and
-/// never later; `/readyz` says not ready while it is down and ready once it is back; afterwards
-/// every acknowledged write is there, and every event applied once.
+/// Without PostgreSQL, the requests a process has in hand when the database goes wait for a
+/// connection at most `database.acquire_timeout_secs` (5 s); once the process has confirmed
+/// the outage it refuses the rest at once (`campus_platform::outage`). Every refusal is a 503,
+/// never anything else; `/readyz` says not ready while it is down and ready once it is back;
+/// afterwards every acknowledged write is there, and every event applied once.
 async fn restart_postgres_and_redis_under_load(
     base: &str,
     state: &Path,
@@ -854,6 +875,25 @@ async fn restart_postgres_and_redis_under_load(
         slowest < Duration::from_secs(7),
         "a failure took {slowest:?}, past the 5 s acquire timeout"
     );
+    let mut refusal_times: Vec<Duration> = around_crash
+        .all()
+        .flat_map(|w| w.failure_times.iter().copied())
+        .collect();
+    refusal_times.sort();
+    assert!(
+        !refusal_times.is_empty(),
+        "nothing refused in an 8 s outage"
+    );
+    let at_once = refusal_times
+        .iter()
+        .filter(|took| **took < Duration::from_millis(100))
+        .count();
+    assert!(
+        at_once * 10 >= refusal_times.len() * 9,
+        "only {at_once} of {} refusals within 100 ms: {refusal_times:?}",
+        refusal_times.len()
+    );
+    let median = refusal_times[refusal_times.len() / 2];
     assert!(
         !around_crash.courses.acknowledged.is_empty()
             && !around_crash.announcements.acknowledged.is_empty()
@@ -867,13 +907,14 @@ async fn restart_postgres_and_redis_under_load(
     .await;
     eprintln!(
         "Redis killed and down 3 s under load: {} requests answered, 0 failed. PostgreSQL \
-         killed and down 8 s under load: {} requests answered, {} refused ({refusals:?}), the \
-         slowest refusal in {} ms, /readyz 503 throughout the outage; a write acknowledged \
-         {} ms after PostgreSQL accepted connections again; 0 acknowledged writes lost, 0 \
-         events applied twice ({})",
+         killed and down 8 s under load: {} requests answered, {} refused ({refusals:?}), \
+         {at_once} of them within 100 ms (median {:.1} ms), the slowest in {} ms, /readyz 503 \
+         throughout the outage; a write acknowledged {} ms after PostgreSQL accepted \
+         connections again; 0 acknowledged writes lost, 0 events applied twice ({})",
         without_redis.answered(),
         around_crash.answered(),
         around_crash.failed(),
+        median.as_micros() as f64 / 1000.0,
         slowest.as_millis(),
         writing_again.as_millis(),
         around_crash.each(),

@@ -348,7 +348,7 @@ pub(crate) async fn app(env: &TestEnv) -> TestApp {
 /// with the forms only (so the same steps pass with JavaScript off).
 async fn student_completes_the_course(
     client: &Client,
-    app: &TestApp,
+    address: &str,
     join_code: &str,
     name: &str,
     email: &str,
@@ -356,8 +356,7 @@ async fn student_completes_the_course(
 ) {
     client
         .goto(&format!(
-            "{}/register?school=hill-valley&code={join_code}",
-            app.address
+            "{address}/register?school=hill-valley&code={join_code}"
         ))
         .await
         .unwrap();
@@ -443,13 +442,90 @@ async fn the_web_application_in_chromium() {
     })
     .await;
     let app = app(&env).await;
+    the_web_application(&driver, &Site::Embedded(&env, &app)).await;
+    env.cleanup().await;
+}
+
+/// Where [`the_web_application`] runs: the embedded shape's one process, or the one-machine
+/// deployment behind nginx (`deploy/one-machine`, tested in `one_machine`).
+pub(crate) enum Site<'a> {
+    Embedded(&'a TestEnv, &'a TestApp),
+    /// nginx's address, and the deployment's state folder.
+    Deployment {
+        address: String,
+        state: PathBuf,
+    },
+}
+
+impl Site<'_> {
+    fn address(&self) -> &str {
+        match self {
+            Self::Embedded(_, app) => &app.address,
+            Self::Deployment { address, .. } => address,
+        }
+    }
+
+    async fn mailed_token(&self, to: &str, path: &str) -> Option<String> {
+        match self {
+            Self::Embedded(env, _) => {
+                campus_testkit::people::mailed_token(env, Some(to), path).await
+            }
+            Self::Deployment { state, .. } => {
+                campus_testkit::people::mailed_token_in(&state.join("data"), Some(to), path).await
+            }
+        }
+    }
+
+    /// A super admin with [`PASSWORD`]; in the deployment from the command line, as its
+    /// operators make one (deploy/README.md).
+    async fn make_super_admin(&self, email: &str) {
+        let state = match self {
+            Self::Embedded(env, _) => return make_super_admin(env, email).await,
+            Self::Deployment { state, .. } => state.clone(),
+        };
+        let email = email.to_owned();
+        let made = tokio::task::spawn_blocking(move || {
+            use std::io::Write as _;
+            let mut child = Command::new("bash")
+                .arg("-c")
+                .arg(
+                    r#"source "$1/run/env.sh" && "$CAMPUS_BIN" admin create-user --role super_admin --email "$2" --name Root"#,
+                )
+                .arg("campus")
+                .arg(&state)
+                .arg(&email)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+            drop(stdin);
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+}
+
+/// The web application end to end in Chromium at `site`: a school signs up through its pages,
+/// invites a teacher by mail, who builds a course in the editor (with keyboard and drag); two
+/// students join with the join code and complete it (one with JavaScript off); the teacher
+/// reads the class's progress; a super admin's pages; the second sign-in step; Spanish at
+/// phone width. Every main page is checked with axe-core.
+pub(crate) async fn the_web_application(driver: &Driver, site: &Site<'_>) {
+    let address = site.address();
     let mut a11y = Accessibility::new();
 
     // A school signs up.
-    let ada = browser(&driver, true, 1280).await;
-    ada.goto(&format!("{}/schools/new", app.address))
-        .await
-        .unwrap();
+    let ada = browser(driver, true, 1280).await;
+    ada.goto(&format!("{}/schools/new", address)).await.unwrap();
     a11y.check(&ada, "school sign-up").await;
     screenshot(&ada, "school-sign-up").await;
     fill(&ada, "name", "Hill Valley High").await;
@@ -487,7 +563,7 @@ async fn the_web_application_in_chromium() {
     a11y.check(&ada, "dashboard (admin)").await;
 
     // The admin invites a teacher, who accepts from the mailed link.
-    ada.goto(&format!("{}/admin/people", app.address))
+    ada.goto(&format!("{}/admin/people", address))
         .await
         .unwrap();
     a11y.check(&ada, "admin: people").await;
@@ -502,20 +578,17 @@ async fn the_web_application_in_chromium() {
     submit(&ada, "/admin/people/invite").await;
     screenshot(&ada, "admin-people").await;
     for page in ["/admin/import", "/admin/school", "/admin/audit"] {
-        ada.goto(&format!("{}{page}", app.address)).await.unwrap();
+        ada.goto(&format!("{}{page}", address)).await.unwrap();
         a11y.check(&ada, page).await;
     }
-    let invitation =
-        campus_testkit::people::mailed_token(&env, Some("tess@example.org"), "/accept-invitation")
-            .await
-            .expect("an invitation");
-    let tess = browser(&driver, true, 1280).await;
-    tess.goto(&format!(
-        "{}/accept-invitation?token={invitation}",
-        app.address
-    ))
-    .await
-    .unwrap();
+    let invitation = site
+        .mailed_token("tess@example.org", "/accept-invitation")
+        .await
+        .expect("an invitation");
+    let tess = browser(driver, true, 1280).await;
+    tess.goto(&format!("{}/accept-invitation?token={invitation}", address))
+        .await
+        .unwrap();
     a11y.check(&tess, "accept invitation").await;
     fill(&tess, "password", PASSWORD).await;
     submit(&tess, "/accept-invitation").await;
@@ -605,10 +678,10 @@ async fn the_web_application_in_chromium() {
     assert!(state.starts_with("Published"), "{state}");
 
     // A student, with JavaScript.
-    let marty = browser(&driver, true, 1280).await;
+    let marty = browser(driver, true, 1280).await;
     student_completes_the_course(
         &marty,
-        &app,
+        address,
         &join_code,
         "Marty",
         "marty@example.org",
@@ -616,23 +689,20 @@ async fn the_web_application_in_chromium() {
     )
     .await;
     screenshot(&marty, "course").await;
-    marty.goto(&format!("{}/", app.address)).await.unwrap();
+    marty.goto(&format!("{}/", address)).await.unwrap();
     a11y.check(&marty, "dashboard (student)").await;
     screenshot(&marty, "dashboard").await;
-    marty
-        .goto(&format!("{}/courses", app.address))
-        .await
-        .unwrap();
+    marty.goto(&format!("{}/courses", address)).await.unwrap();
     screenshot(&marty, "catalogue").await;
     marty
-        .goto(&format!("{}/no/such/page", app.address))
+        .goto(&format!("{}/no/such/page", address))
         .await
         .unwrap();
     a11y.check(&marty, "not found").await;
 
     // Keyboard: the first Tab reaches the skip link, which takes focus to the content.
     marty
-        .goto(&format!("{}/courses/{course_id}", app.address))
+        .goto(&format!("{}/courses/{course_id}", address))
         .await
         .unwrap();
     let body = marty.find(Locator::Css("body")).await.unwrap();
@@ -659,18 +729,15 @@ async fn the_web_application_in_chromium() {
         .await
         .unwrap()
         .unwrap();
-    marty
-        .goto(&format!("{}{lesson}", app.address))
-        .await
-        .unwrap();
+    marty.goto(&format!("{}{lesson}", address)).await.unwrap();
     screenshot(&marty, "lesson").await;
     marty.close().await.unwrap();
 
     // Another student, with JavaScript turned off: every step is a form or a link.
-    let jennifer = browser(&driver, false, 360).await;
+    let jennifer = browser(driver, false, 360).await;
     student_completes_the_course(
         &jennifer,
-        &app,
+        address,
         &join_code,
         "Jennifer",
         "jennifer@example.org",
@@ -683,7 +750,7 @@ async fn the_web_application_in_chromium() {
     jennifer.close().await.unwrap();
 
     // The teacher sees the class's progress.
-    tess.goto(&format!("{}/courses/{course_id}/class", app.address))
+    tess.goto(&format!("{}/courses/{course_id}/class", address))
         .await
         .unwrap();
     a11y.check(&tess, "class progress").await;
@@ -699,39 +766,33 @@ async fn the_web_application_in_chromium() {
         rows.contains("Marty") && rows.contains("Jennifer"),
         "{rows}"
     );
-    tess.goto(&format!("{}/courses/{course_id}/people", app.address))
+    tess.goto(&format!("{}/courses/{course_id}/people", address))
         .await
         .unwrap();
     a11y.check(&tess, "course people").await;
-    tess.goto(&format!("{}/security", app.address))
-        .await
-        .unwrap();
+    tess.goto(&format!("{}/security", address)).await.unwrap();
     a11y.check(&tess, "security").await;
-    tess.goto(&format!("{}/profile", app.address))
-        .await
-        .unwrap();
+    tess.goto(&format!("{}/profile", address)).await.unwrap();
     a11y.check(&tess, "profile").await;
     tess.close().await.unwrap();
 
     // A super admin's pages.
-    make_super_admin(&env, "root@example.org").await;
-    let root = browser(&driver, true, 1280).await;
-    root.goto(&format!("{}/sign-in?school=platform", app.address))
+    site.make_super_admin("root@example.org").await;
+    let root = browser(driver, true, 1280).await;
+    root.goto(&format!("{}/sign-in?school=platform", address))
         .await
         .unwrap();
     fill(&root, "email", "root@example.org").await;
     fill(&root, "password", PASSWORD).await;
     submit(&root, "/sign-in").await;
     for page in ["/platform/schools", "/platform/events"] {
-        root.goto(&format!("{}{page}", app.address)).await.unwrap();
+        root.goto(&format!("{}{page}", address)).await.unwrap();
         a11y.check(&root, page).await;
     }
     root.close().await.unwrap();
 
     // The admin turns on the second step, signs out, and signs in with a code from the app.
-    ada.goto(&format!("{}/security", app.address))
-        .await
-        .unwrap();
+    ada.goto(&format!("{}/security", address)).await.unwrap();
     fill(&ada, "password", PASSWORD).await;
     submit(&ada, "/security/2fa/enrol").await;
     assert!(ada.find(Locator::Css(".qr svg")).await.is_ok(), "a QR code");
@@ -767,32 +828,31 @@ async fn the_web_application_in_chromium() {
     assert_eq!(hello, "Hello, Ada");
 
     // Sign-in at phone width, in Spanish from the profile's language.
-    let (_, me) = call(
-        &app,
-        Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(
-            json!({ "school": "hill-valley", "email": "marty@example.org", "password": PASSWORD }),
-        ),
-    )
-    .await;
-    call(
-        &app,
-        Method::PATCH,
-        "/api/v1/me",
-        me["access_token"].as_str(),
-        Some(json!({ "locale": "es" })),
-    )
-    .await;
-    ada.goto(&format!("{}/sign-in", app.address)).await.unwrap();
-    screenshot(&ada, "sign-in").await;
-    ada.close().await.unwrap();
-    let spanish = browser(&driver, true, 360).await;
-    spanish
-        .goto(&format!("{}/sign-in", app.address))
+    let api = reqwest::Client::new();
+    let me: Value = api
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(
+            &json!({ "school": "hill-valley", "email": "marty@example.org", "password": PASSWORD }),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
         .await
         .unwrap();
+    let changed = api
+        .patch(format!("{address}/api/v1/me"))
+        .bearer_auth(me["access_token"].as_str().unwrap())
+        .json(&json!({ "locale": "es" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    ada.goto(&format!("{}/sign-in", address)).await.unwrap();
+    screenshot(&ada, "sign-in").await;
+    ada.close().await.unwrap();
+    let spanish = browser(driver, true, 360).await;
+    spanish.goto(&format!("{}/sign-in", address)).await.unwrap();
     fill(&spanish, "school", "hill-valley").await;
     fill(&spanish, "email", "marty@example.org").await;
     fill(&spanish, "password", PASSWORD).await;
@@ -816,7 +876,6 @@ async fn the_web_application_in_chromium() {
     } else {
         eprintln!("CAMPUS_TEST_AXE is not set: the accessibility check did not run");
     }
-    env.cleanup().await;
 }
 
 /// A student reads their grades and asks "what if", and the teacher reads the gradebook, in

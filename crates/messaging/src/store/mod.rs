@@ -5,7 +5,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use campus_contracts::messaging::ConversationKind;
 use campus_platform::{
-    cache::ReadCache,
+    cache::{Forgetting, ReadCache},
     db::{placeholders, Db, UnitOfWork},
     Error, Result,
 };
@@ -90,7 +90,8 @@ pub(crate) async fn direct_between(db: &Db, pair_key: &str) -> Result<Option<Str
 
 /// What every send reads, kept in memory: a direct or group conversation's members (fixed
 /// once it starts, so never stale) and each person's blocks (forgotten when a block event is
-/// handled here, and at most [`BLOCKS_TTL`] old when another process handled it).
+/// handled, in every process through Redis, and at most [`BLOCKS_TTL`] old while Redis is
+/// away).
 #[derive(Clone)]
 pub(crate) struct Caches {
     members: Arc<ReadCache<String, Arc<Vec<String>>>>,
@@ -100,11 +101,17 @@ pub(crate) struct Caches {
 /// How stale a person's blocks may be when another process learned of a change.
 pub(crate) const BLOCKS_TTL: Duration = Duration::from_secs(2);
 
-impl Default for Caches {
-    fn default() -> Self {
+impl Caches {
+    /// Forgotten blocks reach the installation's other processes through `forgetting`.
+    pub(crate) fn new(forgetting: &Forgetting) -> Self {
         Self {
             members: Arc::new(ReadCache::new(100_000, Duration::from_secs(3600))),
-            apart: Arc::new(ReadCache::new(100_000, BLOCKS_TTL)),
+            apart: Arc::new(ReadCache::shared(
+                100_000,
+                BLOCKS_TTL,
+                "messaging.apart",
+                forgetting,
+            )),
         }
     }
 }

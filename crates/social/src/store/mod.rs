@@ -10,12 +10,16 @@ pub(crate) mod rules;
 
 use std::{sync::Arc, time::Duration};
 
-use campus_platform::{cache::ReadCache, db::UnitOfWork};
+use campus_platform::{
+    cache::{Forgetting, ReadCache},
+    db::UnitOfWork,
+};
 
 use crate::domain::Rules;
 
-/// How stale a cached read may be when another process made the change; a change made in
-/// this process is forgotten as soon as it commits.
+/// How stale a cached read may be when another process made the change and Redis could not
+/// tell this one; a change is forgotten as soon as it commits, here and through Redis in the
+/// other processes.
 const TTL: Duration = Duration::from_secs(2);
 
 /// The reads every feed request makes, kept in memory: the school's rules, whom a person
@@ -27,17 +31,26 @@ pub(crate) struct Caches {
     pub(crate) unwanted: Arc<ReadCache<String, Arc<Vec<String>>>>,
 }
 
-impl Default for Caches {
-    fn default() -> Self {
+impl Caches {
+    /// Forgets reach the installation's other processes through `forgetting`.
+    pub(crate) fn new(forgetting: &Forgetting) -> Self {
         Self {
-            rules: Arc::new(ReadCache::new(10_000, TTL)),
-            follows: Arc::new(ReadCache::new(100_000, TTL)),
-            unwanted: Arc::new(ReadCache::new(100_000, TTL)),
+            rules: Arc::new(ReadCache::shared(10_000, TTL, "social.rules", forgetting)),
+            follows: Arc::new(ReadCache::shared(
+                100_000,
+                TTL,
+                "social.follows",
+                forgetting,
+            )),
+            unwanted: Arc::new(ReadCache::shared(
+                100_000,
+                TTL,
+                "social.unwanted",
+                forgetting,
+            )),
         }
     }
-}
 
-impl Caches {
     /// After the unit commits, `cache` forgets `keys`.
     pub(crate) fn forget_after<V: Clone + Send + Sync + 'static>(
         uow: &mut UnitOfWork,
