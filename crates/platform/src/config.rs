@@ -211,8 +211,9 @@ pub struct MetricsConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisConfig {
-    /// `redis://[user:password@]host:6379[/db]`: credential rate limits are counted there, so
-    /// every process of an installation shares them. Unset, each process counts its own.
+    /// `redis://[user:password@]host:6379[/db]`: credential rate limits are counted there, and
+    /// presence, ended sessions and cache forgets pass through it, so every process of an
+    /// installation shares them. Unset, each process counts and remembers on its own.
     pub url: Option<ConnectionUrl>,
     /// Prefix of every key, so several installations can share one Redis.
     pub key_prefix: String,
