@@ -112,6 +112,15 @@ impl TestEnv {
         TestApp::run(self.build_with_pages(contexts, Some(pages)).await)
     }
 
+    /// Streams a process outside the test made (one per context it ran), so that they are
+    /// removed with the rest.
+    pub fn made_streams<'a>(&self, contexts: impl IntoIterator<Item = &'a str>) {
+        self.streams
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(contexts.into_iter().map(str::to_owned));
+    }
+
     /// Removes what the test created, now; dropping the env afterwards does nothing more.
     pub async fn cleanup(mut self) {
         self.leftovers().remove().await;

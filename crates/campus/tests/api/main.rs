@@ -37,6 +37,7 @@ mod pages_in_chromium;
 mod push;
 mod rate_limits;
 mod readiness;
+mod rolling_upgrade;
 mod roster;
 mod route_walk;
 mod school_admin;
