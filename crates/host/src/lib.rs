@@ -145,6 +145,10 @@ impl Application {
         }
         // What one process's changes forget of its caches, the others forget too.
         tasks.extend(services.forgetting(&config)?.tasks());
+        // Who came or went in another process, for the pages that show presence live.
+        if let Some(presence) = services.presence_in_use() {
+            tasks.extend(presence.tasks());
+        }
         if let Some(redis) = services.redis_in_use() {
             readiness.add(Arc::new(redis));
         }

@@ -414,10 +414,13 @@ async fn show_conversation(
         })
         .collect();
     let conversation = shown(&messaging, &caller, seat.conversation, unread, course_title).await?;
+    // As the live `presence` frames: nobody is shown online across a block.
+    let apart = blocks::apart_from(&messaging.db, &messaging.caches, &caller.user_id).await?;
     let members: Vec<String> = conversation
         .members
         .iter()
         .map(|member| member.user_id.clone())
+        .filter(|member| !apart.contains(member))
         .collect();
     let mut online: Vec<String> = messaging
         .presence

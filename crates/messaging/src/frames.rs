@@ -1,6 +1,7 @@
 //! What the live socket carries for messaging: `message` (a new, edited or deleted message,
 //! always its whole current state, so a client replaces what it shows by id), `receipt`
-//! (someone read up to a message) and `typing` (someone is writing). Frames carry no stored
+//! (someone read up to a message), `typing` (someone is writing) and `presence` (someone one
+//! shares a direct or group conversation with came or went, see `presence`). Frames carry no stored
 //! id for the hub's resume, which follows notifications: a client that reconnects asks the
 //! conversation for what came `after` the last message it showed.
 
@@ -22,4 +23,11 @@ pub(crate) struct Typing<'a> {
     pub conversation_id: &'a str,
     pub user_id: &'a str,
     pub name: &'a str,
+}
+
+/// Whether someone has the app open now.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Presence<'a> {
+    pub user_id: &'a str,
+    pub online: bool,
 }

@@ -10,7 +10,8 @@
 //! `messages` (history, sending, editing, deleting), `files` (what a
 //! message carries), `moderation` (reports and what
 //! moderators decide), `settings` (the school's rules), `blocks`
-//! (blocks learned from social) and `frames` (what the live socket carries).
+//! (blocks learned from social), `presence` (who came or went, told live) and `frames` (what
+//! the live socket carries).
 
 pub(crate) mod access;
 pub(crate) mod blocks;
@@ -21,6 +22,7 @@ pub(crate) mod files;
 pub(crate) mod frames;
 pub(crate) mod messages;
 pub(crate) mod moderation;
+pub(crate) mod presence;
 pub(crate) mod settings;
 pub(crate) mod store;
 
@@ -98,8 +100,10 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         .merge(messages::routes(messaging.clone()))
         .merge(contacts::routes(messaging.clone()))
         .merge(moderation::routes(messaging.clone()))
-        .merge(settings::routes(messaging));
-    let mut running = Running::new(routes).task(forget_idle_senders(sending));
+        .merge(settings::routes(messaging.clone()));
+    let mut running = Running::new(routes)
+        .task(forget_idle_senders(sending))
+        .task(presence::teller(messaging));
     // Blocks are social's: where social runs nowhere this process can hear, nobody blocks.
     if env.hears_from("social") {
         running = running.subscribe(blocks::subscription(messaging_caches));

@@ -21,7 +21,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use futures::StreamExt as _;
 use quick_cache::sync::Cache;
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::mpsc;
@@ -188,7 +187,7 @@ struct Shared {
     redis: SharedRedis,
     /// This process, which skips what it told itself.
     process: String,
-    caches: Mutex<HashMap<&'static str, Vec<Weak<dyn ForgetsTold>>>>,
+    caches: Mutex<Caches>,
     outgoing: mpsc::UnboundedSender<String>,
     to_send: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
 }
@@ -281,11 +280,13 @@ impl Forgetting {
     }
 }
 
-/// Publishes this process's forgets, in order.
+/// Publishes this process's forgets, in order. After Redis failed, it tries again at most once
+/// per `RETRY_EVERY` and drops the forgets in between rather than queue them without bound:
+/// the other processes lost their subscriptions too, and forget everything when they are back.
 fn teller(shared: Arc<Shared>, mut to_send: mpsc::UnboundedReceiver<String>) -> Task {
     Task::new("cache forgets teller", move |shutdown| async move {
         let channel = shared.redis.key(CHANNEL);
-        let mut failing = false;
+        let mut failed_at: Option<Instant> = None;
         loop {
             let message = tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -294,71 +295,41 @@ fn teller(shared: Arc<Shared>, mut to_send: mpsc::UnboundedReceiver<String>) -> 
                     None => return,
                 },
             };
+            if failed_at.is_some_and(|at| at.elapsed() < RETRY_EVERY) {
+                continue;
+            }
             let mut connection = shared.redis.connection();
             let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
                 .arg(&channel)
                 .arg(&message)
                 .query_async(&mut connection)
                 .await;
-            match sent {
-                Ok(_) if failing => {
-                    failing = false;
+            match (sent, failed_at) {
+                (Ok(_), Some(_)) => {
+                    failed_at = None;
                     tracing::info!("telling other processes of cache forgets through Redis again");
                 }
-                Ok(_) => {}
-                Err(error) if !failing => {
-                    failing = true;
+                (Ok(_), None) => {}
+                (Err(error), None) => {
+                    failed_at = Some(Instant::now());
                     tracing::warn!(%error, "cannot tell other processes of cache forgets through Redis; their copies live out their time to live");
                 }
-                Err(_) => {}
+                (Err(_), Some(_)) => failed_at = Some(Instant::now()),
             }
         }
     })
 }
 
-/// Forgets what the other processes tell, until shutdown; subscribes again after Redis failed.
+/// Forgets what the other processes tell, until shutdown; after Redis was away, forgets
+/// everything once it is back, since forgets told meanwhile were lost.
 fn follower(shared: Arc<Shared>) -> Task {
-    Task::new("cache forgets follower", move |shutdown| async move {
-        let channel = shared.redis.key(CHANNEL);
-        let mut failing = false;
-        loop {
-            match shared.redis.subscriber(&channel).await {
-                Ok(mut subscription) => {
-                    // Whatever was told while this process was not listening is lost.
-                    shared.forget_everything();
-                    if failing {
-                        tracing::info!(
-                            "hearing other processes' cache forgets through Redis again"
-                        );
-                    }
-                    failing = false;
-                    let mut messages = subscription.on_message();
-                    loop {
-                        tokio::select! {
-                            _ = shutdown.cancelled() => return,
-                            message = messages.next() => match message {
-                                Some(message) => {
-                                    if let Ok(text) = message.get_payload::<String>() {
-                                        shared.told(&text);
-                                    }
-                                }
-                                None => break,
-                            },
-                        }
-                    }
-                }
-                Err(error) if !failing => {
-                    failing = true;
-                    tracing::warn!(%error, "cannot hear other processes' cache forgets through Redis; this process's copies live out their time to live");
-                }
-                Err(_) => {}
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(RETRY_EVERY) => {}
-            }
-        }
-    })
+    let (on_subscribed, on_message) = (shared.clone(), shared.clone());
+    shared.redis.follow(
+        "cache forgets follower",
+        CHANNEL,
+        move || on_subscribed.forget_everything(),
+        move |message| on_message.told(message),
+    )
 }
 
 #[cfg(test)]

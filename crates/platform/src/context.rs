@@ -269,6 +269,11 @@ impl Services {
         Ok(self.forgetting.get_or_init(|| forgetting).clone())
     }
 
+    /// The process's presence, if a context asked for it.
+    pub fn presence_in_use(&self) -> Option<Presence> {
+        self.presence.get().cloned()
+    }
+
     /// Redis, if a context asked for it and it is configured (for `/readyz`).
     pub fn redis_in_use(&self) -> Option<SharedRedis> {
         self.redis.get().cloned().flatten()

@@ -9,7 +9,12 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use crate::{config::Config, health::Probe};
+use futures::StreamExt as _;
+
+use crate::{config::Config, health::Probe, tasks::Task};
+
+/// How long a follower waits before subscribing again after Redis failed.
+const FOLLOW_AGAIN_AFTER: Duration = Duration::from_secs(1);
 
 /// An answer later than this counts as Redis being unavailable: sign-in must not hang on it.
 const RESPONSE_TIMEOUT: Duration = Duration::from_millis(250);
@@ -51,6 +56,57 @@ impl SharedRedis {
     /// A handle on the shared, multiplexed connection.
     pub fn connection(&self) -> ConnectionManager {
         self.connection.clone()
+    }
+
+    /// A task that hands every message published on `channel` (under the prefix) to `heard`,
+    /// until shutdown. It subscribes again after Redis failed, and calls `subscribed` each time
+    /// it has (re)subscribed: what was published while it was not listening is lost, and the
+    /// caller may have to start afresh.
+    pub fn follow(
+        &self,
+        name: &'static str,
+        channel: &str,
+        subscribed: impl Fn() + Send + 'static,
+        heard: impl Fn(&str) + Send + 'static,
+    ) -> Task {
+        let (redis, channel) = (self.clone(), self.key(channel));
+        Task::new(name, move |shutdown| async move {
+            let mut failing = false;
+            loop {
+                match redis.subscriber(&channel).await {
+                    Ok(mut subscription) => {
+                        subscribed();
+                        if failing {
+                            tracing::info!(task = name, "following Redis again");
+                        }
+                        failing = false;
+                        let mut messages = subscription.on_message();
+                        loop {
+                            tokio::select! {
+                                _ = shutdown.cancelled() => return,
+                                message = messages.next() => match message {
+                                    Some(message) => {
+                                        if let Ok(text) = message.get_payload::<String>() {
+                                            heard(&text);
+                                        }
+                                    }
+                                    None => break,
+                                },
+                            }
+                        }
+                    }
+                    Err(error) if !failing => {
+                        failing = true;
+                        tracing::warn!(%error, task = name, "cannot follow Redis; this process goes on alone until it can");
+                    }
+                    Err(_) => {}
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(FOLLOW_AGAIN_AFTER) => {}
+                }
+            }
+        })
     }
 
     /// A connection of its own subscribed to `channel` (a subscribed connection can do nothing

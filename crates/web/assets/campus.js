@@ -369,8 +369,8 @@ function saveAsYouGo(form) {
 }
 
 // A conversation follows the live connection: new, edited, deleted and moderated messages
-// appear (or change) in place, a receipt says who has seen the newest message, and "… is typing" shows
-// for a few seconds. What is written is sent through the API and the form stays on the page;
+// appear (or change) in place, a receipt says who has seen the newest message, "… is typing" shows
+// for a few seconds, and members' "Online" badges follow them. What is written is sent through the API and the form stays on the page;
 // a send the API refuses falls back to the form, whose page explains why. After a dropped
 // connection the messages missed meanwhile are fetched.
 function followConversation(chat) {
@@ -385,7 +385,17 @@ function followConversation(chat) {
     method: 'POST', credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body),
   });
   const names = new Map();
-  for (const member of document.querySelectorAll('.members [data-user]')) names.set(member.dataset.user, member.textContent);
+  for (const member of document.querySelectorAll('.members [data-user]')) names.set(member.dataset.user, member.dataset.name);
+  // Someone the caller converses with came or went: their "Online" badge follows.
+  const showPresence = (presence) => {
+    const member = document.querySelector(`.members [data-user="${CSS.escape(presence.user_id)}"]`);
+    if (!member || presence.user_id === chat.dataset.me) return;
+    if (!presence.online) { member.replaceChildren(member.dataset.name); return; }
+    const online = document.createElement('span');
+    online.className = 'badge ok';
+    online.textContent = member.parentElement.dataset.online;
+    member.replaceChildren(member.dataset.name, ' ', online);
+  };
   const newest = () => { const last = list.lastElementChild; return last ? last.dataset.id : ''; };
   const readers = new Map();
   chat.scrollTop = chat.scrollHeight;
@@ -491,6 +501,7 @@ function followConversation(chat) {
       chat.dataset.connected = 'true';
       return;
     }
+    if (frame.type === 'presence' && frame.data) { showPresence(frame.data); return; }
     if (!frame.data || frame.data.conversation_id !== id) return;
     if (frame.type === 'message') {
       show(frame.data);

@@ -1,6 +1,7 @@
 //! Messages in a real headless Chromium: two students of one course start a conversation from
-//! the messages page and chat live — what one writes, that they are typing, and that the other
-//! has read it reach the other's open page without a reload — and the same conversation works
+//! the messages page and chat live — what one writes, that they are typing, that the other
+//! has read it, and whether the other has the app open reach the other's open page without a
+//! reload — and the same conversation works
 //! as plain forms with JavaScript turned off; a picture sent from the form reaches the other's
 //! open page; a reported message hidden from the moderation
 //! queue disappears from the open page. The pages pass axe-core's check.
@@ -126,6 +127,11 @@ async fn two_students_chat_live_in_chromium() {
     assert_eq!(text_of(&kims, "h1").await, "Sam");
     wait_for(&kims, "#chat[data-connected]").await;
     wait_for(&sams, "#chat[data-connected]").await;
+    // Sam's page, open before Kim signed in, shows her online without a reload.
+    let kims_item = format!(".members [data-user=\"{}\"]", kim.id);
+    let kims_badge = format!("{kims_item} .badge");
+    wait_for(&sams, &kims_badge).await;
+    assert_eq!(text_of(&sams, &kims_badge).await, "online");
 
     // Sam types: Kim sees that he is typing, then his message, without a reload.
     let field = sams.find(Locator::Id("body")).await.unwrap();
@@ -375,7 +381,18 @@ async fn two_students_chat_live_in_chromium() {
         Some("A moderator removed this message.")
     );
 
-    for client in [sams, kims, plain, admins] {
+    // Kim closes her live page (the one without JavaScript holds no connection): Sam's page
+    // stops showing her online.
+    kims.close().await.unwrap();
+    eventually(WITHIN, "Sam's page to show Kim gone", || async {
+        sams.find(Locator::Css(&kims_badge))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+    assert_eq!(text_of(&sams, &kims_item).await, "Kim", "her name stays");
+    for client in [sams, plain, admins] {
         client.close().await.unwrap();
     }
     env.cleanup().await;

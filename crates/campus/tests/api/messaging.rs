@@ -1,7 +1,7 @@
 //! Messaging through the real contexts: who may start a conversation with whom under the
 //! school's rules, one direct conversation per pair, class channels that follow the course's
 //! roster, unread counts and receipts, editing and deleting for a while, the per-person burst
-//! limit, and messages, receipts and typing arriving live on the members' sockets. Runs on
+//! limit, and messages, receipts, typing and presence arriving live on the members' sockets. Runs on
 //! every storage backend.
 
 use std::time::Duration;
@@ -201,6 +201,8 @@ each_storage! {
         assert_eq!(unread_count(&kim).await, 2, "across her conversations");
         assert_eq!(unread_count(&sam).await, 0);
         let (mut sams, _) = open(&app, &sam, None).await;
+        // Kim, who converses with Sam, hears him come.
+        assert_eq!(next_of(&mut kims, "presence").await, json!({ "user_id": sam.id, "online": true }));
         let receipt = send(&app, Method::POST, &format!("/api/v1/conversations/{id}/read"), &kim,
             Some(json!({ "message_id": first["id"] }))).await;
         assert_eq!(receipt["last_read_id"], first["id"]);
@@ -237,7 +239,13 @@ each_storage! {
         assert_eq!(status, 403);
         let edited = send(&app, Method::PATCH, &path, &sam, Some(json!({ "body": "Or question 5?" }))).await;
         assert!(edited["edited_at"].is_string());
-        assert_eq!(next_of(&mut kims, "message").await["id"], second["id"], "edits arrive live");
+        // Edits arrive live (her socket also carries her own and Sam's earlier messages).
+        loop {
+            let frame = next_of(&mut kims, "message").await;
+            if frame["id"] == second["id"] && frame["edited_at"] == edited["edited_at"] {
+                break;
+            }
+        }
         let (status, _) = call(&app, Method::DELETE, &path, Some(&sam.token), None).await;
         assert_eq!(status, 204);
         let (status, body) = call(&app, Method::DELETE, &path, Some(&sam.token), None).await;
@@ -267,6 +275,7 @@ each_storage! {
         // Kim closes the app: she is no longer online (Sam, whose page is open, still is).
         drop(kims);
         eventually(WITHIN, "Kim goes offline", || async { (online(&sam).await == json!([sam.id])).then_some(()) }).await;
+        assert_eq!(next_of(&mut sams, "presence").await, json!({ "user_id": kim.id, "online": false }), "told live");
 
         // Outsiders see nothing: another student, another school's admin, nobody signed in.
         for (who, token) in [("Lee", Some(lee.token.as_str())), ("another school", Some(other.admin.token.as_str()))] {
@@ -282,6 +291,23 @@ each_storage! {
             }
         }
         assert!(listed(&app, &lee, &id).await.is_none());
+
+        // Across a block nobody is told of the other: once Kim blocks Sam, neither shows the
+        // other online, and when Sam comes back and then Tess (who now writes to Kim) opens the
+        // app, the first presence Kim hears is Tess's.
+        let (status, _) = start(&app, &tess, &[&kim], None).await;
+        assert_eq!(status, 201);
+        let (mut kims, _) = open(&app, &kim, None).await;
+        assert_eq!(next_of(&mut sams, "presence").await, json!({ "user_id": kim.id, "online": true }));
+        send(&app, Method::POST, "/api/v1/blocks", &kim, Some(json!({ "user_id": sam.id, "kind": "block" }))).await;
+        eventually(WITHIN, "messaging to learn of the block", || async {
+            (online(&sam).await == json!([sam.id])).then_some(())
+        }).await;
+        assert_eq!(online(&kim).await, json!([kim.id]));
+        drop(sams);
+        let (_sams, _) = open(&app, &sam, None).await;
+        let (_tess, _) = open(&app, &tess, None).await;
+        assert_eq!(next_of(&mut kims, "presence").await, json!({ "user_id": tess.id, "online": true }));
         env.cleanup().await;
     }
 

@@ -85,25 +85,33 @@ async fn serve(binary: &str, env: &TestEnv, label: &str) -> Process {
         .stderr(output)
         .spawn()
         .unwrap();
-    let process = Process {
+    let mut process = Process {
         child,
         base: format!("http://127.0.0.1:{port}"),
         log,
     };
+    // Polled by hand rather than with `eventually`, so a process that stopped (a migration it
+    // refused, a port taken) fails the test at once with its log.
     let client = reqwest::Client::new();
-    eventually(
-        WITHIN,
-        &format!("the {label} process to be ready"),
-        || async {
-            let answer = client
-                .get(format!("{}/readyz", process.base))
-                .send()
-                .await
-                .ok()?;
-            (answer.status() == 200).then_some(())
-        },
-    )
-    .await;
+    let deadline = std::time::Instant::now() + WITHIN;
+    loop {
+        if let Ok(Some(status)) = process.child.try_wait() {
+            panic!("the {label} process stopped before it was ready: {status}");
+        }
+        let ready = client
+            .get(format!("{}/readyz", process.base))
+            .send()
+            .await
+            .is_ok_and(|answer| answer.status() == 200);
+        if ready {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the {label} process was not ready within {WITHIN:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     process
 }
 
@@ -230,6 +238,37 @@ async fn notified(client: &reqwest::Client, at: &Process, student: &str, words: 
     page.to_string().contains(words)
 }
 
+/// An announcement by the teacher in the course, made at `at`, which must reach the student's
+/// notifications read at `read_at`, whichever process handled the event.
+async fn announce_and_hear(
+    client: &reqwest::Client,
+    at: &Process,
+    teacher: &str,
+    (course, course_title): (&str, &str),
+    read_at: &Process,
+    student: &str,
+) {
+    call(
+        client,
+        at,
+        Method::POST,
+        &format!("/api/v1/courses/{course}/announcements"),
+        Some(teacher),
+        Some(json!({ "title": "Note", "body": "Room 9." })),
+    )
+    .await;
+    eventually(
+        WITHIN,
+        &format!("the announcement in {course_title} reaches the student"),
+        || async {
+            notified(client, read_at, student, course_title)
+                .await
+                .then_some(())
+        },
+    )
+    .await;
+}
+
 /// How many migrations the contexts' schemas record as applied.
 async fn applied_migrations(database: &sqlx::PgPool) -> i64 {
     let mut count = 0;
@@ -318,20 +357,14 @@ async fn the_previous_release_serves_on_the_new_schema_beside_the_new_release() 
     // The previous release serves on, on the expanded schema: it writes and reads in every
     // context the test touches, and its events are handled.
     let first = course(&client, &old, &tess, &sam, "During the upgrade").await;
-    call(
+    announce_and_hear(
         &client,
         &old,
-        Method::POST,
-        &format!("/api/v1/courses/{first}/announcements"),
-        Some(&tess),
-        Some(json!({ "title": "Labs go on", "body": "As planned." })),
+        &tess,
+        (&first, "During the upgrade"),
+        &old,
+        &sam,
     )
-    .await;
-    eventually(WITHIN, "the announcement reaches Sam", || async {
-        notified(&client, &old, &sam, "During the upgrade")
-            .await
-            .then_some(())
-    })
     .await;
     let by_old = school_post(&client, &old, &tess, "Written by the previous release").await;
 
@@ -367,27 +400,10 @@ async fn the_previous_release_serves_on_the_new_schema_beside_the_new_release() 
     }
     // Each release handles the other's events: an announcement made at the new release
     // reaches the notifications whichever process handled it, read at the previous one, and
-    // a course made at the previous one is joined at the new one.
-    let second = course(&client, &new, &tess, &sam, "After the new release started").await;
-    call(
-        &client,
-        &new,
-        Method::POST,
-        &format!("/api/v1/courses/{second}/announcements"),
-        Some(&tess),
-        Some(json!({ "title": "New room", "body": "Room 9." })),
-    )
-    .await;
-    eventually(
-        WITHIN,
-        "the new release's announcement reaches Sam",
-        || async {
-            notified(&client, &old, &sam, "After the new release started")
-                .await
-                .then_some(())
-        },
-    )
-    .await;
+    // a course made and joined at the previous one is read at the new one.
+    let second_title = "After the new release started";
+    let second = course(&client, &new, &tess, &sam, second_title).await;
+    announce_and_hear(&client, &new, &tess, (&second, second_title), &old, &sam).await;
     let joined = call(
         &client,
         &new,

@@ -149,6 +149,20 @@ pub(crate) async fn members(
         .await
 }
 
+/// The people who share a direct or group conversation with the person.
+pub(crate) async fn partners(db: &Db, school_id: &str, user_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT other.user_id FROM conversation_members mine \
+         JOIN conversation_members other ON other.conversation_id = mine.conversation_id \
+         WHERE mine.school_id = $1 AND mine.user_id = $2 AND other.user_id <> $2",
+    )
+    .bind(school_id)
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 pub(crate) struct NewConversation<'a> {
     pub id: &'a str,
     pub school_id: &'a str,
