@@ -6,6 +6,9 @@
 //! save the new position. A failing handler is retried in place with exponential backoff, so
 //! later events of the same aggregate wait their turn; after `bus.max_attempts` the event is
 //! parked and the consumer moves on.
+//!
+//! On a bus several processes share, a subscription is consumed by one process at a time
+//! (see `lease`), which keeps a course's events in order.
 
 use std::{sync::Arc, time::Duration};
 
@@ -18,7 +21,10 @@ use campus_platform::{
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::log::{Delivery, EventLog};
+use crate::{
+    lease::{Lease, LeaseLost, LEASE_FOR, RENEW_EVERY},
+    log::{Delivery, EventLog},
+};
 
 /// One subscription's durable interest in one stream.
 #[derive(Clone)]
@@ -51,21 +57,71 @@ pub(crate) struct Runner {
     max_attempts: u32,
     retry_initial: Duration,
     retry_max: Duration,
+    /// This process's claim on the subscription, when other processes may consume it too.
+    lease: Option<Arc<Lease>>,
 }
 
 impl Runner {
     pub(crate) fn new(consumer: Consumer, log: Arc<dyn EventLog>, config: &BusConfig) -> Self {
+        let lease = log
+            .shared_between_processes()
+            .then(|| Arc::new(Lease::new(consumer.spec.clone())));
         Self {
             consumer,
             log,
             max_attempts: config.max_attempts,
             retry_initial: Duration::from_millis(config.retry_initial_ms),
             retry_max: Duration::from_millis(config.retry_max_ms),
+            lease,
+        }
+    }
+
+    /// Consumes until `cancel` fires; a handler already running is let finish. On a shared
+    /// bus, only while this process holds the subscription's lease: it waits for the lease,
+    /// rewinds the consumer to what was acknowledged in order, consumes while it renews the
+    /// lease, and gives the lease up on shutdown.
+    pub(crate) async fn run(self, cancel: CancellationToken) {
+        let Some(lease) = self.lease.clone() else {
+            self.consume(&cancel).await;
+            return;
+        };
+        let spec = &self.consumer.spec;
+        while !cancel.is_cancelled() {
+            match lease.take().await {
+                Ok(true) => {}
+                Ok(false) => {
+                    sleep_or_cancel(RENEW_EVERY, &cancel).await;
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(subscription = %spec.subscription, error = format!("{error:#}"), "cannot take the consumer lease; retrying");
+                    sleep_or_cancel(self.retry_max.min(LEASE_FOR), &cancel).await;
+                    continue;
+                }
+            }
+            if let Err(error) = self.log.rewind(spec).await {
+                tracing::warn!(subscription = %spec.subscription, error = format!("{error:#}"), "cannot rewind the consumer; retrying");
+                lease.give_up().await;
+                sleep_or_cancel(RENEW_EVERY, &cancel).await;
+                continue;
+            }
+            tracing::debug!(subscription = %spec.subscription, stream = %spec.stream, "consuming: this process holds the lease");
+            let holding = cancel.child_token();
+            let renewing = tokio::spawn(keep_renewing(lease.clone(), holding.clone()));
+            self.consume(&holding).await;
+            holding.cancel();
+            let _ = renewing.await;
+            if cancel.is_cancelled() {
+                lease.give_up().await;
+                return;
+            }
+            tracing::info!(subscription = %spec.subscription, stream = %spec.stream, "the consumer lease passed to another process; waiting to take it again");
         }
     }
 
     /// Consumes until `cancel` fires; a handler already running is let finish.
-    pub(crate) async fn run(self, cancel: CancellationToken) {
+    async fn consume(&self, cancel: &CancellationToken) {
+        let cancel = cancel.clone();
         let spec = &self.consumer.spec;
         let mut reconnect_delay = self.retry_initial;
         while !cancel.is_cancelled() {
@@ -113,7 +169,7 @@ impl Runner {
         let handler = self.consumer.handler.as_ref();
         let mut rest = batch;
         while !rest.is_empty() {
-            match handle_run(spec, handler, rest).await {
+            match handle_run(spec, handler, rest, self.lease.as_deref()).await {
                 Ok(Run::Complete(outcomes)) => {
                     self.finish(rest, &outcomes).await;
                     return true;
@@ -122,7 +178,7 @@ impl Runner {
                     let (done, failing) = (&rest[..index], &rest[index]);
                     if !done.is_empty() {
                         // They succeeded a moment ago; commit them without the failing one.
-                        match handle_run(spec, handler, done).await {
+                        match handle_run(spec, handler, done, self.lease.as_deref()).await {
                             Ok(Run::Complete(outcomes)) => self.finish(done, &outcomes).await,
                             _ => {
                                 for delivery in done {
@@ -146,6 +202,8 @@ impl Runner {
                     }
                     rest = &rest[index + 1..];
                 }
+                // Another process holds the subscription now: stop, and hand the batch back.
+                Err(error) if error.is::<LeaseLost>() => return false,
                 // The database itself failed: go one by one, with retries.
                 Err(_) => {
                     for delivery in rest {
@@ -203,6 +261,7 @@ impl Runner {
                 self.consumer.handler.as_ref(),
                 &delivery.envelope,
                 delivery.position,
+                self.lease.as_deref(),
             )
             .await
             {
@@ -214,6 +273,7 @@ impl Runner {
                     }
                     return true;
                 }
+                Err(error) if error.is::<LeaseLost>() => return false,
                 Err(error) if is_infrastructure(&error) => {
                     // The database, not the handler, failed: wait for it without spending an
                     // attempt, so an outage parks nothing.
@@ -281,6 +341,21 @@ impl Runner {
     }
 }
 
+/// Renews the lease every second until `holding` is cancelled; cancels it when another process
+/// took the lease, or when renewing failed for so long that the lease may have lapsed.
+async fn keep_renewing(lease: Arc<Lease>, holding: CancellationToken) {
+    let mut renewed = std::time::Instant::now();
+    while sleep_or_cancel(RENEW_EVERY, &holding).await {
+        match lease.take().await {
+            Ok(true) => renewed = std::time::Instant::now(),
+            Ok(false) => break,
+            Err(_) if renewed.elapsed() + 2 * RENEW_EVERY >= LEASE_FOR => break,
+            Err(_) => {}
+        }
+    }
+    holding.cancel();
+}
+
 /// How often a waiting consumer renews its claim on a JetStream message (its ack wait is 30 s).
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
@@ -305,15 +380,20 @@ fn is_infrastructure(error: &anyhow::Error) -> bool {
 }
 
 /// Runs `handler` for `envelope` in the consuming context, effectively once.
-pub async fn handle(
+/// With `lease`, only while this process holds it.
+pub(crate) async fn handle(
     spec: &ConsumerSpec,
     handler: &dyn Handler,
     envelope: &Envelope,
     position: Option<i64>,
+    lease: Option<&Lease>,
 ) -> anyhow::Result<Outcome> {
     let span = event_span(spec, envelope);
     async {
         let mut uow = spec.db.begin().await?;
+        if let Some(lease) = lease {
+            lease.check(&mut uow).await?;
+        }
         let outcome = handle_in(&mut uow, spec, handler, envelope).await?;
         if let Some(position) = position {
             save_position(&mut uow, spec, position).await?;
@@ -338,8 +418,12 @@ async fn handle_run(
     spec: &ConsumerSpec,
     handler: &dyn Handler,
     deliveries: &[Delivery],
+    lease: Option<&Lease>,
 ) -> anyhow::Result<Run> {
     let mut uow = spec.db.begin().await?;
+    if let Some(lease) = lease {
+        lease.check(&mut uow).await?;
+    }
     let mut outcomes = Vec::with_capacity(deliveries.len());
     for (index, delivery) in deliveries.iter().enumerate() {
         if !spec.event_types.contains(&delivery.envelope.event_type) {

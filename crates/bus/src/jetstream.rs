@@ -81,25 +81,29 @@ impl JetStreamLog {
         spec.subscription.replace('.', "-")
     }
 
+    /// The durable consumer's settings, delivering from `deliver_policy` when it is made.
+    fn consumer_config(&self, spec: &ConsumerSpec, deliver_policy: DeliverPolicy) -> pull::Config {
+        pull::Config {
+            durable_name: Some(Self::durable_name(spec)),
+            // NATS before 2.10 takes one filter; the runner skips other event types.
+            filter_subject: format!("{}.{}.>", self.namespace, spec.stream),
+            ack_policy: AckPolicy::Explicit,
+            ack_wait: ACK_WAIT,
+            deliver_policy,
+            max_ack_pending: 1024,
+            ..Default::default()
+        }
+    }
+
     async fn consumer(
         &self,
         spec: &ConsumerSpec,
     ) -> anyhow::Result<jetstream::consumer::PullConsumer> {
         let stream = self.js.get_stream(self.stream_name(&spec.stream)).await?;
-        let name = Self::durable_name(spec);
         let consumer = stream
             .get_or_create_consumer(
-                &name,
-                pull::Config {
-                    durable_name: Some(name.clone()),
-                    // NATS before 2.10 takes one filter; the runner skips other event types.
-                    filter_subject: format!("{}.{}.>", self.namespace, spec.stream),
-                    ack_policy: AckPolicy::Explicit,
-                    ack_wait: ACK_WAIT,
-                    deliver_policy: DeliverPolicy::All,
-                    max_ack_pending: 1024,
-                    ..Default::default()
-                },
+                &Self::durable_name(spec),
+                self.consumer_config(spec, DeliverPolicy::All),
             )
             .await?;
         Ok(consumer)
@@ -142,6 +146,32 @@ impl EventLog for JetStreamLog {
 
     async fn prepare_consumer(&self, spec: &ConsumerSpec) -> anyhow::Result<()> {
         self.consumer(spec).await.map(|_| ())
+    }
+
+    /// Every process running a context pulls from the same durable consumers.
+    fn shared_between_processes(&self) -> bool {
+        true
+    }
+
+    /// JetStream would redeliver what the previous holder left unacknowledged only after its
+    /// ack wait, behind the newer events it hands out meanwhile; so the consumer is made again
+    /// from the first event not acknowledged in order.
+    async fn rewind(&self, spec: &ConsumerSpec) -> anyhow::Result<()> {
+        let mut consumer = self.consumer(spec).await?;
+        let info = consumer.info().await?;
+        if info.num_ack_pending == 0 {
+            return Ok(());
+        }
+        let start_sequence = info.ack_floor.stream_sequence + 1;
+        let stream = self.js.get_stream(self.stream_name(&spec.stream)).await?;
+        stream.delete_consumer(&Self::durable_name(spec)).await?;
+        stream
+            .create_consumer(
+                self.consumer_config(spec, DeliverPolicy::ByStartSequence { start_sequence }),
+            )
+            .await?;
+        tracing::info!(subscription = %spec.subscription, pending = info.num_ack_pending, start_sequence, "consumer rewound to the first event not acknowledged in order");
+        Ok(())
     }
 
     async fn publish(&self, producer: &Db, rows: &[OutboxRow]) -> anyhow::Result<()> {

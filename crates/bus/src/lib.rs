@@ -16,6 +16,7 @@ pub mod admin;
 pub mod consumer;
 pub mod embedded;
 pub mod jetstream;
+mod lease;
 mod live;
 mod log;
 pub mod relay;

@@ -85,6 +85,19 @@ pub trait EventLog: Send + Sync + 'static {
     /// even before it first runs.
     async fn prepare_consumer(&self, spec: &ConsumerSpec) -> anyhow::Result<()>;
 
+    /// Whether processes other than this one may consume the same subscriptions (each then
+    /// consumes only while it holds the subscription's lease, see `lease`).
+    fn shared_between_processes(&self) -> bool {
+        false
+    }
+
+    /// Makes the consumer deliver again, in order, every event after the last one acknowledged
+    /// in order: what a process that stopped holding it had fetched is not left to come back
+    /// after newer events.
+    async fn rewind(&self, _spec: &ConsumerSpec) -> anyhow::Result<()> {
+        Ok(())
+    }
+
     /// Publishes `rows` from `producer`'s outbox, in order, and marks them published once the
     /// bus holds them. Publishing a row twice delivers it once.
     async fn publish(&self, producer: &Db, rows: &[OutboxRow]) -> anyhow::Result<()>;

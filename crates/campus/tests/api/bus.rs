@@ -587,3 +587,70 @@ async fn an_event_published_again_past_the_duplicate_window_is_applied_once() {
     app.stop().await;
     env.cleanup().await;
 }
+
+/// Two processes run the same consuming context on one PostgreSQL and one JetStream: one
+/// consumes each subscription at a time (its lease), so each account's entries are still
+/// applied in order; when that process stops halfway, the other takes over at once (the lease
+/// is given up) and goes on from where the first left off, in order, nothing applied twice.
+#[tokio::test]
+async fn two_processes_of_a_context_keep_an_aggregates_events_in_order() {
+    let (Some(postgres), Some(nats)) = (campus_testkit::postgres_url(), campus_testkit::nats_url())
+    else {
+        eprintln!("PostgreSQL or NATS is not configured; skipped");
+        return;
+    };
+    let env = TestEnv::new(&campus_testkit::Backend {
+        postgres: Some(postgres),
+        nats: Some(nats),
+    })
+    .await;
+    let behaviour = Arc::new(TallyBehaviour::default());
+    let first = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+    let second = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+    let write = |from: usize, to: usize| {
+        let writers: Vec<_> = (0..5)
+            .map(|account| {
+                let db = first.db("ledger").clone();
+                tokio::spawn(async move {
+                    for seq in from..to {
+                        record_entry(&db, &format!("acct-{account}"), seq as i64).await;
+                    }
+                })
+            })
+            .collect();
+        async move {
+            for writer in writers {
+                writer.await.unwrap();
+            }
+        }
+    };
+    write(0, 40).await;
+    eventually(WITHIN, "half the entries", || async {
+        (tallied(second.db("tally")).await.len() >= 100).then_some(())
+    })
+    .await;
+    // The first process stops while the second writes the rest through its own ledger.
+    let db = second.db("ledger").clone();
+    let rest = tokio::spawn(async move {
+        for seq in 40..80 {
+            for account in 0..5 {
+                record_entry(&db, &format!("acct-{account}"), seq).await;
+            }
+        }
+    });
+    first.stop().await;
+    rest.await.unwrap();
+    let entries = eventually(WITHIN, "all 400 entries", || async {
+        let entries = tallied(second.db("tally")).await;
+        (entries.len() >= 400).then_some(entries)
+    })
+    .await;
+    assert_eq!(entries.len(), 400, "applied twice");
+    let mut last: HashMap<String, i64> = HashMap::new();
+    for (account, seq) in entries {
+        let previous = last.insert(account.clone(), seq);
+        assert_eq!(previous.map_or(0, |p| p + 1), seq, "{account} out of order");
+    }
+    second.stop().await;
+    env.cleanup().await;
+}

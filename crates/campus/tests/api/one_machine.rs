@@ -5,7 +5,9 @@
 //! socket, which is held by a process nginx sends no sockets to: an announcement reaches both,
 //! so a live frame crossed from the process that made it to the other. Then every process is
 //! restarted in turn under load (0 failed requests), and every process and NATS is killed in
-//! turn under load (0 acknowledged writes lost, 0 events applied twice).
+//! turn under load (0 acknowledged writes lost, 0 events applied twice), and Redis and
+//! PostgreSQL are crashed under it. The load mixes courses, announcements, hand-ins, grades,
+//! enrollments and messages.
 
 use std::{
     path::{Path, PathBuf},
@@ -280,6 +282,7 @@ async fn the_one_machine_deployment_serves_everything_through_nginx() {
     // More courses, each published at once: nginx alternates the two learning processes, so
     // a publish often reaches the process that did not make the course, which must not answer
     // from what it remembered of the teacher's courses before.
+    let mut electives = Vec::new();
     for n in 0..4 {
         let made = post(
             &client,
@@ -288,7 +291,7 @@ async fn the_one_machine_deployment_serves_everything_through_nginx() {
             json!({ "title": format!("Elective {n}") }),
         )
         .await;
-        let id = made["id"].as_str().unwrap();
+        let id = made["id"].as_str().unwrap().to_owned();
         post(
             &client,
             format!("{base}/api/v1/courses/{id}/publish"),
@@ -296,6 +299,7 @@ async fn the_one_machine_deployment_serves_everything_through_nginx() {
             Value::Null,
         )
         .await;
+        electives.push(id);
     }
     for student in [&sam, &kim] {
         post(
@@ -385,9 +389,37 @@ async fn the_one_machine_deployment_serves_everything_through_nginx() {
     assert!(!keys["keys"].as_array().unwrap().is_empty(), "{keys}");
 
     drop((sams, kims));
-    restart_each_process_under_load(&base, &state, &db, &tess, &sam, &course).await;
-    kill_each_process_under_load(&base, &state, &db, &tess, &sam, &course).await;
-    restart_postgres_and_redis_under_load(&base, &state, &db, &tess, &sam, &course).await;
+    // The drills' load hands in work to an assignment open to any number of hand-ins, graded
+    // as it comes and released as graded.
+    let assignment = post(
+        &client,
+        format!("{base}/api/v1/courses/{course}/assignments"),
+        Some(&tess),
+        json!({ "title": "Lab notes", "instructions": "What did you measure?", "max_points": 10,
+                "submission_types": ["text"], "attempts_allowed": 0 }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post(
+        &client,
+        format!("{base}/api/v1/assignments/{assignment}/publish"),
+        Some(&tess),
+        Value::Null,
+    )
+    .await;
+    let class = Class {
+        teacher: tess,
+        student: sam,
+        classmate: kim,
+        course,
+        assignment,
+        elective: electives.swap_remove(0),
+    };
+    restart_each_process_under_load(&base, &state, &db, &class).await;
+    kill_each_process_under_load(&base, &state, &db, &class).await;
+    restart_postgres_and_redis_under_load(&base, &state, &db, &class).await;
     db.close().await;
     drop(deployment);
 }
@@ -516,20 +548,48 @@ fn closed_before_answer(error: &reqwest::Error) -> bool {
     false
 }
 
+/// Sends one request (again once if nginx closed its connection unread, see [`send`]): an
+/// answer with one of the `expected` statuses is its body (`Value::Null` when it is not JSON);
+/// anything else is recorded in `seen` as a failure and is `None`.
+async fn attempt(
+    seen: &mut Written,
+    expected: &[u16],
+    request: impl Fn() -> reqwest::RequestBuilder,
+) -> Option<Value> {
+    let began = std::time::Instant::now();
+    let (status, what) = match send(&request, seen).await {
+        Ok(answer) if expected.contains(&answer.status().as_u16()) => match answer.bytes().await {
+            Ok(body) => return Some(serde_json::from_slice(&body).unwrap_or(Value::Null)),
+            Err(error) => ("error".to_owned(), format!("body cut off: {error:?}")),
+        },
+        Ok(answer) => {
+            let status = answer.status();
+            let text = answer.text().await.unwrap_or_default();
+            (status.as_u16().to_string(), format!("{status} {text}"))
+        }
+        Err(error) => ("error".to_owned(), format!("{error:?}")),
+    };
+    let url = request()
+        .build()
+        .map(|r| format!("{} {}", r.method(), r.url().path()))
+        .unwrap_or_default();
+    seen.fail(status, format!("{url}: {what}"), began.elapsed());
+    None
+}
+
 /// Keeps sending one request until `running` turns false: a POST of `body` (a 201 with an id
 /// counts as acknowledged, and the id is kept), or a GET when `body` is `None` (each 200 counts,
-/// as an empty id). A failure waits 20 ms before the next try.
+/// as an empty id). A failure waits 20 ms before the next try; `pause` spaces the requests.
 async fn keep_sending(
     client: reqwest::Client,
     url: String,
     token: Option<String>,
     body: Option<Value>,
-    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pause: Duration,
+    running: Running,
 ) -> Written {
     let mut seen = Written::default();
-    let method = if body.is_some() { "POST" } else { "GET" };
     while running.load(std::sync::atomic::Ordering::SeqCst) {
-        let began = std::time::Instant::now();
         let request = || {
             let request = match &body {
                 Some(body) => client.post(&url).json(body),
@@ -540,45 +600,124 @@ async fn keep_sending(
                 None => request,
             }
         };
-        let failure = match send(request, &mut seen).await {
-            Ok(answer) if answer.status() == 201 && body.is_some() => {
-                let made: Value = answer.json().await.unwrap_or(Value::Null);
-                match made["id"].as_str() {
-                    Some(id) => {
-                        seen.acknowledged.push(id.to_owned());
-                        continue;
-                    }
-                    None => ("201".into(), format!("201 without an id: {made}")),
-                }
-            }
-            Ok(answer) if answer.status() == 200 && body.is_none() => match answer.bytes().await {
-                Ok(_) => {
-                    seen.acknowledged.push(String::new());
-                    continue;
-                }
-                Err(error) => ("error".into(), format!("body cut off: {error:?}")),
+        let expected: &[u16] = if body.is_some() { &[201] } else { &[200] };
+        match attempt(&mut seen, expected, request).await {
+            Some(made) if body.is_some() => match made["id"].as_str() {
+                Some(id) => seen.acknowledged.push(id.to_owned()),
+                None => seen.fail(
+                    "201".into(),
+                    format!("201 without an id: {made}"),
+                    Duration::ZERO,
+                ),
             },
-            Ok(answer) => {
-                let status = answer.status();
-                let text = answer.text().await.unwrap_or_default();
-                (status.as_u16().to_string(), format!("{status} {text}"))
-            }
-            Err(error) => ("error".into(), format!("{error:?}")),
-        };
-        let (status, what) = failure;
-        seen.fail(status, format!("{method} {url}: {what}"), began.elapsed());
-        tokio::time::sleep(Duration::from_millis(20)).await;
+            Some(_) => seen.acknowledged.push(String::new()),
+            None => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+        tokio::time::sleep(pause).await;
     }
     seen
 }
 
-/// A steady load through nginx on every group: a teacher creating courses and announcing to
-/// `course`, and one reader per group (identity's keys, the course, a student's
-/// notifications, a search, a page).
+/// The student hands in the assignment and the teacher grades that hand-in at once, until
+/// `running` turns false: the hand-ins and the grades acknowledged (each by the submission's id).
+async fn keep_handing_in(
+    client: reqwest::Client,
+    base: String,
+    class: Class,
+    running: Running,
+) -> (Written, Written) {
+    let (mut handed_in, mut graded) = (Written::default(), Written::default());
+    let mut round = 0u64;
+    while running.load(std::sync::atomic::Ordering::SeqCst) {
+        round += 1;
+        let submission = attempt(&mut handed_in, &[201], || {
+            client
+                .post(format!(
+                    "{base}/api/v1/assignments/{}/submissions",
+                    class.assignment
+                ))
+                .bearer_auth(&class.student)
+                .json(&json!({ "text": format!("Round {round}: what I measured.") }))
+        })
+        .await;
+        let Some(id) = submission.as_ref().and_then(|s| s["id"].as_str()) else {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        handed_in.acknowledged.push(id.to_owned());
+        let grade = attempt(&mut graded, &[200], || {
+            client
+                .post(format!("{base}/api/v1/submissions/{id}/grade"))
+                .bearer_auth(&class.teacher)
+                .json(&json!({ "points": (round % 11) as f64, "comment": "Thanks." }))
+        })
+        .await;
+        match grade {
+            Some(_) => graded.acknowledged.push(id.to_owned()),
+            None => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    (handed_in, graded)
+}
+
+/// The classmate enrolls in the elective and leaves it, in turn, until `running` turns false.
+/// An enrollment is acknowledged with 201 (or 200: she was in, a leave before it having failed
+/// after it was done), a leave with 204 (or 404: she was out, likewise).
+async fn keep_enrolling(
+    client: reqwest::Client,
+    base: String,
+    class: Class,
+    running: Running,
+) -> Written {
+    let mut seen = Written::default();
+    let url = format!("{base}/api/v1/courses/{}/enroll", class.elective);
+    let mut enrolled = false;
+    while running.load(std::sync::atomic::Ordering::SeqCst) {
+        let (expected, request): (&[u16], _) = if enrolled {
+            (&[204, 404], client.delete(&url))
+        } else {
+            (&[201, 200], client.post(&url).json(&json!({})))
+        };
+        let request = request.bearer_auth(&class.classmate);
+        match attempt(&mut seen, expected, || request.try_clone().unwrap()).await {
+            Some(_) => {
+                enrolled = !enrolled;
+                seen.acknowledged
+                    .push(if enrolled { "enroll" } else { "leave" }.to_owned());
+            }
+            None => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    seen
+}
+
+type Running = std::sync::Arc<std::sync::atomic::AtomicBool>;
+
+/// Who the load writes as, and where: the teacher and two students of `course`, its assignment
+/// open to any number of hand-ins, and an elective the classmate joins and leaves.
+#[derive(Clone)]
+struct Class {
+    teacher: String,
+    student: String,
+    classmate: String,
+    course: String,
+    assignment: String,
+    elective: String,
+}
+
+/// A steady mixed load through nginx on every group, each writer and reader sending its next
+/// request as soon as the last was answered: the teacher creating courses and announcing to
+/// the course; the student handing in and the teacher grading each hand-in; the classmate
+/// enrolling in the elective and leaving it; the student writing in the class channel (one
+/// message a second, under the messaging allowance); and one reader per group (identity's
+/// keys, the course, the student's notifications, a search, a page).
 struct Load {
-    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    running: Running,
     courses: tokio::task::JoinHandle<Written>,
     announcements: tokio::task::JoinHandle<Written>,
+    coursework: tokio::task::JoinHandle<(Written, Written)>,
+    enrollments: tokio::task::JoinHandle<Written>,
+    messages: tokio::task::JoinHandle<Written>,
     readers: Vec<tokio::task::JoinHandle<Written>>,
 }
 
@@ -586,35 +725,72 @@ struct Load {
 struct Loaded {
     courses: Written,
     announcements: Written,
+    submissions: Written,
+    grades: Written,
+    enrollments: Written,
+    messages: Written,
     reads: Vec<Written>,
 }
 
 impl Load {
-    fn start(base: &str, teacher: &str, student: &str, course: &str, label: &str) -> Self {
+    fn start(base: &str, class: &Class, label: &str) -> Self {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap();
-        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let write = |url: String, body: Value| {
+        let running: Running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let write = |url: String, token: &str, body: Value, pause: Duration| {
             tokio::spawn(keep_sending(
                 client.clone(),
                 url,
-                Some(teacher.to_owned()),
+                Some(token.to_owned()),
                 Some(body),
+                pause,
                 running.clone(),
             ))
         };
-        let courses = write(format!("{base}/api/v1/courses"), json!({ "title": label }));
+        let course = &class.course;
+        let courses = write(
+            format!("{base}/api/v1/courses"),
+            &class.teacher,
+            json!({ "title": label }),
+            Duration::ZERO,
+        );
         let announcements = write(
             format!("{base}/api/v1/courses/{course}/announcements"),
+            &class.teacher,
             json!({ "title": label, "body": "Still here." }),
+            Duration::ZERO,
         );
+        let messages = write(
+            format!("{base}/api/v1/conversations/{course}/messages"),
+            &class.student,
+            json!({ "body": label }),
+            Duration::from_millis(1100),
+        );
+        let coursework = tokio::spawn(keep_handing_in(
+            client.clone(),
+            base.to_owned(),
+            class.clone(),
+            running.clone(),
+        ));
+        let enrollments = tokio::spawn(keep_enrolling(
+            client.clone(),
+            base.to_owned(),
+            class.clone(),
+            running.clone(),
+        ));
         let readers = [
             (format!("{base}/.well-known/jwks.json"), None),
-            (format!("{base}/api/v1/courses/{course}"), Some(student)),
-            (format!("{base}/api/v1/notifications"), Some(student)),
-            (format!("{base}/api/v1/search?q=physics"), Some(student)),
+            (
+                format!("{base}/api/v1/courses/{course}"),
+                Some(&class.student),
+            ),
+            (format!("{base}/api/v1/notifications"), Some(&class.student)),
+            (
+                format!("{base}/api/v1/search?q=physics"),
+                Some(&class.student),
+            ),
             (format!("{base}/sign-in"), None),
         ]
         .into_iter()
@@ -622,8 +798,9 @@ impl Load {
             tokio::spawn(keep_sending(
                 client.clone(),
                 url,
-                token.map(str::to_owned),
+                token.cloned(),
                 None,
+                Duration::ZERO,
                 running.clone(),
             ))
         })
@@ -632,6 +809,9 @@ impl Load {
             running,
             courses,
             announcements,
+            coursework,
+            enrollments,
+            messages,
             readers,
         }
     }
@@ -643,19 +823,33 @@ impl Load {
         for reader in self.readers {
             reads.push(reader.await.unwrap());
         }
+        let (submissions, grades) = self.coursework.await.unwrap();
         Loaded {
             courses: self.courses.await.unwrap(),
             announcements: self.announcements.await.unwrap(),
+            submissions,
+            grades,
+            enrollments: self.enrollments.await.unwrap(),
+            messages: self.messages.await.unwrap(),
             reads,
         }
     }
 }
 
 impl Loaded {
+    fn writes(&self) -> [&Written; 6] {
+        [
+            &self.courses,
+            &self.announcements,
+            &self.submissions,
+            &self.grades,
+            &self.enrollments,
+            &self.messages,
+        ]
+    }
+
     fn all(&self) -> impl Iterator<Item = &Written> {
-        [&self.courses, &self.announcements]
-            .into_iter()
-            .chain(&self.reads)
+        self.writes().into_iter().chain(&self.reads)
     }
 
     fn failed(&self) -> usize {
@@ -682,21 +876,34 @@ impl Loaded {
         self.all().map(|w| w.acknowledged.len()).sum()
     }
 
+    fn acknowledged_writes(&self) -> usize {
+        self.writes().iter().map(|w| w.acknowledged.len()).sum()
+    }
+
     /// Answered and failed requests of each writer and reader, in [`Load::start`]'s order.
     fn each(&self) -> String {
         let each: Vec<String> = self
             .all()
             .map(|w| format!("{}/{}", w.acknowledged.len(), w.failed))
             .collect();
-        format!("answered/failed: courses, announcements, keys, course, notifications, search, page: {}", each.join(" "))
+        format!(
+            "answered/failed: courses, announcements, hand-ins, grades, enrollments, messages, \
+             keys, course, notifications, search, page: {}",
+            each.join(" ")
+        )
     }
 
-    /// Every writer and reader got answers, not just failures.
+    /// Every writer and reader got answers, not just failures (the messages, one a second,
+    /// fewer).
     fn assert_busy(&self) {
+        let busy = |w: &Written| w.acknowledged.len() > 10;
         assert!(
-            self.all().all(|w| w.acknowledged.len() > 10),
-            "too few answers: {:?}; failures {:#?}",
-            self.all().map(|w| w.acknowledged.len()).collect::<Vec<_>>(),
+            self.all()
+                .filter(|w| !std::ptr::eq(*w, &self.messages))
+                .all(busy)
+                && self.messages.acknowledged.len() > 3,
+            "too few answers: {}; failures {:#?}",
+            self.each(),
             self.failures()
         );
     }
@@ -732,11 +939,9 @@ async fn restart_each_process_under_load(
     base: &str,
     state: &Path,
     db: &sqlx::PgPool,
-    teacher: &str,
-    student: &str,
-    course: &str,
+    class: &Class,
 ) {
-    let load = Load::start(base, teacher, student, course, "Made while restarting");
+    let load = Load::start(base, class, "Made while restarting");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let began = std::time::Instant::now();
     restart(state, &["--rolling"]).await;
@@ -751,16 +956,16 @@ async fn restart_each_process_under_load(
         loaded.failures()
     );
     loaded.assert_busy();
-    every_write_kept_and_applied_once(db, course, &loaded.courses, &loaded.announcements).await;
+    every_write_kept_and_applied_once(db, class, &loaded).await;
     eprintln!(
-        "rolling restart of 10 processes under load in {:.1} s: {} courses and {} announcements \
-         acknowledged, {} requests answered in all ({} sent again on a new connection after \
-         nginx's reload closed the kept-alive one); 0 failed, 0 lost, 0 applied twice",
+        "rolling restart of 10 processes under load in {:.1} s: {} writes acknowledged, {} \
+         requests answered in all ({} sent again on a new connection after nginx's reload \
+         closed the kept-alive one); 0 failed, 0 lost, 0 applied twice ({})",
         took.as_secs_f64(),
-        loaded.courses.acknowledged.len(),
-        loaded.announcements.acknowledged.len(),
+        loaded.acknowledged_writes(),
         loaded.answered(),
-        loaded.repeated()
+        loaded.repeated(),
+        loaded.each()
     );
 }
 
@@ -775,11 +980,9 @@ async fn restart_postgres_and_redis_under_load(
     base: &str,
     state: &Path,
     db: &sqlx::PgPool,
-    teacher: &str,
-    student: &str,
-    course: &str,
+    class: &Class,
 ) {
-    let load = Load::start(base, teacher, student, course, "Made without Redis");
+    let load = Load::start(base, class, "Made without Redis");
     tokio::time::sleep(Duration::from_millis(500)).await;
     restart(state, &["--kill", "--down", "3", "redis"]).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -793,13 +996,7 @@ async fn restart_postgres_and_redis_under_load(
     without_redis.assert_busy();
 
     let learning = process_port(state, "learning-1");
-    let load = Load::start(
-        base,
-        teacher,
-        student,
-        course,
-        "Made around a database crash",
-    );
+    let load = Load::start(base, class, "Made around a database crash");
     let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let readiness = tokio::spawn({
         let watching = watching.clone();
@@ -831,7 +1028,7 @@ async fn restart_postgres_and_redis_under_load(
         || async {
             let answer = client
                 .post(format!("{base}/api/v1/courses"))
-                .bearer_auth(teacher)
+                .bearer_auth(&class.teacher)
                 .json(&json!({ "title": "Made after the database came back" }))
                 .send()
                 .await
@@ -895,16 +1092,14 @@ async fn restart_postgres_and_redis_under_load(
     );
     let median = refusal_times[refusal_times.len() / 2];
     assert!(
-        !around_crash.courses.acknowledged.is_empty()
-            && !around_crash.announcements.acknowledged.is_empty()
+        around_crash
+            .writes()
+            .iter()
+            .all(|w| !w.acknowledged.is_empty()),
+        "every writer was acknowledged around the outage: {}",
+        around_crash.each()
     );
-    every_write_kept_and_applied_once(
-        db,
-        course,
-        &around_crash.courses,
-        &around_crash.announcements,
-    )
-    .await;
+    every_write_kept_and_applied_once(db, class, &around_crash).await;
     eprintln!(
         "Redis killed and down 3 s under load: {} requests answered, 0 failed. PostgreSQL \
          killed and down 8 s under load: {} requests answered, {} refused ({refusals:?}), \
@@ -925,15 +1120,8 @@ async fn restart_postgres_and_redis_under_load(
 /// again while courses and announcements are written through nginx: every acknowledged write
 /// is kept, every course reaches assessments, and every announcement becomes exactly one
 /// notification line-count per student (none lost, none applied twice).
-async fn kill_each_process_under_load(
-    base: &str,
-    state: &Path,
-    db: &sqlx::PgPool,
-    teacher: &str,
-    student: &str,
-    course: &str,
-) {
-    let load = Load::start(base, teacher, student, course, "Made under fire");
+async fn kill_each_process_under_load(base: &str, state: &Path, db: &sqlx::PgPool, class: &Class) {
+    let load = Load::start(base, class, "Made under fire");
     let mut recovered = Vec::new();
     for name in [
         "identity-1",
@@ -952,17 +1140,18 @@ async fn kill_each_process_under_load(
     tokio::time::sleep(Duration::from_millis(700)).await;
     let loaded = load.stop().await;
     loaded.assert_busy();
-    let (courses, announcements) = (&loaded.courses, &loaded.announcements);
-    every_write_kept_and_applied_once(db, course, courses, announcements).await;
+    every_write_kept_and_applied_once(db, class, &loaded).await;
     eprintln!(
-        "kill -9 of each process and of NATS under load: {} courses and {} announcements acknowledged \
-         ({} and {} requests failed while processes were down; reads: {} answered, {} failed), \
-         0 lost, 0 applied twice; back to ready after: {} ({}; {:?}; the first failures: {:#?})",
-        courses.acknowledged.len(),
-        announcements.acknowledged.len(),
-        courses.failed,
-        announcements.failed,
-        loaded.reads.iter().map(|r| r.acknowledged.len()).sum::<usize>(),
+        "kill -9 of each process and of NATS under load: {} writes acknowledged ({} requests \
+         failed while processes were down; reads: {} answered, {} failed), 0 lost, 0 applied \
+         twice; back to ready after: {} ({}; {:?}; the first failures: {:#?})",
+        loaded.acknowledged_writes(),
+        loaded.writes().iter().map(|w| w.failed).sum::<usize>(),
+        loaded
+            .reads
+            .iter()
+            .map(|r| r.acknowledged.len())
+            .sum::<usize>(),
         loaded.reads.iter().map(|r| r.failed).sum::<usize>(),
         recovered
             .iter()
@@ -975,37 +1164,38 @@ async fn kill_each_process_under_load(
     );
 }
 
-/// Every acknowledged course and announcement is stored; every course reached assessments
-/// (through its event); each announcement of `course` is counted exactly once in each of its
-/// two students' notifications, and still so two seconds later.
-async fn every_write_kept_and_applied_once(
-    db: &sqlx::PgPool,
-    course: &str,
-    courses: &Written,
-    announcements: &Written,
-) {
-    let stored = |table: &'static str, ids: Vec<String>| {
-        let db = db.clone();
+/// Every acknowledged write is stored: courses, announcements, hand-ins, grades, messages.
+/// Every event's effect is applied exactly once, now and still two seconds later: every course
+/// reached assessments; each announcement of the course is counted once in each of its two
+/// students' notifications; each grade the assessments context holds is one line of the
+/// gradebook's history; and every context that keeps the elective's roster (from enrollment
+/// events) has the classmate in it exactly when the courses context does.
+async fn every_write_kept_and_applied_once(db: &sqlx::PgPool, class: &Class, loaded: &Loaded) {
+    let stored = |query: &'static str, ids: &[String]| {
+        let (db, ids) = (db.clone(), ids.to_vec());
         async move {
-            let (count,): (i64,) =
-                sqlx::query_as(&format!("SELECT count(*) FROM {table} WHERE id = ANY($1)"))
-                    .bind(&ids)
-                    .fetch_one(&db)
-                    .await
-                    .unwrap();
+            let (count,): (i64,) = sqlx::query_as(query)
+                .bind(&ids)
+                .fetch_one(&db)
+                .await
+                .unwrap();
             count as usize
         }
     };
-    assert_eq!(
-        stored("courses.courses", courses.acknowledged.clone()).await,
-        courses.acknowledged.len(),
-        "acknowledged courses lost"
-    );
-    assert_eq!(
-        stored("courses.announcements", announcements.acknowledged.clone()).await,
-        announcements.acknowledged.len(),
-        "acknowledged announcements lost"
-    );
+    for (what, query, written) in [
+        ("courses", "SELECT count(*) FROM courses.courses WHERE id = ANY($1)", &loaded.courses),
+        ("announcements", "SELECT count(*) FROM courses.announcements WHERE id = ANY($1)", &loaded.announcements),
+        ("hand-ins", "SELECT count(*) FROM assessments.submissions WHERE id = ANY($1)", &loaded.submissions),
+        ("grades", "SELECT count(*) FROM assessments.submissions WHERE id = ANY($1) AND graded_at IS NOT NULL", &loaded.grades),
+        ("messages", "SELECT count(*) FROM messaging.messages WHERE id = ANY($1)", &loaded.messages),
+    ] {
+        assert_eq!(
+            stored(query, &written.acknowledged).await,
+            written.acknowledged.len(),
+            "acknowledged {what} lost"
+        );
+    }
+    let course = class.course.as_str();
     eventually(WITHIN, "every course reaches assessments", || {
         let db = db.clone();
         async move {
@@ -1019,6 +1209,78 @@ async fn every_write_kept_and_applied_once(
             (missing == 0).then_some(())
         }
     })
+    .await;
+    let grades_applied_once = || {
+        let (db, class) = (db.clone(), class.clone());
+        async move {
+            let (graded,): (i64,) = sqlx::query_as(
+                "SELECT count(*) FROM assessments.submissions \
+                 WHERE assignment_id = $1 AND graded_at IS NOT NULL",
+            )
+            .bind(&class.assignment)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            let (in_history,): (i64,) = sqlx::query_as(
+                "SELECT count(*) FROM gradebook.grade_history WHERE item_id = $1 AND change = 'graded'",
+            )
+            .bind(&class.assignment)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            (graded, in_history)
+        }
+    };
+    eventually(WITHIN, "every grade reaches the gradebook", || async {
+        let (graded, in_history) = grades_applied_once().await;
+        assert!(
+            in_history <= graded,
+            "grades applied twice: {in_history} lines for {graded} grades"
+        );
+        (in_history == graded).then_some(())
+    })
+    .await;
+    // The classmate's place in the elective, in courses and in every roster kept from its
+    // events.
+    let places = || {
+        let (db, elective) = (db.clone(), class.elective.clone());
+        async move {
+            let rosters: Vec<(String,)> = sqlx::query_as(
+                "SELECT table_schema::TEXT FROM information_schema.tables \
+                 WHERE table_name = 'roster_places' ORDER BY 1",
+            )
+            .fetch_all(&db)
+            .await
+            .unwrap();
+            let mut places = Vec::new();
+            for (schema, table) in std::iter::once(("courses".to_owned(), "members")).chain(
+                rosters
+                    .into_iter()
+                    .map(|(schema,)| (schema, "roster_places")),
+            ) {
+                let (count,): (i64,) = sqlx::query_as(&format!(
+                    "SELECT count(*) FROM \"{schema}\".{table} WHERE course_id = $1"
+                ))
+                .bind(&elective)
+                .fetch_one(&db)
+                .await
+                .unwrap();
+                places.push((schema, count));
+            }
+            places
+        }
+    };
+    eventually(
+        WITHIN,
+        "every roster of the elective agrees with courses",
+        || async {
+            let places = places().await;
+            places
+                .iter()
+                .all(|(_, count)| *count == places[0].1)
+                .then_some(())
+        },
+    )
     .await;
     let (written,): (i64,) =
         sqlx::query_as("SELECT count(*) FROM courses.announcements WHERE course_id = $1")
@@ -1068,4 +1330,11 @@ async fn every_write_kept_and_applied_once(
         &lines[..lines.len().min(12)]
     );
     assert_eq!(again.unwrap_or(0), 2 * written);
+    let (graded, in_history) = grades_applied_once().await;
+    assert_eq!(in_history, graded, "grades applied twice");
+    let places = places().await;
+    assert!(
+        places.len() > 2 && places.iter().all(|(_, count)| *count == places[0].1),
+        "the elective's rosters disagree: {places:?}"
+    );
 }
