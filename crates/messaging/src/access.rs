@@ -52,9 +52,7 @@ impl Seat {
                     .rosters
                     .standing(caller, course_id)
                     .await
-                    .map_err(|_| Error::NotFound {
-                        what: "conversation",
-                    })?;
+                    .map_err(|error| error.unseen_as("conversation"))?;
                 if standing.role.is_none() && !standing.admin {
                     return Err(not_found);
                 }

@@ -139,6 +139,16 @@ impl Error {
         }
     }
 
+    /// What the caller may not see is answered as if it did not exist: the thing is not
+    /// theirs to find (`NotFound`) or to open (`Forbidden`), so it is `what`'s 404. Anything
+    /// else stays what it is: a database that went away answers 503, not "not found".
+    pub fn unseen_as(self, what: &'static str) -> Self {
+        match self {
+            Self::NotFound { .. } | Self::Forbidden { .. } => Self::NotFound { what },
+            other => other,
+        }
+    }
+
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
     }
@@ -409,6 +419,27 @@ fn field_of(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_caller_may_not_see_is_not_found_but_an_outage_stays_an_outage() {
+        for hidden in [
+            Error::NotFound { what: "course" },
+            Error::forbidden("not a member"),
+        ] {
+            assert!(matches!(
+                hidden.unseen_as("lesson"),
+                Error::NotFound { what: "lesson" }
+            ));
+        }
+        assert!(matches!(
+            Error::database_unavailable().unseen_as("lesson"),
+            Error::Unavailable { .. }
+        ));
+        assert!(matches!(
+            Error::internal(anyhow::anyhow!("a fault")).unseen_as("lesson"),
+            Error::Internal(_)
+        ));
+    }
 
     /// Clients match on these codes; changing one breaks them.
     /// A database that went away answers 503 whether the error came straight from sqlx or was

@@ -234,7 +234,7 @@ pub(crate) async fn load(
         .rosters
         .standing(caller, &assignment.course_id)
         .await
-        .map_err(|_| Error::NotFound { what: "assignment" })?;
+        .map_err(|error| error.unseen_as("assignment"))?;
     if !standing.is_staff() && !assignment.open_to_students(time::now_ms()) {
         return Err(Error::NotFound { what: "assignment" });
     }

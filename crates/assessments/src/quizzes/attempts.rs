@@ -337,7 +337,7 @@ async fn load_attempt(
     drop(conn);
     let (quiz, standing) = load(assessments, caller, &attempt.quiz_id)
         .await
-        .map_err(|_| Error::NotFound { what: "attempt" })?;
+        .map_err(|error| error.unseen_as("attempt"))?;
     if !standing.is_staff() && attempt.student_id != caller.user_id {
         return Err(Error::NotFound { what: "attempt" });
     }

@@ -232,9 +232,7 @@ async fn load(
         .rosters
         .standing(caller, &bank.course_id)
         .await
-        .map_err(|_| Error::NotFound {
-            what: "question bank",
-        })?;
+        .map_err(|error| error.unseen_as("question bank"))?;
     if !standing.is_staff() {
         return Err(Error::NotFound {
             what: "question bank",

@@ -179,7 +179,7 @@ pub(crate) async fn load(
         .rosters
         .standing(caller, &quiz.course_id)
         .await
-        .map_err(|_| Error::NotFound { what: "quiz" })?;
+        .map_err(|error| error.unseen_as("quiz"))?;
     if !standing.is_staff() && !quiz.open_to_students(time::now_ms()) {
         return Err(Error::NotFound { what: "quiz" });
     }

@@ -19,7 +19,7 @@ const SIGNED_FOR: Duration = Duration::from_secs(60);
 
 /// The file handed in with a submission.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/file", tag = "assessments", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "The file, as an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "The file, as an attachment in the type found in its bytes when it was uploaded (one of those the assignment allows)", content_type = "*/*", body = Vec<u8>),
         (status = 303, description = "On S3: a signed address valid for a minute"),
         (status = 404, body = Problem)))]
 pub(super) async fn download_submission_file(
@@ -40,7 +40,7 @@ pub(super) async fn download_submission_file(
 
 /// A feedback file a teacher handed back on a submission.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/feedback-files/{file_id}", tag = "assessments", params(("id" = String, Path), ("file_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "The file, as an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "The file, as an attachment in the type found in its bytes when it was uploaded", content_type = "*/*", body = Vec<u8>),
         (status = 303, description = "On S3: a signed address valid for a minute"),
         (status = 404, body = Problem)))]
 pub(super) async fn download_feedback_file(

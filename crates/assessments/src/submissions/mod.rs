@@ -180,7 +180,7 @@ pub(crate) async fn load(
     let submission = store::submission(&assessments.db, &caller.school_id, submission_id).await?;
     let (assignment, standing) = assignments::load(assessments, caller, &submission.assignment_id)
         .await
-        .map_err(|_| Error::NotFound { what: "submission" })?;
+        .map_err(|error| error.unseen_as("submission"))?;
     if !standing.is_staff() && submission.student_id != caller.user_id {
         return Err(Error::NotFound { what: "submission" });
     }

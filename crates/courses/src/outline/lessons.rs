@@ -364,7 +364,7 @@ async fn lesson_for(
     } else {
         CourseAccess::load(courses, caller, &lesson.course_id).await
     }
-    .map_err(|_| Error::NotFound { what: "lesson" })?;
+    .map_err(|error| error.unseen_as("lesson"))?;
     if lesson.published == 0 && !access.is_staff() {
         return Err(Error::NotFound { what: "lesson" });
     }

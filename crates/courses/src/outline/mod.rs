@@ -56,7 +56,7 @@ async fn editable_module(
         .ok_or(Error::NotFound { what: "module" })?;
     let access = CourseAccess::load_fresh(courses, caller, &module.course_id)
         .await
-        .map_err(|_| Error::NotFound { what: "module" })?;
+        .map_err(|error| error.unseen_as("module"))?;
     access.require_teacher()?;
     access.require_open()?;
     Ok((module, access))

@@ -34,7 +34,7 @@ pub(super) async fn complete_lesson(
         .ok_or(Error::NotFound { what: "lesson" })?;
     let access = CourseAccess::load_fresh(&courses, &caller, &lesson.course_id)
         .await
-        .map_err(|_| Error::NotFound { what: "lesson" })?;
+        .map_err(|error| error.unseen_as("lesson"))?;
     if lesson.published == 0 && !access.is_staff() {
         return Err(Error::NotFound { what: "lesson" });
     }
