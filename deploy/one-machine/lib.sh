@@ -101,10 +101,11 @@ nginx_upstream() { # group prefix down
     if [[ "$name" == "$3" ]]; then
       echo "        server 127.0.0.1:$port down;"
     else
-      # One refused connection (a crash) skips the process for a second, then nginx tries it
-      # again: long enough to spare its twin the retries, short enough that the pair is not
-      # both out when the twin goes down soon after (a 502 "no live upstreams").
-      echo "        server 127.0.0.1:$port max_fails=1 fail_timeout=1s;"
+      # Never counted out: on this machine a process that is down refuses the connection at
+      # once, and nginx sends the request to its twin in well under a millisecond. Counting
+      # failures would keep a process out for fail_timeout after it is back, and a crash of its
+      # twin in that time would leave the group with no live process (a 502 for everything).
+      echo "        server 127.0.0.1:$port max_fails=0;"
     fi
   done <"$STATE_DIR/run/processes"
   echo "        keepalive 16;"
