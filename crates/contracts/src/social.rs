@@ -1,6 +1,7 @@
 //! Social's published language: where a post lives, and what social tells the other contexts
 //! (posts and comments to index and notify about, moderators' actions for the school's audit
-//! log, and blocks, which messaging honours too).
+//! log, blocks, which messaging honours too, and who sees students' profiles, which search
+//! honours).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -170,6 +171,26 @@ impl Event for PersonUnblocked {
     }
 }
 
+/// The school's admins changed who sees students' profiles (and what is on them): the whole
+/// school, or (the default) the student, the school's admins and the people of their courses.
+/// Told only when the setting changes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StudentProfilesVisibilityChanged {
+    pub school_id: String,
+    /// Students' profiles are seen by the whole school.
+    pub student_profiles_public: bool,
+    /// The admin who changed it.
+    pub changed_by: String,
+}
+
+impl Event for StudentProfilesVisibilityChanged {
+    const TYPE: &'static str = "campus.social.student_profiles_visibility_changed.v1";
+
+    fn subject(&self) -> String {
+        self.school_id.clone()
+    }
+}
+
 pub fn published() -> Vec<EventSchema> {
     vec![
         EventSchema::of::<PostPublished>(),
@@ -177,6 +198,7 @@ pub fn published() -> Vec<EventSchema> {
         EventSchema::of::<CommentAdded>(),
         EventSchema::of::<ModerationTaken>(),
         EventSchema::of::<PersonBlocked>(),
+        EventSchema::of::<StudentProfilesVisibilityChanged>(),
         EventSchema::of::<PersonUnblocked>(),
     ]
 }

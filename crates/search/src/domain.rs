@@ -152,9 +152,15 @@ impl Audience {
     }
 
     /// A person, and what is on their profile: an adult's is the school's; a student's is
-    /// theirs and their courses' people (the school's safe default for students' profiles).
-    pub(crate) fn of_person(user_id: &str, role: Role, courses: &[String]) -> Vec<String> {
-        if role != Role::Student {
+    /// theirs and their courses' people, or the school's when the school made students'
+    /// profiles public (social's rule).
+    pub(crate) fn of_person(
+        user_id: &str,
+        role: Role,
+        courses: &[String],
+        student_profiles_public: bool,
+    ) -> Vec<String> {
+        if role != Role::Student || student_profiles_public {
             return vec![Self::SCHOOL.to_owned()];
         }
         let mut audience = vec![Self::person(user_id)];
@@ -254,12 +260,16 @@ mod tests {
             vec!["school"]
         );
         assert_eq!(
-            Audience::of_person("t1", Role::Teacher, &["c1".into()]),
+            Audience::of_person("t1", Role::Teacher, &["c1".into()], false),
             vec!["school"]
         );
         assert_eq!(
-            Audience::of_person("s1", Role::Student, &["c1".into()]),
+            Audience::of_person("s1", Role::Student, &["c1".into()], false),
             vec!["person:s1", "course:c1"]
+        );
+        assert_eq!(
+            Audience::of_person("s1", Role::Student, &["c1".into()], true),
+            vec!["school"]
         );
         assert_eq!(
             Audience::of_searcher("s1", &[("c1".into(), false), ("c2".into(), true)]),

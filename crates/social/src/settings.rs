@@ -2,6 +2,7 @@
 //! admins only), changed by its admins.
 
 use axum::extract::State;
+use campus_contracts::social::StudentProfilesVisibilityChanged;
 use campus_platform::{
     auth::Permission, error::Problem, http::Json, openapi::fields, people::Caller, text, time,
     Error, Result,
@@ -80,7 +81,7 @@ async fn change_settings(
         words,
     };
     let mut uow = social.db.begin().await?;
-    store::rules::save(
+    let was_public = store::rules::save(
         &mut uow,
         &social.caches,
         &caller.school_id,
@@ -89,6 +90,18 @@ async fn change_settings(
         time::now_ms(),
     )
     .await?;
+    // Search decides from it who may find a student and what is on their profile.
+    if was_public != rules.student_profiles_public {
+        uow.record(
+            &caller.school_id,
+            &StudentProfilesVisibilityChanged {
+                school_id: caller.school_id.clone(),
+                student_profiles_public: rules.student_profiles_public,
+                changed_by: caller.user_id.clone(),
+            },
+        )
+        .await?;
+    }
     uow.commit().await?;
     Ok(Json(SocialSettings {
         words: Some(rules.words.join("\n")),

@@ -1,8 +1,9 @@
 //! The search context through the real server: results held to what each searcher may open
 //! (another school's anything, draft courses, lessons and course feeds of courses one is not
-//! in, students' profiles outside their courses, hidden posts, deactivated people, blocks),
-//! edits and withdrawals reaching the index, typos, Spanish, suggestions, messages within a
-//! conversation, trending, and an index that survives a restart and rebuilds from the table.
+//! in, students' profiles outside their courses unless the school opened them, hidden posts,
+//! deactivated people, blocks), edits and withdrawals reaching the index, typos, Spanish,
+//! suggestions, messages within a conversation, trending, and an index that survives a restart
+//! and rebuilds from the table.
 //! Runs on every storage backend.
 //!
 //! A document that must not appear is checked only after a searcher who may open it found
@@ -176,6 +177,21 @@ each_storage! {
         finds(&app, admin, "Kim", "Kim").await;
         assert!(!titles(&search(&app, &kim, "Sam", "").await).contains(&"Sam".to_owned()));
         finds(&app, &kim, "Tess", "Tess").await;
+        // The admin opens students' profiles to the whole school: Kim finds Sam, and the post
+        // on Sam's profile; closed again, neither.
+        let rules = |public: bool| json!({ "students_post_to_school": false,
+            "students_post_on_profiles": true, "student_profiles_public": public });
+        send(&app, Method::PUT, "/api/v1/social/settings", admin, Some(rules(false))).await;
+        new_post(&app, &sam, json!({ "place": "profile", "profile_id": sam.id }),
+            "Pressed herbarium leaves").await;
+        finds(&app, &tess, "herbarium", "Pressed herbarium leaves").await;
+        assert!(titles(&search(&app, &kim, "herbarium", "").await).is_empty());
+        send(&app, Method::PUT, "/api/v1/social/settings", admin, Some(rules(true))).await;
+        finds(&app, &kim, "Sam", "Sam").await;
+        finds(&app, &kim, "herbarium", "Pressed herbarium leaves").await;
+        send(&app, Method::PUT, "/api/v1/social/settings", admin, Some(rules(false))).await;
+        loses(&app, &kim, "Sam", "Sam").await;
+        loses(&app, &kim, "herbarium", "Pressed herbarium leaves").await;
         // A deactivated person is gone.
         finds(&app, admin, "Dee", "Dee").await;
         let path = format!("/api/v1/users/{}/deactivate", dee.id);

@@ -233,7 +233,7 @@ async fn count_viewers(uow: &mut UnitOfWork, views: &CourseViewed) -> Result<()>
 async fn redraw_student(uow: &mut UnitOfWork, user_id: &str) -> Result<()> {
     if role_of(uow, user_id)
         .await?
-        .is_none_or(|role| role == campus_contracts::identity::Role::Student)
+        .is_none_or(|(role, _)| role == campus_contracts::identity::Role::Student)
     {
         redraw_person(uow, user_id).await?;
     }

@@ -79,22 +79,36 @@ async fn courses_of(uow: &mut UnitOfWork, user_id: &str) -> Result<Vec<String>> 
     Ok(rows.into_iter().map(|(course_id,)| course_id).collect())
 }
 
-/// A person's role, once identity told of them.
-async fn role_of(uow: &mut UnitOfWork, user_id: &str) -> Result<Option<Role>> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT role FROM search_people WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(uow.conn())
-            .await?;
-    Ok(row.and_then(|(role,)| role.parse().ok()))
+/// A person's role, once identity told of them, and whether their school made students'
+/// profiles public (once social told of it).
+async fn role_of(uow: &mut UnitOfWork, user_id: &str) -> Result<Option<(Role, bool)>> {
+    let row: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT p.role, r.student_profiles_public FROM search_people p \
+         LEFT JOIN search_school_rules r ON r.school_id = p.school_id WHERE p.user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(uow.conn())
+    .await?;
+    Ok(row.and_then(|(role, public)| {
+        role.parse()
+            .ok()
+            .map(|role| (role, public.unwrap_or(0) != 0))
+    }))
 }
 
 /// Who may find `user_id` and what is on their profile (a person not heard of yet is taken
-/// for a student: the narrower audience).
+/// for a student of a school with the default rule: the narrower audience).
 async fn person_audience(uow: &mut UnitOfWork, user_id: &str) -> Result<Vec<String>> {
-    let role = role_of(uow, user_id).await?.unwrap_or(Role::Student);
+    let (role, profiles_public) = role_of(uow, user_id)
+        .await?
+        .unwrap_or((Role::Student, false));
     let courses = courses_of(uow, user_id).await?;
-    Ok(Audience::of_person(user_id, role, &courses))
+    Ok(Audience::of_person(
+        user_id,
+        role,
+        &courses,
+        profiles_public,
+    ))
 }
 
 /// Redraws the audience of a person and of what is on their profile.

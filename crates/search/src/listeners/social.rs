@@ -1,8 +1,12 @@
-//! Posts and comments (found by those who may read them, gone once hidden or deleted), and
-//! blocks.
+//! Posts and comments (found by those who may read them, gone once hidden or deleted),
+//! blocks, and the school's rule on who sees students' profiles.
 
-use campus_contracts::social::{
-    CommentAdded, PersonBlocked, PersonUnblocked, PostPlace, PostPublished, PostWithdrawn,
+use campus_contracts::{
+    identity::Role,
+    social::{
+        CommentAdded, PersonBlocked, PersonUnblocked, PostPlace, PostPublished, PostWithdrawn,
+        StudentProfilesVisibilityChanged,
+    },
 };
 use campus_platform::{
     db::UnitOfWork,
@@ -10,18 +14,19 @@ use campus_platform::{
     markdown, time,
 };
 
-use super::{count_activity, person_audience, today, Activity};
+use super::{count_activity, person_audience, redraw_person, today, Activity};
 use crate::{
     documents::{self, NewDoc},
     domain::{Audience, DocKind, Language},
 };
 
-pub(super) const EVENTS: [&str; 5] = [
+pub(super) const EVENTS: [&str; 6] = [
     PostPublished::TYPE,
     PostWithdrawn::TYPE,
     CommentAdded::TYPE,
     PersonBlocked::TYPE,
     PersonUnblocked::TYPE,
+    StudentProfilesVisibilityChanged::TYPE,
 ];
 
 /// A post's title in results: the start of its first line.
@@ -156,6 +161,39 @@ pub(super) async fn handle(uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Re
                 .bind(&block.blocked_id)
                 .execute(uow.conn())
                 .await?;
+        }
+        StudentProfilesVisibilityChanged::TYPE => {
+            let rule: StudentProfilesVisibilityChanged = event.data_as()?;
+            let public = i64::from(rule.student_profiles_public);
+            let before: Option<(i64,)> = sqlx::query_as(
+                "SELECT student_profiles_public FROM search_school_rules WHERE school_id = $1",
+            )
+            .bind(&rule.school_id)
+            .fetch_optional(uow.conn())
+            .await?;
+            if before.map_or(0, |(was,)| was) == public {
+                return Ok(());
+            }
+            sqlx::query(
+                "INSERT INTO search_school_rules (school_id, student_profiles_public) \
+                 VALUES ($1, $2) ON CONFLICT (school_id) DO UPDATE SET \
+                 student_profiles_public = $2",
+            )
+            .bind(&rule.school_id)
+            .bind(public)
+            .execute(uow.conn())
+            .await?;
+            // Every student of the school, and what is on their profile, is found anew.
+            let students: Vec<(String,)> = sqlx::query_as(
+                "SELECT user_id FROM search_people WHERE school_id = $1 AND role = $2",
+            )
+            .bind(&rule.school_id)
+            .bind(Role::Student.as_str())
+            .fetch_all(uow.conn())
+            .await?;
+            for (student,) in students {
+                redraw_person(uow, &student).await?;
+            }
         }
         _ => {}
     }

@@ -33,6 +33,7 @@ async fn read(db: &Db, school_id: &str) -> Result<Rules> {
     })
 }
 
+/// Saves the school's rules; answers whether students' profiles were public before.
 pub(crate) async fn save(
     uow: &mut UnitOfWork,
     caches: &Caches,
@@ -40,7 +41,12 @@ pub(crate) async fn save(
     rules: &Rules,
     by: &str,
     now: i64,
-) -> Result<()> {
+) -> Result<bool> {
+    let before: Option<(i64,)> =
+        sqlx::query_as("SELECT student_profiles_public FROM social_settings WHERE school_id = $1")
+            .bind(school_id)
+            .fetch_optional(uow.conn())
+            .await?;
     sqlx::query(
         "INSERT INTO social_settings (school_id, students_post_to_school, \
          students_post_on_profiles, student_profiles_public, words, updated_by, updated_at) \
@@ -58,5 +64,5 @@ pub(crate) async fn save(
     .execute(uow.conn())
     .await?;
     Caches::forget_after(uow, &caches.rules, &[school_id]);
-    Ok(())
+    Ok(before.is_some_and(|(public,)| public != 0))
 }
