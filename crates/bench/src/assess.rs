@@ -104,15 +104,17 @@ pub(crate) struct Installation {
 
 impl Installation {
     pub async fn start(storage: Storage, postgres_url: &str) -> anyhow::Result<Self> {
-        Self::start_with_bus(storage, postgres_url, None).await
+        Self::start_with_bus(storage, postgres_url, None, &[]).await
     }
 
     /// An installation whose events go through NATS at `nats_url` (when given), so other
-    /// processes can run its contexts beside it.
+    /// processes can run its contexts beside it, running only `contexts` (all when empty), so
+    /// a benchmark can tell what a context's consumers cost the others.
     pub async fn start_with_bus(
         storage: Storage,
         postgres_url: &str,
         nats_url: Option<&str>,
+        contexts: &[String],
     ) -> anyhow::Result<Self> {
         let unique = id::new_id_string().to_lowercase();
         let mut config = Config {
@@ -122,6 +124,7 @@ impl Installation {
         };
         // The bench signs in from one address; keep the credential limit out of the way.
         config.http.credential_requests_per_minute = 100_000;
+        config.contexts = contexts.to_vec();
         let mut cleanup_database = None;
         if let Storage::Postgres = storage {
             // Identity seals secrets in a shared database with the installation's key.

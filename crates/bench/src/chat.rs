@@ -42,6 +42,11 @@ pub struct Options {
     /// Sends waiting for their answer at once, at most.
     #[arg(long, default_value_t = 512)]
     in_flight: usize,
+    /// Run only these contexts (comma-separated; all by default), to see what the others'
+    /// consumers of messages cost on the same cores. Identity, courses and messaging are
+    /// needed.
+    #[arg(long, value_delimiter = ',')]
+    contexts: Vec<String>,
     #[arg(
         long,
         env = "CAMPUS_TEST_POSTGRES_URL",
@@ -69,7 +74,13 @@ fn sent_at(body_html: &str) -> Option<u64> {
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
     anyhow::ensure!(options.students >= 2, "at least two students");
-    let site = Installation::start(options.storage, &options.postgres_url).await?;
+    let site = Installation::start_with_bus(
+        options.storage,
+        &options.postgres_url,
+        None,
+        &options.contexts,
+    )
+    .await?;
     let course = site.course().await?;
     let students = site
         .students_of_school(&course, options.students, options.students)

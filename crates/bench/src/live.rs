@@ -202,6 +202,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
             options.storage,
             &options.postgres_url,
             Some(&options.nats_url),
+            &[],
         )
         .await?
     } else {
