@@ -124,7 +124,10 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         let (latencies, opened, opening) = (latencies.clone(), opened.clone(), opening.clone());
         tokio::spawn(async move {
             let mut permit = Some(opening.acquire_owned().await);
-            let Ok((mut socket, _)) = tokio_tungstenite::connect_async(url.as_str()).await else {
+            let config = Some(crate::live::client_socket_config());
+            let connected =
+                tokio_tungstenite::connect_async_with_config(url.as_str(), config, false).await;
+            let Ok((mut socket, _)) = connected else {
                 let _ = opened.send(false);
                 return;
             };
