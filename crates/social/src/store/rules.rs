@@ -42,11 +42,30 @@ pub(crate) async fn save(
     by: &str,
     now: i64,
 ) -> Result<bool> {
-    let before: Option<(i64,)> =
-        sqlx::query_as("SELECT student_profiles_public FROM social_settings WHERE school_id = $1")
-            .bind(school_id)
-            .fetch_optional(uow.conn())
-            .await?;
+    // The old value is read from a row that exists and is locked: two admins saving at once on
+    // PostgreSQL then take turns, and each tells of a change it really made (a plain read could
+    // see the same old value twice, and one change would go untold).
+    let defaults = Rules::default();
+    sqlx::query(
+        "INSERT INTO social_settings (school_id, students_post_to_school, \
+         students_post_on_profiles, student_profiles_public, words, updated_by, updated_at) \
+         VALUES ($1, $2, $3, $4, '', $5, $6) ON CONFLICT (school_id) DO NOTHING",
+    )
+    .bind(school_id)
+    .bind(i64::from(defaults.students_post_to_school))
+    .bind(i64::from(defaults.students_post_on_profiles))
+    .bind(i64::from(defaults.student_profiles_public))
+    .bind(by)
+    .bind(now)
+    .execute(uow.conn())
+    .await?;
+    let (before,): (i64,) = sqlx::query_as(
+        "UPDATE social_settings SET updated_at = updated_at WHERE school_id = $1 \
+         RETURNING student_profiles_public",
+    )
+    .bind(school_id)
+    .fetch_one(uow.conn())
+    .await?;
     sqlx::query(
         "INSERT INTO social_settings (school_id, students_post_to_school, \
          students_post_on_profiles, student_profiles_public, words, updated_by, updated_at) \
@@ -64,5 +83,5 @@ pub(crate) async fn save(
     .execute(uow.conn())
     .await?;
     Caches::forget_after(uow, &caches.rules, &[school_id]);
-    Ok(before.is_some_and(|(public,)| public != 0))
+    Ok(before != 0)
 }
