@@ -167,7 +167,7 @@ async fn post_announcement(
             id,
             course_id,
             author_id: caller.user_id,
-            author_name: author.map(|person| person.display_name),
+            author_name: author.map(|person| person.display_name.clone()),
             title,
             body_html,
             created_at: time::rfc3339(now),

@@ -118,8 +118,8 @@ async fn transcript(
     shown.sort_by_key(|course| course.title.to_lowercase());
     Ok(Json(Transcript {
         student_id,
-        name: Some(person.display_name),
-        email: Some(person.email),
+        name: Some(person.display_name.clone()),
+        email: Some(person.email.clone()),
         generated_at: time::rfc3339(now),
         courses: shown,
     }))

@@ -181,7 +181,7 @@ async fn shown(
             .cloned()
         {
             let name = match messaging.people.person(&caller.school_id, &user_id).await? {
-                Some(person) => person.display_name,
+                Some(person) => person.display_name.clone(),
                 None => String::new(),
             };
             members.push(Member { user_id, name });
@@ -515,7 +515,7 @@ async fn typing(
         .people
         .person(&caller.school_id, &caller.user_id)
         .await?
-        .map(|person| person.display_name)
+        .map(|person| person.display_name.clone())
         .unwrap_or_default();
     let audience = seat.audience(&messaging).await?;
     messaging.live.send(campus_platform::live::frames_for(

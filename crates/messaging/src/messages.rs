@@ -282,7 +282,7 @@ async fn send_message(
         .people
         .person(&caller.school_id, &caller.user_id)
         .await?
-        .map(|person| person.display_name);
+        .map(|person| person.display_name.clone());
     let row = MessageRow {
         id: message_id,
         conversation_id: id,

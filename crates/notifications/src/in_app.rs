@@ -173,7 +173,7 @@ async fn locale_of(notifications: &Notifications, caller: &Caller) -> Result<Opt
         .people
         .person(&caller.school_id, &caller.user_id)
         .await?
-        .and_then(|person| person.locale))
+        .and_then(|person| person.locale.clone()))
 }
 
 /// How many of a person's notifications are unread.

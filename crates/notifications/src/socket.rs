@@ -134,7 +134,7 @@ async fn still_active(notifications: &Notifications, holder: &Holder) -> Result<
         Some(person) if !person.is_active() => Err(Error::Unauthenticated {
             detail: "this account is deactivated".into(),
         }),
-        Some(person) => Ok(person.locale),
+        Some(person) => Ok(person.locale.clone()),
         None => Ok(None),
     }
 }

@@ -107,7 +107,9 @@ pub struct People {
 
 struct Inner {
     db: Db,
-    cache: ReadCache<(String, String), Option<Person>>,
+    /// Shared, not copied, with each caller: every request reads its caller here, and a feed
+    /// reads everyone it follows.
+    cache: ReadCache<(String, String), Option<Arc<Person>>>,
     time_zones: ReadCache<String, jiff::tz::TimeZone>,
 }
 
@@ -125,7 +127,7 @@ impl People {
     }
 
     /// A person of the school, as last heard of (`None`: not heard of yet).
-    pub async fn person(&self, school_id: &str, user_id: &str) -> Result<Option<Person>> {
+    pub async fn person(&self, school_id: &str, user_id: &str) -> Result<Option<Arc<Person>>> {
         let key = (school_id.to_owned(), user_id.to_owned());
         self.inner
             .cache
@@ -137,7 +139,7 @@ impl People {
                 .bind(school_id)
                 .fetch_optional(self.inner.db.pool())
                 .await?;
-                Ok(row.map(Person::from))
+                Ok(row.map(|row| Arc::new(Person::from(row))))
             })
             .await
     }
@@ -174,11 +176,12 @@ impl People {
     /// The time zone a person lives by: their own choice when this build knows it, otherwise
     /// the school's.
     pub async fn time_zone_of(&self, school_id: &str, user_id: &str) -> Result<jiff::tz::TimeZone> {
-        let own = self
-            .person(school_id, user_id)
-            .await?
-            .and_then(|person| person.time_zone)
-            .and_then(|name| jiff::tz::TimeZone::get(&name).ok());
+        let own = self.person(school_id, user_id).await?.and_then(|person| {
+            person
+                .time_zone
+                .as_deref()
+                .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+        });
         match own {
             Some(zone) => Ok(zone),
             None => self.school_time_zone(school_id).await,

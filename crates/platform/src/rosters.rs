@@ -59,6 +59,8 @@ struct Inner {
     db: Db,
     courses: ReadCache<String, Option<RosterCourse>>,
     places: ReadCache<(String, String), Option<CourseRole>>,
+    /// Every place a person holds, by (school, person): read on each feed and each message.
+    held: ReadCache<(String, String), Vec<Place>>,
 }
 
 impl Rosters {
@@ -70,6 +72,7 @@ impl Rosters {
                 db,
                 courses: ReadCache::shared(20_000, TTL, "rosters.courses", forgetting),
                 places: ReadCache::shared(200_000, TTL, "rosters.places", forgetting),
+                held: ReadCache::shared(50_000, TTL, "rosters.held", forgetting),
             }),
         }
     }
@@ -127,14 +130,20 @@ impl Rosters {
 
     /// Every place a person holds in the school's courses.
     pub async fn places_of(&self, school_id: &str, user_id: &str) -> Result<Vec<Place>> {
-        Ok(sqlx::query_as(
-            "SELECT course_id, user_id, course_role FROM roster_places \
-             WHERE school_id = $1 AND user_id = $2 ORDER BY course_id",
-        )
-        .bind(school_id)
-        .bind(user_id)
-        .fetch_all(self.inner.db.pool())
-        .await?)
+        let key = (school_id.to_owned(), user_id.to_owned());
+        self.inner
+            .held
+            .get_or_load(&key, || async {
+                Ok(sqlx::query_as(
+                    "SELECT course_id, user_id, course_role FROM roster_places \
+                     WHERE school_id = $1 AND user_id = $2 ORDER BY course_id",
+                )
+                .bind(school_id)
+                .bind(user_id)
+                .fetch_all(self.inner.db.pool())
+                .await?)
+            })
+            .await
     }
 
     /// How `caller` stands towards a course of their school, or 404 when the course is not
@@ -329,7 +338,7 @@ impl Handler for Listener {
                 .bind(now)
                 .execute(uow.conn())
                 .await?;
-                self.forget_place(uow, &place.course_id, &place.user_id);
+                self.forget_place(uow, &place.school_id, &place.course_id, &place.user_id);
                 return Ok(());
             }
             EnrollmentRevoked::TYPE => {
@@ -339,7 +348,7 @@ impl Handler for Listener {
                     .bind(&place.user_id)
                     .execute(uow.conn())
                     .await?;
-                self.forget_place(uow, &place.course_id, &place.user_id);
+                self.forget_place(uow, &place.school_id, &place.course_id, &place.user_id);
                 return Ok(());
             }
             _ => return Ok(()),
@@ -354,11 +363,18 @@ impl Handler for Listener {
 }
 
 impl Listener {
-    fn forget_place(&self, uow: &mut UnitOfWork, course_id: &str, user_id: &str) {
+    /// Forgets the person's place in the course and the list of their places, now and again
+    /// once the change commits.
+    fn forget_place(&self, uow: &mut UnitOfWork, school_id: &str, course_id: &str, user_id: &str) {
         let rosters = self.rosters.clone();
-        let key = (course_id.to_owned(), user_id.to_owned());
-        rosters.inner.places.forget(&key);
-        uow.after_commit(move || rosters.inner.places.forget(&key));
+        let place = (course_id.to_owned(), user_id.to_owned());
+        let held = (school_id.to_owned(), user_id.to_owned());
+        rosters.inner.places.forget(&place);
+        rosters.inner.held.forget(&held);
+        uow.after_commit(move || {
+            rosters.inner.places.forget(&place);
+            rosters.inner.held.forget(&held);
+        });
     }
 }
 

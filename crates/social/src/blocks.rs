@@ -66,7 +66,7 @@ async fn list_blocks(State(social): State<Social>, caller: Caller) -> Result<Jso
             .people
             .person(&caller.school_id, &row.blocked_id)
             .await?
-            .map(|person| person.display_name);
+            .map(|person| person.display_name.clone());
         if let Ok(kind) = row.kind.parse() {
             items.push(BlockView {
                 user_id: row.blocked_id,

@@ -18,7 +18,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     posts::{shown, Post},
     reading,
-    store::{self, posts::Scope},
+    store::{
+        self,
+        posts::{Scope, Sources},
+    },
     Social,
 };
 
@@ -61,15 +64,17 @@ async fn home_feed(
         &caller.user_id,
     )
     .await?;
-    for follow in follows.iter().cloned() {
+    for follow in follows.iter() {
         match follow.target_kind.as_str() {
-            "course" if !courses.contains(&follow.target_id) => courses.push(follow.target_id),
+            "course" if !courses.contains(&follow.target_id) => {
+                courses.push(follow.target_id.clone())
+            }
             "person"
                 if reading::may_see_profile(&social, &caller, &follow.target_id, &rules)
                     .await
                     .unwrap_or(false) =>
             {
-                profiles.push(follow.target_id)
+                profiles.push(follow.target_id.clone())
             }
             _ => {}
         }
@@ -83,17 +88,31 @@ async fn home_feed(
     }
     let unwanted = store::graph::unwanted_by(&social.db, &social.caches, &caller.user_id).await?;
     let limit = pagination::limit(paging.limit);
-    let rows = store::posts::visible(
-        &social.db,
-        &caller.school_id,
-        Scope::Feed {
-            courses: &readable,
-            profiles: &profiles,
-        },
-        &unwanted,
-        paging.cursor.as_deref().unwrap_or_default(),
-        limit,
-    )
-    .await?;
+    let before = paging.cursor.as_deref().unwrap_or_default();
+    // Most pages come from the school's newest posts in memory; a page older than those is
+    // read from the database.
+    let recent = store::posts::recent(&social.db, &social.caches, &caller.school_id).await?;
+    let sources = Sources {
+        courses: &readable.iter().map(String::as_str).collect(),
+        profiles: &profiles.iter().map(String::as_str).collect(),
+        unwanted: &unwanted.iter().map(String::as_str).collect(),
+    };
+    let rows = match recent.feed_page(&sources, before, limit) {
+        Some(rows) => rows,
+        None => {
+            store::posts::visible(
+                &social.db,
+                &caller.school_id,
+                Scope::Feed {
+                    courses: &readable,
+                    profiles: &profiles,
+                },
+                &unwanted,
+                before,
+                limit,
+            )
+            .await?
+        }
+    };
     Ok(Json(shown(&social, &caller.user_id, rows, limit).await?))
 }

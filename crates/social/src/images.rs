@@ -74,6 +74,8 @@ pub(crate) async fn add_image(
     let mut uow = social.db.begin().await?;
     let set = store::posts::set_image(
         &mut uow,
+        &social.caches,
+        &caller.school_id,
         &id,
         &key,
         &stored.content_type,

@@ -356,7 +356,15 @@ async fn decide(
         let from = [current.as_str()];
         let changed = match kind {
             SubjectKind::Post => {
-                store::posts::set_post_status(&mut uow, subject_id, &from, &to).await?
+                store::posts::set_post_status(
+                    &mut uow,
+                    &social.caches,
+                    &caller.school_id,
+                    subject_id,
+                    &from,
+                    &to,
+                )
+                .await?
             }
             SubjectKind::Comment => {
                 store::posts::set_comment_status(&mut uow, subject_id, &from, &to).await?

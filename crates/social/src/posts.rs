@@ -285,6 +285,7 @@ async fn write_post(
     let mut uow = social.db.begin().await?;
     store::posts::insert_post(
         &mut uow,
+        &social.caches,
         &NewPost {
             id: &id,
             school_id: &caller.school_id,
@@ -359,8 +360,15 @@ async fn delete_post(
         return Err(Error::forbidden("only its author may delete a post"));
     }
     let mut uow = social.db.begin().await?;
-    if store::posts::set_post_status(&mut uow, &id, &["visible", "held", "hidden"], "deleted")
-        .await?
+    if store::posts::set_post_status(
+        &mut uow,
+        &social.caches,
+        &caller.school_id,
+        &id,
+        &["visible", "held", "hidden"],
+        "deleted",
+    )
+    .await?
     {
         uow.record(
             &caller.school_id,

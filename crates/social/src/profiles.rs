@@ -68,8 +68,8 @@ async fn show_profile(
     let may_post = id == caller.user_id
         && domain::may_post(caller.role, PostPlace::Profile, false, true, &rules).is_ok();
     Ok(Json(Profile {
-        user_id: person.user_id,
-        name: person.display_name,
+        user_id: person.user_id.clone(),
+        name: person.display_name.clone(),
         role: person.role,
         visible,
         following,

@@ -59,7 +59,7 @@ pub(super) async fn list_extensions(
             .people
             .person(&caller.school_id, &row.student_id)
             .await?
-            .map(|p| p.display_name);
+            .map(|p| p.display_name.clone());
         shown.push(Extension {
             assignment_id: assignment.id.clone(),
             student_id: row.student_id,
@@ -157,7 +157,7 @@ pub(super) async fn grant_extension(
         .people
         .person(&caller.school_id, &student_id)
         .await?
-        .map(|p| p.display_name);
+        .map(|p| p.display_name.clone());
     Ok(Json(Extension {
         assignment_id: assignment.id,
         student_id,

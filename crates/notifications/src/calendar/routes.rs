@@ -213,7 +213,7 @@ async fn subscribed_feed(
         now + FEED_AHEAD_DAYS * DAY_MS,
     )
     .await?;
-    let locale = person.and_then(|person| person.locale);
+    let locale = person.and_then(|person| person.locale.clone());
     let document = feed::document(&items, locale.as_deref(), &site(&notifications, &headers));
     Ok((
         [

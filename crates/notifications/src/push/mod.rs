@@ -161,7 +161,7 @@ impl Pusher {
         if schedule::after_quiet(now, &zone, &rhythm) != now {
             return Ok(Outcome::Dropped);
         }
-        let locale = person.and_then(|p| p.locale);
+        let locale = person.and_then(|p| p.locale.clone());
         let topic = secrets::digest(&format!(
             "{}:{}",
             row.kind,

@@ -23,12 +23,13 @@ use crate::domain::Rules;
 const TTL: Duration = Duration::from_secs(2);
 
 /// The reads every feed request makes, kept in memory: the school's rules, whom a person
-/// follows, and whose posts they are not shown.
+/// follows, whose posts they are not shown, and each school's newest posts.
 #[derive(Clone)]
 pub(crate) struct Caches {
     pub(crate) rules: Arc<ReadCache<String, Rules>>,
     pub(crate) follows: Arc<ReadCache<String, Arc<Vec<graph::FollowRow>>>>,
     pub(crate) unwanted: Arc<ReadCache<String, Arc<Vec<String>>>>,
+    pub(crate) recent: Arc<ReadCache<String, Arc<posts::Recent>>>,
 }
 
 impl Caches {
@@ -48,6 +49,10 @@ impl Caches {
                 "social.unwanted",
                 forgetting,
             )),
+            // A school's window holds up to `posts::RECENT` posts of up to 5,000 characters
+            // (each twice: Markdown and HTML): a few hundred kilobytes for most schools, a few
+            // megabytes at worst, so only the busiest schools' windows are kept.
+            recent: Arc::new(ReadCache::shared(256, TTL, "social.recent", forgetting)),
         }
     }
 

@@ -1,10 +1,15 @@
-use std::collections::HashMap;
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use campus_contracts::social::PostPlace;
 use campus_platform::{
     db::{placeholders, Db, UnitOfWork},
     Result,
 };
+
+use super::Caches;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct PostRow {
@@ -31,15 +36,18 @@ const POST: &str = "SELECT p.id, p.place, p.course_id, p.profile_id, p.author_id
      LEFT JOIN people d ON d.user_id = p.author_id";
 
 /// Sets the picture of a post; `false` when the post was deleted meanwhile.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn set_image(
     uow: &mut UnitOfWork,
+    caches: &Caches,
+    school_id: &str,
     id: &str,
     key: &str,
     content_type: &str,
     size: i64,
     alt: &str,
 ) -> Result<bool> {
-    Ok(sqlx::query(
+    let set = sqlx::query(
         "UPDATE posts SET image_key = $1, image_type = $2, image_size = $3, image_alt = $4 \
          WHERE id = $5 AND status <> 'deleted'",
     )
@@ -51,7 +59,9 @@ pub(crate) async fn set_image(
     .execute(uow.conn())
     .await?
     .rows_affected()
-        == 1)
+        == 1;
+    Caches::forget_after(uow, &caches.recent, &[school_id]);
+    Ok(set)
 }
 
 pub(crate) async fn post(db: &Db, school_id: &str, id: &str) -> Result<Option<PostRow>> {
@@ -131,6 +141,81 @@ pub(crate) async fn visible(
     Ok(query.fetch_all(db.pool()).await?)
 }
 
+/// How many of a school's newest visible posts [`recent`] keeps: enough for the first pages
+/// of nearly every reader's home feed.
+pub(crate) const RECENT: usize = 200;
+
+/// A school's newest visible posts, newest first, as one read of the database saw them.
+#[derive(Debug)]
+pub(crate) struct Recent {
+    rows: Vec<PostRow>,
+    /// The school has no visible post older than these.
+    complete: bool,
+}
+
+/// Where a reader's home feed draws from.
+pub(crate) struct Sources<'a> {
+    pub courses: &'a HashSet<&'a str>,
+    pub profiles: &'a HashSet<&'a str>,
+    pub unwanted: &'a HashSet<&'a str>,
+}
+
+impl Recent {
+    /// The page of the home feed older than `before` (or the newest), of up to `limit` posts
+    /// and one more to tell whether another page follows, exactly as [`visible`] would read
+    /// it; `None` when the window runs out before the page is full and older posts exist.
+    pub(crate) fn feed_page(
+        &self,
+        sources: &Sources<'_>,
+        before: &str,
+        limit: i64,
+    ) -> Option<Vec<PostRow>> {
+        let wanted = usize::try_from(limit + 1).unwrap_or(usize::MAX);
+        let page: Vec<PostRow> = self
+            .rows
+            .iter()
+            .filter(|row| before.is_empty() || row.id.as_str() < before)
+            .filter(|row| !sources.unwanted.contains(row.author_id.as_str()))
+            .filter(|row| match row.place {
+                PostPlace::School => true,
+                PostPlace::Course => row
+                    .course_id
+                    .as_deref()
+                    .is_some_and(|id| sources.courses.contains(id)),
+                PostPlace::Profile => row
+                    .profile_id
+                    .as_deref()
+                    .is_some_and(|id| sources.profiles.contains(id)),
+            })
+            .take(wanted)
+            .cloned()
+            .collect();
+        (page.len() == wanted || self.complete).then_some(page)
+    }
+}
+
+/// The school's newest visible posts, kept in memory until a post of the school is written,
+/// changes status or gets a picture (here, and through Redis in the other processes), or for
+/// the caches' time to live at most; an author's new display name shows within that time.
+pub(crate) async fn recent(db: &Db, caches: &Caches, school_id: &str) -> Result<Arc<Recent>> {
+    caches
+        .recent
+        .get_or_load(&school_id.to_owned(), || async {
+            let mut rows: Vec<PostRow> = sqlx::query_as(&format!(
+                "{POST} WHERE p.school_id = $1 AND p.status = 'visible' \
+                 ORDER BY p.id DESC LIMIT {}",
+                RECENT + 1
+            ))
+            .bind(school_id)
+            .fetch_all(db.pool())
+            .await?;
+            let complete = rows.len() <= RECENT;
+            rows.truncate(RECENT);
+            Ok(Arc::new(Recent { rows, complete }))
+        })
+        .await
+}
+
 /// Adds `values` to `binds`; answers their placeholders.
 fn bound<'a>(values: &'a [String], binds: &mut Vec<&'a str>) -> String {
     let first = binds.len() + 1;
@@ -151,7 +236,11 @@ pub(crate) struct NewPost<'a> {
     pub now: i64,
 }
 
-pub(crate) async fn insert_post(uow: &mut UnitOfWork, new: &NewPost<'_>) -> Result<()> {
+pub(crate) async fn insert_post(
+    uow: &mut UnitOfWork,
+    caches: &Caches,
+    new: &NewPost<'_>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO posts (id, school_id, place, course_id, profile_id, author_id, body, \
          body_html, status, created_at, edited_at) \
@@ -169,17 +258,22 @@ pub(crate) async fn insert_post(uow: &mut UnitOfWork, new: &NewPost<'_>) -> Resu
     .bind(new.now)
     .execute(uow.conn())
     .await?;
+    Caches::forget_after(uow, &caches.recent, &[new.school_id]);
     Ok(())
 }
 
-/// Moves a post from one of `from` to `to`; `false` when it was in none of them.
+/// Moves a post of the school from one of `from` to `to`; `false` when it was in none of them.
 pub(crate) async fn set_post_status(
     uow: &mut UnitOfWork,
+    caches: &Caches,
+    school_id: &str,
     id: &str,
     from: &[&str],
     to: &str,
 ) -> Result<bool> {
-    set_status(uow, "posts", id, from, to).await
+    let changed = set_status(uow, "posts", id, from, to).await?;
+    Caches::forget_after(uow, &caches.recent, &[school_id]);
+    Ok(changed)
 }
 
 pub(crate) async fn set_comment_status(
@@ -326,7 +420,8 @@ pub(crate) async fn unreact(uow: &mut UnitOfWork, post_id: &str, user_id: &str) 
 }
 
 /// What a page of posts shows beside each: reactions by kind, the reader's own reaction, and
-/// how many visible comments it has, in three queries whatever the page's size.
+/// how many visible comments it has, in one query whatever the page's size (a feed read makes
+/// it on every page).
 #[derive(Debug, Default)]
 pub(crate) struct Tallies {
     pub reactions: HashMap<String, Vec<(String, i64)>>,
@@ -339,39 +434,127 @@ pub(crate) async fn tallies(db: &Db, reader_id: &str, post_ids: &[String]) -> Re
     if post_ids.is_empty() {
         return Ok(tallies);
     }
+    // The page's ids are bound once ($2…) and named by all three parts.
     let list = placeholders(2, post_ids.len());
     let sql = format!(
-        "SELECT post_id, kind, COUNT(*) FROM reactions WHERE post_id IN ({}) \
-         GROUP BY post_id, kind ORDER BY post_id, kind",
-        placeholders(1, post_ids.len())
+        "SELECT post_id, 'reactions' AS tally, kind, COUNT(*) AS n FROM reactions \
+         WHERE post_id IN ({list}) GROUP BY post_id, kind \
+         UNION ALL SELECT post_id, 'mine', kind, 0 FROM reactions \
+         WHERE user_id = $1 AND post_id IN ({list}) \
+         UNION ALL SELECT post_id, 'comments', '', COUNT(*) FROM comments \
+         WHERE status = 'visible' AND post_id IN ({list}) GROUP BY post_id \
+         ORDER BY 1, 2, 3"
     );
-    let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql);
+    let mut query = sqlx::query_as::<_, (String, String, String, i64)>(&sql).bind(reader_id);
     for id in post_ids {
         query = query.bind(id);
     }
-    for (post_id, kind, count) in query.fetch_all(db.pool()).await? {
-        tallies
-            .reactions
-            .entry(post_id)
-            .or_default()
-            .push((kind, count));
+    for (post_id, tally, kind, count) in query.fetch_all(db.pool()).await? {
+        match tally.as_str() {
+            "reactions" => tallies
+                .reactions
+                .entry(post_id)
+                .or_default()
+                .push((kind, count)),
+            "mine" => {
+                tallies.mine.insert(post_id, kind);
+            }
+            _ => {
+                tallies.comments.insert(post_id, count);
+            }
+        }
     }
-    let sql =
-        format!("SELECT post_id, kind FROM reactions WHERE user_id = $1 AND post_id IN ({list})");
-    let mut query = sqlx::query_as::<_, (String, String)>(&sql).bind(reader_id);
-    for id in post_ids {
-        query = query.bind(id);
-    }
-    tallies.mine = query.fetch_all(db.pool()).await?.into_iter().collect();
-    let sql = format!(
-        "SELECT post_id, COUNT(*) FROM comments WHERE status = 'visible' AND post_id IN ({}) \
-         GROUP BY post_id",
-        placeholders(1, post_ids.len())
-    );
-    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
-    for id in post_ids {
-        query = query.bind(id);
-    }
-    tallies.comments = query.fetch_all(db.pool()).await?.into_iter().collect();
     Ok(tallies)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(id: &str, place: PostPlace, of: &str, author: &str) -> PostRow {
+        PostRow {
+            id: id.to_owned(),
+            place,
+            course_id: (place == PostPlace::Course).then(|| of.to_owned()),
+            profile_id: (place == PostPlace::Profile).then(|| of.to_owned()),
+            author_id: author.to_owned(),
+            author_name: None,
+            body: String::new(),
+            body_html: String::new(),
+            status: "visible".to_owned(),
+            created_at: 0,
+            image_key: None,
+            image_type: None,
+            image_size: None,
+            image_alt: None,
+        }
+    }
+
+    /// Newest first, as the window is read.
+    fn window(complete: bool) -> Recent {
+        Recent {
+            rows: vec![
+                post("09", PostPlace::Course, "chemistry", "ms-cho"),
+                post("08", PostPlace::Profile, "ms-cho", "ms-cho"),
+                post("07", PostPlace::Course, "physics", "mr-ode"),
+                post("06", PostPlace::School, "", "principal"),
+                post("05", PostPlace::Profile, "mr-ode", "mr-ode"),
+                post("04", PostPlace::School, "", "troll"),
+                post("03", PostPlace::Course, "physics", "sam"),
+            ],
+            complete,
+        }
+    }
+
+    fn ids(page: Option<Vec<PostRow>>) -> Option<Vec<String>> {
+        page.map(|rows| rows.into_iter().map(|row| row.id).collect())
+    }
+
+    #[test]
+    fn a_feed_page_holds_the_readers_places_and_leaves_out_who_they_do_not_want() {
+        let courses = HashSet::from(["physics"]);
+        let profiles = HashSet::from(["mr-ode"]);
+        let unwanted = HashSet::from(["troll"]);
+        let sources = Sources {
+            courses: &courses,
+            profiles: &profiles,
+            unwanted: &unwanted,
+        };
+        let recent = window(false);
+        // The limit and one more, to tell that another page follows.
+        assert_eq!(
+            ids(recent.feed_page(&sources, "", 2)),
+            Some(vec!["07".into(), "06".into(), "05".into()])
+        );
+        // Older than the cursor.
+        assert_eq!(
+            ids(recent.feed_page(&sources, "06", 1)),
+            Some(vec!["05".into(), "03".into()])
+        );
+        // The window runs out before the page is full while older posts exist: not answered
+        // here, so the database is read.
+        assert_eq!(ids(recent.feed_page(&sources, "06", 5)), None);
+        assert_eq!(ids(recent.feed_page(&sources, "02", 5)), None);
+        // When the window holds every visible post of the school, a short page is the end.
+        let all = window(true);
+        assert_eq!(
+            ids(all.feed_page(&sources, "06", 5)),
+            Some(vec!["05".into(), "03".into()])
+        );
+        assert_eq!(ids(all.feed_page(&sources, "02", 5)), Some(vec![]));
+    }
+
+    #[test]
+    fn a_feed_page_without_courses_or_follows_is_the_schools() {
+        let none = HashSet::new();
+        let sources = Sources {
+            courses: &none,
+            profiles: &none,
+            unwanted: &none,
+        };
+        assert_eq!(
+            ids(window(true).feed_page(&sources, "", 20)),
+            Some(vec!["06".into(), "04".into()])
+        );
+    }
 }
