@@ -44,6 +44,7 @@ pub(crate) struct Parts {
     pub files: Files,
     /// The installation's largest upload: no assignment may allow larger files.
     pub upload_limit: u64,
+    pub quizzes: store::quizzes::Quizzes,
 }
 
 impl std::ops::Deref for Assessments {
@@ -73,6 +74,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         rosters: env.rosters()?,
         files: Files::from_config(&env.config)?,
         upload_limit: env.config.files.upload_limit_bytes,
+        quizzes: store::quizzes::quizzes(&env.forgetting()?),
     }));
     let routes = assignments::routes(assessments.clone())
         .merge(submissions::routes(assessments.clone()))

@@ -256,7 +256,7 @@ pub(super) async fn start_attempt(
         }
         // Its time ran out before the closer came by: close it now, as of its deadline.
         let drawn = open.drawn()?;
-        close(&assessments, &quiz, open, &drawn, now, &[]).await?;
+        close(&assessments, &quiz, open, &drawn, Closing::at(now)).await?;
     }
     if quiz.closes_at.is_some_and(|closes| now >= closes) {
         return Err(Error::conflict("quiz_closed", "the quiz has closed"));
@@ -335,6 +335,16 @@ async fn load_attempt(
     let mut conn = assessments.db.pool().acquire().await?;
     let attempt = store::attempt(&mut conn, &caller.school_id, id).await?;
     drop(conn);
+    authorized(assessments, caller, attempt).await
+}
+
+/// The attempt with its quiz and the caller's standing in the course, if the caller may see
+/// it: its student, or the course's staff.
+async fn authorized(
+    assessments: &Assessments,
+    caller: &Caller,
+    attempt: AttemptRow,
+) -> Result<(AttemptRow, QuizRow, campus_platform::rosters::Standing)> {
     let (quiz, standing) = load(assessments, caller, &attempt.quiz_id)
         .await
         .map_err(|error| error.unseen_as("attempt"))?;
@@ -431,7 +441,7 @@ pub(super) async fn save_answers(
     let now = time::now_ms();
     let drawn = attempt.drawn()?;
     if attempt.is_open() && attempt.deadline.is_some_and(|deadline| now > deadline) {
-        close(&assessments, &quiz, &mut attempt, &drawn, now, &[]).await?;
+        close(&assessments, &quiz, &mut attempt, &drawn, Closing::at(now)).await?;
     }
     if !attempt.is_open() {
         return Err(Error::conflict(
@@ -512,7 +522,12 @@ pub(super) async fn submit_attempt(
     Path(id): Path<String>,
     OptionalJson(input): OptionalJson<AnswersInput>,
 ) -> Result<Json<Attempt>> {
-    let (mut attempt, quiz, _) = load_attempt(&assessments, &caller, &id).await?;
+    // The student's other attempts come with it: the score the quiz keeps is drawn from all.
+    let mut conn = assessments.db.pool().acquire().await?;
+    let (attempt, siblings) =
+        store::attempt_and_siblings(&mut conn, &caller.school_id, &id).await?;
+    drop(conn);
+    let (mut attempt, quiz, _) = authorized(&assessments, &caller, attempt).await?;
     if attempt.student_id != caller.user_id {
         return Err(Error::forbidden("only the attempt's student submits it"));
     }
@@ -523,12 +538,36 @@ pub(super) async fn submit_attempt(
         let now = time::now_ms();
         let in_time = attempt.deadline.is_none_or(|deadline| now <= deadline);
         let last = if in_time { last.as_slice() } else { &[] };
-        if let Some(answers) = close(&assessments, &quiz, &mut attempt, &drawn, now, last).await? {
+        let closing = Closing {
+            at: now,
+            last,
+            siblings: Some(siblings),
+        };
+        if let Some(answers) = close(&assessments, &quiz, &mut attempt, &drawn, closing).await? {
             // Answered from what was just written, without reading it back.
             return Ok(Json(shown(&quiz, &attempt, &drawn, &answers, false)?));
         }
     }
     Ok(Json(view(&assessments, &quiz, &attempt, false).await?))
+}
+
+/// How an attempt closes: when, with which last answers, and, if the caller read them, the
+/// student's attempts at the quiz.
+struct Closing<'a> {
+    at: i64,
+    last: &'a [(String, String)],
+    siblings: Option<Vec<AttemptRow>>,
+}
+
+impl Closing<'_> {
+    /// At `at`, with the answers saved so far.
+    fn at(at: i64) -> Self {
+        Self {
+            at,
+            last: &[],
+            siblings: None,
+        }
+    }
 }
 
 /// Closes an attempt in progress (its questions `drawn`) at `at` (or its deadline, if sooner)
@@ -544,10 +583,14 @@ async fn close(
     quiz: &QuizRow,
     attempt: &mut AttemptRow,
     drawn: &[Drawn],
-    at: i64,
-    last: &[(String, String)],
+    closing: Closing<'_>,
 ) -> Result<Option<Vec<store::AnswerRow>>> {
     const TRIES: usize = 5;
+    let Closing {
+        at,
+        last,
+        mut siblings,
+    } = closing;
     let saved_at = at;
     let at = attempt.deadline.map_or(at, |deadline| at.min(deadline));
     for _ in 0..TRIES {
@@ -557,7 +600,11 @@ async fn close(
             .into_iter()
             .map(|row| (row.question_id, (row.answer, row.saved_at)))
             .collect();
-        let earlier = store::attempts_of(&mut conn, &quiz.id, &attempt.student_id).await?;
+        // The caller's read serves the first try; a later try reads them again.
+        let earlier = match siblings.take() {
+            Some(siblings) => siblings,
+            None => store::attempts_of(&mut conn, &quiz.id, &attempt.student_id).await?,
+        };
         drop(conn);
         for (question_id, answer) in last {
             given.insert(question_id.clone(), (answer.clone(), saved_at));
@@ -774,15 +821,20 @@ async fn close_overdue(assessments: &Assessments) -> Result<()> {
         let mut conn = assessments.db.pool().acquire().await?;
         let mut attempt = store::attempt(&mut conn, &school_id, &attempt_id).await?;
         drop(conn);
-        let quiz = store::quiz(&assessments.db, &school_id, &attempt.quiz_id).await?;
+        let quiz = store::quiz(
+            &assessments.db,
+            &assessments.quizzes,
+            &school_id,
+            &attempt.quiz_id,
+        )
+        .await?;
         let drawn = attempt.drawn()?;
         close(
             assessments,
             &quiz,
             &mut attempt,
             &drawn,
-            time::now_ms(),
-            &[],
+            Closing::at(time::now_ms()),
         )
         .await?;
     }

@@ -174,7 +174,13 @@ pub(crate) async fn load(
     caller: &Caller,
     quiz_id: &str,
 ) -> Result<(QuizRow, Standing)> {
-    let quiz = store::quiz(&assessments.db, &caller.school_id, quiz_id).await?;
+    let quiz = store::quiz(
+        &assessments.db,
+        &assessments.quizzes,
+        &caller.school_id,
+        quiz_id,
+    )
+    .await?;
     let standing = assessments
         .rosters
         .standing(caller, &quiz.course_id)

@@ -293,7 +293,7 @@ pub(super) async fn create_quiz(
     };
     input.write_onto(&mut quiz, &questions, &zone)?;
     let mut uow = assessments.db.begin().await?;
-    store::save_quiz(&mut uow, &quiz).await?;
+    store::save_quiz(&mut uow, &assessments.quizzes, &quiz).await?;
     uow.commit().await?;
     let size = questions.size(&quiz.selection()?);
     Ok((StatusCode::CREATED, Json(quiz.view(&zone, true, size)?)))
@@ -328,7 +328,7 @@ pub(super) async fn update_quiz(
     input.write_onto(&mut quiz, &questions, &zone)?;
     quiz.updated_at = time::now_ms();
     let mut uow = assessments.db.begin().await?;
-    store::save_quiz(&mut uow, &quiz).await?;
+    store::save_quiz(&mut uow, &assessments.quizzes, &quiz).await?;
     if quiz.is_published() {
         uow.record(&quiz.school_id, &published_event(&quiz, &questions)?)
             .await?;
@@ -378,7 +378,7 @@ pub(super) async fn publish_quiz(
         quiz.status = QuizStatus::Published.as_str().to_owned();
         quiz.updated_at = time::now_ms();
         let mut uow = assessments.db.begin().await?;
-        store::save_quiz(&mut uow, &quiz).await?;
+        store::save_quiz(&mut uow, &assessments.quizzes, &quiz).await?;
         uow.record(&quiz.school_id, &published_event(&quiz, &questions)?)
             .await?;
         uow.commit().await?;
@@ -419,7 +419,7 @@ pub(super) async fn release_quiz(
     if quiz.released_at.is_none() {
         quiz.released_at = Some(time::now_ms());
         let mut uow = assessments.db.begin().await?;
-        store::save_quiz(&mut uow, &quiz).await?;
+        store::save_quiz(&mut uow, &assessments.quizzes, &quiz).await?;
         uow.record(
             &quiz.school_id,
             &GradesReleased {

@@ -1,10 +1,28 @@
 //! Question banks, quizzes, attempts and answers.
 
+use std::{sync::Arc, time::Duration};
+
 use campus_platform::{
+    cache::{Forgetting, ReadCache},
     db::{Db, Double, UnitOfWork},
     Error, Result,
 };
 use sqlx::AnyConnection;
+
+/// Quizzes by id, as last read: every request about an attempt (start, save, submit) reads its
+/// quiz, and during an exam thousands do at once. A change is forgotten as it commits, here and
+/// through Redis in the other processes; without Redis, another process's change shows within
+/// the time to live.
+pub(crate) type Quizzes = Arc<ReadCache<String, Option<QuizRow>>>;
+
+pub(crate) fn quizzes(forgetting: &Forgetting) -> Quizzes {
+    Arc::new(ReadCache::shared(
+        10_000,
+        Duration::from_secs(2),
+        "assessments.quizzes",
+        forgetting,
+    ))
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct BankRow {
@@ -141,15 +159,19 @@ const QUIZ_COLUMNS: &str = "id, school_id, course_id, module_id, title, instruct
     keep_score, shuffle_options, grade_release, released_at, status, created_by, created_at, \
     updated_at";
 
-pub(crate) async fn quiz(db: &Db, school_id: &str, id: &str) -> Result<QuizRow> {
-    sqlx::query_as(&format!(
-        "SELECT {QUIZ_COLUMNS} FROM quizzes WHERE id = $1 AND school_id = $2"
-    ))
-    .bind(id)
-    .bind(school_id)
-    .fetch_optional(db.pool())
-    .await?
-    .ok_or(Error::NotFound { what: "quiz" })
+pub(crate) async fn quiz(db: &Db, quizzes: &Quizzes, school_id: &str, id: &str) -> Result<QuizRow> {
+    quizzes
+        .get_or_load(&id.to_owned(), || async {
+            Ok::<_, Error>(
+                sqlx::query_as(&format!("SELECT {QUIZ_COLUMNS} FROM quizzes WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(db.pool())
+                    .await?,
+            )
+        })
+        .await?
+        .filter(|quiz| quiz.school_id == school_id)
+        .ok_or(Error::NotFound { what: "quiz" })
 }
 
 pub(crate) async fn course_quizzes(db: &Db, course_id: &str) -> Result<Vec<QuizRow>> {
@@ -162,7 +184,16 @@ pub(crate) async fn course_quizzes(db: &Db, course_id: &str) -> Result<Vec<QuizR
     .await?)
 }
 
-pub(crate) async fn save_quiz(uow: &mut UnitOfWork, quiz: &QuizRow) -> Result<()> {
+pub(crate) async fn save_quiz(
+    uow: &mut UnitOfWork,
+    quizzes: &Quizzes,
+    quiz: &QuizRow,
+) -> Result<()> {
+    // Forgotten now, and again once the change commits, so no read that raced with this unit
+    // keeps the old quiz.
+    let (forget, id) = (quizzes.clone(), quiz.id.clone());
+    quizzes.forget(&id);
+    uow.after_commit(move || forget.forget(&id));
     sqlx::query(&format!(
         "INSERT INTO quizzes ({QUIZ_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
          $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) ON CONFLICT (id) DO UPDATE SET \
@@ -231,6 +262,35 @@ pub(crate) async fn attempt(
     .fetch_optional(conn)
     .await?
     .ok_or(Error::NotFound { what: "attempt" })
+}
+
+/// The attempt, and every attempt of its student at its quiz (itself among them, first
+/// first), in one read: what a submission needs to know the score it keeps.
+pub(crate) async fn attempt_and_siblings(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    id: &str,
+) -> Result<(AttemptRow, Vec<AttemptRow>)> {
+    let columns: Vec<String> = ATTEMPT_COLUMNS
+        .split(',')
+        .map(|column| format!("a.{}", column.trim()))
+        .collect();
+    let all: Vec<AttemptRow> = sqlx::query_as(&format!(
+        "SELECT {} FROM attempts t JOIN attempts a \
+         ON a.quiz_id = t.quiz_id AND a.student_id = t.student_id \
+         WHERE t.id = $1 AND t.school_id = $2 ORDER BY a.number",
+        columns.join(", ")
+    ))
+    .bind(id)
+    .bind(school_id)
+    .fetch_all(conn)
+    .await?;
+    let attempt = all
+        .iter()
+        .find(|attempt| attempt.id == id)
+        .cloned()
+        .ok_or(Error::NotFound { what: "attempt" })?;
+    Ok((attempt, all))
 }
 
 /// The student's attempts at the quiz, first first.

@@ -900,15 +900,14 @@ impl Loaded {
         )
     }
 
-    /// Every writer and reader got answers, not just failures (the messages, one a second,
-    /// fewer).
+    /// Every writer and reader got answers, not just failures. How many depends on the
+    /// machine's speed (a hand-in and its grade take several requests; messages go one a
+    /// second), so a few each is the bar: on a slow machine a four-second drill answered 7
+    /// hand-ins where a fast one answered 40.
     fn assert_busy(&self) {
-        let busy = |w: &Written| w.acknowledged.len() > 10;
+        let busy = |w: &Written| w.acknowledged.len() > 3;
         assert!(
-            self.all()
-                .filter(|w| !std::ptr::eq(*w, &self.messages))
-                .all(busy)
-                && self.messages.acknowledged.len() > 3,
+            self.all().all(busy),
             "too few answers: {}; failures {:#?}",
             self.each(),
             self.failures()
