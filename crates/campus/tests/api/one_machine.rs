@@ -900,14 +900,15 @@ impl Loaded {
         )
     }
 
-    /// Every writer and reader got answers, not just failures. How many depends on the
-    /// machine's speed (a hand-in and its grade take several requests; messages go one a
-    /// second), so a few each is the bar: on a slow machine a four-second drill answered 7
-    /// hand-ins where a fast one answered 40.
+    /// Every writer and reader got answers, not just failures (the messages, one a second,
+    /// fewer).
     fn assert_busy(&self) {
-        let busy = |w: &Written| w.acknowledged.len() > 3;
+        let busy = |w: &Written| w.acknowledged.len() > 10;
         assert!(
-            self.all().all(busy),
+            self.all()
+                .filter(|w| !std::ptr::eq(*w, &self.messages))
+                .all(busy)
+                && self.messages.acknowledged.len() > 3,
             "too few answers: {}; failures {:#?}",
             self.each(),
             self.failures()
@@ -991,7 +992,9 @@ async fn restart_postgres_and_redis_under_load(
     let load = Load::start(base, class, "Made without Redis");
     tokio::time::sleep(Duration::from_millis(500)).await;
     restart(state, &["--kill", "--down", "3", "redis"]).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The load goes on a while once Redis is back, so that a slow machine too answers each
+    // writer more than a few times (one such answered 7 hand-ins in a 4-second drill).
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let without_redis = load.stop().await;
     assert_eq!(
         without_redis.failed(),
