@@ -89,30 +89,30 @@ async fn home_feed(
     let unwanted = store::graph::unwanted_by(&social.db, &social.caches, &caller.user_id).await?;
     let limit = pagination::limit(paging.limit);
     let before = paging.cursor.as_deref().unwrap_or_default();
-    // Most pages come from the school's newest posts in memory; a page older than those is
-    // read from the database.
+    // Most pages come from the school's newest posts in memory, with their tallies; a page
+    // older than those is read from the database.
     let recent = store::posts::recent(&social.db, &social.caches, &caller.school_id).await?;
     let sources = Sources {
         courses: &readable.iter().map(String::as_str).collect(),
         profiles: &profiles.iter().map(String::as_str).collect(),
         unwanted: &unwanted.iter().map(String::as_str).collect(),
     };
-    let rows = match recent.feed_page(&sources, before, limit) {
-        Some(rows) => rows,
-        None => {
-            store::posts::visible(
-                &social.db,
-                &caller.school_id,
-                Scope::Feed {
-                    courses: &readable,
-                    profiles: &profiles,
-                },
-                &unwanted,
-                before,
-                limit,
-            )
-            .await?
-        }
-    };
+    if let Some(rows) = recent.feed_page(&sources, before, limit) {
+        let mine = recent.mine(&social.db, &caller.user_id).await?;
+        let page = Page::of(rows, limit, |row| row.id.clone());
+        return Ok(Json(page.map(|row| Post::of(row, recent.counts(), &mine))));
+    }
+    let rows = store::posts::visible(
+        &social.db,
+        &caller.school_id,
+        Scope::Feed {
+            courses: &readable,
+            profiles: &profiles,
+        },
+        &unwanted,
+        before,
+        limit,
+    )
+    .await?;
     Ok(Json(shown(&social, &caller.user_id, rows, limit).await?))
 }

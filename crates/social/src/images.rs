@@ -102,7 +102,7 @@ pub(crate) async fn add_image(
         .ok_or(Error::NotFound { what: "post" })?;
     let tallies =
         store::posts::tallies(&social.db, &caller.user_id, std::slice::from_ref(&id)).await?;
-    Ok(Json(Post::of(post, &tallies)))
+    Ok(Json(Post::of(post, &tallies.counts, &tallies.mine)))
 }
 
 /// The picture kept under `key`, and its description.

@@ -367,7 +367,15 @@ async fn decide(
                 .await?
             }
             SubjectKind::Comment => {
-                store::posts::set_comment_status(&mut uow, subject_id, &from, &to).await?
+                store::posts::set_comment_status(
+                    &mut uow,
+                    &social.caches,
+                    &caller.school_id,
+                    subject_id,
+                    &from,
+                    &to,
+                )
+                .await?
             }
         };
         if !changed {

@@ -1,5 +1,7 @@
 //! Posts in their places, their comments (one level of replies) and reactions.
 
+use std::collections::HashMap;
+
 use axum::{
     extract::{DefaultBodyLimit, Path, State},
     http::StatusCode,
@@ -24,7 +26,7 @@ use crate::{
     images, mentions, news, reading,
     store::{
         self,
-        posts::{CommentRow, NewComment, NewPost, PostRow, Scope, Tallies},
+        posts::{CommentRow, Counts, NewComment, NewPost, PostRow, Scope},
     },
     Social,
 };
@@ -87,8 +89,9 @@ pub(crate) struct PostImage {
 }
 
 impl Post {
-    pub(crate) fn of(row: PostRow, tallies: &Tallies) -> Self {
-        let reactions = tallies
+    /// The post as a reader sees it: with its `counts`, and `mine`, the reader's reactions.
+    pub(crate) fn of(row: PostRow, counts: &Counts, mine: &HashMap<String, String>) -> Self {
+        let reactions = counts
             .reactions
             .get(&row.id)
             .map(|counts| {
@@ -114,8 +117,8 @@ impl Post {
         };
         Self {
             image,
-            my_reaction: tallies.mine.get(&row.id).and_then(|kind| kind.parse().ok()),
-            comments: tallies.comments.get(&row.id).copied().unwrap_or(0),
+            my_reaction: mine.get(&row.id).and_then(|kind| kind.parse().ok()),
+            comments: counts.comments.get(&row.id).copied().unwrap_or(0),
             reactions,
             id: row.id,
             place: row.place,
@@ -140,7 +143,7 @@ pub(crate) async fn shown(
     let page = Page::of(rows, limit, |row| row.id.clone());
     let ids: Vec<String> = page.items.iter().map(|row| row.id.clone()).collect();
     let tallies = store::posts::tallies(&social.db, reader_id, &ids).await?;
-    Ok(page.map(|row| Post::of(row, &tallies)))
+    Ok(page.map(|row| Post::of(row, &tallies.counts, &tallies.mine)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -328,7 +331,7 @@ async fn write_post(
     }
     Ok((
         StatusCode::CREATED,
-        Json(Post::of(row, &Tallies::default())),
+        Json(Post::of(row, &Counts::default(), &HashMap::new())),
     ))
 }
 
@@ -343,7 +346,7 @@ async fn show_post(
     let (post, _) = reading::readable_post(&social, &caller, &id).await?;
     let tallies =
         store::posts::tallies(&social.db, &caller.user_id, std::slice::from_ref(&id)).await?;
-    Ok(Json(Post::of(post, &tallies)))
+    Ok(Json(Post::of(post, &tallies.counts, &tallies.mine)))
 }
 
 /// Deletes a post: its author, or a moderator (who would rather hide it from the queue, which
@@ -517,6 +520,7 @@ async fn write_comment(
     let mut uow = social.db.begin().await?;
     store::posts::insert_comment(
         &mut uow,
+        &social.caches,
         &NewComment {
             id: &comment_id,
             post_id: &id,
@@ -570,7 +574,7 @@ pub(crate) struct Reactions {
 async fn reactions_now(social: &Social, caller: &Caller, post: PostRow) -> Result<Reactions> {
     let tallies =
         store::posts::tallies(&social.db, &caller.user_id, std::slice::from_ref(&post.id)).await?;
-    let post = Post::of(post, &tallies);
+    let post = Post::of(post, &tallies.counts, &tallies.mine);
     Ok(Reactions {
         reactions: post.reactions,
         my_reaction: post.my_reaction,
@@ -597,6 +601,8 @@ async fn react(
     let mut uow = social.db.begin().await?;
     store::posts::react(
         &mut uow,
+        &social.caches,
+        &caller.school_id,
         &id,
         &caller.user_id,
         input.kind.as_str(),
@@ -617,7 +623,14 @@ async fn unreact(
 ) -> Result<Json<Reactions>> {
     let (post, _) = reading::readable_post(&social, &caller, &id).await?;
     let mut uow = social.db.begin().await?;
-    store::posts::unreact(&mut uow, &id, &caller.user_id).await?;
+    store::posts::unreact(
+        &mut uow,
+        &social.caches,
+        &caller.school_id,
+        &id,
+        &caller.user_id,
+    )
+    .await?;
     uow.commit().await?;
     Ok(Json(reactions_now(&social, &caller, post).await?))
 }

@@ -180,6 +180,13 @@ each_storage! {
         assert_eq!(bodies(&send(&app, Method::GET, &path, &tess, None).await), ["Thanks!", "You're welcome"]);
 
         // Reactions: one per person, a new one replaces the old.
+        let in_feed = |page: Value| {
+            page["items"].as_array().unwrap().iter().find(|item| item["id"] == notes.as_str()).cloned().unwrap()
+        };
+        // Kim reads her feed first, so the school's newest posts and her reactions to them are
+        // already in memory when she reacts: the feed shows each change at once.
+        let seen = in_feed(send(&app, Method::GET, "/api/v1/feed", &kim, None).await);
+        assert_eq!((&seen["reactions"], &seen["my_reaction"], seen["comments"].as_i64()), (&json!([]), &Value::Null, Some(2)));
         let path = format!("/api/v1/posts/{notes}/reactions");
         send(&app, Method::PUT, &path, &kim, Some(json!({ "kind": "like" }))).await;
         let now = send(&app, Method::PUT, &path, &kim, Some(json!({ "kind": "celebrate" }))).await;
@@ -188,10 +195,16 @@ each_storage! {
         let shown = send(&app, Method::GET, &format!("/api/v1/posts/{notes}"), &sam, None).await;
         assert_eq!(shown["reactions"], json!([{ "kind": "celebrate", "count": 1 }, { "kind": "like", "count": 1 }]));
         assert_eq!((shown["comments"].as_i64(), shown["my_reaction"].is_null()), (Some(2), true));
+        let seen = in_feed(send(&app, Method::GET, "/api/v1/feed", &kim, None).await);
+        assert_eq!((&seen["reactions"], &seen["my_reaction"]), (&shown["reactions"], &json!("celebrate")));
         let (status, _) = call(&app, Method::PUT, &path, Some(&kim.token), Some(json!({ "kind": "angry" }))).await;
         assert_eq!(status, 422, "only the fixed set");
         let after = send(&app, Method::DELETE, &path, &kim, None).await;
         assert_eq!(after["reactions"], json!([{ "kind": "like", "count": 1 }]));
+        let seen = in_feed(send(&app, Method::GET, "/api/v1/feed", &kim, None).await);
+        assert_eq!((&seen["reactions"], &seen["my_reaction"]), (&after["reactions"], &Value::Null));
+        send(&app, Method::POST, &format!("/api/v1/posts/{notes}/comments"), &tess, Some(json!({ "body": "Well done" }))).await;
+        assert_eq!(in_feed(send(&app, Method::GET, "/api/v1/feed", &kim, None).await)["comments"], 3);
 
         // Kim mutes Sam: his posts and comments leave her view, and nobody else's.
         let on_kims = format!("/api/v1/posts/{kims_post}/comments");

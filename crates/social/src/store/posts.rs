@@ -1,6 +1,6 @@
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
+    sync::{Arc, Mutex, PoisonError},
 };
 
 use campus_contracts::social::PostPlace;
@@ -145,12 +145,19 @@ pub(crate) async fn visible(
 /// of nearly every reader's home feed.
 pub(crate) const RECENT: usize = 200;
 
-/// A school's newest visible posts, newest first, as one read of the database saw them.
+/// A school's newest visible posts, newest first, as one read of the database saw them, with
+/// their tallies: a feed page picked from them reads nothing but, once per window, the
+/// reader's own reactions. Reacting or commenting forgets the school's window like posting.
 #[derive(Debug)]
 pub(crate) struct Recent {
     rows: Vec<PostRow>,
     /// The school has no visible post older than these.
     complete: bool,
+    /// Reactions by kind and visible comments of `rows`.
+    counts: Counts,
+    /// Each reader's own reactions to `rows`, read on their first page from this window (it
+    /// lives a few seconds at most, so this holds only that while's readers).
+    mine: Mutex<HashMap<String, Arc<HashMap<String, String>>>>,
 }
 
 /// Where a reader's home feed draws from.
@@ -192,10 +199,54 @@ impl Recent {
             .collect();
         (page.len() == wanted || self.complete).then_some(page)
     }
+
+    /// Reactions by kind and visible comments of the window's posts.
+    pub(crate) fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// The reader's own reactions to the window's posts, by post.
+    pub(crate) async fn mine(
+        &self,
+        db: &Db,
+        reader_id: &str,
+    ) -> Result<Arc<HashMap<String, String>>> {
+        if let Some(mine) = self.known_mine(reader_id) {
+            return Ok(mine);
+        }
+        let mine = match self.rows.last() {
+            // Ids grow with time; a reader's reactions to posts newer than the window's
+            // oldest are few (an index on reader and post finds them).
+            Some(oldest) => sqlx::query_as::<_, (String, String)>(
+                "SELECT post_id, kind FROM reactions WHERE user_id = $1 AND post_id >= $2",
+            )
+            .bind(reader_id)
+            .bind(&oldest.id)
+            .fetch_all(db.pool())
+            .await?
+            .into_iter()
+            .collect(),
+            None => HashMap::new(),
+        };
+        let mine = Arc::new(mine);
+        self.mine
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(reader_id.to_owned(), mine.clone());
+        Ok(mine)
+    }
+
+    fn known_mine(&self, reader_id: &str) -> Option<Arc<HashMap<String, String>>> {
+        self.mine
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(reader_id)
+            .cloned()
+    }
 }
 
 /// The school's newest visible posts, kept in memory until a post of the school is written,
-/// changes status or gets a picture (here, and through Redis in the other processes), or for
+/// changes status, gets a picture, a reaction or a comment, or a comment changes status (here, and through Redis in the other processes), or for
 /// the caches' time to live at most; an author's new display name shows within that time.
 pub(crate) async fn recent(db: &Db, caches: &Caches, school_id: &str) -> Result<Arc<Recent>> {
     caches
@@ -211,7 +262,14 @@ pub(crate) async fn recent(db: &Db, caches: &Caches, school_id: &str) -> Result<
             .await?;
             let complete = rows.len() <= RECENT;
             rows.truncate(RECENT);
-            Ok(Arc::new(Recent { rows, complete }))
+            let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+            let counts = tally(db, None, &ids).await?.counts;
+            Ok(Arc::new(Recent {
+                rows,
+                complete,
+                counts,
+                mine: Mutex::default(),
+            }))
         })
         .await
 }
@@ -278,11 +336,15 @@ pub(crate) async fn set_post_status(
 
 pub(crate) async fn set_comment_status(
     uow: &mut UnitOfWork,
+    caches: &Caches,
+    school_id: &str,
     id: &str,
     from: &[&str],
     to: &str,
 ) -> Result<bool> {
-    set_status(uow, "comments", id, from, to).await
+    let changed = set_status(uow, "comments", id, from, to).await?;
+    Caches::forget_after(uow, &caches.recent, &[school_id]);
+    Ok(changed)
 }
 
 async fn set_status(
@@ -371,7 +433,11 @@ pub(crate) struct NewComment<'a> {
     pub now: i64,
 }
 
-pub(crate) async fn insert_comment(uow: &mut UnitOfWork, new: &NewComment<'_>) -> Result<()> {
+pub(crate) async fn insert_comment(
+    uow: &mut UnitOfWork,
+    caches: &Caches,
+    new: &NewComment<'_>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO comments (id, post_id, parent_id, school_id, author_id, body, body_html, \
          status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -387,11 +453,15 @@ pub(crate) async fn insert_comment(uow: &mut UnitOfWork, new: &NewComment<'_>) -
     .bind(new.now)
     .execute(uow.conn())
     .await?;
+    Caches::forget_after(uow, &caches.recent, &[new.school_id]);
     Ok(())
 }
 
+/// The reader's reaction to a post of `school_id`, new or instead of their last.
 pub(crate) async fn react(
     uow: &mut UnitOfWork,
+    caches: &Caches,
+    school_id: &str,
     post_id: &str,
     user_id: &str,
     kind: &str,
@@ -407,51 +477,79 @@ pub(crate) async fn react(
     .bind(now)
     .execute(uow.conn())
     .await?;
+    Caches::forget_after(uow, &caches.recent, &[school_id]);
     Ok(())
 }
 
-pub(crate) async fn unreact(uow: &mut UnitOfWork, post_id: &str, user_id: &str) -> Result<()> {
+pub(crate) async fn unreact(
+    uow: &mut UnitOfWork,
+    caches: &Caches,
+    school_id: &str,
+    post_id: &str,
+    user_id: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2")
         .bind(post_id)
         .bind(user_id)
         .execute(uow.conn())
         .await?;
+    Caches::forget_after(uow, &caches.recent, &[school_id]);
     Ok(())
 }
 
-/// What a page of posts shows beside each: reactions by kind, the reader's own reaction, and
-/// how many visible comments it has, in one query whatever the page's size (a feed read makes
-/// it on every page).
+/// What a page of posts shows beside each: reactions by kind and how many visible comments
+/// it has ([`Counts`]), and the reader's own reaction, in one query whatever the page's size.
 #[derive(Debug, Default)]
 pub(crate) struct Tallies {
-    pub reactions: HashMap<String, Vec<(String, i64)>>,
+    pub counts: Counts,
     pub mine: HashMap<String, String>,
+}
+
+/// Reactions by kind and visible comments, by post.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub reactions: HashMap<String, Vec<(String, i64)>>,
     pub comments: HashMap<String, i64>,
 }
 
 pub(crate) async fn tallies(db: &Db, reader_id: &str, post_ids: &[String]) -> Result<Tallies> {
+    tally(db, Some(reader_id), post_ids).await
+}
+
+/// The posts' tallies; the reader's own reactions too when a reader is named.
+async fn tally(db: &Db, reader_id: Option<&str>, post_ids: &[String]) -> Result<Tallies> {
     let mut tallies = Tallies::default();
     if post_ids.is_empty() {
         return Ok(tallies);
     }
-    // The page's ids are bound once ($2…) and named by all three parts.
-    let list = placeholders(2, post_ids.len());
+    // The ids are bound once (after the reader, if any) and named by every part.
+    let first = usize::from(reader_id.is_some()) + 1;
+    let list = placeholders(first, post_ids.len());
+    let mine = match reader_id {
+        Some(_) => format!(
+            "UNION ALL SELECT post_id, 'mine', kind, 0 FROM reactions \
+             WHERE user_id = $1 AND post_id IN ({list}) "
+        ),
+        None => String::new(),
+    };
     let sql = format!(
         "SELECT post_id, 'reactions' AS tally, kind, COUNT(*) AS n FROM reactions \
          WHERE post_id IN ({list}) GROUP BY post_id, kind \
-         UNION ALL SELECT post_id, 'mine', kind, 0 FROM reactions \
-         WHERE user_id = $1 AND post_id IN ({list}) \
-         UNION ALL SELECT post_id, 'comments', '', COUNT(*) FROM comments \
+         {mine}UNION ALL SELECT post_id, 'comments', '', COUNT(*) FROM comments \
          WHERE status = 'visible' AND post_id IN ({list}) GROUP BY post_id \
          ORDER BY 1, 2, 3"
     );
-    let mut query = sqlx::query_as::<_, (String, String, String, i64)>(&sql).bind(reader_id);
+    let mut query = sqlx::query_as::<_, (String, String, String, i64)>(&sql);
+    if let Some(reader_id) = reader_id {
+        query = query.bind(reader_id);
+    }
     for id in post_ids {
         query = query.bind(id);
     }
     for (post_id, tally, kind, count) in query.fetch_all(db.pool()).await? {
         match tally.as_str() {
             "reactions" => tallies
+                .counts
                 .reactions
                 .entry(post_id)
                 .or_default()
@@ -460,7 +558,7 @@ pub(crate) async fn tallies(db: &Db, reader_id: &str, post_ids: &[String]) -> Re
                 tallies.mine.insert(post_id, kind);
             }
             _ => {
-                tallies.comments.insert(post_id, count);
+                tallies.counts.comments.insert(post_id, count);
             }
         }
     }
@@ -503,6 +601,8 @@ mod tests {
                 post("03", PostPlace::Course, "physics", "sam"),
             ],
             complete,
+            counts: Counts::default(),
+            mine: Mutex::default(),
         }
     }
 
