@@ -35,6 +35,19 @@ campus_contracts::text_enum!(Reaction, "reaction", {
     Thanks => "thanks",
 });
 
+/// What a report, a moderator's decision or a status change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum SubjectKind {
+    Post,
+    Comment,
+}
+
+campus_contracts::text_enum!(SubjectKind, "reported kind", {
+    Post => "post",
+    Comment => "comment",
+});
+
 /// A school's rules. The defaults suit a school of minors: students post in their courses'
 /// feeds and on their own profile, not to the whole school, and a student's profile is seen
 /// only by the people of their courses.

@@ -20,7 +20,8 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    domain, mentions, reading,
+    domain::{self, SubjectKind},
+    mentions, reading,
     store::{self, posts::PostRow, reports::NewReport},
     Social,
 };
@@ -36,18 +37,6 @@ pub(crate) fn routes(social: Social) -> OpenApiRouter {
         .routes(routes!(moderate_comment))
         .with_state(social)
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum SubjectKind {
-    Post,
-    Comment,
-}
-
-campus_contracts::text_enum!(SubjectKind, "reported kind", {
-    Post => "post",
-    Comment => "comment",
-});
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -354,30 +343,16 @@ async fn decide(
     let mut uow = social.db.begin().await?;
     if to != current {
         let from = [current.as_str()];
-        let changed = match kind {
-            SubjectKind::Post => {
-                store::posts::set_post_status(
-                    &mut uow,
-                    &social.caches,
-                    &caller.school_id,
-                    subject_id,
-                    &from,
-                    &to,
-                )
-                .await?
-            }
-            SubjectKind::Comment => {
-                store::posts::set_comment_status(
-                    &mut uow,
-                    &social.caches,
-                    &caller.school_id,
-                    subject_id,
-                    &from,
-                    &to,
-                )
-                .await?
-            }
-        };
+        let changed = store::posts::set_status(
+            &mut uow,
+            &social.caches,
+            &caller.school_id,
+            kind,
+            subject_id,
+            &from,
+            &to,
+        )
+        .await?;
         if !changed {
             return Err(Error::conflict(
                 "nothing_to_change",

@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    domain::{self, Reaction},
+    domain::{self, Reaction, SubjectKind},
     images, mentions, news, reading,
     store::{
         self,
@@ -363,10 +363,11 @@ async fn delete_post(
         return Err(Error::forbidden("only its author may delete a post"));
     }
     let mut uow = social.db.begin().await?;
-    if store::posts::set_post_status(
+    if store::posts::set_status(
         &mut uow,
         &social.caches,
         &caller.school_id,
+        SubjectKind::Post,
         &id,
         &["visible", "held", "hidden"],
         "deleted",

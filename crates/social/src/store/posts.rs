@@ -10,6 +10,7 @@ use campus_platform::{
 };
 
 use super::Caches;
+use crate::domain::SubjectKind;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct PostRow {
@@ -320,40 +321,22 @@ pub(crate) async fn insert_post(
     Ok(())
 }
 
-/// Moves a post of the school from one of `from` to `to`; `false` when it was in none of them.
-pub(crate) async fn set_post_status(
+/// Moves a post or comment of the school from one of `from` to `to`; `false` when it was in
+/// none of them.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn set_status(
     uow: &mut UnitOfWork,
     caches: &Caches,
     school_id: &str,
+    kind: SubjectKind,
     id: &str,
     from: &[&str],
     to: &str,
 ) -> Result<bool> {
-    let changed = set_status(uow, "posts", id, from, to).await?;
-    Caches::forget_after(uow, &caches.recent, &[school_id]);
-    Ok(changed)
-}
-
-pub(crate) async fn set_comment_status(
-    uow: &mut UnitOfWork,
-    caches: &Caches,
-    school_id: &str,
-    id: &str,
-    from: &[&str],
-    to: &str,
-) -> Result<bool> {
-    let changed = set_status(uow, "comments", id, from, to).await?;
-    Caches::forget_after(uow, &caches.recent, &[school_id]);
-    Ok(changed)
-}
-
-async fn set_status(
-    uow: &mut UnitOfWork,
-    table: &'static str,
-    id: &str,
-    from: &[&str],
-    to: &str,
-) -> Result<bool> {
+    let table = match kind {
+        SubjectKind::Post => "posts",
+        SubjectKind::Comment => "comments",
+    };
     let sql = format!(
         "UPDATE {table} SET status = $1 WHERE id = $2 AND status IN ({})",
         placeholders(3, from.len())
@@ -362,7 +345,9 @@ async fn set_status(
     for status in from {
         query = query.bind(*status);
     }
-    Ok(query.execute(uow.conn()).await?.rows_affected() == 1)
+    let changed = query.execute(uow.conn()).await?.rows_affected() == 1;
+    Caches::forget_after(uow, &caches.recent, &[school_id]);
+    Ok(changed)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
