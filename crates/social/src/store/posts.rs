@@ -247,8 +247,9 @@ impl Recent {
 }
 
 /// The school's newest visible posts, kept in memory until a post of the school is written,
-/// changes status, gets a picture, a reaction or a comment, or a comment changes status (here, and through Redis in the other processes), or for
-/// the caches' time to live at most; an author's new display name shows within that time.
+/// changes status, gets a picture, a reaction or a comment, or a comment changes status (here,
+/// and through Redis in the other processes), or for the caches' time to live at most; an
+/// author's new display name shows within that time.
 pub(crate) async fn recent(db: &Db, caches: &Caches, school_id: &str) -> Result<Arc<Recent>> {
     caches
         .recent
