@@ -22,7 +22,10 @@ use sqlx::{
 };
 use tokio::sync::{mpsc, oneshot, Mutex, Notify, OwnedMutexGuard};
 
-use crate::config::{Config, DatabaseLayout, SqliteSynchronous};
+use crate::{
+    config::{Config, DatabaseLayout, SqliteSynchronous},
+    events::{write_outbox, OutboxRow},
+};
 
 /// The tables of the event backbone, present in every context's database.
 static EVENT_TABLES: Migrator = sqlx::migrate!("./migrations");
@@ -244,7 +247,7 @@ impl Db {
             tx,
             _writer: writer,
             db: self.clone(),
-            recorded: 0,
+            outbox: Vec::new(),
             after_commit: Vec::new(),
         })
     }
@@ -400,7 +403,7 @@ async fn commit_group(db: Db, _turn: OwnedMutexGuard<()>, mut queued: Vec<Queued
             tx,
             _writer: None,
             db: db.clone(),
-            recorded: 0,
+            outbox: Vec::new(),
             after_commit: Vec::new(),
         };
         let mut done = Vec::with_capacity(queued.len());
@@ -416,10 +419,14 @@ async fn commit_group(db: Db, _turn: OwnedMutexGuard<()>, mut queued: Vec<Queued
         }
         match failed {
             None => {
+                // The events of all the units, in their order, in a statement or a few.
+                if let Err(error) = write_outbox(&mut uow.tx, &uow.outbox).await {
+                    return answer_all(queued, &error);
+                }
                 if let Err(error) = uow.tx.commit().await {
                     return answer_all(queued, &error);
                 }
-                if uow.recorded > 0 {
+                if !uow.outbox.is_empty() {
                     db.inner.committed.notify_one();
                 }
                 for f in uow.after_commit {
@@ -551,7 +558,10 @@ pub struct UnitOfWork {
     tx: Transaction<'static, Any>,
     _writer: Option<OwnedMutexGuard<()>>,
     db: Db,
-    recorded: usize,
+    /// Events recorded in this unit, written to the outbox table just before it commits: one
+    /// statement for all of them instead of one each, which on SQLite is one hand-over to its
+    /// connection's thread instead of many while the write lock is held.
+    outbox: Vec<OutboxRow>,
     after_commit: Vec<Box<dyn FnOnce() + Send>>,
 }
 
@@ -565,8 +575,8 @@ impl UnitOfWork {
         &self.db
     }
 
-    pub(crate) fn note_recorded(&mut self) {
-        self.recorded += 1;
+    pub(crate) fn queue_for_outbox(&mut self, row: OutboxRow) {
+        self.outbox.push(row);
     }
 
     /// Runs `f` once this unit has committed, never if it rolls back: how a change makes the
@@ -579,15 +589,16 @@ impl UnitOfWork {
     /// waited for the commit.
     pub async fn commit(self) -> crate::Result<()> {
         let Self {
-            tx,
+            mut tx,
             _writer,
             db,
-            recorded,
+            outbox,
             after_commit,
         } = self;
+        write_outbox(&mut tx, &outbox).await?;
         tx.commit().await?;
         drop(_writer);
-        if recorded > 0 {
+        if !outbox.is_empty() {
             db.inner.committed.notify_one();
         }
         for f in after_commit {

@@ -76,7 +76,9 @@ impl Envelope {
 }
 
 impl UnitOfWork {
-    /// Records `event` in this unit's outbox; it is published only if the unit commits.
+    /// Records `event` in this unit's outbox; it is published only if the unit commits. The
+    /// row is written just before the commit, with the other events of the transaction (see
+    /// [`UnitOfWork::commit`]).
     pub async fn record<E: Event>(&mut self, tenant: &str, event: &E) -> crate::Result<Envelope> {
         let envelope = Envelope::new(tenant, event)?;
         if envelope.source != self.db().context() {
@@ -84,22 +86,75 @@ impl UnitOfWork {
             return Err(anyhow::anyhow!("context {context} cannot publish {}", E::TYPE).into());
         }
         let text = serde_json::to_string(&envelope).map_err(anyhow::Error::from)?;
-        sqlx::query(
-            "INSERT INTO outbox (id, event_type, subject, tenant, envelope, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&envelope.id)
-        .bind(&envelope.event_type)
-        .bind(&envelope.subject)
-        .bind(&envelope.tenant)
-        .bind(text)
-        .bind(time::now_ms())
-        .execute(self.conn())
-        .await?;
-        self.note_recorded();
+        self.queue_for_outbox(OutboxRow {
+            id: envelope.id.clone(),
+            event_type: envelope.event_type.clone(),
+            subject: envelope.subject.clone(),
+            tenant: envelope.tenant.clone(),
+            envelope: text,
+            created_at: time::now_ms(),
+        });
         Ok(envelope)
     }
 }
+
+/// An event waiting in its unit of work to be written to the outbox table.
+pub(crate) struct OutboxRow {
+    id: String,
+    event_type: String,
+    subject: String,
+    tenant: String,
+    envelope: String,
+    created_at: i64,
+}
+
+/// Writes `rows` to the outbox in their order, in few statements: as many rows per `INSERT` as
+/// the largest power of two that fits (at most [`MOST_ROWS`]), so a connection's statement
+/// cache holds a handful of shapes whatever the count.
+pub(crate) async fn write_outbox(
+    conn: &mut sqlx::AnyConnection,
+    mut rows: &[OutboxRow],
+) -> Result<(), sqlx::Error> {
+    while !rows.is_empty() {
+        let take = MOST_ROWS.min(1 << rows.len().ilog2());
+        let (chunk, rest) = rows.split_at(take);
+        let values: Vec<String> = (0..take)
+            .map(|n| {
+                let at = 6 * n;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    at + 1,
+                    at + 2,
+                    at + 3,
+                    at + 4,
+                    at + 5,
+                    at + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (id, event_type, subject, tenant, envelope, created_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(&row.id)
+                .bind(&row.event_type)
+                .bind(&row.subject)
+                .bind(&row.tenant)
+                .bind(&row.envelope)
+                .bind(row.created_at);
+        }
+        query.execute(&mut *conn).await?;
+        rows = rest;
+    }
+    Ok(())
+}
+
+/// The most outbox rows one statement writes: 6 parameters each stays far below SQLite's and
+/// PostgreSQL's limits on parameters per statement.
+const MOST_ROWS: usize = 256;
 
 /// What a subscription does with an event, inside the consuming context's unit of work.
 /// An error rolls the unit back and the event is retried with backoff, then parked.
