@@ -110,7 +110,12 @@ each_storage! {
         let path = format!("/api/v1/users/{}/reactivate", marty.id);
         call(&app, Method::POST, &path, Some(&school.admin.token), None).await;
         let fourth = sign_in(&app, &school, &marty.email).await;
-        assert_eq!(answers(&app, access(&fourth)).await, WORKING);
+        // The other contexts hear of the reactivation from identity's event, a moment later
+        // (a deactivation, by contrast, ends the sessions as it commits).
+        eventually(Duration::from_secs(20), "the reactivation to reach courses", || async {
+            (answers(&app, access(&fourth)).await == WORKING).then_some(())
+        })
+        .await;
         assert_eq!(answers(&app, access(&third)).await, REFUSED, "ended sessions stay ended");
         app.stop().await;
     }
