@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 /// Events and their schemas are the contexts' published language, defined in `campus-contracts`.
 pub use campus_contracts::{stream_of, Event, EventSchema};
 
-use crate::{db::UnitOfWork, id, telemetry, time};
+use crate::{
+    db::{placeholders, UnitOfWork},
+    id, telemetry, time,
+};
 
 /// A CloudEvents 1.0 envelope (JSON format) with the `tenant` and `traceparent` extensions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -119,18 +122,7 @@ pub(crate) async fn write_outbox(
         let take = MOST_ROWS.min(1 << rows.len().ilog2());
         let (chunk, rest) = rows.split_at(take);
         let values: Vec<String> = (0..take)
-            .map(|n| {
-                let at = 6 * n;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    at + 1,
-                    at + 2,
-                    at + 3,
-                    at + 4,
-                    at + 5,
-                    at + 6
-                )
-            })
+            .map(|n| format!("({})", placeholders(6 * n + 1, 6)))
             .collect();
         let sql = format!(
             "INSERT INTO outbox (id, event_type, subject, tenant, envelope, created_at) VALUES {}",
