@@ -8,9 +8,17 @@
 //! parked and the consumer moves on.
 //!
 //! On a bus several processes share, a subscription is consumed by one process at a time
-//! (see `lease`), which keeps a course's events in order.
+//! (see `lease`), which keeps a course's events in order. A subscription that follows another
+//! of its context (`Subscription::after`) takes each batch only once the other's consumer of
+//! the same stream has finished with it.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use campus_platform::{
     config::BusConfig,
@@ -41,6 +49,9 @@ pub struct ConsumerSpec {
 pub struct Consumer {
     pub spec: ConsumerSpec,
     pub handler: Arc<dyn Handler>,
+    /// The consumer of the same stream this one follows (`Subscription::after`): an event is
+    /// handed to the handler only once that consumer has finished with it.
+    pub after: Option<ConsumerSpec>,
 }
 
 /// How one delivery ended.
@@ -59,6 +70,8 @@ pub(crate) struct Runner {
     retry_max: Duration,
     /// This process's claim on the subscription, when other processes may consume it too.
     lease: Option<Arc<Lease>>,
+    /// How far the consumer this one follows was last seen to have got.
+    leader_reached: AtomicI64,
 }
 
 impl Runner {
@@ -73,6 +86,7 @@ impl Runner {
             retry_initial: Duration::from_millis(config.retry_initial_ms),
             retry_max: Duration::from_millis(config.retry_max_ms),
             lease,
+            leader_reached: AtomicI64::new(0),
         }
     }
 
@@ -148,7 +162,9 @@ impl Runner {
                 if batch.is_empty() && cancel.is_cancelled() {
                     return;
                 }
-                if !self.deliver_batch(&batch, &cancel).await {
+                if !(self.follow_leader(&batch, &cancel).await
+                    && self.deliver_batch(&batch, &cancel).await)
+                {
                     // Shutdown: give back what was not finished (acked ones ignore this), in
                     // order, so it comes again before anything newer.
                     for delivery in &batch {
@@ -157,6 +173,49 @@ impl Runner {
                     deliveries.release().await;
                     return;
                 }
+            }
+        }
+    }
+
+    /// Waits until the consumer this one follows has finished with every event of the batch.
+    /// It never waits for this one, so the wait ends as soon as it catches up; if it is retrying
+    /// an event, this one waits with it, which is the order the follower asked for. False when
+    /// shutdown interrupted.
+    async fn follow_leader(&self, batch: &[Delivery], cancel: &CancellationToken) -> bool {
+        let Some(leader) = &self.consumer.after else {
+            return true;
+        };
+        let Some(needed) = batch.iter().map(|delivery| delivery.sequence).max() else {
+            return true;
+        };
+        let mut held_since = std::time::Instant::now();
+        let mut warned = false;
+        loop {
+            if self.leader_reached.load(Ordering::Relaxed) >= needed {
+                return true;
+            }
+            match self.log.handled_through(leader).await {
+                Ok(reached) => {
+                    self.leader_reached.fetch_max(reached, Ordering::Relaxed);
+                    if reached >= needed {
+                        return true;
+                    }
+                }
+                Err(error) if !warned => {
+                    warned = true;
+                    tracing::warn!(subscription = %self.consumer.spec.subscription, leader = %leader.subscription, error = format!("{error:#}"), "cannot read how far the followed consumer got; retrying");
+                }
+                Err(_) => {}
+            }
+            if held_since.elapsed() >= PROGRESS_EVERY {
+                // Still ours: JetStream must not hand the batch to anyone else meanwhile.
+                for delivery in batch {
+                    delivery.in_progress().await;
+                }
+                held_since = std::time::Instant::now();
+            }
+            if !sleep_or_cancel(FOLLOW_POLL, cancel).await {
+                return false;
             }
         }
     }
@@ -358,6 +417,8 @@ async fn keep_renewing(lease: Arc<Lease>, holding: CancellationToken) {
 
 /// How often a waiting consumer renews its claim on a JetStream message (its ack wait is 30 s).
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+/// How often a follower behind its leader looks again at how far the leader got.
+const FOLLOW_POLL: Duration = Duration::from_millis(10);
 
 /// Whether `error` came from the database being unreachable rather than from the handler.
 fn is_infrastructure(error: &anyhow::Error) -> bool {

@@ -137,6 +137,12 @@ impl EventLog for EmbeddedLog {
         }))
     }
 
+    /// The saved position: it moves with each committed run of the consumer's events, and past
+    /// other types' events once none of its own are left before the head.
+    async fn handled_through(&self, spec: &ConsumerSpec) -> anyhow::Result<i64> {
+        saved_position(spec).await
+    }
+
     async fn lag(&self, spec: &ConsumerSpec) -> anyhow::Result<u64> {
         let stream = self.stream(&spec.stream)?;
         let position = saved_position(spec).await?;
@@ -232,6 +238,7 @@ impl Deliveries for EmbeddedDeliveries {
                     batch.push(Delivery {
                         envelope,
                         position: Some(position),
+                        sequence: position,
                         ack: Ack::Embedded,
                     });
                     self.position = position;

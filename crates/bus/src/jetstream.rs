@@ -211,6 +211,14 @@ impl EventLog for JetStreamLog {
         Ok(Box::new(JetStreamDeliveries { messages }))
     }
 
+    /// The consumer's ack floor: every event up to it was acknowledged, and the runner acks an
+    /// event only once it is committed, skipped as another type, or parked.
+    async fn handled_through(&self, spec: &ConsumerSpec) -> anyhow::Result<i64> {
+        let stream = self.js.get_stream(self.stream_name(&spec.stream)).await?;
+        let info = stream.consumer_info(Self::durable_name(spec)).await?;
+        Ok(info.ack_floor.stream_sequence as i64)
+    }
+
     async fn lag(&self, spec: &ConsumerSpec) -> anyhow::Result<u64> {
         let stream = self.js.get_stream(self.stream_name(&spec.stream)).await?;
         let info = stream.consumer_info(Self::durable_name(spec)).await?;
@@ -269,10 +277,19 @@ impl Deliveries for JetStreamDeliveries {
                 None if batch.is_empty() => anyhow::bail!("the JetStream consumer closed"),
                 Some(Err(_)) | None => return Ok(batch),
             };
+            let sequence = match message.info() {
+                Ok(info) => info.stream_sequence as i64,
+                Err(error) => {
+                    // Not a JetStream delivery at all: nothing to order it by, nothing to ack.
+                    tracing::error!(%error, subject = %message.subject, "a message without JetStream metadata dropped");
+                    continue;
+                }
+            };
             match serde_json::from_slice::<Envelope>(&message.payload) {
                 Ok(envelope) => batch.push(Delivery {
                     envelope,
                     position: None,
+                    sequence,
                     ack: Ack::JetStream(Box::new(message)),
                 }),
                 Err(error) => {

@@ -119,6 +119,8 @@ impl BusPlan {
             log.prepare_stream(db.context(), Some(db)).await?;
         }
         let mut consumers = Vec::new();
+        // Follower subscription → the subscription it follows, both as `<context>.<name>`.
+        let mut follows: HashMap<String, String> = HashMap::new();
         for (db, subscription) in subscriptions {
             let mut by_stream: HashMap<&str, Vec<String>> = HashMap::new();
             for event_type in &subscription.event_types {
@@ -145,8 +147,33 @@ impl BusPlan {
                 consumers.push(consumer::Consumer {
                     spec,
                     handler: subscription.handler.clone(),
+                    after: None,
                 });
             }
+            if let Some(leader) = subscription.after {
+                follows.insert(
+                    format!("{}.{}", db.context(), subscription.name),
+                    format!("{}.{leader}", db.context()),
+                );
+            }
+        }
+        // Followers learn their leaders' consumers on the streams both read; on a stream only
+        // the follower reads there is no order between them to keep.
+        for (follower, leader) in &follows {
+            anyhow::ensure!(
+                consumers.iter().any(|c| c.spec.subscription == *leader),
+                "subscription {follower} follows {leader}, which does not exist"
+            );
+        }
+        let specs: Vec<ConsumerSpec> = consumers.iter().map(|c| c.spec.clone()).collect();
+        for consumer in &mut consumers {
+            let Some(leader) = follows.get(&consumer.spec.subscription) else {
+                continue;
+            };
+            consumer.after = specs
+                .iter()
+                .find(|other| other.subscription == *leader && other.stream == consumer.spec.stream)
+                .cloned();
         }
         Ok(Bus {
             inner: Arc::new(Inner {

@@ -23,6 +23,9 @@ pub struct Delivery {
     /// The embedded log's position, saved with the inbox row; `None` on JetStream, where the
     /// server tracks the consumer's position through acks.
     pub position: Option<i64>,
+    /// Where the event sits in its stream, on either log (the embedded log's position,
+    /// JetStream's stream sequence): what [`EventLog::handled_through`] is compared with.
+    pub sequence: i64,
     pub(crate) ack: Ack,
 }
 
@@ -103,6 +106,10 @@ pub trait EventLog: Send + Sync + 'static {
     async fn publish(&self, producer: &Db, rows: &[OutboxRow]) -> anyhow::Result<()>;
 
     async fn deliveries(&self, spec: &ConsumerSpec) -> anyhow::Result<Box<dyn Deliveries>>;
+
+    /// How far through its stream the consumer has finished with every event (handled,
+    /// skipped as another type, or parked), in [`Delivery::sequence`] terms.
+    async fn handled_through(&self, spec: &ConsumerSpec) -> anyhow::Result<i64>;
 
     /// Events the consumer has yet to process.
     async fn lag(&self, spec: &ConsumerSpec) -> anyhow::Result<u64>;

@@ -17,6 +17,7 @@ use campus_platform::{
     db::UnitOfWork,
     events::{Envelope, Event, Handler, Subscription},
     live::Live,
+    rosters,
 };
 
 use crate::{
@@ -40,6 +41,8 @@ pub(crate) fn subscription(live: Live) -> Subscription {
         ],
         Intake { live },
     )
+    // A notice goes to the course's roster as it stood when the event happened.
+    .after(rosters::SUBSCRIPTION)
 }
 
 struct Intake {

@@ -166,6 +166,8 @@ pub struct Subscription {
     pub name: &'static str,
     pub event_types: Vec<&'static str>,
     pub handler: Arc<dyn Handler>,
+    /// Another subscription of the same context this one follows: see [`Subscription::after`].
+    pub after: Option<&'static str>,
 }
 
 impl Subscription {
@@ -174,6 +176,17 @@ impl Subscription {
             name,
             event_types,
             handler: Arc::new(handler),
+            after: None,
         }
+    }
+
+    /// Hands this subscription an event only once the context's subscription `leader` has gone
+    /// past it, on each stream both read. Subscriptions run side by side, each at its own pace;
+    /// a handler that reads what another keeps (a notice that goes to a course's roster) would
+    /// otherwise see it as of some other moment — a student enrolled just before an
+    /// announcement would miss it, whenever the roster's consumer was the slower one.
+    pub fn after(mut self, leader: &'static str) -> Self {
+        self.after = Some(leader);
+        self
     }
 }

@@ -30,6 +30,10 @@ use crate::{
 /// The rosters' tables, added to the database of each context that keeps rosters.
 pub static MIGRATIONS: Migrator = sqlx::migrate!("./roster_migrations");
 
+/// The name of the subscription that keeps a context's rosters; a subscription whose handlers
+/// read the rosters follows it ([`Subscription::after`]).
+pub const SUBSCRIPTION: &str = "rosters";
+
 /// A course as courses last announced it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RosterCourse {
@@ -178,7 +182,7 @@ impl Rosters {
     /// The subscription that keeps the rosters current from courses' events.
     pub fn subscription(&self) -> Subscription {
         Subscription::new(
-            "rosters",
+            SUBSCRIPTION,
             vec![
                 CourseCreated::TYPE,
                 CoursePublished::TYPE,

@@ -12,7 +12,9 @@ use campus_platform::auth::Role;
 use campus_testkit::{each_backend, each_storage, eventually, TestEnv};
 use serde_json::Value;
 
-use crate::fixtures::{ledger, record_entry, record_note, tallied, tally, TallyBehaviour};
+use crate::fixtures::{
+    ledger, record_entry, record_note, tallied, tally, tally_followed, Follower, TallyBehaviour,
+};
 
 const WITHIN: Duration = Duration::from_secs(15);
 
@@ -108,6 +110,42 @@ each_backend! {
             .await
             .unwrap();
         assert_eq!(inbox, 1, "{backend}");
+        app.stop().await;
+    }
+}
+
+each_backend! {
+    async fn a_subscription_that_follows_another_sees_what_the_other_made_of_each_event(
+        env: TestEnv,
+    ) {
+        let backend = env.backend.clone();
+        let behaviour = Arc::new(TallyBehaviour::default());
+        // The leader retries the first entry for about half a second (10, 20, 40, 80, 160 ms
+        // and jitter); the follower must wait for it, and for the entries behind it.
+        behaviour.fail_times("acct-1", 1, 5);
+        let follower = Arc::new(Follower::default());
+        let app = env
+            .start(vec![ledger(), tally_followed(behaviour.clone(), follower.clone())])
+            .await;
+        for seq in 1..=3 {
+            record_entry(app.db("ledger"), "acct-1", seq).await;
+            // Another type in between: the leader skips it, and must still be seen past it.
+            record_note(app.db("ledger"), "acct-1").await;
+        }
+        let seen = eventually(WITHIN, "the follower to handle the three entries", || async {
+            let seen = follower.seen();
+            (seen.len() >= 3).then_some(seen)
+        })
+        .await;
+        assert_eq!(
+            seen,
+            vec![(1, true), (2, true), (3, true)],
+            "{backend}: the follower was handed each entry only after the leader committed it"
+        );
+        assert!(
+            behaviour.calls.load(Ordering::SeqCst) >= 8,
+            "{backend}: the leader failed five times before its three successes"
+        );
         app.stop().await;
     }
 }

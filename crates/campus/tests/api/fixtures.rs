@@ -208,6 +208,52 @@ pub fn tally(behaviour: Arc<TallyBehaviour>) -> Context {
     })
 }
 
+/// A second subscription of the tally that follows `entries`: for each entry it notes whether
+/// `entries` had already committed it when this one was handed the event.
+#[derive(Default)]
+pub struct Follower {
+    seen: Mutex<Vec<(i64, bool)>>,
+}
+
+impl Follower {
+    /// `(seq, whether the leader had it)` for each entry, in handling order.
+    pub fn seen(&self) -> Vec<(i64, bool)> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+struct Following(Arc<Follower>);
+
+#[async_trait]
+impl Handler for Following {
+    async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()> {
+        let entry: EntryMade = event.data_as()?;
+        let (had,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM tally_entries WHERE event_id = $1")
+                .bind(&event.id)
+                .fetch_one(uow.conn())
+                .await?;
+        self.0.seen.lock().unwrap().push((entry.seq, had == 1));
+        Ok(())
+    }
+}
+
+/// The tally with a follower of its `entries` subscription.
+pub fn tally_followed(behaviour: Arc<TallyBehaviour>, follower: Arc<Follower>) -> Context {
+    Context::new("tally", &TALLY_MIGRATIONS, move |_| {
+        let tally = Tally(behaviour.clone());
+        let following = Following(follower.clone());
+        async move {
+            Ok(Running::new(OpenApiRouter::new())
+                .subscribe(Subscription::new("entries", vec![EntryMade::TYPE], tally))
+                .subscribe(
+                    Subscription::new("follower", vec![EntryMade::TYPE], following)
+                        .after("entries"),
+                ))
+        }
+    })
+}
+
 /// The entries the tally holds, in handling order.
 pub async fn tallied(db: &Db) -> Vec<(String, i64)> {
     sqlx::query_as("SELECT account, seq FROM tally_entries ORDER BY ordinal")

@@ -240,14 +240,37 @@ async fn notified(client: &reqwest::Client, at: &Process, student: &str, words: 
 
 /// An announcement by the teacher in the course, made at `at`, which must reach the student's
 /// notifications read at `read_at`, whichever process handled the event.
+///
+/// It is made once notifications' roster has the student: the previous release hands an
+/// announcement to the roster as it stands when its notices consumer gets there, which may be
+/// before its roster consumer took the enrollment in (this release's notices follow the roster,
+/// `Subscription::after`, tested in `bus`). What is checked here is the event crossing between
+/// the releases, not that race.
 async fn announce_and_hear(
     client: &reqwest::Client,
+    database: &sqlx::PgPool,
     at: &Process,
     teacher: &str,
     (course, course_title): (&str, &str),
     read_at: &Process,
     student: &str,
 ) {
+    eventually(
+        WITHIN,
+        &format!("notifications' roster of {course_title} to have the student"),
+        || async {
+            let (students,): (i64,) = sqlx::query_as(
+                "SELECT count(*) FROM notifications.roster_places \
+                 WHERE course_id = $1 AND course_role = 'student'",
+            )
+            .bind(course)
+            .fetch_one(database)
+            .await
+            .unwrap();
+            (students > 0).then_some(())
+        },
+    )
+    .await;
     call(
         client,
         at,
@@ -359,6 +382,7 @@ async fn the_previous_release_serves_on_the_new_schema_beside_the_new_release() 
     let first = course(&client, &old, &tess, &sam, "During the upgrade").await;
     announce_and_hear(
         &client,
+        &database,
         &old,
         &tess,
         (&first, "During the upgrade"),
@@ -403,7 +427,16 @@ async fn the_previous_release_serves_on_the_new_schema_beside_the_new_release() 
     // a course made and joined at the previous one is read at the new one.
     let second_title = "After the new release started";
     let second = course(&client, &new, &tess, &sam, second_title).await;
-    announce_and_hear(&client, &new, &tess, (&second, second_title), &old, &sam).await;
+    announce_and_hear(
+        &client,
+        &database,
+        &new,
+        &tess,
+        (&second, second_title),
+        &old,
+        &sam,
+    )
+    .await;
     let joined = call(
         &client,
         &new,
