@@ -108,6 +108,10 @@ pub(super) async fn hand_in(
                 })?,
         ),
     };
+    // Given back before the next read takes a connection of its own: a request holding one
+    // while it waits for another could, with as many such requests as the pool has
+    // connections, leave every one of them waiting out the acquire timeout.
+    drop(conn);
     // The student's hand-ins so far, latest first: how many, and whether the latest was
     // returned for revision.
     let history = store::history(&assessments.db, &assignment.id, &caller.user_id).await?;
@@ -124,7 +128,6 @@ pub(super) async fn hand_in(
             ),
         ));
     }
-    drop(conn);
 
     let submission_id = id::new_id_string();
     let work = read_work(&assessments, &assignment, &submission_id, &headers, request).await?;
