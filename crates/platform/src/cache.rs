@@ -33,11 +33,19 @@ pub struct ReadCache<K, V> {
     tell: Option<Tell<K>>,
 }
 
+/// What a key holds: a value as read at a moment, or word that its read just failed, for the
+/// callers that were waiting on that read (see [`ReadCache::get_or_load`]).
+#[derive(Clone)]
+enum Slot<V> {
+    Loaded(V, Instant),
+    Failed,
+}
+
 /// Publishes a forgotten key (see [`Forgetting`]).
 type Tell<K> = Box<dyn Fn(&K) + Send + Sync>;
 
 struct Entries<K, V> {
-    entries: Cache<K, (V, Instant)>,
+    entries: Cache<K, Slot<V>>,
     ttl: Duration,
     generation: AtomicU64,
 }
@@ -76,30 +84,48 @@ where
     }
 
     /// The cached value, or what `load` reads (kept unless a forget raced with it).
+    ///
+    /// Callers that waited for another's read of the same key share its failure instead of
+    /// reading again in turn: while the database is out of reach each read waits out the pool's
+    /// acquire timeout, and a chain of callers each reading after the one before failed would
+    /// answer the last of them only after several timeouts (a request seen failing after 9.9 s
+    /// with a 5 s timeout). They are answered "unavailable", which a client may retry; the next
+    /// caller to come reads again.
     pub async fn get_or_load<E, F, Fut>(&self, key: &K, load: F) -> Result<V, E>
     where
+        E: From<crate::Error>,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
         let cache = &self.entries;
-        if let Some((value, loaded)) = cache.entries.get(key) {
-            if loaded.elapsed() < cache.ttl {
-                return Ok(value);
+        match cache.entries.get(key) {
+            Some(Slot::Loaded(value, loaded)) if loaded.elapsed() < cache.ttl => return Ok(value),
+            // Expired, or a failure the callers waiting on it have heard: read again.
+            Some(_) => {
+                cache.entries.remove(key);
             }
-            cache.entries.remove(key);
+            None => {}
         }
         // One caller loads; others asking for the same key meanwhile wait for its result
         // instead of all reading the database at once when a hot entry expires.
         let guard = match cache.entries.get_value_or_guard_async(key).await {
-            Ok((value, _)) => return Ok(value),
+            Ok(Slot::Loaded(value, _)) => return Ok(value),
+            Ok(Slot::Failed) => return Err(crate::Error::database_unavailable().into()),
             Err(guard) => guard,
         };
         let generation = cache.generation.load(Ordering::Acquire);
-        let value = load().await?;
-        if cache.generation.load(Ordering::Acquire) == generation {
-            let _ = guard.insert((value.clone(), Instant::now()));
+        match load().await {
+            Ok(value) => {
+                if cache.generation.load(Ordering::Acquire) == generation {
+                    let _ = guard.insert(Slot::Loaded(value.clone(), Instant::now()));
+                }
+                Ok(value)
+            }
+            Err(error) => {
+                let _ = guard.insert(Slot::Failed);
+                Err(error)
+            }
         }
-        Ok(value)
     }
 
     /// Drops `key`, after a change to what it holds (in every process, for a shared cache).
@@ -336,10 +362,51 @@ fn follower(shared: Arc<Shared>) -> Task {
 mod tests {
     use super::*;
 
+    /// A load's error, in these tests.
+    #[derive(Debug, PartialEq)]
+    struct Failed(&'static str);
+
+    impl From<crate::Error> for Failed {
+        fn from(_: crate::Error) -> Self {
+            Failed("shared")
+        }
+    }
+
+    /// Whoever waited for a read that failed hears of the failure at once instead of reading
+    /// again after it (and waiting as long); the next caller reads again.
+    #[tokio::test]
+    async fn callers_waiting_on_a_failed_read_share_its_failure() {
+        let cache = ReadCache::<&str, u32>::new(10, Duration::from_secs(60));
+        let first = cache.get_or_load(&"k", || async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Err(Failed("the first read"))
+        });
+        let waiting = async {
+            // Asks while the first read is under way.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let asked = Instant::now();
+            let answer = cache
+                .get_or_load(&"k", || async { Err(Failed("a second read")) })
+                .await;
+            (answer, asked.elapsed())
+        };
+        let (first, (waited, took)) = tokio::join!(first, waiting);
+        assert_eq!(first, Err(Failed("the first read")));
+        assert_eq!(waited, Err(Failed("shared")), "it did not read again");
+        assert!(took < Duration::from_millis(290), "{took:?}");
+        assert_eq!(
+            cache
+                .get_or_load(&"k", || async { Ok::<_, Failed>(7) })
+                .await,
+            Ok(7),
+            "a caller after the failure reads again"
+        );
+    }
+
     #[tokio::test]
     async fn a_forgotten_entry_is_loaded_again() {
         let cache = ReadCache::new(10, Duration::from_secs(60));
-        let load = |n: u32| async move { Ok::<_, ()>(n) };
+        let load = |n: u32| async move { Ok::<_, Failed>(n) };
         assert_eq!(cache.get_or_load(&"k", || load(1)).await, Ok(1));
         assert_eq!(cache.get_or_load(&"k", || load(2)).await, Ok(1));
         cache.forget(&"k");
@@ -353,13 +420,13 @@ mod tests {
             .get_or_load(&"k", || async {
                 // A change lands while the old value is being read.
                 cache.forget(&"k");
-                Ok::<_, ()>("old")
+                Ok::<_, Failed>("old")
             })
             .await;
         assert_eq!(value, Ok("old"));
         assert_eq!(
             cache
-                .get_or_load(&"k", || async { Ok::<_, ()>("new") })
+                .get_or_load(&"k", || async { Ok::<_, Failed>("new") })
                 .await,
             Ok("new")
         );
@@ -393,12 +460,16 @@ mod tests {
             let mut heard = false;
             for _ in 0..100 {
                 cache
-                    .get_or_load(&key, || async { Ok::<_, ()>(1) })
+                    .get_or_load(&key, || async { Ok::<_, Failed>(1) })
                     .await
                     .ok();
                 told.forget(&key);
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                if cache.get_or_load(&key, || async { Ok::<_, ()>(2) }).await == Ok(2) {
+                if cache
+                    .get_or_load(&key, || async { Ok::<_, Failed>(2) })
+                    .await
+                    == Ok(2)
+                {
                     heard = true;
                     break;
                 }
@@ -408,14 +479,18 @@ mod tests {
             cache.forget(&key);
         }
         other
-            .get_or_load(&key, || async { Ok::<_, ()>(1) })
+            .get_or_load(&key, || async { Ok::<_, Failed>(1) })
             .await
             .ok();
         let told = Instant::now();
         one.forget(&key);
         let mut took = None;
         while told.elapsed() < Duration::from_secs(2) {
-            if other.get_or_load(&key, || async { Ok::<_, ()>(3) }).await == Ok(3) {
+            if other
+                .get_or_load(&key, || async { Ok::<_, Failed>(3) })
+                .await
+                == Ok(3)
+            {
                 took = Some(told.elapsed());
                 break;
             }
@@ -425,12 +500,12 @@ mod tests {
         assert!(took < Duration::from_millis(500), "{took:?}");
         eprintln!("a forget reached the other process in {took:?}");
         // What a process forgot itself it does not forget again when Redis echoes it.
-        one.get_or_load(&key, || async { Ok::<_, ()>(4) })
+        one.get_or_load(&key, || async { Ok::<_, Failed>(4) })
             .await
             .ok();
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(
-            one.get_or_load(&key, || async { Ok::<_, ()>(5) }).await,
+            one.get_or_load(&key, || async { Ok::<_, Failed>(5) }).await,
             Ok(4)
         );
         shutdown.cancel();
@@ -440,12 +515,14 @@ mod tests {
     async fn entries_expire() {
         let cache = ReadCache::new(10, Duration::from_millis(20));
         cache
-            .get_or_load(&"k", || async { Ok::<_, ()>(1) })
+            .get_or_load(&"k", || async { Ok::<_, Failed>(1) })
             .await
             .ok();
         tokio::time::sleep(Duration::from_millis(30)).await;
         assert_eq!(
-            cache.get_or_load(&"k", || async { Ok::<_, ()>(2) }).await,
+            cache
+                .get_or_load(&"k", || async { Ok::<_, Failed>(2) })
+                .await,
             Ok(2)
         );
     }
