@@ -659,10 +659,9 @@ async fn close(
                 let writes = writes.clone();
                 Box::pin(async move {
                     let (quiz, open, closed, marks, earlier) = &*writes;
-                    if !store::close_attempt(uow, open, status, at, Some(score)).await? {
+                    if !store::close_attempt(uow, open, status, at, Some(score), marks).await? {
                         return Ok(false);
                     }
-                    store::mark_answers(uow, &closed.id, marks).await?;
                     if !waiting {
                         announce(uow, quiz, closed, score, earlier).await?;
                     }

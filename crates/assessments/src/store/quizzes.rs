@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use campus_platform::{
     cache::{Forgetting, ReadCache},
-    db::{Db, Double, UnitOfWork},
+    db::{placeholders, Backend, Db, Double, UnitOfWork},
     Error, Result,
 };
 use sqlx::AnyConnection;
@@ -362,27 +362,113 @@ pub(crate) async fn insert_attempt(uow: &mut UnitOfWork, attempt: &AttemptRow) -
     }
 }
 
-/// Closes an attempt still in progress whose answers are still at `answers_version`;
-/// `false` when it was closed meanwhile or a save landed since the answers were read.
+/// Closes an attempt still in progress whose answers are still at `answers_version`, and
+/// keeps the marks of every question with it (an unanswered question gets a row too, so its
+/// mark is kept with the others); `false`, with nothing written, when it was closed meanwhile
+/// or a save landed since the answers were read.
+///
+/// On SQLite both statements go to the database in one request: the writer holds the write
+/// lock for every submission of a group commit, and each statement is a hand-over to SQLite's
+/// connection thread and back, which costs more than the statement itself. The marks are
+/// written first, only while the attempt is still open at that version, so the pair changes
+/// nothing when the attempt has moved on.
 pub(crate) async fn close_attempt(
     uow: &mut UnitOfWork,
     attempt: &AttemptRow,
     status: &str,
     submitted_at: i64,
     score: Option<f64>,
+    marks: &[MarkedAnswer],
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE attempts SET status = $1, submitted_at = $2, score = $3 \
-         WHERE id = $4 AND status = 'in_progress' AND answers_version = $5",
-    )
-    .bind(status)
-    .bind(submitted_at)
-    .bind(Double(score))
-    .bind(&attempt.id)
-    .bind(attempt.answers_version)
-    .execute(uow.conn())
-    .await?;
-    Ok(done.rows_affected() == 1)
+    const CLOSE: &str = "UPDATE attempts SET status = $2, submitted_at = $3, score = $4 \
+         WHERE id = $1 AND status = 'in_progress' AND answers_version = $5";
+    const INSERT: &str =
+        "INSERT INTO answers (attempt_id, question_id, answer, points, correct, saved_at)";
+    const UPSERT: &str = "ON CONFLICT (attempt_id, question_id) DO UPDATE SET \
+         answer = excluded.answer, points = excluded.points, correct = excluded.correct, \
+         saved_at = excluded.saved_at";
+    // The marks' rows: the attempt's id is `$1`, their own parameters come from `first` on.
+    let rows = |first: usize| {
+        (0..marks.len())
+            .map(|i| format!("($1, {})", placeholders(first + 5 * i, 5)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let closing = Closing {
+        attempt,
+        status,
+        submitted_at,
+        score,
+    };
+    match uow.db().backend() {
+        Backend::Sqlite if !marks.is_empty() => {
+            let sql = format!(
+                "{INSERT} SELECT * FROM (VALUES {}) WHERE EXISTS (SELECT 1 FROM attempts \
+                 WHERE id = $1 AND status = 'in_progress' AND answers_version = $5) {UPSERT}; \
+                 {CLOSE}",
+                rows(6)
+            );
+            let done = with_marks(closing.bound(&sql), marks)
+                .execute(uow.conn())
+                .await?;
+            Ok(done.rows_affected() > 0)
+        }
+        _ => {
+            // PostgreSQL prepares one statement per request.
+            if closing
+                .bound(CLOSE)
+                .execute(uow.conn())
+                .await?
+                .rows_affected()
+                != 1
+            {
+                return Ok(false);
+            }
+            if !marks.is_empty() {
+                let sql = format!("{INSERT} VALUES {} {UPSERT}", rows(2));
+                let insert = sqlx::query(&sql).bind(attempt.id.clone());
+                with_marks(insert, marks).execute(uow.conn()).await?;
+            }
+            Ok(true)
+        }
+    }
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// The closing statement's parameters, `$1` to `$5`.
+struct Closing<'a> {
+    attempt: &'a AttemptRow,
+    status: &'a str,
+    submitted_at: i64,
+    score: Option<f64>,
+}
+
+impl<'a> Closing<'a> {
+    fn bound<'q>(&self, sql: &'q str) -> AnyQuery<'q>
+    where
+        'a: 'q,
+    {
+        sqlx::query(sql)
+            .bind(&self.attempt.id)
+            .bind(self.status)
+            .bind(self.submitted_at)
+            .bind(Double(self.score))
+            .bind(self.attempt.answers_version)
+    }
+}
+
+/// `query` with each mark's question, answer, points, correctness and time bound in turn.
+fn with_marks<'q>(mut query: AnyQuery<'q>, marks: &'q [MarkedAnswer]) -> AnyQuery<'q> {
+    for mark in marks {
+        query = query
+            .bind(&mark.question_id)
+            .bind(&mark.answer)
+            .bind(Double(mark.points))
+            .bind(mark.correct.map(i64::from))
+            .bind(mark.saved_at);
+    }
+    query
 }
 
 pub(crate) async fn set_attempt_score(
@@ -497,46 +583,4 @@ pub(crate) struct MarkedAnswer {
     pub saved_at: i64,
     pub points: Option<f64>,
     pub correct: Option<bool>,
-}
-
-/// Keeps the marks of every question of an attempt in one statement (an unanswered question
-/// gets a row too, so its mark is kept with the others): submitting costs one round trip for
-/// the marks whatever the number of questions.
-pub(crate) async fn mark_answers(
-    uow: &mut UnitOfWork,
-    attempt_id: &str,
-    marks: &[MarkedAnswer],
-) -> Result<()> {
-    if marks.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<String> = (0..marks.len())
-        .map(|i| {
-            let at = 5 * i + 2;
-            format!(
-                "($1, ${at}, ${}, ${}, ${}, ${})",
-                at + 1,
-                at + 2,
-                at + 3,
-                at + 4
-            )
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO answers (attempt_id, question_id, answer, points, correct, saved_at) VALUES {} \
-         ON CONFLICT (attempt_id, question_id) DO UPDATE SET answer = excluded.answer, \
-         points = excluded.points, correct = excluded.correct, saved_at = excluded.saved_at",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query(&sql).bind(attempt_id);
-    for mark in marks {
-        query = query
-            .bind(&mark.question_id)
-            .bind(&mark.answer)
-            .bind(Double(mark.points))
-            .bind(mark.correct.map(i64::from))
-            .bind(mark.saved_at);
-    }
-    query.execute(uow.conn()).await?;
-    Ok(())
 }

@@ -829,7 +829,7 @@ each_storage! {
                 { "prompt": "g in m/s²?", "points": 2, "question": { "kind": "numeric", "answer": 9.81, "tolerance": 0.1 } } ] }))).await;
         let ids: Vec<String> = bank["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap().to_owned()).collect();
         let (status, quiz) = send(&app, Method::POST, &format!("/api/v1/courses/{course}/quizzes"), &teacher, Some(json!({
-            "title": "Facts", "attempts_allowed": 2, "time_limit_secs": 600,
+            "title": "Facts", "attempts_allowed": 3, "time_limit_secs": 600,
             "selection": [{ "kind": "fixed", "question_id": ids[0] }, { "kind": "fixed", "question_id": ids[1] }] }))).await;
         assert_eq!(status, 201, "{quiz}");
         let quiz_id = quiz["id"].as_str().unwrap().to_owned();
@@ -865,8 +865,32 @@ each_storage! {
             ids[0].clone(): { "kind": "true_false", "value": true } } }))).await;
         assert_eq!(status, 200, "{marked}");
         assert_eq!((marked["status"].as_str(), marked["score"].as_f64()), (Some("graded"), Some(0.0)));
+
+        // Two submissions of one attempt at once, with different last answers (two tabs): one
+        // of them closes it, with its answers and marks alone; the other writes nothing.
+        let (_, twice) = send(&app, Method::POST, &starts, &sam, None).await;
+        let twice_id = twice["id"].as_str().unwrap().to_owned();
+        let submit = format!("/api/v1/attempts/{twice_id}/submit");
+        let right = json!({ "answers": {
+            ids[0].clone(): { "kind": "true_false", "value": true }, ids[1].clone(): { "kind": "number", "value": 9.8 } } });
+        let wrong = json!({ "answers": {
+            ids[0].clone(): { "kind": "true_false", "value": false }, ids[1].clone(): { "kind": "number", "value": 5.0 } } });
+        let (first, second) = tokio::join!(
+            send(&app, Method::POST, &submit, &sam, Some(right)),
+            send(&app, Method::POST, &submit, &sam, Some(wrong)));
+        assert_eq!((first.0.as_u16(), second.0.as_u16()), (200, 200), "{first:?} {second:?}");
+        assert_eq!(first.1["score"], second.1["score"], "both answer the one marked attempt");
+        let seen = send(&app, Method::GET, &format!("/api/v1/attempts/{twice_id}"), &sam, None).await.1;
+        let answered: Vec<(Value, Value)> = seen["questions"].as_array().unwrap().iter()
+            .map(|q| (q["answer"]["value"].clone(), q["earned"].clone())).collect();
+        let expected = if seen["score"] == 3.0 {
+            vec![(json!(true), json!(1.0)), (json!(9.8), json!(2.0))]
+        } else {
+            vec![(json!(false), json!(0.0)), (json!(5.0), json!(0.0))]
+        };
+        assert_eq!(answered, expected, "one submission's answers and marks, not a mix: {seen}");
         let graded = outbox(&app).await.into_iter().filter(|e| e.contains("quiz_attempt_graded")).count();
-        assert_eq!(graded, 2);
+        assert_eq!(graded, 3);
         app.stop().await;
     }
 
