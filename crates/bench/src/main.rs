@@ -83,9 +83,17 @@ pub enum Bus {
     Nats,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().scenario {
+fn main() -> anyhow::Result<()> {
+    // The servers it starts in its own process allocate as `campus` does.
+    campus::allocator::settle();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(Cli::parse().scenario))
+}
+
+async fn run(scenario: Scenario) -> anyhow::Result<()> {
+    match scenario {
         Scenario::Events(options) => events::run(options).await,
         Scenario::Startup(options) => startup::run(options),
         Scenario::Exam(options) => assess::exam(options).await,

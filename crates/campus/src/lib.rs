@@ -2,6 +2,7 @@
 //! backup and restore of the embedded shape, rebuilding the search index, and the demo school. Running them is [`campus_host`]'s job.
 
 pub mod admin;
+pub mod allocator;
 pub mod backup;
 pub mod contexts;
 pub mod demo;

@@ -221,6 +221,7 @@ impl BusFlags {
 }
 
 fn main() -> ExitCode {
+    campus::allocator::settle();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -215,6 +215,48 @@ fn sigterm_drains_and_exits_zero_within_ten_seconds() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// The server runs with mimalloc's settings for an idle host (it starts itself again, in
+/// place, to have them), keeping a value the operator set.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_allocates_with_the_idle_settings_unless_the_operator_chose() {
+    let dir = temp_dir();
+    let mut child = campus()
+        .current_dir(&dir)
+        .env_remove("MIMALLOC_ARENA_EAGER_COMMIT")
+        .env("MIMALLOC_PURGE_DELAY", "10")
+        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let ready = BufReader::new(stdout)
+        .lines()
+        .take(50)
+        .map_while(Result::ok)
+        .any(|line| line.contains("Campus Hub is ready at"));
+    // The same process: what was started is what serves.
+    let environment = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    assert!(ready, "the server started");
+    let settings: Vec<String> = environment
+        .split(|byte| *byte == 0)
+        .map(|entry| String::from_utf8_lossy(entry).into_owned())
+        .filter(|entry| entry.starts_with("MIMALLOC_"))
+        .collect();
+    assert!(
+        settings.contains(&"MIMALLOC_ARENA_EAGER_COMMIT=0".to_owned()),
+        "{settings:?}"
+    );
+    assert!(
+        settings.contains(&"MIMALLOC_PURGE_DELAY=10".to_owned()),
+        "{settings:?}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
 /// With an OTLP endpoint set, spans reach it: a one-connection stand-in collector records the
 /// path of every request it gets.
 #[cfg(unix)]
