@@ -33,6 +33,32 @@ fn finish(command: &mut Command) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
+/// `command` serving on a data directory in `dir` and any free port, read until it says it is
+/// ready (or 50 lines went by): the server, the line saying so, and the rest of what it prints.
+fn serve_in(
+    dir: &std::path::Path,
+    mut command: Command,
+) -> (
+    std::process::Child,
+    Option<String>,
+    std::io::Lines<BufReader<std::process::ChildStdout>>,
+) {
+    let mut child = command
+        .current_dir(dir)
+        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = lines
+        .by_ref()
+        .take(50)
+        .map_while(Result::ok)
+        .find(|line| line.contains("Campus Hub is ready at"));
+    (child, ready, lines)
+}
+
 fn temp_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "campus-cli-{}",
@@ -178,20 +204,7 @@ fn migrate_applies_migrations_and_exits() {
 #[test]
 fn sigterm_drains_and_exits_zero_within_ten_seconds() {
     let dir = temp_dir();
-    let mut child = campus()
-        .current_dir(&dir)
-        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let ready = lines
-        .by_ref()
-        .take(50)
-        .map_while(Result::ok)
-        .find(|line| line.contains("Campus Hub is ready at"));
+    let (mut child, ready, lines) = serve_in(&dir, campus());
     assert!(ready.is_some(), "the server logs the URL to open");
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -221,26 +234,16 @@ fn sigterm_drains_and_exits_zero_within_ten_seconds() {
 #[test]
 fn the_server_allocates_with_the_idle_settings_unless_the_operator_chose() {
     let dir = temp_dir();
-    let mut child = campus()
-        .current_dir(&dir)
+    let mut command = campus();
+    command
         .env_remove("MIMALLOC_ARENA_EAGER_COMMIT")
-        .env("MIMALLOC_PURGE_DELAY", "10")
-        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let ready = BufReader::new(stdout)
-        .lines()
-        .take(50)
-        .map_while(Result::ok)
-        .any(|line| line.contains("Campus Hub is ready at"));
+        .env("MIMALLOC_PURGE_DELAY", "10");
+    let (mut child, ready, _) = serve_in(&dir, command);
     // The same process: what was started is what serves.
     let environment = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap();
     child.kill().ok();
     child.wait().ok();
-    assert!(ready, "the server started");
+    assert!(ready.is_some(), "the server started");
     let settings: Vec<String> = environment
         .split(|byte| *byte == 0)
         .map(|entry| String::from_utf8_lossy(entry).into_owned())
@@ -287,21 +290,10 @@ fn traces_are_exported_over_otlp_when_an_endpoint_is_set() {
         }
     });
     let dir = temp_dir();
-    let mut child = campus()
-        .current_dir(&dir)
-        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
-        .env("CAMPUS_TELEMETRY__OTLP_ENDPOINT", &endpoint)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = lines
-        .by_ref()
-        .take(50)
-        .map_while(Result::ok)
-        .find(|line| line.contains("Campus Hub is ready at"))
-        .unwrap();
+    let mut command = campus();
+    command.env("CAMPUS_TELEMETRY__OTLP_ENDPOINT", &endpoint);
+    let (mut child, ready, _output) = serve_in(&dir, command);
+    let ready = ready.unwrap();
     let address = ready
         .split("ready at http://")
         .nth(1)
@@ -487,20 +479,8 @@ async fn admin_commands_create_the_first_super_admin_and_schools() {
         .count();
     assert_eq!(invitations, 2);
 
-    let mut server = campus()
-        .current_dir(&dir)
-        .args(["serve", "--data-dir", "data", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let ready = lines
-        .by_ref()
-        .take(50)
-        .map_while(Result::ok)
-        .find(|l| l.contains("Campus Hub is ready at"))
-        .unwrap();
+    let (mut server, ready, _output) = serve_in(&dir, campus());
+    let ready = ready.unwrap();
     let base = format!(
         "http://{}",
         ready
