@@ -5,7 +5,7 @@
 
 /// mimalloc's settings for a server that spends most of its day idle on a small host
 /// (docs/benchmarks.md, cold start and idle memory: 137 MiB resident idle with mimalloc's
-/// defaults, 74 MiB with these).
+/// defaults, about 76 MiB with these).
 const SETTINGS: [(&str, &str); 2] = [
     // Commit an arena's memory as it is used, not a whole arena the first time it is touched.
     ("MIMALLOC_ARENA_EAGER_COMMIT", "0"),

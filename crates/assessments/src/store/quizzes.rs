@@ -394,69 +394,45 @@ pub(crate) async fn close_attempt(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let closing = Closing {
-        attempt,
-        status,
-        submitted_at,
-        score,
+    // On SQLite the marks ride in the closing request, written first and only while the
+    // attempt is still open at the version read.
+    let together = uow.db().backend() == Backend::Sqlite && !marks.is_empty();
+    let sql = if together {
+        format!(
+            "{INSERT} SELECT * FROM (VALUES {}) WHERE EXISTS (SELECT 1 FROM attempts \
+             WHERE id = $1 AND status = 'in_progress' AND answers_version = $5) {UPSERT}; {CLOSE}",
+            rows(6)
+        )
+    } else {
+        CLOSE.to_owned()
     };
-    match uow.db().backend() {
-        Backend::Sqlite if !marks.is_empty() => {
-            let sql = format!(
-                "{INSERT} SELECT * FROM (VALUES {}) WHERE EXISTS (SELECT 1 FROM attempts \
-                 WHERE id = $1 AND status = 'in_progress' AND answers_version = $5) {UPSERT}; \
-                 {CLOSE}",
-                rows(6)
-            );
-            let done = with_marks(closing.bound(&sql), marks)
-                .execute(uow.conn())
-                .await?;
-            Ok(done.rows_affected() > 0)
-        }
-        _ => {
-            // PostgreSQL prepares one statement per request.
-            if closing
-                .bound(CLOSE)
-                .execute(uow.conn())
-                .await?
-                .rows_affected()
-                != 1
-            {
-                return Ok(false);
-            }
-            if !marks.is_empty() {
-                let sql = format!("{INSERT} VALUES {} {UPSERT}", rows(2));
-                let insert = sqlx::query(&sql).bind(attempt.id.clone());
-                with_marks(insert, marks).execute(uow.conn()).await?;
-            }
-            Ok(true)
-        }
+    let mut closing = sqlx::query(&sql)
+        .bind(&attempt.id)
+        .bind(status)
+        .bind(submitted_at)
+        .bind(Double(score))
+        .bind(attempt.answers_version);
+    if together {
+        closing = with_marks(closing, marks);
     }
+    let changed = closing.execute(uow.conn()).await?.rows_affected();
+    if together {
+        return Ok(changed > 0);
+    }
+    if changed != 1 {
+        return Ok(false);
+    }
+    // PostgreSQL prepares one statement per request: the marks follow on their own.
+    if !marks.is_empty() {
+        let sql = format!("{INSERT} VALUES {} {UPSERT}", rows(2));
+        with_marks(sqlx::query(&sql).bind(&attempt.id), marks)
+            .execute(uow.conn())
+            .await?;
+    }
+    Ok(true)
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-/// The closing statement's parameters, `$1` to `$5`.
-struct Closing<'a> {
-    attempt: &'a AttemptRow,
-    status: &'a str,
-    submitted_at: i64,
-    score: Option<f64>,
-}
-
-impl<'a> Closing<'a> {
-    fn bound<'q>(&self, sql: &'q str) -> AnyQuery<'q>
-    where
-        'a: 'q,
-    {
-        sqlx::query(sql)
-            .bind(&self.attempt.id)
-            .bind(self.status)
-            .bind(self.submitted_at)
-            .bind(Double(self.score))
-            .bind(self.attempt.answers_version)
-    }
-}
 
 /// `query` with each mark's question, answer, points, correctness and time bound in turn.
 fn with_marks<'q>(mut query: AnyQuery<'q>, marks: &'q [MarkedAnswer]) -> AnyQuery<'q> {
