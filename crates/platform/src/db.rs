@@ -69,19 +69,20 @@ struct Writer {
     turn: Arc<Mutex<()>>,
     /// Units of work handed to [`Db::write_grouped`], waiting for the next group commit.
     grouped: StdMutex<Vec<Queued>>,
-    /// Where group commits run (see [`committer`]).
-    commits: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
+    /// Wakes the thread that commits them (see [`committer`]).
+    wake: mpsc::UnboundedSender<Db>,
 }
 
-/// A thread of the writer's own, running its group commits: a group makes one round trip to
-/// SQLite's connection thread per statement while it holds the write lock, and each time that
-/// thread answers, the group must be picked up again at once. On the request runtime it would
-/// wait its turn behind every ready request between statements (under an exam's last-minute
-/// burst, three times as long per unit as the statements themselves took, with the processors
-/// half idle); here nothing else waits before it. The thread ends when the database is
-/// dropped (the last sender goes).
-fn committer(context: &str) -> anyhow::Result<mpsc::UnboundedSender<BoxFuture<'static, ()>>> {
-    let (commits, mut queue) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
+/// A thread of the writer's own, running its group commits one after the other for as long as
+/// units wait. The next group starts the moment the last one committed: were it started by a
+/// waiting request instead, it would start only once the request runtime got round to that
+/// request, behind every other ready task (under an exam's last-minute burst, most of the time
+/// the writer spent idle). And a group makes one round trip to SQLite's connection thread per
+/// statement while it holds the write lock: each time that thread answers, the group must be
+/// picked up again at once, which here nothing else delays. The thread ends when the database
+/// is dropped (the last sender goes).
+fn committer(context: &str) -> anyhow::Result<mpsc::UnboundedSender<Db>> {
+    let (wake, mut woken) = mpsc::unbounded_channel::<Db>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -89,13 +90,13 @@ fn committer(context: &str) -> anyhow::Result<mpsc::UnboundedSender<BoxFuture<'s
         .name(format!("writer-{context}"))
         .spawn(move || {
             runtime.block_on(async move {
-                while let Some(group) = queue.recv().await {
-                    tokio::spawn(group);
+                while let Some(db) = woken.recv().await {
+                    db.commit_waiting().await;
                 }
             });
         })
         .with_context(|| format!("Failed to start the {context} database's writer"))?;
-    Ok(commits)
+    Ok(wake)
 }
 
 /// A unit of work's writes, as a function that can run again: [`Db::write_grouped`] runs
@@ -202,7 +203,7 @@ impl Db {
                     .with_context(|| format!("Failed to connect to the {context} database"))?,
                 turn: Arc::new(Mutex::new(())),
                 grouped: StdMutex::new(Vec::new()),
-                commits: committer(context)?,
+                wake: committer(context)?,
             }),
             Backend::Postgres => None,
         };
@@ -253,8 +254,8 @@ impl Db {
     }
 
     /// Runs `writes` as a unit of work and commits it, possibly together with other units
-    /// handed over at the same moment: on SQLite, whoever gets the write lock next commits
-    /// every unit that queued while it waited in one transaction (one `BEGIN` and one `COMMIT`
+    /// handed over at the same moment: on SQLite, the writer's thread commits every unit that
+    /// queued while the group before it ran in one transaction (one `BEGIN` and one `COMMIT`
     /// for many), which is what lets a burst of small writes (quiz submissions at the end of
     /// an exam) go faster than one transaction each allows. Each unit sees the writes of those
     /// before it, as if they had run one after the other.
@@ -285,39 +286,43 @@ impl Db {
                     .map(|done| Box::new(done) as Box<dyn AnyValue + Send>)
             })
         });
-        let (reply, mut outcome) = oneshot::channel();
+        let (reply, outcome) = oneshot::channel();
         lock(&writer.grouped).push(Queued {
             writes: erased,
             reply,
         });
+        // The writer takes every unit waiting when it starts a group; a wake that finds none
+        // (their group took them) costs it a look at an empty queue. Committed on the writer's
+        // thread, or, should that thread be gone, on a task of its own: a request dropped
+        // half-way (its client went away) must not take the others' writes down with it.
+        if let Err(mpsc::error::SendError(db)) = writer.wake.send(self.clone()) {
+            tokio::spawn(async move { db.commit_waiting().await });
+        }
+        let done = outcome.await.map_err(|_| {
+            crate::Error::internal(anyhow::anyhow!("a group commit stopped before answering"))
+        })??;
+        done.downcast::<T>().map(|done| *done).map_err(|_| {
+            crate::Error::internal(anyhow::anyhow!("a group commit answered the wrong type"))
+        })
+    }
+
+    /// Commits the units waiting for a group commit, a group at a time (each taking its turn
+    /// with [`Db::begin`]'s units of work), until none wait.
+    async fn commit_waiting(&self) {
+        let Some(writer) = &self.inner.writer else {
+            return;
+        };
         loop {
-            tokio::select! {
-                biased;
-                done = &mut outcome => {
-                    let done = done.map_err(|_| {
-                        crate::Error::internal(anyhow::anyhow!("a group commit stopped before answering"))
-                    })??;
-                    return done.downcast::<T>().map(|done| *done).map_err(|_| {
-                        crate::Error::internal(anyhow::anyhow!("a group commit answered the wrong type"))
-                    });
-                }
-                turn = writer.turn.clone().lock_owned() => {
-                    let queued: Vec<Queued> = {
-                        let mut waiting = lock(&writer.grouped);
-                        let take = waiting.len().min(MOST_GROUPED);
-                        waiting.drain(..take).collect()
-                    };
-                    if !queued.is_empty() {
-                        // On a task of its own: a request dropped half-way (its client went
-                        // away) must not take the others' writes down with it. On the
-                        // writer's thread, or here if that thread is gone.
-                        let group = Box::pin(commit_group(self.clone(), turn, queued));
-                        if let Err(mpsc::error::SendError(group)) = writer.commits.send(group) {
-                            tokio::spawn(group);
-                        }
-                    }
-                }
+            let turn = writer.turn.clone().lock_owned().await;
+            let queued: Vec<Queued> = {
+                let mut waiting = lock(&writer.grouped);
+                let take = waiting.len().min(MOST_GROUPED);
+                waiting.drain(..take).collect()
+            };
+            if queued.is_empty() {
+                return;
             }
+            commit_group(self.clone(), turn, queued).await;
         }
     }
 
@@ -682,6 +687,65 @@ mod tests {
             .unwrap();
         let expected: Vec<(i64,)> = (0..300).filter(|n| n % 7 != 3).map(|n| (n,)).collect();
         assert_eq!(kept, expected);
+        db.close().await;
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// Units that queue while the write lock is held go in one group the moment it is let go,
+    /// with no request's task needed to start it: one failing unit of the group makes the
+    /// others before it run again, which only a shared transaction does.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn units_waiting_for_the_write_lock_commit_as_one_group_when_it_is_free() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = std::env::temp_dir().join(format!("campus-db-{}", crate::id::new_id_string()));
+        let config = Config {
+            data_dir: dir.clone(),
+            ..Config::default()
+        };
+        let db = Db::open(&config, "grouping").await.unwrap();
+        sqlx::query("CREATE TABLE notes (n BIGINT PRIMARY KEY)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let held = db.begin().await.unwrap();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let units: Vec<_> = (0..10i64)
+            .map(|n| {
+                let (db, runs) = (db.clone(), runs.clone());
+                tokio::spawn(async move {
+                    db.write_grouped(move |uow| {
+                        let runs = runs.clone();
+                        Box::pin(async move {
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            if n == 5 {
+                                return Err(crate::Error::conflict("refused", "the sixth"));
+                            }
+                            sqlx::query("INSERT INTO notes (n) VALUES ($1)")
+                                .bind(n)
+                                .execute(uow.conn())
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let writer = db.inner.writer.as_ref().unwrap();
+        while lock(&writer.grouped).len() < 10 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        held.commit().await.unwrap();
+        for (n, unit) in units.into_iter().enumerate() {
+            assert_eq!(unit.await.unwrap().is_ok(), n != 5, "unit {n}");
+        }
+        // Six runs until the sixth failed, then the nine others again, together.
+        assert_eq!(runs.load(Ordering::SeqCst), 15);
+        let (kept,): (i64,) = sqlx::query_as("SELECT count(*) FROM notes")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(kept, 9);
         db.close().await;
         std::fs::remove_dir_all(dir).ok();
     }
