@@ -69,20 +69,19 @@ struct Writer {
     turn: Arc<Mutex<()>>,
     /// Units of work handed to [`Db::write_grouped`], waiting for the next group commit.
     grouped: StdMutex<Vec<Queued>>,
-    /// Wakes the thread that commits them (see [`committer`]).
-    wake: mpsc::UnboundedSender<Db>,
+    /// Where group commits run (see [`committer`]).
+    commits: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
 }
 
-/// A thread of the writer's own, running its group commits one after the other for as long as
-/// units wait. The next group starts the moment the last one committed: were it started by a
-/// waiting request instead, it would start only once the request runtime got round to that
-/// request, behind every other ready task (under an exam's last-minute burst, most of the time
-/// the writer spent idle). And a group makes one round trip to SQLite's connection thread per
-/// statement while it holds the write lock: each time that thread answers, the group must be
-/// picked up again at once, which here nothing else delays. The thread ends when the database
-/// is dropped (the last sender goes).
-fn committer(context: &str) -> anyhow::Result<mpsc::UnboundedSender<Db>> {
-    let (wake, mut woken) = mpsc::unbounded_channel::<Db>();
+/// A thread of the writer's own, running its group commits: a group makes one round trip to
+/// SQLite's connection thread per statement while it holds the write lock, and each time that
+/// thread answers, the group must be picked up again at once. On the request runtime it would
+/// wait its turn behind every ready request between statements (under an exam's last-minute
+/// burst, three times as long per unit as the statements themselves took, with the processors
+/// half idle); here nothing else waits before it. The thread ends when the database is
+/// dropped (the last sender goes).
+fn committer(context: &str) -> anyhow::Result<mpsc::UnboundedSender<BoxFuture<'static, ()>>> {
+    let (commits, mut queue) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -90,13 +89,13 @@ fn committer(context: &str) -> anyhow::Result<mpsc::UnboundedSender<Db>> {
         .name(format!("writer-{context}"))
         .spawn(move || {
             runtime.block_on(async move {
-                while let Some(db) = woken.recv().await {
-                    db.commit_waiting().await;
+                while let Some(group) = queue.recv().await {
+                    tokio::spawn(group);
                 }
             });
         })
         .with_context(|| format!("Failed to start the {context} database's writer"))?;
-    Ok(wake)
+    Ok(commits)
 }
 
 /// A unit of work's writes, as a function that can run again: [`Db::write_grouped`] runs
@@ -203,7 +202,7 @@ impl Db {
                     .with_context(|| format!("Failed to connect to the {context} database"))?,
                 turn: Arc::new(Mutex::new(())),
                 grouped: StdMutex::new(Vec::new()),
-                wake: committer(context)?,
+                commits: committer(context)?,
             }),
             Backend::Postgres => None,
         };
@@ -254,8 +253,8 @@ impl Db {
     }
 
     /// Runs `writes` as a unit of work and commits it, possibly together with other units
-    /// handed over at the same moment: on SQLite, the writer's thread commits every unit that
-    /// queued while the group before it ran in one transaction (one `BEGIN` and one `COMMIT`
+    /// handed over at the same moment: on SQLite, whoever gets the write lock next commits
+    /// every unit that queued while it waited in one transaction (one `BEGIN` and one `COMMIT`
     /// for many), which is what lets a burst of small writes (quiz submissions at the end of
     /// an exam) go faster than one transaction each allows. Each unit sees the writes of those
     /// before it, as if they had run one after the other.
@@ -286,43 +285,39 @@ impl Db {
                     .map(|done| Box::new(done) as Box<dyn AnyValue + Send>)
             })
         });
-        let (reply, outcome) = oneshot::channel();
+        let (reply, mut outcome) = oneshot::channel();
         lock(&writer.grouped).push(Queued {
             writes: erased,
             reply,
         });
-        // The writer takes every unit waiting when it starts a group; a wake that finds none
-        // (their group took them) costs it a look at an empty queue. Committed on the writer's
-        // thread, or, should that thread be gone, on a task of its own: a request dropped
-        // half-way (its client went away) must not take the others' writes down with it.
-        if let Err(mpsc::error::SendError(db)) = writer.wake.send(self.clone()) {
-            tokio::spawn(async move { db.commit_waiting().await });
-        }
-        let done = outcome.await.map_err(|_| {
-            crate::Error::internal(anyhow::anyhow!("a group commit stopped before answering"))
-        })??;
-        done.downcast::<T>().map(|done| *done).map_err(|_| {
-            crate::Error::internal(anyhow::anyhow!("a group commit answered the wrong type"))
-        })
-    }
-
-    /// Commits the units waiting for a group commit, a group at a time (each taking its turn
-    /// with [`Db::begin`]'s units of work), until none wait.
-    async fn commit_waiting(&self) {
-        let Some(writer) = &self.inner.writer else {
-            return;
-        };
         loop {
-            let turn = writer.turn.clone().lock_owned().await;
-            let queued: Vec<Queued> = {
-                let mut waiting = lock(&writer.grouped);
-                let take = waiting.len().min(MOST_GROUPED);
-                waiting.drain(..take).collect()
-            };
-            if queued.is_empty() {
-                return;
+            tokio::select! {
+                biased;
+                done = &mut outcome => {
+                    let done = done.map_err(|_| {
+                        crate::Error::internal(anyhow::anyhow!("a group commit stopped before answering"))
+                    })??;
+                    return done.downcast::<T>().map(|done| *done).map_err(|_| {
+                        crate::Error::internal(anyhow::anyhow!("a group commit answered the wrong type"))
+                    });
+                }
+                turn = writer.turn.clone().lock_owned() => {
+                    let queued: Vec<Queued> = {
+                        let mut waiting = lock(&writer.grouped);
+                        let take = waiting.len().min(MOST_GROUPED);
+                        waiting.drain(..take).collect()
+                    };
+                    if !queued.is_empty() {
+                        // On a task of its own: a request dropped half-way (its client went
+                        // away) must not take the others' writes down with it. On the
+                        // writer's thread, or here if that thread is gone.
+                        let group = Box::pin(commit_group(self.clone(), turn, queued));
+                        if let Err(mpsc::error::SendError(group)) = writer.commits.send(group) {
+                            tokio::spawn(group);
+                        }
+                    }
+                }
             }
-            commit_group(self.clone(), turn, queued).await;
         }
     }
 
@@ -691,9 +686,9 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 
-    /// Units that queue while the write lock is held go in one group the moment it is let go,
-    /// with no request's task needed to start it: one failing unit of the group makes the
-    /// others before it run again, which only a shared transaction does.
+    /// Units that queue while the write lock is held commit as one group once it is let go:
+    /// one failing unit of the group makes the others before it run again, which only a shared
+    /// transaction does.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn units_waiting_for_the_write_lock_commit_as_one_group_when_it_is_free() {
         use std::sync::atomic::{AtomicUsize, Ordering};
