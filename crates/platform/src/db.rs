@@ -704,31 +704,31 @@ mod tests {
             .unwrap();
         let held = db.begin().await.unwrap();
         let runs = Arc::new(AtomicUsize::new(0));
-        let units: Vec<_> = (0..10i64)
-            .map(|n| {
-                let (db, runs) = (db.clone(), runs.clone());
-                tokio::spawn(async move {
-                    db.write_grouped(move |uow| {
-                        let runs = runs.clone();
-                        Box::pin(async move {
-                            runs.fetch_add(1, Ordering::SeqCst);
-                            if n == 5 {
-                                return Err(crate::Error::conflict("refused", "the sixth"));
-                            }
-                            sqlx::query("INSERT INTO notes (n) VALUES ($1)")
-                                .bind(n)
-                                .execute(uow.conn())
-                                .await?;
-                            Ok(())
-                        })
-                    })
-                    .await
-                })
-            })
-            .collect();
         let writer = db.inner.writer.as_ref().unwrap();
-        while lock(&writer.grouped).len() < 10 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
+        let mut units = Vec::new();
+        for n in 0..10i64 {
+            let (db, runs) = (db.clone(), runs.clone());
+            units.push(tokio::spawn(async move {
+                db.write_grouped(move |uow| {
+                    let runs = runs.clone();
+                    Box::pin(async move {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        if n == 5 {
+                            return Err(crate::Error::conflict("refused", "the sixth"));
+                        }
+                        sqlx::query("INSERT INTO notes (n) VALUES ($1)")
+                            .bind(n)
+                            .execute(uow.conn())
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .await
+            }));
+            // Queued in their order, so that the group meets the failing unit sixth.
+            while lock(&writer.grouped).len() <= n as usize {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
         }
         held.commit().await.unwrap();
         for (n, unit) in units.into_iter().enumerate() {
