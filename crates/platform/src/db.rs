@@ -629,11 +629,8 @@ mod tests {
         assert!(combined(&[&EVENT_TABLES]).is_err());
     }
 
-    /// Many units handed over at once: those that succeed all commit (together), each sees
-    /// the writes of the ones before it, and one that fails leaves nothing behind and does not
-    /// take the others down.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn grouped_writes_commit_together_and_a_failing_unit_alone_is_refused() {
+    /// A SQLite database of its own in a new directory, with a table of numbered notes.
+    async fn notes() -> (Db, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("campus-db-{}", crate::id::new_id_string()));
         let config = Config {
             data_dir: dir.clone(),
@@ -644,6 +641,15 @@ mod tests {
             .execute(db.pool())
             .await
             .unwrap();
+        (db, dir)
+    }
+
+    /// Many units handed over at once: those that succeed all commit (together), each sees
+    /// the writes of the ones before it, and one that fails leaves nothing behind and does not
+    /// take the others down.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn grouped_writes_commit_together_and_a_failing_unit_alone_is_refused() {
+        let (db, dir) = notes().await;
         let units: Vec<_> = (0..300i64)
             .map(|n| {
                 let db = db.clone();
@@ -692,16 +698,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn units_waiting_for_the_write_lock_commit_as_one_group_when_it_is_free() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let dir = std::env::temp_dir().join(format!("campus-db-{}", crate::id::new_id_string()));
-        let config = Config {
-            data_dir: dir.clone(),
-            ..Config::default()
-        };
-        let db = Db::open(&config, "grouping").await.unwrap();
-        sqlx::query("CREATE TABLE notes (n BIGINT PRIMARY KEY)")
-            .execute(db.pool())
-            .await
-            .unwrap();
+        let (db, dir) = notes().await;
         let held = db.begin().await.unwrap();
         let runs = Arc::new(AtomicUsize::new(0));
         let writer = db.inner.writer.as_ref().unwrap();
