@@ -88,8 +88,11 @@ each_storage! {
         let course = send(&app, Method::POST, "/api/v1/courses", &tess, Some(json!({ "title": "Physics" }))).await;
         let course = course["id"].as_str().unwrap().to_owned();
         send(&app, Method::POST, &format!("/api/v1/courses/{course}/publish"), &tess, None).await;
-        send(&app, Method::PUT, &format!("/api/v1/courses/{course}/members/{}", sam.id), &tess,
-            Some(json!({ "role": "student" }))).await;
+        let kim = school.add(&app, "student", "Kim").await;
+        for student in [&sam, &kim] {
+            send(&app, Method::PUT, &format!("/api/v1/courses/{course}/members/{}", student.id), &tess,
+                Some(json!({ "role": "student" }))).await;
+        }
         // The roster is kept by its own consumer: Sam is on it before the news.
         eventually(WITHIN, "Sam on the roster", || async {
             let (places,): (i64,) = sqlx::query_as(
@@ -118,6 +121,12 @@ each_storage! {
                 .then_some(())
         }).await;
         tokio::time::sleep(Duration::from_secs(6)).await;
+        // Both places in the course wait for the digest, and the looks have written when.
+        let (digests_due,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM email_rhythm WHERE user_id IN ($1, $2) AND next_digest_at > $3")
+            .bind(&sam.id).bind(&kim.id).bind(jiff::Timestamp::now().as_millisecond())
+            .fetch_one(app.db("notifications").pool()).await.unwrap();
+        assert_eq!(digests_due, 2);
         let sent: Vec<(String,)> = sqlx::query_as("SELECT kind FROM outgoing_mail WHERE recipient = $1")
             .bind(&sam.email).fetch_all(app.db("notifications").pool()).await.unwrap();
         assert_eq!(sent, vec![("notifications".to_owned(),)], "one message a quarter hour");

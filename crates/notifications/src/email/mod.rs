@@ -15,7 +15,7 @@ pub(crate) mod unsubscribe;
 use std::{sync::Arc, time::Duration};
 
 use campus_platform::{
-    db::Db,
+    db::{placeholders, Db, UnitOfWork},
     outgoing_mail::{self, Postman},
     people::People,
     sealing::Sealer,
@@ -38,6 +38,8 @@ const PEOPLE_PER_ROUND: i64 = 500;
 const KEEP_LINKS_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 /// Notifications marked mailed per statement.
 const IDS_PER_UPDATE: usize = 500;
+/// People whose next mail time is written per statement.
+const PEOPLE_PER_INSERT: usize = 200;
 
 /// Turns waiting notifications into mail.
 #[derive(Clone)]
@@ -55,6 +57,23 @@ pub(crate) struct Sender {
 pub(crate) struct Round {
     pub news: usize,
     pub digests: usize,
+}
+
+/// What looking at one person's waiting mail came to.
+enum Look {
+    Mailed,
+    /// Not their time yet: the mail may go at this moment.
+    NotBefore(i64),
+    /// Nothing to send (read, claimed by another process, or not to be mailed to them).
+    Nothing,
+}
+
+/// When a person's mail of one kind may next go, and, for news just sent, when it went.
+struct Pace<'a> {
+    school_id: &'a str,
+    user_id: &'a str,
+    not_before: Option<i64>,
+    sent_at: Option<i64>,
 }
 
 impl Sender {
@@ -87,13 +106,31 @@ impl Sender {
             .await?;
         let mut round = Round::default();
         for kind in [Kind::News, Kind::Digest] {
-            for (user_id, school_id, oldest) in self.waiting(kind, now).await? {
-                if self.mail(kind, &school_id, &user_id, oldest, now).await? {
-                    match kind {
+            let waiting = self.waiting(kind, now).await?;
+            let mut later = Vec::new();
+            for (user_id, school_id, oldest) in &waiting {
+                match self.mail(kind, school_id, user_id, *oldest, now).await? {
+                    Look::Mailed => match kind {
                         Kind::News => round.news += 1,
                         Kind::Digest => round.digests += 1,
-                    }
+                    },
+                    Look::NotBefore(due) => later.push(Pace {
+                        school_id,
+                        user_id,
+                        not_before: Some(due),
+                        sent_at: None,
+                    }),
+                    Look::Nothing => {}
                 }
+            }
+            // Everyone whose time has not come, in one unit of work: after a whole school's
+            // notifications (a course of 8,000 filled at once), most people of a look are
+            // waiting for their digest, and one transaction each would queue hundreds of
+            // commits for the write lock every few seconds.
+            if !later.is_empty() {
+                let mut uow = self.db.begin().await?;
+                remember(&mut uow, kind, &later, now).await?;
+                uow.commit().await?;
             }
         }
         if round.news + round.digests > 0 {
@@ -122,8 +159,7 @@ impl Sender {
         .await?)
     }
 
-    /// Mails one person what waits of `kind` if its time has come, or notes when it will;
-    /// answers whether a message was queued.
+    /// Mails one person what waits of `kind` if its time has come, or answers when it will.
     async fn mail(
         &self,
         kind: Kind,
@@ -131,10 +167,10 @@ impl Sender {
         user_id: &str,
         oldest: i64,
         now: i64,
-    ) -> anyhow::Result<bool> {
+    ) -> anyhow::Result<Look> {
         // Not heard of yet: the directory will catch up and a later look will mail them.
         let Some(person) = self.people.person(school_id, user_id).await? else {
-            return Ok(false);
+            return Ok(Look::Nothing);
         };
         if !person.is_active() || !person.address_trusted {
             sqlx::query(
@@ -145,7 +181,7 @@ impl Sender {
             .bind(mode(kind))
             .execute(self.db.pool())
             .await?;
-            return Ok(false);
+            return Ok(Look::Nothing);
         }
         let zone = self.people.time_zone_of(school_id, user_id).await?;
         let (rhythm, last_sent_at) = Rhythm::of(&self.db, user_id).await?;
@@ -153,12 +189,10 @@ impl Sender {
             Kind::News => schedule::mail_due(now, last_sent_at, &zone, &rhythm),
             Kind::Digest => schedule::digest_due(oldest, &zone, &rhythm),
         };
-        let mut uow = self.db.begin().await?;
         if due > now {
-            remember(&mut uow, kind, school_id, user_id, Some(due), None, now).await?;
-            uow.commit().await?;
-            return Ok(false);
+            return Ok(Look::NotBefore(due));
         }
+        let mut uow = self.db.begin().await?;
         let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
             "SELECT {ROW_COLUMNS} FROM notifications n \
              LEFT JOIN roster_courses c ON c.course_id = n.course_id \
@@ -170,7 +204,7 @@ impl Sender {
         .fetch_all(uow.conn())
         .await?;
         if rows.is_empty() {
-            return Ok(false);
+            return Ok(Look::Nothing);
         }
         // Claimed by this look; another process that got there first leaves nothing to claim.
         let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
@@ -193,7 +227,7 @@ impl Sender {
         if claimed != ids.len() {
             // Dropped unfinished: nothing of this look is kept.
             drop(uow);
-            return Ok(false);
+            return Ok(Look::Nothing);
         }
         let mut categories: Vec<Category> = Vec::new();
         for row in &rows {
@@ -241,24 +275,23 @@ impl Sender {
             },
         );
         outgoing_mail::queue(&mut uow, &self.sealer, &letter).await?;
-        match kind {
-            Kind::News => {
-                let next = now + schedule::PACE_MS;
-                remember(
-                    &mut uow,
-                    kind,
-                    school_id,
-                    user_id,
-                    Some(next),
-                    Some(now),
-                    now,
-                )
-                .await?
-            }
-            Kind::Digest => remember(&mut uow, kind, school_id, user_id, None, None, now).await?,
-        }
+        let pace = match kind {
+            Kind::News => Pace {
+                school_id,
+                user_id,
+                not_before: Some(now + schedule::PACE_MS),
+                sent_at: Some(now),
+            },
+            Kind::Digest => Pace {
+                school_id,
+                user_id,
+                not_before: None,
+                sent_at: None,
+            },
+        };
+        remember(&mut uow, kind, &[pace], now).await?;
         uow.commit().await?;
-        Ok(true)
+        Ok(Look::Mailed)
     }
 }
 
@@ -270,31 +303,37 @@ fn mode(kind: Kind) -> &'static str {
     }
 }
 
-/// Records when `kind` mail may next go for the person (and, for news just sent, when).
+/// Records when `kind` mail may next go for each person (and, for news just sent, when).
 async fn remember(
-    uow: &mut campus_platform::db::UnitOfWork,
+    uow: &mut UnitOfWork,
     kind: Kind,
-    school_id: &str,
-    user_id: &str,
-    not_before: Option<i64>,
-    sent_at: Option<i64>,
+    people: &[Pace<'_>],
     now: i64,
 ) -> anyhow::Result<()> {
     let column = match kind {
         Kind::News => "next_mail_at",
         Kind::Digest => "next_digest_at",
     };
-    sqlx::query(&format!(
-        "INSERT INTO email_rhythm (user_id, school_id, {column}, last_sent_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET \
-         {column} = $3, last_sent_at = COALESCE($4, email_rhythm.last_sent_at)"
-    ))
-    .bind(user_id)
-    .bind(school_id)
-    .bind(not_before)
-    .bind(sent_at)
-    .bind(now)
-    .execute(uow.conn())
-    .await?;
+    for chunk in people.chunks(PEOPLE_PER_INSERT) {
+        let rows = (0..chunk.len())
+            .map(|n| format!("({})", placeholders(1 + 5 * n, 5)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO email_rhythm (user_id, school_id, {column}, last_sent_at, updated_at) \
+             VALUES {rows} ON CONFLICT (user_id) DO UPDATE SET {column} = excluded.{column}, \
+             last_sent_at = COALESCE(excluded.last_sent_at, email_rhythm.last_sent_at)"
+        );
+        let mut insert = sqlx::query(&sql);
+        for pace in chunk {
+            insert = insert
+                .bind(pace.user_id)
+                .bind(pace.school_id)
+                .bind(pace.not_before)
+                .bind(pace.sent_at)
+                .bind(now);
+        }
+        insert.execute(uow.conn()).await?;
+    }
     Ok(())
 }
