@@ -105,18 +105,23 @@ impl EventLog for EmbeddedLog {
         // One statement for the batch: row i gets position first + i. A row that already has
         // a position was published before and keeps it, so a relay that crashed after
         // publishing cannot duplicate it; its unused number is a harmless gap.
+        // The ids are bound twice (for the `CASE` and for the `IN`) so that every parameter
+        // appears once, in order, as SQLite reads fastest (see `Backend::positional`).
         let cases: String = (0..rows.len())
             .map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3))
             .collect();
-        let ids: Vec<String> = (0..rows.len()).map(|i| format!("${}", 2 * i + 2)).collect();
         let sql = format!(
             "UPDATE outbox SET published_at = $1, position = CASE id{cases} END \
              WHERE position IS NULL AND id IN ({})",
-            ids.join(", ")
+            placeholders(2 * rows.len() + 2, rows.len())
         );
+        let sql = producer.backend().positional(&sql);
         let mut query = sqlx::query(&sql).bind(time::now_ms());
         for (offset, row) in rows.iter().enumerate() {
             query = query.bind(&row.id).bind(first + offset as i64);
+        }
+        for row in rows {
+            query = query.bind(&row.id);
         }
         query.execute(uow.conn()).await?;
         uow.commit().await?;

@@ -162,6 +162,7 @@ pub(crate) async fn tell(
              subject_id, title, course_title, count, collapse_key, created_at, in_app, email) \
              VALUES {rows}"
         );
+        let sql = uow.db().backend().positional(&sql);
         let mut insert = sqlx::query(&sql);
         for user_id in chunk {
             // Someone the directory has not heard of yet gets the defaults.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use campus_contracts::{stream_of, Event, EventSchema};
 
 use crate::{
-    db::{placeholders, UnitOfWork},
+    db::{placeholders, Backend, UnitOfWork},
     id, telemetry, time,
 };
 
@@ -116,6 +116,7 @@ pub(crate) struct OutboxRow {
 /// cache holds a handful of shapes whatever the count.
 pub(crate) async fn write_outbox(
     conn: &mut sqlx::AnyConnection,
+    backend: Backend,
     mut rows: &[OutboxRow],
 ) -> Result<(), sqlx::Error> {
     while !rows.is_empty() {
@@ -128,6 +129,7 @@ pub(crate) async fn write_outbox(
             "INSERT INTO outbox (id, event_type, subject, tenant, envelope, created_at) VALUES {}",
             values.join(", ")
         );
+        let sql = backend.positional(&sql);
         let mut query = sqlx::query(&sql);
         for row in chunk {
             query = query

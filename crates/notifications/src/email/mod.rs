@@ -324,6 +324,7 @@ async fn remember(
              VALUES {rows} ON CONFLICT (user_id) DO UPDATE SET {column} = excluded.{column}, \
              last_sent_at = COALESCE(excluded.last_sent_at, email_rhythm.last_sent_at)"
         );
+        let sql = uow.db().backend().positional(&sql);
         let mut insert = sqlx::query(&sql);
         for pace in chunk {
             insert = insert
