@@ -59,7 +59,7 @@ impl Backend {
         let mut out = String::with_capacity(sql.len());
         let mut expected = 1usize;
         let mut quote: Option<char> = None;
-        let mut chars = sql.char_indices().peekable();
+        let mut chars = sql.char_indices();
         while let Some((at, c)) = chars.next() {
             match (quote, c) {
                 (Some(open), c) if c == open => quote = None,
@@ -68,7 +68,7 @@ impl Backend {
                 (None, '$') => {
                     let digits = sql[at + 1..]
                         .find(|d: char| !d.is_ascii_digit())
-                        .map_or(sql.len() - at - 1, |end| end);
+                        .unwrap_or(sql.len() - at - 1);
                     if digits > 0 {
                         if sql[at + 1..at + 1 + digits].parse() != Ok(expected) {
                             return Cow::Borrowed(sql);
