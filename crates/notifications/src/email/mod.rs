@@ -210,13 +210,10 @@ impl Sender {
         let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
         let mut claimed = 0;
         for chunk in ids.chunks(IDS_PER_UPDATE) {
-            let list = (3..3 + chunk.len())
-                .map(|n| format!("${n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
             let sql = format!(
                 "UPDATE notifications SET emailed_at = $1 \
-                 WHERE user_id = $2 AND emailed_at IS NULL AND id IN ({list})"
+                 WHERE user_id = $2 AND emailed_at IS NULL AND id IN ({})",
+                placeholders(3, chunk.len())
             );
             let mut update = sqlx::query(&sql).bind(now).bind(user_id);
             for id in chunk {
