@@ -511,6 +511,10 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
     }
     let took = opened.elapsed();
     progress.finish();
+    // The submissions' cost ends at their outbox rows; the contexts that learn of the grades
+    // (gradebook, notifications) may still be working through them. How long they take to
+    // catch up is part of what a burst costs.
+    let caught_up = downstream_caught_up(&site, Duration::from_secs(120)).await?;
     let db = site.db("assessments")?;
     let (attempts, graded, students_with_one): (i64, i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), SUM(CASE WHEN status = 'graded' THEN 1 ELSE 0 END), COUNT(DISTINCT student_id) FROM attempts WHERE quiz_id = $1")
@@ -526,6 +530,13 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
         results.last_submit,
         students.len() as f64 / phase.max(0.001)
     );
+    match caught_up {
+        Some(after) => println!(
+            "downstream: every consumer of the grades had handled them {:.0} ms after the last submission was answered",
+            after.as_secs_f64() * 1000.0
+        ),
+        None => println!("downstream: the consumers of the grades had not caught up 120 s after the last submission"),
+    }
     println!("| students | took | errors | start p50 / p99 / max | save p50 / p99 / max | submit p50 / p99 / max | attempts | marked | grade events |");
     println!("|---|---|---|---|---|---|---|---|---|");
     println!(
@@ -537,6 +548,38 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
     );
     drop(results);
     site.stop().await
+}
+
+/// How long after now every consumer of assessments' events, in the contexts that take the
+/// grades, has handled every one published (None if not within `limit`).
+async fn downstream_caught_up(
+    site: &Installation,
+    limit: Duration,
+) -> anyhow::Result<Option<Duration>> {
+    let began = Instant::now();
+    let producer = site.db("assessments")?;
+    let consumers = [site.db("gradebook")?, site.db("notifications")?];
+    while began.elapsed() < limit {
+        let (unpublished, head): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT SUM(CASE WHEN position IS NULL THEN 1 ELSE 0 END), MAX(position) FROM outbox",
+        )
+        .fetch_one(producer.pool())
+        .await?;
+        let mut behind = unpublished > 0;
+        for db in consumers {
+            let (least,): (Option<i64>,) = sqlx::query_as(
+                "SELECT MIN(position) FROM consumer_positions WHERE stream = 'assessments'",
+            )
+            .fetch_one(db.pool())
+            .await?;
+            behind |= least.unwrap_or(0) < head.unwrap_or(0);
+        }
+        if !behind {
+            return Ok(Some(began.elapsed()));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(None)
 }
 
 pub async fn gradebook_export(options: ExportOptions) -> anyhow::Result<()> {

@@ -136,11 +136,7 @@ pub(crate) async fn tell(
     let told: Vec<String> = told.into_iter().collect();
     let mut earlier: HashMap<String, i64> = HashMap::new();
     for chunk in told.chunks(ROWS_PER_INSERT) {
-        let sql = format!(
-            "DELETE FROM notifications WHERE collapse_key = $1 AND read_at IS NULL \
-             AND created_at >= $2 AND user_id IN ({}) RETURNING user_id, count",
-            placeholders(3, chunk.len())
-        );
+        let sql = absorb_sql(chunk.len());
         let mut delete = sqlx::query_as::<_, (String, i64)>(&sql)
             .bind(&collapse_key)
             .bind(since);
@@ -229,6 +225,18 @@ pub(crate) async fn tell(
     Ok(told.len())
 }
 
+/// Deletes what `people` persons (`$3`…) have unread under one collapse key (`$1`) since `$2`,
+/// answering whose it was and how many events it stood for. The index on the key and the
+/// person makes it a lookup per person: by the key alone it read every unread notification of
+/// the kind in the course, which for a class graded at once grew with the class.
+fn absorb_sql(people: usize) -> String {
+    format!(
+        "DELETE FROM notifications WHERE collapse_key = $1 AND read_at IS NULL \
+         AND created_at >= $2 AND user_id IN ({}) RETURNING user_id, count",
+        placeholders(3, people)
+    )
+}
+
 /// The `notification` frame for one reader, worded in their language.
 fn live_frame(
     school_id: &str,
@@ -245,4 +253,39 @@ fn live_frame(
         Some(&id),
         &shown,
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use campus_platform::db::Db;
+    use campus_testkit::{Backend, Storage, TestEnv, Transport};
+
+    use super::*;
+
+    /// Absorbing a person's earlier notification looks them up by key and person, so its cost
+    /// does not grow with the number of people told under the same key.
+    #[tokio::test]
+    async fn absorbing_looks_up_each_person_by_key_and_person() {
+        let backend = Backend::on_this_machine(Storage::Sqlite, Transport::Embedded).unwrap();
+        let env = TestEnv::new(&backend).await;
+        let db = Db::open(&env.config, "notifications").await.unwrap();
+        db.migrate(&crate::context().migrators()).await.unwrap();
+        let sql = format!("EXPLAIN QUERY PLAN {}", absorb_sql(2));
+        let plan = sqlx::query(&sql)
+            .bind("quiz_graded:course")
+            .bind(0_i64)
+            .bind("a")
+            .bind("b");
+        let rows = plan.fetch_all(db.pool()).await.unwrap();
+        let details: Vec<String> = rows
+            .iter()
+            .map(|row| sqlx::Row::try_get::<String, _>(row, 3).unwrap())
+            .collect();
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("notifications_collapse (collapse_key=? AND user_id=?")),
+            "{details:?}"
+        );
+    }
 }
