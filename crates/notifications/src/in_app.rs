@@ -205,6 +205,11 @@ async fn unread_count(
     Ok(Json(Unread { unread }))
 }
 
+/// What reading a notification in the app sets besides `read_at`: one not mailed yet is no
+/// longer to be, and leaves the mail's waiting list (its partial index) at once, rather than
+/// every look at the waiting mail searching it for what has been read since.
+const NOT_TO_BE_MAILED: &str = "email = CASE WHEN emailed_at IS NULL THEN NULL ELSE email END";
+
 /// Marks one of the caller's notifications read (again: no change).
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 204, description = "Read"), (status = 401, body = Problem), (status = 404, description = "Not one of the caller's notifications", body = Problem)))]
@@ -232,11 +237,13 @@ async fn mark_read(
         Some((Some(_),)) => return Ok(StatusCode::NO_CONTENT),
         Some((None,)) => {}
     }
-    sqlx::query("UPDATE notifications SET read_at = $1 WHERE id = $2")
-        .bind(time::now_ms())
-        .bind(&id)
-        .execute(uow.conn())
-        .await?;
+    sqlx::query(&format!(
+        "UPDATE notifications SET read_at = $1, {NOT_TO_BE_MAILED} WHERE id = $2"
+    ))
+    .bind(time::now_ms())
+    .bind(&id)
+    .execute(uow.conn())
+    .await?;
     uow.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -254,10 +261,10 @@ async fn mark_all_read(
     caller: Caller,
 ) -> Result<Json<MarkedRead>> {
     let mut uow = notifications.db.begin().await?;
-    let done = sqlx::query(
-        "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND school_id = $3 \
-         AND in_app = 1 AND read_at IS NULL",
-    )
+    let done = sqlx::query(&format!(
+        "UPDATE notifications SET read_at = $1, {NOT_TO_BE_MAILED} WHERE user_id = $2 \
+         AND school_id = $3 AND in_app = 1 AND read_at IS NULL"
+    ))
     .bind(time::now_ms())
     .bind(&caller.user_id)
     .bind(&caller.school_id)

@@ -127,6 +127,12 @@ each_storage! {
             .bind(&sam.id).bind(&kim.id).bind(jiff::Timestamp::now().as_millisecond())
             .fetch_one(app.db("notifications").pool()).await.unwrap();
         assert_eq!(digests_due, 2);
+        // What Kim reads in the app is no longer to be mailed, from the moment it is read.
+        assert!(waiting(&app, &kim).await.iter().any(|(_, email)| email.is_some()));
+        let marked = send(&app, Method::POST, "/api/v1/notifications/read-all", &kim, None).await;
+        assert!(marked["marked"].as_u64().unwrap() >= 1, "{marked}");
+        let kims = waiting(&app, &kim).await;
+        assert!(kims.iter().all(|(_, email)| email.is_none()), "{kims:?}");
         let sent: Vec<(String,)> = sqlx::query_as("SELECT kind FROM outgoing_mail WHERE recipient = $1")
             .bind(&sam.email).fetch_all(app.db("notifications").pool()).await.unwrap();
         assert_eq!(sent, vec![("notifications".to_owned(),)], "one message a quarter hour");

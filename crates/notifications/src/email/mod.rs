@@ -93,13 +93,6 @@ impl Sender {
 
     /// Mails everyone whose time has come as of `now`.
     pub(crate) async fn round(&self, now: i64) -> anyhow::Result<Round> {
-        // Read in the app meanwhile: no longer to be mailed.
-        sqlx::query(
-            "UPDATE notifications SET email = NULL \
-             WHERE email IS NOT NULL AND emailed_at IS NULL AND read_at IS NOT NULL",
-        )
-        .execute(self.db.pool())
-        .await?;
         sqlx::query("DELETE FROM unsubscribe_links WHERE created_at < $1")
             .bind(now - KEEP_LINKS_MS)
             .execute(self.db.pool())
