@@ -255,7 +255,7 @@ async fn send_message(
             );
             Box::pin(async move {
                 store::insert_message(
-                    uow.conn(),
+                    uow,
                     &NewMessage {
                         id: &sent.message_id,
                         conversation: &conversation,

@@ -1,12 +1,16 @@
 //! Messaging's SQL. Every query names the school, or reaches rows through a conversation
 //! already loaded for the caller's school.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use campus_contracts::messaging::ConversationKind;
 use campus_platform::{
     cache::{Forgetting, ReadCache},
-    db::{placeholders, Db, UnitOfWork},
+    db::{placeholders, Backend, Db, UnitOfWork},
     Error, Result,
 };
 use sqlx::AnyConnection;
@@ -311,42 +315,48 @@ pub(crate) struct NewMessage<'a> {
 }
 
 /// Writes a message and moves its conversation to the top of everyone's list; a class
-/// channel's row is written with its first message.
-pub(crate) async fn insert_message(conn: &mut AnyConnection, new: &NewMessage<'_>) -> Result<()> {
+/// channel's row is written with its first message; the author has read what they wrote.
+pub(crate) async fn insert_message(uow: &mut UnitOfWork, new: &NewMessage<'_>) -> Result<()> {
+    // The three statements share their parameters: `$1` the conversation, `$2` the school,
+    // `$5` the author, `$6` the moment, `$7` the message.
+    const CONVERSATION: &str = "INSERT INTO conversations (id, school_id, kind, course_id, \
+         title, started_by, pair_key, created_at, last_message_at) \
+         VALUES ($1, $2, $3, $4, NULL, $5, NULL, $6, $6) \
+         ON CONFLICT (id) DO UPDATE SET last_message_at = $6";
+    const MESSAGE: &str = "INSERT INTO messages (id, conversation_id, school_id, author_id, \
+         body, body_html, created_at, edited_at, deleted_at, file_key, file_name, file_type, \
+         file_size) VALUES ($7, $1, $2, $5, $8, $9, $6, NULL, NULL, $10, $11, $12, $13)";
+    const READ: &str = "INSERT INTO conversation_reads (conversation_id, user_id, last_read_id, \
+         read_at) VALUES ($1, $5, $7, $6) ON CONFLICT (conversation_id, user_id) DO UPDATE \
+         SET last_read_id = $7, read_at = $6 WHERE conversation_reads.last_read_id < $7";
     let conversation = new.conversation;
-    sqlx::query(
-        "INSERT INTO conversations (id, school_id, kind, course_id, title, started_by, pair_key, \
-         created_at, last_message_at) VALUES ($1, $2, $3, $4, NULL, $5, NULL, $6, $6) \
-         ON CONFLICT (id) DO UPDATE SET last_message_at = $6",
-    )
-    .bind(&conversation.id)
-    .bind(&conversation.school_id)
-    .bind(conversation.kind.as_str())
-    .bind(&conversation.course_id)
-    .bind(new.author_id)
-    .bind(new.now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO messages (id, conversation_id, school_id, author_id, body, body_html, \
-         created_at, edited_at, deleted_at, file_key, file_name, file_type, file_size) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $9, $10, $11)",
-    )
-    .bind(new.id)
-    .bind(&conversation.id)
-    .bind(&conversation.school_id)
-    .bind(new.author_id)
-    .bind(new.body)
-    .bind(new.body_html)
-    .bind(new.now)
-    .bind(new.file.map(|file| file.key.as_str()))
-    .bind(new.file.map(|file| file.name.as_str()))
-    .bind(new.file.map(|file| file.content_type.as_str()))
-    .bind(new.file.map(|file| file.size))
-    .execute(&mut *conn)
-    .await?;
-    // The author has read what they wrote.
-    mark_read(conn, &conversation.id, new.author_id, new.id, new.now).await?;
+    let bound = |sql: &'static str| {
+        sqlx::query(sql)
+            .bind(&conversation.id)
+            .bind(&conversation.school_id)
+            .bind(conversation.kind.as_str())
+            .bind(&conversation.course_id)
+            .bind(new.author_id)
+            .bind(new.now)
+            .bind(new.id)
+            .bind(new.body)
+            .bind(new.body_html)
+            .bind(new.file.map(|file| file.key.as_str()))
+            .bind(new.file.map(|file| file.name.as_str()))
+            .bind(new.file.map(|file| file.content_type.as_str()))
+            .bind(new.file.map(|file| file.size))
+    };
+    if uow.db().backend() == Backend::Sqlite {
+        // One request to SQLite's connection thread instead of three, under the write lock.
+        static TOGETHER: LazyLock<String> =
+            LazyLock::new(|| format!("{CONVERSATION}; {MESSAGE}; {READ}"));
+        bound(&TOGETHER).execute(uow.conn()).await?;
+        return Ok(());
+    }
+    // PostgreSQL prepares one statement per request.
+    bound(CONVERSATION).execute(uow.conn()).await?;
+    bound(MESSAGE).execute(uow.conn()).await?;
+    bound(READ).execute(uow.conn()).await?;
     Ok(())
 }
 
