@@ -179,10 +179,12 @@ impl SigningKeys {
                 continue;
             }
             let plain = self.sealer.open(&private_key, &purpose(&kid))?;
-            sqlx::query("UPDATE signing_keys SET private_key = $1 WHERE kid = $2")
-                .bind(self.sealer.seal(&plain, &purpose(&kid))?)
-                .bind(&kid)
-                .execute(self.db.pool())
+            self.db
+                .write_one(
+                    sqlx::query("UPDATE signing_keys SET private_key = $1 WHERE kid = $2")
+                        .bind(self.sealer.seal(&plain, &purpose(&kid))?)
+                        .bind(&kid),
+                )
                 .await?;
             resealed += 1;
         }

@@ -252,16 +252,19 @@ async fn request_reset(
     let email = input.email.trim().to_lowercase();
     // Nothing this long is anyone's address; no need to write it down.
     if slug.len() <= 64 && email.len() <= 254 {
-        sqlx::query(
-            "INSERT INTO password_reset_requests (id, school_slug, email, created_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(id::new_id_string())
-        .bind(&slug)
-        .bind(&email)
-        .bind(time::now_ms())
-        .execute(identity.db.pool())
-        .await?;
+        identity
+            .db
+            .write_one(
+                sqlx::query(
+                    "INSERT INTO password_reset_requests (id, school_slug, email, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id::new_id_string())
+                .bind(&slug)
+                .bind(&email)
+                .bind(time::now_ms()),
+            )
+            .await?;
         identity.reset_desk.ring();
     }
     Ok((

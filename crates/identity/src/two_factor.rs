@@ -50,11 +50,12 @@ pub(crate) async fn reseal(db: &Db, sealer: &Sealer) -> anyhow::Result<usize> {
             continue;
         }
         let plain = sealer.open(&secret, &purpose(&user_id))?;
-        sqlx::query("UPDATE totp_factors SET secret = $1 WHERE user_id = $2")
-            .bind(sealer.seal(&plain, &purpose(&user_id))?)
-            .bind(&user_id)
-            .execute(db.pool())
-            .await?;
+        db.write_one(
+            sqlx::query("UPDATE totp_factors SET secret = $1 WHERE user_id = $2")
+                .bind(sealer.seal(&plain, &purpose(&user_id))?)
+                .bind(&user_id),
+        )
+        .await?;
         resealed += 1;
     }
     Ok(resealed)

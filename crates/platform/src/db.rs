@@ -299,6 +299,20 @@ impl Db {
         })
     }
 
+    /// Runs one statement that changes nothing others must learn of (housekeeping, a mail's
+    /// delivery state) as a unit of work of its own. Never through [`Db::pool`]: on SQLite a
+    /// write there would fight the writer for the file's lock, each side sleeping in SQLite's
+    /// busy handler until the other lets go.
+    pub async fn write_one<'q>(
+        &self,
+        statement: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> crate::Result<sqlx::any::AnyQueryResult> {
+        let mut uow = self.begin().await?;
+        let done = statement.execute(uow.conn()).await?;
+        uow.commit().await?;
+        Ok(done)
+    }
+
     /// Runs `writes` as a unit of work and commits it, possibly together with other units
     /// handed over at the same moment: on SQLite, whoever gets the write lock next commits
     /// every unit that queued while it waited in one transaction (one `BEGIN` and one `COMMIT`

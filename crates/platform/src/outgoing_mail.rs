@@ -215,16 +215,19 @@ impl Postman {
 
     /// Takes the message for this process, unless another took it first.
     async fn claim(&self, letter: &Queued, now: i64) -> Result<bool> {
-        let claimed = sqlx::query(
-            "UPDATE outgoing_mail SET next_attempt_at = $1, attempts = attempts + 1 \
-             WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL AND parked_at IS NULL",
-        )
-        .bind(now + LEASE_MS)
-        .bind(&letter.id)
-        .bind(letter.next_attempt_at)
-        .execute(self.db.pool())
-        .await?
-        .rows_affected();
+        let claimed = self
+            .db
+            .write_one(
+                sqlx::query(
+                    "UPDATE outgoing_mail SET next_attempt_at = $1, attempts = attempts + 1 \
+                     WHERE id = $2 AND next_attempt_at = $3 AND sent_at IS NULL AND parked_at IS NULL",
+                )
+                .bind(now + LEASE_MS)
+                .bind(&letter.id)
+                .bind(letter.next_attempt_at),
+            )
+            .await?
+            .rows_affected();
         Ok(claimed == 1)
     }
 
@@ -252,14 +255,16 @@ impl Postman {
         let now = time::now_ms();
         match outcome {
             Ok(()) => {
-                sqlx::query(
-                    "UPDATE outgoing_mail SET sent_at = $1, body = '', link = NULL, unsubscribe = NULL, last_error = NULL \
-                     WHERE id = $2",
-                )
-                .bind(now)
-                .bind(&letter.id)
-                .execute(self.db.pool())
-                .await?;
+                self.db
+                    .write_one(
+                        sqlx::query(
+                            "UPDATE outgoing_mail SET sent_at = $1, body = '', link = NULL, unsubscribe = NULL, last_error = NULL \
+                             WHERE id = $2",
+                        )
+                        .bind(now)
+                        .bind(&letter.id),
+                    )
+                    .await?;
                 Ok(true)
             }
             Err(error) => {
@@ -270,16 +275,18 @@ impl Postman {
                 } else {
                     tracing::warn!(mail = %letter.id, attempts, %error, "mail not sent; will retry");
                 }
-                sqlx::query(
-                    "UPDATE outgoing_mail SET next_attempt_at = $1, last_error = $2, parked_at = $3 \
-                     WHERE id = $4",
-                )
-                .bind(now + retry_after_ms(attempts))
-                .bind(&error)
-                .bind(parked.then_some(now))
-                .bind(&letter.id)
-                .execute(self.db.pool())
-                .await?;
+                self.db
+                    .write_one(
+                        sqlx::query(
+                            "UPDATE outgoing_mail SET next_attempt_at = $1, last_error = $2, parked_at = $3 \
+                             WHERE id = $4",
+                        )
+                        .bind(now + retry_after_ms(attempts))
+                        .bind(&error)
+                        .bind(parked.then_some(now))
+                        .bind(&letter.id),
+                    )
+                    .await?;
                 Ok(false)
             }
         }
@@ -335,16 +342,18 @@ impl Postman {
             let unsubscribe = unsubscribe
                 .map(|url| reseal(&url, &unsubscribe_purpose(&context, &id)))
                 .transpose()?;
-            sqlx::query(
-                "UPDATE outgoing_mail SET body = $1, link = $2, unsubscribe = $3 \
-                 WHERE id = $4 AND sent_at IS NULL",
-            )
-            .bind(&body)
-            .bind(&link)
-            .bind(&unsubscribe)
-            .bind(&id)
-            .execute(self.db.pool())
-            .await?;
+            self.db
+                .write_one(
+                    sqlx::query(
+                        "UPDATE outgoing_mail SET body = $1, link = $2, unsubscribe = $3 \
+                         WHERE id = $4 AND sent_at IS NULL",
+                    )
+                    .bind(&body)
+                    .bind(&link)
+                    .bind(&unsubscribe)
+                    .bind(&id),
+                )
+                .await?;
             resealed += 1;
         }
         Ok(resealed)
@@ -352,9 +361,11 @@ impl Postman {
 
     /// Forgets sent messages after a week.
     async fn forget_sent(&self) -> Result<()> {
-        sqlx::query("DELETE FROM outgoing_mail WHERE sent_at IS NOT NULL AND sent_at < $1")
-            .bind(time::now_ms() - KEEP_SENT_MS)
-            .execute(self.db.pool())
+        self.db
+            .write_one(
+                sqlx::query("DELETE FROM outgoing_mail WHERE sent_at IS NOT NULL AND sent_at < $1")
+                    .bind(time::now_ms() - KEEP_SENT_MS),
+            )
             .await?;
         Ok(())
     }

@@ -189,9 +189,12 @@ impl Indexer {
 
     /// Leaves the replicas' table at shutdown, so a reindex does not wait for this one.
     async fn retire(&self) {
-        if let Err(error) = sqlx::query("DELETE FROM search_replicas WHERE replica_id = $1")
-            .bind(&self.replica_id)
-            .execute(self.db.pool())
+        if let Err(error) = self
+            .db
+            .write_one(
+                sqlx::query("DELETE FROM search_replicas WHERE replica_id = $1")
+                    .bind(&self.replica_id),
+            )
             .await
         {
             tracing::warn!(%error, "could not leave the search replicas' table");
@@ -215,6 +218,8 @@ impl Indexer {
             )
         };
         let now_ms = time::now_ms();
+        // One unit: the heartbeat, and replicas gone for a day forgotten.
+        let mut uow = self.db.begin().await?;
         sqlx::query(
             "INSERT INTO search_replicas (replica_id, position, rebuilt_upto, progress_done, \
              progress_total, heartbeat_at) VALUES ($1, $2, $3, 0, 0, $4) \
@@ -225,29 +230,30 @@ impl Indexer {
         .bind(position)
         .bind(rebuilt_upto)
         .bind(now_ms)
-        .execute(self.db.pool())
+        .execute(uow.conn())
         .await?;
-        // Replicas gone for a day are forgotten.
         sqlx::query("DELETE FROM search_replicas WHERE heartbeat_at < $1")
             .bind(now_ms - 86_400_000)
-            .execute(self.db.pool())
+            .execute(uow.conn())
             .await?;
+        uow.commit().await?;
         Ok(())
     }
 }
 
 async fn report_progress(db: &Db, replica_id: &str, done: u64, total: u64) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO search_replicas (replica_id, position, rebuilt_upto, progress_done, \
-         progress_total, heartbeat_at) VALUES ($1, 0, 0, $2, $3, $4) \
-         ON CONFLICT (replica_id) DO UPDATE SET progress_done = excluded.progress_done, \
-         progress_total = excluded.progress_total, heartbeat_at = excluded.heartbeat_at",
+    db.write_one(
+        sqlx::query(
+            "INSERT INTO search_replicas (replica_id, position, rebuilt_upto, progress_done, \
+             progress_total, heartbeat_at) VALUES ($1, 0, 0, $2, $3, $4) \
+             ON CONFLICT (replica_id) DO UPDATE SET progress_done = excluded.progress_done, \
+             progress_total = excluded.progress_total, heartbeat_at = excluded.heartbeat_at",
+        )
+        .bind(replica_id)
+        .bind(i64::try_from(done).unwrap_or(i64::MAX))
+        .bind(i64::try_from(total).unwrap_or(i64::MAX))
+        .bind(time::now_ms()),
     )
-    .bind(replica_id)
-    .bind(i64::try_from(done).unwrap_or(i64::MAX))
-    .bind(i64::try_from(total).unwrap_or(i64::MAX))
-    .bind(time::now_ms())
-    .execute(db.pool())
     .await?;
     Ok(())
 }

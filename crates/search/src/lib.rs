@@ -163,12 +163,13 @@ pub async fn reindex(
             replicas: 0,
         });
     }
-    sqlx::query("INSERT INTO search_reindex (id, school_id, requested_at) VALUES ($1, $2, $3)")
-        .bind(id::new_id_string())
-        .bind(school_id)
-        .bind(requested_at)
-        .execute(db.pool())
-        .await?;
+    db.write_one(
+        sqlx::query("INSERT INTO search_reindex (id, school_id, requested_at) VALUES ($1, $2, $3)")
+            .bind(id::new_id_string())
+            .bind(school_id)
+            .bind(requested_at),
+    )
+    .await?;
     let replicas = live.len();
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;

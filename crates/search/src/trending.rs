@@ -110,13 +110,9 @@ const KEPT_DAYS: i64 = 8;
 /// deep.
 pub(crate) async fn forget_old(db: &campus_platform::db::Db) -> Result<()> {
     let before = day_of(time::now_ms()) - KEPT_DAYS;
-    sqlx::query("DELETE FROM search_activity WHERE day < $1")
-        .bind(before)
-        .execute(db.pool())
+    db.write_one(sqlx::query("DELETE FROM search_activity WHERE day < $1").bind(before))
         .await?;
-    sqlx::query("DELETE FROM search_course_viewers WHERE day < $1")
-        .bind(before)
-        .execute(db.pool())
+    db.write_one(sqlx::query("DELETE FROM search_course_viewers WHERE day < $1").bind(before))
         .await?;
     Ok(())
 }

@@ -173,10 +173,13 @@ async fn stop_feed(
     State(notifications): State<Notifications>,
     caller: Caller,
 ) -> Result<StatusCode> {
-    sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1 AND school_id = $2")
-        .bind(&caller.user_id)
-        .bind(&caller.school_id)
-        .execute(notifications.db.pool())
+    notifications
+        .db
+        .write_one(
+            sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1 AND school_id = $2")
+                .bind(&caller.user_id)
+                .bind(&caller.school_id),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -93,9 +93,11 @@ impl Sender {
 
     /// Mails everyone whose time has come as of `now`.
     pub(crate) async fn round(&self, now: i64) -> anyhow::Result<Round> {
-        sqlx::query("DELETE FROM unsubscribe_links WHERE created_at < $1")
-            .bind(now - KEEP_LINKS_MS)
-            .execute(self.db.pool())
+        self.db
+            .write_one(
+                sqlx::query("DELETE FROM unsubscribe_links WHERE created_at < $1")
+                    .bind(now - KEEP_LINKS_MS),
+            )
             .await?;
         let mut round = Round::default();
         for kind in [Kind::News, Kind::Digest] {
@@ -166,14 +168,16 @@ impl Sender {
             return Ok(Look::Nothing);
         };
         if !person.is_active() || !person.address_trusted {
-            sqlx::query(
-                "UPDATE notifications SET email = NULL \
-                 WHERE user_id = $1 AND email = $2 AND emailed_at IS NULL",
-            )
-            .bind(user_id)
-            .bind(mode(kind))
-            .execute(self.db.pool())
-            .await?;
+            self.db
+                .write_one(
+                    sqlx::query(
+                        "UPDATE notifications SET email = NULL \
+                         WHERE user_id = $1 AND email = $2 AND emailed_at IS NULL",
+                    )
+                    .bind(user_id)
+                    .bind(mode(kind)),
+                )
+                .await?;
             return Ok(Look::Nothing);
         }
         let zone = self.people.time_zone_of(school_id, user_id).await?;

@@ -21,14 +21,15 @@ pub(crate) async fn load_or_make(db: &Db, sealer: &Sealer) -> anyhow::Result<Vap
     let made = ES256KeyPair::generate();
     let public_key = public_key_of(&made);
     let sealed = sealer.seal(&URL_SAFE_NO_PAD.encode(made.to_bytes()), PURPOSE)?;
-    sqlx::query(
-        "INSERT INTO push_keys (id, public_key, sealed_private_key, created_at) \
-         VALUES ('vapid', $1, $2, $3) ON CONFLICT (id) DO NOTHING",
+    db.write_one(
+        sqlx::query(
+            "INSERT INTO push_keys (id, public_key, sealed_private_key, created_at) \
+             VALUES ('vapid', $1, $2, $3) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&public_key)
+        .bind(&sealed)
+        .bind(time::now_ms()),
     )
-    .bind(&public_key)
-    .bind(&sealed)
-    .bind(time::now_ms())
-    .execute(db.pool())
     .await?;
     let (sealed,): (String,) =
         sqlx::query_as("SELECT sealed_private_key FROM push_keys WHERE id = 'vapid'")
@@ -39,10 +40,11 @@ pub(crate) async fn load_or_make(db: &Db, sealer: &Sealer) -> anyhow::Result<Vap
         .map_err(|error| anyhow::anyhow!("the kept VAPID key is not a P-256 key: {error}"))?;
     if sealer.needs_resealing(&sealed) {
         let resealed = sealer.seal(&URL_SAFE_NO_PAD.encode(pair.to_bytes()), PURPOSE)?;
-        sqlx::query("UPDATE push_keys SET sealed_private_key = $1 WHERE id = 'vapid'")
-            .bind(resealed)
-            .execute(db.pool())
-            .await?;
+        db.write_one(
+            sqlx::query("UPDATE push_keys SET sealed_private_key = $1 WHERE id = 'vapid'")
+                .bind(resealed),
+        )
+        .await?;
     }
     Ok(VapidKeys {
         public_key: public_key_of(&pair),

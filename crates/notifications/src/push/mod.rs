@@ -101,17 +101,20 @@ impl Pusher {
         let mut pushed = 0;
         for delivery in due {
             // Taken by this process, unless another took it first.
-            let claimed = sqlx::query(
-                "UPDATE push_deliveries SET next_attempt_at = $1 \
-                 WHERE notification_id = $2 AND subscription_id = $3 AND next_attempt_at = $4",
-            )
-            .bind(now + LEASE_MS)
-            .bind(&delivery.notification_id)
-            .bind(&delivery.subscription_id)
-            .bind(delivery.next_attempt_at)
-            .execute(self.db.pool())
-            .await?
-            .rows_affected();
+            let claimed = self
+                .db
+                .write_one(
+                    sqlx::query(
+                        "UPDATE push_deliveries SET next_attempt_at = $1 \
+                         WHERE notification_id = $2 AND subscription_id = $3 AND next_attempt_at = $4",
+                    )
+                    .bind(now + LEASE_MS)
+                    .bind(&delivery.notification_id)
+                    .bind(&delivery.subscription_id)
+                    .bind(delivery.next_attempt_at),
+                )
+                .await?
+                .rows_affected();
             if claimed != 1 {
                 continue;
             }
