@@ -204,7 +204,13 @@ const RETRY_EVERY: Duration = Duration::from_secs(1);
 #[derive(Clone, Default)]
 pub struct Forgetting {
     shared: Option<Arc<Shared>>,
+    /// This process is the installation's only one (see [`Forgetting::in_the_only_process`]).
+    alone: bool,
 }
+
+/// How long an entry may live in [`Forgetting::time_to_live`]'s caches when no other process
+/// can change what they hold: only a bound on a forget this process itself failed to make.
+pub const ALONE_TTL: Duration = Duration::from_secs(600);
 
 /// The process's shared caches, by name.
 type Caches = HashMap<&'static str, Vec<Weak<dyn ForgetsTold>>>;
@@ -285,6 +291,28 @@ impl Forgetting {
                 outgoing,
                 to_send: Mutex::new(Some(to_send)),
             })),
+            alone: false,
+        }
+    }
+
+    /// For the process of the single-process shape (the embedded bus, whose producers and
+    /// consumers all run in it): the people directory and the rosters change only through
+    /// this process's consumers, which forget each entry they change at once.
+    pub fn in_the_only_process(mut self) -> Self {
+        self.alone = true;
+        self
+    }
+
+    /// How long an entry of a cache that only its context's consumers change may live:
+    /// `elsewhere`, which bounds another process's change whose forget was missed, or
+    /// [`ALONE_TTL`] when there is no other process. An exam's students start and submit
+    /// minutes apart; with two seconds, each submission read its student and their place in
+    /// the course again.
+    pub fn time_to_live(&self, elsewhere: Duration) -> Duration {
+        if self.alone {
+            ALONE_TTL.max(elsewhere)
+        } else {
+            elsewhere
         }
     }
 
@@ -370,6 +398,19 @@ mod tests {
         fn from(_: crate::Error) -> Self {
             Failed("shared")
         }
+    }
+
+    /// Another process's change can only be missed where there is another process.
+    #[test]
+    fn entries_live_long_only_in_the_only_process() {
+        let elsewhere = Duration::from_secs(2);
+        assert_eq!(Forgetting::default().time_to_live(elsewhere), elsewhere);
+        assert_eq!(
+            Forgetting::default()
+                .in_the_only_process()
+                .time_to_live(elsewhere),
+            ALONE_TTL
+        );
     }
 
     /// Whoever waited for a read that failed hears of the failure at once instead of reading

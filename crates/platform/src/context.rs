@@ -265,7 +265,11 @@ impl Services {
         if let Some(forgetting) = self.forgetting.get() {
             return Ok(forgetting.clone());
         }
-        let forgetting = Forgetting::new(self.redis(config)?);
+        let mut forgetting = Forgetting::new(self.redis(config)?);
+        // The embedded bus serves one process only.
+        if config.bus.url.is_none() {
+            forgetting = forgetting.in_the_only_process();
+        }
         Ok(self.forgetting.get_or_init(|| forgetting).clone())
     }
 

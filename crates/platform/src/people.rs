@@ -33,7 +33,8 @@ use crate::{
 /// The directory's table, added to the database of each context that keeps the directory.
 pub static MIGRATIONS: Migrator = sqlx::migrate!("./people_migrations");
 
-/// How stale a cached entry may be when another process applied identity's event.
+/// How stale a cached entry may be when another process applied identity's event (when none
+/// can, see [`Forgetting::time_to_live`]).
 pub const TTL: Duration = Duration::from_secs(2);
 
 /// One person of a school.
@@ -117,11 +118,12 @@ impl People {
     /// The directory kept in `db`, the database of the context that switched it on; what one
     /// process forgets when it applies a change, the others forget through `forgetting`.
     pub fn new(db: Db, forgetting: &Forgetting) -> Self {
+        let ttl = forgetting.time_to_live(TTL);
         Self {
             inner: Arc::new(Inner {
                 db,
-                cache: ReadCache::shared(50_000, TTL, "people.persons", forgetting),
-                time_zones: ReadCache::shared(10_000, TTL, "people.time_zones", forgetting),
+                cache: ReadCache::shared(50_000, ttl, "people.persons", forgetting),
+                time_zones: ReadCache::shared(10_000, ttl, "people.time_zones", forgetting),
             }),
         }
     }

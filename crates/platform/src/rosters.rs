@@ -71,12 +71,13 @@ impl Rosters {
     /// The rosters kept in `db`, the database of the context that switched them on; what one
     /// process forgets when it applies a change, the others forget through `forgetting`.
     pub fn new(db: Db, forgetting: &Forgetting) -> Self {
+        let ttl = forgetting.time_to_live(TTL);
         Self {
             inner: Arc::new(Inner {
                 db,
-                courses: ReadCache::shared(20_000, TTL, "rosters.courses", forgetting),
-                places: ReadCache::shared(200_000, TTL, "rosters.places", forgetting),
-                held: ReadCache::shared(50_000, TTL, "rosters.held", forgetting),
+                courses: ReadCache::shared(20_000, ttl, "rosters.courses", forgetting),
+                places: ReadCache::shared(200_000, ttl, "rosters.places", forgetting),
+                held: ReadCache::shared(50_000, ttl, "rosters.held", forgetting),
             }),
         }
     }
