@@ -3,7 +3,8 @@
 //!
 //! For each event: in one transaction of the consuming context, insert the inbox row (an event
 //! already there was handled before and is skipped), run the handler, and on the embedded log
-//! save the new position. A failing handler is retried in place with exponential backoff, so
+//! save the new position; a batch of events shares one transaction, and its inbox rows one
+//! statement, while its handlers succeed. A failing handler is retried in place with exponential backoff, so
 //! later events of the same aggregate wait their turn; after `bus.max_attempts` the event is
 //! parked and the consumer moves on.
 //!
@@ -13,6 +14,7 @@
 //! the same stream has finished with it.
 
 use std::{
+    collections::HashSet,
     sync::{
         atomic::{AtomicI64, Ordering},
         Arc,
@@ -22,7 +24,7 @@ use std::{
 
 use campus_platform::{
     config::BusConfig,
-    db::{Db, UnitOfWork},
+    db::{placeholders, Db, UnitOfWork},
     events::{Envelope, Handler},
     id, metrics as names, telemetry, time,
 };
@@ -485,18 +487,33 @@ async fn handle_run(
     if let Some(lease) = lease {
         lease.check(&mut uow).await?;
     }
+    let subscribed =
+        |delivery: &&Delivery| spec.event_types.contains(&delivery.envelope.event_type);
+    // The run's inbox rows in one statement, not one each.
+    let envelopes: Vec<&Envelope> = deliveries
+        .iter()
+        .filter(subscribed)
+        .map(|delivery| &delivery.envelope)
+        .collect();
+    let mut fresh = claim(&mut uow, spec, &envelopes).await?;
     let mut outcomes = Vec::with_capacity(deliveries.len());
     for (index, delivery) in deliveries.iter().enumerate() {
-        if !spec.event_types.contains(&delivery.envelope.event_type) {
+        if !subscribed(&delivery) {
             outcomes.push(None);
             continue;
         }
+        // Taken out, so the same event twice in one run is handled once.
+        if !fresh.remove(&delivery.envelope.id) {
+            outcomes.push(Some(Outcome::Duplicate));
+            continue;
+        }
         let span = event_span(spec, &delivery.envelope);
-        match handle_in(&mut uow, spec, handler, &delivery.envelope)
+        match handler
+            .handle(&mut uow, &delivery.envelope)
             .instrument(span)
             .await
         {
-            Ok(outcome) => outcomes.push(Some(outcome)),
+            Ok(()) => outcomes.push(Some(Outcome::Handled)),
             Err(error) => return Ok(Run::FailedAt(index, error)),
         }
     }
@@ -526,17 +543,7 @@ pub(crate) async fn handle_in(
     handler: &dyn Handler,
     envelope: &Envelope,
 ) -> anyhow::Result<Outcome> {
-    let fresh = sqlx::query(
-        "INSERT INTO inbox (subscription, event_id, handled_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (subscription, event_id) DO NOTHING",
-    )
-    .bind(&spec.subscription)
-    .bind(&envelope.id)
-    .bind(time::now_ms())
-    .execute(uow.conn())
-    .await?
-    .rows_affected()
-        == 1;
+    let fresh = !claim(uow, spec, &[envelope]).await?.is_empty();
     if fresh {
         handler.handle(uow, envelope).await?;
     }
@@ -546,6 +553,48 @@ pub(crate) async fn handle_in(
         Outcome::Duplicate
     })
 }
+
+/// Writes the inbox rows of `envelopes` in few statements (as many rows each as the largest
+/// power of two that fits, so a connection's statement cache holds few shapes); answers the
+/// ids that were not there before: the events not handled yet.
+async fn claim(
+    uow: &mut UnitOfWork,
+    spec: &ConsumerSpec,
+    mut envelopes: &[&Envelope],
+) -> anyhow::Result<HashSet<String>> {
+    let now = time::now_ms();
+    let mut fresh = HashSet::with_capacity(envelopes.len());
+    while !envelopes.is_empty() {
+        let take = MOST_CLAIMED.min(1 << envelopes.len().ilog2());
+        let (chunk, rest) = envelopes.split_at(take);
+        let values: Vec<String> = (0..take)
+            .map(|n| format!("({})", placeholders(3 * n + 1, 3)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO inbox (subscription, event_id, handled_at) VALUES {} \
+             ON CONFLICT (subscription, event_id) DO NOTHING RETURNING event_id",
+            values.join(", ")
+        );
+        let sql = uow.db().backend().positional(&sql);
+        let mut query = sqlx::query_as::<_, (String,)>(&sql);
+        for envelope in chunk {
+            query = query.bind(&spec.subscription).bind(&envelope.id).bind(now);
+        }
+        fresh.extend(
+            query
+                .fetch_all(uow.conn())
+                .await?
+                .into_iter()
+                .map(|(id,)| id),
+        );
+        envelopes = rest;
+    }
+    Ok(fresh)
+}
+
+/// The most inbox rows one statement writes: 3 parameters each, far below either database's
+/// limit on parameters per statement.
+const MOST_CLAIMED: usize = 256;
 
 async fn save_position(
     uow: &mut UnitOfWork,
