@@ -5,9 +5,13 @@
 //! read rows past their saved position straight from the producer's database and save the new
 //! position in their own database, in the same transaction as the inbox row and the handler's
 //! changes. This backend serves the single-process shape: every producer runs in-process.
+//!
+//! The events the relay just published are also kept in memory ([`Recent`]), so consumers that
+//! keep up take them from there instead of each reading the rows back from the producer's
+//! database; a consumer further behind reads the table.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -31,6 +35,8 @@ use crate::{
 /// Consumers also look for new rows this often, in case a wake-up was missed.
 const IDLE_RECHECK: Duration = Duration::from_secs(1);
 const BATCH: i64 = 256;
+/// The most published events a stream keeps in memory: at 2,000 a second, two seconds' worth.
+const RECENT: usize = 4096;
 
 #[derive(Default)]
 pub struct EmbeddedLog {
@@ -43,6 +49,62 @@ struct Stream {
     head: watch::Sender<i64>,
     /// Serialises publishing so positions are handed out in order.
     publishing: tokio::sync::Mutex<()>,
+    recent: Mutex<Recent>,
+}
+
+/// The latest events published, at consecutive positions up to the head.
+#[derive(Default)]
+struct Recent {
+    /// The position of `events[0]`.
+    first: i64,
+    events: VecDeque<Envelope>,
+}
+
+impl Recent {
+    /// Adds `events`, published at positions from `first` on; when they do not follow on (the
+    /// window was emptied, or positions were skipped), starts again from them.
+    fn extend(&mut self, first: i64, events: Vec<Envelope>) {
+        if self.first + self.events.len() as i64 != first {
+            self.events.clear();
+            self.first = first;
+        }
+        self.events.extend(events);
+        let over = self.events.len().saturating_sub(RECENT);
+        self.events.drain(..over);
+        self.first += over as i64;
+    }
+
+    /// The events of `types` after `after` up to `head` (at most [`BATCH`]), if every position
+    /// in between is here; `None` sends the consumer to the table.
+    fn after(&self, after: i64, head: i64, types: &[String]) -> Option<Vec<Delivery>> {
+        let last = self.first + self.events.len() as i64 - 1;
+        if self.events.is_empty() || after + 1 < self.first || head > last {
+            return None;
+        }
+        if after >= head {
+            return Some(Vec::new());
+        }
+        let from = (after + 1 - self.first) as usize;
+        let to = (head - self.first + 1) as usize;
+        Some(
+            self.events
+                .range(from..to)
+                .zip(after + 1..)
+                .filter(|(envelope, _)| types.contains(&envelope.event_type))
+                .take(BATCH as usize)
+                .map(|(envelope, position)| Delivery {
+                    envelope: envelope.clone(),
+                    position: Some(position),
+                    sequence: position,
+                    ack: Ack::Embedded,
+                })
+                .collect(),
+        )
+    }
+}
+
+fn lock(recent: &Mutex<Recent>) -> std::sync::MutexGuard<'_, Recent> {
+    recent.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl EmbeddedLog {
@@ -77,6 +139,7 @@ impl EventLog for EmbeddedLog {
             db: db.clone(),
             head: watch::Sender::new(head.unwrap_or(0)),
             publishing: tokio::sync::Mutex::new(()),
+            recent: Mutex::default(),
         });
         self.streams
             .lock()
@@ -123,9 +186,23 @@ impl EventLog for EmbeddedLog {
         for row in rows {
             query = query.bind(&row.id);
         }
-        query.execute(uow.conn()).await?;
+        let numbered = query.execute(uow.conn()).await?.rows_affected();
         uow.commit().await?;
-        stream.head.send_replace(first + rows.len() as i64 - 1);
+        // Kept for the consumers when every row got the number it was given here and reads as
+        // an envelope; otherwise they read the table, which tells them what went wrong.
+        let events: Option<Vec<Envelope>> = (numbered == rows.len() as u64)
+            .then(|| {
+                rows.iter()
+                    .map(|row| serde_json::from_str(&row.envelope).ok())
+                    .collect()
+            })
+            .flatten();
+        let last = first + rows.len() as i64 - 1;
+        match events {
+            Some(events) => lock(&stream.recent).extend(first, events),
+            None => lock(&stream.recent).events.clear(),
+        }
+        stream.head.send_replace(last);
         Ok(())
     }
 
@@ -217,6 +294,31 @@ struct EmbeddedDeliveries {
     position: i64,
 }
 
+impl EmbeddedDeliveries {
+    /// The consumer's next events up to `head`, from the producer's table.
+    async fn read(&self, head: i64) -> anyhow::Result<Vec<Delivery>> {
+        let mut query = sqlx::query(&self.query).bind(self.position).bind(head);
+        for event_type in &self.event_types {
+            query = query.bind(event_type);
+        }
+        let rows = query.fetch_all(self.stream.db.pool()).await?;
+        let mut batch = Vec::with_capacity(rows.len());
+        for row in rows {
+            let position: i64 = row.try_get(0)?;
+            let text: String = row.try_get(1)?;
+            let envelope: Envelope = serde_json::from_str(&text)
+                .with_context(|| format!("outbox row at position {position} is not an envelope"))?;
+            batch.push(Delivery {
+                envelope,
+                position: Some(position),
+                sequence: position,
+                ack: Ack::Embedded,
+            });
+        }
+        Ok(batch)
+    }
+}
+
 #[async_trait]
 impl Deliveries for EmbeddedDeliveries {
     async fn next_batch(&mut self, cancel: &CancellationToken) -> anyhow::Result<Vec<Delivery>> {
@@ -227,27 +329,13 @@ impl Deliveries for EmbeddedDeliveries {
             // Rows up to the head are committed; mark it seen before reading, so a publish
             // during the read wakes us.
             let head = *self.head.borrow_and_update();
-            let mut query = sqlx::query(&self.query).bind(self.position).bind(head);
-            for event_type in &self.event_types {
-                query = query.bind(event_type);
-            }
-            let rows = query.fetch_all(self.stream.db.pool()).await?;
-            if !rows.is_empty() {
-                let mut batch = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let position: i64 = row.try_get(0)?;
-                    let text: String = row.try_get(1)?;
-                    let envelope: Envelope = serde_json::from_str(&text).with_context(|| {
-                        format!("outbox row at position {position} is not an envelope")
-                    })?;
-                    batch.push(Delivery {
-                        envelope,
-                        position: Some(position),
-                        sequence: position,
-                        ack: Ack::Embedded,
-                    });
-                    self.position = position;
-                }
+            let recent = lock(&self.stream.recent).after(self.position, head, &self.event_types);
+            let batch = match recent {
+                Some(batch) => batch,
+                None => self.read(head).await?,
+            };
+            if let Some(last) = batch.last() {
+                self.position = last.sequence;
                 return Ok(batch);
             }
             if head > self.position {
@@ -262,5 +350,72 @@ impl Deliveries for EmbeddedDeliveries {
                 _ = tokio::time::sleep(IDLE_RECHECK) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(event_type: &str, n: i64) -> Envelope {
+        serde_json::from_value(serde_json::json!({
+            "specversion": "1.0", "id": format!("e{n}"), "source": "courses", "type": event_type,
+            "time": "2026-12-05T00:00:00Z", "subject": "c", "datacontenttype": "application/json",
+            "data": {}, "tenant": "s"
+        }))
+        .unwrap()
+    }
+
+    fn positions(batch: Option<Vec<Delivery>>) -> Option<Vec<i64>> {
+        batch.map(|batch| batch.iter().map(|d| d.sequence).collect())
+    }
+
+    /// What the window answers is exactly what the table would: the consumer's types, after its
+    /// position, up to the head; anything it does not hold entirely goes to the table.
+    #[test]
+    fn the_window_answers_only_what_it_holds_entirely() {
+        let types = vec!["a".to_owned()];
+        let mut recent = Recent::default();
+        assert!(
+            recent.after(0, 0, &types).is_none(),
+            "empty: read the table"
+        );
+        recent.extend(
+            11,
+            (11..=14)
+                .map(|n| event(if n % 2 == 0 { "a" } else { "b" }, n))
+                .collect(),
+        );
+        assert_eq!(positions(recent.after(10, 14, &types)), Some(vec![12, 14]));
+        assert_eq!(positions(recent.after(12, 13, &types)), Some(vec![]));
+        assert_eq!(positions(recent.after(14, 14, &types)), Some(vec![]));
+        assert!(
+            recent.after(9, 14, &types).is_none(),
+            "position 10 is not held"
+        );
+        assert!(
+            recent.after(10, 15, &types).is_none(),
+            "the head is past the window"
+        );
+        // Following on, the window grows; a jump starts it again.
+        recent.extend(15, vec![event("a", 15)]);
+        assert_eq!(positions(recent.after(13, 15, &types)), Some(vec![14, 15]));
+        recent.extend(20, vec![event("a", 20)]);
+        assert!(recent.after(15, 20, &types).is_none());
+        assert_eq!(positions(recent.after(19, 20, &types)), Some(vec![20]));
+    }
+
+    #[test]
+    fn the_window_keeps_the_latest_and_answers_a_batch_at_most() {
+        let types = vec!["a".to_owned()];
+        let mut recent = Recent::default();
+        let many = RECENT as i64 + 100;
+        recent.extend(1, (1..=many).map(|n| event("a", n)).collect());
+        assert_eq!(recent.events.len(), RECENT);
+        assert_eq!(recent.first, 101);
+        assert!(recent.after(99, many, &types).is_none());
+        let batch = positions(recent.after(100, many, &types)).unwrap();
+        assert_eq!(batch.len(), BATCH as usize);
+        assert_eq!(batch[0], 101);
     }
 }
