@@ -1296,11 +1296,18 @@ async fn every_write_kept_and_applied_once(db: &sqlx::PgPool, class: &Class, loa
             places
         }
     };
+    // What the rosters said last, printed as it changes: a failure shows which lagged.
+    let last_seen = std::sync::Mutex::new(Vec::new());
     eventually(
         WITHIN,
         "every roster of the elective agrees with courses",
         || async {
             let places = places().await;
+            let mut seen = last_seen.lock().unwrap();
+            if *seen != places {
+                eprintln!("places in the elective (courses first): {places:?}");
+                *seen = places.clone();
+            }
             places
                 .iter()
                 .all(|(_, count)| *count == places[0].1)
