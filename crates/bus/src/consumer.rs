@@ -24,7 +24,7 @@ use std::{
 
 use campus_platform::{
     config::BusConfig,
-    db::{placeholders, Db, UnitOfWork},
+    db::{next_chunk, value_rows, Db, UnitOfWork},
     events::{Envelope, Handler},
     id, metrics as names, telemetry, time,
 };
@@ -565,15 +565,12 @@ async fn claim(
     let now = time::now_ms();
     let mut fresh = HashSet::with_capacity(envelopes.len());
     while !envelopes.is_empty() {
-        let take = MOST_CLAIMED.min(1 << envelopes.len().ilog2());
+        let take = next_chunk(envelopes.len(), MOST_CLAIMED);
         let (chunk, rest) = envelopes.split_at(take);
-        let values: Vec<String> = (0..take)
-            .map(|n| format!("({})", placeholders(3 * n + 1, 3)))
-            .collect();
         let sql = format!(
             "INSERT INTO inbox (subscription, event_id, handled_at) VALUES {} \
              ON CONFLICT (subscription, event_id) DO NOTHING RETURNING event_id",
-            values.join(", ")
+            value_rows(take, 3)
         );
         let sql = uow.db().backend().positional(&sql);
         let mut query = sqlx::query_as::<_, (String,)>(&sql);

@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use campus_platform::{
-    db::{placeholders, UnitOfWork},
+    db::{placeholders, value_rows, UnitOfWork},
     id,
     live::{Dispatch, Live},
     time,
@@ -149,10 +149,7 @@ pub(crate) async fn tell(
     }
     let mut frames = Vec::with_capacity(told.len());
     for chunk in told.chunks(ROWS_PER_INSERT) {
-        let rows = (0..chunk.len())
-            .map(|row| format!("({})", placeholders(row * COLUMNS + 1, COLUMNS)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let rows = value_rows(chunk.len(), COLUMNS);
         let sql = format!(
             "INSERT INTO notifications (id, school_id, user_id, category, kind, course_id, \
              subject_id, title, course_title, count, collapse_key, created_at, in_app, email) \

@@ -677,6 +677,10 @@ mod tests {
     fn placeholders_are_numbered_from_the_first() {
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
         assert_eq!(placeholders(13, 2), "$13, $14");
+        assert_eq!(value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(next_chunk(1, 256), 1);
+        assert_eq!(next_chunk(300, 256), 256);
+        assert_eq!(next_chunk(200, 256), 128);
     }
 
     #[test]
@@ -840,6 +844,22 @@ pub fn placeholders(first: usize, count: usize) -> String {
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The `VALUES` of a many-row `INSERT`: `rows` rows of `columns` parameters each, numbered
+/// from `$1` (`($1, $2), ($3, $4)`).
+pub fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(row * columns + 1, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many of `left` rows the next many-row statement takes: the largest power of two that
+/// fits, at most `most`, so a connection's statement cache holds a handful of shapes whatever
+/// the count.
+pub fn next_chunk(left: usize, most: usize) -> usize {
+    most.min(1 << left.ilog2())
 }
 
 /// A `DOUBLE PRECISION` that may be `NULL`, to bind in place of `Option<f64>`.

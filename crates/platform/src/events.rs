@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use campus_contracts::{stream_of, Event, EventSchema};
 
 use crate::{
-    db::{placeholders, Backend, UnitOfWork},
+    db::{next_chunk, value_rows, Backend, UnitOfWork},
     id, telemetry, time,
 };
 
@@ -120,14 +120,11 @@ pub(crate) async fn write_outbox(
     mut rows: &[OutboxRow],
 ) -> Result<(), sqlx::Error> {
     while !rows.is_empty() {
-        let take = MOST_ROWS.min(1 << rows.len().ilog2());
+        let take = next_chunk(rows.len(), MOST_ROWS);
         let (chunk, rest) = rows.split_at(take);
-        let values: Vec<String> = (0..take)
-            .map(|n| format!("({})", placeholders(6 * n + 1, 6)))
-            .collect();
         let sql = format!(
             "INSERT INTO outbox (id, event_type, subject, tenant, envelope, created_at) VALUES {}",
-            values.join(", ")
+            value_rows(take, 6)
         );
         let sql = backend.positional(&sql);
         let mut query = sqlx::query(&sql);

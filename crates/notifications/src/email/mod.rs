@@ -15,7 +15,7 @@ pub(crate) mod unsubscribe;
 use std::{sync::Arc, time::Duration};
 
 use campus_platform::{
-    db::{placeholders, Db, UnitOfWork},
+    db::{placeholders, value_rows, Db, UnitOfWork},
     outgoing_mail::{self, Postman},
     people::People,
     sealing::Sealer,
@@ -309,10 +309,7 @@ async fn remember(
         Kind::Digest => "next_digest_at",
     };
     for chunk in people.chunks(PEOPLE_PER_INSERT) {
-        let rows = (0..chunk.len())
-            .map(|n| format!("({})", placeholders(1 + 5 * n, 5)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let rows = value_rows(chunk.len(), 5);
         let sql = format!(
             "INSERT INTO email_rhythm (user_id, school_id, {column}, last_sent_at, updated_at) \
              VALUES {rows} ON CONFLICT (user_id) DO UPDATE SET {column} = excluded.{column}, \
