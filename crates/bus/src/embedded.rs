@@ -1,14 +1,19 @@
 //! The embedded event log: each context's outbox table is its stream.
 //!
-//! The relay gives each committed row the next position of its stream (a single writer per
-//! stream, so positions follow publication order) and wakes the stream's consumers. Consumers
+//! Each committed row gets the next position of its stream and wakes the stream's consumers.
+//! On SQLite, where one transaction writes at a time, the unit of work that records an event
+//! numbers it as it writes it, so positions follow commit order and the event is published when
+//! it commits ([`EventLog::number_at_commit`]); the relay numbers only rows written without that
+//! (before the process started numbering, or by another process), and on PostgreSQL, where
+//! transactions commit side by side, every row (one publisher per stream, so positions follow
+//! publication order). Consumers
 //! read rows past their saved position straight from the producer's database and save the new
 //! position in their own database, in the same transaction as the inbox row and the handler's
 //! changes. This backend serves the single-process shape: every producer runs in-process.
 //!
-//! The events the relay just published are also kept in memory ([`Recent`]), so consumers that
-//! keep up take them from there instead of each reading the rows back from the producer's
-//! database; a consumer further behind reads the table.
+//! The events just published are also kept in memory ([`Recent`]), so consumers that keep up
+//! take them from there instead of each reading the rows back from the producer's database; a
+//! consumer further behind reads the table.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -20,8 +25,8 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use campus_platform::{
     db::{placeholders, Db},
-    events::Envelope,
-    time,
+    events::{Envelope, NumberedAtCommit},
+    metrics as names, time,
 };
 use sqlx::Row;
 use tokio::sync::watch;
@@ -105,6 +110,34 @@ impl Recent {
 
 fn lock(recent: &Mutex<Recent>) -> std::sync::MutexGuard<'_, Recent> {
     recent.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Stream {
+    /// `events` are in the log at positions from `first` on: keeps them for the consumers and
+    /// wakes them. The head only moves forward: the relay and a unit of work numbering at commit
+    /// may finish in either order.
+    fn published(&self, first: i64, events: Option<Vec<Envelope>>, count: usize) {
+        let last = first + count as i64 - 1;
+        match events {
+            Some(events) => lock(&self.recent).extend(first, events),
+            None => lock(&self.recent).events.clear(),
+        }
+        self.head.send_if_modified(|head| {
+            let moved = last > *head;
+            *head = (*head).max(last);
+            moved
+        });
+    }
+}
+
+impl NumberedAtCommit for Stream {
+    fn committed(&self, first: i64, events: Vec<Envelope>) {
+        let count = events.len();
+        self.published(first, Some(events), count);
+        // What the relay counts for the rows it publishes.
+        metrics::counter!(names::EVENTS_PUBLISHED, "stream" => self.db.context().to_owned())
+            .increment(count as u64);
+    }
 }
 
 impl EmbeddedLog {
@@ -197,13 +230,13 @@ impl EventLog for EmbeddedLog {
                     .collect()
             })
             .flatten();
-        let last = first + rows.len() as i64 - 1;
-        match events {
-            Some(events) => lock(&stream.recent).extend(first, events),
-            None => lock(&stream.recent).events.clear(),
-        }
-        stream.head.send_replace(last);
+        stream.published(first, events, rows.len());
         Ok(())
+    }
+
+    async fn number_at_commit(&self, producer: &Db) -> anyhow::Result<bool> {
+        let stream = self.stream(producer.context())?;
+        producer.number_at_commit(stream).await
     }
 
     async fn deliveries(&self, spec: &ConsumerSpec) -> anyhow::Result<Box<dyn Deliveries>> {

@@ -105,6 +105,14 @@ pub trait EventLog: Send + Sync + 'static {
     /// bus holds them. Publishing a row twice delivers it once.
     async fn publish(&self, producer: &Db, rows: &[OutboxRow]) -> anyhow::Result<()>;
 
+    /// Asks `producer`'s units of work to publish their events themselves from now on, as
+    /// they commit (see `Db::number_at_commit`), leaving the relay only rows written without
+    /// it (before, or by another process). Returns whether they do; a log that must receive
+    /// each event from the relay says no.
+    async fn number_at_commit(&self, _producer: &Db) -> anyhow::Result<bool> {
+        Ok(false)
+    }
+
     async fn deliveries(&self, spec: &ConsumerSpec) -> anyhow::Result<Box<dyn Deliveries>>;
 
     /// How far through its stream the consumer has finished with every event (handled,

@@ -4,6 +4,10 @@
 //! by other processes), it publishes unpublished rows in id order — ids grow with time, so an
 //! aggregate's events keep their order — and leaves a row unpublished until the bus has it.
 //! A crash between commit and publish therefore only delays the event until the next start.
+//!
+//! Once it has published what it found at start, it asks the log whether the context's units
+//! of work may publish their events themselves as they commit (the embedded log on SQLite);
+//! from then on it only looks for rows written without that, every `bus.relay_poll_ms`.
 
 use std::{sync::Arc, time::Duration};
 
@@ -36,6 +40,7 @@ impl Relay {
 
     pub async fn run(self, cancel: CancellationToken) {
         let mut failures = 0u32;
+        let mut numbering = false;
         loop {
             let wait = match self.relay_once().await {
                 Ok(moved) if moved as i64 == self.batch && !cancel.is_cancelled() => {
@@ -44,6 +49,9 @@ impl Relay {
                 }
                 Ok(_) => {
                     failures = 0;
+                    if !numbering {
+                        numbering = self.number_at_commit().await;
+                    }
                     self.poll
                 }
                 Err(error) => {
@@ -68,7 +76,9 @@ impl Relay {
                 _ = tokio::time::sleep(wait) => {}
             }
         }
-        // Events committed by requests that finished during shutdown still go out now.
+        // Events committed by requests that finished during shutdown still go out now, and
+        // those committed after wait in the outbox for the next start.
+        self.db.stop_numbering();
         let flush = async {
             while let Ok(moved) = self.relay_once().await {
                 if moved == 0 {
@@ -81,6 +91,23 @@ impl Relay {
                 context = self.db.context(),
                 "final outbox flush timed out; the rest goes out on next start"
             );
+        }
+    }
+
+    /// Whether the context's units of work now publish their own events as they commit (the
+    /// log may refuse, or rows written meanwhile may still wait for this relay: asked again
+    /// after the next batch).
+    async fn number_at_commit(&self) -> bool {
+        match self.log.number_at_commit(&self.db).await {
+            Ok(numbering) => numbering,
+            Err(error) => {
+                tracing::warn!(
+                    context = self.db.context(),
+                    error = format!("{error:#}"),
+                    "units of work could not start publishing their own events"
+                );
+                false
+            }
         }
     }
 

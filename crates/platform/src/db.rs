@@ -9,7 +9,7 @@ use std::{
     any::Any as AnyValue,
     borrow::Cow,
     collections::HashSet,
-    sync::{Arc, Mutex as StdMutex},
+    sync::{Arc, Mutex as StdMutex, RwLock},
     time::Duration,
 };
 
@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot, Mutex, Notify, OwnedMutexGuard};
 
 use crate::{
     config::{Config, DatabaseLayout, SqliteSynchronous},
-    events::{write_outbox, OutboxRow},
+    events::{write_outbox, NumberedAtCommit, OutboxRow},
 };
 
 /// The tables of the event backbone, present in every context's database.
@@ -107,6 +107,8 @@ struct Inner {
     writer: Option<Writer>,
     /// Woken after a transaction that recorded events commits, so the relay moves them at once.
     committed: Notify,
+    /// Set while the context's log numbers events as they commit ([`Db::number_at_commit`]).
+    numbering: RwLock<Option<Arc<dyn NumberedAtCommit>>>,
 }
 
 /// SQLite allows one writer at a time: units of work queue for their turn in the process
@@ -260,6 +262,7 @@ impl Db {
                 context: context.to_owned(),
                 writer,
                 committed: Notify::new(),
+                numbering: RwLock::new(None),
             }),
         })
     }
@@ -434,10 +437,82 @@ impl Db {
         }
     }
 
-    /// Resolves when a transaction that recorded events has committed (or immediately, if one
-    /// committed since the last call).
+    /// Resolves when a transaction that recorded events for the relay has committed (or
+    /// immediately, if one committed since the last call).
     pub async fn committed(&self) {
         self.inner.committed.notified().await;
+    }
+
+    /// From now on, units of work give their events their positions in the log as they write
+    /// them, publish them in the same transaction, and hand them to `log` once committed: the
+    /// relay no longer reads each one back from the table and numbers it in a transaction of
+    /// its own. Only where one transaction writes at a time (SQLite's writer), so positions
+    /// follow commit order; and only once no event written before waits for the relay, or it
+    /// would be numbered after newer ones. Returns whether numbering is on.
+    pub async fn number_at_commit(&self, log: Arc<dyn NumberedAtCommit>) -> anyhow::Result<bool> {
+        if self.inner.writer.is_none() {
+            return Ok(false);
+        }
+        // Holding the writer's turn: nothing commits between the look and the switch.
+        let mut uow = self.begin().await?;
+        let (waiting,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+                .fetch_one(uow.conn())
+                .await?;
+        if waiting == 0 {
+            *self.numbering_mut() = Some(log);
+        }
+        uow.tx.rollback().await?;
+        Ok(waiting == 0)
+    }
+
+    /// Whether units of work number and publish their events as they commit.
+    pub fn numbers_at_commit(&self) -> bool {
+        self.numbering().is_some()
+    }
+
+    /// Units of work leave their events to the relay again (its log is stopping).
+    pub fn stop_numbering(&self) {
+        *self.numbering_mut() = None;
+    }
+
+    fn numbering(&self) -> Option<Arc<dyn NumberedAtCommit>> {
+        self.inner
+            .numbering
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn numbering_mut(&self) -> std::sync::RwLockWriteGuard<'_, Option<Arc<dyn NumberedAtCommit>>> {
+        self.inner
+            .numbering
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Writes the events of a transaction about to commit: numbered when the log numbers them
+    /// at commit (see [`Db::number_at_commit`]).
+    async fn write_events(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        outbox: &[OutboxRow],
+    ) -> Result<Option<(i64, Arc<dyn NumberedAtCommit>)>, sqlx::Error> {
+        let numbering = self.numbering().filter(|_| !outbox.is_empty());
+        let first = write_outbox(tx, self.backend(), outbox, numbering.is_some()).await?;
+        Ok(first.zip(numbering))
+    }
+
+    /// After the commit, with the write lock still held: the numbered events go to their log,
+    /// the others wake the relay.
+    fn announce(&self, outbox: Vec<OutboxRow>, numbered: Option<(i64, Arc<dyn NumberedAtCommit>)>) {
+        match numbered {
+            Some((first, log)) => {
+                log.committed(first, outbox.into_iter().map(|row| row.event).collect())
+            }
+            None if !outbox.is_empty() => self.inner.committed.notify_one(),
+            None => {}
+        }
     }
 
     pub async fn close(&self) {
@@ -481,15 +556,14 @@ async fn commit_group(db: Db, _turn: OwnedMutexGuard<()>, mut queued: Vec<Queued
         match failed {
             None => {
                 // The events of all the units, in their order, in a statement or a few.
-                if let Err(error) = write_outbox(&mut uow.tx, db.backend(), &uow.outbox).await {
-                    return answer_all(queued, &error);
-                }
+                let numbered = match db.write_events(&mut uow.tx, &uow.outbox).await {
+                    Ok(numbered) => numbered,
+                    Err(error) => return answer_all(queued, &error),
+                };
                 if let Err(error) = uow.tx.commit().await {
                     return answer_all(queued, &error);
                 }
-                if !uow.outbox.is_empty() {
-                    db.inner.committed.notify_one();
-                }
+                db.announce(uow.outbox, numbered);
                 for f in uow.after_commit {
                     f();
                 }
@@ -646,8 +720,8 @@ impl UnitOfWork {
         self.after_commit.push(Box::new(f));
     }
 
-    /// Commits the state change and its events together, wakes the relay, then runs what
-    /// waited for the commit.
+    /// Commits the state change and its events together, hands the events on (to their log
+    /// when it numbers them at commit, else to the relay), then runs what waited for the commit.
     pub async fn commit(self) -> crate::Result<()> {
         let Self {
             mut tx,
@@ -656,12 +730,10 @@ impl UnitOfWork {
             outbox,
             after_commit,
         } = self;
-        write_outbox(&mut tx, db.backend(), &outbox).await?;
+        let numbered = db.write_events(&mut tx, &outbox).await?;
         tx.commit().await?;
+        db.announce(outbox, numbered);
         drop(_writer);
-        if !outbox.is_empty() {
-            db.inner.committed.notify_one();
-        }
         for f in after_commit {
             f();
         }

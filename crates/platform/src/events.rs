@@ -90,11 +90,8 @@ impl UnitOfWork {
         }
         let text = serde_json::to_string(&envelope).map_err(anyhow::Error::from)?;
         self.queue_for_outbox(OutboxRow {
-            id: envelope.id.clone(),
-            event_type: envelope.event_type.clone(),
-            subject: envelope.subject.clone(),
-            tenant: envelope.tenant.clone(),
-            envelope: text,
+            event: envelope.clone(),
+            text,
             created_at: time::now_ms(),
         });
         Ok(envelope)
@@ -103,47 +100,75 @@ impl UnitOfWork {
 
 /// An event waiting in its unit of work to be written to the outbox table.
 pub(crate) struct OutboxRow {
-    id: String,
-    event_type: String,
-    subject: String,
-    tenant: String,
-    envelope: String,
+    pub(crate) event: Envelope,
+    /// `event` as the table keeps it.
+    text: String,
     created_at: i64,
+}
+
+/// Told of a context's events as the transactions that record them commit, when its log
+/// numbers them then instead of leaving them to the relay (see [`crate::db::Db::number_at_commit`]).
+pub trait NumberedAtCommit: Send + Sync + 'static {
+    /// `events` were committed at positions `first`, `first + 1`, …. Called in commit order,
+    /// before the next unit of work may write.
+    fn committed(&self, first: i64, events: Vec<Envelope>);
 }
 
 /// Writes `rows` to the outbox in their order, in few statements: as many rows per `INSERT` as
 /// the largest power of two that fits (at most [`MOST_ROWS`]), so a connection's statement
 /// cache holds a handful of shapes whatever the count.
+///
+/// `numbered`: the rows also get their positions in the log, after the highest given so far,
+/// and are published with this transaction; the first position is returned. Only right where
+/// one transaction writes at a time (SQLite's writer), so that positions follow commit order.
 pub(crate) async fn write_outbox(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     mut rows: &[OutboxRow],
-) -> Result<(), sqlx::Error> {
+    numbered: bool,
+) -> Result<Option<i64>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let first = if numbered {
+        let (head,): (Option<i64>,) = sqlx::query_as("SELECT MAX(position) FROM outbox")
+            .fetch_one(&mut *conn)
+            .await?;
+        Some(head.unwrap_or(0) + 1)
+    } else {
+        None
+    };
+    let published_at = first.map(|_| time::now_ms());
+    let mut position = first;
     while !rows.is_empty() {
         let take = next_chunk(rows.len(), MOST_ROWS);
         let (chunk, rest) = rows.split_at(take);
         let sql = format!(
-            "INSERT INTO outbox (id, event_type, subject, tenant, envelope, created_at) VALUES {}",
-            value_rows(take, 6)
+            "INSERT INTO outbox (id, event_type, subject, tenant, envelope, created_at, \
+             published_at, position) VALUES {}",
+            value_rows(take, 8)
         );
         let sql = backend.positional(&sql);
         let mut query = sqlx::query(&sql);
         for row in chunk {
             query = query
-                .bind(&row.id)
-                .bind(&row.event_type)
-                .bind(&row.subject)
-                .bind(&row.tenant)
-                .bind(&row.envelope)
-                .bind(row.created_at);
+                .bind(&row.event.id)
+                .bind(&row.event.event_type)
+                .bind(&row.event.subject)
+                .bind(&row.event.tenant)
+                .bind(&row.text)
+                .bind(row.created_at)
+                .bind(published_at)
+                .bind(position);
+            position = position.map(|p| p + 1);
         }
         query.execute(&mut *conn).await?;
         rows = rest;
     }
-    Ok(())
+    Ok(first)
 }
 
-/// The most outbox rows one statement writes: 6 parameters each stays far below SQLite's and
+/// The most outbox rows one statement writes: 8 parameters each stays far below SQLite's and
 /// PostgreSQL's limits on parameters per statement.
 const MOST_ROWS: usize = 256;
 

@@ -398,6 +398,74 @@ each_backend! {
 }
 
 each_storage! {
+    async fn on_sqlite_units_of_work_publish_their_own_events_once_the_relay_caught_up(
+        env: TestEnv,
+    ) {
+        let backend = env.backend.clone();
+        let on_sqlite = backend.postgres.is_none();
+        let behaviour = Arc::new(TallyBehaviour::default());
+        // Two events committed while no process ran: they wait for the next one's relay.
+        let built = env.build(vec![ledger(), tally(behaviour.clone())]).await;
+        let db = built.database("ledger").unwrap().clone();
+        record_entry(&db, "acct-1", 0).await;
+        record_entry(&db, "acct-1", 1).await;
+        assert!(!db.numbers_at_commit(), "{backend}: not before the relay runs");
+        drop(built);
+
+        let app = env.start(vec![ledger(), tally(behaviour.clone())]).await;
+        let db = app.db("ledger").clone();
+        eventually(WITHIN, "the relay to publish what waited", || async {
+            (unpublished(&db).await == 0).then_some(())
+        })
+        .await;
+        if on_sqlite {
+            eventually(WITHIN, "units of work to number their events", || async {
+                db.numbers_at_commit().then_some(())
+            })
+            .await;
+        }
+        // A unit that rolls back takes no position.
+        let mut abandoned = db.begin().await.unwrap();
+        abandoned
+            .record("school-1", &crate::fixtures::EntryMade { account: "acct-1".to_owned(), seq: 9 })
+            .await
+            .unwrap();
+        drop(abandoned);
+        let envelope = record_entry(&db, "acct-1", 2).await;
+        let published = || async {
+            let row: (Option<i64>, Option<i64>) =
+                sqlx::query_as("SELECT position, published_at FROM outbox WHERE id = $1")
+                    .bind(&envelope.id)
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap();
+            row
+        };
+        if on_sqlite {
+            let (position, published_at) = published().await;
+            assert_eq!(position, Some(3), "numbered by its own commit, after the relay's two");
+            assert!(published_at.is_some());
+        } else {
+            assert!(!db.numbers_at_commit(), "{backend}: transactions commit side by side");
+            let position = eventually(WITHIN, "the relay to number it", || async {
+                published().await.0
+            })
+            .await;
+            assert_eq!(position, 3, "{backend}");
+        }
+        let entries = eventually(WITHIN, "all three entries", || async {
+            let entries = tallied(app.db("tally")).await;
+            (entries.len() == 3).then_some(entries)
+        })
+        .await;
+        let seqs: Vec<i64> = entries.into_iter().map(|(_, seq)| seq).collect();
+        assert_eq!(seqs, vec![0, 1, 2], "{backend}");
+        app.stop().await;
+        assert!(!db.numbers_at_commit(), "{backend}: a stopped relay takes its rows back");
+    }
+}
+
+each_storage! {
     async fn the_relay_publishes_in_batches_and_reports_what_it_moved(env: TestEnv) {
         let app = env.build(vec![ledger()]).await;
         let db = app.database("ledger").unwrap().clone();
