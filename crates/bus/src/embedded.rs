@@ -236,7 +236,7 @@ impl EventLog for EmbeddedLog {
 
     async fn number_at_commit(&self, producer: &Db) -> anyhow::Result<bool> {
         let stream = self.stream(producer.context())?;
-        producer.number_at_commit(stream).await
+        Ok(producer.number_at_commit(stream))
     }
 
     async fn deliveries(&self, spec: &ConsumerSpec) -> anyhow::Result<Box<dyn Deliveries>> {

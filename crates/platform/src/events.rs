@@ -121,6 +121,8 @@ pub trait NumberedAtCommit: Send + Sync + 'static {
 /// `numbered`: the rows also get their positions in the log, after the highest given so far,
 /// and are published with this transaction; the first position is returned. Only right where
 /// one transaction writes at a time (SQLite's writer), so that positions follow commit order.
+/// While rows committed without numbers (by another process, or before this one numbered)
+/// wait for the relay, these wait with them, so the relay publishes all in order.
 pub(crate) async fn write_outbox(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -131,10 +133,13 @@ pub(crate) async fn write_outbox(
         return Ok(None);
     }
     let first = if numbered {
-        let (head,): (Option<i64>,) = sqlx::query_as("SELECT MAX(position) FROM outbox")
-            .fetch_one(&mut *conn)
-            .await?;
-        Some(head.unwrap_or(0) + 1)
+        let (head, waiting): (Option<i64>, i64) = sqlx::query_as(
+            "SELECT MAX(position), \
+             (SELECT COUNT(*) FROM outbox WHERE published_at IS NULL) FROM outbox",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        (waiting == 0).then(|| head.unwrap_or(0) + 1)
     } else {
         None
     };

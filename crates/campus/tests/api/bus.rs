@@ -453,13 +453,47 @@ each_storage! {
             .await;
             assert_eq!(position, 3, "{backend}");
         }
-        let entries = eventually(WITHIN, "all three entries", || async {
+        // Another process (an operator's command) writes to the same database: its row waits
+        // for the relay, and this process's next event waits behind it rather than overtake it.
+        let other = campus_platform::db::Db::open(&env.config, "ledger").await.unwrap();
+        record_entry(&other, "acct-1", 3).await;
+        other.close().await;
+        let behind = record_entry(&db, "acct-1", 4).await;
+        let position_of = |id: String| {
+            let db = db.clone();
+            async move {
+                let (position,): (Option<i64>,) =
+                    sqlx::query_as("SELECT position FROM outbox WHERE id = $1")
+                        .bind(&id)
+                        .fetch_one(db.pool())
+                        .await
+                        .unwrap();
+                position
+            }
+        };
+        if on_sqlite {
+            assert_eq!(position_of(behind.id.clone()).await, None, "left to the relay");
+        }
+        let position = eventually(WITHIN, "the relay to publish both", || {
+            position_of(behind.id.clone())
+        })
+        .await;
+        assert_eq!(position, 5, "{backend}: after the other process's event");
+        let entries = eventually(WITHIN, "all five entries", || async {
             let entries = tallied(app.db("tally")).await;
-            (entries.len() == 3).then_some(entries)
+            (entries.len() == 5).then_some(entries)
         })
         .await;
         let seqs: Vec<i64> = entries.into_iter().map(|(_, seq)| seq).collect();
-        assert_eq!(seqs, vec![0, 1, 2], "{backend}");
+        assert_eq!(seqs, vec![0, 1, 2, 3, 4], "{backend}");
+        if on_sqlite {
+            let next = record_entry(&db, "acct-1", 5).await;
+            assert_eq!(
+                position_of(next.id.clone()).await,
+                Some(6),
+                "numbered at commit again once the relay caught up"
+            );
+        }
         app.stop().await;
         assert!(!db.numbers_at_commit(), "{backend}: a stopped relay takes its rows back");
     }
