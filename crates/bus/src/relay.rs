@@ -94,9 +94,8 @@ impl Relay {
         }
     }
 
-    /// Whether the context's units of work now publish their own events as they commit (the
-    /// log may refuse, or rows written meanwhile may still wait for this relay: asked again
-    /// after the next batch).
+    /// Whether the context's units of work now publish their own events as they commit (only
+    /// the embedded log on SQLite agrees; asked again after each batch until it does).
     async fn number_at_commit(&self) -> bool {
         match self.log.number_at_commit(&self.db).await {
             Ok(numbering) => numbering,
