@@ -40,7 +40,7 @@ impl Relay {
 
     pub async fn run(self, cancel: CancellationToken) {
         let mut failures = 0u32;
-        let mut numbering = false;
+        let mut asked = false;
         loop {
             let wait = match self.relay_once().await {
                 Ok(moved) if moved as i64 == self.batch && !cancel.is_cancelled() => {
@@ -49,8 +49,8 @@ impl Relay {
                 }
                 Ok(_) => {
                     failures = 0;
-                    if !numbering {
-                        numbering = self.number_at_commit().await;
+                    if !asked {
+                        asked = self.number_at_commit().await;
                     }
                     self.poll
                 }
@@ -94,11 +94,19 @@ impl Relay {
         }
     }
 
-    /// Whether the context's units of work now publish their own events as they commit (only
-    /// the embedded log on SQLite agrees; asked again after each batch until it does).
+    /// Asks the log whether the context's units of work may publish their own events as they
+    /// commit (only the embedded log on SQLite agrees); false when it could not answer, to be
+    /// asked again after the next batch.
     async fn number_at_commit(&self) -> bool {
         match self.log.number_at_commit(&self.db).await {
-            Ok(numbering) => numbering,
+            Ok(numbering) => {
+                tracing::debug!(
+                    context = self.db.context(),
+                    numbering,
+                    "asked whether units of work publish their own events as they commit"
+                );
+                true
+            }
             Err(error) => {
                 tracing::warn!(
                     context = self.db.context(),
