@@ -477,8 +477,12 @@ async fn lag(
     for n in 0..total {
         let due = started + Duration::from_secs_f64(n as f64 / options.rate as f64);
         tokio::time::sleep_until(due.into()).await;
-        let marker = format!("lagmarker{n}");
         let sampled = n % 50 == 0;
+        // Ten random letters: no two markers are within the typo tolerance of each other, so
+        // a search finds only its own post (numbered markers found their neighbours).
+        let marker: String = (0..10)
+            .map(|_| rng.random_range(b'a'..=b'z') as char)
+            .collect();
         let body = if sampled {
             format!("{} {marker}", text(&mut rng, false, 20))
         } else {

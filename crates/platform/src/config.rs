@@ -68,6 +68,11 @@ pub struct SearchConfig {
     /// Memory the indexer buffers documents in before writing a segment, in megabytes
     /// (at least 15).
     pub writer_memory_mb: u64,
+    /// While changes keep coming, the least time between two commits of the index, in
+    /// milliseconds: each commit writes a segment and sets up the next, so under a stream of
+    /// changes fewer, larger commits cost the processors less. A change after a quiet spell
+    /// longer than this is committed at once. Searches see a change at most this much later.
+    pub refresh_ms: u64,
 }
 
 impl Default for SearchConfig {
@@ -75,6 +80,7 @@ impl Default for SearchConfig {
         Self {
             index_dir: None,
             writer_memory_mb: 64,
+            refresh_ms: 250,
         }
     }
 }

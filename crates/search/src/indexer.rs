@@ -88,12 +88,16 @@ impl Indexer {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The background task: a step whenever woken, or every [`POLL`].
-    pub(crate) fn task(self: Arc<Self>, wake: Wake) -> Task {
+    /// The background task: a step whenever woken, or every [`POLL`]; but, while changes
+    /// keep coming, no sooner than `refresh` after the last commit (see `search.refresh_ms`).
+    pub(crate) fn task(self: Arc<Self>, wake: Wake, refresh: Duration) -> Task {
         Task::new("search indexer", move |shutdown| async move {
+            let mut committed: Option<Instant> = None;
             loop {
-                if let Err(error) = self.step().await {
-                    tracing::warn!(%error, "search indexing failed; trying again");
+                match self.step().await {
+                    Ok(true) => committed = Some(Instant::now()),
+                    Ok(false) => {}
+                    Err(error) => tracing::warn!(%error, "search indexing failed; trying again"),
                 }
                 tokio::select! {
                     _ = shutdown.cancelled() => {
@@ -103,12 +107,22 @@ impl Indexer {
                     _ = wake.0.notified() => {}
                     _ = tokio::time::sleep(POLL) => {}
                 }
+                if let Some(committed) = committed {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => {
+                            self.retire().await;
+                            return;
+                        }
+                        _ = tokio::time::sleep_until((committed + refresh).into()) => {}
+                    }
+                }
             }
         })
     }
 
-    /// Builds the index if it never was, answers reindex requests, applies what changed.
-    pub(crate) async fn step(&self) -> anyhow::Result<()> {
+    /// Builds the index if it never was, answers reindex requests, applies what changed;
+    /// whether it committed changes.
+    pub(crate) async fn step(&self) -> anyhow::Result<bool> {
         let (position, rebuilt_upto) = {
             let state = self.state();
             (state.position.clone(), state.rebuilt_upto)
@@ -128,21 +142,24 @@ impl Indexer {
             self.state().rebuilt_upto = request.requested_at;
             self.heartbeat(true).await?;
         }
-        self.follow().await?;
+        let followed = self.follow().await?;
         self.caught_up.store(true, Ordering::Release);
-        self.heartbeat(false).await
+        self.heartbeat(false).await?;
+        Ok(followed)
     }
 
-    /// Applies the rows changed after the position, batch by batch.
-    async fn follow(&self) -> anyhow::Result<()> {
+    /// Applies the rows changed after the position, batch by batch; whether there were any.
+    async fn follow(&self) -> anyhow::Result<bool> {
+        let mut applied = false;
         loop {
             let Some(position) = self.state().position.clone() else {
-                return Ok(());
+                return Ok(applied);
             };
             let rows = documents::changed_after(&self.db, (position.0, &position.1), BATCH).await?;
             let Some(last) = rows.last() else {
-                return Ok(());
+                return Ok(applied);
             };
+            applied = true;
             let next = (last.seq, last.doc_id.clone());
             let full = rows.len() as i64 == BATCH;
             let index = self.index.clone();
@@ -154,7 +171,7 @@ impl Indexer {
             .await??;
             self.state().position = Some(next);
             if !full {
-                return Ok(());
+                return Ok(true);
             }
         }
     }

@@ -97,7 +97,10 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
             indexer: indexer.clone(),
             essential: env.runs_alone(),
         }))
-        .task(indexer.task(wake.clone()))
+        .task(indexer.task(
+            wake.clone(),
+            Duration::from_millis(env.config.search.refresh_ms),
+        ))
         .task(Task::every(
             "forget old trending counts",
             FORGET_EVERY,
