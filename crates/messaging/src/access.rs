@@ -19,6 +19,7 @@ use crate::{
 
 /// A conversation the caller may read.
 pub(crate) struct Seat {
+    /// Without its last activity (see [`store::conversation_facts`]).
     pub conversation: ConversationRow,
     /// For a class channel: the course's title and how the caller stands in it.
     pub course: Option<Standing>,
@@ -31,7 +32,14 @@ impl Seat {
         let not_found = Error::NotFound {
             what: "conversation",
         };
-        let conversation = match store::conversation(&messaging.db, &caller.school_id, id).await? {
+        let conversation = match store::conversation_facts(
+            &messaging.db,
+            &messaging.caches,
+            &caller.school_id,
+            id,
+        )
+        .await?
+        {
             Some(row) => row,
             // A course's channel exists before its first message: its id is the course's.
             None => match messaging.rosters.course(&caller.school_id, id).await? {

@@ -369,11 +369,25 @@ async fn existing(
     id: &str,
 ) -> Result<(StatusCode, Json<Conversation>)> {
     let seat = Seat::load(messaging, caller, id).await?;
+    let row = with_last_activity(messaging, seat.conversation).await?;
     let unread = store::unread_in(&messaging.db, &caller.user_id, id).await?;
     Ok((
         StatusCode::OK,
-        Json(shown(messaging, caller, seat.conversation, unread, None).await?),
+        Json(shown(messaging, caller, row, unread, None).await?),
     ))
+}
+
+/// The conversation as it is now, its last activity included (a course's channel has no row
+/// before its first message).
+async fn with_last_activity(
+    messaging: &Messaging,
+    facts: ConversationRow,
+) -> Result<ConversationRow> {
+    Ok(
+        store::conversation(&messaging.db, &facts.school_id, &facts.id)
+            .await?
+            .unwrap_or(facts),
+    )
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -413,7 +427,8 @@ async fn show_conversation(
             read_at: time::rfc3339(row.read_at),
         })
         .collect();
-    let conversation = shown(&messaging, &caller, seat.conversation, unread, course_title).await?;
+    let row = with_last_activity(&messaging, seat.conversation).await?;
+    let conversation = shown(&messaging, &caller, row, unread, course_title).await?;
     // As the live `presence` frames: nobody is shown online across a block.
     let apart = blocks::apart_from(&messaging.db, &messaging.caches, &caller.user_id).await?;
     let members: Vec<String> = conversation

@@ -167,6 +167,7 @@ each_storage! {
         roster_has(&app, "messaging", &course, 3).await;
         let (_, direct) = start(&app, &sam, &[&kim], None).await;
         let id = direct["id"].as_str().unwrap().to_owned();
+        assert_eq!(direct["last_message_at"], Value::Null);
 
         // Kim is connected: Sam sees her online, and what he writes, reads and types reaches
         // her at once.
@@ -213,6 +214,8 @@ each_storage! {
         let shown = send(&app, Method::GET, &format!("/api/v1/conversations/{id}"), &sam, None).await;
         let kims_read = shown["reads"].as_array().unwrap().iter().find(|r| r["user_id"] == kim.id.as_str()).unwrap().clone();
         assert_eq!(kims_read["last_read_id"], second["id"]);
+        // The last activity is read as it is now (the conversation's other facts are kept).
+        assert_eq!(shown["last_message_at"], second["created_at"], "{shown}");
         // Reading never goes back, and only this conversation's messages count.
         send(&app, Method::POST, &format!("/api/v1/conversations/{id}/read"), &kim,
             Some(json!({ "message_id": first["id"] }))).await;
@@ -223,7 +226,10 @@ each_storage! {
         assert_eq!(status, 404, "no message of this conversation has this id");
 
         // History newest first, paged; and what came after a message, oldest first.
-        for n in 3..=5 { say(&app, &kim, &id, &format!("message {n}")).await; }
+        let mut last = Value::Null;
+        for n in 3..=5 { last = say(&app, &kim, &id, &format!("message {n}")).await; }
+        let (status, again) = start(&app, &kim, &[&sam], None).await;
+        assert_eq!((status, &again["last_message_at"]), (StatusCode::OK, &last["created_at"]), "{again}");
         let page = send(&app, Method::GET, &format!("/api/v1/conversations/{id}/messages?limit=2"), &sam, None).await;
         assert_eq!(page["items"][0]["body_html"], "<p>message 5</p>\n");
         let older = send(&app, Method::GET, &format!("/api/v1/conversations/{id}/messages?limit=10&cursor={}",

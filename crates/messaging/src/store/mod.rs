@@ -47,6 +47,38 @@ pub(crate) async fn conversation(
     )
 }
 
+/// Conversation `id` of the school as far as it never changes: its kind, course and title,
+/// without its last activity (`last_message_at` is None; [`conversation`] reads it). Kept in
+/// memory once found: every send asks.
+pub(crate) async fn conversation_facts(
+    db: &Db,
+    caches: &Caches,
+    school_id: &str,
+    id: &str,
+) -> Result<Option<ConversationRow>> {
+    let key = (school_id.to_owned(), id.to_owned());
+    let facts = caches
+        .facts
+        .get_or_load(&key, || async {
+            let row = conversation(db, school_id, id).await?;
+            Ok::<_, Error>(row.map(|row| {
+                Arc::new(ConversationRow {
+                    last_message_at: None,
+                    ..row
+                })
+            }))
+        })
+        .await?;
+    match facts {
+        Some(facts) => Ok(Some(facts.as_ref().clone())),
+        None => {
+            // A course's channel gets its row with its first message: not found is not kept.
+            caches.facts.forget(&key);
+            Ok(None)
+        }
+    }
+}
+
 /// The direct and group conversations a person is in.
 pub(crate) async fn conversations_of(
     db: &Db,
@@ -92,12 +124,13 @@ pub(crate) async fn direct_between(db: &Db, pair_key: &str) -> Result<Option<Str
     Ok(found.map(|(id,)| id))
 }
 
-/// What every send reads, kept in memory: a direct or group conversation's members (fixed
-/// once it starts, so never stale) and each person's blocks (forgotten when a block event is
-/// handled, in every process through Redis, and at most [`BLOCKS_TTL`] old while Redis is
-/// away).
+/// What every send reads, kept in memory: a conversation's fixed facts and a direct or group
+/// conversation's members (both fixed once it starts, so never stale) and each person's
+/// blocks (forgotten when a block event is handled, in every process through Redis, and at
+/// most [`BLOCKS_TTL`] old while Redis is away).
 #[derive(Clone)]
 pub(crate) struct Caches {
+    facts: Arc<ReadCache<(String, String), Option<Arc<ConversationRow>>>>,
     members: Arc<ReadCache<String, Arc<Vec<String>>>>,
     pub(crate) apart: Arc<ReadCache<String, Arc<Vec<String>>>>,
 }
@@ -109,6 +142,7 @@ impl Caches {
     /// Forgotten blocks reach the installation's other processes through `forgetting`.
     pub(crate) fn new(forgetting: &Forgetting) -> Self {
         Self {
+            facts: Arc::new(ReadCache::new(100_000, Duration::from_secs(3600))),
             members: Arc::new(ReadCache::new(100_000, Duration::from_secs(3600))),
             apart: Arc::new(ReadCache::shared(
                 100_000,
