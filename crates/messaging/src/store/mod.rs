@@ -127,7 +127,8 @@ pub(crate) async fn direct_between(db: &Db, pair_key: &str) -> Result<Option<Str
 /// What every send reads, kept in memory: a conversation's fixed facts and a direct or group
 /// conversation's members (both fixed once it starts, so never stale) and each person's
 /// blocks (forgotten when a block event is handled, in every process through Redis, and at
-/// most [`BLOCKS_TTL`] old while Redis is away).
+/// most [`BLOCKS_TTL`] old while Redis is away; in the single-process shape only this
+/// process's block consumer changes them, so they live as long as the people directory's).
 #[derive(Clone)]
 pub(crate) struct Caches {
     facts: Arc<ReadCache<(String, String), Option<Arc<ConversationRow>>>>,
@@ -146,7 +147,7 @@ impl Caches {
             members: Arc::new(ReadCache::new(100_000, Duration::from_secs(3600))),
             apart: Arc::new(ReadCache::shared(
                 100_000,
-                BLOCKS_TTL,
+                forgetting.time_to_live(BLOCKS_TTL),
                 "messaging.apart",
                 forgetting,
             )),
