@@ -9,7 +9,10 @@ use std::{
     any::Any as AnyValue,
     borrow::Cow,
     collections::HashSet,
-    sync::{Arc, Mutex as StdMutex, RwLock},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex as StdMutex, RwLock, Weak,
+    },
     time::Duration,
 };
 
@@ -120,6 +123,40 @@ struct Writer {
     grouped: StdMutex<Vec<Queued>>,
     /// Where group commits run (see [`committer`]).
     commits: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
+    /// Something committed since the last checkpoint (see [`checkpoints`]).
+    wal_written: AtomicBool,
+}
+
+/// How often committed pages are copied from SQLite's write-ahead log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Copies what committed from the write-ahead log into the database file, every
+/// [`CHECKPOINT_EVERY`] while writes come, on a reading connection, until the database is
+/// dropped or closed. SQLite's own checkpoint (every 1,000 pages, switched off on these
+/// connections) runs inside the commit that crosses the mark, with the process's write turn
+/// still held, so every unit queued behind that commit waited for the copy and the file's
+/// sync; a passive checkpoint takes no write lock, and writers go on while it runs.
+async fn checkpoints(db: Weak<Inner>) {
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        let Some(inner) = db.upgrade() else {
+            return;
+        };
+        if inner.pool.is_closed() {
+            return;
+        }
+        let Some(writer) = &inner.writer else {
+            return;
+        };
+        if !writer.wal_written.swap(false, Ordering::AcqRel) {
+            continue;
+        }
+        if let Err(error) = inner.pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+            // Tried again at the next tick; the log keeps everything meanwhile.
+            writer.wal_written.store(true, Ordering::Release);
+            tracing::debug!(context = %inner.context, %error, "checkpoint not made");
+        }
+    }
 }
 
 /// A thread of the writer's own, running its group commits: a group makes one round trip to
@@ -218,9 +255,11 @@ impl Db {
                     Box::pin(async move {
                         match backend {
                             Backend::Sqlite => {
+                                // Checkpoints are made apart from commits (see `checkpoints`).
                                 let pragmas = format!(
                                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous};"
+                                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous}; \
+                                     PRAGMA wal_autocheckpoint = 0;"
                                 );
                                 conn.execute(sqlx::raw_sql(&pragmas)).await?;
                             }
@@ -252,19 +291,22 @@ impl Db {
                 turn: Arc::new(Mutex::new(())),
                 grouped: StdMutex::new(Vec::new()),
                 commits: committer(context)?,
+                wal_written: AtomicBool::new(false),
             }),
             Backend::Postgres => None,
         };
-        Ok(Self {
-            inner: Arc::new(Inner {
-                pool,
-                backend,
-                context: context.to_owned(),
-                writer,
-                committed: Notify::new(),
-                numbering: RwLock::new(None),
-            }),
-        })
+        let inner = Arc::new(Inner {
+            pool,
+            backend,
+            context: context.to_owned(),
+            writer,
+            committed: Notify::new(),
+            numbering: RwLock::new(None),
+        });
+        if inner.writer.is_some() {
+            tokio::spawn(checkpoints(Arc::downgrade(&inner)));
+        }
+        Ok(Self { inner })
     }
 
     /// The pool, for reads. Writes go through [`Db::begin`].
@@ -496,8 +538,11 @@ impl Db {
     }
 
     /// After the commit, with the write lock still held: the numbered events go to their log,
-    /// the others wake the relay.
+    /// the others wake the relay; on SQLite the next checkpoint has pages to copy.
     fn announce(&self, outbox: Vec<OutboxRow>, numbered: Option<(i64, Arc<dyn NumberedAtCommit>)>) {
+        if let Some(writer) = &self.inner.writer {
+            writer.wal_written.store(true, Ordering::Release);
+        }
         match numbered {
             Some((first, log)) => {
                 log.committed(first, outbox.into_iter().map(|row| row.event).collect())
@@ -846,6 +891,43 @@ mod tests {
             .unwrap();
         let expected: Vec<(i64,)> = (0..300).filter(|n| n % 7 != 3).map(|n| (n,)).collect();
         assert_eq!(kept, expected);
+        db.close().await;
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// A commit leaves its pages in the write-ahead log (SQLite's own checkpoint is off on
+    /// these connections, so no commit waits for one); the checkpointer copies them into the
+    /// database file soon after, apart from the commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn committed_pages_reach_the_database_file_apart_from_commits() {
+        let (db, dir) = notes().await;
+        let (every,): (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(every, 0);
+        let file = dir.join("grouping.db");
+        let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap();
+        let before = size();
+        db.write_one(sqlx::query(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) \
+             INSERT INTO notes (n) SELECT x FROM c",
+        ))
+        .await
+        .unwrap();
+        let waited = std::time::Instant::now();
+        while size() <= before {
+            assert!(
+                waited.elapsed() < Duration::from_secs(10),
+                "the database file stayed at {before} bytes"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM notes")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 20000);
         db.close().await;
         std::fs::remove_dir_all(dir).ok();
     }
