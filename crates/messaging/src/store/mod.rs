@@ -131,10 +131,13 @@ pub(crate) async fn direct_between(db: &Db, pair_key: &str) -> Result<Option<Str
 /// process's block consumer changes them, so they live as long as the people directory's).
 #[derive(Clone)]
 pub(crate) struct Caches {
-    facts: Arc<ReadCache<(String, String), Option<Arc<ConversationRow>>>>,
+    facts: Arc<ReadCache<SchoolAndId, Option<Arc<ConversationRow>>>>,
     members: Arc<ReadCache<String, Arc<Vec<String>>>>,
     pub(crate) apart: Arc<ReadCache<String, Arc<Vec<String>>>>,
 }
+
+/// A conversation's key in [`Caches`]: its school and its id.
+type SchoolAndId = (String, String);
 
 /// How stale a person's blocks may be when another process learned of a change.
 pub(crate) const BLOCKS_TTL: Duration = Duration::from_secs(2);
