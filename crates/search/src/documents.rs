@@ -3,7 +3,7 @@
 //! commit in counter order and a replica reads them in that order without missing one.
 
 use campus_platform::{
-    db::{placeholders, Db, UnitOfWork},
+    db::{placeholders, Backend, Db, UnitOfWork},
     Result,
 };
 
@@ -61,47 +61,59 @@ const COLUMNS: &str =
     "doc_id, school_id, kind, entity_id, course_id, conversation_id, parent_id, author_id, \
      title, body, language, audience, created_at, withdrawn, parent_withdrawn, seq";
 
-/// The next value of the change counter. The row stays locked until the unit commits, so
-/// whatever this unit writes with the value becomes visible after everything stamped before.
-pub(crate) async fn stamp(uow: &mut UnitOfWork) -> Result<i64> {
-    let (value,): (i64,) =
-        sqlx::query_as("UPDATE search_counter SET value = value + 1 WHERE id = 1 RETURNING value")
-            .fetch_one(uow.conn())
-            .await?;
-    Ok(value)
+/// `statement` with the change counter's next value where it says `{seq}`, taken in the same
+/// request to the database. The counter's row stays locked until the unit commits, so whatever
+/// this unit writes with the value becomes visible after everything stamped before.
+///
+/// One request instead of two: a listener writes a document for every message sent, and each
+/// request is a hand-over to SQLite's connection thread and back, which costs more than the
+/// counter's update itself. SQLite runs the two statements in turn (one writer at a time, so
+/// the value read back is this unit's); PostgreSQL takes the value from a data-modifying `WITH`.
+fn stamped(backend: Backend, statement: &str) -> String {
+    const NEXT: &str = "UPDATE search_counter SET value = value + 1 WHERE id = 1";
+    match backend {
+        Backend::Sqlite => format!(
+            "{NEXT}; {}",
+            statement.replace("{seq}", "(SELECT value FROM search_counter WHERE id = 1)")
+        ),
+        Backend::Postgres => format!(
+            "WITH stamp AS ({NEXT} RETURNING value) {}",
+            statement.replace("{seq}", "(SELECT value FROM stamp)")
+        ),
+    }
 }
 
 /// Adds or replaces a document (a withdrawn one comes back).
 pub(crate) async fn put(uow: &mut UnitOfWork, doc: NewDoc) -> Result<()> {
-    let seq = stamp(uow).await?;
     let body: String = doc.body.chars().take(BODY_INDEXED_MAX).collect();
-    sqlx::query(
+    let sql = stamped(
+        uow.db().backend(),
         "INSERT INTO search_documents (doc_id, school_id, kind, entity_id, course_id, \
          conversation_id, parent_id, author_id, title, body, language, audience, audience_of, \
          created_at, withdrawn, parent_withdrawn, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 0, $15) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 0, {seq}) \
          ON CONFLICT (doc_id) DO UPDATE SET title = excluded.title, body = excluded.body, \
          language = excluded.language, audience = excluded.audience, \
          audience_of = excluded.audience_of, course_id = excluded.course_id, withdrawn = 0, \
          seq = excluded.seq",
-    )
-    .bind(doc.kind.doc_id(&doc.entity_id))
-    .bind(&doc.school_id)
-    .bind(doc.kind.as_str())
-    .bind(&doc.entity_id)
-    .bind(&doc.course_id)
-    .bind(&doc.conversation_id)
-    .bind(&doc.parent_id)
-    .bind(&doc.author_id)
-    .bind(&doc.title)
-    .bind(&body)
-    .bind(doc.language.as_str())
-    .bind(doc.audience.join(" "))
-    .bind(&doc.audience_of)
-    .bind(doc.created_at)
-    .bind(seq)
-    .execute(uow.conn())
-    .await?;
+    );
+    sqlx::query(&sql)
+        .bind(doc.kind.doc_id(&doc.entity_id))
+        .bind(&doc.school_id)
+        .bind(doc.kind.as_str())
+        .bind(&doc.entity_id)
+        .bind(&doc.course_id)
+        .bind(&doc.conversation_id)
+        .bind(&doc.parent_id)
+        .bind(&doc.author_id)
+        .bind(&doc.title)
+        .bind(&body)
+        .bind(doc.language.as_str())
+        .bind(doc.audience.join(" "))
+        .bind(&doc.audience_of)
+        .bind(doc.created_at)
+        .execute(uow.conn())
+        .await?;
     Ok(())
 }
 
@@ -113,28 +125,30 @@ pub(crate) async fn revise(
     body: &str,
     language: Language,
 ) -> Result<()> {
-    let seq = stamp(uow).await?;
     let body: String = body.chars().take(BODY_INDEXED_MAX).collect();
-    sqlx::query(
+    let sql = stamped(
+        uow.db().backend(),
         "UPDATE search_documents SET title = COALESCE($1, title), body = $2, language = $3, \
-         seq = $4 WHERE doc_id = $5",
-    )
-    .bind(title)
-    .bind(&body)
-    .bind(language.as_str())
-    .bind(seq)
-    .bind(doc_id)
-    .execute(uow.conn())
-    .await?;
+         seq = {seq} WHERE doc_id = $4",
+    );
+    sqlx::query(&sql)
+        .bind(title)
+        .bind(&body)
+        .bind(language.as_str())
+        .bind(doc_id)
+        .execute(uow.conn())
+        .await?;
     Ok(())
 }
 
 /// Takes a document out of search (its row stays, as the tombstone replicas follow).
 pub(crate) async fn withdraw(uow: &mut UnitOfWork, doc_id: &str, withdrawn: bool) -> Result<()> {
-    let seq = stamp(uow).await?;
-    sqlx::query("UPDATE search_documents SET withdrawn = $1, seq = $2 WHERE doc_id = $3")
+    let sql = stamped(
+        uow.db().backend(),
+        "UPDATE search_documents SET withdrawn = $1, seq = {seq} WHERE doc_id = $2",
+    );
+    sqlx::query(&sql)
         .bind(i64::from(withdrawn))
-        .bind(seq)
         .bind(doc_id)
         .execute(uow.conn())
         .await?;
@@ -147,10 +161,12 @@ pub(crate) async fn withdraw_children(
     parent_id: &str,
     withdrawn: bool,
 ) -> Result<()> {
-    let seq = stamp(uow).await?;
-    sqlx::query("UPDATE search_documents SET parent_withdrawn = $1, seq = $2 WHERE parent_id = $3")
+    let sql = stamped(
+        uow.db().backend(),
+        "UPDATE search_documents SET parent_withdrawn = $1, seq = {seq} WHERE parent_id = $2",
+    );
+    sqlx::query(&sql)
         .bind(i64::from(withdrawn))
-        .bind(seq)
         .bind(parent_id)
         .execute(uow.conn())
         .await?;
@@ -164,16 +180,15 @@ pub(crate) async fn redraw(
     kinds: &[DocKind],
     audience: &[String],
 ) -> Result<()> {
-    let seq = stamp(uow).await?;
-    let sql = format!(
-        "UPDATE search_documents SET audience = $1, seq = $2 WHERE audience_of = $3 \
-         AND kind IN ({})",
-        placeholders(4, kinds.len())
+    let sql = stamped(
+        uow.db().backend(),
+        &format!(
+            "UPDATE search_documents SET audience = $1, seq = {{seq}} WHERE audience_of = $2 \
+             AND kind IN ({})",
+            placeholders(3, kinds.len())
+        ),
     );
-    let mut query = sqlx::query(&sql)
-        .bind(audience.join(" "))
-        .bind(seq)
-        .bind(audience_of);
+    let mut query = sqlx::query(&sql).bind(audience.join(" ")).bind(audience_of);
     for kind in kinds {
         query = query.bind(kind.as_str());
     }
