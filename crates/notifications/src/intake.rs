@@ -22,7 +22,7 @@ use campus_platform::{
 
 use crate::{
     preferences::Category,
-    telling::{tell, Notice},
+    telling::{tell, Notice, Title},
 };
 
 pub(crate) fn subscription(live: Live) -> Subscription {
@@ -72,7 +72,7 @@ impl Handler for Intake {
                     kind: "assignment_published",
                     course_id: &a.course_id,
                     subject_id: &a.assignment_id,
-                    title: &a.title,
+                    title: Title::Given(&a.title),
                     actor: None,
                 };
                 tell(uow, &self.live, &notice, students).await?;
@@ -91,14 +91,13 @@ impl Handler for Intake {
                     kind: "quiz_published",
                     course_id: &q.course_id,
                     subject_id: &q.quiz_id,
-                    title: &q.title,
+                    title: Title::Given(&q.title),
                     actor: None,
                 };
                 tell(uow, &self.live, &notice, students).await?;
             }
             AssignmentSubmitted::TYPE => {
                 let s: AssignmentSubmitted = event.data_as()?;
-                let title = title_of(uow, &s.assignment_id).await?;
                 let staff = members(uow, &s.course_id, Places::Staff).await?;
                 let notice = Notice {
                     school_id: &s.school_id,
@@ -106,7 +105,7 @@ impl Handler for Intake {
                     kind: "assignment_submitted",
                     course_id: &s.course_id,
                     subject_id: &s.assignment_id,
-                    title: &title,
+                    title: Title::OfWork,
                     actor: Some(&s.student_id),
                 };
                 tell(uow, &self.live, &notice, staff).await?;
@@ -124,14 +123,13 @@ impl Handler for Intake {
                     .await?;
                     return Ok(());
                 }
-                let title = title_of(uow, &g.assignment_id).await?;
                 let notice = Notice {
                     school_id: &g.school_id,
                     category: Category::Grades,
                     kind: "submission_graded",
                     course_id: &g.course_id,
                     subject_id: &g.assignment_id,
-                    title: &title,
+                    title: Title::OfWork,
                     actor: Some(&g.graded_by),
                 };
                 tell(uow, &self.live, &notice, [g.student_id]).await?;
@@ -142,14 +140,13 @@ impl Handler for Intake {
                     hold(uow, &g.quiz_id, &g.student_id, &g.course_id, &g.school_id).await?;
                     return Ok(());
                 }
-                let title = title_of(uow, &g.quiz_id).await?;
                 let notice = Notice {
                     school_id: &g.school_id,
                     category: Category::Grades,
                     kind: "quiz_graded",
                     course_id: &g.course_id,
                     subject_id: &g.quiz_id,
-                    title: &title,
+                    title: Title::OfWork,
                     actor: None,
                 };
                 tell(uow, &self.live, &notice, [g.student_id]).await?;
@@ -176,7 +173,7 @@ impl Handler for Intake {
                     kind,
                     course_id: &r.course_id,
                     subject_id: &r.item_id,
-                    title: &title,
+                    title: Title::Given(&title),
                     actor: None,
                 };
                 tell(
@@ -196,7 +193,7 @@ impl Handler for Intake {
                     kind: "announcement_posted",
                     course_id: &a.course_id,
                     subject_id: &a.announcement_id,
-                    title: &a.title,
+                    title: Title::Given(&a.title),
                     actor: Some(&a.author_id),
                 };
                 tell(uow, &self.live, &notice, everyone).await?;
@@ -209,14 +206,13 @@ impl Handler for Intake {
                 }
                 // The course's title is read when the notification is (the roster may hear of
                 // the course after the enrollment).
-                let title = String::new();
                 let notice = Notice {
                     school_id: &e.school_id,
                     category: Category::Courses,
                     kind: "enrolled",
                     course_id: &e.course_id,
                     subject_id: &e.course_id,
-                    title: &title,
+                    title: Title::Given(""),
                     actor: None,
                 };
                 tell(uow, &self.live, &notice, [e.user_id]).await?;
@@ -274,14 +270,6 @@ async fn kind_of(uow: &mut UnitOfWork, item_id: &str) -> anyhow::Result<Option<(
             .fetch_optional(uow.conn())
             .await?,
     )
-}
-
-/// The work's title (empty when its publication was never heard of).
-async fn title_of(uow: &mut UnitOfWork, item_id: &str) -> anyhow::Result<String> {
-    Ok(kind_of(uow, item_id)
-        .await?
-        .map(|(_, title)| title)
-        .unwrap_or_default())
 }
 
 async fn hold(

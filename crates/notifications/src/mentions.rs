@@ -12,7 +12,7 @@ use campus_platform::{
 
 use crate::{
     preferences::Category,
-    telling::{tell, Notice},
+    telling::{tell, Notice, Title},
 };
 
 pub(crate) fn subscription(live: Live) -> Subscription {
@@ -86,7 +86,7 @@ impl Mentions {
             kind: "mentioned",
             course_id: mention.course_id.unwrap_or_default(),
             subject_id: mention.post_id,
-            title: &name,
+            title: Title::Given(&name),
             actor: Some(mention.author_id),
         };
         tell(uow, &self.live, &notice, mentioned).await?;

@@ -10,7 +10,7 @@ use campus_platform::{db::Db, live::Live, tasks::Task, time};
 
 use crate::{
     preferences::Category,
-    telling::{tell, Notice},
+    telling::{tell, Notice, Title},
 };
 
 /// How far ahead a due date is reminded of.
@@ -97,7 +97,7 @@ pub(crate) async fn remind(db: &Db, live: &Live, now: i64) -> anyhow::Result<usi
             },
             course_id: &first.course_id,
             subject_id: &first.item_id,
-            title: &first.title,
+            title: Title::Given(&first.title),
             actor: None,
         };
         tell(

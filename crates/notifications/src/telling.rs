@@ -35,7 +35,8 @@ struct Channels {
 }
 
 /// A recipient as the preferences query reads them: id, status, language, and the category's
-/// in-app, email and push settings, and how many browsers they subscribed.
+/// in-app, email and push settings, and how many browsers they subscribed; then the course's
+/// and the work's titles (the same on every row).
 type Chosen = (
     String,
     String,
@@ -44,7 +45,21 @@ type Chosen = (
     Option<String>,
     Option<i64>,
     i64,
+    Option<String>,
+    Option<String>,
 );
+
+/// The title of the course (parameter `course`) and of the work (parameter `course + 1`), as
+/// two columns of a query. They ride with the people's read rather than in reads of their own:
+/// a class graded at once is a notice per student, and each read is a hand-over to SQLite's
+/// connection thread and back.
+fn title_columns(course: usize) -> String {
+    format!(
+        "(SELECT title FROM roster_courses WHERE course_id = ${course}), \
+         (SELECT title FROM work_titles WHERE item_id = ${})",
+        course + 1
+    )
+}
 
 /// What happened, for everyone it concerns alike.
 pub(crate) struct Notice<'a> {
@@ -55,9 +70,18 @@ pub(crate) struct Notice<'a> {
     pub course_id: &'a str,
     /// The assignment, quiz or announcement it is about (the course, for an enrollment).
     pub subject_id: &'a str,
-    pub title: &'a str,
+    pub title: Title<'a>,
     /// Whose action it was: they are not told.
     pub actor: Option<&'a str>,
+}
+
+/// What a notice is called.
+pub(crate) enum Title<'a> {
+    /// As the event named it.
+    Given(&'a str),
+    /// The title of the work the notice is about (its subject) as last published, read with
+    /// the people told (empty when its publication was never heard of).
+    OfWork,
 }
 
 /// Tells `recipients` about `notice`, live too once the unit of work commits; answers how
@@ -80,22 +104,28 @@ pub(crate) async fn tell(
     // people who turned the category off everywhere, are told nothing.
     let mut locales: HashMap<String, String> = HashMap::new();
     let mut channels: HashMap<String, Channels> = HashMap::new();
+    let mut titles: Option<(Option<String>, Option<String>)> = None;
     for chunk in recipients.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "SELECT p.user_id, p.status, p.locale, c.in_app, c.email, c.push, \
-             (SELECT COUNT(*) FROM push_subscriptions s WHERE s.user_id = p.user_id) \
+             (SELECT COUNT(*) FROM push_subscriptions s WHERE s.user_id = p.user_id), {} \
              FROM people p \
              LEFT JOIN notification_preferences c ON c.user_id = p.user_id AND c.category = $1 \
              WHERE p.user_id IN ({})",
-            placeholders(2, chunk.len())
+            title_columns(2),
+            placeholders(4, chunk.len())
         );
-        let mut people = sqlx::query_as::<_, Chosen>(&sql).bind(notice.category.as_str());
+        let mut people = sqlx::query_as::<_, Chosen>(&sql)
+            .bind(notice.category.as_str())
+            .bind(notice.course_id)
+            .bind(notice.subject_id);
         for user_id in chunk {
             people = people.bind(user_id);
         }
-        for (user_id, status, locale, in_app, email, push, browsers) in
+        for (user_id, status, locale, in_app, email, push, browsers, course, work) in
             people.fetch_all(uow.conn()).await?
         {
+            titles.get_or_insert((course, work));
             let chosen = Channels {
                 in_app: in_app != Some(0),
                 email: email
@@ -119,12 +149,21 @@ pub(crate) async fn tell(
     if told.is_empty() {
         return Ok(0);
     }
-    let course_title: Option<(String,)> =
-        sqlx::query_as("SELECT title FROM roster_courses WHERE course_id = $1")
-            .bind(notice.course_id)
-            .fetch_optional(uow.conn())
-            .await?;
-    let course_title = course_title.map(|(title,)| title);
+    // Nobody told is in the directory yet: the titles need a read of their own.
+    let (course_title, work_title) = match titles {
+        Some(titles) => titles,
+        None => {
+            sqlx::query_as(&format!("SELECT {}", title_columns(1)))
+                .bind(notice.course_id)
+                .bind(notice.subject_id)
+                .fetch_one(uow.conn())
+                .await?
+        }
+    };
+    let title = match notice.title {
+        Title::Given(title) => title.to_owned(),
+        Title::OfWork => work_title.unwrap_or_default(),
+    };
     let now = time::now_ms();
     let collapse_key = format!("{}:{}", notice.kind, notice.course_id);
     // What each person has unread of the same kind in the same course: absorbed, then gone.
@@ -170,7 +209,7 @@ pub(crate) async fn tell(
                 kind: notice.kind.to_owned(),
                 course_id: Some(notice.course_id.to_owned()),
                 subject_id: Some(notice.subject_id.to_owned()),
-                title: notice.title.to_owned(),
+                title: title.clone(),
                 course_title: course_title.clone(),
                 count: earlier.get(user_id).copied().unwrap_or(0) + 1,
                 created_at: now,
@@ -184,7 +223,7 @@ pub(crate) async fn tell(
                 .bind(notice.kind)
                 .bind(notice.course_id)
                 .bind(notice.subject_id)
-                .bind(notice.title)
+                .bind(&title)
                 .bind(course_title.clone())
                 .bind(row.count)
                 .bind(&collapse_key)
