@@ -11,6 +11,7 @@
 
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -26,14 +27,21 @@ use serde_json::{json, Value};
 
 use crate::{browser::chromium, identity::code_at, pages::make_super_admin};
 
-/// A running chromedriver, stopped when dropped.
+/// A running chromedriver, stopped when dropped with the browsers it started.
 pub(crate) struct Driver {
     process: Child,
     url: String,
 }
 
 impl Drop for Driver {
+    /// chromedriver runs in a process group of its own, which the browsers it starts join: a
+    /// test that fails before closing its browsers would otherwise leave them running, and
+    /// killing chromedriver alone leaves them to init.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.process.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -61,6 +69,7 @@ pub(crate) async fn start_driver() -> Option<Driver> {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("chromedriver starts");
     for _ in 0..100 {

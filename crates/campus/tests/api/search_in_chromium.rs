@@ -220,4 +220,8 @@ async fn a_student_finds_a_course_as_she_types_in_chromium() {
         ["Photosynthesis basics"]
     );
     assert_eq!(text_of(&plain, "#results-count").await, "One result");
+    for client in [sams, plain] {
+        client.close().await.unwrap();
+    }
+    env.cleanup().await;
 }
