@@ -10,7 +10,7 @@ use campus_contracts::assessments::{
     LatePolicy, QuizAttemptGraded, QuizPublished, SubmissionGraded,
 };
 use campus_platform::{
-    db::{Double, UnitOfWork},
+    db::{Backend, Double, UnitOfWork},
     events::{Envelope, Event, Handler, Subscription},
     id, time,
 };
@@ -208,33 +208,31 @@ async fn save_item(uow: &mut UnitOfWork, item: &ItemFacts<'_>) -> anyhow::Result
 /// Keeps a student's grade on an item (overrides and excusals stay) and writes it to the
 /// grade's history.
 async fn save_grade(uow: &mut UnitOfWork, grade: &GradeFacts<'_>) -> anyhow::Result<()> {
-    let now = time::now_ms();
-    sqlx::query(
-        "INSERT INTO grades (item_id, student_id, course_id, school_id, points, days_late, \
-         excused, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
-         ON CONFLICT (item_id, student_id) DO UPDATE SET points = $5, days_late = $6, updated_at = $7",
-    )
-    .bind(grade.item_id)
-    .bind(grade.student_id)
-    .bind(grade.course_id)
-    .bind(grade.school_id)
-    .bind(grade.points)
-    .bind(grade.days_late)
-    .bind(now)
-    .execute(uow.conn())
-    .await?;
-    sqlx::query(
-        "INSERT INTO grade_history (id, item_id, student_id, course_id, change, points, \
-         changed_by, reason, changed_at) VALUES ($1, $2, $3, $4, 'graded', $5, $6, NULL, $7)",
-    )
-    .bind(id::new_id_string())
-    .bind(grade.item_id)
-    .bind(grade.student_id)
-    .bind(grade.course_id)
-    .bind(grade.points)
-    .bind(grade.graded_by)
-    .bind(now)
-    .execute(uow.conn())
-    .await?;
+    const GRADE: &str = "INSERT INTO grades (item_id, student_id, course_id, school_id, points, \
+         days_late, excused, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
+         ON CONFLICT (item_id, student_id) DO UPDATE SET points = $5, days_late = $6, \
+         updated_at = $7";
+    const HISTORY: &str = "INSERT INTO grade_history (id, item_id, student_id, course_id, \
+         change, points, changed_by, reason, changed_at) \
+         VALUES ($8, $1, $2, $3, 'graded', $5, $9, NULL, $7)";
+    // The grade and its line of history go to the database in one request: a class graded at
+    // once is an event per student, and on SQLite each request is a hand-over to the
+    // connection's thread and back. PostgreSQL takes the grade in a data-modifying `WITH`.
+    let sql = match uow.db().backend() {
+        Backend::Sqlite => format!("{GRADE}; {HISTORY}"),
+        Backend::Postgres => format!("WITH graded AS ({GRADE} RETURNING item_id) {HISTORY}"),
+    };
+    sqlx::query(&sql)
+        .bind(grade.item_id)
+        .bind(grade.student_id)
+        .bind(grade.course_id)
+        .bind(grade.school_id)
+        .bind(grade.points)
+        .bind(grade.days_late)
+        .bind(time::now_ms())
+        .bind(id::new_id_string())
+        .bind(grade.graded_by)
+        .execute(uow.conn())
+        .await?;
     Ok(())
 }
