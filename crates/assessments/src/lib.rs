@@ -45,6 +45,7 @@ pub(crate) struct Parts {
     /// The installation's largest upload: no assignment may allow larger files.
     pub upload_limit: u64,
     pub quizzes: store::quizzes::Quizzes,
+    pub drawn: quizzes::attempts::DrawnQuestions,
 }
 
 impl std::ops::Deref for Assessments {
@@ -75,6 +76,7 @@ async fn start(env: ContextEnv) -> anyhow::Result<Running> {
         files: Files::from_config(&env.config)?,
         upload_limit: env.config.files.upload_limit_bytes,
         quizzes: store::quizzes::quizzes(&env.forgetting()?),
+        drawn: quizzes::attempts::drawn_questions(),
     }));
     let routes = assignments::routes(assessments.clone())
         .merge(submissions::routes(assessments.clone()))

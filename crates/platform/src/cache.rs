@@ -128,6 +128,14 @@ where
         }
     }
 
+    /// Keeps `value` for `key` as just written, so the next caller need not load it: only for
+    /// values that never change once written (no forget can race with the write).
+    pub fn remember(&self, key: K, value: V) {
+        self.entries
+            .entries
+            .insert(key, Slot::Loaded(value, Instant::now()));
+    }
+
     /// Drops `key`, after a change to what it holds (in every process, for a shared cache).
     pub fn forget(&self, key: &K) {
         self.entries.forget(key);
@@ -452,6 +460,17 @@ mod tests {
         assert_eq!(cache.get_or_load(&"k", || load(2)).await, Ok(1));
         cache.forget(&"k");
         assert_eq!(cache.get_or_load(&"k", || load(3)).await, Ok(3));
+    }
+
+    /// A value its writer remembers is answered without a load, and replaces what was kept.
+    #[tokio::test]
+    async fn a_remembered_value_needs_no_load() {
+        let cache = ReadCache::new(10, Duration::from_secs(60));
+        let unread = || async { Err::<u32, _>(Failed("loaded")) };
+        cache.remember("k", 7);
+        assert_eq!(cache.get_or_load(&"k", unread).await, Ok(7));
+        cache.remember("k", 8);
+        assert_eq!(cache.get_or_load(&"k", unread).await, Ok(8));
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ use axum::{
 };
 use campus_contracts::assessments::QuizAttemptGraded;
 use campus_platform::{
+    cache::ReadCache,
     db::UnitOfWork,
     error::{Checks, FieldError, Problem},
     http::{Json, OptionalJson},
@@ -88,9 +89,26 @@ pub(crate) struct Attempt {
     pub questions: Vec<AttemptQuestion>,
 }
 
+/// Attempts' questions as drawn, parsed, by attempt id. Every save and the submission of an
+/// attempt need its questions, and parsing them from the row was a twentieth of the processor
+/// time of an exam's submissions; an attempt's questions never change once drawn, so a copy
+/// needs no forgetting. Kept for the length of a long exam.
+pub(crate) type DrawnQuestions = Arc<ReadCache<String, Arc<[Drawn]>>>;
+
+pub(crate) fn drawn_questions() -> DrawnQuestions {
+    Arc::new(ReadCache::new(10_000, Duration::from_secs(3 * 60 * 60)))
+}
+
 impl AttemptRow {
-    fn drawn(&self) -> Result<Vec<Drawn>> {
-        serde_json::from_str(&self.questions).map_err(Error::internal)
+    async fn drawn(&self, assessments: &Assessments) -> Result<Arc<[Drawn]>> {
+        assessments
+            .drawn
+            .get_or_load(&self.id, || async {
+                serde_json::from_str::<Vec<Drawn>>(&self.questions)
+                    .map(Arc::from)
+                    .map_err(Error::internal)
+            })
+            .await
     }
 
     fn is_open(&self) -> bool {
@@ -108,7 +126,13 @@ async fn view(
     let mut conn = assessments.db.pool().acquire().await?;
     let answers = store::answers(&mut conn, &attempt.id).await?;
     drop(conn);
-    shown(quiz, attempt, &attempt.drawn()?, &answers, staff)
+    shown(
+        quiz,
+        attempt,
+        &attempt.drawn(assessments).await?,
+        &answers,
+        staff,
+    )
 }
 
 /// The attempt with its questions (`drawn`) and `answers`, as the student (or staff) may see it.
@@ -255,7 +279,7 @@ pub(super) async fn start_attempt(
             ));
         }
         // Its time ran out before the closer came by: close it now, as of its deadline.
-        let drawn = open.drawn()?;
+        let drawn = open.drawn(&assessments).await?;
         close(&assessments, &quiz, open, &drawn, Closing::at(now)).await?;
     }
     if quiz.closes_at.is_some_and(|closes| now >= closes) {
@@ -302,6 +326,7 @@ pub(super) async fn start_attempt(
             .await?
     };
     if started {
+        assessments.drawn.remember(attempt.id.clone(), drawn.into());
         return Ok((
             StatusCode::CREATED,
             Json(view(&assessments, &quiz, &attempt, false).await?),
@@ -439,7 +464,7 @@ pub(super) async fn save_answers(
         return Err(Error::forbidden("only the attempt's student answers it"));
     }
     let now = time::now_ms();
-    let drawn = attempt.drawn()?;
+    let drawn = attempt.drawn(&assessments).await?;
     if attempt.is_open() && attempt.deadline.is_some_and(|deadline| now > deadline) {
         close(&assessments, &quiz, &mut attempt, &drawn, Closing::at(now)).await?;
     }
@@ -531,8 +556,8 @@ pub(super) async fn submit_attempt(
     if attempt.student_id != caller.user_id {
         return Err(Error::forbidden("only the attempt's student submits it"));
     }
-    // Parsed once: checking, marking and answering all read the attempt's questions.
-    let drawn = attempt.drawn()?;
+    // Checking, marking and answering all read the attempt's questions.
+    let drawn = attempt.drawn(&assessments).await?;
     let last = checked(&drawn, &input)?;
     if attempt.is_open() {
         let now = time::now_ms();
@@ -768,7 +793,7 @@ pub(super) async fn mark_attempt(
             "the attempt is still being taken",
         ));
     }
-    let drawn = attempt.drawn()?;
+    let drawn = attempt.drawn(&assessments).await?;
     let mut checks = Checks::default();
     for (question_id, points) in &input.marks {
         let field = format!("marks.{question_id}");
@@ -839,7 +864,7 @@ async fn close_overdue(assessments: &Assessments) -> Result<()> {
             &attempt.quiz_id,
         )
         .await?;
-        let drawn = attempt.drawn()?;
+        let drawn = attempt.drawn(assessments).await?;
         close(
             assessments,
             &quiz,
