@@ -360,6 +360,34 @@ pub(crate) async fn call(
     Ok(answer)
 }
 
+/// Sends a request whose answer the harness needs only to be a success: the answer is read to
+/// its end but not parsed. The harness shares the server's processors, and parsing each
+/// submission's answer into a JSON tree took 6.5 % of the samples of the exam's submit phase:
+/// work a real class's devices do on their own processors.
+pub(crate) async fn send(
+    client: &reqwest::Client,
+    method: Method,
+    url: &str,
+    token: &str,
+    body: Option<Vec<u8>>,
+) -> anyhow::Result<()> {
+    let mut request = client.request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        request = request
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let answer = response.bytes().await?;
+    anyhow::ensure!(
+        status.is_success(),
+        "{url}: {status} {}",
+        String::from_utf8_lossy(&answer)
+    );
+    Ok(())
+}
+
 pub(crate) fn histogram() -> anyhow::Result<Histogram<u64>> {
     Ok(Histogram::new_with_bounds(1, 120_000_000, 3)?)
 }
@@ -465,31 +493,23 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
                         .map(|id| (id.to_owned(), json!({ "kind": "choice", "option_id": "a" })))
                 })
                 .collect();
+            // The requests' bodies are ready before their clocks start.
+            let answers = serde_json::to_vec(&json!({ "answers": answers })).unwrap_or_default();
+            let (save_url, submit_url) = (
+                format!("{base}/api/v1/attempts/{attempt_id}/answers"),
+                format!("{base}/api/v1/attempts/{attempt_id}/submit"),
+            );
             tokio::time::sleep_until((opened + submit_at).into()).await;
             let began = Instant::now();
             let (saved, last) = if save_separately {
-                let saved = call(
-                    &client,
-                    Method::PUT,
-                    &format!("{base}/api/v1/attempts/{attempt_id}/answers"),
-                    Some(&token),
-                    Some(json!({ "answers": answers })),
-                )
-                .await;
-                (saved.map(|_| ()), None)
+                let saved = send(&client, Method::PUT, &save_url, &token, Some(answers)).await;
+                (saved, None)
             } else {
-                (Ok(()), Some(json!({ "answers": answers })))
+                (Ok(()), Some(answers))
             };
             let save_us = timed(began);
             let began = Instant::now();
-            let submitted = call(
-                &client,
-                Method::POST,
-                &format!("{base}/api/v1/attempts/{attempt_id}/submit"),
-                Some(&token),
-                last,
-            )
-            .await;
+            let submitted = send(&client, Method::POST, &submit_url, &token, last).await;
             let submit_us = timed(began);
             let done = opened.elapsed().as_secs_f64();
             let mut results = results.lock().await;

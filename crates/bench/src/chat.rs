@@ -6,6 +6,7 @@
 //! process — the server, the senders and the sockets — sharing the machine's two cores.
 
 use std::{
+    borrow::Cow,
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc,
@@ -17,7 +18,8 @@ use anyhow::Context as _;
 use clap::Args;
 use futures::{SinkExt, StreamExt};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::json;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -70,6 +72,30 @@ fn sent_at(body_html: &str) -> Option<u64> {
         .take_while(char::is_ascii_digit)
         .collect();
     digits.parse().ok()
+}
+
+/// A frame's type, its other fields skipped unread. The sockets share the server's
+/// processors, so they read only what the measurement needs, without building a JSON tree of
+/// every frame: work the members' own devices would do.
+#[derive(Deserialize)]
+struct Frame<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+}
+
+/// A `message` frame's author and rendered body.
+#[derive(Deserialize)]
+struct MessageFrame<'a> {
+    #[serde(borrow)]
+    data: MessageData<'a>,
+}
+
+#[derive(Deserialize)]
+struct MessageData<'a> {
+    #[serde(borrow)]
+    author_id: Cow<'a, str>,
+    #[serde(borrow)]
+    body_html: Cow<'a, str>,
 }
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
@@ -141,17 +167,22 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
                     continue;
                 };
                 let now = epoch_us();
-                let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                let Ok(frame) = serde_json::from_str::<Frame>(&text) else {
                     continue;
                 };
-                match frame["type"].as_str() {
-                    Some("ready") if permit.is_some() => {
+                match &*frame.kind {
+                    "ready" if permit.is_some() => {
                         permit.take();
                         let _ = opened.send(true);
                     }
-                    Some("message") if frame["data"]["author_id"] != me.as_str() => {
-                        if let Some(sent) = frame["data"]["body_html"].as_str().and_then(sent_at) {
-                            let _ = latencies.send(now.saturating_sub(sent));
+                    "message" => {
+                        let Ok(MessageFrame { data }) = serde_json::from_str(&text) else {
+                            continue;
+                        };
+                        if data.author_id != me.as_str() {
+                            if let Some(sent) = sent_at(&data.body_html) {
+                                let _ = latencies.send(now.saturating_sub(sent));
+                            }
                         }
                     }
                     _ => {}
@@ -175,6 +206,11 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         options.rate, options.seconds
     );
 
+    // Each conversation's address, parsed once.
+    let posting: Vec<reqwest::Url> = conversations
+        .iter()
+        .map(|id| format!("{}/api/v1/conversations/{id}/messages", site.base).parse())
+        .collect::<Result<_, _>>()?;
     // Open loop: the sends of each millisecond leave on time whether or not earlier ones are
     // answered, up to `--in-flight` at once (past that the harness, not the server, is late).
     let accepted = Arc::new(AtomicU64::new(0));
@@ -194,22 +230,24 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         let pair = (n as usize) % conversations.len();
         // The two members take turns, a round of conversations apart.
         let sender = 2 * pair + ((n as usize) / conversations.len()) % 2;
-        let (client, base) = (site.client.clone(), site.base.clone());
-        let (token, conversation) = (tokens[sender].clone(), conversations[pair].clone());
+        let client = site.client.clone();
+        let (token, url) = (tokens[sender].clone(), posting[pair].clone());
         let (accepted, failed) = (accepted.clone(), failed.clone());
         sends.push(tokio::spawn(async move {
             let answer = client
-                .post(format!(
-                    "{base}/api/v1/conversations/{conversation}/messages"
-                ))
+                .post(url)
                 .bearer_auth(token)
-                .json(&json!({ "body": format!("t{}", epoch_us()) }))
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(format!(r#"{{"body":"t{}"}}"#, epoch_us()))
                 .send()
                 .await;
+            let answer = match answer {
+                // Read to its end, so the connection serves the next send.
+                Ok(answer) => Some((answer.status().as_u16(), answer.bytes().await.is_ok())),
+                Err(_) => None,
+            };
             match answer {
-                Ok(answer) if answer.status().as_u16() == 201 => {
-                    accepted.fetch_add(1, Ordering::Relaxed)
-                }
+                Some((201, true)) => accepted.fetch_add(1, Ordering::Relaxed),
                 _ => failed.fetch_add(1, Ordering::Relaxed),
             };
             drop(permit);
