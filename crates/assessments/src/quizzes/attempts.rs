@@ -89,10 +89,11 @@ pub(crate) struct Attempt {
     pub questions: Vec<AttemptQuestion>,
 }
 
-/// Attempts' questions as drawn, parsed, by attempt id. Every save and the submission of an
-/// attempt need its questions, and parsing them from the row was a twentieth of the processor
-/// time of an exam's submissions; an attempt's questions never change once drawn, so a copy
-/// needs no forgetting. Kept for the length of a long exam.
+/// Open attempts' questions as drawn, parsed, by attempt id. Every save and the submission of
+/// an attempt need its questions, and parsing them from the row was a twentieth of the
+/// processor time of an exam's submissions; an attempt's questions never change once drawn, so
+/// a copy is never stale. Kept while the attempt is open (its close forgets it), so what it
+/// holds is the exams under way: about 6 KiB an attempt of ten questions.
 pub(crate) type DrawnQuestions = Arc<ReadCache<String, Arc<[Drawn]>>>;
 
 pub(crate) fn drawn_questions() -> DrawnQuestions {
@@ -101,13 +102,17 @@ pub(crate) fn drawn_questions() -> DrawnQuestions {
 
 impl AttemptRow {
     async fn drawn(&self, assessments: &Assessments) -> Result<Arc<[Drawn]>> {
+        let parsed = || {
+            serde_json::from_str::<Vec<Drawn>>(&self.questions)
+                .map(Arc::from)
+                .map_err(Error::internal)
+        };
+        if !self.is_open() {
+            return parsed();
+        }
         assessments
             .drawn
-            .get_or_load(&self.id, || async {
-                serde_json::from_str::<Vec<Drawn>>(&self.questions)
-                    .map(Arc::from)
-                    .map_err(Error::internal)
-            })
+            .get_or_load(&self.id, || async { parsed() })
             .await
     }
 
@@ -707,6 +712,7 @@ async fn close(
             })
             .await?;
         if done {
+            assessments.drawn.forget(&attempt.id);
             *attempt = closed;
             return Ok(Some(answers));
         }
