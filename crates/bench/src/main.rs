@@ -86,8 +86,12 @@ pub enum Bus {
 fn main() -> anyhow::Result<()> {
     // The servers it starts in its own process allocate as `campus` does.
     campus::allocator::settle();
+    // Its servers' threads are prioritised as `campus` prioritises them (platform::priority).
+    campus_platform::priority::keep_spawner()?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(campus_platform::priority::runtime_thread)
+        .on_thread_unpark(campus_platform::priority::runtime_thread)
         .build()?
         .block_on(run(Cli::parse().scenario))
 }

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use campus::contexts;
 use campus_host::Application;
-use campus_platform::{auth::Role, config::Config, telemetry};
+use campus_platform::{auth::Role, config::Config, priority, telemetry};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
@@ -223,8 +223,15 @@ impl BusFlags {
 fn main() -> ExitCode {
     campus::allocator::settle();
     let cli = Cli::parse();
+    // Before the runtime's threads, which yield to SQLite's writers (platform::priority).
+    if let Err(error) = priority::keep_spawner() {
+        eprintln!("campus: cannot start a thread: {error}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(priority::runtime_thread)
+        .on_thread_unpark(priority::runtime_thread)
         .build()
     {
         Ok(runtime) => runtime,

@@ -28,6 +28,7 @@ use tokio::sync::{mpsc, oneshot, Mutex, Notify, OwnedMutexGuard};
 use crate::{
     config::{Config, DatabaseLayout, SqliteSynchronous},
     events::{write_outbox, NumberedAtCommit, OutboxRow},
+    priority,
 };
 
 /// The tables of the event backbone, present in every context's database.
@@ -171,16 +172,15 @@ fn committer(context: &str) -> anyhow::Result<mpsc::UnboundedSender<BoxFuture<'s
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    std::thread::Builder::new()
-        .name(format!("writer-{context}"))
-        .spawn(move || {
-            runtime.block_on(async move {
-                while let Some(group) = queue.recv().await {
-                    tokio::spawn(group);
-                }
-            });
-        })
-        .with_context(|| format!("Failed to start the {context} database's writer"))?;
+    // At the process's priority, above the request runtime's threads (see `priority`).
+    priority::spawn_at_process_priority(format!("writer-{context}"), move || {
+        runtime.block_on(async move {
+            while let Some(group) = queue.recv().await {
+                tokio::spawn(group);
+            }
+        });
+    })
+    .with_context(|| format!("Failed to start the {context} database's writer"))?;
     Ok(commits)
 }
 
@@ -283,16 +283,36 @@ impl Db {
         // own, so a writer never waits for the readers to hand one back while it holds the
         // write lock.
         let writer = match backend {
-            Backend::Sqlite => Some(Writer {
-                pool: pool_options(1)
-                    .connect_with(options)
+            Backend::Sqlite => {
+                let commits = committer(context)?;
+                // The writer's one connection is kept for the process's life and opened from
+                // the writer's thread, so SQLite's thread for it starts there, at the writer's
+                // priority (see `priority`).
+                let pool = pool_options(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_lazy_with(options);
+                let (opened, first) = oneshot::channel();
+                let opening = pool.clone();
+                let open: BoxFuture<'static, ()> = Box::pin(async move {
+                    let _ = opened.send(opening.acquire().await.map(drop));
+                });
+                commits
+                    .send(open)
+                    .map_err(|_| anyhow::anyhow!("the {context} database's writer stopped"))?;
+                first
                     .await
-                    .with_context(|| format!("Failed to connect to the {context} database"))?,
-                turn: Arc::new(Mutex::new(())),
-                grouped: StdMutex::new(Vec::new()),
-                commits: committer(context)?,
-                wal_written: AtomicBool::new(false),
-            }),
+                    .map_err(|_| anyhow::anyhow!("the {context} database's writer stopped"))?
+                    .with_context(|| format!("Failed to connect to the {context} database"))?;
+                priority::writers_exist();
+                Some(Writer {
+                    pool,
+                    turn: Arc::new(Mutex::new(())),
+                    grouped: StdMutex::new(Vec::new()),
+                    commits,
+                    wal_written: AtomicBool::new(false),
+                })
+            }
             Backend::Postgres => None,
         };
         let inner = Arc::new(Inner {

@@ -26,6 +26,7 @@ pub mod outgoing_mail;
 pub mod pagination;
 pub mod people;
 pub mod presence;
+pub mod priority;
 pub mod rate_limit;
 pub mod rosters;
 pub mod sealing;
