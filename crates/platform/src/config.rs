@@ -263,6 +263,9 @@ pub struct DatabaseConfig {
     /// SQLite's `synchronous` pragma. `normal` (WAL) survives a crash of the process; `full`
     /// also survives a power cut, at the price of a disk flush on every commit.
     pub sqlite_synchronous: SqliteSynchronous,
+    /// How large a SQLite file's write-ahead log may grow, in MiB, while writes and reads never
+    /// pause long enough for it to start over; then writers wait a moment while it restarts.
+    pub sqlite_log_limit_mib: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -377,6 +380,7 @@ impl Default for DatabaseConfig {
             max_connections: 8,
             acquire_timeout_secs: 5,
             sqlite_synchronous: SqliteSynchronous::Normal,
+            sqlite_log_limit_mib: 1024,
         }
     }
 }
@@ -540,6 +544,10 @@ impl Config {
             (
                 "database.acquire_timeout_secs",
                 self.database.acquire_timeout_secs,
+            ),
+            (
+                "database.sqlite_log_limit_mib",
+                self.database.sqlite_log_limit_mib,
             ),
             ("bus.max_attempts", u64::from(self.bus.max_attempts)),
             ("bus.retry_initial_ms", self.bus.retry_initial_ms),

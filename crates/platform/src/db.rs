@@ -126,6 +126,11 @@ struct Writer {
     commits: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
     /// Something committed since the last checkpoint (see [`checkpoints`]).
     wal_written: AtomicBool,
+    /// Frames and bytes past which a checkpoint starts the log over (see [`start_log_over`]).
+    log_limit_frames: i64,
+    log_limit_bytes: u64,
+    /// The write-ahead log's file.
+    log_file: std::path::PathBuf,
 }
 
 /// How often committed pages are copied from SQLite's write-ahead log into the database file.
@@ -150,14 +155,74 @@ async fn checkpoints(db: Weak<Inner>) {
             return;
         };
         if !writer.wal_written.swap(false, Ordering::AcqRel) {
+            // Nothing committed since the last tick: a burst's log can give its space back.
+            let size = std::fs::metadata(&writer.log_file).map_or(0, |file| file.len());
+            if size > writer.log_limit_bytes.min(KEPT_LOG_BYTES) {
+                if let Err(error) = start_log_over(writer, "TRUNCATE").await {
+                    tracing::debug!(context = %inner.context, %error, "log not truncated");
+                }
+            }
             continue;
         }
-        if let Err(error) = inner.pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
-            // Tried again at the next tick; the log keeps everything meanwhile.
-            writer.wal_written.store(true, Ordering::Release);
-            tracing::debug!(context = %inner.context, %error, "checkpoint not made");
+        // (whether a reader held it up, frames in the log, frames copied)
+        let made: Result<(i64, i64, i64), sqlx::Error> =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&inner.pool)
+                .await;
+        match made {
+            Ok((_, frames, _)) if frames >= writer.log_limit_frames => {
+                // A second pass copies what committed during the first, so that little is left
+                // to copy while the writers wait.
+                let restarted = match inner.pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                    Ok(_) => start_log_over(writer, "RESTART").await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = restarted {
+                    tracing::debug!(context = %inner.context, %error, "log not restarted");
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                // Tried again at the next tick; the log keeps everything meanwhile.
+                writer.wal_written.store(true, Ordering::Release);
+                tracing::debug!(context = %inner.context, %error, "checkpoint not made");
+            }
         }
     }
+}
+
+/// SQLite's `busy_timeout` on every connection: how long a statement waits for another
+/// process's lock before failing.
+const BUSY_TIMEOUT_MS: u64 = 5000;
+
+/// How long a log restart waits for readers still on the old log before giving up until the
+/// next checkpoint: reads take milliseconds, and writers wait while it does.
+const RESTART_WAIT_MS: u64 = 10;
+
+/// Most of the write-ahead log's file kept while nothing is written: a busy minute's log stays
+/// allocated while the writes go on, an idle database does not keep an exam's.
+const KEPT_LOG_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Starts the write-ahead log over from its beginning (`mode` `RESTART`), or also gives its
+/// file's space back (`TRUNCATE`, only while nothing is written: cutting the file of a log
+/// that was just written can wait for the disk, 82 ms in an exam's burst). SQLite starts
+/// the log over by itself when a writer finds every frame copied and no reader on the log;
+/// under an exam's burst, with reads and commits never pausing, that moment never came, and
+/// the log grew by 90 MB a second until the burst ended (`docs/benchmarks.md`, 2026-12-06):
+/// each frame written to new space in the file, and nothing bounding it under sustained load.
+/// The process's writers wait (its write turn) while the checkpoint copies what the last
+/// passive one left and waits, briefly, for readers to move off the old log.
+async fn start_log_over(writer: &Writer, mode: &str) -> Result<(), sqlx::Error> {
+    let _turn = writer.turn.clone().lock_owned().await;
+    let mut conn = writer.pool.acquire().await?;
+    conn.execute(&*format!("PRAGMA busy_timeout = {RESTART_WAIT_MS}"))
+        .await?;
+    let restarted = conn
+        .execute(&*format!("PRAGMA wal_checkpoint({mode})"))
+        .await;
+    conn.execute(&*format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"))
+        .await?;
+    restarted.map(drop)
 }
 
 /// A thread of the writer's own, running its group commits: a group makes one round trip to
@@ -238,6 +303,7 @@ impl Db {
             .with_context(|| format!("Failed to parse database URL for {context}"))?;
         let schema = context.to_owned();
         let layout = database.layout;
+        let log_limit = database.sqlite_log_limit_mib.saturating_mul(1024 * 1024);
         let synchronous = match database.sqlite_synchronous {
             SqliteSynchronous::Normal => "NORMAL",
             SqliteSynchronous::Full => "FULL",
@@ -257,7 +323,7 @@ impl Db {
                             Backend::Sqlite => {
                                 // Checkpoints are made apart from commits (see `checkpoints`).
                                 let pragmas = format!(
-                                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; \
                                      PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous}; \
                                      PRAGMA wal_autocheckpoint = 0;"
                                 );
@@ -305,12 +371,21 @@ impl Db {
                     .map_err(|_| anyhow::anyhow!("the {context} database's writer stopped"))?
                     .with_context(|| format!("Failed to connect to the {context} database"))?;
                 priority::writers_exist();
+                let (page_size,): (i64,) = sqlx::query_as("PRAGMA page_size")
+                    .fetch_one(&pool)
+                    .await
+                    .with_context(|| format!("Failed to read the {context} database"))?;
+                let log_limit_frames =
+                    i64::try_from(log_limit / page_size.max(512) as u64).unwrap_or(i64::MAX);
                 Some(Writer {
                     pool,
                     turn: Arc::new(Mutex::new(())),
                     grouped: StdMutex::new(Vec::new()),
                     commits,
                     wal_written: AtomicBool::new(false),
+                    log_limit_frames,
+                    log_limit_bytes: log_limit,
+                    log_file: config.data_dir.join(format!("{context}.db-wal")),
                 })
             }
             Backend::Postgres => None,
@@ -948,6 +1023,72 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, 20000);
+        db.close().await;
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// Under commits and reads that never pause, SQLite never finds the moment to start its
+    /// log over by itself; past `database.sqlite_log_limit_mib` a checkpoint restarts it, so
+    /// the log's file stays near the limit however long the writing goes on, and gives its
+    /// space back once the writing stops.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_starts_over_at_its_limit_under_writes_and_reads_that_never_pause() {
+        let dir = std::env::temp_dir().join(format!("campus-db-{}", crate::id::new_id_string()));
+        let mut config = Config {
+            data_dir: dir.clone(),
+            ..Config::default()
+        };
+        config.database.sqlite_log_limit_mib = 1;
+        let db = Db::open(&config, "restarts").await.unwrap();
+        sqlx::query("CREATE TABLE pages (n BIGINT PRIMARY KEY, body BLOB NOT NULL)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let reading = Arc::new(AtomicBool::new(true));
+        let readers: Vec<_> = (0..4)
+            .map(|_| {
+                let (db, reading) = (db.clone(), reading.clone());
+                tokio::spawn(async move {
+                    while reading.load(Ordering::Relaxed) {
+                        let _: (i64,) = sqlx::query_as("SELECT count(*) FROM pages")
+                            .fetch_one(db.pool())
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        let log = dir.join("restarts.db-wal");
+        let mut largest = 0;
+        // About 16 KiB a commit, 4,000 commits: over 60 MiB through a log limited to 1 MiB
+        // (without the restarts, its file grew past 100 MiB).
+        for n in 0..4000i64 {
+            db.write_one(
+                sqlx::query("INSERT INTO pages (n, body) VALUES ($1, randomblob(16000))").bind(n),
+            )
+            .await
+            .unwrap();
+            largest = largest.max(std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0));
+        }
+        reading.store(false, Ordering::Relaxed);
+        for reader in readers {
+            reader.await.unwrap();
+        }
+        // The limit, plus what commits while a checkpoint runs and up to the next tick (6-7 MiB
+        // on an idle machine, more when the checkpointer waits for a processor).
+        assert!(
+            largest < 24 * 1024 * 1024,
+            "the log's file grew to {largest} bytes"
+        );
+        // Once nothing is written, the file gives its space back.
+        let waited = std::time::Instant::now();
+        while std::fs::metadata(&log).map_or(0, |m| m.len()) > 1024 * 1024 {
+            assert!(
+                waited.elapsed() < Duration::from_secs(10),
+                "the idle log's file kept its space"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         db.close().await;
         std::fs::remove_dir_all(dir).ok();
     }
