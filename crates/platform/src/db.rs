@@ -126,9 +126,10 @@ struct Writer {
     commits: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
     /// Something committed since the last checkpoint (see [`checkpoints`]).
     wal_written: AtomicBool,
-    /// Frames and bytes past which a checkpoint starts the log over (see [`start_log_over`]).
+    /// Frames past which a checkpoint starts the log over (see [`start_log_over`]).
     log_limit_frames: i64,
-    log_limit_bytes: u64,
+    /// Bytes past which an idle log's file is emptied: [`KEPT_LOG_BYTES`], or the limit if smaller.
+    kept_log_bytes: u64,
     /// The write-ahead log's file.
     log_file: std::path::PathBuf,
 }
@@ -157,7 +158,7 @@ async fn checkpoints(db: Weak<Inner>) {
         if !writer.wal_written.swap(false, Ordering::AcqRel) {
             // Nothing committed since the last tick: a burst's log can give its space back.
             let size = std::fs::metadata(&writer.log_file).map_or(0, |file| file.len());
-            if size > writer.log_limit_bytes.min(KEPT_LOG_BYTES) {
+            if size > writer.kept_log_bytes {
                 if let Err(error) = start_log_over(writer, "TRUNCATE").await {
                     tracing::debug!(context = %inner.context, %error, "log not truncated");
                 }
@@ -384,7 +385,7 @@ impl Db {
                     commits,
                     wal_written: AtomicBool::new(false),
                     log_limit_frames,
-                    log_limit_bytes: log_limit,
+                    kept_log_bytes: log_limit.min(KEPT_LOG_BYTES),
                     log_file: config.data_dir.join(format!("{context}.db-wal")),
                 })
             }
