@@ -317,20 +317,22 @@ pub(crate) async fn quiz_attempts(db: &Db, quiz_id: &str) -> Result<Vec<AttemptR
     .await?)
 }
 
+/// Attempts in progress whose time ran out, soonest first: the partial index on the deadline
+/// of attempts in progress answers it without reading the others.
+const OVERDUE: &str = "SELECT id, school_id FROM attempts WHERE status = 'in_progress' \
+     AND deadline < $1 ORDER BY deadline LIMIT $2";
+
 /// Attempts whose time ran out while in progress, for the closer.
 pub(crate) async fn overdue_attempts(
     db: &Db,
     now: i64,
     limit: i64,
 ) -> Result<Vec<(String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, school_id FROM attempts WHERE status = 'in_progress' AND deadline < $1 \
-         ORDER BY deadline LIMIT $2",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?)
+    Ok(sqlx::query_as(OVERDUE)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// Starts an attempt; `false` when the student has one in progress already (or took this
@@ -559,4 +561,39 @@ pub(crate) struct MarkedAnswer {
     pub saved_at: i64,
     pub points: Option<f64>,
     pub correct: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use campus_platform::db::Db;
+    use campus_testkit::{Backend, Storage, TestEnv, Transport};
+
+    use super::*;
+
+    /// The closer finds overdue attempts through the index of attempts in progress, which a
+    /// closing attempt leaves instead of moving within it.
+    #[tokio::test]
+    async fn overdue_attempts_are_found_by_the_index_of_attempts_in_progress() {
+        let backend = Backend::on_this_machine(Storage::Sqlite, Transport::Embedded).unwrap();
+        let env = TestEnv::new(&backend).await;
+        let db = Db::open(&env.config, "assessments").await.unwrap();
+        db.migrate(&crate::context().migrators()).await.unwrap();
+        let plan = format!("EXPLAIN QUERY PLAN {OVERDUE}");
+        let rows = sqlx::query(&plan)
+            .bind(0_i64)
+            .bind(10_i64)
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        let details: Vec<String> = rows
+            .iter()
+            .map(|row| sqlx::Row::try_get::<String, _>(row, 3).unwrap())
+            .collect();
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("USING INDEX attempts_deadline (deadline<?)")),
+            "{details:?}"
+        );
+    }
 }
