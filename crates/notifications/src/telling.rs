@@ -293,35 +293,24 @@ fn live_frame(
 
 #[cfg(test)]
 mod tests {
-    use campus_platform::db::Db;
-    use campus_testkit::{Backend, Storage, TestEnv, Transport};
-
     use super::*;
 
     /// Absorbing a person's earlier notification looks them up by key and person, so its cost
     /// does not grow with the number of people told under the same key.
     #[tokio::test]
     async fn absorbing_looks_up_each_person_by_key_and_person() {
-        let backend = Backend::on_this_machine(Storage::Sqlite, Transport::Embedded).unwrap();
-        let env = TestEnv::new(&backend).await;
-        let db = Db::open(&env.config, "notifications").await.unwrap();
-        db.migrate(&crate::context().migrators()).await.unwrap();
         let sql = format!("EXPLAIN QUERY PLAN {}", absorb_sql(2));
-        let plan = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind("quiz_graded:course")
             .bind(0_i64)
             .bind("a")
             .bind("b");
-        let rows = plan.fetch_all(db.pool()).await.unwrap();
-        let details: Vec<String> = rows
-            .iter()
-            .map(|row| sqlx::Row::try_get::<String, _>(row, 3).unwrap())
-            .collect();
+        let steps = campus_testkit::sqlite_plan(&crate::context(), query).await;
         assert!(
-            details
+            steps
                 .iter()
-                .any(|d| d.contains("notifications_collapse (collapse_key=? AND user_id=?")),
-            "{details:?}"
+                .any(|step| step.contains("notifications_collapse (collapse_key=? AND user_id=?")),
+            "{steps:?}"
         );
     }
 }

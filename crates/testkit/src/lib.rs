@@ -23,6 +23,8 @@ mod stand_in;
 
 use std::{future::Future, time::Duration};
 
+use campus_platform::{context::Context, db::Db};
+
 pub use app::TestApp;
 pub use backend::{nats_url, postgres_url, redis_url, Backend, Storage, Transport};
 pub use env::{with_database, TestEnv};
@@ -40,6 +42,23 @@ where
         Ok(backend) => test(TestEnv::new(&backend).await).await,
         Err(missing) => eprintln!("skipped on {storage}+{transport}: {missing} is not set"),
     }
+}
+
+/// The steps of SQLite's plan for `query` (a statement behind `EXPLAIN QUERY PLAN`, with its
+/// values bound) on `context`'s database, freshly migrated: for tests that an index serves a
+/// statement. One line a step, as SQLite words it.
+pub async fn sqlite_plan<'q>(
+    context: &Context,
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> Vec<String> {
+    let backend = Backend::on_this_machine(Storage::Sqlite, Transport::Embedded).unwrap();
+    let env = TestEnv::new(&backend).await;
+    let db = Db::open(&env.config, context.name).await.unwrap();
+    db.migrate(&context.migrators()).await.unwrap();
+    let rows = query.fetch_all(db.pool()).await.unwrap();
+    rows.iter()
+        .map(|row| sqlx::Row::try_get::<String, _>(row, 3).unwrap())
+        .collect()
 }
 
 /// Polls `check` until it returns `Some`, failing the test after `within`.

@@ -565,35 +565,23 @@ pub(crate) struct MarkedAnswer {
 
 #[cfg(test)]
 mod tests {
-    use campus_platform::db::Db;
-    use campus_testkit::{Backend, Storage, TestEnv, Transport};
-
     use super::*;
 
     /// The closer finds overdue attempts through the index of attempts in progress, which a
     /// closing attempt leaves instead of moving within it.
     #[tokio::test]
     async fn overdue_attempts_are_found_by_the_index_of_attempts_in_progress() {
-        let backend = Backend::on_this_machine(Storage::Sqlite, Transport::Embedded).unwrap();
-        let env = TestEnv::new(&backend).await;
-        let db = Db::open(&env.config, "assessments").await.unwrap();
-        db.migrate(&crate::context().migrators()).await.unwrap();
         let plan = format!("EXPLAIN QUERY PLAN {OVERDUE}");
-        let rows = sqlx::query(&plan)
-            .bind(0_i64)
-            .bind(10_i64)
-            .fetch_all(db.pool())
-            .await
-            .unwrap();
-        let details: Vec<String> = rows
-            .iter()
-            .map(|row| sqlx::Row::try_get::<String, _>(row, 3).unwrap())
-            .collect();
+        let steps = campus_testkit::sqlite_plan(
+            &crate::context(),
+            sqlx::query(&plan).bind(0_i64).bind(10_i64),
+        )
+        .await;
         assert!(
-            details
+            steps
                 .iter()
-                .any(|d| d.contains("USING INDEX attempts_deadline (deadline<?)")),
-            "{details:?}"
+                .any(|step| step.contains("USING INDEX attempts_deadline (deadline<?)")),
+            "{steps:?}"
         );
     }
 }
