@@ -400,6 +400,46 @@ function followConversation(chat) {
   const readers = new Map();
   chat.scrollTop = chat.scrollHeight;
 
+  // An instant as the server writes it on this page: the person's time zone, the page's shape
+  // and month names.
+  const wallClock = (instant) => {
+    const parts = {};
+    try {
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: chat.dataset.timeZone, year: 'numeric', month: 'numeric', day: 'numeric',
+        hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+      }).formatToParts(new Date(instant)).forEach((part) => { parts[part.type] = part.value; });
+    } catch {
+      return instant;
+    }
+    return chat.dataset.dateTime
+      .replace('__DAY__', String(Number(parts.day)))
+      .replace('__MONTH__', chat.dataset.months.split('|')[Number(parts.month) - 1])
+      .replace('__YEAR__', parts.year)
+      .replace('__TIME__', `${parts.hour}:${parts.minute}`);
+  };
+
+  // What the server offers on a message it writes, from the page's templates: its author may
+  // change it for a while, the others may report it; nothing on a removed one.
+  const controls = (message) => {
+    if (message.deleted || message.hidden) return null;
+    const mine = message.author_id === chat.dataset.me;
+    const age = Date.now() - Date.parse(message.created_at);
+    if (mine && !(age < Number(chat.dataset.changeSeconds) * 1000)) return null;
+    const template = document.getElementById(mine ? 'change-template' : 'report-template');
+    if (!template) return null;
+    const copy = template.content.cloneNode(true);
+    for (const element of copy.querySelectorAll('[action], [id], [for]')) {
+      for (const name of ['action', 'id', 'for']) {
+        const value = element.getAttribute(name);
+        if (value && value.includes('__ID__')) element.setAttribute(name, value.replace('__ID__', message.id));
+      }
+    }
+    const text = copy.querySelector('textarea');
+    if (text) text.textContent = message.body || '';
+    return copy;
+  };
+
   const show = (message) => {
     const item = document.createElement('li');
     item.className = message.author_id === chat.dataset.me ? 'message mine' : 'message';
@@ -412,8 +452,7 @@ function followConversation(chat) {
     author.textContent = message.author_name || '';
     const time = document.createElement('time');
     time.dateTime = message.created_at;
-    time.textContent = new Date(message.created_at).toLocaleString(document.documentElement.lang || undefined,
-      { dateStyle: 'medium', timeStyle: 'short' });
+    time.textContent = wallClock(message.created_at);
     meta.append(author, ' ', time);
     if (message.edited_at && !message.deleted && !message.hidden) {
       const edited = document.createElement('span');
@@ -453,6 +492,8 @@ function followConversation(chat) {
       file.append(link, ' ', size);
       item.append(file);
     }
+    const actions = controls(message);
+    if (actions) item.append(actions);
     const shown = document.getElementById(item.id);
     if (shown) {
       shown.replaceWith(item);

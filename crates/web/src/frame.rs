@@ -135,11 +135,30 @@ impl Frame {
 
     /// An instant from the API, in the person's time zone and language.
     pub(crate) fn when(&self, rfc3339: impl AsRef<str>) -> String {
-        let zone = self
-            .me
+        crate::when::date_time(&self.tr, rfc3339.as_ref(), self.time_zone())
+    }
+
+    /// The person's time zone (their school's when they chose none; UTC when neither did).
+    pub(crate) fn time_zone(&self) -> Option<&str> {
+        self.me
             .as_ref()
-            .and_then(|me| me.time_zone.as_deref().or(me.school_time_zone.as_deref()));
-        crate::when::date_time(&self.tr, rfc3339.as_ref(), zone)
+            .and_then(|me| me.time_zone.as_deref().or(me.school_time_zone.as_deref()))
+    }
+
+    /// The time zone's name for a page's script: [`Frame::time_zone`], or UTC.
+    pub(crate) fn time_zone_name(&self) -> &str {
+        self.time_zone().unwrap_or("UTC")
+    }
+
+    /// For a page's script to write instants as [`Frame::when`] does: its shape, with
+    /// `__DAY__`, `__MONTH__`, `__YEAR__` and `__TIME__` where the parts go.
+    pub(crate) fn when_shape(&self) -> String {
+        crate::when::date_time_shape(&self.tr)
+    }
+
+    /// The months' names in the page's language, `|` between them, for a page's script.
+    pub(crate) fn months(&self) -> String {
+        crate::when::month_names(&self.tr).join("|")
     }
 
     pub(crate) fn stylesheet(&self) -> &'static str {

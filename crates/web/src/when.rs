@@ -31,6 +31,28 @@ pub(crate) fn date_time(tr: &Tr, rfc3339: &str, time_zone: Option<&str>) -> Stri
     )
 }
 
+/// The shape [`date_time`] gives an instant, with `__DAY__`, `__MONTH__`, `__YEAR__` and
+/// `__TIME__` where its parts go: for a page's script to write instants that arrive while it is
+/// open exactly as the server wrote the others.
+pub(crate) fn date_time_shape(tr: &Tr) -> String {
+    tr.with(
+        "date-time",
+        &[
+            ("day", FluentValue::from("__DAY__")),
+            ("month", FluentValue::from("__MONTH__")),
+            ("year", FluentValue::from("__YEAR__")),
+            ("time", FluentValue::from("__TIME__")),
+        ],
+    )
+}
+
+/// The months' names in the page's language, January first.
+pub(crate) fn month_names(tr: &Tr) -> Vec<String> {
+    (1..=12)
+        .map(|month| tr.t(&format!("month-{month}")))
+        .collect()
+}
+
 /// `rfc3339` as the wall-clock time in `time_zone` that a `datetime-local` field shows and
 /// the API reads back in the same zone (`2026-12-10T23:59`); blank when it is not an instant.
 pub(crate) fn wall_clock(rfc3339: &str, time_zone: &str) -> String {
@@ -92,5 +114,25 @@ mod tests {
             "2 December 2026, 23:30"
         );
         assert_eq!(date_time(&english, "soon", None), "soon");
+    }
+
+    #[test]
+    fn the_shape_for_scripts_is_the_shape_of_the_servers_instants() {
+        let spanish = Tr::negotiate(None, Some(&HeaderValue::from_static("es")));
+        let months = month_names(&spanish);
+        let filled = date_time_shape(&spanish)
+            .replace("__DAY__", "2")
+            .replace("__MONTH__", &months[11])
+            .replace("__YEAR__", "2026")
+            .replace("__TIME__", "17:30");
+        assert_eq!(
+            filled,
+            date_time(
+                &spanish,
+                "2026-12-02T23:30:00Z",
+                Some("America/Mexico_City")
+            )
+        );
+        assert_eq!(months.len(), 12);
     }
 }

@@ -176,6 +176,47 @@ async fn two_students_chat_live_in_chromium() {
         ["Did you finish the lab?", "Yes, just now"]
     );
     a11y.check(&kims, "a live conversation").await;
+    // What arrived live offers what the server offers on a page it writes: Sam may change his
+    // own message and report Kim's, and not the other way round.
+    let kims_id = sams
+        .find(Locator::Css("#messages li:last-child"))
+        .await
+        .unwrap()
+        .attr("data-id")
+        .await
+        .unwrap()
+        .unwrap();
+    let report = sams
+        .find(Locator::Css("#messages li:last-child details.report form"))
+        .await
+        .unwrap();
+    assert_eq!(
+        report.attr("action").await.unwrap().as_deref(),
+        Some(format!("{conversation}/{kims_id}/report").as_str())
+    );
+    let own = sams
+        .find(Locator::Css(
+            "#messages li:first-child details.change textarea",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        own.prop("value").await.unwrap().as_deref(),
+        Some("Did you finish the **lab**?"),
+        "the change starts from what he wrote"
+    );
+    for (css, what) in [
+        (
+            "#messages li:first-child details.report",
+            "a report of his own",
+        ),
+        (
+            "#messages li:last-child details.change",
+            "a change of Kim's",
+        ),
+    ] {
+        assert!(sams.find(Locator::Css(css)).await.is_err(), "{what}");
+    }
 
     // Without JavaScript the same conversation is a page and a form.
     let plain = browser(&driver, false, 360).await;
@@ -205,6 +246,11 @@ async fn two_students_chat_live_in_chromium() {
     assert_eq!(
         messages(&plain).await,
         ["Did you finish the lab?", "Yes, just now"]
+    );
+    // The times Sam's page wrote as the messages arrived are the server's.
+    assert_eq!(
+        texts_of(&sams, "#messages time").await,
+        texts_of(&plain, "#messages time").await
     );
     crate::pages_in_chromium::fill(&plain, "body", "Sent without JavaScript").await;
     submit(&plain, &conversation).await;

@@ -255,6 +255,14 @@ struct ConversationPage {
     reported: bool,
 }
 
+impl ConversationPage {
+    /// How long its author may change a message, for the page's script to offer it on
+    /// messages that arrive while the page is open.
+    fn change_seconds(&self) -> i64 {
+        CHANGE_WINDOW_SECS
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct Paging {
     cursor: Option<String>,
