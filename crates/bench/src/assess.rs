@@ -58,6 +58,11 @@ pub struct ExamOptions {
     /// JavaScript's Save button does), instead of sending them with the submission.
     #[arg(long)]
     save_separately: bool,
+    /// Run only these contexts (comma-separated; all by default), to see what the consumers
+    /// of the grades (gradebook, notifications) cost the submissions on the same cores.
+    /// Identity, courses and assessments are needed.
+    #[arg(long, value_delimiter = ',')]
+    contexts: Vec<String>,
     #[arg(
         long,
         env = "CAMPUS_TEST_POSTGRES_URL",
@@ -408,7 +413,13 @@ struct Tally {
 }
 
 pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
-    let site = Installation::start(options.storage, &options.postgres_url).await?;
+    let site = Installation::start_with_bus(
+        options.storage,
+        &options.postgres_url,
+        None,
+        &options.contexts,
+    )
+    .await?;
     let course = site.course().await?;
     let students = site.students(&course, options.students).await?;
     let questions: Vec<Value> = (0..options.questions)
@@ -544,7 +555,13 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
     // The submissions' cost ends at their outbox rows; the contexts that learn of the grades
     // (gradebook, notifications) may still be working through them. How long they take to
     // catch up is part of what a burst costs.
-    let caught_up = downstream_caught_up(&site, Duration::from_secs(120)).await?;
+    let consumers: Vec<&str> = ["gradebook", "notifications"]
+        .into_iter()
+        .filter(|context| {
+            options.contexts.is_empty() || options.contexts.iter().any(|c| c == context)
+        })
+        .collect();
+    let caught_up = downstream_caught_up(&site, &consumers, Duration::from_secs(120)).await?;
     let db = site.db("assessments")?;
     let (attempts, graded, students_with_one): (i64, i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), SUM(CASE WHEN status = 'graded' THEN 1 ELSE 0 END), COUNT(DISTINCT student_id) FROM attempts WHERE quiz_id = $1")
@@ -584,11 +601,15 @@ pub async fn exam(options: ExamOptions) -> anyhow::Result<()> {
 /// grades, has handled every one published (None if not within `limit`).
 async fn downstream_caught_up(
     site: &Installation,
+    consumers: &[&str],
     limit: Duration,
 ) -> anyhow::Result<Option<Duration>> {
     let began = Instant::now();
     let producer = site.db("assessments")?;
-    let consumers = [site.db("gradebook")?, site.db("notifications")?];
+    let consumers = consumers
+        .iter()
+        .map(|context| site.db(context))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     while began.elapsed() < limit {
         let (unpublished, head): (i64, Option<i64>) = sqlx::query_as(
             "SELECT SUM(CASE WHEN position IS NULL THEN 1 ELSE 0 END), MAX(position) FROM outbox",
@@ -596,7 +617,7 @@ async fn downstream_caught_up(
         .fetch_one(producer.pool())
         .await?;
         let mut behind = unpublished > 0;
-        for db in consumers {
+        for db in &consumers {
             let (least,): (Option<i64>,) = sqlx::query_as(
                 "SELECT MIN(position) FROM consumer_positions WHERE stream = 'assessments'",
             )
