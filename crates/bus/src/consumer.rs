@@ -517,6 +517,15 @@ async fn handle_run(
             Err(error) => return Ok(Run::FailedAt(index, error)),
         }
     }
+    // What the handler put off for the run. Failing, it names no event: the run's first one
+    // handled is taken as the failing one, so it is tried alone and the others after it.
+    if let Err(error) = handler.finish(&mut uow).await {
+        let first = outcomes
+            .iter()
+            .position(|outcome| *outcome == Some(Outcome::Handled))
+            .unwrap_or(0);
+        return Ok(Run::FailedAt(first, error));
+    }
     if let Some(position) = deliveries.iter().rev().find_map(|d| d.position) {
         save_position(&mut uow, spec, position).await?;
     }
@@ -546,6 +555,7 @@ pub(crate) async fn handle_in(
     let fresh = !claim(uow, spec, &[envelope]).await?.is_empty();
     if fresh {
         handler.handle(uow, envelope).await?;
+        handler.finish(uow).await?;
     }
     Ok(if fresh {
         Outcome::Handled
@@ -791,6 +801,99 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(inbox, 3);
+        db.close().await;
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// The ids of a run's events, put off by [`Batching`] until the run's end.
+    #[derive(Default, Clone)]
+    struct Seen(Vec<String>);
+
+    /// Does its work once per run, for all the run's events; its `finish` fails while told to.
+    #[derive(Default)]
+    struct Batching {
+        runs: std::sync::Mutex<Vec<Vec<String>>>,
+        failing: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait::async_trait]
+    impl Handler for Batching {
+        async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()> {
+            uow.put_off::<Seen>().0.push(event.id.clone());
+            Ok(())
+        }
+
+        async fn finish(&self, uow: &mut UnitOfWork) -> anyhow::Result<()> {
+            let Some(Seen(ids)) = uow.take_put_off::<Seen>() else {
+                return Ok(());
+            };
+            anyhow::ensure!(
+                !self.failing.load(Ordering::SeqCst),
+                "the run's work failed"
+            );
+            self.runs.lock().unwrap().push(ids);
+            Ok(())
+        }
+    }
+
+    /// What a handler puts off is done once for its whole run, in the run's unit of work: when
+    /// that fails, nothing of the run is kept and the first event is the one retried alone.
+    /// A unit still holding work put off refuses to commit.
+    #[tokio::test]
+    async fn work_put_off_is_done_once_at_the_end_of_the_run() {
+        let dir = std::env::temp_dir().join(format!("campus-put-off-{}", id::new_id_string()));
+        let config = campus_platform::config::Config {
+            data_dir: dir.clone(),
+            ..Default::default()
+        };
+        let db = Db::open(&config, "tally").await.unwrap();
+        db.migrate(&[]).await.unwrap();
+        let entry = "campus.ledger.entry.v1";
+        let spec = ConsumerSpec {
+            db: db.clone(),
+            subscription: "tally.entries".to_owned(),
+            stream: "ledger".to_owned(),
+            event_types: vec![entry.to_owned()],
+        };
+        let handler = Batching::default();
+        let run = [
+            delivery("e0", "campus.ledger.other.v1", 1),
+            delivery("e1", entry, 2),
+            delivery("e2", entry, 3),
+            delivery("e3", entry, 4),
+        ];
+        match handle_run(&spec, &handler, &run, None).await.unwrap() {
+            Run::Complete(outcomes) => assert_eq!(outcomes[1..], [Some(Outcome::Handled); 3]),
+            Run::FailedAt(index, error) => panic!("failed at {index}: {error:#}"),
+        }
+        assert_eq!(*handler.runs.lock().unwrap(), [["e1", "e2", "e3"]]);
+
+        handler.failing.store(true, Ordering::SeqCst);
+        let run = [
+            delivery("e0", "campus.ledger.other.v1", 5),
+            delivery("e4", entry, 6),
+            delivery("e5", entry, 7),
+        ];
+        match handle_run(&spec, &handler, &run, None).await.unwrap() {
+            Run::FailedAt(index, _) => assert_eq!(index, 1, "the run's first event handled"),
+            Run::Complete(_) => panic!("the run's work failed, so the run must"),
+        }
+        let (inbox,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM inbox")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(inbox, 3, "nothing of the failed run was kept");
+        // Alone, as a failed run's event is tried next, it is finished too.
+        handler.failing.store(false, Ordering::SeqCst);
+        let outcome = handle(&spec, &handler, &run[1].envelope, None, None)
+            .await
+            .unwrap();
+        assert_eq!(outcome, Outcome::Handled);
+        assert_eq!(handler.runs.lock().unwrap().last().unwrap(), &["e4"]);
+
+        let mut uow = db.begin().await.unwrap();
+        uow.put_off::<Seen>().0.push("forgotten".to_owned());
+        assert!(uow.commit().await.is_err(), "work put off and never done");
         db.close().await;
         std::fs::remove_dir_all(dir).ok();
     }

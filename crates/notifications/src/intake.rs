@@ -3,7 +3,9 @@
 //! course's students, a hand-in for its teachers, a released grade for its student, an
 //! announcement for every member, a place in a course for the person given it (not when they
 //! took it themselves). A grade given under manual release waits in `held_grades` until the
-//! teacher releases the work. The inbox makes each event count once.
+//! teacher releases the work. The inbox makes each event count once. Notices are told at the
+//! end of the run of events being handled, the same notice to several people in one go (see
+//! `telling::tell_at_end`).
 
 use async_trait::async_trait;
 use campus_contracts::{
@@ -22,7 +24,7 @@ use campus_platform::{
 
 use crate::{
     preferences::Category,
-    telling::{tell, Notice, Title},
+    telling::{tell_at_end, tell_put_off, Notice, Title},
 };
 
 pub(crate) fn subscription(live: Live) -> Subscription {
@@ -75,7 +77,7 @@ impl Handler for Intake {
                     title: Title::Given(&a.title),
                     actor: None,
                 };
-                tell(uow, &self.live, &notice, students).await?;
+                tell_at_end(uow, &notice, students);
             }
             AssignmentUpdated::TYPE => {
                 let a: AssignmentUpdated = event.data_as()?;
@@ -94,7 +96,7 @@ impl Handler for Intake {
                     title: Title::Given(&q.title),
                     actor: None,
                 };
-                tell(uow, &self.live, &notice, students).await?;
+                tell_at_end(uow, &notice, students);
             }
             AssignmentSubmitted::TYPE => {
                 let s: AssignmentSubmitted = event.data_as()?;
@@ -108,7 +110,7 @@ impl Handler for Intake {
                     title: Title::OfWork,
                     actor: Some(&s.student_id),
                 };
-                tell(uow, &self.live, &notice, staff).await?;
+                tell_at_end(uow, &notice, staff);
             }
             SubmissionGraded::TYPE => {
                 let g: SubmissionGraded = event.data_as()?;
@@ -132,7 +134,7 @@ impl Handler for Intake {
                     title: Title::OfWork,
                     actor: Some(&g.graded_by),
                 };
-                tell(uow, &self.live, &notice, [g.student_id]).await?;
+                tell_at_end(uow, &notice, [g.student_id]);
             }
             QuizAttemptGraded::TYPE => {
                 let g: QuizAttemptGraded = event.data_as()?;
@@ -149,7 +151,7 @@ impl Handler for Intake {
                     title: Title::OfWork,
                     actor: None,
                 };
-                tell(uow, &self.live, &notice, [g.student_id]).await?;
+                tell_at_end(uow, &notice, [g.student_id]);
             }
             GradesReleased::TYPE => {
                 let r: GradesReleased = event.data_as()?;
@@ -176,13 +178,7 @@ impl Handler for Intake {
                     title: Title::Given(&title),
                     actor: None,
                 };
-                tell(
-                    uow,
-                    &self.live,
-                    &notice,
-                    held.into_iter().map(|(student,)| student),
-                )
-                .await?;
+                tell_at_end(uow, &notice, held.into_iter().map(|(student,)| student));
             }
             AnnouncementPosted::TYPE => {
                 let a: AnnouncementPosted = event.data_as()?;
@@ -196,7 +192,7 @@ impl Handler for Intake {
                     title: Title::Given(&a.title),
                     actor: Some(&a.author_id),
                 };
-                tell(uow, &self.live, &notice, everyone).await?;
+                tell_at_end(uow, &notice, everyone);
             }
             EnrollmentGranted::TYPE => {
                 let e: EnrollmentGranted = event.data_as()?;
@@ -215,11 +211,17 @@ impl Handler for Intake {
                     title: Title::Given(""),
                     actor: None,
                 };
-                tell(uow, &self.live, &notice, [e.user_id]).await?;
+                tell_at_end(uow, &notice, [e.user_id]);
             }
             _ => {}
         }
         Ok(())
+    }
+
+    /// What the run's events told, for all of them at once: an exam's grades, handled in a
+    /// run, are one notice for its students, not one each.
+    async fn finish(&self, uow: &mut UnitOfWork) -> anyhow::Result<()> {
+        tell_put_off(uow, &self.live).await
     }
 }
 

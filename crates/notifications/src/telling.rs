@@ -84,6 +84,87 @@ pub(crate) enum Title<'a> {
     OfWork,
 }
 
+/// Notices a run of events told, written when the run ends ([`tell_put_off`]): events that
+/// tell the same thing to different people (an exam's grades, one student each) become one
+/// read of their preferences, one fold and one insert for all of them, instead of three
+/// statements each.
+#[derive(Default, Clone)]
+pub(crate) struct PutOff(Vec<(Told, BTreeSet<String>)>);
+
+/// A notice as [`PutOff`] keeps it.
+#[derive(PartialEq, Clone)]
+pub(crate) struct Told {
+    school_id: String,
+    category: Category,
+    kind: &'static str,
+    course_id: String,
+    subject_id: String,
+    /// `None`: the title of the work.
+    title: Option<String>,
+    actor: Option<String>,
+}
+
+impl Told {
+    fn of(notice: &Notice<'_>) -> Self {
+        Self {
+            school_id: notice.school_id.to_owned(),
+            category: notice.category,
+            kind: notice.kind,
+            course_id: notice.course_id.to_owned(),
+            subject_id: notice.subject_id.to_owned(),
+            title: match notice.title {
+                Title::Given(title) => Some(title.to_owned()),
+                Title::OfWork => None,
+            },
+            actor: notice.actor.map(str::to_owned),
+        }
+    }
+
+    fn notice(&self) -> Notice<'_> {
+        Notice {
+            school_id: &self.school_id,
+            category: self.category,
+            kind: self.kind,
+            course_id: &self.course_id,
+            subject_id: &self.subject_id,
+            title: self.title.as_deref().map_or(Title::OfWork, Title::Given),
+            actor: self.actor.as_deref(),
+        }
+    }
+}
+
+/// Tells `recipients` about `notice` when the run of events being handled ends (the handler's
+/// `finish` calls [`tell_put_off`]), together with the same notice to other people told in the
+/// run just before.
+pub(crate) fn tell_at_end(
+    uow: &mut UnitOfWork,
+    notice: &Notice<'_>,
+    recipients: impl IntoIterator<Item = String>,
+) {
+    let told = Told::of(notice);
+    let recipients: BTreeSet<String> = recipients.into_iter().collect();
+    let put_off = &mut uow.put_off::<PutOff>().0;
+    match put_off.last_mut() {
+        // Someone told the same twice in one run is told twice, in order, so the second folds
+        // the first in (it counts two), as when each event is told on its own.
+        Some((last, people)) if *last == told && people.is_disjoint(&recipients) => {
+            people.extend(recipients);
+        }
+        _ => put_off.push((told, recipients)),
+    }
+}
+
+/// Writes what the run told through [`tell_at_end`], in order.
+pub(crate) async fn tell_put_off(uow: &mut UnitOfWork, live: &Live) -> anyhow::Result<()> {
+    let Some(PutOff(notices)) = uow.take_put_off::<PutOff>() else {
+        return Ok(());
+    };
+    for (told, recipients) in notices {
+        tell(uow, live, &told.notice(), recipients).await?;
+    }
+    Ok(())
+}
+
 /// Tells `recipients` about `notice`, live too once the unit of work commits; answers how
 /// many were told.
 pub(crate) async fn tell(
@@ -293,7 +374,52 @@ fn live_frame(
 
 #[cfg(test)]
 mod tests {
+    use campus_platform::db::Db;
+    use campus_testkit::{Backend, Storage, TestEnv, Transport};
+
     use super::*;
+
+    /// A run's alike notices are told together, and someone told twice in the run is told in
+    /// order: one line that counts two, as when each event is told on its own.
+    #[tokio::test]
+    async fn a_runs_alike_notices_are_told_together_and_in_order() {
+        let backend = Backend::on_this_machine(Storage::Sqlite, Transport::Embedded).unwrap();
+        let env = TestEnv::new(&backend).await;
+        let db = Db::open(&env.config, "notifications").await.unwrap();
+        db.migrate(&crate::context().migrators()).await.unwrap();
+        let graded = Notice {
+            school_id: "school",
+            category: Category::Grades,
+            kind: "quiz_graded",
+            course_id: "course",
+            subject_id: "quiz",
+            title: Title::OfWork,
+            actor: None,
+        };
+        let mut uow = db.begin().await.unwrap();
+        for student in ["ann", "bo", "ann", "cy"] {
+            tell_at_end(&mut uow, &graded, [student.to_owned()]);
+        }
+        let put_off = &uow.put_off::<PutOff>().0;
+        let told: Vec<Vec<&str>> = put_off
+            .iter()
+            .map(|(_, people)| people.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(told, [vec!["ann", "bo"], vec!["ann", "cy"]]);
+        tell_put_off(&mut uow, &Live::default()).await.unwrap();
+        uow.commit().await.unwrap();
+        let lines: Vec<(String, i64)> =
+            sqlx::query_as("SELECT user_id, count FROM notifications ORDER BY user_id")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            lines,
+            [("ann".into(), 2), ("bo".into(), 1), ("cy".into(), 1)]
+        );
+        db.close().await;
+        env.cleanup().await;
+    }
 
     /// Absorbing a person's earlier notification looks them up by key and person, so its cost
     /// does not grow with the number of people told under the same key.

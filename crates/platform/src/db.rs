@@ -437,6 +437,7 @@ impl Db {
             db: self.clone(),
             outbox: Vec::new(),
             after_commit: Vec::new(),
+            put_off: http::Extensions::new(),
         })
     }
 
@@ -674,6 +675,7 @@ async fn commit_group(db: Db, _turn: OwnedMutexGuard<()>, mut queued: Vec<Queued
             db: db.clone(),
             outbox: Vec::new(),
             after_commit: Vec::new(),
+            put_off: http::Extensions::new(),
         };
         let mut done = Vec::with_capacity(queued.len());
         let mut failed = None;
@@ -831,6 +833,9 @@ pub struct UnitOfWork {
     /// connection's thread instead of many while the write lock is held.
     outbox: Vec<OutboxRow>,
     after_commit: Vec<Box<dyn FnOnce() + Send>>,
+    /// What an event handler put off until its run's end, one value per type (see
+    /// [`UnitOfWork::put_off`]), in `http`'s map by type, as requests' extensions are.
+    put_off: http::Extensions,
 }
 
 impl UnitOfWork {
@@ -853,6 +858,20 @@ impl UnitOfWork {
         self.after_commit.push(Box::new(f));
     }
 
+    /// Work of type `T` put off until the end of a run of events, to be done by the handler's
+    /// [`crate::events::Handler::finish`] (taken with [`UnitOfWork::take_put_off`]): the value
+    /// of that type this unit holds, a new one at first. Dropped with the unit when it rolls
+    /// back; [`UnitOfWork::commit`] refuses a unit that still holds any, so nothing put off is
+    /// forgotten.
+    pub fn put_off<T: Default + Clone + Send + Sync + 'static>(&mut self) -> &mut T {
+        self.put_off.get_or_insert_default()
+    }
+
+    /// Takes the work of type `T` this unit put off, if any.
+    pub fn take_put_off<T: Clone + Send + Sync + 'static>(&mut self) -> Option<T> {
+        self.put_off.remove()
+    }
+
     /// Commits the state change and its events together, hands the events on (to their log
     /// when it numbers them at commit, else to the relay), then runs what waited for the commit.
     pub async fn commit(self) -> crate::Result<()> {
@@ -862,7 +881,13 @@ impl UnitOfWork {
             db,
             outbox,
             after_commit,
+            put_off,
         } = self;
+        if !put_off.is_empty() {
+            return Err(crate::Error::internal(anyhow::anyhow!(
+                "a unit of work was committed with work put off and never done"
+            )));
+        }
         let numbered = db.write_events(&mut tx, &outbox).await?;
         tx.commit().await?;
         db.announce(outbox, numbered);

@@ -7,7 +7,7 @@ use campus_contracts::assessments::{
     DueDateExtended, QuizAttemptGraded, QuizPublished,
 };
 use campus_platform::{
-    db::UnitOfWork,
+    db::{next_chunk, value_rows, UnitOfWork},
     events::{Envelope, Event, Handler, Subscription},
     time,
 };
@@ -44,6 +44,11 @@ struct Item<'a> {
 #[async_trait]
 impl Handler for Dates {
     async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()> {
+        let hand_in = [AssignmentSubmitted::TYPE, QuizAttemptGraded::TYPE];
+        if !hand_in.contains(&event.event_type.as_str()) {
+            // The run's hand-ins so far go first: this event may withdraw their work.
+            write_handed_in(uow).await?;
+        }
         match event.event_type.as_str() {
             AssignmentPublished::TYPE => {
                 let a: AssignmentPublished = event.data_as()?;
@@ -126,15 +131,19 @@ impl Handler for Dates {
             }
             AssignmentSubmitted::TYPE => {
                 let s: AssignmentSubmitted = event.data_as()?;
-                handed(uow, &s.assignment_id, &s.student_id).await?;
+                handed(uow, &s.assignment_id, &s.student_id);
             }
             QuizAttemptGraded::TYPE => {
                 let q: QuizAttemptGraded = event.data_as()?;
-                handed(uow, &q.quiz_id, &q.student_id).await?;
+                handed(uow, &q.quiz_id, &q.student_id);
             }
             _ => {}
         }
         Ok(())
+    }
+
+    async fn finish(&self, uow: &mut UnitOfWork) -> anyhow::Result<()> {
+        write_handed_in(uow).await
     }
 }
 
@@ -159,14 +168,40 @@ async fn keep(uow: &mut UnitOfWork, item: &Item<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn handed(uow: &mut UnitOfWork, item_id: &str, student_id: &str) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO handed_in (item_id, student_id) VALUES ($1, $2) \
-         ON CONFLICT (item_id, student_id) DO NOTHING",
-    )
-    .bind(item_id)
-    .bind(student_id)
-    .execute(uow.conn())
-    .await?;
+/// What a run of events handed in, written at the run's end or before its next event of
+/// another kind ([`write_handed_in`]): an exam's hand-ins, an event each, are one statement.
+#[derive(Default, Clone)]
+struct HandedIn(Vec<(String, String)>);
+
+/// Rows per `INSERT` of hand-ins (two parameters each).
+const HANDED_IN_PER_INSERT: usize = 256;
+
+fn handed(uow: &mut UnitOfWork, item_id: &str, student_id: &str) {
+    uow.put_off::<HandedIn>()
+        .0
+        .push((item_id.to_owned(), student_id.to_owned()));
+}
+
+/// Writes the hand-ins put off by [`handed`].
+async fn write_handed_in(uow: &mut UnitOfWork) -> anyhow::Result<()> {
+    let Some(HandedIn(rows)) = uow.take_put_off::<HandedIn>() else {
+        return Ok(());
+    };
+    let mut rest = &rows[..];
+    while !rest.is_empty() {
+        let (chunk, after) = rest.split_at(next_chunk(rest.len(), HANDED_IN_PER_INSERT));
+        let sql = format!(
+            "INSERT INTO handed_in (item_id, student_id) VALUES {} \
+             ON CONFLICT (item_id, student_id) DO NOTHING",
+            value_rows(chunk.len(), 2)
+        );
+        let sql = uow.db().backend().positional(&sql);
+        let mut insert = sqlx::query(&sql);
+        for (item_id, student_id) in chunk {
+            insert = insert.bind(item_id).bind(student_id);
+        }
+        insert.execute(uow.conn()).await?;
+        rest = after;
+    }
     Ok(())
 }
