@@ -89,11 +89,11 @@ pub(crate) enum Title<'a> {
 /// read of their preferences, one fold and one insert for all of them, instead of three
 /// statements each.
 #[derive(Default, Clone)]
-pub(crate) struct PutOff(Vec<(Told, BTreeSet<String>)>);
+struct PutOff(Vec<(Told, BTreeSet<String>)>);
 
 /// A notice as [`PutOff`] keeps it.
 #[derive(PartialEq, Clone)]
-pub(crate) struct Told {
+struct Told {
     school_id: String,
     category: Category,
     kind: &'static str,
