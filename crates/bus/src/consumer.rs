@@ -753,11 +753,12 @@ mod tests {
         }
     }
 
-    /// One run's inbox rows go in one statement: an event handled before, or twice in the run
-    /// (a redelivery landing in the same batch), is handled once; other types are left alone.
-    #[tokio::test]
-    async fn a_run_handles_each_new_event_once() {
-        let dir = std::env::temp_dir().join(format!("campus-inbox-{}", id::new_id_string()));
+    /// The type of event the tests' consumer subscribes to.
+    const ENTRY: &str = "campus.ledger.entry.v1";
+
+    /// A context's database in a directory of its own and a consumer of [`ENTRY`] events on it.
+    async fn tally() -> (Db, std::path::PathBuf, ConsumerSpec) {
+        let dir = std::env::temp_dir().join(format!("campus-tally-{}", id::new_id_string()));
         let config = campus_platform::config::Config {
             data_dir: dir.clone(),
             ..Default::default()
@@ -768,10 +769,18 @@ mod tests {
             db: db.clone(),
             subscription: "tally.entries".to_owned(),
             stream: "ledger".to_owned(),
-            event_types: vec!["campus.ledger.entry.v1".to_owned()],
+            event_types: vec![ENTRY.to_owned()],
         };
+        (db, dir, spec)
+    }
+
+    /// One run's inbox rows go in one statement: an event handled before, or twice in the run
+    /// (a redelivery landing in the same batch), is handled once; other types are left alone.
+    #[tokio::test]
+    async fn a_run_handles_each_new_event_once() {
+        let (db, dir, spec) = tally().await;
         let handler = Counting(Default::default());
-        let entry = "campus.ledger.entry.v1";
+        let entry = ENTRY;
         let outcomes = |run: Run| match run {
             Run::Complete(outcomes) => outcomes,
             Run::FailedAt(index, error) => panic!("failed at {index}: {error:#}"),
@@ -841,20 +850,8 @@ mod tests {
     /// A unit still holding work put off refuses to commit.
     #[tokio::test]
     async fn work_put_off_is_done_once_at_the_end_of_the_run() {
-        let dir = std::env::temp_dir().join(format!("campus-put-off-{}", id::new_id_string()));
-        let config = campus_platform::config::Config {
-            data_dir: dir.clone(),
-            ..Default::default()
-        };
-        let db = Db::open(&config, "tally").await.unwrap();
-        db.migrate(&[]).await.unwrap();
-        let entry = "campus.ledger.entry.v1";
-        let spec = ConsumerSpec {
-            db: db.clone(),
-            subscription: "tally.entries".to_owned(),
-            stream: "ledger".to_owned(),
-            event_types: vec![entry.to_owned()],
-        };
+        let (db, dir, spec) = tally().await;
+        let entry = ENTRY;
         let handler = Batching::default();
         let run = [
             delivery("e0", "campus.ledger.other.v1", 1),
