@@ -138,7 +138,8 @@ impl Frame {
         crate::when::date_time(&self.tr, rfc3339.as_ref(), self.time_zone())
     }
 
-    /// The person's time zone (their school's when they chose none; UTC when neither did).
+    /// The person's time zone (their school's when they chose none; none when neither did,
+    /// and instants are then shown in UTC).
     pub(crate) fn time_zone(&self) -> Option<&str> {
         self.me
             .as_ref()
