@@ -3,6 +3,11 @@
 //! is graded, and become visible to students when released. Every grade received is also
 //! written to the history. The inbox makes each event count once; assessments' events share
 //! the course as subject, so a grade never arrives before its item.
+//!
+//! An exam's grades arrive as an event per student: a run of them is written at the run's end
+//! (or before its next event of another kind), a statement per many students.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use campus_contracts::assessments::{
@@ -10,7 +15,7 @@ use campus_contracts::assessments::{
     LatePolicy, QuizAttemptGraded, QuizPublished, SubmissionGraded,
 };
 use campus_platform::{
-    db::{Backend, Double, UnitOfWork},
+    db::{Double, UnitOfWork},
     events::{Envelope, Event, Handler, Subscription},
     id, time,
 };
@@ -47,20 +52,34 @@ struct ItemFacts<'a> {
     release: GradeRelease,
 }
 
-/// A grade as an event gives it.
-struct GradeFacts<'a> {
-    item_id: &'a str,
-    student_id: &'a str,
-    course_id: &'a str,
-    school_id: &'a str,
+/// A grade as an event gives it, kept until the run writes it ([`write_graded`]).
+#[derive(Clone)]
+struct Grade {
+    item_id: String,
+    student_id: String,
+    course_id: String,
+    school_id: String,
     points: f64,
     days_late: i64,
-    graded_by: &'a str,
+    graded_by: String,
+    /// When it arrived: the grade's `updated_at` and its history line's `changed_at`.
+    at: i64,
+}
+
+impl Grade {
+    fn key(&self) -> (String, String) {
+        (self.item_id.clone(), self.student_id.clone())
+    }
 }
 
 #[async_trait]
 impl Handler for Intake {
     async fn handle(&self, uow: &mut UnitOfWork, event: &Envelope) -> anyhow::Result<()> {
+        let grades = [SubmissionGraded::TYPE, QuizAttemptGraded::TYPE];
+        if !grades.contains(&event.event_type.as_str()) {
+            // The run's grades so far go first: this event may withdraw their item.
+            write_graded(uow).await?;
+        }
         match event.event_type.as_str() {
             AssignmentPublished::TYPE => {
                 let a: AssignmentPublished = event.data_as()?;
@@ -132,36 +151,38 @@ impl Handler for Intake {
             }
             SubmissionGraded::TYPE => {
                 let g: SubmissionGraded = event.data_as()?;
-                save_grade(
+                graded(
                     uow,
-                    &GradeFacts {
-                        item_id: &g.assignment_id,
-                        student_id: &g.student_id,
-                        course_id: &g.course_id,
-                        school_id: &g.school_id,
+                    Grade {
+                        item_id: g.assignment_id,
+                        student_id: g.student_id,
+                        course_id: g.course_id,
+                        school_id: g.school_id,
                         points: g.points,
                         days_late: g.days_late,
-                        graded_by: &g.graded_by,
+                        graded_by: g.graded_by,
+                        at: time::now_ms(),
                     },
-                )
-                .await
+                );
+                Ok(())
             }
             QuizAttemptGraded::TYPE => {
                 // The quiz's grade is the student's kept score (highest, latest or average).
                 let g: QuizAttemptGraded = event.data_as()?;
-                save_grade(
+                graded(
                     uow,
-                    &GradeFacts {
-                        item_id: &g.quiz_id,
-                        student_id: &g.student_id,
-                        course_id: &g.course_id,
-                        school_id: &g.school_id,
+                    Grade {
+                        item_id: g.quiz_id,
+                        student_id: g.student_id,
+                        course_id: g.course_id,
+                        school_id: g.school_id,
                         points: g.kept_points,
                         days_late: 0,
-                        graded_by: "quiz",
+                        graded_by: "quiz".to_owned(),
+                        at: time::now_ms(),
                     },
-                )
-                .await
+                );
+                Ok(())
             }
             GradesReleased::TYPE => {
                 let r: GradesReleased = event.data_as()?;
@@ -174,6 +195,10 @@ impl Handler for Intake {
             }
             _ => Ok(()),
         }
+    }
+
+    async fn finish(&self, uow: &mut UnitOfWork) -> anyhow::Result<()> {
+        write_graded(uow).await
     }
 }
 
@@ -205,34 +230,217 @@ async fn save_item(uow: &mut UnitOfWork, item: &ItemFacts<'_>) -> anyhow::Result
     Ok(())
 }
 
-/// Keeps a student's grade on an item (overrides and excusals stay) and writes it to the
-/// grade's history.
-async fn save_grade(uow: &mut UnitOfWork, grade: &GradeFacts<'_>) -> anyhow::Result<()> {
-    const GRADE: &str = "INSERT INTO grades (item_id, student_id, course_id, school_id, points, \
-         days_late, excused, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
-         ON CONFLICT (item_id, student_id) DO UPDATE SET points = $5, days_late = $6, \
-         updated_at = $7";
-    const HISTORY: &str = "INSERT INTO grade_history (id, item_id, student_id, course_id, \
-         change, points, changed_by, reason, changed_at) \
-         VALUES ($8, $1, $2, $3, 'graded', $5, $9, NULL, $7)";
-    // The grade and its line of history go to the database in one request: a class graded at
-    // once is an event per student, and on SQLite each request is a hand-over to the
-    // connection's thread and back. PostgreSQL takes the grade in a data-modifying `WITH`.
-    let sql = match uow.db().backend() {
-        Backend::Sqlite => format!("{GRADE}; {HISTORY}"),
-        Backend::Postgres => format!("WITH graded AS ({GRADE} RETURNING item_id) {HISTORY}"),
+/// The grades a run of events gave, in order ([`graded`]).
+#[derive(Default, Clone)]
+struct Graded {
+    /// Every grade given: each is a line of the grade's history.
+    given: Vec<Grade>,
+    /// Where in `given` each item and student's latest grade is: the one their row keeps.
+    /// A student graded twice in a run (a second attempt) is one row, as a statement that
+    /// writes many rows may change each only once (PostgreSQL refuses otherwise).
+    latest: HashMap<(String, String), usize>,
+}
+
+/// Rows per `INSERT` of grades or of their history (eight parameters each).
+const GRADES_PER_INSERT: usize = 128;
+
+fn graded(uow: &mut UnitOfWork, grade: Grade) {
+    let run = uow.put_off::<Graded>();
+    run.latest.insert(grade.key(), run.given.len());
+    run.given.push(grade);
+}
+
+/// Keeps each student's latest grade of the run on its item (overrides and excusals stay) and
+/// writes every grade of the run to the history.
+async fn write_graded(uow: &mut UnitOfWork) -> anyhow::Result<()> {
+    let Some(Graded { given, latest }) = uow.take_put_off::<Graded>() else {
+        return Ok(());
     };
-    sqlx::query(&sql)
-        .bind(grade.item_id)
-        .bind(grade.student_id)
-        .bind(grade.course_id)
-        .bind(grade.school_id)
-        .bind(grade.points)
-        .bind(grade.days_late)
-        .bind(time::now_ms())
-        .bind(id::new_id_string())
-        .bind(grade.graded_by)
-        .execute(uow.conn())
-        .await?;
+    let mut kept: Vec<usize> = latest.into_values().collect();
+    kept.sort_unstable();
+    let kept: Vec<&Grade> = kept.iter().map(|&at| &given[at]).collect();
+    uow.write_rows(
+        &kept,
+        8,
+        GRADES_PER_INSERT,
+        |values| {
+            format!(
+                "INSERT INTO grades (item_id, student_id, course_id, school_id, points, \
+                 days_late, excused, updated_at) VALUES {values} \
+                 ON CONFLICT (item_id, student_id) DO UPDATE SET points = excluded.points, \
+                 days_late = excluded.days_late, updated_at = excluded.updated_at"
+            )
+        },
+        |insert, grade| {
+            insert
+                .bind(&grade.item_id)
+                .bind(&grade.student_id)
+                .bind(&grade.course_id)
+                .bind(&grade.school_id)
+                .bind(grade.points)
+                .bind(grade.days_late)
+                .bind(0_i64)
+                .bind(grade.at)
+        },
+    )
+    .await?;
+    uow.write_rows(
+        &given,
+        8,
+        GRADES_PER_INSERT,
+        |values| {
+            format!(
+                "INSERT INTO grade_history (id, item_id, student_id, course_id, change, \
+                 points, changed_by, changed_at) VALUES {values}"
+            )
+        },
+        |insert, grade| {
+            insert
+                .bind(id::new_id_string())
+                .bind(&grade.item_id)
+                .bind(&grade.student_id)
+                .bind(&grade.course_id)
+                .bind("graded")
+                .bind(grade.points)
+                .bind(&grade.graded_by)
+                .bind(grade.at)
+        },
+    )
+    .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use campus_platform::db::Db;
+    use campus_testkit::{each_storage, TestEnv};
+
+    use super::*;
+
+    fn quiz_graded(student: &str, kept_points: f64) -> QuizAttemptGraded {
+        QuizAttemptGraded {
+            attempt_id: id::new_id_string(),
+            quiz_id: "quiz".to_owned(),
+            course_id: "course".to_owned(),
+            school_id: "school".to_owned(),
+            student_id: student.to_owned(),
+            points: kept_points,
+            kept_points,
+            max_points: 10.0,
+            released: false,
+        }
+    }
+
+    async fn handle_run(uow: &mut UnitOfWork, events: &[Envelope]) {
+        for event in events {
+            Intake.handle(uow, event).await.unwrap();
+        }
+        Intake.finish(uow).await.unwrap();
+    }
+
+    each_storage! {
+        /// A run's grades are written together: each student keeps their latest grade of the
+        /// run (a second attempt graded in the same run included), overrides and excusals
+        /// stay, every grade is a line of history, and an event of another kind in the run
+        /// (here withdrawing the work) comes after the grades before it.
+        async fn a_runs_grades_are_written_together_and_in_order(env: TestEnv) {
+            let db = Db::open(&env.config, "gradebook").await.unwrap();
+            db.migrate(&crate::context().migrators()).await.unwrap();
+            let quiz = QuizPublished {
+                quiz_id: "quiz".to_owned(),
+                course_id: "course".to_owned(),
+                school_id: "school".to_owned(),
+                module_id: None,
+                title: "Fractions".to_owned(),
+                max_points: 10.0,
+                opens_at: None,
+                closes_at: None,
+                release: GradeRelease::Manual,
+            };
+            let mut uow = db.begin().await.unwrap();
+            handle_run(&mut uow, &[Envelope::new("school", &quiz).unwrap()]).await;
+            uow.commit().await.unwrap();
+            sqlx::query(
+                "INSERT INTO grades (item_id, student_id, course_id, school_id, points, \
+                 days_late, excused, override_points, override_reason, updated_at) \
+                 VALUES ('quiz', 'bo', 'course', 'school', NULL, 0, 1, 9.5, 'ill', 1)",
+            )
+            .execute(db.pool())
+            .await
+            .unwrap();
+
+            let essay = SubmissionGraded {
+                submission_id: "submission".to_owned(),
+                assignment_id: "essay".to_owned(),
+                course_id: "course".to_owned(),
+                school_id: "school".to_owned(),
+                student_id: "ann".to_owned(),
+                points: 4.0,
+                max_points: 5.0,
+                days_late: 0,
+                graded_by: "teacher".to_owned(),
+                released: true,
+            };
+            let withdrawn = AssignmentWithdrawn {
+                assignment_id: "essay".to_owned(),
+                course_id: "course".to_owned(),
+                school_id: "school".to_owned(),
+            };
+            let events = [
+                Envelope::new("school", &quiz_graded("ann", 3.0)).unwrap(),
+                Envelope::new("school", &essay).unwrap(),
+                Envelope::new("school", &quiz_graded("bo", 5.0)).unwrap(),
+                Envelope::new("school", &quiz_graded("ann", 7.0)).unwrap(),
+                Envelope::new("school", &withdrawn).unwrap(),
+                Envelope::new("school", &quiz_graded("cy", 4.0)).unwrap(),
+                Envelope::new("school", &quiz_graded("cy", 6.0)).unwrap(),
+            ];
+            let mut uow = db.begin().await.unwrap();
+            handle_run(&mut uow, &events).await;
+            uow.commit().await.unwrap();
+
+            let grades: Vec<(String, String, f64, i64, Option<f64>)> = sqlx::query_as(
+                "SELECT item_id, student_id, points, excused, override_points FROM grades \
+                 ORDER BY item_id, student_id",
+            )
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            let grade = |item: &str, student: &str, points, excused, over| {
+                (item.to_owned(), student.to_owned(), points, excused, over)
+            };
+            assert_eq!(
+                grades,
+                [
+                    grade("quiz", "ann", 7.0, 0, None),
+                    grade("quiz", "bo", 5.0, 1, Some(9.5)),
+                    grade("quiz", "cy", 6.0, 0, None),
+                ],
+                "the essay's grade went with the essay"
+            );
+            let history: Vec<(String, String, f64, String)> = sqlx::query_as(
+                "SELECT item_id, student_id, points, changed_by FROM grade_history \
+                 ORDER BY student_id, item_id, points",
+            )
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            let line = |item: &str, student: &str, points, by: &str| {
+                (item.to_owned(), student.to_owned(), points, by.to_owned())
+            };
+            assert_eq!(
+                history,
+                [
+                    line("essay", "ann", 4.0, "teacher"),
+                    line("quiz", "ann", 3.0, "quiz"),
+                    line("quiz", "ann", 7.0, "quiz"),
+                    line("quiz", "bo", 5.0, "quiz"),
+                    line("quiz", "cy", 4.0, "quiz"),
+                    line("quiz", "cy", 6.0, "quiz"),
+                ]
+            );
+            db.close().await;
+            env.cleanup().await;
+        }
+    }
 }

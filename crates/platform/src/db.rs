@@ -250,6 +250,9 @@ fn committer(context: &str) -> anyhow::Result<mpsc::UnboundedSender<BoxFuture<'s
     Ok(commits)
 }
 
+/// A statement with its values bound, as sqlx makes one for any backend.
+pub type Statement<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
 /// A unit of work's writes, as a function that can run again: [`Db::write_grouped`] runs
 /// several in one transaction and replays the others when one of them fails.
 pub type Writes<T> =
@@ -870,6 +873,31 @@ impl UnitOfWork {
     /// Takes the work of type `T` this unit put off, if any.
     pub fn take_put_off<T: Clone + Send + Sync + 'static>(&mut self) -> Option<T> {
         self.put_off.remove()
+    }
+
+    /// Writes `rows` with statements of many rows each, at most `most` rows a statement (in
+    /// chunks of [`next_chunk`]'s sizes): `statement` is the SQL around the rows' `VALUES`
+    /// (given as [`value_rows`] of `columns` parameters each), `bind` binds one row's values in
+    /// their order. On SQLite each statement is one hand-over to the connection's thread.
+    pub async fn write_rows<R: Sync>(
+        &mut self,
+        rows: &[R],
+        columns: usize,
+        most: usize,
+        statement: impl Fn(&str) -> String + Sync,
+        bind: impl for<'q> Fn(Statement<'q>, &'q R) -> Statement<'q> + Sync,
+    ) -> Result<(), sqlx::Error> {
+        let backend = self.db.backend();
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let (chunk, after) = rest.split_at(next_chunk(rest.len(), most));
+            let sql = statement(&value_rows(chunk.len(), columns));
+            let sql = backend.positional(&sql);
+            let query = chunk.iter().fold(sqlx::query(&sql), &bind);
+            query.execute(&mut *self.tx).await?;
+            rest = after;
+        }
+        Ok(())
     }
 
     /// Commits the state change and its events together, hands the events on (to their log

@@ -7,7 +7,7 @@ use campus_contracts::assessments::{
     DueDateExtended, QuizAttemptGraded, QuizPublished,
 };
 use campus_platform::{
-    db::{next_chunk, value_rows, UnitOfWork},
+    db::UnitOfWork,
     events::{Envelope, Event, Handler, Subscription},
     time,
 };
@@ -187,21 +187,18 @@ async fn write_handed_in(uow: &mut UnitOfWork) -> anyhow::Result<()> {
     let Some(HandedIn(rows)) = uow.take_put_off::<HandedIn>() else {
         return Ok(());
     };
-    let mut rest = &rows[..];
-    while !rest.is_empty() {
-        let (chunk, after) = rest.split_at(next_chunk(rest.len(), HANDED_IN_PER_INSERT));
-        let sql = format!(
-            "INSERT INTO handed_in (item_id, student_id) VALUES {} \
-             ON CONFLICT (item_id, student_id) DO NOTHING",
-            value_rows(chunk.len(), 2)
-        );
-        let sql = uow.db().backend().positional(&sql);
-        let mut insert = sqlx::query(&sql);
-        for (item_id, student_id) in chunk {
-            insert = insert.bind(item_id).bind(student_id);
-        }
-        insert.execute(uow.conn()).await?;
-        rest = after;
-    }
+    uow.write_rows(
+        &rows,
+        2,
+        HANDED_IN_PER_INSERT,
+        |values| {
+            format!(
+                "INSERT INTO handed_in (item_id, student_id) VALUES {values} \
+                 ON CONFLICT (item_id, student_id) DO NOTHING"
+            )
+        },
+        |insert, (item_id, student_id)| insert.bind(item_id).bind(student_id),
+    )
+    .await?;
     Ok(())
 }
