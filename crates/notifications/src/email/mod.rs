@@ -15,7 +15,7 @@ pub(crate) mod unsubscribe;
 use std::{sync::Arc, time::Duration};
 
 use campus_platform::{
-    db::{placeholders, value_rows, Db, UnitOfWork},
+    db::{placeholders, Db, UnitOfWork},
     outgoing_mail::{self, Postman},
     people::People,
     sealing::Sealer,
@@ -308,24 +308,27 @@ async fn remember(
         Kind::News => "next_mail_at",
         Kind::Digest => "next_digest_at",
     };
-    for chunk in people.chunks(PEOPLE_PER_INSERT) {
-        let rows = value_rows(chunk.len(), 5);
-        let sql = format!(
-            "INSERT INTO email_rhythm (user_id, school_id, {column}, last_sent_at, updated_at) \
-             VALUES {rows} ON CONFLICT (user_id) DO UPDATE SET {column} = excluded.{column}, \
-             last_sent_at = COALESCE(excluded.last_sent_at, email_rhythm.last_sent_at)"
-        );
-        let sql = uow.db().backend().positional(&sql);
-        let mut insert = sqlx::query(&sql);
-        for pace in chunk {
-            insert = insert
+    uow.write_rows(
+        people,
+        5,
+        PEOPLE_PER_INSERT,
+        |rows| {
+            format!(
+                "INSERT INTO email_rhythm (user_id, school_id, {column}, last_sent_at, \
+                 updated_at) VALUES {rows} ON CONFLICT (user_id) DO UPDATE SET \
+                 {column} = excluded.{column}, \
+                 last_sent_at = COALESCE(excluded.last_sent_at, email_rhythm.last_sent_at)"
+            )
+        },
+        |insert, pace| {
+            insert
                 .bind(pace.user_id)
                 .bind(pace.school_id)
                 .bind(pace.not_before)
                 .bind(pace.sent_at)
-                .bind(now);
-        }
-        insert.execute(uow.conn()).await?;
-    }
+                .bind(now)
+        },
+    )
+    .await?;
     Ok(())
 }
