@@ -450,7 +450,7 @@ impl Db {
     /// busy handler until the other lets go.
     pub async fn write_one<'q>(
         &self,
-        statement: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+        statement: Statement<'q>,
     ) -> crate::Result<sqlx::any::AnyQueryResult> {
         let mut uow = self.begin().await?;
         let done = statement.execute(uow.conn()).await?;

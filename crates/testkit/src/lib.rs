@@ -23,7 +23,10 @@ mod stand_in;
 
 use std::{future::Future, time::Duration};
 
-use campus_platform::{context::Context, db::Db};
+use campus_platform::{
+    context::Context,
+    db::{Db, Statement},
+};
 
 pub use app::TestApp;
 pub use backend::{nats_url, postgres_url, redis_url, Backend, Storage, Transport};
@@ -47,10 +50,7 @@ where
 /// The steps of SQLite's plan for `query` (a statement behind `EXPLAIN QUERY PLAN`, with its
 /// values bound) on `context`'s database, freshly migrated: for tests that an index serves a
 /// statement. One line a step, as SQLite words it.
-pub async fn sqlite_plan<'q>(
-    context: &Context,
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-) -> Vec<String> {
+pub async fn sqlite_plan<'q>(context: &Context, query: Statement<'q>) -> Vec<String> {
     let backend = Backend::on_this_machine(Storage::Sqlite, Transport::Embedded).unwrap();
     let env = TestEnv::new(&backend).await;
     let db = Db::open(&env.config, context.name).await.unwrap();

@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use campus_platform::{
     cache::{Forgetting, ReadCache},
-    db::{placeholders, Backend, Db, Double, UnitOfWork},
+    db::{placeholders, Backend, Db, Double, Statement, UnitOfWork},
     Error, Result,
 };
 use sqlx::AnyConnection;
@@ -434,10 +434,8 @@ pub(crate) async fn close_attempt(
     Ok(true)
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
 /// `query` with each mark's question, answer, points, correctness and time bound in turn.
-fn with_marks<'q>(mut query: AnyQuery<'q>, marks: &'q [MarkedAnswer]) -> AnyQuery<'q> {
+fn with_marks<'q>(mut query: Statement<'q>, marks: &'q [MarkedAnswer]) -> Statement<'q> {
     for mark in marks {
         query = query
             .bind(&mark.question_id)
