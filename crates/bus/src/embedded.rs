@@ -40,6 +40,11 @@ use crate::{
 /// Consumers also look for new rows this often, in case a wake-up was missed.
 const IDLE_RECHECK: Duration = Duration::from_secs(1);
 const BATCH: i64 = 256;
+/// A consumer that keeps up takes its next batch no sooner than this after the last one: under
+/// a burst each of its runs (a transaction, with its inbox rows and position) then gathers the
+/// events of a few commits instead of one each, while an event arriving after a quiet moment is
+/// taken at once. One that is behind (its last batch was full) goes on without waiting.
+const GATHER: Duration = Duration::from_millis(5);
 /// The most published events a stream keeps in memory: at 2,000 a second, two seconds' worth.
 const RECENT: usize = 4096;
 
@@ -249,6 +254,7 @@ impl EventLog for EmbeddedLog {
             query: read_query(spec.event_types.len()),
             event_types: spec.event_types.clone(),
             position,
+            last_handed: None,
         }))
     }
 
@@ -325,6 +331,8 @@ struct EmbeddedDeliveries {
     query: String,
     event_types: Vec<String>,
     position: i64,
+    /// When the last batch was handed out, unless it was full.
+    last_handed: Option<tokio::time::Instant>,
 }
 
 impl EmbeddedDeliveries {
@@ -359,6 +367,15 @@ impl Deliveries for EmbeddedDeliveries {
             if cancel.is_cancelled() {
                 return Ok(Vec::new());
             }
+            // Busy: let the burst gather for the rest of the moment (see `GATHER`).
+            if let Some(gathered) = self.last_handed.map(|at| at + GATHER) {
+                if gathered > tokio::time::Instant::now() {
+                    tokio::select! {
+                        _ = cancel.cancelled() => return Ok(Vec::new()),
+                        _ = tokio::time::sleep_until(gathered) => {}
+                    }
+                }
+            }
             // Rows up to the head are committed; mark it seen before reading, so a publish
             // during the read wakes us.
             let head = *self.head.borrow_and_update();
@@ -369,6 +386,7 @@ impl Deliveries for EmbeddedDeliveries {
             };
             if let Some(last) = batch.last() {
                 self.position = last.sequence;
+                self.last_handed = (batch.len() < BATCH as usize).then(tokio::time::Instant::now);
                 return Ok(batch);
             }
             if head > self.position {
@@ -450,5 +468,106 @@ mod tests {
         let batch = positions(recent.after(100, many, &types)).unwrap();
         assert_eq!(batch.len(), BATCH as usize);
         assert_eq!(batch[0], 101);
+    }
+
+    /// A consumer that has just taken a batch takes its next one only once `GATHER` has passed,
+    /// with everything published meanwhile; after a quiet moment an event is handed over at
+    /// once, and so is the rest of a backlog after a full batch.
+    #[tokio::test]
+    async fn a_consumer_that_keeps_up_gathers_a_moment_of_events_and_takes_a_lone_one_at_once() {
+        let dir = std::env::temp_dir().join(format!(
+            "campus-bus-{}",
+            campus_platform::id::new_id_string()
+        ));
+        let config = campus_platform::config::Config {
+            data_dir: dir.clone(),
+            ..Default::default()
+        };
+        let db = Db::open(&config, "gathering").await.unwrap();
+        db.migrate(&[]).await.unwrap();
+        let log = EmbeddedLog::default();
+        log.prepare_stream("gathering", Some(&db)).await.unwrap();
+        let spec = ConsumerSpec {
+            db: db.clone(),
+            subscription: "tally.gathering".to_owned(),
+            stream: "gathering".to_owned(),
+            event_types: vec!["a".to_owned()],
+        };
+        let mut deliveries = log.deliveries(&spec).await.unwrap();
+        let stream = log.stream("gathering").unwrap();
+        let publish = {
+            let stream = stream.clone();
+            move |n: i64| stream.published(n, Some(vec![event("a", n)]), 1)
+        };
+        let cancel = CancellationToken::new();
+        let batch = |batch: Vec<Delivery>| batch.iter().map(|d| d.sequence).collect::<Vec<_>>();
+
+        // The clock moves only when every task waits: the waits below are exact.
+        tokio::time::pause();
+        let start = tokio::time::Instant::now();
+        publish(1);
+        assert_eq!(
+            batch(deliveries.next_batch(&cancel).await.unwrap()),
+            vec![1]
+        );
+        assert_eq!(
+            start.elapsed(),
+            Duration::ZERO,
+            "the first event is taken at once"
+        );
+
+        publish(2);
+        let publisher = tokio::spawn({
+            let publish = publish.clone();
+            async move {
+                for n in 3..=4 {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    publish(n);
+                }
+            }
+        });
+        assert_eq!(
+            batch(deliveries.next_batch(&cancel).await.unwrap()),
+            vec![2, 3, 4]
+        );
+        // The timer counts whole milliseconds, rounding a deadline up.
+        let waited = start.elapsed();
+        assert!(
+            GATHER <= waited && waited <= GATHER + Duration::from_millis(1),
+            "the next batch waits for the rest of the moment, not {waited:?}"
+        );
+        publisher.await.unwrap();
+
+        tokio::time::sleep(GATHER * 10).await;
+        let quiet = tokio::time::Instant::now();
+        publish(5);
+        assert_eq!(
+            batch(deliveries.next_batch(&cancel).await.unwrap()),
+            vec![5]
+        );
+        assert_eq!(
+            quiet.elapsed(),
+            Duration::ZERO,
+            "after a quiet moment, at once"
+        );
+
+        // Behind: after a full batch, the next at once.
+        let many = BATCH + 50;
+        stream.published(
+            6,
+            Some((6..6 + many).map(|n| event("a", n)).collect()),
+            many as usize,
+        );
+        let full = deliveries.next_batch(&cancel).await.unwrap();
+        assert_eq!(full.len(), BATCH as usize);
+        let behind = tokio::time::Instant::now();
+        assert_eq!(deliveries.next_batch(&cancel).await.unwrap().len(), 50);
+        assert_eq!(
+            behind.elapsed(),
+            Duration::ZERO,
+            "a consumer behind does not wait"
+        );
+        db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
