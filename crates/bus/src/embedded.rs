@@ -255,6 +255,8 @@ impl EventLog for EmbeddedLog {
             event_types: spec.event_types.clone(),
             position,
             last_handed: None,
+            saved: position,
+            last_saved: None,
         }))
     }
 
@@ -333,9 +335,24 @@ struct EmbeddedDeliveries {
     position: i64,
     /// When the last batch was handed out, unless it was full.
     last_handed: Option<tokio::time::Instant>,
+    /// The position saved, or to be saved by the run of the last batch handed out: below
+    /// `position` only while a move past other types' events waits to be saved.
+    saved: i64,
+    /// When a move past other types' events was last saved.
+    last_saved: Option<tokio::time::Instant>,
 }
 
 impl EmbeddedDeliveries {
+    /// Saves a move past other types' events that is not saved yet.
+    async fn save_skipped(&mut self) -> anyhow::Result<()> {
+        if self.position > self.saved {
+            save_position(&self.spec, self.position).await?;
+            self.saved = self.position;
+            self.last_saved = Some(tokio::time::Instant::now());
+        }
+        Ok(())
+    }
+
     /// The consumer's next events up to `head`, from the producer's table.
     async fn read(&self, head: i64) -> anyhow::Result<Vec<Delivery>> {
         let mut query = sqlx::query(&self.query).bind(self.position).bind(head);
@@ -365,13 +382,14 @@ impl Deliveries for EmbeddedDeliveries {
     async fn next_batch(&mut self, cancel: &CancellationToken) -> anyhow::Result<Vec<Delivery>> {
         loop {
             if cancel.is_cancelled() {
+                self.save_skipped().await?;
                 return Ok(Vec::new());
             }
             // Busy: let the burst gather for the rest of the moment (see `GATHER`).
             if let Some(gathered) = self.last_handed.map(|at| at + GATHER) {
                 if gathered > tokio::time::Instant::now() {
                     tokio::select! {
-                        _ = cancel.cancelled() => return Ok(Vec::new()),
+                        _ = cancel.cancelled() => continue,
                         _ = tokio::time::sleep_until(gathered) => {}
                     }
                 }
@@ -385,19 +403,33 @@ impl Deliveries for EmbeddedDeliveries {
                 None => self.read(head).await?,
             };
             if let Some(last) = batch.last() {
+                // The run of this batch saves its position, and with it any move before it.
                 self.position = last.sequence;
+                self.saved = last.sequence;
                 self.last_handed = (batch.len() < BATCH as usize).then(tokio::time::Instant::now);
                 return Ok(batch);
             }
             if head > self.position {
                 // Nothing of ours up to the head: move past the other types' events, so a
                 // consumer of a rare event type neither rescans them nor holds back retention.
-                save_position(&self.spec, head).await?;
                 self.position = head;
             }
+            // Saved at most once a moment: during a burst of other types' events a save at
+            // each wake-up would be a transaction of its own for every publish.
+            let save_due = (self.position > self.saved).then(|| {
+                self.last_saved
+                    .map_or(tokio::time::Instant::now(), |at| at + GATHER)
+            });
+            if save_due.is_some_and(|due| due <= tokio::time::Instant::now()) {
+                self.save_skipped().await?;
+                continue;
+            }
             tokio::select! {
-                _ = cancel.cancelled() => return Ok(Vec::new()),
+                _ = cancel.cancelled() => {}
                 _ = self.head.changed() => {}
+                _ = tokio::time::sleep_until(save_due.unwrap_or_else(tokio::time::Instant::now)), if save_due.is_some() => {
+                    self.save_skipped().await?;
+                }
                 _ = tokio::time::sleep(IDLE_RECHECK) => {}
             }
         }
@@ -566,6 +598,95 @@ mod tests {
             behind.elapsed(),
             Duration::ZERO,
             "a consumer behind does not wait"
+        );
+        db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A consumer none of whose events are in a burst moves past them and saves that at once
+    /// after a quiet moment, then at most once a moment (`GATHER`) while the burst lasts, and
+    /// the last move is saved before long.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_other_types_is_saved_as_passed_once_a_moment_not_at_every_event() {
+        let dir = std::env::temp_dir().join(format!(
+            "campus-bus-{}",
+            campus_platform::id::new_id_string()
+        ));
+        let config = campus_platform::config::Config {
+            data_dir: dir.clone(),
+            ..Default::default()
+        };
+        let db = Db::open(&config, "skipping").await.unwrap();
+        db.migrate(&[]).await.unwrap();
+        // Every save of a position, counted by the database itself.
+        for statement in [
+            "CREATE TABLE saves (n INTEGER PRIMARY KEY)",
+            "CREATE TRIGGER saved_first AFTER INSERT ON consumer_positions BEGIN INSERT INTO saves (n) VALUES (NULL); END",
+            "CREATE TRIGGER saved_again AFTER UPDATE ON consumer_positions BEGIN INSERT INTO saves (n) VALUES (NULL); END",
+        ] {
+            sqlx::query(statement).execute(db.pool()).await.unwrap();
+        }
+        let saves = || async {
+            let (saves,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM saves")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            saves
+        };
+        let log = EmbeddedLog::default();
+        log.prepare_stream("skipping", Some(&db)).await.unwrap();
+        let spec = ConsumerSpec {
+            db: db.clone(),
+            subscription: "rare.skipping".to_owned(),
+            stream: "skipping".to_owned(),
+            event_types: vec!["a".to_owned()],
+        };
+        let mut deliveries = log.deliveries(&spec).await.unwrap();
+        let stream = log.stream("skipping").unwrap();
+        let cancel = CancellationToken::new();
+        let consumer = tokio::spawn({
+            let cancel = cancel.clone();
+            async move { deliveries.next_batch(&cancel).await.unwrap() }
+        });
+        let saved_through = |position: i64| {
+            let spec = spec.clone();
+            async move {
+                let waited = std::time::Instant::now();
+                while saved_position(&spec).await.unwrap() < position {
+                    assert!(
+                        waited.elapsed() < Duration::from_secs(10),
+                        "position {position} never saved"
+                    );
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+        };
+
+        // After a quiet moment, the first move is saved at once.
+        stream.published(1, Some(vec![event("b", 1)]), 1);
+        saved_through(1).await;
+        assert_eq!(saves().await, 1);
+
+        // A burst of forty, a millisecond apart: the consumer wakes for each.
+        let began = std::time::Instant::now();
+        for n in 2..=41 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            stream.published(n, Some(vec![event("b", n)]), 1);
+        }
+        saved_through(41).await;
+        let moments = began.elapsed().as_millis() as i64 / GATHER.as_millis() as i64;
+        let burst = saves().await - 1;
+        assert!(
+            burst <= moments + 1,
+            "{burst} saves in {moments} moments of other types' events"
+        );
+
+        // Its own event ends the wait, with nothing skipped.
+        stream.published(42, Some(vec![event("a", 42)]), 1);
+        let batch = consumer.await.unwrap();
+        assert_eq!(
+            batch.iter().map(|d| d.sequence).collect::<Vec<_>>(),
+            vec![42]
         );
         db.close().await;
         let _ = std::fs::remove_dir_all(dir);
