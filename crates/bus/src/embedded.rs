@@ -502,31 +502,59 @@ mod tests {
         assert_eq!(batch[0], 101);
     }
 
+    /// A stream in a database of its own and one consumer of its events of type `a`.
+    struct Fixture {
+        dir: std::path::PathBuf,
+        db: Db,
+        log: EmbeddedLog,
+        spec: ConsumerSpec,
+        stream: Arc<Stream>,
+    }
+
+    impl Fixture {
+        async fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!(
+                "campus-bus-{}",
+                campus_platform::id::new_id_string()
+            ));
+            let config = campus_platform::config::Config {
+                data_dir: dir.clone(),
+                ..Default::default()
+            };
+            let db = Db::open(&config, name).await.unwrap();
+            db.migrate(&[]).await.unwrap();
+            let log = EmbeddedLog::default();
+            log.prepare_stream(name, Some(&db)).await.unwrap();
+            let spec = ConsumerSpec {
+                db: db.clone(),
+                subscription: format!("tally.{name}"),
+                stream: name.to_owned(),
+                event_types: vec!["a".to_owned()],
+            };
+            let stream = log.stream(name).unwrap();
+            Self {
+                dir,
+                db,
+                log,
+                spec,
+                stream,
+            }
+        }
+
+        async fn end(self) {
+            self.db.close().await;
+            let _ = std::fs::remove_dir_all(self.dir);
+        }
+    }
+
     /// A consumer that has just taken a batch takes its next one only once `GATHER` has passed,
     /// with everything published meanwhile; after a quiet moment an event is handed over at
     /// once, and so is the rest of a backlog after a full batch.
     #[tokio::test]
     async fn a_consumer_that_keeps_up_gathers_a_moment_of_events_and_takes_a_lone_one_at_once() {
-        let dir = std::env::temp_dir().join(format!(
-            "campus-bus-{}",
-            campus_platform::id::new_id_string()
-        ));
-        let config = campus_platform::config::Config {
-            data_dir: dir.clone(),
-            ..Default::default()
-        };
-        let db = Db::open(&config, "gathering").await.unwrap();
-        db.migrate(&[]).await.unwrap();
-        let log = EmbeddedLog::default();
-        log.prepare_stream("gathering", Some(&db)).await.unwrap();
-        let spec = ConsumerSpec {
-            db: db.clone(),
-            subscription: "tally.gathering".to_owned(),
-            stream: "gathering".to_owned(),
-            event_types: vec!["a".to_owned()],
-        };
-        let mut deliveries = log.deliveries(&spec).await.unwrap();
-        let stream = log.stream("gathering").unwrap();
+        let fixture = Fixture::new("gathering").await;
+        let mut deliveries = fixture.log.deliveries(&fixture.spec).await.unwrap();
+        let stream = fixture.stream.clone();
         let publish = {
             let stream = stream.clone();
             move |n: i64| stream.published(n, Some(vec![event("a", n)]), 1)
@@ -599,8 +627,7 @@ mod tests {
             Duration::ZERO,
             "a consumer behind does not wait"
         );
-        db.close().await;
-        let _ = std::fs::remove_dir_all(dir);
+        fixture.end().await;
     }
 
     /// A consumer none of whose events are in a burst moves past them and saves that at once
@@ -608,16 +635,8 @@ mod tests {
     /// the last move is saved before long.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_burst_of_other_types_is_saved_as_passed_once_a_moment_not_at_every_event() {
-        let dir = std::env::temp_dir().join(format!(
-            "campus-bus-{}",
-            campus_platform::id::new_id_string()
-        ));
-        let config = campus_platform::config::Config {
-            data_dir: dir.clone(),
-            ..Default::default()
-        };
-        let db = Db::open(&config, "skipping").await.unwrap();
-        db.migrate(&[]).await.unwrap();
+        let fixture = Fixture::new("skipping").await;
+        let db = &fixture.db;
         // Every save of a position, counted by the database itself.
         for statement in [
             "CREATE TABLE saves (n INTEGER PRIMARY KEY)",
@@ -633,16 +652,9 @@ mod tests {
                 .unwrap();
             saves
         };
-        let log = EmbeddedLog::default();
-        log.prepare_stream("skipping", Some(&db)).await.unwrap();
-        let spec = ConsumerSpec {
-            db: db.clone(),
-            subscription: "rare.skipping".to_owned(),
-            stream: "skipping".to_owned(),
-            event_types: vec!["a".to_owned()],
-        };
-        let mut deliveries = log.deliveries(&spec).await.unwrap();
-        let stream = log.stream("skipping").unwrap();
+        let spec = &fixture.spec;
+        let mut deliveries = fixture.log.deliveries(spec).await.unwrap();
+        let stream = &fixture.stream;
         let cancel = CancellationToken::new();
         let consumer = tokio::spawn({
             let cancel = cancel.clone();
@@ -688,7 +700,6 @@ mod tests {
             batch.iter().map(|d| d.sequence).collect::<Vec<_>>(),
             vec![42]
         );
-        db.close().await;
-        let _ = std::fs::remove_dir_all(dir);
+        fixture.end().await;
     }
 }
