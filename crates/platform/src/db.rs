@@ -21,9 +21,10 @@ use futures::future::BoxFuture;
 use sqlx::{
     any::{install_default_drivers, AnyConnectOptions, AnyPoolOptions},
     migrate::{Migration, Migrator},
-    Any, AnyConnection, AnyPool, Connection, Executor, Transaction,
+    pool::PoolConnection,
+    Any, AnyConnection, AnyPool, Connection, Executor, Transaction, TransactionManager,
 };
-use tokio::sync::{mpsc, oneshot, Mutex, Notify, OwnedMutexGuard};
+use tokio::sync::{mpsc, oneshot, Mutex, Notify, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 use crate::{
     config::{Config, DatabaseLayout, SqliteSynchronous},
@@ -118,8 +119,14 @@ struct Inner {
 /// SQLite allows one writer at a time: units of work queue for their turn in the process
 /// (instead of colliding into `SQLITE_BUSY`) and then use the writer's own connection.
 struct Writer {
+    /// A pool of one connection: it opens the writer's connection (with the settings every
+    /// connection gets) and closes it with the database.
     pool: AnyPool,
-    turn: Arc<Mutex<()>>,
+    /// The write turn, which holds the writer's connection: taken from its pool once and kept
+    /// (`None` once the database is closed). Never handed back between units of work: sqlx
+    /// tests each connection handed back to a pool with a round trip to SQLite's thread for it,
+    /// which every transaction would pay, writes waiting behind it.
+    turn: Arc<Mutex<Option<PoolConnection<Any>>>>,
     /// Units of work handed to [`Db::write_grouped`], waiting for the next group commit.
     grouped: StdMutex<Vec<Queued>>,
     /// Where group commits run (see [`committer`]).
@@ -136,6 +143,10 @@ struct Writer {
 
 /// How often committed pages are copied from SQLite's write-ahead log into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// The next checkpoint's wait after one that found the log past its limit: writes filling the
+/// log faster than a tick allows (a burst of large commits) would otherwise grow it by a whole
+/// tick's writes beyond the limit each time.
+const CHECKPOINT_SOONER: Duration = Duration::from_millis(50);
 
 /// Copies what committed from the write-ahead log into the database file, every
 /// [`CHECKPOINT_EVERY`] while writes come, on a reading connection, until the database is
@@ -144,8 +155,10 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// still held, so every unit queued behind that commit waited for the copy and the file's
 /// sync; a passive checkpoint takes no write lock, and writers go on while it runs.
 async fn checkpoints(db: Weak<Inner>) {
+    let mut wait = CHECKPOINT_EVERY;
     loop {
-        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        tokio::time::sleep(wait).await;
+        wait = CHECKPOINT_EVERY;
         let Some(inner) = db.upgrade() else {
             return;
         };
@@ -172,6 +185,8 @@ async fn checkpoints(db: Weak<Inner>) {
                 .await;
         match made {
             Ok((_, frames, _)) if frames >= writer.log_limit_frames => {
+                // Writes outran the ticks: look again sooner, while they last.
+                wait = CHECKPOINT_SOONER;
                 // A second pass copies what committed during the first, so that little is left
                 // to copy while the writers wait.
                 let restarted = match inner.pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
@@ -214,8 +229,8 @@ const KEPT_LOG_BYTES: u64 = 64 * 1024 * 1024;
 /// The process's writers wait (its write turn) while the checkpoint copies what the last
 /// passive one left and waits, briefly, for readers to move off the old log.
 async fn start_log_over(writer: &Writer, mode: &str) -> Result<(), sqlx::Error> {
-    let _turn = writer.turn.clone().lock_owned().await;
-    let mut conn = writer.pool.acquire().await?;
+    let mut turn = writer.turn.clone().lock_owned().await;
+    let conn: &mut AnyConnection = turn.as_mut().ok_or(sqlx::Error::PoolClosed)?;
     conn.execute(&*format!("PRAGMA busy_timeout = {RESTART_WAIT_MS}"))
         .await?;
     let restarted = conn
@@ -365,25 +380,25 @@ impl Db {
                 let (opened, first) = oneshot::channel();
                 let opening = pool.clone();
                 let open: BoxFuture<'static, ()> = Box::pin(async move {
-                    let _ = opened.send(opening.acquire().await.map(drop));
+                    let _ = opened.send(opening.acquire().await);
                 });
                 commits
                     .send(open)
                     .map_err(|_| anyhow::anyhow!("the {context} database's writer stopped"))?;
-                first
+                let mut connection = first
                     .await
                     .map_err(|_| anyhow::anyhow!("the {context} database's writer stopped"))?
                     .with_context(|| format!("Failed to connect to the {context} database"))?;
                 priority::writers_exist();
                 let (page_size,): (i64,) = sqlx::query_as("PRAGMA page_size")
-                    .fetch_one(&pool)
+                    .fetch_one(&mut *connection)
                     .await
                     .with_context(|| format!("Failed to read the {context} database"))?;
                 let log_limit_frames =
                     i64::try_from(log_limit / page_size.max(512) as u64).unwrap_or(i64::MAX);
                 Some(Writer {
                     pool,
-                    turn: Arc::new(Mutex::new(())),
+                    turn: Arc::new(Mutex::new(Some(connection))),
                     grouped: StdMutex::new(Vec::new()),
                     commits,
                     wal_written: AtomicBool::new(false),
@@ -424,19 +439,15 @@ impl Db {
     /// Starts a unit of work: a transaction in which state changes and the events announcing
     /// them are written together.
     pub async fn begin(&self) -> crate::Result<UnitOfWork> {
-        let (tx, writer) = match &self.inner.writer {
+        let tx = match &self.inner.writer {
             Some(writer) => {
                 let turn = writer.turn.clone().lock_owned().await;
-                // Take SQLite's write lock at BEGIN: a transaction that read first and then
-                // wrote could otherwise meet another connection's lock mid-way and fail.
-                let tx = writer.pool.begin_with("BEGIN IMMEDIATE").await?;
-                (tx, Some(turn))
+                Tx::Writer(WriterTx::begin(turn).await?)
             }
-            None => (self.inner.pool.begin().await?, None),
+            None => Tx::Pooled(self.inner.pool.begin().await?),
         };
         Ok(UnitOfWork {
             tx,
-            _writer: writer,
             db: self.clone(),
             outbox: Vec::new(),
             after_commit: Vec::new(),
@@ -629,7 +640,7 @@ impl Db {
     /// at commit (see [`Db::number_at_commit`]).
     async fn write_events(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut AnyConnection,
         outbox: &[OutboxRow],
     ) -> Result<Option<(i64, Arc<dyn NumberedAtCommit>)>, sqlx::Error> {
         let numbering = self.numbering().filter(|_| !outbox.is_empty());
@@ -654,6 +665,10 @@ impl Db {
 
     pub async fn close(&self) {
         if let Some(writer) = &self.inner.writer {
+            // Closing the pool waits for its connection, which the write turn keeps.
+            if let Some(connection) = writer.turn.lock().await.take() {
+                let _ = connection.close().await;
+            }
             writer.pool.close().await;
         }
         self.inner.pool.close().await;
@@ -663,18 +678,14 @@ impl Db {
 /// Commits `queued` in as few transactions as it can, holding the write lock `_turn`
 /// throughout: all of them in one while they succeed; a unit that fails gets its error and the
 /// group runs again without it.
-async fn commit_group(db: Db, _turn: OwnedMutexGuard<()>, mut queued: Vec<Queued>) {
-    let Some(writer) = &db.inner.writer else {
-        return;
+async fn commit_group(db: Db, turn: WriteTurn, mut queued: Vec<Queued>) {
+    let mut tx = match WriterTx::begin(turn).await {
+        Ok(tx) => tx,
+        Err(error) => return answer_all(queued, &error),
     };
-    while !queued.is_empty() {
-        let tx = match writer.pool.begin_with("BEGIN IMMEDIATE").await {
-            Ok(tx) => tx,
-            Err(error) => return answer_all(queued, &error),
-        };
+    loop {
         let mut uow = UnitOfWork {
-            tx,
-            _writer: None,
+            tx: Tx::Writer(tx),
             db: db.clone(),
             outbox: Vec::new(),
             after_commit: Vec::new(),
@@ -694,14 +705,17 @@ async fn commit_group(db: Db, _turn: OwnedMutexGuard<()>, mut queued: Vec<Queued
         match failed {
             None => {
                 // The events of all the units, in their order, in a statement or a few.
-                let numbered = match db.write_events(&mut uow.tx, &uow.outbox).await {
+                let numbered = match db.write_events(uow.tx.conn(), &uow.outbox).await {
                     Ok(numbered) => numbered,
                     Err(error) => return answer_all(queued, &error),
                 };
-                if let Err(error) = uow.tx.commit().await {
-                    return answer_all(queued, &error);
-                }
+                let held = match uow.tx.commit().await {
+                    Ok(held) => held,
+                    Err(error) => return answer_all(queued, &error),
+                };
+                // Announced with the write turn still held (see `Db::announce`).
                 db.announce(uow.outbox, numbered);
+                drop(held);
                 for f in uow.after_commit {
                     f();
                 }
@@ -712,11 +726,23 @@ async fn commit_group(db: Db, _turn: OwnedMutexGuard<()>, mut queued: Vec<Queued
                 return;
             }
             Some((index, error)) => {
-                if let Err(error) = uow.tx.rollback().await {
+                // The group's transaction (a group is only ever SQLite's), to roll back and
+                // begin again without the unit.
+                let Tx::Writer(again) = uow.tx else {
+                    return;
+                };
+                tx = again;
+                if let Err(error) = tx.rollback().await {
                     return answer_all(queued, &error);
                 }
                 let unit = queued.remove(index);
                 let _ = unit.reply.send(Err(error));
+                if queued.is_empty() {
+                    return;
+                }
+                if let Err(error) = tx.begin_again().await {
+                    return answer_all(queued, &error);
+                }
             }
         }
     }
@@ -828,8 +854,7 @@ async fn create_database(url: &str, context: &str) -> anyhow::Result<String> {
 /// A transaction plus the events it will publish; dropping it without `commit` rolls back
 /// both, so a failed request leaves nothing half-written and announces nothing.
 pub struct UnitOfWork {
-    tx: Transaction<'static, Any>,
-    _writer: Option<OwnedMutexGuard<()>>,
+    tx: Tx,
     db: Db,
     /// Events recorded in this unit, written to the outbox table just before it commits: one
     /// statement for all of them instead of one each, which on SQLite is one hand-over to its
@@ -844,7 +869,7 @@ pub struct UnitOfWork {
 impl UnitOfWork {
     /// The connection to run this unit's statements on.
     pub fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        self.tx.conn()
     }
 
     pub fn db(&self) -> &Db {
@@ -894,7 +919,7 @@ impl UnitOfWork {
             let sql = statement(&value_rows(chunk.len(), columns));
             let sql = backend.positional(&sql);
             let query = chunk.iter().fold(sqlx::query(&sql), &bind);
-            query.execute(&mut *self.tx).await?;
+            query.execute(self.tx.conn()).await?;
             rest = after;
         }
         Ok(())
@@ -905,7 +930,6 @@ impl UnitOfWork {
     pub async fn commit(self) -> crate::Result<()> {
         let Self {
             mut tx,
-            _writer,
             db,
             outbox,
             after_commit,
@@ -916,14 +940,105 @@ impl UnitOfWork {
                 "a unit of work was committed with work put off and never done"
             )));
         }
-        let numbered = db.write_events(&mut tx, &outbox).await?;
-        tx.commit().await?;
+        let numbered = db.write_events(tx.conn(), &outbox).await?;
+        let held = tx.commit().await?;
+        // Announced with the write turn still held (see `Db::announce`).
         db.announce(outbox, numbered);
-        drop(_writer);
+        drop(held);
         for f in after_commit {
             f();
         }
         Ok(())
+    }
+}
+
+/// SQLite's write turn, with the writer's connection in it (see [`Writer::turn`]).
+type WriteTurn = OwnedMutexGuard<Option<PoolConnection<Any>>>;
+
+/// A unit of work's transaction.
+enum Tx {
+    /// On PostgreSQL, on a connection of the pool.
+    Pooled(Transaction<'static, Any>),
+    /// On SQLite, on the writer's connection, the write turn held until it is dropped.
+    Writer(WriterTx),
+}
+
+impl Tx {
+    fn conn(&mut self) -> &mut AnyConnection {
+        match self {
+            Self::Pooled(tx) => tx,
+            Self::Writer(tx) => tx.conn(),
+        }
+    }
+
+    /// Commits, and answers the writer's transaction, if it was one: it holds the write turn
+    /// until it is dropped, for what must follow the commit before the next one.
+    async fn commit(self) -> Result<Option<WriterTx>, sqlx::Error> {
+        match self {
+            Self::Pooled(tx) => tx.commit().await.map(|()| None),
+            Self::Writer(mut tx) => {
+                tx.commit().await?;
+                Ok(Some(tx))
+            }
+        }
+    }
+}
+
+/// A transaction on the writer's connection, as sqlx's `Transaction` makes one on a connection
+/// of a pool (the same calls to its transaction manager), but holding the write turn with the
+/// connection in it instead of a connection that goes back to a pool. Dropped before it
+/// commits or rolls back, it rolls back.
+struct WriterTx {
+    conn: OwnedMappedMutexGuard<Option<PoolConnection<Any>>, PoolConnection<Any>>,
+    open: bool,
+}
+
+impl WriterTx {
+    /// Begins on the connection the turn holds (refused once the database is closed).
+    async fn begin(turn: WriteTurn) -> Result<Self, sqlx::Error> {
+        let conn =
+            OwnedMutexGuard::try_map(turn, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;
+        let mut tx = Self { conn, open: false };
+        tx.begin_again().await?;
+        Ok(tx)
+    }
+
+    /// Begins with `BEGIN IMMEDIATE`, which takes SQLite's write lock at once: a transaction
+    /// that read first and then wrote could otherwise meet another process's lock mid-way and
+    /// fail. (A `BEGIN` whose caller went away before its answer is rolled back by sqlx.)
+    async fn begin_again(&mut self) -> Result<(), sqlx::Error> {
+        <Any as sqlx::Database>::TransactionManager::begin(
+            &mut self.conn,
+            Some("BEGIN IMMEDIATE".into()),
+        )
+        .await?;
+        self.open = true;
+        Ok(())
+    }
+
+    fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+
+    async fn commit(&mut self) -> Result<(), sqlx::Error> {
+        <Any as sqlx::Database>::TransactionManager::commit(&mut self.conn).await?;
+        self.open = false;
+        Ok(())
+    }
+
+    async fn rollback(&mut self) -> Result<(), sqlx::Error> {
+        <Any as sqlx::Database>::TransactionManager::rollback(&mut self.conn).await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for WriterTx {
+    fn drop(&mut self) {
+        if self.open {
+            // Queued on the connection's thread ahead of anything the next holder sends.
+            <Any as sqlx::Database>::TransactionManager::start_rollback(&mut self.conn);
+        }
     }
 }
 
@@ -1044,6 +1159,44 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 
+    /// The writer's connection outlives its units of work: one dropped before it commits (it
+    /// failed, or its request went away), even with a statement still on its way to SQLite,
+    /// leaves nothing behind, and the next begins and commits on the same connection. Closing
+    /// the database gives the connection up; a unit begun after that is refused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_unit_dropped_before_its_commit_leaves_nothing_and_the_writer_goes_on() {
+        use futures::FutureExt as _;
+        let (db, dir) = notes().await;
+        let mut uow = db.begin().await.unwrap();
+        sqlx::query("INSERT INTO notes (n) VALUES (1)")
+            .execute(uow.conn())
+            .await
+            .unwrap();
+        drop(uow);
+        let mut uow = db.begin().await.unwrap();
+        // Polled once and dropped: sent to SQLite's thread, its answer never awaited.
+        let _ = sqlx::query("INSERT INTO notes (n) VALUES (2)")
+            .execute(uow.conn())
+            .now_or_never();
+        drop(uow);
+        let mut uow = db.begin().await.unwrap();
+        sqlx::query("INSERT INTO notes (n) VALUES (3)")
+            .execute(uow.conn())
+            .await
+            .unwrap();
+        uow.commit().await.unwrap();
+        let kept: Vec<(i64,)> = sqlx::query_as("SELECT n FROM notes ORDER BY n")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(kept, vec![(3,)]);
+        tokio::time::timeout(Duration::from_secs(5), db.close())
+            .await
+            .expect("closing gives the writer's connection up");
+        assert!(db.begin().await.is_err());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
     /// A commit leaves its pages in the write-ahead log (SQLite's own checkpoint is off on
     /// these connections, so no commit waits for one); the checkpointer copies them into the
     /// database file soon after, apart from the commit.
@@ -1114,9 +1267,9 @@ mod tests {
             .collect();
         let log = dir.join("restarts.db-wal");
         let mut largest = 0;
-        // About 16 KiB a commit, 4,000 commits: over 60 MiB through a log limited to 1 MiB
-        // (with the restarts switched off, its file reached 58 MB).
-        for n in 0..4000i64 {
+        // About 16 KiB a commit, 8,000 commits: over 120 MiB through a log limited to 1 MiB
+        // (with the restarts switched off, its file grows by all of it).
+        for n in 0..8000i64 {
             db.write_one(
                 sqlx::query("INSERT INTO pages (n, body) VALUES ($1, randomblob(16000))").bind(n),
             )
@@ -1128,10 +1281,11 @@ mod tests {
         for reader in readers {
             reader.await.unwrap();
         }
-        // The limit, plus what commits while a checkpoint runs and up to the next tick (6-7 MiB
-        // on an idle machine, more when the checkpointer waits for a processor).
+        // The limit, plus what commits while a checkpoint runs and up to the next tick, the
+        // sooner one once past the limit (8-14 MiB at 37 MB of commits a second on an idle
+        // machine, over 24 MiB when the checkpointer waits for a processor).
         assert!(
-            largest < 24 * 1024 * 1024,
+            largest < 40 * 1024 * 1024,
             "the log's file grew to {largest} bytes"
         );
         // Once nothing is written, the file gives its space back.
