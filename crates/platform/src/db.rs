@@ -675,9 +675,9 @@ impl Db {
     }
 }
 
-/// Commits `queued` in as few transactions as it can, holding the write lock `_turn`
-/// throughout: all of them in one while they succeed; a unit that fails gets its error and the
-/// group runs again without it.
+/// Commits `queued` in as few transactions as it can, holding the write turn (with the
+/// writer's connection in it) throughout: all of them in one while they succeed; a unit that
+/// fails gets its error and the group runs again without it.
 async fn commit_group(db: Db, turn: WriteTurn, mut queued: Vec<Queued>) {
     let mut tx = match WriterTx::begin(turn).await {
         Ok(tx) => tx,
