@@ -26,6 +26,10 @@ use sqlx::{
 };
 use tokio::sync::{mpsc, oneshot, Mutex, Notify, OwnedMappedMutexGuard, OwnedMutexGuard};
 
+mod reads;
+
+pub use reads::{ReadConnection, ReadPool};
+
 use crate::{
     config::{Config, DatabaseLayout, SqliteSynchronous},
     events::{write_outbox, NumberedAtCommit, OutboxRow},
@@ -105,7 +109,7 @@ pub struct Db {
 }
 
 struct Inner {
-    pool: AnyPool,
+    pool: ReadPool,
     backend: Backend,
     context: String,
     /// SQLite's writer (none on PostgreSQL, where units of work use the pool).
@@ -364,6 +368,12 @@ impl Db {
             .connect_with(options.clone())
             .await
             .with_context(|| format!("Failed to connect to the {context} database"))?;
+        let pool = ReadPool::new(
+            pool,
+            backend == Backend::Sqlite,
+            database.max_connections,
+            Duration::from_secs(database.acquire_timeout_secs),
+        );
         // SQLite writes one transaction at a time: its units of work get a connection of their
         // own, so a writer never waits for the readers to hand one back while it holds the
         // write lock.
@@ -423,8 +433,8 @@ impl Db {
         Ok(Self { inner })
     }
 
-    /// The pool, for reads. Writes go through [`Db::begin`].
-    pub fn pool(&self) -> &AnyPool {
+    /// The connections for reads. Writes go through [`Db::begin`].
+    pub fn pool(&self) -> &ReadPool {
         &self.inner.pool
     }
 
@@ -542,13 +552,18 @@ impl Db {
     /// platform components it uses), in version order.
     pub async fn migrate(&self, migrations: &[&Migrator]) -> anyhow::Result<()> {
         let migrator = combined(migrations)?;
+        let mut conn = self.inner.pool.acquire().await?;
+        // `run_direct`, which `run` calls with the connection it acquires: `run` on a borrowed
+        // connection ties its `Acquire` to the borrow, and a future holding it is then not
+        // `Send` for every lifetime (sqlx's own note on `run_direct`).
         migrator
-            .run(&self.inner.pool)
+            .run_direct(&mut *conn)
             .await
             .with_context(|| format!("Failed to migrate the {} database", self.inner.context))?;
         let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations")
-            .fetch_all(&self.inner.pool)
+            .fetch_all(&mut *conn)
             .await?;
+        drop(conn);
         let known: HashSet<i64> = migrator.iter().map(|m| m.version).collect();
         let newer: Vec<i64> = applied
             .into_iter()
@@ -1194,6 +1209,92 @@ mod tests {
             .await
             .expect("closing gives the writer's connection up");
         assert!(db.begin().await.is_err());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// Reads on SQLite share the connections the pool opened, kept apart from sqlx's pool: one
+    /// dropped half-way (a stream left after its first row, a statement never awaited) leaves
+    /// its connection usable by the next; a read waits for a connection while all are in use
+    /// and gives up after the acquire timeout; closing waits for the connections in use and
+    /// refuses reads after it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_share_their_connections_and_one_dropped_half_way_leaves_its_connection_usable() {
+        use futures::{FutureExt as _, StreamExt as _};
+        let dir = std::env::temp_dir().join(format!("campus-db-{}", crate::id::new_id_string()));
+        let mut config = Config {
+            data_dir: dir.clone(),
+            ..Config::default()
+        };
+        config.database.max_connections = 2;
+        config.database.acquire_timeout_secs = 1;
+        let db = Db::open(&config, "reading").await.unwrap();
+        db.write_one(sqlx::query("CREATE TABLE notes (n BIGINT PRIMARY KEY)"))
+            .await
+            .unwrap();
+        db.write_one(sqlx::query(
+            "WITH RECURSIVE up(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM up WHERE n < 1000) \
+             INSERT INTO notes (n) SELECT n FROM up",
+        ))
+        .await
+        .unwrap();
+        let count = || async {
+            let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM notes")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            count
+        };
+
+        for _ in 0..3 {
+            let mut rows = sqlx::query("SELECT n FROM notes").fetch(db.pool());
+            assert!(rows.next().await.unwrap().is_ok());
+            drop(rows);
+            let mut conn = db.pool().acquire().await.unwrap();
+            let _ = sqlx::query("SELECT n FROM notes")
+                .fetch_all(&mut *conn)
+                .now_or_never();
+            drop(conn);
+            assert_eq!(count().await, 1000);
+        }
+
+        // Both connections in use: the next read waits, then gives up.
+        let mut first = db.pool().acquire().await.unwrap();
+        let second = db.pool().acquire().await.unwrap();
+        sqlx::query("CREATE TEMP TABLE marked (x BIGINT)")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        let waited = std::time::Instant::now();
+        match db.pool().acquire().await {
+            Err(sqlx::Error::PoolTimedOut) => {}
+            other => panic!("expected the read to time out, got {:?}", other.map(drop)),
+        }
+        assert!(waited.elapsed() >= Duration::from_millis(900));
+        // Handed back, the marked connection (its temporary table is its own) is the one the
+        // next read gets.
+        drop(first);
+        let mut again = db.pool().acquire().await.unwrap();
+        sqlx::query("SELECT count(*) FROM marked")
+            .execute(&mut *again)
+            .await
+            .unwrap();
+        drop(again);
+
+        let closing = tokio::spawn({
+            let db = db.clone();
+            async move { db.close().await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            !closing.is_finished(),
+            "closing waits for the connection in use"
+        );
+        drop(second);
+        tokio::time::timeout(Duration::from_secs(5), closing)
+            .await
+            .expect("closing ends once the connection comes back")
+            .unwrap();
+        assert!(db.pool().acquire().await.is_err());
         std::fs::remove_dir_all(dir).ok();
     }
 
