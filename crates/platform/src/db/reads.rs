@@ -91,6 +91,8 @@ impl ReadPool {
                 }
             }
         };
+        // The one handed back last: first in, first out (as sqlx's pool does) had slower
+        // tails in an exam's burst (docs/benchmarks.md, Assessments).
         let idle = lock(&kept.idle).connections.pop();
         let connection = match idle {
             Some(connection) => connection,
